@@ -1,0 +1,35 @@
+//! The tracking core of `@sentrial/sdk`.
+//!
+//! The host (the Node binding, or any Rust caller) makes a [`Tracker`], starts a [`Session`] per
+//! call of the wrapped `query()`, and hands it each SDK message and hook payload as JSON text. All
+//! reading, session state and delivery happen on one background runtime shared by the process
+//! ([`runtime`]), so the host's thread only ever pays for a channel send.
+//!
+//! ```no_run
+//! use sentrial_core::{Config, Ending, SessionInit, Tracker};
+//! let tracker = Tracker::new(Config { api_key: "key".into(), ..Config::default() }).unwrap();
+//! let session = tracker.start_session(SessionInit { agent: "my-agent".into(), ..Default::default() });
+//! session.message(r#"{"type":"system","subtype":"init","session_id":"abc","model":"claude-sonnet-4-5"}"#.into());
+//! session.finish(Ending::Done);
+//! tracker.flush_blocking(std::time::Duration::from_secs(5));
+//! ```
+
+pub mod clock;
+pub mod config;
+pub mod delivery;
+pub mod error;
+pub mod json;
+pub mod pricing;
+pub mod runtime;
+pub mod session;
+pub mod stats;
+pub mod tracker;
+pub mod usage;
+mod worker;
+
+pub use config::{Config, DEFAULT_API_URL};
+pub use delivery::{FlushReport, DEFAULT_FLUSH_TIMEOUT};
+pub use error::CoreError;
+pub use session::{Ending, SessionInit};
+pub use stats::{DropReason, StatsSnapshot};
+pub use tracker::{Session, Tracker};

@@ -1,0 +1,135 @@
+//! Delivery counters, shared between the host's thread and the worker.
+//!
+//! Every event the tracker produces is, at any moment, exactly one of delivered, pending or dropped:
+//! `produced == delivered + pending + dropped` holds at every snapshot.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Why events were dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// The in-memory queue was full.
+    QueueFull,
+    /// The collector refused the batch as malformed (400, 422, ...).
+    Rejected,
+    /// The collector refused the key (401, 403).
+    Unauthorized,
+    /// An event was too large even alone (413).
+    TooLarge,
+    /// The tracker was shut down with the event still queued.
+    Shutdown,
+}
+
+/// Live counters.
+#[derive(Debug, Default)]
+pub struct Stats {
+    produced: AtomicU64,
+    delivered: AtomicU64,
+    dropped_queue_full: AtomicU64,
+    dropped_rejected: AtomicU64,
+    dropped_unauthorized: AtomicU64,
+    dropped_too_large: AtomicU64,
+    dropped_shutdown: AtomicU64,
+    retried: AtomicU64,
+    inputs_ignored: AtomicU64,
+    bad_inputs: AtomicU64,
+}
+
+/// A consistent reading of [`Stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Events made.
+    pub produced: u64,
+    /// Events the collector accepted.
+    pub delivered: u64,
+    /// Events queued or in flight.
+    pub pending: u64,
+    /// Events dropped, all reasons.
+    pub dropped: u64,
+    /// Dropped because the queue was full.
+    pub dropped_queue_full: u64,
+    /// Dropped because the collector refused them as malformed.
+    pub dropped_rejected: u64,
+    /// Dropped because the collector refused the key.
+    pub dropped_unauthorized: u64,
+    /// Dropped because too large.
+    pub dropped_too_large: u64,
+    /// Dropped at shutdown.
+    pub dropped_shutdown: u64,
+    /// Requests retried.
+    pub retried: u64,
+    /// Messages and hook payloads ignored because the tracker was off or shut down.
+    pub inputs_ignored: u64,
+    /// Messages and hook payloads that could not be read (not JSON).
+    pub bad_inputs: u64,
+}
+
+impl Stats {
+    /// Counts produced events.
+    pub fn produced(&self, n: u64) {
+        self.produced.fetch_add(n, Relaxed);
+    }
+
+    /// Counts delivered events.
+    pub fn delivered(&self, n: u64) {
+        self.delivered.fetch_add(n, Relaxed);
+    }
+
+    /// Counts dropped events.
+    pub fn dropped(&self, reason: DropReason, n: u64) {
+        let counter = match reason {
+            DropReason::QueueFull => &self.dropped_queue_full,
+            DropReason::Rejected => &self.dropped_rejected,
+            DropReason::Unauthorized => &self.dropped_unauthorized,
+            DropReason::TooLarge => &self.dropped_too_large,
+            DropReason::Shutdown => &self.dropped_shutdown,
+        };
+        counter.fetch_add(n, Relaxed);
+    }
+
+    /// Counts a retried request.
+    pub fn retried(&self) {
+        self.retried.fetch_add(1, Relaxed);
+    }
+
+    /// Counts an input ignored because tracking is off.
+    pub fn input_ignored(&self) {
+        self.inputs_ignored.fetch_add(1, Relaxed);
+    }
+
+    /// Counts an input that could not be read.
+    pub fn bad_input(&self) {
+        self.bad_inputs.fetch_add(1, Relaxed);
+    }
+
+    /// Reads all counters. `pending` is derived, so the identity holds by construction.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let dropped_queue_full = self.dropped_queue_full.load(Relaxed);
+        let dropped_rejected = self.dropped_rejected.load(Relaxed);
+        let dropped_unauthorized = self.dropped_unauthorized.load(Relaxed);
+        let dropped_too_large = self.dropped_too_large.load(Relaxed);
+        let dropped_shutdown = self.dropped_shutdown.load(Relaxed);
+        let dropped = dropped_queue_full
+            + dropped_rejected
+            + dropped_unauthorized
+            + dropped_too_large
+            + dropped_shutdown;
+        // Read outcomes before `produced` so that pending never goes negative.
+        let delivered = self.delivered.load(Relaxed);
+        let produced = self.produced.load(Relaxed);
+        StatsSnapshot {
+            produced,
+            delivered,
+            pending: produced.saturating_sub(delivered + dropped),
+            dropped,
+            dropped_queue_full,
+            dropped_rejected,
+            dropped_unauthorized,
+            dropped_too_large,
+            dropped_shutdown,
+            retried: self.retried.load(Relaxed),
+            inputs_ignored: self.inputs_ignored.load(Relaxed),
+            bad_inputs: self.bad_inputs.load(Relaxed),
+        }
+    }
+}

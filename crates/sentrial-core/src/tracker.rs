@@ -1,0 +1,207 @@
+//! The tracker: what the host holds. Every method returns at once and never fails; the work is done
+//! by the worker task on the shared runtime.
+
+use crate::clock::now_ms;
+use crate::config::Config;
+use crate::delivery::transport::Transport;
+use crate::delivery::{Delivery, FlushReport, FlushReply};
+use crate::error::CoreError;
+use crate::runtime;
+use crate::session::{Ending, SessionInit};
+use crate::stats::{Stats, StatsSnapshot};
+use crate::worker::{self, Command};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+struct Inner {
+    tx: UnboundedSender<Command>,
+    next_handle: AtomicU64,
+}
+
+/// Tracks sessions and delivers them to one collector. Cheap to clone.
+#[derive(Clone)]
+pub struct Tracker {
+    inner: Option<Arc<Inner>>,
+    stats: Arc<Stats>,
+}
+
+impl Tracker {
+    /// Starts a tracker delivering to `config.api_url`.
+    pub fn new(config: Config) -> Result<Tracker, CoreError> {
+        let transport = Transport::new(&config)?;
+        let rt = runtime::handle()?;
+        let stats = Arc::new(Stats::default());
+        let delivery = Delivery::new(config, stats.clone());
+        let (tx, rx) = unbounded_channel();
+        rt.spawn(Arc::clone(&delivery).run(transport));
+        rt.spawn(worker::run(rx, delivery, stats.clone()));
+        Ok(Tracker {
+            inner: Some(Arc::new(Inner {
+                tx,
+                next_handle: AtomicU64::new(1),
+            })),
+            stats,
+        })
+    }
+
+    /// A tracker that records nothing (tracking turned off).
+    pub fn disabled() -> Tracker {
+        Tracker {
+            inner: None,
+            stats: Arc::new(Stats::default()),
+        }
+    }
+
+    /// Whether this tracker records anything.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    fn send(&self, cmd: Command) {
+        match &self.inner {
+            Some(inner) if inner.tx.send(cmd).is_ok() => {}
+            _ => self.stats.input_ignored(),
+        }
+    }
+
+    /// Begins a session for one call of the wrapped function.
+    pub fn start_session(&self, init: SessionInit) -> Session {
+        let handle = match &self.inner {
+            Some(inner) => {
+                let handle = inner.next_handle.fetch_add(1, Ordering::Relaxed);
+                self.send(Command::Start { handle, init });
+                handle
+            }
+            None => 0,
+        };
+        Session {
+            tracker: self.clone(),
+            handle,
+            finished: AtomicBool::new(handle == 0),
+        }
+    }
+
+    /// Calls `reply` once everything given so far is delivered or dropped, or after `timeout`.
+    pub fn flush(&self, timeout: Duration, reply: impl FnOnce(FlushReport) + Send + 'static) {
+        let reply: FlushReply = Box::new(reply);
+        match &self.inner {
+            Some(inner) => {
+                let deadline = tokio::time::Instant::now() + timeout;
+                if let Err(err) = inner.tx.send(Command::Flush { deadline, reply }) {
+                    if let Command::Flush { reply, .. } = err.0 {
+                        reply(self.report());
+                    }
+                }
+            }
+            None => reply(self.report()),
+        }
+    }
+
+    /// Flushes, then stops: later inputs are ignored, and what could not be delivered within
+    /// `timeout` is dropped and counted.
+    pub fn shutdown(&self, timeout: Duration, reply: impl FnOnce(FlushReport) + Send + 'static) {
+        let reply: FlushReply = Box::new(reply);
+        match &self.inner {
+            Some(inner) => {
+                let deadline = tokio::time::Instant::now() + timeout;
+                if let Err(err) = inner.tx.send(Command::Shutdown { deadline, reply }) {
+                    if let Command::Shutdown { reply, .. } = err.0 {
+                        reply(self.report());
+                    }
+                }
+            }
+            None => reply(self.report()),
+        }
+    }
+
+    /// [`Tracker::flush`], waiting on the calling thread (for Rust callers and tests; never call it
+    /// from the runtime's own thread).
+    pub fn flush_blocking(&self, timeout: Duration) -> FlushReport {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.flush(timeout, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv_timeout(timeout + Duration::from_secs(1))
+            .unwrap_or_else(|_| FlushReport {
+                timed_out: true,
+                ..self.report()
+            })
+    }
+
+    /// The delivery counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    fn report(&self) -> FlushReport {
+        FlushReport {
+            delivered: 0,
+            pending: self.stats.snapshot().pending,
+            timed_out: false,
+        }
+    }
+}
+
+/// One tracked call. Dropping it unfinished ends the session as stopped by the caller.
+pub struct Session {
+    tracker: Tracker,
+    handle: u64,
+    finished: AtomicBool,
+}
+
+impl Session {
+    /// An SDK message, as the JSON the SDK would write for it.
+    pub fn message(&self, json: String) {
+        if !self.is_done() {
+            self.tracker.send(Command::Message {
+                handle: self.handle,
+                json,
+                at: now_ms(),
+            });
+        }
+    }
+
+    /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure), as JSON.
+    pub fn hook(&self, json: String) {
+        if !self.is_done() {
+            self.tracker.send(Command::Hook {
+                handle: self.handle,
+                json,
+                at: now_ms(),
+            });
+        }
+    }
+
+    /// A user turn of a streamed prompt.
+    pub fn user_turn(&self, text: String) {
+        if !self.is_done() {
+            self.tracker.send(Command::UserTurn {
+                handle: self.handle,
+                text,
+            });
+        }
+    }
+
+    /// Ends the session. Later calls, and a second finish, are ignored.
+    pub fn finish(&self, ending: Ending) {
+        if !self.finished.swap(true, Ordering::AcqRel) {
+            self.tracker.send(Command::Finish {
+                handle: self.handle,
+                ending,
+                at: now_ms(),
+            });
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.finish(Ending::Stopped);
+    }
+}

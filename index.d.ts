@@ -1,0 +1,74 @@
+// Type definitions for @sentrial/sdk.
+
+/** Settings of a {@link SentrialClient}. */
+export interface SentrialClientOptions {
+  /** Key for the collector. Defaults to env `SENTRIAL_API_KEY`; without one, tracking is off. */
+  apiKey?: string;
+  /** Base URL of the collector. Defaults to env `SENTRIAL_API_URL`, then `http://127.0.0.1:7878`. */
+  apiUrl?: string;
+  /** Longest time an event waits before its batch is sent, in ms. Default 500. */
+  flushIntervalMs?: number;
+  /** Most events held in memory before new ones are dropped (and counted). Default 10,000. */
+  maxQueueEvents?: number;
+  /** Timeout of one request to the collector, in ms. Default 10,000. */
+  requestTimeoutMs?: number;
+}
+
+/** What a flush achieved by the time it resolved. */
+export interface FlushResult {
+  /** Events delivered while the flush waited. */
+  delivered: number;
+  /** Events still waiting when it resolved. */
+  pending: number;
+  /** True when the timeout passed before everything queued was settled. */
+  timedOut: boolean;
+}
+
+/** Delivery counters. `produced === delivered + pending + dropped` always holds. */
+export interface SentrialStats {
+  produced: number;
+  delivered: number;
+  pending: number;
+  dropped: number;
+  droppedQueueFull: number;
+  droppedRejected: number;
+  droppedUnauthorized: number;
+  droppedTooLarge: number;
+  droppedShutdown: number;
+  retried: number;
+  inputsIgnored: number;
+  badInputs: number;
+}
+
+/** Delivers tracked sessions to a Sentrial collector. One per process is enough. */
+export declare class SentrialClient {
+  constructor(options?: SentrialClientOptions);
+  /** True when sessions are recorded and delivered. */
+  readonly enabled: boolean;
+  /** Resolves once everything queued so far is delivered, or after `timeoutMs` (default 5000). Never rejects. */
+  flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Flushes, then stops tracking with this client. Never rejects. */
+  shutdown(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Delivery counters. */
+  stats(): SentrialStats;
+}
+
+/** Settings of {@link wrapClaudeAgent}. */
+export interface WrapClaudeAgentOptions {
+  /** Where sessions go. */
+  client: SentrialClient;
+  /** Agent name of every session. Default `'claude-agent'`. */
+  defaultAgent?: string;
+  /** End user of every session. Default `'anonymous'`. */
+  userId?: string;
+  /** Conversation thread the sessions belong to. */
+  convoId?: string;
+  /** Merged into each session's metadata. */
+  extraMetadata?: Record<string, unknown>;
+}
+
+/**
+ * Wraps `query` from `@anthropic-ai/claude-agent-sdk`: each call becomes a tracked session. The
+ * result has exactly `query`'s type, and what it returns behaves as the SDK's own Query object.
+ */
+export declare function wrapClaudeAgent<Q extends (params: any) => any>(query: Q, options: WrapClaudeAgentOptions): Q;

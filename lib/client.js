@@ -1,0 +1,118 @@
+'use strict';
+const { native, loadError } = require('./native.js');
+const { warnOnce } = require('./warn.js');
+const { version } = require('../package.json');
+
+const NATIVE = Symbol.for('sentrial.native');
+const DEFAULT_TIMEOUT_MS = 5000;
+const MAX_TIMEOUT_MS = 10 * 60 * 1000;
+
+const EMPTY_STATS = Object.freeze({
+  produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
+  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputsIgnored: 0,
+  badInputs: 0,
+});
+
+function positiveInt(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(`SentrialClient: ${name} must be a non-negative number, got ${String(value)}`);
+  }
+  return Math.min(Math.floor(value), 0xffffffff);
+}
+
+function timeoutOf(options) {
+  const ms = options && options.timeoutMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return DEFAULT_TIMEOUT_MS;
+  return Math.min(Math.floor(ms), MAX_TIMEOUT_MS);
+}
+
+/** Delivers tracked sessions to a Sentrial collector. */
+class SentrialClient {
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('SentrialClient: options must be an object');
+    }
+    const apiKey = options.apiKey ?? process.env.SENTRIAL_API_KEY ?? '';
+    const apiUrl = options.apiUrl ?? (process.env.SENTRIAL_API_URL || undefined);
+    const settings = {
+      flushIntervalMs: positiveInt(options.flushIntervalMs, 'flushIntervalMs'),
+      maxQueueEvents: positiveInt(options.maxQueueEvents, 'maxQueueEvents'),
+      requestTimeoutMs: positiveInt(options.requestTimeoutMs, 'requestTimeoutMs'),
+    };
+    this[NATIVE] = null;
+    if (!native) {
+      warnOnce('SENTRIAL_NO_BINARY', loadError.message);
+      return;
+    }
+    if (typeof apiKey !== 'string' || apiKey === '') {
+      warnOnce(
+        'SENTRIAL_NO_KEY',
+        '@sentrial/sdk: no API key (pass apiKey or set SENTRIAL_API_KEY); tracking is off and agents run as usual.',
+      );
+      return;
+    }
+    try {
+      this[NATIVE] = new native.NativeClient({ apiKey, apiUrl, sdkVersion: version, ...settings });
+    } catch (err) {
+      warnOnce('SENTRIAL_BAD_CONFIG', `@sentrial/sdk: tracking is off: ${err && err.message}`);
+    }
+  }
+
+  /** True when sessions are recorded and delivered. */
+  get enabled() {
+    return this[NATIVE] !== null;
+  }
+
+  /**
+   * Resolves once everything queued so far is delivered (or dropped), or when `timeoutMs`
+   * (default 5000) has passed. Never rejects, never hangs.
+   */
+  flush(options) {
+    return settle(this[NATIVE], 'flush', timeoutOf(options));
+  }
+
+  /** Flushes, then stops tracking with this client. Never rejects. */
+  shutdown(options) {
+    return settle(this[NATIVE], 'shutdown', timeoutOf(options));
+  }
+
+  /** Delivery counters: produced === delivered + pending + dropped. */
+  stats() {
+    if (!this[NATIVE]) return { ...EMPTY_STATS };
+    try {
+      return this[NATIVE].stats();
+    } catch {
+      return { ...EMPTY_STATS };
+    }
+  }
+}
+
+function settle(client, method, timeoutMs) {
+  const idle = { delivered: 0, pending: 0, timedOut: false };
+  if (!client) return Promise.resolve(idle);
+  let promise;
+  try {
+    promise = client[method](timeoutMs);
+  } catch {
+    return Promise.resolve(idle);
+  }
+  // The native side answers by its deadline; this timer only guards against a worker that died.
+  let timer;
+  const guard = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ ...idle, pending: safePending(client), timedOut: true }), timeoutMs + 1000);
+  });
+  return Promise.race([promise, guard])
+    .catch(() => ({ ...idle, pending: safePending(client), timedOut: true }))
+    .finally(() => clearTimeout(timer));
+}
+
+function safePending(client) {
+  try {
+    return client.stats().pending;
+  } catch {
+    return 0;
+  }
+}
+
+module.exports = { SentrialClient, NATIVE };

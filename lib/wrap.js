@@ -1,0 +1,264 @@
+'use strict';
+// wrapClaudeAgent: the async-iterator pass-through and the hook registration. Everything else
+// (reading messages, session state, delivery) happens in the native core, off this thread.
+
+const { SentrialClient, NATIVE } = require('./client.js');
+const { safeJson } = require('./metadata.js');
+
+const ORIGINAL = Symbol.for('sentrial.originalQuery');
+
+/**
+ * Wraps `query` from @anthropic-ai/claude-agent-sdk so every call becomes a tracked session.
+ * The result has query's exact signature and returns the SDK's own Query object behaviour.
+ */
+function wrapClaudeAgent(query, options) {
+  if (typeof query !== 'function') {
+    throw new TypeError(
+      'wrapClaudeAgent(query, options): query must be the query function of @anthropic-ai/claude-agent-sdk, got ' +
+        describe(query),
+    );
+  }
+  if (!options || typeof options !== 'object') {
+    throw new TypeError('wrapClaudeAgent(query, options): options must be an object with a client');
+  }
+  if (!(options.client instanceof SentrialClient)) {
+    throw new TypeError(
+      'wrapClaudeAgent(query, options): options.client must be a SentrialClient, got ' + describe(options.client),
+    );
+  }
+  // Wrapping a wrapped query wraps the original: one session per call, not two.
+  const original = query[ORIGINAL] || query;
+  const settings = {
+    client: options.client,
+    agent: String(options.defaultAgent ?? 'claude-agent'),
+    userId: String(options.userId ?? 'anonymous'),
+    convoId: options.convoId == null ? undefined : String(options.convoId),
+    extraMetadata: options.extraMetadata,
+  };
+  const trackedQuery = function trackedQuery(params) {
+    const session = startSession(settings, params);
+    if (!session) return original.apply(this, arguments);
+    const state = { hooked: new Set(), interrupted: false, finished: false };
+    let tracked;
+    try {
+      tracked = instrumentParams(params, session, state);
+    } catch {
+      tracked = params;
+    }
+    let q;
+    try {
+      q = original.call(this, tracked);
+    } catch (err) {
+      finish(session, state, err, params);
+      throw err;
+    }
+    if (!q || typeof q.next !== 'function') {
+      finish(session, state, null, params);
+      return q;
+    }
+    return instrumentQuery(q, session, state, params);
+  };
+  Object.defineProperty(trackedQuery, ORIGINAL, { value: original });
+  return trackedQuery;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return v.constructor ? `an instance of ${v.constructor.name}` : 'an object';
+  return typeof v;
+}
+
+function startSession(settings, params) {
+  const client = settings.client[NATIVE];
+  if (!client) return null;
+  try {
+    const prompt = params && params.prompt;
+    return client.startSession({
+      agent: settings.agent,
+      userId: settings.userId,
+      convoId: settings.convoId,
+      metadataJson: safeJson(settings.extraMetadata),
+      input: typeof prompt === 'string' ? prompt : undefined,
+    });
+  } catch {
+    return null;
+  }
+}
+
+function instrumentParams(params, session, state) {
+  if (!params || typeof params !== 'object') return params;
+  const options = params.options && typeof params.options === 'object' ? params.options : {};
+  const onHook = (input) => {
+    try {
+      if (input && typeof input.tool_use_id === 'string') state.hooked.add(input.tool_use_id);
+      session.hook(JSON.stringify(input));
+    } catch {
+      // Tracking never fails a hook.
+    }
+    return Promise.resolve({});
+  };
+  const userHooks = options.hooks && typeof options.hooks === 'object' ? options.hooks : {};
+  const hooks = { ...userHooks };
+  for (const event of ['PostToolUse', 'PostToolUseFailure']) {
+    const mine = Array.isArray(userHooks[event]) ? userHooks[event] : [];
+    hooks[event] = [...mine, { hooks: [onHook] }];
+  }
+  const prompt = isAsyncIterable(params.prompt) ? tapPrompt(params.prompt, session) : params.prompt;
+  return { ...params, prompt, options: { ...options, hooks } };
+}
+
+function isAsyncIterable(v) {
+  return v != null && typeof v !== 'string' && typeof v[Symbol.asyncIterator] === 'function';
+}
+
+async function* tapPrompt(source, session) {
+  for await (const message of source) {
+    try {
+      const text = textOf(message);
+      if (text !== undefined) session.userTurn(text);
+    } catch {
+      // Tracking never breaks the prompt stream.
+    }
+    yield message;
+  }
+}
+
+function textOf(message) {
+  const content = message && message.message && message.message.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const texts = [];
+  for (const block of content) if (block && block.type === 'text') texts.push(String(block.text));
+  return texts.join('\n');
+}
+
+// Hands one message to the native session: only what it stores, serialized once.
+function observe(session, state, message) {
+  try {
+    switch (message && message.type) {
+      case 'assistant':
+      case 'result':
+        session.message(JSON.stringify(message));
+        break;
+      case 'system':
+        if (message.subtype === 'init') session.message(JSON.stringify(message));
+        break;
+      case 'user': {
+        // Tool results reported by a hook are already recorded; only the others are sent.
+        const content = message.message && message.message.content;
+        if (!Array.isArray(content)) break;
+        for (const block of content) {
+          if (!block || block.type !== 'tool_result' || state.hooked.delete(block.tool_use_id)) continue;
+          {
+            session.message(
+              JSON.stringify({
+                type: 'user',
+                parent_tool_use_id: message.parent_tool_use_id ?? null,
+                message: { content: [block] },
+              }),
+            );
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  } catch {
+    // A message tracking cannot read is skipped; the caller still gets it unchanged.
+  }
+}
+
+function finish(session, state, error, params) {
+  if (state.finished) return;
+  state.finished = true;
+  try {
+    if (error === 'stopped') {
+      session.finish(state.interrupted ? 'interrupted' : 'stopped');
+    } else if (error == null) {
+      session.finish(state.interrupted ? 'interrupted' : 'done');
+    } else if (state.interrupted) {
+      session.finish('interrupted');
+    } else {
+      const signal = params && params.options && params.options.abortController && params.options.abortController.signal;
+      const aborted = (error && error.name === 'AbortError') || Boolean(signal && signal.aborted);
+      session.finish(aborted ? 'aborted' : 'threw', messageOf(error));
+    }
+  } catch {
+    // Nothing to do: tracking is best effort.
+  }
+}
+
+function messageOf(error) {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'unknown error';
+  }
+}
+
+// The SDK's Query object, with next/return/throw observed and every other member (interrupt,
+// setModel, streamInput, ...) served by the real object.
+function instrumentQuery(q, session, state, params) {
+  const onError = (err) => {
+    finish(session, state, err, params);
+    throw err;
+  };
+  const onNext = (result) => {
+    if (result && result.done) finish(session, state, null, params);
+    else if (result) observe(session, state, result.value);
+    return result;
+  };
+  const next = (...args) => {
+    let pending;
+    try {
+      pending = q.next(...args);
+    } catch (err) {
+      return onError(err);
+    }
+    return Promise.resolve(pending).then(onNext, onError);
+  };
+  const ret = (...args) => {
+    finish(session, state, 'stopped', params);
+    return q.return(...args);
+  };
+  const thr = (...args) => {
+    const err = args[0];
+    finish(session, state, err === undefined ? 'stopped' : err, params);
+    return q.throw(...args);
+  };
+  const interrupt = (...args) => {
+    state.interrupted = true;
+    return q.interrupt(...args);
+  };
+  const bound = new Map();
+  const proxy = new Proxy(q, {
+    get(target, prop) {
+      switch (prop) {
+        case 'next':
+          return next;
+        case 'return':
+          return ret;
+        case 'throw':
+          return thr;
+        case 'interrupt':
+          return typeof target.interrupt === 'function' ? interrupt : target.interrupt;
+        case Symbol.asyncIterator:
+          return () => proxy;
+        default: {
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          let fn = bound.get(prop);
+          if (!fn || fn.original !== value) {
+            fn = Object.assign(value.bind(target), { original: value });
+            bound.set(prop, fn);
+          }
+          return fn;
+        }
+      }
+    },
+  });
+  return proxy;
+}
+
+module.exports = { wrapClaudeAgent };

@@ -1,0 +1,174 @@
+//! `NativeClient`: the binding of [`sentrial_core::Tracker`].
+
+use crate::logging;
+use crate::session::{self, NativeSession, SessionOptions};
+use napi::bindgen_prelude::Object;
+use napi::{Env, Result};
+use napi_derive::napi;
+use sentrial_core::{Config, FlushReport, StatsSnapshot, Tracker, DEFAULT_FLUSH_TIMEOUT};
+use std::time::Duration;
+
+/// Settings of a native client. The JS layer resolves environment fallbacks before this point.
+#[napi(object)]
+pub struct ClientOptions {
+    /// Bearer key for the collector; empty turns tracking off.
+    pub api_key: String,
+    /// Base URL of the collector.
+    pub api_url: Option<String>,
+    /// Longest time an event waits before it is sent, in ms (default 500).
+    pub flush_interval_ms: Option<u32>,
+    /// Most events held in memory (default 10,000).
+    pub max_queue_events: Option<u32>,
+    /// Timeout of one HTTP request, in ms (default 10,000).
+    pub request_timeout_ms: Option<u32>,
+    /// SDK package version, sent with each batch.
+    pub sdk_version: Option<String>,
+}
+
+/// What a flush did.
+#[napi(object)]
+pub struct FlushResult {
+    /// Events delivered while the flush waited.
+    pub delivered: f64,
+    /// Events still waiting when it returned.
+    pub pending: f64,
+    /// True when the timeout passed first.
+    pub timed_out: bool,
+}
+
+impl From<FlushReport> for FlushResult {
+    fn from(r: FlushReport) -> Self {
+        FlushResult {
+            delivered: r.delivered as f64,
+            pending: r.pending as f64,
+            timed_out: r.timed_out,
+        }
+    }
+}
+
+/// Delivery counters; `produced == delivered + pending + dropped` always holds.
+#[napi(object)]
+pub struct NativeStats {
+    /// Events made.
+    pub produced: f64,
+    /// Events the collector accepted.
+    pub delivered: f64,
+    /// Events queued or in flight.
+    pub pending: f64,
+    /// Events dropped, all reasons.
+    pub dropped: f64,
+    /// Dropped because the queue was full.
+    pub dropped_queue_full: f64,
+    /// Dropped because the collector refused them as malformed.
+    pub dropped_rejected: f64,
+    /// Dropped because the collector refused the key.
+    pub dropped_unauthorized: f64,
+    /// Dropped because an event was too large.
+    pub dropped_too_large: f64,
+    /// Dropped at shutdown.
+    pub dropped_shutdown: f64,
+    /// Requests retried.
+    pub retried: f64,
+    /// Inputs ignored (tracking off, session over).
+    pub inputs_ignored: f64,
+    /// Inputs that were not readable JSON.
+    pub bad_inputs: f64,
+}
+
+impl From<StatsSnapshot> for NativeStats {
+    fn from(s: StatsSnapshot) -> Self {
+        NativeStats {
+            produced: s.produced as f64,
+            delivered: s.delivered as f64,
+            pending: s.pending as f64,
+            dropped: s.dropped as f64,
+            dropped_queue_full: s.dropped_queue_full as f64,
+            dropped_rejected: s.dropped_rejected as f64,
+            dropped_unauthorized: s.dropped_unauthorized as f64,
+            dropped_too_large: s.dropped_too_large as f64,
+            dropped_shutdown: s.dropped_shutdown as f64,
+            retried: s.retried as f64,
+            inputs_ignored: s.inputs_ignored as f64,
+            bad_inputs: s.bad_inputs as f64,
+        }
+    }
+}
+
+/// A tracker delivering to one collector.
+#[napi]
+pub struct NativeClient {
+    tracker: Tracker,
+}
+
+#[napi]
+impl NativeClient {
+    /// Starts a tracker. Throws only for settings that can never work (a malformed URL).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: ClientOptions) -> Result<Self> {
+        logging::init();
+        if options.api_key.is_empty() {
+            return Ok(NativeClient {
+                tracker: Tracker::disabled(),
+            });
+        }
+        let defaults = Config::default();
+        let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
+        let config = Config {
+            api_key: options.api_key,
+            api_url: options.api_url.unwrap_or(defaults.api_url),
+            flush_interval: ms(options.flush_interval_ms, defaults.flush_interval),
+            max_queue_events: options
+                .max_queue_events
+                .map_or(defaults.max_queue_events, |n| n.max(1) as usize),
+            request_timeout: ms(options.request_timeout_ms, defaults.request_timeout),
+            sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
+            ..defaults
+        };
+        let tracker =
+            Tracker::new(config).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        Ok(NativeClient { tracker })
+    }
+
+    /// Whether this client records anything.
+    #[napi(getter)]
+    pub fn enabled(&self) -> bool {
+        self.tracker.is_enabled()
+    }
+
+    /// Begins the session of one call of the wrapped `query()`.
+    #[napi(catch_unwind)]
+    pub fn start_session(&self, options: SessionOptions) -> NativeSession {
+        session::start(&self.tracker, options)
+    }
+
+    /// Resolves once everything queued so far is delivered or dropped, or after `timeoutMs`
+    /// (default 5000). Never rejects.
+    #[napi(catch_unwind, ts_return_type = "Promise<FlushResult>")]
+    pub fn flush<'env>(&self, env: &'env Env, timeout_ms: Option<u32>) -> Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred()?;
+        self.tracker.flush(timeout(timeout_ms), move |report| {
+            deferred.resolve(move |_| Ok(FlushResult::from(report)));
+        });
+        Ok(promise)
+    }
+
+    /// Flushes, then stops; later sessions are ignored. Never rejects.
+    #[napi(catch_unwind, ts_return_type = "Promise<FlushResult>")]
+    pub fn shutdown<'env>(&self, env: &'env Env, timeout_ms: Option<u32>) -> Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred()?;
+        self.tracker.shutdown(timeout(timeout_ms), move |report| {
+            deferred.resolve(move |_| Ok(FlushResult::from(report)));
+        });
+        Ok(promise)
+    }
+
+    /// The delivery counters.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> NativeStats {
+        self.tracker.stats().into()
+    }
+}
+
+fn timeout(ms: Option<u32>) -> Duration {
+    ms.map_or(DEFAULT_FLUSH_TIMEOUT, |ms| Duration::from_millis(ms.into()))
+}
