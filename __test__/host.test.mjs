@@ -1,0 +1,100 @@
+// The host's life: tracking never keeps a process alive and never throws into it.
+
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './support/harness.mjs';
+
+const script = (body) => `
+  const { SentrialClient, wrapClaudeAgent } = require(${JSON.stringify(path.join(repoRoot, 'index.js'))});
+  class FakeQuery {
+    constructor(messages) { this.messages = messages; this.i = 0; }
+    async next() { return this.i < this.messages.length ? { value: this.messages[this.i++], done: false } : { value: undefined, done: true }; }
+    async return() { return { value: undefined, done: true }; }
+    [Symbol.asyncIterator]() { return this; }
+  }
+  const fakeQuery = () => new FakeQuery([
+    { type: 'system', subtype: 'init', session_id: 's', model: 'claude-sonnet-4-5' },
+    { type: 'result', subtype: 'success', is_error: false, result: 'ok', total_cost_usd: 0.01, modelUsage: {} },
+  ]);
+  ${body}
+`;
+
+function runNode(source, env = {}) {
+  const started = Date.now();
+  const res = spawnSync(process.execPath, ['-e', source], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, SENTRIAL_API_KEY: '', ...env },
+  });
+  return { ...res, ms: Date.now() - started };
+}
+
+it('a process with pending events to an unreachable collector exits on its own, promptly', () => {
+  const res = runNode(
+    script(`
+      const client = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9' });
+      (async () => {
+        for await (const m of wrapClaudeAgent(fakeQuery, { client })({ prompt: 'hi' })) {}
+        // The worker reads the messages off this thread; wait until it has made the events.
+        for (let i = 0; i < 40 && client.stats().produced < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        console.log(JSON.stringify(client.stats()));
+      })();
+    `),
+  );
+  assert.equal(res.status, 0, res.stderr);
+  const stats = JSON.parse(res.stdout);
+  // start, result, end: all still pending, since the collector is unreachable.
+  assert.equal(stats.produced, 3, res.stdout);
+  assert.equal(stats.pending + stats.dropped, 3, res.stdout);
+  assert.ok(res.ms < 5000, `exit took ${res.ms} ms`);
+});
+
+it('a missing key warns once, turns tracking off, and the agent still runs', () => {
+  const res = runNode(
+    script(`
+      const client = new SentrialClient({});
+      new SentrialClient({});
+      (async () => {
+        const seen = [];
+        for await (const m of wrapClaudeAgent(fakeQuery, { client })({ prompt: 'hi' })) seen.push(m.type);
+        console.log(JSON.stringify({ enabled: client.enabled, seen }));
+      })();
+    `),
+  );
+  assert.equal(res.status, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), { enabled: false, seen: ['system', 'result'] });
+  const warnings = res.stderr.split('\n').filter((l) => l.includes('SentrialWarning'));
+  assert.equal(warnings.length, 1, res.stderr);
+  assert.match(warnings[0], /no API key/);
+});
+
+it('an invalid apiUrl warns and turns tracking off instead of throwing', () => {
+  const res = runNode(
+    script(`
+      const client = new SentrialClient({ apiKey: 'k', apiUrl: 'ftp://nope' });
+      console.log(JSON.stringify({ enabled: client.enabled }));
+    `),
+  );
+  assert.equal(res.status, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), { enabled: false });
+  assert.match(res.stderr, /tracking is off: invalid apiUrl/);
+});
+
+it('never prints the API key, even with debug output on', () => {
+  const secret = 'sk-sentrial-SECRET-' + 'x'.repeat(12);
+  const res = runNode(
+    script(`
+      const client = new SentrialClient({ apiKey: ${JSON.stringify(secret)}, apiUrl: 'http://127.0.0.1:9', requestTimeoutMs: 200 });
+      (async () => {
+        for await (const m of wrapClaudeAgent(fakeQuery, { client })({ prompt: 'hi' })) {}
+        await client.flush({ timeoutMs: 800 });
+      })();
+    `),
+    { SENTRIAL_DEBUG: '1' },
+  );
+  assert.equal(res.status, 0, res.stderr);
+  assert.ok(res.stderr.length > 0, 'debug output is on');
+  assert.ok(!res.stderr.includes(secret) && !res.stdout.includes(secret));
+});
