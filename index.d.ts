@@ -37,6 +37,7 @@ export interface SentrialStats {
   droppedShutdown: number;
   retried: number;
   inputsIgnored: number;
+  inputsOverload: number;
   badInputs: number;
 }
 

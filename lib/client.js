@@ -9,7 +9,7 @@ const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 
 const EMPTY_STATS = Object.freeze({
   produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
-  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputsIgnored: 0,
+  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputsIgnored: 0, inputsOverload: 0,
   badInputs: 0,
 });
 

@@ -71,6 +71,8 @@ pub struct NativeStats {
     pub retried: f64,
     /// Inputs ignored (tracking off, session over).
     pub inputs_ignored: f64,
+    /// Inputs refused because the worker was too far behind.
+    pub inputs_overload: f64,
     /// Inputs that were not readable JSON.
     pub bad_inputs: f64,
 }
@@ -89,6 +91,7 @@ impl From<StatsSnapshot> for NativeStats {
             dropped_shutdown: s.dropped_shutdown as f64,
             retried: s.retried as f64,
             inputs_ignored: s.inputs_ignored as f64,
+            inputs_overload: s.inputs_overload as f64,
             bad_inputs: s.bad_inputs as f64,
         }
     }
@@ -124,8 +127,7 @@ impl NativeClient {
             sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
             ..defaults
         };
-        let tracker =
-            Tracker::new(config).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        let tracker = Tracker::new(config).map_err(|e| napi::Error::from_reason(e.to_string()))?;
         Ok(NativeClient { tracker })
     }
 

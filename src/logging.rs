@@ -10,7 +10,9 @@ pub fn debug_enabled() -> bool {
     let flag = std::env::var("SENTRIAL_DEBUG").unwrap_or_default();
     let debug = std::env::var("DEBUG").unwrap_or_default();
     matches!(flag.as_str(), "1" | "true" | "yes")
-        || debug.split(',').any(|d| matches!(d.trim(), "sentrial" | "sentrial:*" | "*"))
+        || debug
+            .split(',')
+            .any(|d| matches!(d.trim(), "sentrial" | "sentrial:*" | "*"))
 }
 
 /// Installs the process-wide subscriber once; a host that installed its own keeps it.

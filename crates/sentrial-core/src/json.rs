@@ -79,8 +79,11 @@ pub fn string_of(v: &Value, key: &str) -> Option<String> {
 /// A non-negative integer field (floats are truncated, negatives and other types are `None`).
 pub fn u64_of(v: &Value, key: &str) -> Option<u64> {
     let f = v.get(key)?;
-    f.as_u64()
-        .or_else(|| f.as_f64().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as u64))
+    f.as_u64().or_else(|| {
+        f.as_f64()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .map(|x| x as u64)
+    })
 }
 
 /// A finite number field.

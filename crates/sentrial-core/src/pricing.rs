@@ -61,7 +61,9 @@ const FAMILIES: &[(&str, Price)] = &[
 pub fn price_of(model: &str) -> Option<Price> {
     let id = model.trim().to_ascii_lowercase();
     // Bedrock and Vertex ids carry a prefix ("anthropic.", "us.anthropic.") or an "@date" suffix.
-    let id = id.rsplit_once("anthropic.").map_or(id.as_str(), |(_, rest)| rest);
+    let id = id
+        .rsplit_once("anthropic.")
+        .map_or(id.as_str(), |(_, rest)| rest);
     let id = id.split('@').next().unwrap_or(id);
     TABLE
         .iter()
@@ -101,7 +103,10 @@ mod tests {
     fn sonnet_worked_example() {
         // 10k input * $3 + 2k output * $15 + 100k cache read * $0.30 + 20k cache write * $3.75
         // = 0.03 + 0.03 + 0.03 + 0.075 = 0.165
-        let cost = estimate("claude-sonnet-4-5-20250929", &usage(10_000, 2_000, 100_000, 20_000));
+        let cost = estimate(
+            "claude-sonnet-4-5-20250929",
+            &usage(10_000, 2_000, 100_000, 20_000),
+        );
         assert!((cost.unwrap() - 0.165).abs() < 1e-9, "{cost:?}");
     }
 
@@ -115,7 +120,10 @@ mod tests {
     #[test]
     fn haiku_worked_example() {
         // 1M input * $1 + 1M output * $5 + 1M read * $0.10 + 1M write * $1.25 = 7.35
-        let cost = estimate("claude-haiku-4-5", &usage(1_000_000, 1_000_000, 1_000_000, 1_000_000));
+        let cost = estimate(
+            "claude-haiku-4-5",
+            &usage(1_000_000, 1_000_000, 1_000_000, 1_000_000),
+        );
         assert!((cost.unwrap() - 7.35).abs() < 1e-9);
         let old = estimate("claude-3-5-haiku-20241022", &usage(1_000_000, 0, 0, 0)).unwrap();
         assert!((old - 0.8).abs() < 1e-9);
@@ -123,7 +131,12 @@ mod tests {
 
     #[test]
     fn cloud_ids_and_unknowns() {
-        assert_eq!(price_of("us.anthropic.claude-sonnet-4-20250514-v1:0").unwrap().input, 3.0);
+        assert_eq!(
+            price_of("us.anthropic.claude-sonnet-4-20250514-v1:0")
+                .unwrap()
+                .input,
+            3.0
+        );
         assert_eq!(price_of("claude-sonnet-4@20250514").unwrap().output, 15.0);
         assert_eq!(price_of("claude-sonnet-9").unwrap().input, 3.0);
         assert!(price_of("gpt-4o").is_none());

@@ -32,8 +32,15 @@ pub struct Stats {
     dropped_shutdown: AtomicU64,
     retried: AtomicU64,
     inputs_ignored: AtomicU64,
+    inputs_overload: AtomicU64,
     bad_inputs: AtomicU64,
+    /// Bytes of inputs handed over and not yet read by the worker.
+    input_backlog: AtomicU64,
 }
+
+/// Most bytes of unread inputs (messages and hook payloads) held for the worker; past it, inputs are
+/// refused and counted, so a stalled worker can never grow the host's memory without bound.
+pub const MAX_INPUT_BACKLOG: u64 = 256 * 1024 * 1024;
 
 /// A consistent reading of [`Stats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,6 +67,8 @@ pub struct StatsSnapshot {
     pub retried: u64,
     /// Messages and hook payloads ignored because the tracker was off or shut down.
     pub inputs_ignored: u64,
+    /// Messages and hook payloads refused because the worker was too far behind.
+    pub inputs_overload: u64,
     /// Messages and hook payloads that could not be read (not JSON).
     pub bad_inputs: u64,
 }
@@ -97,6 +106,22 @@ impl Stats {
         self.inputs_ignored.fetch_add(1, Relaxed);
     }
 
+    /// Reserves room for an input of `bytes`; false (and counted) when the backlog is full.
+    pub fn reserve_input(&self, bytes: u64) -> bool {
+        let before = self.input_backlog.fetch_add(bytes, Relaxed);
+        if before + bytes > MAX_INPUT_BACKLOG {
+            self.input_backlog.fetch_sub(bytes, Relaxed);
+            self.inputs_overload.fetch_add(1, Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Releases what [`Stats::reserve_input`] reserved, once the worker has read the input.
+    pub fn release_input(&self, bytes: u64) {
+        self.input_backlog.fetch_sub(bytes, Relaxed);
+    }
+
     /// Counts an input that could not be read.
     pub fn bad_input(&self) {
         self.bad_inputs.fetch_add(1, Relaxed);
@@ -129,6 +154,7 @@ impl Stats {
             dropped_shutdown,
             retried: self.retried.load(Relaxed),
             inputs_ignored: self.inputs_ignored.load(Relaxed),
+            inputs_overload: self.inputs_overload.load(Relaxed),
             bad_inputs: self.bad_inputs.load(Relaxed),
         }
     }

@@ -4,7 +4,7 @@
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::delivery::transport::Transport;
-use crate::delivery::{Delivery, FlushReport, FlushReply};
+use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
 use crate::runtime;
 use crate::session::{Ending, SessionInit};
@@ -60,9 +60,15 @@ impl Tracker {
     }
 
     fn send(&self, cmd: Command) {
-        match &self.inner {
-            Some(inner) if inner.tx.send(cmd).is_ok() => {}
-            _ => self.stats.input_ignored(),
+        let Some(inner) = &self.inner else {
+            self.stats.input_ignored();
+            return;
+        };
+        if let Err(err) = inner.tx.send(cmd) {
+            self.stats.input_ignored();
+            if let Command::Message { json, .. } | Command::Hook { json, .. } = err.0 {
+                self.stats.release_input(json.len() as u64);
+            }
         }
     }
 
@@ -154,7 +160,7 @@ pub struct Session {
 impl Session {
     /// An SDK message, as the JSON the SDK would write for it.
     pub fn message(&self, json: String) {
-        if !self.is_done() {
+        if !self.is_done() && self.tracker.stats.reserve_input(json.len() as u64) {
             self.tracker.send(Command::Message {
                 handle: self.handle,
                 json,
@@ -165,7 +171,7 @@ impl Session {
 
     /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure), as JSON.
     pub fn hook(&self, json: String) {
-        if !self.is_done() {
+        if !self.is_done() && self.tracker.stats.reserve_input(json.len() as u64) {
             self.tracker.send(Command::Hook {
                 handle: self.handle,
                 json,

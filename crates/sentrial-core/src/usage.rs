@@ -127,6 +127,23 @@ mod tests {
     }
 
     #[test]
+    fn costs_are_parsed_exactly() {
+        // Real figures from the recorded `hello` result: serde_json without `float_roundtrip`
+        // reads the first as 0.009645, one ULP away from what the SDK reported.
+        let r = crate::json::parse(
+            r#"{"total_cost_usd":0.009644999999999999,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":120,"outputTokens":19,"costUSD":0.011842499999999999}}}"#,
+        )
+        .unwrap();
+        let u = from_result(&r, None);
+        assert_eq!(u.cost_usd.to_bits(), 0.009644999999999999_f64.to_bits());
+        assert_ne!(u.cost_usd.to_bits(), 0.009645_f64.to_bits());
+        assert_eq!(
+            u.by_model["claude-sonnet-4-5"].cost_usd.to_bits(),
+            0.011842499999999999_f64.to_bits()
+        );
+    }
+
+    #[test]
     fn empty_result_gives_zeroes() {
         let u = from_result(&json!({"subtype": "success"}), None);
         assert_eq!(u.total_tokens, 0);

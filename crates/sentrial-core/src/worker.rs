@@ -82,6 +82,9 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
     let mut closed = false;
     while let Some(cmd) = rx.recv().await {
         if closed {
+            if let Command::Message { json, .. } | Command::Hook { json, .. } = &cmd {
+                stats.release_input(json.len() as u64);
+            }
             if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = cmd {
                 reply(Default::default());
             } else {
@@ -92,6 +95,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
         let (handle, at) = match cmd {
             Command::Start { handle, init } => {
                 let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
+                tracing::debug!(session = %id, agent = %init.agent, "session started");
                 sessions.insert(
                     handle,
                     Live {
@@ -102,6 +106,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
                 continue;
             }
             Command::Message { handle, json, at } => {
+                stats.release_input(json.len() as u64);
                 match (sessions.get_mut(&handle), json::parse(&json)) {
                     (Some(s), Ok(v)) => s.state.on_message(v, at, &mut out),
                     (Some(_), Err(_)) => stats.bad_input(),
@@ -110,6 +115,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
                 (handle, at)
             }
             Command::Hook { handle, json, at } => {
+                stats.release_input(json.len() as u64);
                 match (sessions.get_mut(&handle), json::parse(&json)) {
                     (Some(s), Ok(v)) => s.state.on_hook(v, at, &mut out),
                     (Some(_), Err(_)) => stats.bad_input(),
@@ -126,6 +132,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
             }
             Command::Finish { handle, ending, at } => {
                 if let Some(s) = sessions.remove(&handle) {
+                    tracing::debug!(session = %s.id, "session finished");
                     s.state.finish(ending, at, &mut out);
                     emit(&delivery, &s.id, at, &mut out);
                 }

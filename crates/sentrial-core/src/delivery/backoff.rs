@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn retry_after_is_obeyed_within_bounds() {
-        assert_eq!(delay(0, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        assert_eq!(
+            delay(0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
         assert_eq!(delay(5, Some(Duration::ZERO)), RETRY_AFTER_FLOOR);
         assert_eq!(delay(0, Some(Duration::from_secs(86_400))), RETRY_AFTER_CAP);
     }

@@ -263,6 +263,7 @@ impl Delivery {
             let outcome = transport.send(transport.body(&batch)).await;
             let dropped = match outcome {
                 Sent::Delivered => {
+                    tracing::debug!(events = n, "batch delivered");
                     self.stats.delivered(n);
                     None
                 }

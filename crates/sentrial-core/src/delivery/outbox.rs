@@ -107,7 +107,8 @@ impl Outbox {
         let mut size = 0;
         let mut starts_here: Vec<Arc<str>> = Vec::new();
         while let Some(front) = self.queue.front() {
-            if batch.len() >= max_events || (!batch.is_empty() && size + front.json.len() > max_bytes)
+            if batch.len() >= max_events
+                || (!batch.is_empty() && size + front.json.len() > max_bytes)
             {
                 break;
             }

@@ -53,7 +53,11 @@ impl Transport {
             });
         }
         let mut auth = header::HeaderValue::from_str(&format!("Bearer {}", config.api_key))
-            .map_err(|_| CoreError::Startup("the API key holds characters not allowed in an HTTP header".into()))?;
+            .map_err(|_| {
+                CoreError::Startup(
+                    "the API key holds characters not allowed in an HTTP header".into(),
+                )
+            })?;
         auth.set_sensitive(true);
         let client = reqwest::Client::builder()
             .timeout(config.request_timeout)

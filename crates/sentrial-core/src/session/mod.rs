@@ -303,8 +303,7 @@ impl SessionState {
         for block in blocks {
             match str_of(block, "type") {
                 Some("tool_use") => {
-                    let (Some(id), Some(name)) =
-                        (string_of(block, "id"), string_of(block, "name"))
+                    let (Some(id), Some(name)) = (string_of(block, "id"), string_of(block, "name"))
                     else {
                         continue;
                     };

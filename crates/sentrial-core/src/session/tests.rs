@@ -185,12 +185,19 @@ fn error_subtype_without_throw_fails_with_subtype() {
     let mut s = SessionState::new(init());
     let mut out = run(
         &mut s,
-        vec![("msg", system_init()), ("msg", result(0.01, true, "error_max_turns"))],
+        vec![
+            ("msg", system_init()),
+            ("msg", result(0.01, true, "error_max_turns")),
+        ],
     );
     s.finish(Ending::Done, 3_000, &mut out);
     let end = end_of(&out);
     assert_eq!(end.status, SessionStatus::Failed);
-    assert!(end.failure_reason.as_deref().unwrap().starts_with("error_max_turns"));
+    assert!(end
+        .failure_reason
+        .as_deref()
+        .unwrap()
+        .starts_with("error_max_turns"));
 }
 
 #[test]
@@ -230,7 +237,10 @@ fn break_after_a_result_is_completed() {
     let mut s = SessionState::new(init());
     let mut out = run(
         &mut s,
-        vec![("msg", system_init()), ("msg", result(0.2, false, "success"))],
+        vec![
+            ("msg", system_init()),
+            ("msg", result(0.2, false, "success")),
+        ],
     );
     s.finish(Ending::Stopped, 3_000, &mut out);
     assert_eq!(end_of(&out).status, SessionStatus::Completed);
@@ -332,8 +342,14 @@ fn unknown_and_malformed_messages_are_ignored() {
         vec![
             ("msg", json!({"type": "stream_event", "event": {}})),
             ("msg", json!({"type": "future_kind", "x": [1, 2]})),
-            ("msg", json!({"type": "assistant", "message": "not an object"})),
-            ("msg", json!({"type": "user", "message": {"content": "plain text"}})),
+            (
+                "msg",
+                json!({"type": "assistant", "message": "not an object"}),
+            ),
+            (
+                "msg",
+                json!({"type": "user", "message": {"content": "plain text"}}),
+            ),
             ("msg", json!(42)),
             ("hook", json!({"hook_event_name": "Notification"})),
         ],
