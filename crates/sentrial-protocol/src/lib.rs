@@ -298,7 +298,10 @@ mod tests {
             id: "0190-a".into(),
             session_id: "s1".into(),
             ts: 42,
-            payload: Payload::SessionInput(SessionInput { turn: 1, text: "hi".into() }),
+            payload: Payload::SessionInput(SessionInput {
+                turn: 1,
+                text: "hi".into(),
+            }),
         };
         let json = serde_json::to_value(&ev).unwrap();
         assert_eq!(json["type"], "session_input");

@@ -1,0 +1,227 @@
+//! The command line: `serve` and `key new`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::{hash_key, new_key};
+use crate::config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT};
+use crate::error::CollectorError;
+use crate::store::{SqliteStore, Store};
+
+/// Environment variable with more API keys, comma-separated.
+const KEYS_ENV: &str = "SENTRIAL_API_KEYS";
+
+#[derive(Debug, Parser)]
+#[command(name = "sentrial", about = "The Sentrial collector", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the collector.
+    Serve {
+        /// Interface to listen on.
+        #[arg(long, default_value = DEFAULT_HOST)]
+        host: String,
+        /// Port to listen on; 0 picks a free port.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// SQLite database file (created when missing).
+        #[arg(long, default_value = "sentrial.db")]
+        db: PathBuf,
+        /// An API key for project `default` (repeatable; also SENTRIAL_API_KEYS, comma-separated).
+        #[arg(long = "api-key", value_name = "KEY")]
+        api_keys: Vec<String>,
+    },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Mint a key, store its hash, print it once.
+    New {
+        /// SQLite database file (created when missing).
+        #[arg(long, default_value = "sentrial.db")]
+        db: PathBuf,
+        /// Project the key reads and writes.
+        #[arg(long, default_value = crate::server::DEFAULT_PROJECT)]
+        project: String,
+    },
+}
+
+/// Runs the command line `args` (the first is the program name) on a runtime of its own, and
+/// returns the process exit code: 0 done, 1 failed, 2 bad usage.
+pub fn run_cli<I: IntoIterator<Item = String>>(args: I) -> i32 {
+    let cli = match Cli::try_parse_from(args.into_iter().map(OsString::from)) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "sentrial_collector=info,tower_http=warn".into()),
+        )
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("sentrial-collector")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {err}");
+            1
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), CollectorError> {
+    match command {
+        Command::Serve {
+            host,
+            port,
+            db,
+            mut api_keys,
+        } => {
+            if let Ok(list) = std::env::var(KEYS_ENV) {
+                api_keys.extend(list.split(',').map(str::to_string));
+            }
+            api_keys.retain(|k| !k.trim().is_empty());
+            let config = ServeConfig {
+                host,
+                port,
+                db,
+                api_keys,
+                ..ServeConfig::default()
+            };
+            crate::serve(config, shutdown_signal()?).await
+        }
+        Command::Key {
+            command: KeyCommand::New { db, project },
+        } => {
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(db))
+                .await
+                .map_err(std::io::Error::other)??;
+            let key = new_key();
+            store.add_key(hash_key(&key), project.clone()).await?;
+            store.close().await;
+            eprintln!("New API key for project `{project}` (shown once, stored hashed):");
+            println!("{key}");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed now, before the banner is printed,
+/// so a signal sent as soon as the banner appears is not fatal.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        take_over_termination_signals();
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
+            tracing::info!("shutting down");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
+}
+
+/// Inside Node (the napi addon's `sentrial serve`) SIGINT and SIGTERM already have Node's handler,
+/// which restores the terminal and re-raises the signal. tokio's handler chains to the handler it
+/// finds at its first registration, so each re-raise comes back to it: the process spins in
+/// signal handlers and never stops. So, once, before tokio registers: a function handler found
+/// on these signals is replaced by the default disposition, and tokio's handler owns them. (The
+/// collector is the whole process in that case; a plain binary has the default already.)
+#[cfg(unix)]
+fn take_over_termination_signals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: sigaction with a null new action only reads the current one into `old`;
+            // setting SIG_DFL installs no code. Both run before any handler of ours exists.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                    && old.sa_sigaction != libc::SIG_DFL
+                    && old.sa_sigaction != libc::SIG_IGN
+                {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_usage_exits_2_and_help_exits_0() {
+        assert_eq!(run_cli(["sentrial".into(), "bogus".into()]), 2);
+        assert_eq!(
+            run_cli([
+                "sentrial".into(),
+                "serve".into(),
+                "--port".into(),
+                "x".into()
+            ]),
+            2
+        );
+        assert_eq!(run_cli(["sentrial".into(), "--help".into()]), 0);
+    }
+
+    #[test]
+    fn key_new_stores_a_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("k.db");
+        let args = [
+            "sentrial",
+            "key",
+            "new",
+            "--db",
+            db.to_str().unwrap(),
+            "--project",
+            "p1",
+        ];
+        assert_eq!(run_cli(args.map(String::from)), 0);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let (hash, project): (String, String) = conn
+            .query_row("SELECT key_hash, project_id FROM api_keys", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((hash.len(), project.as_str()), (64, "p1"));
+    }
+}

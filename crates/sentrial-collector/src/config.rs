@@ -1,0 +1,45 @@
+//! What a collector is started with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Host the collector binds to unless told otherwise: loopback only.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// Port the collector binds to unless told otherwise.
+pub const DEFAULT_PORT: u16 = 7878;
+
+/// Largest request body accepted, counted after gzip decompression (10 MiB).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Settings of one collector.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Interface to bind, e.g. `127.0.0.1` or `0.0.0.0`.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (see [`crate::Server::local_addr`]).
+    pub port: u16,
+    /// SQLite database file; created with its schema when missing.
+    pub db: PathBuf,
+    /// Plaintext API keys accepted for project `default`, in addition to the keys stored in the
+    /// database. They are held hashed in memory and never written to the database.
+    pub api_keys: Vec<String>,
+    /// When no key was given and the database holds none, mint one (reported through
+    /// [`crate::KeyInfo::Created`]) so a fresh collector is usable at once.
+    pub create_key_if_none: bool,
+    /// Longest a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: DEFAULT_HOST.to_string(),
+            port: DEFAULT_PORT,
+            db: PathBuf::from("sentrial.db"),
+            api_keys: Vec::new(),
+            create_key_if_none: true,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `POST /v1/batch`: decode a batch, check its version, hand its events to the store.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use sentrial_protocol::{Batch, IngestResponse, PROTOCOL_VERSION};
+use serde::Deserialize;
+
+use crate::auth::Project;
+use crate::config::MAX_BODY_BYTES;
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// Bodies above this size are decoded on the blocking pool rather than on a runtime worker.
+const INLINE_DECODE_BYTES: usize = 512 * 1024;
+
+/// Stores a batch and says how many of its events were new.
+pub async fn post_batch(
+    State(state): State<AppState>,
+    Project(project): Project,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestResponse>, AppError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(format!(
+                "request body exceeds {} MiB (counted after decompression)",
+                MAX_BODY_BYTES >> 20
+            ))
+        } else {
+            AppError::BadRequest(format!(
+                "cannot read request body: {}",
+                rejection.body_text()
+            ))
+        }
+    })?;
+    let batch = if body.len() > INLINE_DECODE_BYTES {
+        tokio::task::spawn_blocking(move || decode(&body))
+            .await
+            .map_err(|_| AppError::Internal)??
+    } else {
+        decode(&body)?
+    };
+    let response = state.store.ingest(project, batch.events).await?;
+    Ok(Json(response))
+}
+
+/// Just the version field, to name the real problem when a batch of another version fails to
+/// decode as v1.
+#[derive(Deserialize)]
+struct VersionOnly {
+    protocol: u32,
+}
+
+/// Decodes and checks a batch; errors name the field and what is wrong with it.
+pub fn decode(body: &[u8]) -> Result<Batch, AppError> {
+    let batch = match serde_json::from_slice::<Batch>(body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            if let Ok(VersionOnly { protocol }) = serde_json::from_slice(body) {
+                check_version(protocol)?;
+            }
+            return Err(AppError::BadRequest(format!(
+                "invalid batch: {}",
+                describe_error(body, err)
+            )));
+        }
+    };
+    check_version(batch.protocol)?;
+    for (i, ev) in batch.events.iter().enumerate() {
+        if ev.id.is_empty() || ev.session_id.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "invalid batch: events[{i}]: `id` and `session_id` must not be empty"
+            )));
+        }
+    }
+    Ok(batch)
+}
+
+fn check_version(protocol: u32) -> Result<(), AppError> {
+    if protocol == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "unsupported protocol version {protocol}; this collector speaks {PROTOCOL_VERSION}"
+        )))
+    }
+}
+
+/// serde's message, prefixed with the path of the offending field when serde_path_to_error can
+/// tell it. Only run on failure, so a good batch is decoded once, at full speed.
+fn describe_error(body: &[u8], err: serde_json::Error) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, Batch>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if matches!(path.as_str(), "" | "." | "?") {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            }
+        }
+        Ok(_) => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body: &str) -> String {
+        match decode(body.as_bytes()) {
+            Err(AppError::BadRequest(m)) => m,
+            other => panic!("expected 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let m = message(
+            r#"{"protocol":1,"events":[{"id":"e","session_id":"s","ts":"soon",
+                "type":"session_input","data":{"turn":0,"text":"x"}}]}"#,
+        );
+        assert!(m.contains("events[0]"), "{m}");
+        assert!(m.contains("invalid type: string \"soon\""), "{m}");
+    }
+
+    #[test]
+    fn names_the_version_even_when_v1_cannot_decode_it() {
+        let m = message(r#"{"protocol":2,"events":[{"whatever":true}]}"#);
+        assert_eq!(m, "unsupported protocol version 2; this collector speaks 1");
+        let m = message(r#"{"protocol":3,"events":[]}"#);
+        assert_eq!(m, "unsupported protocol version 3; this collector speaks 1");
+    }
+
+    #[test]
+    fn rejects_syntax_errors_and_empty_ids() {
+        assert!(message("{nope").contains("key must be a string"));
+        let m = message(
+            r#"{"protocol":1,"events":[{"id":"","session_id":"s","ts":1,
+                "type":"session_input","data":{"turn":0,"text":"x"}}]}"#,
+        );
+        assert!(m.contains("must not be empty"), "{m}");
+    }
+}

@@ -1,0 +1,28 @@
+//! The Sentrial collector: receives the SDK's event batches (`POST /v1/batch`, protocol v1), stores
+//! them in SQLite and serves them back through a small read API (`/api/sessions`).
+//!
+//! Three ways in:
+//! - [`run_cli`]: the command line (`serve`, `key new`), used by the `sentrial-collector` binary and
+//!   by the Node addon's `sentrial serve`. It owns its tokio runtime.
+//! - [`serve`]: run a collector on the caller's runtime until a shutdown future resolves.
+//! - [`Server::bind`] then [`Server::run`]: the same in two steps, so a caller (a test) can learn the
+//!   bound address first, e.g. with port 0.
+//!
+//! `docs/protocol.md` describes the wire protocol and the read API this crate implements.
+
+mod auth;
+mod cli;
+mod config;
+mod error;
+mod ingest;
+mod read_api;
+mod server;
+pub mod store;
+mod time;
+
+pub use auth::{hash_key, new_key};
+pub use cli::run_cli;
+pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
+pub use error::{AppError, CollectorError};
+pub use server::{router, serve, AppState, KeyInfo, Server, DEFAULT_PROJECT};
+pub use time::{iso8601, Timestamp};

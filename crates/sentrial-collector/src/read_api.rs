@@ -1,0 +1,177 @@
+//! The read API: `GET /api/sessions`, `GET /api/sessions/{id}`, `GET /api/sessions/{id}/events`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use sentrial_protocol::SessionStatus;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Project;
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord};
+
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 500;
+
+/// Query string of `GET /api/sessions`. Strings, so a bad value gets our message, not serde's.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    user_id: Option<String>,
+    agent: Option<String>,
+    convo_id: Option<String>,
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Body of `GET /api/sessions`.
+#[derive(Debug, Serialize)]
+pub struct SessionList {
+    sessions: Vec<SessionRecord>,
+    next_cursor: Option<String>,
+}
+
+/// Lists the project's sessions, newest first.
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    Project(project): Project,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<SessionList>, AppError> {
+    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let query = parse_list(params)?;
+    let page = state.store.list_sessions(project, query).await?;
+    Ok(Json(SessionList {
+        sessions: page.sessions,
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// One session with its inputs and tool calls.
+pub async fn get_session(
+    State(state): State<AppState>,
+    Project(project): Project,
+    Path(id): Path<String>,
+) -> Result<Json<SessionDetail>, AppError> {
+    state
+        .store
+        .get_session(project, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound("session not found".into()))
+}
+
+/// A session's events in ingest order.
+pub async fn session_events(
+    State(state): State<AppState>,
+    Project(project): Project,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EventRef>>, AppError> {
+    state
+        .store
+        .session_events(project, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound("session not found".into()))
+}
+
+/// Checks the query string; an empty value counts as not given.
+fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let limit = match given(p.limit) {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "invalid limit `{raw}`: expected an integer from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let status = match given(p.status) {
+        None => None,
+        Some(raw) => Some(parse_status(&raw).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "invalid status `{raw}`: expected running, completed, failed or interrupted"
+            ))
+        })?),
+    };
+    let after = match given(p.cursor) {
+        None => None,
+        Some(raw) => Some(Cursor::decode(&raw).ok_or_else(|| {
+            AppError::BadRequest(
+                "invalid cursor: pass back the `next_cursor` of a previous page unchanged".into(),
+            )
+        })?),
+    };
+    Ok(ListQuery {
+        user_id: given(p.user_id),
+        agent: given(p.agent),
+        convo_id: given(p.convo_id),
+        status,
+        limit,
+        after,
+    })
+}
+
+fn parse_status(s: &str) -> Option<SessionStatus> {
+    [
+        SessionStatus::Running,
+        SessionStatus::Completed,
+        SessionStatus::Failed,
+        SessionStatus::Interrupted,
+    ]
+    .into_iter()
+    .find(|st| st.as_str() == s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad(p: ListParams) -> String {
+        match parse_list(p) {
+            Err(AppError::BadRequest(m)) => m,
+            other => panic!("expected 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_and_limits() {
+        let q = parse_list(ListParams::default()).unwrap();
+        assert_eq!(q.limit, DEFAULT_LIMIT);
+        let q = parse_list(ListParams {
+            limit: Some("500".into()),
+            status: Some("failed".into()),
+            user_id: Some(String::new()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (q.limit, q.status, q.user_id),
+            (500, Some(SessionStatus::Failed), None)
+        );
+        for limit in ["0", "501", "-1", "ten"] {
+            let m = bad(ListParams {
+                limit: Some(limit.into()),
+                ..Default::default()
+            });
+            assert!(m.starts_with(&format!("invalid limit `{limit}`")), "{m}");
+        }
+        let m = bad(ListParams {
+            status: Some("done".into()),
+            ..Default::default()
+        });
+        assert!(m.starts_with("invalid status `done`"), "{m}");
+        let m = bad(ListParams {
+            cursor: Some("xyz".into()),
+            ..Default::default()
+        });
+        assert!(m.starts_with("invalid cursor"), "{m}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Storage behind one trait, so another backend (PostgreSQL) can sit beside [`SqliteStore`].
+//!
+//! A store owns the apply semantics of protocol v1: dedupe by event id, and a final state of each
+//! session that does not depend on how often or in which order its events arrive.
+
+mod model;
+mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use sentrial_protocol::{Event, IngestResponse};
+
+pub use model::{
+    Cursor, EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, ToolCallRecord,
+    TurnInput,
+};
+pub use sqlite::{SqliteStore, SCHEMA_VERSION};
+
+/// A boxed future, so [`Store`] can be used as `dyn Store`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON column or an event could not be (de)serialized.
+    #[error("json error: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database was written by a newer collector.
+    #[error("database schema version {found} is newer than this collector's ({known}); upgrade the collector")]
+    SchemaTooNew {
+        /// Version found in the database.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// Creating the database's folder or starting the writer thread failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The transaction holding this write failed to commit (the message, when there is one).
+    #[error("commit failed: {}", .0.as_deref().unwrap_or("unknown error"))]
+    Commit(Option<String>),
+    /// The store was closed (the collector is shutting down).
+    #[error("store closed")]
+    Closed,
+}
+
+/// What the collector needs from storage. Every read and write is scoped by `project_id`.
+pub trait Store: Send + Sync + 'static {
+    /// Stores a batch's events in one transaction: new ids are applied, known ids are counted as
+    /// duplicates and ignored.
+    fn ingest(
+        &self,
+        project_id: String,
+        events: Vec<Event>,
+    ) -> BoxFuture<'_, Result<IngestResponse, StoreError>>;
+
+    /// The project of the key with this SHA-256 hex digest, if the key is stored.
+    fn project_for_key(
+        &self,
+        key_hash: String,
+    ) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+
+    /// Stores a key digest for a project (idempotent).
+    fn add_key(
+        &self,
+        key_hash: String,
+        project_id: String,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// How many keys are stored, all projects together.
+    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// One page of a project's sessions, newest first.
+    fn list_sessions(
+        &self,
+        project_id: String,
+        query: ListQuery,
+    ) -> BoxFuture<'_, Result<SessionPage, StoreError>>;
+
+    /// One session with its inputs and tool calls, or `None` when the project has no such session.
+    fn get_session(
+        &self,
+        project_id: String,
+        session_id: String,
+    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>>;
+
+    /// A session's stored events in ingest order, or `None` when the project has no such session.
+    fn session_events(
+        &self,
+        project_id: String,
+        session_id: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>>;
+
+    /// Finishes pending writes and releases the database. Later calls fail with
+    /// [`StoreError::Closed`].
+    fn close(&self) -> BoxFuture<'_, ()>;
+}

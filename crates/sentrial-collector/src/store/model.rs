@@ -1,0 +1,202 @@
+//! What the read API returns, as the store produces it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::time::Timestamp;
+use sentrial_protocol::SessionStatus;
+
+/// Filters and position of one page of sessions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQuery {
+    /// Only sessions of this end user.
+    pub user_id: Option<String>,
+    /// Only sessions of this agent.
+    pub agent: Option<String>,
+    /// Only sessions of this conversation.
+    pub convo_id: Option<String>,
+    /// Only sessions in this status.
+    pub status: Option<SessionStatus>,
+    /// Page size, 1..=500.
+    pub limit: u32,
+    /// Start after this position (from the previous page's `next_cursor`).
+    pub after: Option<Cursor>,
+}
+
+/// A position in the newest-first order of sessions: the last item of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The item's sort time (its `started_at`, or its earliest event's ts before its start arrived).
+    pub sort_ts: i64,
+    /// The item's id, the tie breaker.
+    pub id: String,
+}
+
+impl Cursor {
+    /// The opaque form handed to clients.
+    pub fn encode(&self) -> String {
+        hex::encode(format!("v1:{}:{}", self.sort_ts, self.id))
+    }
+
+    /// Reads [`Cursor::encode`]'s output back; `None` when it is not one.
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let raw = String::from_utf8(hex::decode(s).ok()?).ok()?;
+        let rest = raw.strip_prefix("v1:")?;
+        let (ts, id) = rest.split_once(':')?;
+        Some(Cursor {
+            sort_ts: ts.parse().ok()?,
+            id: id.to_string(),
+        })
+    }
+}
+
+/// One page of sessions.
+#[derive(Debug, Clone)]
+pub struct SessionPage {
+    /// The sessions, newest first.
+    pub sessions: Vec<SessionRecord>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
+}
+
+/// The scalar fields of a session, as listed. `None` fields are `null` in JSON: the event that
+/// sets them has not arrived (a placeholder session made by an early event has no agent yet).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRecord {
+    /// Session id, made by the SDK.
+    pub id: String,
+    /// Claude Code's own session id.
+    pub claude_session_id: Option<String>,
+    /// Agent name.
+    pub agent: Option<String>,
+    /// End user.
+    pub user_id: Option<String>,
+    /// Conversation thread.
+    pub convo_id: Option<String>,
+    /// `running`, `completed`, `failed` or `interrupted`.
+    pub status: String,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// When the wrapped function was called.
+    pub started_at: Option<Timestamp>,
+    /// When the session ended.
+    pub ended_at: Option<Timestamp>,
+    /// Wall clock, from the latest result or the end.
+    pub duration_ms: Option<i64>,
+    /// Time in the model API.
+    pub api_duration_ms: Option<i64>,
+    /// Turns reported by the SDK.
+    pub num_turns: Option<i64>,
+    /// Model named at init.
+    pub model: Option<String>,
+    /// The prompt: the start's `input`, else the streamed turns joined by a blank line.
+    pub input: Option<String>,
+    /// The final text.
+    pub output: Option<String>,
+    /// Metadata object from the start (`{}` before it).
+    pub metadata: Value,
+    /// Uncached input tokens.
+    pub prompt_tokens: Option<i64>,
+    /// Output tokens.
+    pub completion_tokens: Option<i64>,
+    /// All tokens.
+    pub total_tokens: Option<i64>,
+    /// Prompt-cache reads.
+    pub cache_read_tokens: Option<i64>,
+    /// Prompt-cache writes.
+    pub cache_creation_tokens: Option<i64>,
+    /// Cost in USD.
+    pub cost_usd: Option<f64>,
+    /// Whether the cost was estimated by the SDK.
+    pub cost_estimated: Option<bool>,
+    /// Usage per model (`{}` before any figures).
+    pub model_usage: Value,
+    /// Number of `result` messages, from the end.
+    pub results: Option<i64>,
+    /// When the collector first stored an event of this session.
+    pub received_at: Timestamp,
+    /// Number of distinct tool calls stored.
+    pub tool_call_count: i64,
+    /// Position in the list order, for cursors.
+    #[serde(skip)]
+    pub sort_ts: i64,
+}
+
+/// One user turn of a streamed prompt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TurnInput {
+    /// 0-based turn index.
+    pub turn: i64,
+    /// The text.
+    pub text: String,
+}
+
+/// One tool call, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolCallRecord {
+    /// The `tool_use` block id.
+    pub tool_use_id: String,
+    /// Tool name.
+    pub tool_name: String,
+    /// Position of the call in the session.
+    pub seq: i64,
+    /// `success`, `error`, `interrupted` or `not_completed`.
+    pub status: String,
+    /// The tool's input.
+    pub input: Value,
+    /// The tool's response.
+    pub output: Value,
+    /// Error text.
+    pub error: Option<String>,
+    /// Duration measured by the SDK.
+    pub duration_ms: Option<i64>,
+    /// The Task call this call was made under.
+    pub parent_tool_use_id: Option<String>,
+    /// When the call was first seen.
+    pub started_at: Option<Timestamp>,
+    /// When its outcome was seen.
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A session with everything it holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionDetail {
+    /// The scalar fields.
+    #[serde(flatten)]
+    pub session: SessionRecord,
+    /// The streamed prompt's turns, in turn order.
+    pub inputs: Vec<TurnInput>,
+    /// Tool calls in call order (`seq`, then `started_at`).
+    pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// One stored event, for checking ingest order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRef {
+    /// Event id.
+    pub id: String,
+    /// Event type (`session_start`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When the SDK produced it.
+    pub ts: Timestamp,
+    /// Position in the collector's ingest order: strictly increasing across all stored events.
+    pub ingest_seq: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let c = Cursor {
+            sort_ts: -5,
+            id: "a:b".into(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("zz"), None);
+        assert_eq!(Cursor::decode(&hex::encode("v2:1:x")), None);
+        assert_eq!(Cursor::decode(&hex::encode("v1:x:y")), None);
+    }
+}

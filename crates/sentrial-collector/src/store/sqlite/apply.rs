@@ -1,0 +1,290 @@
+//! Ingest: one transaction per batch, dedupe by event id, apply each new event.
+//!
+//! Each session field is owned by one kind of event, and a stored value is replaced only by an
+//! event with a greater ordering key, so the final state is the same for any arrival order:
+//! - start fields: key `(ts, id)` of the `session_start`;
+//! - status, failure_reason, ended_at, results: key `(ts, id)` of the `session_end`;
+//! - figures (output, durations, turns, usage): key `(ts, rank, id)`, rank = a result's index,
+//!   2^32 for an end, so the end's figures win over a result of the same ts;
+//! - a tool call: key `(status != not_completed, ts, id)`;
+//! - a session input: key `(ts, id)` per turn.
+
+use rusqlite::{params, Connection};
+use sentrial_protocol::{Event, IngestResponse, Payload, SessionStatus, ToolStatus, Usage};
+
+use crate::store::StoreError;
+
+/// A new event to store, with its JSON text made in advance: [`Incoming::new`] runs on the
+/// request's task, so the single writer thread only writes.
+pub struct Incoming {
+    event: Event,
+    /// The whole event, for the raw log.
+    raw: String,
+    /// The JSON columns of its payload: start metadata; a tool call's input and output; the
+    /// figures' per-model usage.
+    json: [String; 2],
+}
+
+impl Incoming {
+    /// Serializes what `event` needs stored as JSON.
+    pub fn new(event: Event) -> Result<Incoming, serde_json::Error> {
+        let raw = serde_json::to_string(&event)?;
+        let json = match &event.payload {
+            Payload::SessionStart(s) => [serde_json::to_string(&s.metadata)?, String::new()],
+            Payload::ToolCall(t) => [
+                serde_json::to_string(&t.input)?,
+                serde_json::to_string(&t.output)?,
+            ],
+            Payload::SessionResult(r) => [serde_json::to_string(&r.usage.by_model)?, String::new()],
+            Payload::SessionEnd(e) => [serde_json::to_string(&e.usage.by_model)?, String::new()],
+            Payload::SessionInput(_) => Default::default(),
+        };
+        Ok(Incoming { event, raw, json })
+    }
+}
+
+/// The figures rank of a `session_end`: above every result index.
+const END_RANK: i64 = 1 << 32;
+
+/// Stores `events` for `project_id` in `tx`; the caller commits.
+pub fn ingest(
+    tx: &Connection,
+    project_id: &str,
+    events: &[Incoming],
+    now: i64,
+) -> Result<IngestResponse, StoreError> {
+    let mut insert_event = tx.prepare_cached(
+        "INSERT INTO events (project_id, id, session_id, type, ts, received_at, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (project_id, id) DO NOTHING",
+    )?;
+    let mut out = IngestResponse::default();
+    for Incoming { event, raw, json } in events {
+        let stored = insert_event.execute(params![
+            project_id,
+            event.id,
+            event.session_id,
+            kind(&event.payload),
+            event.ts,
+            now,
+            raw
+        ])?;
+        if stored == 0 {
+            out.duplicates += 1;
+            continue;
+        }
+        out.accepted += 1;
+        apply(tx, project_id, event, json, now)?;
+    }
+    Ok(out)
+}
+
+/// The `type` tag of a payload.
+pub fn kind(payload: &Payload) -> &'static str {
+    match payload {
+        Payload::SessionStart(_) => "session_start",
+        Payload::SessionInput(_) => "session_input",
+        Payload::ToolCall(_) => "tool_call",
+        Payload::SessionResult(_) => "session_result",
+        Payload::SessionEnd(_) => "session_end",
+    }
+}
+
+fn apply(
+    tx: &Connection,
+    project: &str,
+    ev: &Event,
+    json: &[String; 2],
+    now: i64,
+) -> Result<(), StoreError> {
+    let sid = &ev.session_id;
+    match &ev.payload {
+        Payload::SessionStart(s) => {
+            tx.prepare_cached(
+                "INSERT INTO sessions (project_id, id, sort_ts, received_at, agent, user_id,
+                    convo_id, claude_session_id, model, input, metadata, started_at,
+                    start_key_ts, start_key_id)
+                 VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13)
+                 ON CONFLICT (project_id, id) DO UPDATE SET
+                    agent = excluded.agent, user_id = excluded.user_id,
+                    convo_id = excluded.convo_id, claude_session_id = excluded.claude_session_id,
+                    model = excluded.model, input = excluded.input, metadata = excluded.metadata,
+                    started_at = excluded.started_at, sort_ts = excluded.sort_ts,
+                    start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id
+                 WHERE start_key_ts IS NULL
+                    OR (excluded.start_key_ts, excluded.start_key_id) > (start_key_ts, start_key_id)",
+            )?
+            .execute(params![
+                project,
+                sid,
+                now,
+                s.agent,
+                s.user_id,
+                s.convo_id,
+                s.claude_session_id,
+                s.model,
+                s.input,
+                s.started_at,
+                json[0],
+                ev.ts,
+                ev.id
+            ])?;
+        }
+        Payload::SessionInput(i) => {
+            ensure_session(tx, project, ev, now)?;
+            tx.prepare_cached(
+                "INSERT INTO session_inputs (project_id, session_id, turn, text, key_ts, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (project_id, session_id, turn) DO UPDATE SET
+                    text = excluded.text, key_ts = excluded.key_ts, key_id = excluded.key_id
+                 WHERE (excluded.key_ts, excluded.key_id) > (key_ts, key_id)",
+            )?
+            .execute(params![project, sid, i.turn, i.text, ev.ts, ev.id])?;
+        }
+        Payload::ToolCall(t) => {
+            ensure_session(tx, project, ev, now)?;
+            tx.prepare_cached(
+                "INSERT INTO tool_calls (project_id, session_id, tool_use_id, tool_name, seq,
+                    status, input, output, error, duration_ms, parent_tool_use_id, started_at,
+                    ended_at, key_final, key_ts, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 ON CONFLICT (project_id, session_id, tool_use_id) DO UPDATE SET
+                    tool_name = excluded.tool_name, seq = excluded.seq, status = excluded.status,
+                    input = excluded.input, output = excluded.output, error = excluded.error,
+                    duration_ms = excluded.duration_ms,
+                    parent_tool_use_id = excluded.parent_tool_use_id,
+                    started_at = excluded.started_at, ended_at = excluded.ended_at,
+                    key_final = excluded.key_final, key_ts = excluded.key_ts,
+                    key_id = excluded.key_id
+                 WHERE (excluded.key_final, excluded.key_ts, excluded.key_id)
+                     > (key_final, key_ts, key_id)",
+            )?
+            .execute(params![
+                project,
+                sid,
+                t.tool_use_id,
+                t.tool_name,
+                t.seq,
+                t.status.as_str(),
+                json[0],
+                json[1],
+                t.error,
+                t.duration_ms.map(clamp),
+                t.parent_tool_use_id,
+                t.started_at,
+                t.ended_at,
+                t.status != ToolStatus::NotCompleted,
+                ev.ts,
+                ev.id
+            ])?;
+        }
+        Payload::SessionResult(r) => {
+            ensure_session(tx, project, ev, now)?;
+            let figures = Figures {
+                output: r.output.as_deref(),
+                duration_ms: Some(r.duration_ms),
+                api_duration_ms: r.api_duration_ms,
+                num_turns: r.num_turns,
+                usage: &r.usage,
+            };
+            set_figures(tx, project, ev, i64::from(r.index), &figures, &json[0])?;
+        }
+        Payload::SessionEnd(e) => {
+            ensure_session(tx, project, ev, now)?;
+            // An end never makes a session `running` again; it still carries its figures.
+            let status = (e.status != SessionStatus::Running).then(|| e.status.as_str());
+            tx.prepare_cached(
+                "UPDATE sessions SET status = COALESCE(?3, status), failure_reason = ?4,
+                    ended_at = ?5, results = ?6, end_key_ts = ?7, end_key_id = ?8
+                 WHERE project_id = ?1 AND id = ?2
+                   AND (end_key_ts IS NULL OR (?7, ?8) > (end_key_ts, end_key_id))",
+            )?
+            .execute(params![
+                project,
+                sid,
+                status,
+                e.failure_reason,
+                e.ended_at,
+                e.results,
+                ev.ts,
+                ev.id
+            ])?;
+            let figures = Figures {
+                output: e.output.as_deref(),
+                duration_ms: Some(e.duration_ms),
+                api_duration_ms: e.api_duration_ms,
+                num_turns: e.num_turns,
+                usage: &e.usage,
+            };
+            set_figures(tx, project, ev, END_RANK, &figures, &json[0])?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the session row exist (a placeholder, `running`, when the start has not arrived) and,
+/// until the start arrives, keeps its sort time at the earliest event ts seen.
+fn ensure_session(tx: &Connection, project: &str, ev: &Event, now: i64) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO sessions (project_id, id, sort_ts, received_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (project_id, id) DO UPDATE SET sort_ts = MIN(sort_ts, excluded.sort_ts)
+         WHERE started_at IS NULL AND excluded.sort_ts < sort_ts",
+    )?
+    .execute(params![project, ev.session_id, ev.ts, now])?;
+    Ok(())
+}
+
+/// The cumulative figures a result or an end carries.
+struct Figures<'a> {
+    output: Option<&'a str>,
+    duration_ms: Option<u64>,
+    api_duration_ms: Option<u64>,
+    num_turns: Option<u64>,
+    usage: &'a Usage,
+}
+
+fn set_figures(
+    tx: &Connection,
+    project: &str,
+    ev: &Event,
+    rank: i64,
+    f: &Figures<'_>,
+    model_usage: &str,
+) -> Result<(), StoreError> {
+    let u = f.usage;
+    tx.prepare_cached(
+        "UPDATE sessions SET output = ?3, duration_ms = ?4, api_duration_ms = ?5, num_turns = ?6,
+            prompt_tokens = ?7, completion_tokens = ?8, total_tokens = ?9,
+            cache_read_tokens = ?10, cache_creation_tokens = ?11, cost_usd = ?12,
+            cost_estimated = ?13, model_usage = ?14,
+            fig_key_ts = ?15, fig_key_rank = ?16, fig_key_id = ?17
+         WHERE project_id = ?1 AND id = ?2
+           AND (fig_key_ts IS NULL
+                OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
+    )?
+    .execute(params![
+        project,
+        ev.session_id,
+        f.output,
+        f.duration_ms.map(clamp),
+        f.api_duration_ms.map(clamp),
+        f.num_turns.map(clamp),
+        clamp(u.prompt_tokens),
+        clamp(u.completion_tokens),
+        clamp(u.total_tokens),
+        clamp(u.cache_read_tokens),
+        clamp(u.cache_creation_tokens),
+        u.cost_usd,
+        u.cost_estimated,
+        model_usage,
+        ev.ts,
+        rank,
+        ev.id
+    ])?;
+    Ok(())
+}
+
+/// SQLite integers are i64; a count beyond that is not real, so it is capped rather than wrapped.
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

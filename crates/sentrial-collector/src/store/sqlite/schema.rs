@@ -1,0 +1,190 @@
+//! Versioned migrations, applied in order at open and recorded in `schema_version`.
+//!
+//! A migration is never edited once released: a change is a new entry at the end of [`MIGRATIONS`].
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::store::StoreError;
+
+/// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
+///
+/// `*_key_*` columns hold the ordering key of the event whose values a row holds, so that a
+/// later-applied event replaces them only when its key is greater: the final state is the same
+/// whatever the arrival order.
+const V1: &str = r#"
+CREATE TABLE api_keys (
+    key_hash   TEXT PRIMARY KEY,      -- SHA-256 hex of the key; the key itself is never stored
+    project_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL       -- ms since the epoch
+);
+
+-- The raw log. seq (the rowid, never reused: rows are never deleted) is the ingest order.
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY,
+    project_id  TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    session_id  TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    ts          INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    payload     TEXT NOT NULL         -- the event as JSON
+);
+CREATE UNIQUE INDEX events_by_id ON events (project_id, id);
+CREATE INDEX events_by_session ON events (project_id, session_id, seq);
+
+CREATE TABLE sessions (
+    project_id            TEXT NOT NULL,
+    id                    TEXT NOT NULL,
+    claude_session_id     TEXT,
+    agent                 TEXT,
+    user_id               TEXT,
+    convo_id              TEXT,
+    status                TEXT NOT NULL DEFAULT 'running',
+    failure_reason        TEXT,
+    started_at            INTEGER,
+    ended_at              INTEGER,
+    sort_ts               INTEGER NOT NULL, -- started_at, or the earliest event ts before the start
+    model                 TEXT,
+    input                 TEXT,
+    metadata              TEXT,
+    output                TEXT,
+    duration_ms           INTEGER,
+    api_duration_ms       INTEGER,
+    num_turns             INTEGER,
+    prompt_tokens         INTEGER,
+    completion_tokens     INTEGER,
+    total_tokens          INTEGER,
+    cache_read_tokens     INTEGER,
+    cache_creation_tokens INTEGER,
+    cost_usd              REAL,
+    cost_estimated        INTEGER,
+    model_usage           TEXT,
+    results               INTEGER,
+    received_at           INTEGER NOT NULL,
+    start_key_ts          INTEGER,  -- session_start applied: (ts, event id)
+    start_key_id          TEXT,
+    end_key_ts            INTEGER,  -- session_end applied: (ts, event id)
+    end_key_id            TEXT,
+    fig_key_ts            INTEGER,  -- figures (output, durations, usage): (ts, rank, event id)
+    fig_key_rank          INTEGER,  -- a result's index; 2^32 for an end
+    fig_key_id            TEXT,
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX sessions_recent   ON sessions (project_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_user  ON sessions (project_id, user_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_agent ON sessions (project_id, agent, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_convo ON sessions (project_id, convo_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_status ON sessions (project_id, status, sort_ts DESC, id DESC);
+
+CREATE TABLE session_inputs (
+    project_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    turn       INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    key_ts     INTEGER NOT NULL,
+    key_id     TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, turn)
+);
+
+CREATE TABLE tool_calls (
+    project_id         TEXT NOT NULL,
+    session_id         TEXT NOT NULL,
+    tool_use_id        TEXT NOT NULL,
+    tool_name          TEXT NOT NULL,
+    seq                INTEGER NOT NULL,
+    status             TEXT NOT NULL,
+    input              TEXT NOT NULL,
+    output             TEXT NOT NULL,
+    error              TEXT,
+    duration_ms        INTEGER,
+    parent_tool_use_id TEXT,
+    started_at         INTEGER,
+    ended_at           INTEGER,
+    key_final          INTEGER NOT NULL, -- 0 for not_completed: it never replaces an outcome
+    key_ts             INTEGER NOT NULL,
+    key_id             TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, tool_use_id)
+);
+"#;
+
+/// The schema version this build creates.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let mut version: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()?
+        .flatten()
+        .unwrap_or(0);
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    while version < SCHEMA_VERSION {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated between our read and our lock.
+        let now: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )?;
+        if now == version {
+            tx.execute_batch(MIGRATIONS[version as usize])?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [version + 1],
+            )?;
+        }
+        tx.commit()?;
+        version = now.max(version + 1);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_records_the_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let rows: Vec<i64> = conn
+            .prepare("SELECT version FROM schema_version ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, vec![1]);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute("INSERT INTO schema_version (version) VALUES (99)", [])
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::SchemaTooNew {
+                    found: 99,
+                    known: 1
+                }
+            ),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! A real collector on 127.0.0.1:0 with a temporary database, and event builders.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use sentrial_collector::{hash_key, KeyInfo, ServeConfig, Server};
+use sentrial_protocol::*;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// The key every test server accepts for project `default`.
+pub const KEY: &str = "test-key-default-0123456789";
+
+pub struct TestServer {
+    pub url: String,
+    pub db: PathBuf,
+    pub key_info: KeyInfo,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key.
+    pub async fn start(stored: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("collector.db");
+        let mut server = Self::start_on(db, vec![KEY.to_string()], stored).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on `db` with these config keys and stored keys.
+    pub async fn start_on(db: PathBuf, keys: Vec<String>, stored: &[(&str, &str)]) -> TestServer {
+        let config = ServeConfig {
+            port: 0,
+            db: db.clone(),
+            api_keys: keys,
+            ..ServeConfig::default()
+        };
+        let server = Server::bind(config).await.unwrap();
+        for (key, project) in stored {
+            server
+                .state()
+                .store
+                .add_key(hash_key(key), project.to_string())
+                .await
+                .unwrap();
+        }
+        let url = server.url();
+        let key_info = server.key_info().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        TestServer {
+            url,
+            db,
+            key_info,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    /// Stops the server and waits until it has closed its database.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// POSTs a JSON body to /v1/batch with `key`; returns status and parsed body.
+    pub async fn post_raw(&self, key: Option<&str>, body: Vec<u8>, gzip: bool) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}/v1/batch", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        if gzip {
+            req = req.header("content-encoding", "gzip");
+        }
+        if let Some(key) = key {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        parse(req.send().await.unwrap()).await
+    }
+
+    /// POSTs a batch of `events` with `key`.
+    pub async fn post(&self, key: &str, events: &[Event]) -> (u16, Value) {
+        self.post_raw(Some(key), batch_json(events), false).await
+    }
+
+    /// GETs `path` with `key`.
+    pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {key}"))
+            .send()
+            .await
+            .unwrap();
+        parse(resp).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn parse(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+pub fn batch_json(events: &[Event]) -> Vec<u8> {
+    serde_json::to_vec(&Batch {
+        protocol: PROTOCOL_VERSION,
+        sdk: Some(SdkInfo {
+            name: "@sentrial/sdk".into(),
+            version: "0.0.0-test".into(),
+        }),
+        events: events.to_vec(),
+    })
+    .unwrap()
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+pub fn event(session: &str, id: &str, ts: i64, payload: Payload) -> Event {
+    Event {
+        id: id.into(),
+        session_id: session.into(),
+        ts,
+        payload,
+    }
+}
+
+pub fn start(session: &str, ts: i64, agent: &str, user: &str, convo: Option<&str>) -> Event {
+    event(
+        session,
+        &format!("{session}-start"),
+        ts,
+        Payload::SessionStart(SessionStart {
+            agent: agent.into(),
+            user_id: user.into(),
+            convo_id: convo.map(String::from),
+            started_at: ts,
+            ..Default::default()
+        }),
+    )
+}
+
+pub fn end(session: &str, ts: i64, status: SessionStatus) -> Event {
+    event(
+        session,
+        &format!("{session}-end"),
+        ts,
+        Payload::SessionEnd(SessionEnd {
+            status,
+            ended_at: ts,
+            duration_ms: 10,
+            results: 1,
+            ..Default::default()
+        }),
+    )
+}
+
+/// A complete session: start, three tool calls, two results, end, at ms `t0` onwards.
+pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
+    let usage = |n: u64| Usage {
+        prompt_tokens: n,
+        completion_tokens: n + 1,
+        total_tokens: 2 * n + 1 + 30,
+        cache_read_tokens: 20,
+        cache_creation_tokens: 10,
+        cost_usd: n as f64 / 1000.0,
+        cost_estimated: true,
+        by_model: [(
+            "claude-sonnet-4-5".to_string(),
+            ModelUsage {
+                input_tokens: n,
+                output_tokens: n + 1,
+                cache_read_tokens: 20,
+                cache_creation_tokens: 10,
+                cost_usd: n as f64 / 1000.0,
+            },
+        )]
+        .into(),
+    };
+    let call = |i: u32, status: ToolStatus, parent: Option<&str>| ToolCall {
+        tool_use_id: format!("toolu_{i}"),
+        tool_name: if i == 0 { "Task".into() } else { "Bash".into() },
+        seq: i,
+        status,
+        input: json!({ "command": format!("ls {i}") }),
+        output: if status == ToolStatus::Success {
+            json!({ "stdout": format!("out {i}") })
+        } else {
+            Value::Null
+        },
+        error: (status == ToolStatus::Error).then(|| "boom".to_string()),
+        duration_ms: Some(5 + u64::from(i)),
+        parent_tool_use_id: parent.map(String::from),
+        started_at: Some(t0 + 10 * i64::from(i) + 1),
+        ended_at: Some(t0 + 10 * i64::from(i) + 6),
+    };
+    let id = |n: &str| format!("{session}-{n}");
+    vec![
+        event(
+            session,
+            &id("start"),
+            t0,
+            Payload::SessionStart(SessionStart {
+                agent: "support-bot".into(),
+                user_id: "user-1".into(),
+                convo_id: Some("convo-1".into()),
+                claude_session_id: Some("claude-abc".into()),
+                model: Some("claude-sonnet-4-5".into()),
+                input: Some("fix the build".into()),
+                metadata: json!({ "cwd": "/repo", "tools": ["Bash"] })
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+                started_at: t0,
+            }),
+        ),
+        event(
+            session,
+            &id("t0"),
+            t0 + 6,
+            Payload::ToolCall(call(0, ToolStatus::Success, None)),
+        ),
+        event(
+            session,
+            &id("t1"),
+            t0 + 16,
+            Payload::ToolCall(call(1, ToolStatus::Error, Some("toolu_0"))),
+        ),
+        event(
+            session,
+            &id("r0"),
+            t0 + 20,
+            Payload::SessionResult(SessionResult {
+                index: 0,
+                subtype: "success".into(),
+                is_error: false,
+                output: Some("first answer".into()),
+                num_turns: Some(2),
+                duration_ms: 20,
+                api_duration_ms: Some(15),
+                usage: usage(100),
+            }),
+        ),
+        event(
+            session,
+            &id("t2"),
+            t0 + 26,
+            Payload::ToolCall(call(2, ToolStatus::Success, None)),
+        ),
+        event(
+            session,
+            &id("r1"),
+            t0 + 40,
+            Payload::SessionResult(SessionResult {
+                index: 1,
+                subtype: "success".into(),
+                is_error: false,
+                output: Some("final answer".into()),
+                num_turns: Some(4),
+                duration_ms: 40,
+                api_duration_ms: Some(30),
+                usage: usage(200),
+            }),
+        ),
+        event(
+            session,
+            &id("end"),
+            t0 + 40,
+            Payload::SessionEnd(SessionEnd {
+                status: SessionStatus::Completed,
+                failure_reason: None,
+                output: Some("final answer".into()),
+                ended_at: t0 + 40,
+                duration_ms: 40,
+                api_duration_ms: Some(30),
+                num_turns: Some(4),
+                usage: usage(200),
+                results: 2,
+            }),
+        ),
+    ]
+}
