@@ -12,6 +12,11 @@ export interface SentrialClientOptions {
   maxQueueEvents?: number;
   /** Timeout of one request to the collector, in ms. Default 10,000. */
   requestTimeoutMs?: number;
+  /**
+   * Longest wait, in ms, for pending events to be delivered when the process exits (the event loop
+   * empties, `process.exit()`, SIGTERM, SIGINT). Default 2000; 0 turns delivery at exit off.
+   */
+  exitTimeoutMs?: number;
 }
 
 /** What a flush achieved by the time it resolved. */
@@ -36,6 +41,7 @@ export interface SentrialStats {
   droppedTooLarge: number;
   droppedShutdown: number;
   retried: number;
+  inputs: number;
   inputsIgnored: number;
   inputsOverload: number;
   badInputs: number;
@@ -52,6 +58,8 @@ export declare class SentrialClient {
   shutdown(options?: { timeoutMs?: number }): Promise<FlushResult>;
   /** Delivery counters. */
   stats(): SentrialStats;
+  /** Longest wait for delivery at process exit, in ms. */
+  readonly exitTimeoutMs: number;
 }
 
 /** Settings of {@link wrapClaudeAgent}. */

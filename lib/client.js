@@ -1,15 +1,17 @@
 'use strict';
 const { native, loadError } = require('./native.js');
 const { warnOnce } = require('./warn.js');
+const exit = require('./exit.js');
 const { version } = require('../package.json');
 
 const NATIVE = Symbol.for('sentrial.native');
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_EXIT_TIMEOUT_MS = 2000;
 const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 
 const EMPTY_STATS = Object.freeze({
   produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
-  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputsIgnored: 0, inputsOverload: 0,
+  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputs: 0, inputsIgnored: 0, inputsOverload: 0,
   badInputs: 0,
 });
 
@@ -41,6 +43,12 @@ class SentrialClient {
       requestTimeoutMs: positiveInt(options.requestTimeoutMs, 'requestTimeoutMs'),
     };
     this[NATIVE] = null;
+    /** Longest wait for delivery when the process exits (0: no delivery at exit). */
+    this.exitTimeoutMs = positiveInt(options.exitTimeoutMs, 'exitTimeoutMs') ?? DEFAULT_EXIT_TIMEOUT_MS;
+    Object.defineProperty(this, 'exitState', {
+      // flushedAt: the `inputs` count the last exit flush covered.
+      value: { flushedAt: 0, done: false, ref: new WeakRef(this) },
+    });
     if (!native) {
       warnOnce('SENTRIAL_NO_BINARY', loadError.message);
       return;
@@ -54,6 +62,7 @@ class SentrialClient {
     }
     try {
       this[NATIVE] = new native.NativeClient({ apiKey, apiUrl, sdkVersion: version, ...settings });
+      if (this.exitTimeoutMs > 0) exit.register(this);
     } catch (err) {
       warnOnce('SENTRIAL_BAD_CONFIG', `@sentrial/sdk: tracking is off: ${err && err.message}`);
     }
@@ -74,7 +83,21 @@ class SentrialClient {
 
   /** Flushes, then stops tracking with this client. Never rejects. */
   shutdown(options) {
+    exit.unregister(this);
     return settle(this[NATIVE], 'shutdown', timeoutOf(options));
+  }
+
+  /** @internal Blocking flush at process exit, once, bounded by `exitTimeoutMs`. */
+  flushSyncForExit() {
+    const client = this[NATIVE];
+    if (!client || this.exitState.done) return;
+    this.exitState.done = true;
+    try {
+      // Skip when a beforeExit flush already covered these same inputs (and waited its bound).
+      if (client.stats().inputs !== this.exitState.flushedAt) client.flushSync(this.exitTimeoutMs);
+    } catch {
+      // Exit goes on whatever happens here.
+    }
   }
 
   /** Delivery counters: produced === delivered + pending + dropped. */

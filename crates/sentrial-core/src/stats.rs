@@ -31,6 +31,7 @@ pub struct Stats {
     dropped_too_large: AtomicU64,
     dropped_shutdown: AtomicU64,
     retried: AtomicU64,
+    inputs: AtomicU64,
     inputs_ignored: AtomicU64,
     inputs_overload: AtomicU64,
     bad_inputs: AtomicU64,
@@ -65,6 +66,8 @@ pub struct StatsSnapshot {
     pub dropped_shutdown: u64,
     /// Requests retried.
     pub retried: u64,
+    /// Inputs given to the tracker (session starts and ends, messages, hook payloads, user turns).
+    pub inputs: u64,
     /// Messages and hook payloads ignored because the tracker was off or shut down.
     pub inputs_ignored: u64,
     /// Messages and hook payloads refused because the worker was too far behind.
@@ -99,6 +102,11 @@ impl Stats {
     /// Counts a retried request.
     pub fn retried(&self) {
         self.retried.fetch_add(1, Relaxed);
+    }
+
+    /// Counts an input given to the tracker.
+    pub fn input(&self) {
+        self.inputs.fetch_add(1, Relaxed);
     }
 
     /// Counts an input ignored because tracking is off.
@@ -153,6 +161,7 @@ impl Stats {
             dropped_too_large,
             dropped_shutdown,
             retried: self.retried.load(Relaxed),
+            inputs: self.inputs.load(Relaxed),
             inputs_ignored: self.inputs_ignored.load(Relaxed),
             inputs_overload: self.inputs_overload.load(Relaxed),
             bad_inputs: self.bad_inputs.load(Relaxed),

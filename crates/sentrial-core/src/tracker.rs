@@ -60,6 +60,7 @@ impl Tracker {
     }
 
     fn send(&self, cmd: Command) {
+        self.stats.input();
         let Some(inner) = &self.inner else {
             self.stats.input_ignored();
             return;
@@ -129,7 +130,8 @@ impl Tracker {
         self.flush(timeout, move |r| {
             let _ = tx.send(r);
         });
-        rx.recv_timeout(timeout + Duration::from_secs(1))
+        // The worker answers by the deadline; the margin only guards against a worker that died.
+        rx.recv_timeout(timeout + Duration::from_millis(200))
             .unwrap_or_else(|_| FlushReport {
                 timed_out: true,
                 ..self.report()
