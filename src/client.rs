@@ -69,6 +69,8 @@ pub struct NativeStats {
     pub dropped_shutdown: f64,
     /// Requests retried.
     pub retried: f64,
+    /// Inputs given (session starts and ends, messages, hook payloads, user turns).
+    pub inputs: f64,
     /// Inputs ignored (tracking off, session over).
     pub inputs_ignored: f64,
     /// Inputs refused because the worker was too far behind.
@@ -90,6 +92,7 @@ impl From<StatsSnapshot> for NativeStats {
             dropped_too_large: s.dropped_too_large as f64,
             dropped_shutdown: s.dropped_shutdown as f64,
             retried: s.retried as f64,
+            inputs: s.inputs as f64,
             inputs_ignored: s.inputs_ignored as f64,
             inputs_overload: s.inputs_overload as f64,
             bad_inputs: s.bad_inputs as f64,
@@ -127,7 +130,13 @@ impl NativeClient {
             sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
             ..defaults
         };
+        let (url, flush_ms, queue) = (
+            redact_userinfo(&config.api_url),
+            config.flush_interval.as_millis(),
+            config.max_queue_events,
+        );
         let tracker = Tracker::new(config).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        tracing::debug!(collector = %url, flush_interval_ms = flush_ms, max_queue_events = queue, "client started");
         Ok(NativeClient { tracker })
     }
 
@@ -164,6 +173,15 @@ impl NativeClient {
         Ok(promise)
     }
 
+    /// Flushes while blocking the calling thread, for at most `timeoutMs`. Only for process exit
+    /// (`process.on('exit')`, a signal), where nothing asynchronous can run any more.
+    #[napi(catch_unwind)]
+    pub fn flush_sync(&self, timeout_ms: u32) -> FlushResult {
+        self.tracker
+            .flush_blocking(Duration::from_millis(timeout_ms.into()))
+            .into()
+    }
+
     /// The delivery counters.
     #[napi(catch_unwind)]
     pub fn stats(&self) -> NativeStats {
@@ -173,4 +191,17 @@ impl NativeClient {
 
 fn timeout(ms: Option<u32>) -> Duration {
     ms.map_or(DEFAULT_FLUSH_TIMEOUT, |ms| Duration::from_millis(ms.into()))
+}
+
+/// The URL as it may appear in a log line: credentials in its userinfo part are never printed.
+fn redact_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..scheme_end], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
