@@ -24,6 +24,7 @@ pub mod runtime;
 pub mod session;
 pub mod stats;
 pub mod tracker;
+pub mod truncate;
 pub mod usage;
 mod worker;
 

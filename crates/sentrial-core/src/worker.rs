@@ -5,6 +5,7 @@ use crate::delivery::{Delivery, FlushReply};
 use crate::json;
 use crate::session::{Ending, SessionInit, SessionState};
 use crate::stats::Stats;
+use crate::truncate;
 use sentrial_protocol::{Event, Payload};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -183,7 +184,10 @@ fn emit(delivery: &Delivery, session: &Arc<str>, at: i64, out: &mut Vec<Payload>
             payload,
         };
         match serde_json::to_vec(&event) {
-            Ok(json) => delivery.push(session, kind, json),
+            Ok(json) => {
+                let json = truncate::shrink(&json, truncate::MAX_EVENT_BYTES).unwrap_or(json);
+                delivery.push(session, kind, json)
+            }
             Err(e) => tracing::warn!(error = %e, "could not serialize an event"),
         }
     }

@@ -285,7 +285,22 @@ impl Delivery {
                     self.lock().outbox.unshift(rest);
                     continue;
                 }
-                Sent::TooLarge => Some(DropReason::TooLarge),
+                Sent::TooLarge => {
+                    // One event the collector finds too large: cut it to half and try again.
+                    let q = &mut batch[0];
+                    match crate::truncate::shrink(&q.json, q.json.len() / 2) {
+                        Some(smaller) => {
+                            tracing::debug!(
+                                from = q.json.len(),
+                                to = smaller.len(),
+                                "event too large; cut"
+                            );
+                            q.json = smaller;
+                            continue;
+                        }
+                        None => Some(DropReason::TooLarge),
+                    }
+                }
                 Sent::Unauthorized(code) => {
                     if !self.warned_unauthorized.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
