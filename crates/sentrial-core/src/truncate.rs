@@ -30,7 +30,7 @@ pub fn shrink(json: &[u8], max_bytes: usize) -> Option<Vec<u8>> {
     // Strings first, largest first; each cut frees what it removes minus its marker.
     let mut strings = Vec::new();
     collect_strings(data, String::new(), &mut strings);
-    strings.sort_by(|a, b| b.0.cmp(&a.0));
+    strings.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (len, pointer) in strings {
         if excess == 0 {
             break;
@@ -45,10 +45,9 @@ pub fn shrink(json: &[u8], max_bytes: usize) -> Option<Vec<u8>> {
     if excess > 0 {
         let mut arrays = Vec::new();
         collect_arrays(data, String::new(), &mut arrays);
-        arrays.sort_by(|a, b| b.0.cmp(&a.0));
-        let fits = |data: &Value| {
-            serde_json::to_vec(data).map_or(false, |v| v.len() + overhead <= max_bytes)
-        };
+        arrays.sort_by_key(|a| std::cmp::Reverse(a.0));
+        let fits =
+            |data: &Value| serde_json::to_vec(data).is_ok_and(|v| v.len() + overhead <= max_bytes);
         'arrays: for (n, pointer) in arrays {
             let mut keep = n;
             while keep > 1 {
