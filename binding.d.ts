@@ -24,6 +24,11 @@ export declare class NativeClient {
   flush(timeoutMs?: number | undefined | null): Promise<FlushResult>
   /** Flushes, then stops; later sessions are ignored. Never rejects. */
   shutdown(timeoutMs?: number | undefined | null): Promise<FlushResult>
+  /**
+   * Flushes while blocking the calling thread, for at most `timeoutMs`. Only for process exit
+   * (`process.on('exit')`, a signal), where nothing asynchronous can run any more.
+   */
+  flushSync(timeoutMs: number): FlushResult
   /** The delivery counters. */
   stats(): NativeStats
 }
@@ -57,6 +62,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number
   /** SDK package version, sent with each batch. */
   sdkVersion?: string
+  /** Directory for undelivered events, sent after a restart (default: none, memory only). */
+  spoolDir?: string
 }
 
 /** What a flush did. */
@@ -91,8 +98,16 @@ export interface NativeStats {
   droppedShutdown: number
   /** Requests retried. */
   retried: number
+  /** Events read back from the spool directory at start (also in `produced`). */
+  recovered: number
+  /** Times the spool directory could not be used. */
+  spoolErrors: number
+  /** Inputs given (session starts and ends, messages, hook payloads, user turns). */
+  inputs: number
   /** Inputs ignored (tracking off, session over). */
   inputsIgnored: number
+  /** Inputs refused because the worker was too far behind. */
+  inputsOverload: number
   /** Inputs that were not readable JSON. */
   badInputs: number
 }

@@ -17,6 +17,12 @@ export interface SentrialClientOptions {
    * empties, `process.exit()`, SIGTERM, SIGINT). Default 2000; 0 turns delivery at exit off.
    */
   exitTimeoutMs?: number;
+  /**
+   * Directory where events are also written until the collector has them, so they are sent after a
+   * restart or a crash. Defaults to env `SENTRIAL_SPOOL_DIR`; unset keeps events in memory only. A
+   * full or read-only disk falls back to memory (counted in `stats().spoolErrors`).
+   */
+  spoolDir?: string;
 }
 
 /** What a flush achieved by the time it resolved. */
@@ -42,6 +48,8 @@ export interface SentrialStats {
   droppedShutdown: number;
   retried: number;
   inputs: number;
+  recovered: number;
+  spoolErrors: number;
   inputsIgnored: number;
   inputsOverload: number;
   badInputs: number;

@@ -98,3 +98,62 @@ it('never prints the API key, even with debug output on', () => {
   assert.ok(res.stderr.length > 0, 'debug output is on');
   assert.ok(!res.stderr.includes(secret) && !res.stdout.includes(secret));
 });
+
+it('events spooled to disk while the collector is down are delivered by the next process', async () => {
+  const { startCollector, tempDir } = await import('./support/harness.mjs');
+  const spool = tempDir('sentrial-spool-');
+  const collector = await startCollector();
+  try {
+    const first = runNode(
+      script(`
+        const client = new SentrialClient({ apiKey: ${JSON.stringify(collector.apiKey)}, apiUrl: 'http://127.0.0.1:9',
+          spoolDir: ${JSON.stringify(spool.dir)}, exitTimeoutMs: 300, requestTimeoutMs: 200 });
+        (async () => {
+          for await (const m of wrapClaudeAgent(fakeQuery, { client, defaultAgent: 'spooled' })({ prompt: 'survive me' })) {}
+          for (let i = 0; i < 40 && client.stats().produced < 3; i++) await new Promise((r) => setTimeout(r, 50));
+          console.log(JSON.stringify(client.stats()));
+        })();
+      `),
+    );
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).delivered, 0);
+    const second = runNode(
+      script(`
+        const client = new SentrialClient({ apiKey: ${JSON.stringify(collector.apiKey)}, apiUrl: ${JSON.stringify(collector.url)},
+          spoolDir: ${JSON.stringify(spool.dir)} });
+        client.flush({ timeoutMs: 5000 }).then(() => console.log(JSON.stringify(client.stats())));
+      `),
+    );
+    assert.equal(second.status, 0, second.stderr);
+    const stats = JSON.parse(second.stdout);
+    assert.equal(stats.recovered, 3, second.stdout);
+    assert.equal(stats.delivered, 3, second.stdout);
+    const { sessions } = await collector.get('/api/sessions?agent=spooled');
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0].status, 'completed');
+    assert.equal(sessions[0].input, 'survive me');
+    const { readdirSync } = await import('node:fs');
+    assert.deepEqual(readdirSync(spool.dir), [], 'delivered segments are deleted');
+  } finally {
+    await collector.stop();
+    spool.cleanup();
+  }
+});
+
+it('an unusable spool directory falls back to memory and is counted', () => {
+  const res = runNode(
+    script(`
+      const client = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', spoolDir: '/proc/sentrial-no-such-dir', exitTimeoutMs: 0 });
+      (async () => {
+        for await (const m of wrapClaudeAgent(fakeQuery, { client })({ prompt: 'hi' })) {}
+        for (let i = 0; i < 40 && client.stats().produced < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        console.log(JSON.stringify(client.stats()));
+      })();
+    `),
+  );
+  assert.equal(res.status, 0, res.stderr);
+  const stats = JSON.parse(res.stdout);
+  assert.equal(stats.spoolErrors, 1);
+  assert.equal(stats.produced, 3);
+  assert.match(res.stderr, /cannot use the spool directory/);
+});

@@ -11,7 +11,7 @@ const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 
 const EMPTY_STATS = Object.freeze({
   produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
-  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputs: 0, inputsIgnored: 0, inputsOverload: 0,
+  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputs: 0, recovered: 0, spoolErrors: 0, inputsIgnored: 0, inputsOverload: 0,
   badInputs: 0,
 });
 
@@ -41,7 +41,11 @@ class SentrialClient {
       flushIntervalMs: positiveInt(options.flushIntervalMs, 'flushIntervalMs'),
       maxQueueEvents: positiveInt(options.maxQueueEvents, 'maxQueueEvents'),
       requestTimeoutMs: positiveInt(options.requestTimeoutMs, 'requestTimeoutMs'),
+      spoolDir: options.spoolDir ?? (process.env.SENTRIAL_SPOOL_DIR || undefined),
     };
+    if (settings.spoolDir !== undefined && typeof settings.spoolDir !== 'string') {
+      throw new TypeError('SentrialClient: spoolDir must be a string path');
+    }
     this[NATIVE] = null;
     /** Longest wait for delivery when the process exits (0: no delivery at exit). */
     this.exitTimeoutMs = positiveInt(options.exitTimeoutMs, 'exitTimeoutMs') ?? DEFAULT_EXIT_TIMEOUT_MS;

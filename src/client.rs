@@ -23,6 +23,8 @@ pub struct ClientOptions {
     pub request_timeout_ms: Option<u32>,
     /// SDK package version, sent with each batch.
     pub sdk_version: Option<String>,
+    /// Directory for undelivered events, sent after a restart (default: none, memory only).
+    pub spool_dir: Option<String>,
 }
 
 /// What a flush did.
@@ -69,6 +71,10 @@ pub struct NativeStats {
     pub dropped_shutdown: f64,
     /// Requests retried.
     pub retried: f64,
+    /// Events read back from the spool directory at start (also in `produced`).
+    pub recovered: f64,
+    /// Times the spool directory could not be used.
+    pub spool_errors: f64,
     /// Inputs given (session starts and ends, messages, hook payloads, user turns).
     pub inputs: f64,
     /// Inputs ignored (tracking off, session over).
@@ -93,6 +99,8 @@ impl From<StatsSnapshot> for NativeStats {
             dropped_shutdown: s.dropped_shutdown as f64,
             retried: s.retried as f64,
             inputs: s.inputs as f64,
+            recovered: s.recovered as f64,
+            spool_errors: s.spool_errors as f64,
             inputs_ignored: s.inputs_ignored as f64,
             inputs_overload: s.inputs_overload as f64,
             bad_inputs: s.bad_inputs as f64,
@@ -128,6 +136,7 @@ impl NativeClient {
                 .map_or(defaults.max_queue_events, |n| n.max(1) as usize),
             request_timeout: ms(options.request_timeout_ms, defaults.request_timeout),
             sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
+            spool_dir: options.spool_dir.filter(|d| !d.is_empty()).map(Into::into),
             ..defaults
         };
         let (url, flush_ms, queue) = (

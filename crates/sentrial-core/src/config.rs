@@ -22,6 +22,9 @@ pub struct Config {
     pub max_queue_bytes: usize,
     /// Timeout of one HTTP request.
     pub request_timeout: Duration,
+    /// Directory where undelivered events are also written, to be sent after a restart. `None`
+    /// (the default) keeps them in memory only.
+    pub spool_dir: Option<std::path::PathBuf>,
     /// Name of the SDK package, sent with each batch.
     pub sdk_name: String,
     /// Version of the SDK package.
@@ -42,6 +45,7 @@ impl Default for Config {
             max_queue_events: 10_000,
             max_queue_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(10),
+            spool_dir: None,
             sdk_name: "@sentrial/sdk".into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
         }

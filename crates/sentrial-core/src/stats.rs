@@ -32,6 +32,8 @@ pub struct Stats {
     dropped_shutdown: AtomicU64,
     retried: AtomicU64,
     inputs: AtomicU64,
+    recovered: AtomicU64,
+    spool_errors: AtomicU64,
     inputs_ignored: AtomicU64,
     inputs_overload: AtomicU64,
     bad_inputs: AtomicU64,
@@ -66,6 +68,10 @@ pub struct StatsSnapshot {
     pub dropped_shutdown: u64,
     /// Requests retried.
     pub retried: u64,
+    /// Events read back from the spool directory at start (also counted in `produced`).
+    pub recovered: u64,
+    /// Times the spool directory could not be used (events then stay in memory).
+    pub spool_errors: u64,
     /// Inputs given to the tracker (session starts and ends, messages, hook payloads, user turns).
     pub inputs: u64,
     /// Messages and hook payloads ignored because the tracker was off or shut down.
@@ -102,6 +108,16 @@ impl Stats {
     /// Counts a retried request.
     pub fn retried(&self) {
         self.retried.fetch_add(1, Relaxed);
+    }
+
+    /// Counts events recovered from the spool.
+    pub fn recovered(&self, n: u64) {
+        self.recovered.fetch_add(n, Relaxed);
+    }
+
+    /// Counts a failure of the spool directory.
+    pub fn spool_error(&self) {
+        self.spool_errors.fetch_add(1, Relaxed);
     }
 
     /// Counts an input given to the tracker.
@@ -162,6 +178,8 @@ impl Stats {
             dropped_shutdown,
             retried: self.retried.load(Relaxed),
             inputs: self.inputs.load(Relaxed),
+            recovered: self.recovered.load(Relaxed),
+            spool_errors: self.spool_errors.load(Relaxed),
             inputs_ignored: self.inputs_ignored.load(Relaxed),
             inputs_overload: self.inputs_overload.load(Relaxed),
             bad_inputs: self.bad_inputs.load(Relaxed),

@@ -6,6 +6,7 @@
 
 pub mod backoff;
 pub mod outbox;
+pub mod spool;
 pub mod transport;
 
 use crate::config::Config;
@@ -42,6 +43,7 @@ struct Waiter {
 
 struct State {
     outbox: Outbox,
+    spool: Option<spool::Spool>,
     /// First sequence number of the batch being sent, if any.
     in_flight: Option<u64>,
     waiters: Vec<Waiter>,
@@ -70,9 +72,39 @@ pub struct Delivery {
 impl Delivery {
     /// A delivery queue for `config`, counting into `stats`.
     pub fn new(config: Config, stats: Arc<Stats>) -> Arc<Self> {
+        let mut outbox = Outbox::new(config.max_queue_events, config.max_queue_bytes);
+        let spool = config.spool_dir.as_deref().and_then(|dir| match spool::Spool::open(dir) {
+            Ok((spool, recovered)) => {
+                let mut n = 0;
+                for r in recovered {
+                    let kind = match r.kind.as_str() {
+                        "session_start" => Kind::Start,
+                        "session_end" => Kind::End,
+                        _ => Kind::Other,
+                    };
+                    // What does not fit in memory stays on disk for a later start.
+                    let session = Arc::from(r.session);
+                    if outbox.push_spooled(session, kind, r.json, Some(r.segment)) {
+                        n += 1;
+                    }
+                }
+                if n > 0 {
+                    stats.produced(n);
+                    stats.recovered(n);
+                    tracing::debug!(events = n, "events recovered from the spool directory");
+                }
+                Some(spool)
+            }
+            Err(e) => {
+                stats.spool_error();
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot use the spool directory; events are kept in memory only");
+                None
+            }
+        });
         Arc::new(Delivery {
             state: Mutex::new(State {
-                outbox: Outbox::new(config.max_queue_events, config.max_queue_bytes),
+                outbox,
+                spool,
                 in_flight: None,
                 waiters: Vec::new(),
                 next_waiter: 0,
@@ -101,11 +133,23 @@ impl Delivery {
             return;
         }
         let was_empty = st.outbox.is_empty();
-        if !st.outbox.push(session.clone(), kind, json) {
+        if !st.outbox.has_room(kind, json.len()) {
             drop(st);
             self.stats.dropped(DropReason::QueueFull, 1);
             return;
         }
+        let segment = match st.spool.as_mut() {
+            Some(spool) => {
+                let segment = spool.append(&json);
+                if segment.is_none() && spool.failed() {
+                    st.spool = None;
+                    self.stats.spool_error();
+                }
+                segment
+            }
+            None => None,
+        };
+        st.outbox.push_spooled(session.clone(), kind, json, segment);
         let full = st.outbox.len() >= self.config.max_batch_events;
         drop(st);
         if was_empty || full {
@@ -318,7 +362,15 @@ impl Delivery {
             if let Some(reason) = dropped {
                 self.stats.dropped(reason, n);
             }
-            self.lock().outbox.settle(&batch);
+            let mut st = self.lock();
+            st.outbox.settle(&batch);
+            if let Some(spool) = st.spool.as_mut() {
+                for q in &batch {
+                    if let Some(segment) = q.segment {
+                        spool.settle(segment, 1);
+                    }
+                }
+            }
             return;
         }
     }

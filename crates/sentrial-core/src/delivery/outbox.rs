@@ -33,6 +33,8 @@ pub struct Queued {
     pub kind: Kind,
     /// The event as JSON.
     pub json: Vec<u8>,
+    /// The spool segment holding it, when spooling.
+    pub segment: Option<u32>,
 }
 
 /// The queue of one tracker.
@@ -60,10 +62,26 @@ impl Outbox {
         }
     }
 
+    /// Whether an event of `kind` and `bytes` would be queued (starts and ends always are).
+    pub fn has_room(&self, kind: Kind, bytes: usize) -> bool {
+        kind != Kind::Other
+            || (self.queue.len() < self.max_events && self.bytes + bytes <= self.max_bytes)
+    }
+
     /// Queues an event. Returns false when it was dropped for lack of room.
     pub fn push(&mut self, session: Arc<str>, kind: Kind, json: Vec<u8>) -> bool {
-        let full = self.queue.len() >= self.max_events || self.bytes + json.len() > self.max_bytes;
-        if full && kind == Kind::Other {
+        self.push_spooled(session, kind, json, None)
+    }
+
+    /// [`Outbox::push`] for an event also written to spool `segment`.
+    pub fn push_spooled(
+        &mut self,
+        session: Arc<str>,
+        kind: Kind,
+        json: Vec<u8>,
+        segment: Option<u32>,
+    ) -> bool {
+        if !self.has_room(kind, json.len()) {
             return false;
         }
         if kind == Kind::Start {
@@ -75,6 +93,7 @@ impl Outbox {
             session,
             kind,
             json,
+            segment,
         });
         self.next_seq += 1;
         true
