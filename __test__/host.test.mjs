@@ -157,3 +157,53 @@ it('an unusable spool directory falls back to memory and is counted', () => {
   assert.equal(stats.produced, 3);
   assert.match(res.stderr, /cannot use the spool directory/);
 });
+
+it('works from worker_threads and with the module loaded twice in one process', async () => {
+  const { startCollector } = await import('./support/harness.mjs');
+  const collector = await startCollector();
+  try {
+    const res = runNode(
+      script(`
+        const { Worker } = require('node:worker_threads');
+        const path = require('node:path');
+        const opts = { apiKey: ${JSON.stringify(collector.apiKey)}, apiUrl: ${JSON.stringify(collector.url)} };
+        const workerCode = \`
+          const { parentPort, workerData } = require('node:worker_threads');
+          const { SentrialClient, wrapClaudeAgent } = require(workerData.index);
+          class Q { constructor(){ this.m = [{ type: 'system', subtype: 'init', session_id: 'w', model: 'm' },
+            { type: 'result', subtype: 'success', is_error: false, result: 'from worker', total_cost_usd: 0.1, modelUsage: {} }]; this.i = 0; }
+            async next(){ return this.i < this.m.length ? { value: this.m[this.i++], done: false } : { value: undefined, done: true }; }
+            async return(){ return { done: true }; } [Symbol.asyncIterator](){ return this; } }
+          (async () => {
+            const client = new SentrialClient(workerData.opts);
+            for await (const m of wrapClaudeAgent(() => new Q(), { client, defaultAgent: 'threads' })({ prompt: 'worker ' + workerData.n })) {}
+            parentPort.postMessage(await client.flush({ timeoutMs: 5000 }));
+          })();\`;
+        const index = ${JSON.stringify(path.join(repoRoot, 'index.js'))};
+        const runs = [1, 2, 3].map((n) => new Promise((resolve, reject) => {
+          const w = new Worker(workerCode, { eval: true, workerData: { opts, n, index } });
+          w.once('message', resolve); w.once('error', reject);
+        }));
+        // A second copy of the module (another entry in the require cache) in the main thread.
+        delete require.cache[index];
+        for (const k of Object.keys(require.cache)) if (k.includes(path.sep + 'lib' + path.sep)) delete require.cache[k];
+        const copy = require(index);
+        const client = new copy.SentrialClient(opts);
+        runs.push((async () => {
+          for await (const m of copy.wrapClaudeAgent(fakeQuery, { client, defaultAgent: 'threads' })({ prompt: 'main copy' })) {}
+          return client.flush({ timeoutMs: 5000 });
+        })());
+        Promise.all(runs).then((r) => console.log(JSON.stringify(r)));
+      `),
+    );
+    assert.equal(res.status, 0, res.stderr);
+    const flushes = JSON.parse(res.stdout);
+    assert.equal(flushes.length, 4);
+    for (const f of flushes) assert.equal(f.timedOut, false);
+    const { sessions } = await collector.get('/api/sessions?agent=threads');
+    assert.deepEqual(sessions.map((s) => s.input).sort(), ['main copy', 'worker 1', 'worker 2', 'worker 3']);
+    assert.ok(sessions.every((s) => s.status === 'completed'));
+  } finally {
+    await collector.stop();
+  }
+});
