@@ -79,11 +79,23 @@ fn cut_string(s: &mut String, keep_bytes: usize) -> Option<usize> {
     if s.len() <= keep_bytes {
         return None;
     }
-    let end = (0..=keep_bytes).rev().find(|&i| s.is_char_boundary(i))?;
-    let original = s.len();
+    // A string cut before (an event cut again after a 413) keeps the size of the real original.
+    let (text_len, original) = earlier_cut(s).unwrap_or((s.len(), s.len()));
+    let end = (0..=keep_bytes.min(text_len))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))?;
     s.truncate(end);
     s.push_str(&format!("{MARKER}{original} bytes]"));
     Some(s.len())
+}
+
+/// For a string that already ends with a cut's marker: where the marker starts, and the original
+/// size it gives.
+fn earlier_cut(s: &str) -> Option<(usize, usize)> {
+    let rest = s.strip_suffix(" bytes]")?;
+    let at = rest.rfind(MARKER)?;
+    let original = rest[at + MARKER.len()..].parse().ok()?;
+    Some((at, original))
 }
 
 fn collect_strings(v: &Value, at: String, out: &mut Vec<(usize, String)>) {
@@ -196,6 +208,23 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("more items]"));
+    }
+
+    #[test]
+    fn a_string_cut_again_keeps_the_original_size() {
+        // After a 413 the core cuts an event to half its size, again and again.
+        let json = event(json!({"output": "x".repeat(200_000)}));
+        let once = shrink(&json, json.len() / 2).unwrap();
+        let twice = shrink(&once, once.len() / 2).unwrap();
+        assert!(twice.len() <= once.len() / 2);
+        let v: Value = serde_json::from_slice(&twice).unwrap();
+        let out = v["data"]["output"].as_str().unwrap();
+        assert!(
+            out.ends_with("x…[truncated by sentrial: 200000 bytes]"),
+            "{}",
+            &out[out.len() - 60..]
+        );
+        assert_eq!(out.matches(MARKER).count(), 1);
     }
 
     #[test]

@@ -64,6 +64,8 @@ impl State {
 pub struct Delivery {
     state: Mutex<State>,
     wake: Notify,
+    /// Cuts a backoff wait short: a flush wants an attempt now, not at the next scheduled retry.
+    retry_now: Notify,
     stats: Arc<Stats>,
     config: Config,
     warned_unauthorized: AtomicBool,
@@ -112,6 +114,7 @@ impl Delivery {
                 closed: false,
             }),
             wake: Notify::new(),
+            retry_now: Notify::new(),
             stats,
             config,
             warned_unauthorized: AtomicBool::new(false),
@@ -181,6 +184,7 @@ impl Delivery {
         st.urgent = true;
         drop(st);
         self.wake.notify_one();
+        self.retry_now.notify_one();
         let this = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep_until(deadline).await;
@@ -319,7 +323,15 @@ impl Delivery {
                         let wait = backoff::delay(attempt, retry_after);
                         tracing::debug!(%why, ?wait, events = n, "delivery failed; will retry");
                         attempt += 1;
-                        tokio::time::sleep(wait).await;
+                        if retry_after.is_some() {
+                            // The server said when; a flush does not override it.
+                            tokio::time::sleep(wait).await;
+                        } else {
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = self.retry_now.notified() => {}
+                            }
+                        }
                         continue;
                     }
                 }
