@@ -20,7 +20,7 @@ export function tempDir(prefix = 'sentrial-test-') {
 
 /**
  * Starts `sentrial serve` on an ephemeral port with a temporary SQLite file.
- * Resolves to { url, apiKey, get(path), stop() }.
+ * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop() }.
  */
 export async function startCollector({ apiKey = 'test-key-' + Math.random().toString(36).slice(2), port = 0, db } = {}) {
   const tmp = db ? null : tempDir('sentrial-db-');
@@ -32,14 +32,20 @@ export async function startCollector({ apiKey = 'test-key-' + Math.random().toSt
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  let dashboardUrl = null;
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('collector did not start in 20 s: ' + stderr)), 20_000);
     const lines = createInterface({ input: child.stdout });
+    let listening = null;
     lines.on('line', (line) => {
       const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) {
+      if (m) listening = m[1];
+      // The banner ends with the dashboard's sign-in link.
+      const d = /^Dashboard: (http:\/\/\S+)/.exec(line);
+      if (d) dashboardUrl = d[1];
+      if (listening && dashboardUrl) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(listening);
       }
     });
     child.on('exit', (code) => {
@@ -61,7 +67,7 @@ export async function startCollector({ apiKey = 'test-key-' + Math.random().toSt
     if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
-  return { url, apiKey, dbPath, get, stop, child };
+  return { url, apiKey, dashboardUrl, dbPath, get, stop, child };
 }
 
 /**

@@ -1,13 +1,17 @@
-//! API keys: minting, hashing, and the [`Project`] extractor that turns a Bearer key into the
-//! project every query is scoped by. Keys are compared and stored as SHA-256 hex digests only.
+//! API keys: minting, hashing, and the extractors that turn a request's credentials into the
+//! project every query is scoped by: [`Project`] (a Bearer key: ingest) and [`Reader`] (a Bearer
+//! key or the dashboard's sign-in cookie: the read API). Keys are compared and stored as SHA-256
+//! hex digests only.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::server::AppState;
+use crate::signin::{cookie_value, TokenKind, COOKIE_NAME};
+use crate::time::now_ms;
 
 /// Prefix of minted keys, so a leaked key is recognizable in a secret scanner.
 const KEY_PREFIX: &str = "sk_sentrial_";
@@ -51,6 +55,43 @@ impl FromRequestParts<AppState> for Project {
         match state.project_for_key(&hash_key(key)).await? {
             Some(project) => Ok(Project(project)),
             None => Err(AppError::Unauthorized("unknown API key".into())),
+        }
+    }
+}
+
+/// The project of a read request: from its Bearer key when it has an `Authorization` header,
+/// else from a valid dashboard cookie. Rejects with 401 otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader(pub String);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            return Project::from_request_parts(parts, state)
+                .await
+                .map(|Project(p)| Reader(p));
+        }
+        let cookie = parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|h| h.to_str().ok())
+            .find_map(|h| cookie_value(h, COOKIE_NAME));
+        match cookie {
+            None => Err(AppError::Unauthorized(
+                "missing Authorization header; send `Authorization: Bearer <api key>`, or sign \
+                 in to the dashboard"
+                    .into(),
+            )),
+            Some(token) => state
+                .signer()
+                .verify(TokenKind::Cookie, token, now_ms())
+                .map(Reader)
+                .ok_or_else(|| {
+                    AppError::Unauthorized("dashboard sign-in expired or invalid".into())
+                }),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Sentrial collector: receives the SDK's event batches (`POST /v1/batch`, protocol v1), stores
-//! them in SQLite and serves them back through a small read API (`/api/sessions`).
+//! them in SQLite and serves them back through a small read API (`/api/sessions`) and a dashboard
+//! (`/`, assets embedded in the binary).
 //!
 //! Three ways in:
 //! - [`run_cli`]: the command line (`serve`, `key new`), used by the `sentrial-collector` binary and
@@ -13,16 +14,19 @@
 mod auth;
 mod cli;
 mod config;
+mod dashboard;
 mod error;
 mod ingest;
 mod read_api;
 mod server;
+pub mod signin;
 pub mod store;
 mod time;
+mod views_api;
 
 pub use auth::{hash_key, new_key};
 pub use cli::run_cli;
 pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
 pub use error::{AppError, CollectorError};
 pub use server::{router, serve, AppState, KeyInfo, Server, DEFAULT_PROJECT};
-pub use time::{iso8601, Timestamp};
+pub use time::{iso8601, parse_time, Timestamp};

@@ -1,4 +1,5 @@
-//! The read API: `GET /api/sessions`, `GET /api/sessions/{id}`, `GET /api/sessions/{id}/events`.
+//! The read API: `GET /api/sessions` (filters, time range, text search), `GET /api/sessions/{id}`,
+//! `GET /api/sessions/{id}/events`. Bearer key or dashboard cookie ([`Reader`]).
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -6,10 +7,11 @@ use axum::Json;
 use sentrial_protocol::SessionStatus;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Project;
+use crate::auth::Reader;
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord};
+use crate::time::parse_time;
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -24,6 +26,9 @@ pub struct ListParams {
     agent: Option<String>,
     convo_id: Option<String>,
     status: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -38,7 +43,7 @@ pub struct SessionList {
 /// Lists the project's sessions, newest first.
 pub async fn list_sessions(
     State(state): State<AppState>,
-    Project(project): Project,
+    Reader(project): Reader,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<SessionList>, AppError> {
     let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
@@ -53,7 +58,7 @@ pub async fn list_sessions(
 /// One session with its inputs and tool calls.
 pub async fn get_session(
     State(state): State<AppState>,
-    Project(project): Project,
+    Reader(project): Reader,
     Path(id): Path<String>,
 ) -> Result<Json<SessionDetail>, AppError> {
     state
@@ -67,7 +72,7 @@ pub async fn get_session(
 /// A session's events in ingest order.
 pub async fn session_events(
     State(state): State<AppState>,
-    Project(project): Project,
+    Reader(project): Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventRef>>, AppError> {
     state
@@ -109,13 +114,38 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             )
         })?),
     };
+    let from = given(p.from)
+        .map(|raw| time_param("from", &raw))
+        .transpose()?;
+    let to = given(p.to).map(|raw| time_param("to", &raw)).transpose()?;
+    let text = given(p.q.map(|q| q.trim().to_string()));
+    if text.as_ref().is_some_and(|t| t.len() > MAX_QUERY_BYTES) {
+        return Err(AppError::BadRequest(format!(
+            "invalid q: at most {MAX_QUERY_BYTES} bytes"
+        )));
+    }
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
         convo_id: given(p.convo_id),
         status,
+        text,
+        from,
+        to,
         limit,
         after,
+    })
+}
+
+/// Longest text search accepted.
+const MAX_QUERY_BYTES: usize = 1000;
+
+/// A time parameter (`from`, `to`): ms since the epoch or ISO-8601.
+pub fn time_param(name: &str, raw: &str) -> Result<i64, AppError> {
+    parse_time(raw).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "invalid {name} `{raw}`: expected ISO-8601 (2025-01-31T09:00:00Z) or ms since the epoch"
+        ))
     })
 }
 
@@ -173,5 +203,25 @@ mod tests {
             ..Default::default()
         });
         assert!(m.starts_with("invalid cursor"), "{m}");
+        let m = bad(ListParams {
+            from: Some("yesterday".into()),
+            ..Default::default()
+        });
+        assert!(m.starts_with("invalid from `yesterday`"), "{m}");
+        let q = parse_list(ListParams {
+            q: Some("  needle ".into()),
+            from: Some("2023-11-14T22:13:20Z".into()),
+            to: Some("1700000001000".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (q.text.as_deref(), q.from, q.to),
+            (
+                Some("needle"),
+                Some(1_700_000_000_000),
+                Some(1_700_000_001_000)
+            )
+        );
     }
 }

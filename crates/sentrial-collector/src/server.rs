@@ -21,8 +21,10 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{hash_key, new_key};
 use crate::config::{ServeConfig, MAX_BODY_BYTES};
 use crate::error::{AppError, CollectorError};
+use crate::signin::{Signer, TokenKind, LINK_TTL_MS};
 use crate::store::{SqliteStore, Store};
-use crate::{ingest, read_api};
+use crate::time::now_ms;
+use crate::{dashboard, ingest, read_api, views_api};
 
 /// The project keys given on the command line belong to.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -37,6 +39,7 @@ pub struct AppState {
     /// Digests of stored keys already looked up, to their project, to spare a query per request.
     known_keys: Arc<RwLock<HashMap<String, String>>>,
     request_timeout: Duration,
+    signer: Signer,
 }
 
 impl AppState {
@@ -48,12 +51,19 @@ impl AppState {
             .filter(|k| !k.is_empty())
             .map(|k| (hash_key(k), DEFAULT_PROJECT.to_string()))
             .collect();
+        let signer = Signer::new(store.signing_secret());
         AppState {
             store,
             given_keys: Arc::new(given_keys),
             known_keys: Arc::default(),
             request_timeout,
+            signer,
         }
+    }
+
+    /// Signs and checks the dashboard's sign-in links and cookies.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
     }
 
     /// The project of a key digest: given keys first, then stored keys (cached once found, so a
@@ -84,8 +94,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions", get(read_api::list_sessions))
         .route("/api/sessions/{id}", get(read_api::get_session))
         .route("/api/sessions/{id}/events", get(read_api::session_events))
+        .route("/api/conversations/{convo_id}", get(views_api::conversation))
+        .route("/api/overview", get(views_api::overview))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(dashboard::routes())
         .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
+        .layer(axum::middleware::map_response(dashboard::security_headers))
         // Outermost last. The limit applies to the body as the handler reads it, which is after
         // decompression, chunk by chunk: a gzip bomb stops at MAX_BODY_BYTES.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -94,8 +108,13 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        // The default span has method, path and version, never headers: keys stay out of logs.
-        .layer(TraceLayer::new_for_http())
+        // The span has method and path only: never headers (keys, cookies) nor the query string
+        // (a sign-in link's token).
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
         .with_state(state)
 }
 
@@ -190,8 +209,22 @@ impl Server {
         &self.state
     }
 
-    /// The start banner, one line each: address, database, keys. Only a freshly created key is
-    /// ever shown.
+    /// A dashboard sign-in link for project `default`, valid for a day.
+    pub fn signin_link(&self) -> String {
+        let token =
+            self.state
+                .signer
+                .sign(TokenKind::Link, DEFAULT_PROJECT, now_ms() + LINK_TTL_MS);
+        let host = match self.addr.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        format!("http://{host}:{}/login?token={token}", self.addr.port())
+    }
+
+    /// The start banner, one line each: address, database, keys, the dashboard's sign-in link
+    /// (valid for a day; a new one at every start). Only a freshly created key is ever shown.
     pub fn banner(&self) -> String {
         let db = self.db.display();
         let keys = match &self.key_info {
@@ -205,8 +238,9 @@ impl Server {
             ),
         };
         format!(
-            "Sentrial collector listening on {}\nDatabase: {db}\n{keys}\n",
-            self.url()
+            "Sentrial collector listening on {}\nDatabase: {db}\n{keys}\nDashboard: {}\n",
+            self.url(),
+            self.signin_link()
         )
     }
 

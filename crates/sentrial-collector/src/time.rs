@@ -34,6 +34,70 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Reads a time parameter: ms since the epoch (`1700000000000`), or ISO-8601
+/// (`2023-11-14`, `2023-11-14T22:13`, `2023-11-14T22:13:20.5Z`, `...+02:00`; no zone is UTC).
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(ms) = s.parse::<i64>() {
+        return Some(ms);
+    }
+    let num = |part: &str| -> Option<i64> {
+        (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (date, rest) = s.split_at(s.find(['T', 't', ' ']).unwrap_or(s.len()));
+    let mut ymd = date.splitn(3, '-');
+    let (y, m, d) = (num(ymd.next()?)?, num(ymd.next()?)?, num(ymd.next()?)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let rest = rest.get(1..).unwrap_or("");
+    let (clock, offset_ms) = match rest.find(['Z', 'z', '+', '-']) {
+        None => (rest, 0),
+        Some(i) if rest[i..].eq_ignore_ascii_case("z") => (&rest[..i], 0),
+        Some(i) => {
+            let sign = if &rest[i..=i] == "-" { -1 } else { 1 };
+            let (hh, mm) = rest[i + 1..].split_once(':')?;
+            (
+                &rest[..i],
+                sign * (num(hh)? * 3_600_000 + num(mm)? * 60_000),
+            )
+        }
+    };
+    let mut in_day = 0;
+    if !clock.is_empty() {
+        let mut hms = clock.splitn(3, ':');
+        let (h, min) = (num(hms.next()?)?, num(hms.next()?)?);
+        let (sec, frac) = match hms.next() {
+            None => (0, 0),
+            Some(sec) => match sec.split_once('.') {
+                None => (num(sec)?, 0),
+                Some((sec, frac)) => {
+                    let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+                    (num(sec)?, num(&digits)?)
+                }
+            },
+        };
+        if h > 23 || min > 59 || sec > 60 {
+            return None;
+        }
+        in_day = h * 3_600_000 + min * 60_000 + sec * 1000 + frac;
+    }
+    Some(days_from_civil(y, m, d) * 86_400_000 + in_day - offset_ms)
+}
+
+/// Howard Hinnant's `days_from_civil`: (year, month, day) to days since 1970-01-01.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -59,6 +123,36 @@ mod tests {
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(iso8601(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parses_ms_and_iso_8601() {
+        assert_eq!(parse_time("1700000000123"), Some(1_700_000_000_123));
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20.123Z"),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20.1Z"),
+            Some(1_700_000_000_100)
+        );
+        assert_eq!(parse_time("2023-11-14T22:13"), Some(1_699_999_980_000));
+        assert_eq!(
+            parse_time("2023-11-15T00:13:20+02:00"),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(parse_time("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(parse_time("1969-12-31T23:59:59.999Z"), Some(-1));
+        for bad in [
+            "",
+            "soon",
+            "2023-13-01",
+            "2023-11-14T25:00",
+            "2023-11-14T22",
+            "2023-1x-01",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 
     #[test]

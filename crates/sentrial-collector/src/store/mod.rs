@@ -4,6 +4,7 @@
 //! session that does not depend on how often or in which order its events arrive.
 
 mod model;
+mod overview_model;
 mod sqlite;
 
 use std::future::Future;
@@ -14,6 +15,9 @@ use sentrial_protocol::{Event, IngestResponse};
 pub use model::{
     Cursor, EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, ToolCallRecord,
     TurnInput,
+};
+pub use overview_model::{
+    Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
@@ -94,6 +98,24 @@ pub trait Store: Send + Sync + 'static {
         project_id: String,
         session_id: String,
     ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>>;
+
+    /// The sessions of one conversation, oldest first, or `None` when the project has none.
+    fn conversation(
+        &self,
+        project_id: String,
+        convo_id: String,
+    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>>;
+
+    /// Sessions and cost over a time range, by agent and user, and the tools' figures.
+    fn overview(
+        &self,
+        project_id: String,
+        query: OverviewQuery,
+    ) -> BoxFuture<'_, Result<Overview, StoreError>>;
+
+    /// The secret that signs dashboard sign-in links and cookies: random, made once per database
+    /// and kept in it, so links and cookies outlive a restart.
+    fn signing_secret(&self) -> Vec<u8>;
 
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].

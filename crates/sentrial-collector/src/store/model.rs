@@ -17,6 +17,12 @@ pub struct ListQuery {
     pub convo_id: Option<String>,
     /// Only sessions in this status.
     pub status: Option<SessionStatus>,
+    /// Only sessions whose input or output contains this text (case-insensitive).
+    pub text: Option<String>,
+    /// Only sessions that started at or after this time, ms.
+    pub from: Option<i64>,
+    /// Only sessions that started before this time, ms.
+    pub to: Option<i64>,
     /// Page size, 1..=500.
     pub limit: u32,
     /// Start after this position (from the previous page's `next_cursor`).

@@ -2,6 +2,7 @@
 //! reading connections used from `spawn_blocking`. WAL mode lets reads run beside the writer.
 
 mod apply;
+mod overview;
 mod read;
 mod schema;
 
@@ -14,7 +15,10 @@ use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 use sentrial_protocol::{Event, IngestResponse};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoxFuture, EventRef, ListQuery, SessionDetail, SessionPage, Store, StoreError};
+use super::{
+    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
+    SessionPage, Store, StoreError,
+};
 use crate::time::now_ms;
 use apply::Incoming;
 
@@ -49,6 +53,7 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    secret: Vec<u8>,
 }
 
 impl SqliteStore {
@@ -69,6 +74,7 @@ impl SqliteStore {
         // Checkpoint every ~16 MiB of WAL rather than 4 MiB: hot pages are copied back less often.
         conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
         schema::migrate(&mut conn)?;
+        let secret = signing_secret(&conn)?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let thread = std::thread::Builder::new()
             .name("sentrial-db-writer".into())
@@ -78,6 +84,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            secret,
         })
     }
 
@@ -131,6 +138,22 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
     }
+}
+
+/// The database's signing secret, made on first use (the first writer wins, so two collectors
+/// on one file agree).
+fn signing_secret(conn: &Connection) -> Result<Vec<u8>, StoreError> {
+    conn.execute(
+        "INSERT INTO settings (name, value) VALUES ('signing_secret', ?1)
+         ON CONFLICT (name) DO NOTHING",
+        [hex::encode(rand::random::<[u8; 32]>())],
+    )?;
+    let value: String = conn.query_row(
+        "SELECT value FROM settings WHERE name = 'signing_secret'",
+        [],
+        |r| r.get(0),
+    )?;
+    hex::decode(value).map_err(|e| StoreError::Io(std::io::Error::other(e)))
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -319,6 +342,26 @@ impl Store for SqliteStore {
         session_id: String,
     ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
         Box::pin(self.read(move |conn| read::session_events(conn, &project_id, &session_id)))
+    }
+
+    fn conversation(
+        &self,
+        project_id: String,
+        convo_id: String,
+    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
+        Box::pin(self.read(move |conn| overview::conversation(conn, &project_id, &convo_id)))
+    }
+
+    fn overview(
+        &self,
+        project_id: String,
+        query: OverviewQuery,
+    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
+        Box::pin(self.read(move |conn| overview::overview(conn, &project_id, &query)))
+    }
+
+    fn signing_secret(&self) -> Vec<u8> {
+        self.secret.clone()
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {

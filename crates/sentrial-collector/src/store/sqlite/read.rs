@@ -11,7 +11,8 @@ use crate::store::{
 use crate::time::Timestamp;
 
 /// The columns [`session_from_row`] reads, in its order; `s` is the sessions table.
-const SESSION_COLUMNS: &str = "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id,
+pub(super) const SESSION_COLUMNS: &str =
+    "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id,
     s.status, s.failure_reason, s.started_at, s.ended_at, s.duration_ms, s.api_duration_ms,
     s.num_turns, s.model,
     COALESCE(s.input, (SELECT group_concat(i.text, char(10) || char(10) ORDER BY i.turn)
@@ -41,6 +42,29 @@ pub fn list_sessions(
         if let Some(value) = value {
             sql.push_str(&format!(" AND {column} = ?"));
             args.push(value.into());
+        }
+    }
+    if let Some(from) = q.from {
+        sql.push_str(" AND s.sort_ts >= ?");
+        args.push(from.into());
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND s.sort_ts < ?");
+        args.push(to.into());
+    }
+    if let Some(text) = &q.text {
+        // Trigram FTS: a quoted phrase matches that substring anywhere, case-insensitively, once
+        // it has three characters; shorter text falls back to LIKE over the same index table.
+        if text.chars().count() >= 3 {
+            sql.push_str(
+                " AND s.rowid IN (SELECT rowid FROM session_text WHERE session_text MATCH ?)",
+            );
+            args.push(format!("\"{}\"", text.replace('"', "\"\"")).into());
+        } else {
+            sql.push_str(
+                " AND s.rowid IN (SELECT rowid FROM session_text WHERE text LIKE ? ESCAPE '\\')",
+            );
+            args.push(format!("%{}%", escape_like(text)).into());
         }
     }
     if let Some(after) = &q.after {
@@ -153,7 +177,7 @@ pub fn session_events(
     Ok(Some(events))
 }
 
-fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
         id: r.get(0)?,
         claude_session_id: r.get(1)?,
@@ -184,6 +208,18 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         tool_call_count: r.get(26)?,
         sort_ts: r.get(27)?,
     })
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A JSON column that is always set.

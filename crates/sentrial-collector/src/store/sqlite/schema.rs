@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -110,6 +110,83 @@ CREATE TABLE tool_calls (
 );
 "#;
 
+/// Version 2, for the dashboard: text search over a session's input and output, covering indexes
+/// for the overview, and the collector's own settings (the secret that
+/// signs dashboard sign-in links and cookies).
+///
+/// `session_text` is an FTS5 table with the trigram tokenizer, so a search matches any substring
+/// of three or more characters, case-insensitively. Its rowid is the session's rowid and
+/// triggers keep it current; the text is the input (or the streamed turns) and the output. The
+/// collector never runs VACUUM (which could renumber rowids); whoever does must refill it with
+/// the `INSERT ... SELECT` below.
+const V2: &str = r#"
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE session_text USING fts5 (text, tokenize = 'trigram');
+
+INSERT INTO session_text (rowid, text)
+SELECT s.rowid,
+       COALESCE(s.input, (SELECT group_concat(i.text, char(10)) FROM session_inputs i
+                          WHERE i.project_id = s.project_id AND i.session_id = s.id), '')
+       || char(10) || COALESCE(s.output, '')
+FROM sessions s;
+
+CREATE TRIGGER session_text_insert AFTER INSERT ON sessions BEGIN
+    INSERT INTO session_text (rowid, text)
+    VALUES (NEW.rowid,
+            COALESCE(NEW.input, (SELECT group_concat(i.text, char(10)) FROM session_inputs i
+                                 WHERE i.project_id = NEW.project_id AND i.session_id = NEW.id), '')
+            || char(10) || COALESCE(NEW.output, ''));
+END;
+
+CREATE TRIGGER session_text_update AFTER UPDATE OF input, output ON sessions
+WHEN OLD.input IS NOT NEW.input OR OLD.output IS NOT NEW.output BEGIN
+    DELETE FROM session_text WHERE rowid = NEW.rowid;
+    INSERT INTO session_text (rowid, text)
+    VALUES (NEW.rowid,
+            COALESCE(NEW.input, (SELECT group_concat(i.text, char(10)) FROM session_inputs i
+                                 WHERE i.project_id = NEW.project_id AND i.session_id = NEW.id), '')
+            || char(10) || COALESCE(NEW.output, ''));
+END;
+
+CREATE TRIGGER session_text_delete AFTER DELETE ON sessions BEGIN
+    DELETE FROM session_text WHERE rowid = OLD.rowid;
+END;
+
+-- A streamed turn changes the session's input when the start carried none.
+CREATE TRIGGER session_text_turn_insert AFTER INSERT ON session_inputs BEGIN
+    DELETE FROM session_text WHERE rowid =
+        (SELECT rowid FROM sessions WHERE project_id = NEW.project_id AND id = NEW.session_id);
+    INSERT INTO session_text (rowid, text)
+    SELECT s.rowid,
+           COALESCE(s.input, (SELECT group_concat(i.text, char(10)) FROM session_inputs i
+                              WHERE i.project_id = s.project_id AND i.session_id = s.id), '')
+           || char(10) || COALESCE(s.output, '')
+    FROM sessions s WHERE s.project_id = NEW.project_id AND s.id = NEW.session_id;
+END;
+
+CREATE TRIGGER session_text_turn_update AFTER UPDATE OF text ON session_inputs BEGIN
+    DELETE FROM session_text WHERE rowid =
+        (SELECT rowid FROM sessions WHERE project_id = NEW.project_id AND id = NEW.session_id);
+    INSERT INTO session_text (rowid, text)
+    SELECT s.rowid,
+           COALESCE(s.input, (SELECT group_concat(i.text, char(10)) FROM session_inputs i
+                              WHERE i.project_id = s.project_id AND i.session_id = s.id), '')
+           || char(10) || COALESCE(s.output, '')
+    FROM sessions s WHERE s.project_id = NEW.project_id AND s.id = NEW.session_id;
+END;
+
+-- The overview reads these columns only: covering indexes spare it the wide rows (input, output,
+-- JSON), which matters over a range of 100,000 sessions.
+CREATE INDEX sessions_overview ON sessions
+    (project_id, sort_ts, status, agent, user_id, cost_usd, total_tokens, duration_ms);
+CREATE INDEX tool_calls_overview ON tool_calls
+    (project_id, started_at, tool_name, status, duration_ms);
+"#;
+
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -166,7 +243,42 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(rows, vec![1]);
+        assert_eq!(rows, vec![1, 2]);
+    }
+
+    #[test]
+    fn version_2_indexes_sessions_stored_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1);",
+        )
+        .unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sessions (project_id, id, sort_ts, received_at, output)
+                 VALUES ('p', 'old', 1, 1, 'Older Output');
+             INSERT INTO session_inputs (project_id, session_id, turn, text, key_ts, key_id)
+                 VALUES ('p', 'old', 0, 'streamed turn', 1, 'e');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let found = |q: &str| -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM session_text WHERE session_text MATCH ?1",
+                [q],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!((found("\"older output\""), found("\"streamed\"")), (1, 1));
+        // Triggers keep it current from now on.
+        conn.execute(
+            "UPDATE sessions SET output = 'new words' WHERE id = 'old'",
+            [],
+        )
+        .unwrap();
+        assert_eq!((found("\"older\""), found("\"new words\"")), (0, 1));
     }
 
     #[test]
@@ -181,7 +293,7 @@ mod tests {
                 err,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    known: 1
+                    known: 2
                 }
             ),
             "{err}"

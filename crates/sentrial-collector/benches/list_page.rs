@@ -1,0 +1,398 @@
+//! Dashboard read latency at volume: fills a SQLite store with realistic sessions (tool calls,
+//! results, ends; several agents, users, statuses, conversations, over 90 days) through the
+//! store's own ingest path, then times the read API over real HTTP: the sessions list's first
+//! page, filtered pages, text searches, a later page, a session, a conversation and the overview.
+//! Prints median, p95 and max per request; asserts nothing.
+//!
+//! `cargo bench -p sentrial-collector --bench list_page [-- SESSIONS [RUNS]]`
+//! (default 100000 sessions, 50 timed runs each). `SENTRIAL_BENCH_DB=FILE` keeps the filled
+//! database in FILE and reuses it when it already holds the sessions.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sentrial_collector::store::{SqliteStore, Store};
+use sentrial_collector::{ServeConfig, Server};
+use sentrial_protocol::*;
+use serde_json::{json, Value};
+
+const KEY: &str = "bench-key";
+const PROJECT: &str = "default";
+const DAY: i64 = 86_400_000;
+
+/// xorshift64*: deterministic, so every run fills the same database.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const AGENTS: &[&str] = &[
+    "code-reviewer",
+    "test-fixer",
+    "support-bot",
+    "docs-writer",
+    "release-manager",
+    "data-analyst",
+    "triage",
+    "refactorer",
+    "security-audit",
+    "onboarding",
+];
+const VERBS: &[&str] = &[
+    "Fix",
+    "Explain",
+    "Refactor",
+    "Summarize",
+    "Review",
+    "Document",
+    "Test",
+    "Profile",
+];
+const THINGS: &[&str] = &[
+    "the failing tests in src/auth.ts",
+    "the login flow",
+    "the billing webhook handler",
+    "the flaky integration suite",
+    "the README install section",
+    "the retry logic in the queue",
+    "the SQL migration for invoices",
+    "the memory leak in the worker",
+    "the CSV export",
+    "the rate limiter",
+    "the search endpoint",
+    "the onboarding email template",
+];
+const FILES: &[&str] = &[
+    "src/auth.ts",
+    "src/queue/retry.rs",
+    "lib/billing.js",
+    "README.md",
+    "tests/api.test.ts",
+    "db/migrations/0042.sql",
+];
+
+fn session_events(n: usize, rng: &mut Rng, now: i64) -> Vec<Event> {
+    let sid = format!("0190bench-{n:08}");
+    let t0 = now - 90 * DAY + (n as i64) * (90 * DAY / 100_000).max(1) + rng.below(60_000) as i64;
+    let mut seq = 0;
+    let mut ev = |ts: i64, payload: Payload| {
+        seq += 1;
+        Event {
+            id: format!("{sid}-{seq:03}"),
+            session_id: sid.clone(),
+            ts,
+            payload,
+        }
+    };
+    let agent = rng.pick(AGENTS);
+    let prompt = format!(
+        "{} {} (ticket #{})",
+        rng.pick(VERBS),
+        rng.pick(THINGS),
+        rng.below(90_000)
+    );
+    let mut out = vec![ev(
+        t0,
+        Payload::SessionStart(SessionStart {
+            agent: agent.into(),
+            user_id: format!("user-{}", rng.below(500)),
+            convo_id: Some(format!("convo-{}", n / 4)),
+            model: Some("claude-sonnet-4-5".into()),
+            input: Some(prompt),
+            metadata: json!({"environment": "production", "version": "1.2.0"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            started_at: t0,
+            ..Default::default()
+        }),
+    )];
+    let calls = 2 + rng.below(7) as u32;
+    let mut t = t0 + 800;
+    for i in 0..calls {
+        let file = rng.pick(FILES);
+        let (tool, input, output) = match rng.below(4) {
+            0 => (
+                "Bash",
+                json!({"command": format!("npm test -- {file}")}),
+                json!({"stdout": "PASS tests/api.test.ts\n  ✓ logs in (12 ms)\n  ✓ refreshes the token (8 ms)\n\nTests: 2 passed", "stderr": ""}),
+            ),
+            1 => (
+                "Read",
+                json!({"file_path": format!("/work/repo/{file}")}),
+                json!({"type": "text", "file": {"filePath": file, "content": "export function login(user, password) {\n  return api.post('/login', { user, password });\n}\n", "numLines": 3, "startLine": 1, "totalLines": 3}}),
+            ),
+            2 => (
+                "Glob",
+                json!({"pattern": "src/**/*.ts"}),
+                json!({"filenames": ["src/auth.ts", "src/api.ts", "src/index.ts"], "numFiles": 3, "truncated": false}),
+            ),
+            _ => (
+                "Write",
+                json!({"file_path": format!("/work/repo/{file}"), "content": "// fixed\nexport const retries = 3;\n"}),
+                json!({"type": "update"}),
+            ),
+        };
+        let failed = rng.below(12) == 0;
+        let d = 20 + rng.below(3000) as i64;
+        out.push(ev(
+            t + d,
+            Payload::ToolCall(ToolCall {
+                tool_use_id: format!("toolu_{n}_{i}"),
+                tool_name: tool.into(),
+                seq: i,
+                status: if failed {
+                    ToolStatus::Error
+                } else {
+                    ToolStatus::Success
+                },
+                input,
+                output: if failed { Value::Null } else { output },
+                error: failed.then(|| "Exit code 1: command failed".to_string()),
+                duration_ms: Some(d as u64),
+                started_at: Some(t),
+                ended_at: Some(t + d),
+                ..Default::default()
+            }),
+        ));
+        t += d + 500;
+    }
+    let roll = rng.below(100);
+    if roll < 2 {
+        return out; // still running
+    }
+    let status = match roll {
+        2..=9 => SessionStatus::Failed,
+        10..=13 => SessionStatus::Interrupted,
+        _ => SessionStatus::Completed,
+    };
+    let usage = Usage {
+        prompt_tokens: 200 + rng.below(3000),
+        completion_tokens: 100 + rng.below(2000),
+        total_tokens: 0,
+        cache_read_tokens: rng.below(20_000),
+        cache_creation_tokens: rng.below(4000),
+        cost_usd: (1 + rng.below(400)) as f64 / 1000.0,
+        ..Default::default()
+    };
+    let output = format!("Done: updated {} and the tests pass.", rng.pick(FILES));
+    out.push(ev(
+        t,
+        Payload::SessionEnd(SessionEnd {
+            status,
+            failure_reason: (status == SessionStatus::Failed)
+                .then(|| "error_max_turns".to_string()),
+            output: Some(output),
+            ended_at: t,
+            duration_ms: (t - t0) as u64,
+            num_turns: Some(u64::from(calls) + 1),
+            usage,
+            results: 1,
+            ..Default::default()
+        }),
+    ));
+    out
+}
+
+async fn fill(db: &Path, sessions: usize, now: i64) {
+    let store = {
+        let db = db.to_path_buf();
+        Arc::new(
+            tokio::task::spawn_blocking(move || SqliteStore::open(db))
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+    };
+    let started = Instant::now();
+    let mut rng = Rng(0x5e47_21a1);
+    let mut pending = Vec::new();
+    let mut batch = Vec::new();
+    let mut events = 0usize;
+    for n in 0..sessions {
+        batch.extend(session_events(n, &mut rng, now));
+        if batch.len() >= 500 || n + 1 == sessions {
+            events += batch.len();
+            let store = store.clone();
+            let events = std::mem::take(&mut batch);
+            pending.push(tokio::spawn(async move {
+                store.ingest(PROJECT.into(), events).await.unwrap()
+            }));
+            if pending.len() >= 8 {
+                for p in pending.drain(..) {
+                    p.await.unwrap();
+                }
+            }
+        }
+        if (n + 1) % 20_000 == 0 {
+            eprintln!(
+                "  filled {} sessions ({:.0} s)",
+                n + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    for p in pending {
+        p.await.unwrap();
+    }
+    store.close().await;
+    println!(
+        "fill: {sessions} sessions, {events} events through Store::ingest in {:.1} s ({:.0} events/s)",
+        started.elapsed().as_secs_f64(),
+        events as f64 / started.elapsed().as_secs_f64()
+    );
+}
+
+fn stored_sessions(db: &Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sessions = args.first().copied().unwrap_or(100_000);
+    let runs = args.get(1).copied().unwrap_or(50);
+    let dir = tempfile::tempdir().unwrap();
+    let db = std::env::var_os("SENTRIAL_BENCH_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.db"));
+    let now = sentrial_collector::parse_time("2025-06-01T12:00:00Z").unwrap();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async move {
+        if stored_sessions(&db) < sessions as i64 {
+            let _ = std::fs::remove_file(&db);
+            fill(&db, sessions, now).await;
+        } else {
+            println!(
+                "fill: reusing {} ({} sessions)",
+                db.display(),
+                stored_sessions(&db)
+            );
+        }
+        let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+        println!("database: {:.0} MiB", size as f64 / (1 << 20) as f64);
+
+        let server = Server::bind(ServeConfig {
+            port: 0,
+            db: db.clone(),
+            api_keys: vec![KEY.into()],
+            ..ServeConfig::default()
+        })
+        .await
+        .unwrap();
+        let url = server.url();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::new();
+        let get = |path: String| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let resp = client
+                    .get(format!("{url}{path}"))
+                    .header("authorization", format!("Bearer {KEY}"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(resp.status().is_success(), "{path}: {}", resp.status());
+                serde_json::from_slice::<Value>(&resp.bytes().await.unwrap()).unwrap()
+            }
+        };
+
+        let first = get("/api/sessions?limit=50".into()).await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_string();
+        let some_id = first["sessions"][0]["id"].as_str().unwrap().to_string();
+        let from7 = sentrial_collector::iso8601(now - 7 * DAY);
+        let cases: Vec<(&str, String)> = vec![
+            ("list: first page (50)", "/api/sessions?limit=50".into()),
+            (
+                "list: page after a cursor",
+                format!("/api/sessions?limit=50&cursor={cursor}"),
+            ),
+            (
+                "list: agent + status=failed",
+                "/api/sessions?agent=test-fixer&status=failed".into(),
+            ),
+            ("list: user", "/api/sessions?user_id=user-42".into()),
+            ("list: last 7 days", format!("/api/sessions?from={from7}")),
+            (
+                "search: rare (`ticket #4242`)",
+                "/api/sessions?q=ticket%20%234242".into(),
+            ),
+            (
+                "search: common (`rate limiter`)",
+                "/api/sessions?q=rate%20limiter".into(),
+            ),
+            ("search: 2 chars (`#7`)", "/api/sessions?q=%237".into()),
+            (
+                "search + agent + status",
+                "/api/sessions?q=billing&agent=triage&status=completed".into(),
+            ),
+            ("session detail", format!("/api/sessions/{some_id}")),
+            ("conversation", "/api/conversations/convo-1234".into()),
+            (
+                "overview: 7 days",
+                format!(
+                    "/api/overview?from={from7}&to={}",
+                    sentrial_collector::iso8601(now)
+                ),
+            ),
+            (
+                "overview: 90 days",
+                format!(
+                    "/api/overview?from={}&to={}",
+                    sentrial_collector::iso8601(now - 90 * DAY),
+                    sentrial_collector::iso8601(now + DAY)
+                ),
+            ),
+        ];
+        println!("\n{runs} runs each over HTTP (keep-alive, one client), after 3 warm-up runs:");
+        println!(
+            "{:<34} {:>9} {:>9} {:>9} {:>6}",
+            "request", "median", "p95", "max", "items"
+        );
+        for (name, path) in cases {
+            let mut items = 0;
+            for _ in 0..3 {
+                let body = get(path.clone()).await;
+                items = body["sessions"].as_array().map(Vec::len).unwrap_or(0);
+            }
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let t = Instant::now();
+                get(path.clone()).await;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+            let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+            println!(
+                "{name:<34} {:>9} {:>9} {:>9} {items:>6}",
+                ms(at(0.5)),
+                ms(at(0.95)),
+                ms(at(1.0))
+            );
+        }
+        let _ = stop.send(());
+        running.await.unwrap().unwrap();
+    });
+}

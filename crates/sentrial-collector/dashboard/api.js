@@ -1,0 +1,27 @@
+// The read API, with the sign-in cookie. A 401 sends the browser to the sign-in page.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** GET `path` with the non-empty `params` as query string; resolves to the JSON body. */
+export async function api(path, params = {}) {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+  const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (res.status === 401) {
+    location.assign('/login');
+    throw new ApiError(401, 'Sign in to see this page.');
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  if (!res.ok) throw new ApiError(res.status, (body && body.error) || `${res.status} ${res.statusText}`);
+  return body;
+}

@@ -1,0 +1,29 @@
+// Sign in: with the link `sentrial serve` printed, or by pasting an API key.
+
+import { h, replace } from './dom.js';
+
+const ERRORS = {
+  link: 'That sign-in link is expired or not valid. Restart `sentrial serve` for a fresh one, or paste an API key.',
+  key: 'That API key is not known to this collector.',
+};
+
+export function loginPage(main) {
+  const error = ERRORS[new URLSearchParams(location.search).get('error')];
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'login card' },
+      h('h1', {}, 'Sign in to Sentrial'),
+      h('p', { class: 'muted' }, 'Open the Dashboard link that ', h('code', {}, 'sentrial serve'), ' printed, or paste an API key of this collector.'),
+      error ? h('p', { class: 'alert', role: 'alert' }, error) : null,
+      h(
+        'form',
+        { method: 'post', action: '/login', class: 'login-form' },
+        h('label', { class: 'field' }, h('span', {}, 'API key'), h('input', { type: 'password', name: 'key', required: true, autocomplete: 'current-password', placeholder: 'sk_sentrial_…' })),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in'),
+      ),
+    ),
+  );
+  return null;
+}

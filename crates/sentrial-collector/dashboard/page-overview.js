@@ -1,0 +1,131 @@
+// Overview: sessions and cost over time, by agent and by user, and the tools most called, most
+// failing and slowest.
+
+import { api } from './api.js';
+import { barList, columnChart } from './charts.js';
+import { h, replace, withQuery } from './dom.js';
+import { cost, duration, num, percent, tokens } from './format.js';
+import { stat } from './page-conversation.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const RANGES = [
+  { key: '24h', label: '24 hours', ms: DAY },
+  { key: '7d', label: '7 days', ms: 7 * DAY },
+  { key: '30d', label: '30 days', ms: 30 * DAY },
+  { key: '90d', label: '90 days', ms: 90 * DAY },
+];
+
+export async function overviewPage(main) {
+  const key = new URLSearchParams(location.search).get('range') ?? '7d';
+  const range = RANGES.find((r) => r.key === key) ?? RANGES[1];
+  const to = Date.now();
+  // Day buckets start at local midnight, so a bar is a calendar day.
+  let from = to - range.ms;
+  if (range.ms > 2 * DAY) {
+    const d = new Date(from);
+    d.setHours(0, 0, 0, 0);
+    from = d.getTime() + DAY;
+  }
+  const o = await api('/api/overview', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  const t = o.totals;
+  const byStart = new Map(o.series.map((b) => [Date.parse(b.start), b]));
+  const buckets = [];
+  for (let b = Date.parse(o.from); b < Date.parse(o.to); b += o.bucket_ms) {
+    buckets.push(byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 });
+  }
+  const label = (iso) => {
+    const d = new Date(iso);
+    return o.bucket_ms < DAY ? `${String(d.getHours()).padStart(2, '0')}:00` : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+  };
+  const since = new Date(Date.parse(o.from)).toISOString();
+  const sessionsHref = (extra) => withQuery('/', extra);
+
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Overview'),
+      h('span', { class: 'spacer' }),
+      h(
+        'div',
+        { class: 'segmented', role: 'group', 'aria-label': 'Time range' },
+        RANGES.map((r) => h('a', { href: withQuery('/overview', { range: r.key }), class: r === range ? 'active' : null, 'aria-current': r === range ? 'true' : null }, r.label)),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'stats' },
+      stat('Sessions', num(t.sessions), t.running ? `${t.running} running` : null),
+      stat('Failed', num(t.failed), t.sessions ? `${percent(t.failed / t.sessions)} of sessions` : null),
+      stat('Cost', cost(t.cost_usd), t.sessions ? `${cost(t.cost_usd / t.sessions)} a session` : null),
+      stat('Tokens', tokens(t.total_tokens)),
+      stat('Avg duration', duration(t.avg_duration_ms)),
+    ),
+    h(
+      'div',
+      { class: 'two' },
+      chartCard(
+        'Sessions over time',
+        columnChart({
+          bars: buckets.map((b) => ({ label: label(b.start), values: [b.sessions - b.failed, b.failed], title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed` })),
+          series: [
+            { name: 'Succeeded or running', className: 'c-ok' },
+            { name: 'Failed', className: 'c-fail' },
+          ],
+          format: (v) => num(Math.round(v)),
+          integer: true,
+          ariaLabel: 'Sessions per bucket',
+        }),
+      ),
+      chartCard(
+        'Cost over time',
+        columnChart({
+          bars: buckets.map((b) => ({ label: label(b.start), values: [b.cost_usd], title: `${label(b.start)}: ${cost(b.cost_usd)}` })),
+          series: [{ name: 'Cost', className: 'c-cost' }],
+          format: cost,
+          ariaLabel: 'Cost per bucket',
+        }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'two' },
+      chartCard(
+        'By agent',
+        barList(
+          o.by_agent.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? sessionsHref({ agent: g.key }) : null, className: 'c-ok' })),
+        ),
+      ),
+      chartCard(
+        'By user',
+        barList(
+          o.by_user.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? sessionsHref({ user_id: g.key }) : null, className: 'c-user' })),
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'three' },
+      chartCard('Tools most called', barList(o.tools_most_called.map((t) => ({ label: t.tool_name, value: t.calls, text: num(t.calls), className: 'c-tool' })))),
+      chartCard(
+        'Tools most failing',
+        barList(
+          o.tools_most_failing.map((t) => ({ label: t.tool_name, value: t.failures, text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`, sub: `of ${num(t.calls)} calls`, className: 'c-fail' })),
+          { empty: 'No failed tool calls in this range.' },
+        ),
+      ),
+      chartCard(
+        'Slowest tools',
+        barList(o.tools_slowest.map((t) => ({ label: t.tool_name, value: t.avg_duration_ms, text: duration(t.avg_duration_ms), sub: `avg · max ${duration(t.max_duration_ms)}`, className: 'c-slow' }))),
+      ),
+    ),
+    h('p', { class: 'muted small' }, 'Sessions counted by their start, from ', new Date(since).toLocaleString(), '.'),
+  );
+  return null;
+}
+
+function chartCard(title, body) {
+  return h('section', { class: 'card' }, h('h2', {}, title), body);
+}

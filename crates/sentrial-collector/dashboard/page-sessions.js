@@ -1,0 +1,154 @@
+// Sessions: every session, newest first, with filters, text search and paging. The first page
+// refreshes itself while it is open.
+
+import { api } from './api.js';
+import { h, path, replace, withQuery } from './dom.js';
+import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
+
+const FILTERS = ['q', 'agent', 'user_id', 'convo_id', 'status', 'from', 'to'];
+const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
+const PAGE = 50;
+const REFRESH_MS = 5000;
+
+/** A local `datetime-local` value as the ISO time the API reads. */
+function localToIso(value) {
+  if (!value) return '';
+  const t = new Date(value);
+  return Number.isNaN(t.getTime()) ? '' : t.toISOString();
+}
+
+/** A status pill. */
+export function statusBadge(status) {
+  return h('span', { class: ['badge', `st-${status}`] }, status);
+}
+
+export async function sessionsPage(main, { setLive }) {
+  const params = new URLSearchParams(location.search);
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? '']));
+  const cursor = params.get('cursor') ?? '';
+  const query = () => ({ ...filters, from: localToIso(filters.from), to: localToIso(filters.to), limit: PAGE, cursor });
+
+  const table = h('div', { class: 'table-wrap' }, h('p', { class: 'loading' }, 'Loading…'));
+  const pager = h('div', { class: 'pager' });
+  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), filterForm(filters), table, pager);
+
+  let last = '';
+  const load = async () => {
+    const page = await api('/api/sessions', query());
+    const key = JSON.stringify(page);
+    if (key === last) return;
+    last = key;
+    replace(table, page.sessions.length ? sessionTable(page.sessions) : emptyState(filters));
+    replace(
+      pager,
+      cursor ? h('a', { class: 'btn', href: withQuery('/', filters) }, '← Newest') : null,
+      h('span', { class: 'muted small' }, `${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'} on this page`),
+      page.next_cursor ? h('a', { class: 'btn', href: withQuery('/', { ...filters, cursor: page.next_cursor }), rel: 'next' }, 'Older →') : null,
+    );
+  };
+  await load();
+  // Only the first page moves as sessions arrive; later pages are fixed by their cursor.
+  if (!cursor) {
+    setLive(true);
+    const timer = setInterval(() => load().catch(() => {}), REFRESH_MS);
+    return () => clearInterval(timer);
+  }
+  return null;
+}
+
+function filterForm(f) {
+  const input = (name, label, attrs = {}) =>
+    h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: f[name], autocomplete: 'off', ...attrs }));
+  const status = h(
+    'select',
+    { name: 'status' },
+    h('option', { value: '' }, 'Any'),
+    STATUSES.map((s) => h('option', { value: s, selected: f.status === s }, s)),
+  );
+  const any = FILTERS.some((k) => f[k]);
+  return h(
+    'form',
+    { class: 'filters', method: 'get', action: '/', role: 'search' },
+    h(
+      'label',
+      { class: 'field field-search' },
+      h('span', {}, 'Search prompts and responses'),
+      h('input', { name: 'q', type: 'search', value: f.q, placeholder: 'Text in the input or output…', autocomplete: 'off' }),
+    ),
+    input('agent', 'Agent'),
+    input('user_id', 'User'),
+    input('convo_id', 'Conversation'),
+    h('label', { class: 'field' }, h('span', {}, 'Status'), status),
+    input('from', 'From', { type: 'datetime-local' }),
+    input('to', 'To', { type: 'datetime-local' }),
+    h('div', { class: 'field-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'), any ? h('a', { class: 'btn', href: '/' }, 'Clear') : null),
+  );
+}
+
+function emptyState(filters) {
+  const filtered = FILTERS.some((k) => filters[k]);
+  return h(
+    'div',
+    { class: 'empty' },
+    h('h3', {}, filtered ? 'No sessions match these filters' : 'No sessions yet'),
+    h(
+      'p',
+      { class: 'muted' },
+      filtered
+        ? 'Try a wider time range or fewer filters.'
+        : 'Point the SDK at this collector (SENTRIAL_API_URL and SENTRIAL_API_KEY) and run an agent: its session shows here within a second.',
+    ),
+  );
+}
+
+function sessionTable(sessions) {
+  return h(
+    'table',
+    { class: 'sessions' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Status', 'Prompt', 'Agent', 'User', 'Conversation', 'Started', 'Duration', 'Tools', 'Tokens', 'Cost'].map((c, i) =>
+          h('th', { class: i >= 6 ? 'num' : null, scope: 'col' }, c),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      sessions.map((s) => {
+        const href = path`/sessions/${s.id}`;
+        return h(
+          'tr',
+          { class: `st-row-${s.status}`, dataset: { sessionId: s.id, status: s.status } },
+          h('td', {}, statusBadge(s.status)),
+          h(
+            'td',
+            { class: 'prompt' },
+            h('a', { href, class: 'row-link' }, snippet(s.input, 110) || h('span', { class: 'muted' }, s.id)),
+            s.failure_reason ? h('div', { class: 'error-line small' }, snippet(s.failure_reason, 110)) : null,
+          ),
+          h('td', {}, s.agent ? h('a', { href: withQuery('/', { agent: s.agent }), class: 'chip' }, s.agent) : '—'),
+          h('td', {}, s.user_id ? h('a', { href: withQuery('/', { user_id: s.user_id }), class: 'subtle' }, s.user_id) : '—'),
+          h('td', {}, s.convo_id ? h('a', { href: path`/conversations/${s.convo_id}`, class: 'subtle mono' }, snippet(s.convo_id, 24)) : '—'),
+          h('td', { title: datetime(s.started_at), class: 'nowrap' }, ago(s.started_at)),
+          h('td', { class: 'num' }, s.status === 'running' && s.duration_ms === null ? h('span', { class: 'muted' }, 'running') : duration(s.duration_ms)),
+          h('td', { class: 'num' }, String(s.tool_call_count)),
+          h('td', { class: 'num' }, tokens(s.total_tokens)),
+          h('td', { class: 'num' }, cost(s.cost_usd)),
+        );
+      }),
+    ),
+  );
+}
+
+/** Clicking anywhere on a row opens its session (the prompt cell holds the real link). */
+document.addEventListener('click', (e) => {
+  const row = e.target instanceof Element && e.target.closest('table.sessions tbody tr');
+  if (!row || e.target.closest('a')) return;
+  const link = row.querySelector('a.row-link');
+  if (link) link.click();
+});

@@ -1,0 +1,172 @@
+// The tool-call timeline: calls in call order, sub-agent calls nested under the Task (Agent) call
+// that started them, failures marked, and each call drawn as a bar on the session's time axis so
+// calls that ran at the same time sit side by side. A row opens to the call's input and output.
+
+import { h } from './dom.js';
+import { datetime, duration } from './format.js';
+import { detail, summary } from './tools.js';
+
+const STATUS = {
+  success: { icon: '✓', label: 'success' },
+  error: { icon: '✕', label: 'failed' },
+  interrupted: { icon: '■', label: 'interrupted' },
+  not_completed: { icon: '…', label: 'not completed' },
+};
+
+const ms = (iso) => (iso ? Date.parse(iso) : null);
+
+/** Call tree: roots in call order, each with its sub-agent calls as children. */
+function tree(calls) {
+  const byId = new Map(calls.map((c) => [c.tool_use_id, { call: c, children: [] }]));
+  const roots = [];
+  for (const node of byId.values()) {
+    const parent = node.call.parent_tool_use_id && byId.get(node.call.parent_tool_use_id);
+    if (parent && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  return roots;
+}
+
+/** Each call's [start, end] in ms: its own times, else its start and duration. */
+function span(call, now) {
+  const start = ms(call.started_at);
+  if (start === null) return null;
+  let end = ms(call.ended_at);
+  if (end === null && call.duration_ms !== null) end = start + call.duration_ms;
+  if (end === null) end = call.status === 'not_completed' ? now : start;
+  return [start, Math.max(end, start)];
+}
+
+/** Ids of the calls whose time overlaps a sibling's: they ran at the same time. */
+function parallelIds(nodes, spans) {
+  const out = new Set();
+  const walk = (siblings) => {
+    for (let a = 0; a < siblings.length; a++) {
+      for (let b = a + 1; b < siblings.length; b++) {
+        const sa = spans.get(siblings[a].call.tool_use_id);
+        const sb = spans.get(siblings[b].call.tool_use_id);
+        if (sa && sb && sa[0] < sb[1] && sb[0] < sa[1]) {
+          out.add(siblings[a].call.tool_use_id);
+          out.add(siblings[b].call.tool_use_id);
+        }
+      }
+      walk(siblings[a].children);
+    }
+  };
+  walk(nodes);
+  return out;
+}
+
+/**
+ * The timeline of `session`. `open` is the set of open tool_use_ids, kept by the caller so a
+ * live refresh keeps what the reader opened.
+ */
+export function timeline(session, open) {
+  const calls = session.tool_calls || [];
+  if (!calls.length) return h('p', { class: 'muted' }, 'No tool calls in this session.');
+  const now = Date.now();
+  const spans = new Map(calls.map((c) => [c.tool_use_id, span(c, now)]));
+  const known = [...spans.values()].filter(Boolean);
+  const t0 = Math.min(ms(session.started_at) ?? Infinity, ...known.map((s) => s[0]));
+  const t1 = Math.max(ms(session.ended_at) ?? (session.status === 'running' ? now : -Infinity), ...known.map((s) => s[1]));
+  const total = Number.isFinite(t0) && Number.isFinite(t1) ? Math.max(t1 - t0, 1) : null;
+  const roots = tree(calls);
+  const parallel = parallelIds(roots, spans);
+
+  const rows = h('div', { class: 'tl-rows', role: 'list' });
+  const addRows = (nodes, depth) => {
+    for (const node of nodes) {
+      rows.append(row(node, depth));
+      addRows(node.children, depth + 1);
+    }
+  };
+
+  const row = (node, depth) => {
+    const call = node.call;
+    const st = STATUS[call.status] ?? { icon: '?', label: call.status };
+    const s = spans.get(call.tool_use_id);
+    const bar =
+      total && s
+        ? h('div', {
+            class: ['tl-bar', `st-${call.status}`],
+            title: `+${duration(s[0] - t0)} → ${duration(s[1] - s[0])}`,
+            style: { left: `${((s[0] - t0) / total) * 100}%`, width: `max(3px, ${((s[1] - s[0]) / total) * 100}%)` },
+          })
+        : null;
+    const body = h('div', { class: 'tl-detail', hidden: !open.has(call.tool_use_id) });
+    const fillDetail = () => {
+      if (body.childElementCount) return;
+      body.append(
+        h(
+          'div',
+          { class: 'tl-meta' },
+          meta('tool_use_id', call.tool_use_id, true),
+          meta('status', st.label),
+          meta('duration', duration(call.duration_ms ?? (s ? s[1] - s[0] : null))),
+          meta('started', datetime(call.started_at)),
+          meta('ended', datetime(call.ended_at)),
+          call.parent_tool_use_id ? meta('parent', call.parent_tool_use_id, true) : null,
+          meta('seq', String(call.seq)),
+        ),
+        detail(call),
+      );
+    };
+    if (!body.hidden) fillDetail();
+    const head = h(
+      'button',
+      {
+        type: 'button',
+        class: 'tl-head',
+        'aria-expanded': String(!body.hidden),
+        onclick: () => {
+          body.hidden = !body.hidden;
+          if (body.hidden) open.delete(call.tool_use_id);
+          else {
+            open.add(call.tool_use_id);
+            fillDetail();
+          }
+          head.setAttribute('aria-expanded', String(!body.hidden));
+        },
+      },
+      h(
+        'span',
+        { class: 'tl-name', style: { 'padding-left': `${depth * 22}px` } },
+        depth ? h('span', { class: 'tl-branch', 'aria-hidden': 'true' }, '↳') : null,
+        h('span', { class: ['tl-status', `st-${call.status}`], title: st.label }, st.icon),
+        h('strong', { class: 'tl-tool' }, call.tool_name),
+        h('span', { class: 'tl-summary' }, summary(call)),
+        call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
+        call.status === 'interrupted' || call.status === 'not_completed' ? h('span', { class: 'tag tag-warn' }, st.label) : null,
+        node.children.length ? h('span', { class: 'tag tag-sub' }, `sub-agent · ${node.children.length} call${node.children.length > 1 ? 's' : ''}`) : null,
+        parallel.has(call.tool_use_id) ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel') : null,
+      ),
+      h('span', { class: 'tl-dur' }, duration(call.duration_ms ?? (s ? s[1] - s[0] : null))),
+      h('span', { class: 'tl-track' }, bar),
+    );
+    return h(
+      'div',
+      {
+        class: ['tl-row', call.status === 'error' && 'is-error', depth && 'is-child'],
+        role: 'listitem',
+        dataset: { toolUseId: call.tool_use_id, status: call.status, tool: call.tool_name, depth: String(depth) },
+      },
+      head,
+      body,
+    );
+  };
+  addRows(roots, 0);
+
+  const ticks = total
+    ? [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { class: 'tl-tick', style: { left: `${f * 100}%` } }, duration(total * f)))
+    : [];
+  return h(
+    'div',
+    { class: 'timeline' },
+    h('div', { class: 'tl-axis' }, h('span', { class: 'tl-name muted small' }, 'Tool · input'), h('span', { class: 'tl-dur muted small' }, 'Duration'), h('span', { class: 'tl-track tl-ticks' }, ticks)),
+    rows,
+  );
+}
+
+function meta(name, value, mono = false) {
+  return h('span', { class: 'meta' }, h('span', { class: 'muted' }, name), ' ', mono ? h('code', {}, value) : value);
+}

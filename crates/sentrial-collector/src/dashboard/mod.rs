@@ -1,0 +1,141 @@
+//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/conversations/{id}`), its
+//! embedded assets (`/assets/{name}`), sign-in (`/login` with a link's token or an API key) and
+//! sign-out (`/logout`), and the security headers every response carries.
+//!
+//! The page is static; it reads everything through the read API with the sign-in cookie, and
+//! renders data through DOM text nodes only. The Content-Security-Policy allows nothing but this
+//! origin's own scripts and styles, so even a rendering bug cannot run a tool output as script.
+
+mod assets;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use crate::auth::hash_key;
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::signin::{clear_cookie, set_cookie, TokenKind, COOKIE_TTL_MS};
+use crate::time::now_ms;
+
+/// The policy of every response: this origin's scripts, styles and fetches only; no inline
+/// script or style, no framing, no `<base>`, forms post only here.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'self'";
+
+/// The dashboard's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(page))
+        .route("/overview", get(page))
+        .route("/sessions/{id}", get(page_with_id))
+        .route("/conversations/{id}", get(page_with_id))
+        .route("/login", get(login_link).post(login_key))
+        .route("/logout", post(logout))
+        .route("/assets/{name}", get(asset))
+}
+
+/// Adds the security headers to every response, the API's included.
+pub async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Data read with a cookie must not sit in a shared cache; assets set their own policy.
+    headers
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `index.html`: the page renders the view its path names.
+async fn page() -> Response {
+    let index = assets::find("index.html").expect("index.html is embedded");
+    ([(CONTENT_TYPE, index.content_type)], index.bytes).into_response()
+}
+
+async fn page_with_id(Path(_id): Path<String>) -> Response {
+    page().await
+}
+
+/// One embedded asset. Revalidated on every use (`no-cache`): a new collector serves new files.
+async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
+    let asset = assets::find(&name).ok_or_else(|| AppError::NotFound("no such asset".into()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, asset.content_type),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        asset.bytes,
+    )
+        .into_response())
+}
+
+/// Query string of `GET /login`.
+#[derive(Debug, Deserialize)]
+struct LinkParams {
+    token: Option<String>,
+}
+
+/// `GET /login?token=...`: a valid link signs the browser in and goes to `/`; without a token,
+/// the sign-in page (a form for an API key).
+async fn login_link(State(state): State<AppState>, Query(p): Query<LinkParams>) -> Response {
+    let Some(token) = p.token.filter(|t| !t.is_empty()) else {
+        return page().await;
+    };
+    match state.signer().verify(TokenKind::Link, &token, now_ms()) {
+        Some(project) => signed_in(&state, &project),
+        None => redirect("/login?error=link", None),
+    }
+}
+
+/// Body of `POST /login`.
+#[derive(Deserialize)]
+struct KeyForm {
+    key: String,
+}
+
+/// `POST /login` with an API key (`key=...`): a known key signs the browser in for its project.
+async fn login_key(
+    State(state): State<AppState>,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, AppError> {
+    let key = form.key.trim();
+    if key.is_empty() {
+        return Ok(redirect("/login?error=key", None));
+    }
+    Ok(match state.project_for_key(&hash_key(key)).await? {
+        Some(project) => signed_in(&state, &project),
+        None => redirect("/login?error=key", None),
+    })
+}
+
+/// `POST /logout`: forgets the cookie.
+async fn logout() -> Response {
+    redirect("/login", Some(clear_cookie()))
+}
+
+fn signed_in(state: &AppState, project: &str) -> Response {
+    let token = state
+        .signer()
+        .sign(TokenKind::Cookie, project, now_ms() + COOKIE_TTL_MS);
+    redirect("/", Some(set_cookie(&token)))
+}
+
+/// 303 to `to`, setting `cookie` when given.
+fn redirect(to: &'static str, cookie: Option<String>) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response();
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    response
+}
