@@ -1,18 +1,73 @@
 'use strict';
-// Loads the native addon once. A platform with no prebuilt binary gets a clear message and a
-// client with tracking off, never a crash of the host application.
+// Loads the native addon once. A platform with no prebuilt binary gets a clear message naming the
+// package it needs and a client with tracking off, never a crash of the host application.
+
+const { version } = require('../package.json');
+
+// The prebuilt targets (package.json `napi.targets`), as napi-rs names their packages.
+const PREBUILT = [
+  'linux-x64-gnu',
+  'linux-arm64-gnu',
+  'linux-x64-musl',
+  'linux-arm64-musl',
+  'darwin-x64',
+  'darwin-arm64',
+  'win32-x64-msvc',
+];
+
+/** The napi-rs platform name of this process, e.g. `linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`. */
+function platformName() {
+  const base = `${process.platform}-${process.arch}`;
+  if (process.platform === 'win32') return `${base}-msvc`;
+  if (process.platform !== 'linux') return base;
+  return `${base}-${isMusl() ? 'musl' : 'gnu'}`;
+}
+
+function isMusl() {
+  try {
+    const header = process.report && process.report.getReport && process.report.getReport().header;
+    return !(header && header.glibcVersionRuntime);
+  } catch {
+    return false;
+  }
+}
+
+function explain(err) {
+  const platform = platformName();
+  const pkg = `@sentrial/sdk-${platform}`;
+  const cause = causes(err);
+  const head = `@sentrial/sdk: no native binary for ${platform}; tracking is off and your agents run as usual.`;
+  if (!PREBUILT.includes(platform)) {
+    return (
+      `${head} There is no prebuilt package for ${platform} (prebuilt: ${PREBUILT.join(', ')}); ` +
+      `build from source (Rust >= 1.85: npm run build in a clone). Cause: ${cause}`
+    );
+  }
+  return (
+    `${head} The package ${pkg}@${version} is missing or could not be loaded. npm installs it as an ` +
+    `optional dependency of @sentrial/sdk: reinstall without --omit=optional / --no-optional, on the ` +
+    `platform that runs the code (a bundle built on macOS needs ${pkg} for a Linux server), ` +
+    `or add it explicitly: npm install ${pkg}@${version}. Cause: ${cause}`
+  );
+}
+
+// The load failures napi-rs chained through `cause`, first line of each, oldest first.
+function causes(err) {
+  const lines = [];
+  for (let e = err && err.cause ? err.cause : err; e && lines.length < 8; e = e.cause) {
+    const line = String((e && e.message) || e).split('\n')[0];
+    if (!lines.includes(line)) lines.unshift(line);
+  }
+  return lines.join('; ') || String(err);
+}
 
 let native = null;
 let loadError = null;
 try {
   native = require('../binding.js');
 } catch (err) {
-  loadError = new Error(
-    `@sentrial/sdk: no native binary for ${process.platform}-${process.arch}` +
-      `${process.report?.getReport?.().header?.glibcVersionRuntime ? '-gnu' : ''}; ` +
-      `tracking is off. Install the matching optional package @sentrial/sdk-<platform> ` +
-      `(npm installs it unless optional dependencies were skipped). Cause: ${err && err.message}`,
-  );
+  loadError = new Error(explain(err));
+  loadError.cause = err;
 }
 
-module.exports = { native, loadError };
+module.exports = { native, loadError, platformName };
