@@ -41,6 +41,8 @@ export declare class NativeSession {
   hook(json: string): void
   /** A user turn of a streamed prompt. */
   userTurn(text: string): void
+  /** `interrupt()` was called through the wrapper. */
+  interrupting(): void
   /**
    * Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two
    * with the error's message).

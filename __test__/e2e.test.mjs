@@ -289,6 +289,22 @@ describe('a tracked agent run, end to end', () => {
     assert.equal(session.status, 'interrupted');
     assert.equal(session.tool_calls.length, 1);
     assert.equal(session.tool_calls[0].tool_name, 'Bash');
+    assert.equal(session.tool_calls[0].status, 'interrupted');
+  });
+
+  it('records a permission denial as its own status, with real start and end times', async () => {
+    const { messages, error, session } = await runTracked({
+      prompt: '[scenario:permission-denied] write a file',
+      options: sdkOptions(model.url, { tools: ['Bash'] }),
+    });
+    assert.equal(error, null);
+    const denial = lastResult(messages).permission_denials[0];
+    assert.equal(session.status, 'completed');
+    const call = session.tool_calls.find((c) => c.tool_use_id === denial.tool_use_id);
+    assert.equal(call.tool_name, 'Write');
+    assert.equal(call.status, 'denied');
+    assert.equal(call.input.file_path, denial.tool_input.file_path);
+    assert.ok(Date.parse(call.ended_at) >= Date.parse(call.started_at));
   });
 
   it('sends each session start before any other event of that session', async () => {

@@ -372,7 +372,11 @@ describe('with tracking on', () => {
     });
     await collect(q);
     const hooks = sdk.calls[0].options.hooks;
-    assert.strictEqual(hooks.PreToolUse, preMatchers, 'PreToolUse untouched');
+    // PreToolUse: the user's matcher first, as given, then the tracker's (real start times).
+    assert.equal(hooks.PreToolUse.length, 2);
+    assert.strictEqual(hooks.PreToolUse[0], preMatchers[0], "the user's PreToolUse matcher first, as given");
+    assert.equal(preMatchers.length, 1, "the user's array is not mutated");
+    assert.equal(hooks.PreToolUse[1].matcher, undefined);
     assert.equal(hooks.PostToolUse.length, 2);
     assert.strictEqual(hooks.PostToolUse[0], userMatcher, "the user's matcher first, as given");
     assert.equal(hooks.PostToolUse[1].matcher, undefined, "the tracker's matcher matches every tool");

@@ -90,7 +90,10 @@ function instrumentParams(params, session, state) {
   const options = params.options && typeof params.options === 'object' ? params.options : {};
   const onHook = (input) => {
     try {
-      if (input && typeof input.tool_use_id === 'string') state.hooked.add(input.tool_use_id);
+      // A call whose outcome a Post hook reported needs no copy of its tool_result block.
+      if (input && typeof input.tool_use_id === 'string' && input.hook_event_name !== 'PreToolUse') {
+        state.hooked.add(input.tool_use_id);
+      }
       session.hook(JSON.stringify(input));
     } catch {
       // Tracking never fails a hook.
@@ -99,7 +102,8 @@ function instrumentParams(params, session, state) {
   };
   const userHooks = options.hooks && typeof options.hooks === 'object' ? options.hooks : {};
   const hooks = { ...userHooks };
-  for (const event of ['PostToolUse', 'PostToolUseFailure']) {
+  // PreToolUse gives each call its real start time; the Post hooks its outcome.
+  for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) {
     const mine = Array.isArray(userHooks[event]) ? userHooks[event] : [];
     hooks[event] = [...mine, { hooks: [onHook] }];
   }
@@ -141,7 +145,9 @@ function observe(session, state, message) {
         session.message(JSON.stringify(message));
         break;
       case 'system':
-        if (message.subtype === 'init') session.message(JSON.stringify(message));
+        if (message.subtype === 'init' || message.subtype === 'permission_denied') {
+          session.message(JSON.stringify(message));
+        }
         break;
       case 'user': {
         // Tool results reported by a hook are already recorded; only the others are sent.
@@ -229,6 +235,11 @@ function instrumentQuery(q, session, state, params) {
   };
   const interrupt = (...args) => {
     state.interrupted = true;
+    try {
+      session.interrupting();
+    } catch {
+      // Tracking never stands in the way of an interrupt.
+    }
     return q.interrupt(...args);
   };
   const bound = new Map();

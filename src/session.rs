@@ -64,6 +64,12 @@ impl NativeSession {
         self.session.user_turn(text);
     }
 
+    /// `interrupt()` was called through the wrapper.
+    #[napi(catch_unwind)]
+    pub fn interrupting(&self) {
+        self.session.interrupting();
+    }
+
     /// Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two
     /// with the error's message).
     #[napi(catch_unwind)]

@@ -11,6 +11,7 @@ const STATUS = {
   error: { icon: '✕', label: 'failed' },
   interrupted: { icon: '■', label: 'interrupted' },
   not_completed: { icon: '…', label: 'not completed' },
+  denied: { icon: '⊘', label: 'permission denied' },
 };
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
@@ -136,7 +137,7 @@ export function timeline(session, open) {
         h('strong', { class: 'tl-tool' }, call.tool_name),
         h('span', { class: 'tl-summary' }, summary(call)),
         call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
-        call.status === 'interrupted' || call.status === 'not_completed' ? h('span', { class: 'tag tag-warn' }, st.label) : null,
+        ['interrupted', 'not_completed', 'denied'].includes(call.status) ? h('span', { class: 'tag tag-warn' }, st.label) : null,
         node.children.length ? h('span', { class: 'tag tag-sub' }, `sub-agent · ${node.children.length} call${node.children.length > 1 ? 's' : ''}`) : null,
         parallel.has(call.tool_use_id) ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel') : null,
       ),

@@ -192,6 +192,15 @@ impl Session {
         }
     }
 
+    /// `interrupt()` was called through the wrapper.
+    pub fn interrupting(&self) {
+        if !self.is_done() {
+            self.tracker.send(Command::Interrupting {
+                handle: self.handle,
+            });
+        }
+    }
+
     /// Ends the session. Later calls, and a second finish, are ignored.
     pub fn finish(&self, ending: Ending) {
         if !self.finished.swap(true, Ordering::AcqRel) {

@@ -46,6 +46,11 @@ pub enum Command {
         /// Its text.
         text: String,
     },
+    /// `interrupt()` was called through the wrapper.
+    Interrupting {
+        /// Session handle.
+        handle: u64,
+    },
     /// The iteration ended.
     Finish {
         /// Session handle.
@@ -130,6 +135,12 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
                     None => stats.input_ignored(),
                 }
                 (handle, crate::clock::now_ms())
+            }
+            Command::Interrupting { handle } => {
+                if let Some(s) = sessions.get_mut(&handle) {
+                    s.state.interrupting();
+                }
+                continue;
             }
             Command::Finish { handle, ending, at } => {
                 if let Some(s) = sessions.remove(&handle) {

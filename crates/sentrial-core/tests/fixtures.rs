@@ -128,17 +128,22 @@ fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
         now += STEP;
         match line {
             Line::Hook { event, data } => {
-                if event != "PostToolUse" && event != "PostToolUseFailure" {
+                if event != "PreToolUse" && event != "PostToolUse" && event != "PostToolUseFailure"
+                {
                     continue;
                 }
-                if let Some(id) = data["tool_use_id"].as_str() {
-                    hooked.insert(id.to_owned());
+                if event != "PreToolUse" {
+                    if let Some(id) = data["tool_use_id"].as_str() {
+                        hooked.insert(id.to_owned());
+                    }
                 }
                 s.on_hook(data.clone(), now, &mut out);
             }
             Line::Message(m) => match m["type"].as_str() {
                 Some("assistant") | Some("result") => s.on_message(m.clone(), now, &mut out),
-                Some("system") if m["subtype"] == "init" => s.on_message(m.clone(), now, &mut out),
+                Some("system") if m["subtype"] == "init" || m["subtype"] == "permission_denied" => {
+                    s.on_message(m.clone(), now, &mut out)
+                }
                 Some("user") => {
                     let Some(blocks) = m["message"]["content"].as_array() else {
                         continue;
@@ -162,7 +167,12 @@ fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
                 }
                 _ => {}
             },
-            Line::Note(_) => {}
+            Line::Note(note) => {
+                // The wrapper tells the session when interrupt() is called.
+                if note.contains("called q.interrupt()") {
+                    s.interrupting();
+                }
+            }
         }
     }
     s.finish(ending, now + STEP, &mut out);
@@ -406,7 +416,7 @@ fn tool_success() {
     assert_eq!(c.output["stderr"], "");
     assert_eq!(c.error, None);
     assert_eq!(c.duration_ms, Some(257));
-    assert_eq!(c.started_at, Some(at(2)), "tool_use message at line 2");
+    assert_eq!(c.started_at, Some(at(3)), "PreToolUse at line 3");
     assert_eq!(c.ended_at, Some(at(4)), "PostToolUse at line 4");
     let end = run.end();
     assert_eq!(end.status, SessionStatus::Completed);
@@ -733,7 +743,8 @@ fn permission_denied() {
     let (_, run) = Run::of("permission-denied");
     assert_start(&run, "3f57bebc-e34b-488f-9d81-ac93dc346824");
     let calls = run.calls();
-    // No hook fires for a denied call: its tool_result block (is_error) is what reports it.
+    // No Post hook fires for a denied call: the system/permission_denied message marks it, and its
+    // tool_result block (is_error) then reports it as denied.
     assert_eq!(calls.len(), 1);
     let c = calls[0];
     assert_call(
@@ -741,7 +752,7 @@ fn permission_denied() {
         0,
         "toolu_01F2zxMcjiRNFw5bxYhTdlxL",
         "Write",
-        ToolStatus::Error,
+        ToolStatus::Denied,
         None,
     );
     assert_eq!(
@@ -753,7 +764,8 @@ fn permission_denied() {
     assert_eq!(c.error.as_deref(), Some(text));
     assert_eq!(c.output, json!(text));
     assert_eq!(c.duration_ms, None);
-    assert_eq!((c.started_at, c.ended_at), (Some(at(1)), Some(at(4))));
+    // Started at its PreToolUse (line 2), ended at its tool_result (line 4).
+    assert_eq!((c.started_at, c.ended_at), (Some(at(2)), Some(at(4))));
     let end = run.end();
     assert_eq!(
         end.status,
@@ -775,13 +787,14 @@ fn slow_interrupted() {
     let calls = run.calls();
     assert_eq!(calls.len(), 1);
     let c = calls[0];
-    // No hook for an interrupted tool: the is_error tool_result block reports it, as an error.
+    // No hook for an interrupted tool: its is_error tool_result block, after interrupt() was called
+    // through the wrapper, reports it as interrupted.
     assert_call(
         c,
         0,
         "toolu_01WsL2Iy0m1gulXRVS9UOHC1",
         "Bash",
-        ToolStatus::Error,
+        ToolStatus::Interrupted,
         None,
     );
     assert_eq!(c.input["command"], "sleep 20");
@@ -830,7 +843,7 @@ fn abort() {
         json!({"command": "sleep 20", "description": "Sleep for a while"})
     );
     assert_eq!(c.output, Value::Null);
-    assert_eq!(c.started_at, Some(at(1)));
+    assert_eq!(c.started_at, Some(at(2)), "PreToolUse at line 2");
     assert_eq!(c.ended_at, Some(at(f.lines.len())), "closed at the end");
     assert!(run.results().is_empty());
     let end = run.end();

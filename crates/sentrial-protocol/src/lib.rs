@@ -115,6 +115,8 @@ pub enum ToolStatus {
     Interrupted,
     /// The stream ended while the call was still open.
     NotCompleted,
+    /// The permission system refused the call (the result's `permission_denials`).
+    Denied,
 }
 
 impl ToolStatus {
@@ -125,6 +127,7 @@ impl ToolStatus {
             ToolStatus::Error => "error",
             ToolStatus::Interrupted => "interrupted",
             ToolStatus::NotCompleted => "not_completed",
+            ToolStatus::Denied => "denied",
         }
     }
 }

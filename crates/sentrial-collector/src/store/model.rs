@@ -146,7 +146,7 @@ pub struct ToolCallRecord {
     pub tool_name: String,
     /// Position of the call in the session.
     pub seq: i64,
-    /// `success`, `error`, `interrupted` or `not_completed`.
+    /// `success`, `error`, `interrupted`, `denied` or `not_completed`.
     pub status: String,
     /// The tool's input.
     pub input: Value,

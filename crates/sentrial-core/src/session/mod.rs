@@ -259,9 +259,22 @@ impl SessionState {
         })
     }
 
+    /// `interrupt()` was called through the wrapper: tool calls that now fail were interrupted.
+    pub fn interrupting(&mut self) {
+        self.tools.interrupting();
+    }
+
     fn on_system(&mut self, msg: &Value, out: &mut Vec<Payload>) {
-        if str_of(msg, "subtype") != Some("init") {
-            return;
+        match str_of(msg, "subtype") {
+            Some("init") => {}
+            Some("permission_denied") => {
+                if let Some(id) = str_of(msg, "tool_use_id") {
+                    let message = string_of(msg, "message").unwrap_or_default();
+                    self.tools.denied(id, message);
+                }
+                return;
+            }
+            _ => return,
         }
         let had_id = self.claude_session_id.is_some();
         if self.claude_session_id.is_none() {
@@ -349,6 +362,20 @@ impl SessionState {
 
     fn on_result(&mut self, msg: &Value, now: i64, out: &mut Vec<Payload>) {
         self.ensure_started(out);
+        for denial in msg
+            .get("permission_denials")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(id) = str_of(denial, "tool_use_id") else {
+                continue;
+            };
+            let input = denial.get("tool_input").cloned().unwrap_or(Value::Null);
+            if let Some(call) = self.tools.denied_by_result(id, input, now) {
+                out.push(Payload::ToolCall(call));
+            }
+        }
         let subtype = str_of(msg, "subtype").unwrap_or("unknown").to_owned();
         let is_error = bool_of(msg, "is_error").unwrap_or(subtype != "success");
         let errors = msg

@@ -56,6 +56,10 @@ pub struct ToolCalls {
     emitted: HashMap<String, (Named, bool)>,
     /// PreToolUse times, by tool_use_id, until the call is named.
     pre_started: HashMap<String, i64>,
+    /// Calls the permission system refused, reported before their tool_result.
+    denied: HashMap<String, String>,
+    /// `interrupt()` was called: a tool_result error from now on is the interrupt's doing.
+    interrupting: bool,
 }
 
 impl ToolCalls {
@@ -94,7 +98,8 @@ impl ToolCalls {
     /// A PreToolUse hook gave the real start time of a call.
     pub fn started(&mut self, id: &str, at: i64) {
         match self.open.get_mut(id).and_then(|o| o.named.as_mut()) {
-            Some(named) => named.started_at = named.started_at.min(at),
+            // The tool runs once PreToolUse is answered: that, not the model's request, is its start.
+            Some(named) => named.started_at = at,
             None => {
                 self.pre_started.entry(id.to_owned()).or_insert(at);
             }
@@ -120,6 +125,43 @@ impl ToolCalls {
         None
     }
 
+    /// `interrupt()` was called through the wrapper.
+    pub fn interrupting(&mut self) {
+        self.interrupting = true;
+    }
+
+    /// A `system/permission_denied` message named a refused call, before its tool_result.
+    pub fn denied(&mut self, id: &str, message: String) {
+        if !self.emitted.contains_key(id) {
+            self.denied.insert(id.to_owned(), message);
+        }
+    }
+
+    /// A result listed a permission denial. A call already emitted as an error from its block
+    /// (an SDK that sends no `permission_denied` message) is emitted again as `denied`.
+    pub fn denied_by_result(&mut self, id: &str, input: Value, at: i64) -> Option<ToolCall> {
+        let (named, from_hook) = self.emitted.get(id)?;
+        if *from_hook || self.denied.remove(id).is_some() {
+            return None;
+        }
+        let named = named.clone();
+        self.denied.insert(id.to_owned(), String::new());
+        Some(build(
+            id,
+            &named,
+            input,
+            Outcome {
+                status: ToolStatus::Denied,
+                tool_name: None,
+                input: None,
+                output: Value::Null,
+                error: Some("permission denied".into()),
+                duration_ms: None,
+                ended_at: at,
+            },
+        ))
+    }
+
     /// A `tool_result` block was seen. Emits the call from the block when no hook has reported it.
     pub fn result_block(
         &mut self,
@@ -135,11 +177,13 @@ impl ToolCalls {
         if open.outcome.is_some() || open.named.is_none() {
             return None;
         }
+        let denial = self.denied.get(id).cloned();
         open.outcome = Some(Outcome {
-            status: if is_error {
-                ToolStatus::Error
-            } else {
-                ToolStatus::Success
+            status: match (is_error, &denial) {
+                (_, Some(_)) => ToolStatus::Denied,
+                (true, None) if self.interrupting => ToolStatus::Interrupted,
+                (true, None) => ToolStatus::Error,
+                (false, None) => ToolStatus::Success,
             },
             tool_name: None,
             input: None,
@@ -313,6 +357,30 @@ mod tests {
         assert_eq!(calls[2].status, ToolStatus::Success);
         assert_eq!(calls[2].seq, 2);
         assert_eq!(calls[2].tool_name, "Bash");
+    }
+
+    #[test]
+    fn a_denial_named_only_by_the_result_re_emits_the_call_as_denied() {
+        let mut t = ToolCalls::default();
+        t.named("w", "Write", json!({"file_path": "/x"}), None, 1);
+        let first = t.result_block("w", true, json!("not allowed"), 2).unwrap();
+        assert_eq!(first.status, ToolStatus::Error);
+        let again = t
+            .denied_by_result("w", json!({"file_path": "/x"}), 3)
+            .unwrap();
+        assert_eq!(again.status, ToolStatus::Denied);
+        assert_eq!(again.seq, 0);
+        assert_eq!(again.input["file_path"], "/x");
+        assert!(t.denied_by_result("w", Value::Null, 4).is_none(), "once");
+    }
+
+    #[test]
+    fn errors_after_an_interrupt_are_interrupts() {
+        let mut t = ToolCalls::default();
+        t.named("a", "Bash", json!({}), None, 1);
+        t.interrupting();
+        let call = t.result_block("a", true, json!("stopped"), 2).unwrap();
+        assert_eq!(call.status, ToolStatus::Interrupted);
     }
 
     #[test]
