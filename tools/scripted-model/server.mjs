@@ -66,8 +66,12 @@ function toolNames(body) {
 
 // The CLI states the cwd as "Primary working directory: /path" (in a <system-reminder> text block of the
 // first user message in this version; older versions put it in the system prompt).
+// CLIs that state it nowhere (0.2.x SDKs) get it from a `[cwd:/path]` marker in the prompt.
 function cwdFromRequest(body) {
-  const hay = systemText(body) + '\n' + firstUserText(body.messages);
+  const first = firstUserText(body.messages);
+  const marked = /\[cwd:([^\]\s]+)\]/.exec(first);
+  if (marked) return marked[1];
+  const hay = systemText(body) + '\n' + first;
   const m = /[Ww]orking directory:\s*(\S+)/.exec(hay);
   return m ? m[1] : null;
 }
