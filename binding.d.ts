@@ -66,6 +66,10 @@ export interface ClientOptions {
   sdkVersion?: string
   /** Directory for undelivered events, sent after a restart (default: none, memory only). */
   spoolDir?: string
+  /** Secret redaction (on by default) and extra patterns. */
+  redact?: RedactOptions
+  /** `full` (default), `no_inputs`, `no_outputs` or `metadata_only`. */
+  privacy?: string
 }
 
 /** What a flush did. */
@@ -112,6 +116,22 @@ export interface NativeStats {
   inputsOverload: number
   /** Inputs that were not readable JSON. */
   badInputs: number
+}
+
+/** Secret redaction settings. */
+export interface RedactOptions {
+  /** Redaction of secrets; default true. */
+  enabled?: boolean
+  /** Extra patterns, applied before the built-in ones. */
+  patterns?: Array<RedactPattern>
+}
+
+/** One extra pattern. The JS layer turns a `RegExp` into its source (flags as `(?ims)`). */
+export interface RedactPattern {
+  /** What the marker says: `[REDACTED:<name>]` (default `custom`). */
+  name?: string
+  /** The regular expression, `regex` crate syntax (no look-around, no backreferences). */
+  source: string
 }
 
 /**

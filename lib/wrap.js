@@ -144,6 +144,10 @@ function observe(session, state, message) {
       case 'result':
         session.message(JSON.stringify(message));
         break;
+      case 'stream_event':
+        // Only the end of a model call matters (its final output count and stop reason).
+        if (message.event && message.event.type === 'message_delta') session.message(JSON.stringify(message));
+        break;
       case 'system':
         if (message.subtype === 'init' || message.subtype === 'permission_denied') {
           session.message(JSON.stringify(message));

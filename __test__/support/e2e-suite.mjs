@@ -127,6 +127,18 @@ export function e2eSuite(query, sdkLabel) {
       assert.equal(call.error, null);
       assert.ok(call.duration_ms >= 0);
       assert.equal(call.parent_tool_use_id, null);
+
+      // One model call per assistant message id, however many blocks each streamed.
+      const ids = [...new Set(messages.filter((m) => m.type === 'assistant').map((m) => m.message.id))];
+      assert.deepEqual(session.model_calls.map((c) => c.message_id), ids);
+      assert.ok(session.model_calls.every((c) => c.model === init.model && c.input_tokens > 0));
+      assert.equal(session.usage_reconciliation.model_calls, ids.length);
+      assert.deepEqual(session.usage_reconciliation.result_tokens, [
+        session.prompt_tokens, session.completion_tokens, session.cache_read_tokens, session.cache_creation_tokens,
+      ]);
+      assert.equal(session.turns.length, 1);
+      assert.equal(session.turns[0].input, prompt);
+      assert.ok(Math.abs(session.turns[0].cost_usd - result.total_cost_usd) < 1e-12);
     });
 
     it('records a failing tool call as an error, the session still completed', async () => {
@@ -236,6 +248,14 @@ export function e2eSuite(query, sdkLabel) {
       assert.equal(session.output, results.at(-1).result);
       assertUsageMatches(session, results.at(-1));
       assert.ok(session.cost_usd > results[0].total_cost_usd, 'cumulative, latest wins');
+      // Each streamed turn with its input, its output and its own cost (the change in the total).
+      assert.deepEqual(session.turns.map((t) => t.input), session.inputs.map((i) => i.text));
+      assert.deepEqual(session.turns.map((t) => t.output), results.map((r) => r.result));
+      let before = 0;
+      for (const [i, turn] of session.turns.entries()) {
+        assert.ok(Math.abs(turn.cost_usd - (results[i].total_cost_usd - before)) < 1e-12, `turn ${i}`);
+        before = results[i].total_cost_usd;
+      }
     });
 
     it('records an abort as failed, with the tool call left open closed', async () => {

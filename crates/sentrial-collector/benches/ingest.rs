@@ -87,6 +87,7 @@ fn session_events(session: usize, t0: i64) -> Vec<Event> {
             num_turns: Some(9),
             usage,
             results: 1,
+            reconciliation: None,
             ..Default::default()
         }),
     ));

@@ -201,6 +201,7 @@ fn session_events(n: usize, rng: &mut Rng, now: i64) -> Vec<Event> {
             num_turns: Some(u64::from(calls) + 1),
             usage,
             results: 1,
+            reconciliation: None,
             ..Default::default()
         }),
     ));

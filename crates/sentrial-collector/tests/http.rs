@@ -163,6 +163,17 @@ async fn gzip_bodies_are_decoded() {
 }
 
 fn expected_full_session(id: &str) -> Value {
+    // One turn per result, each with what it added to the cumulative figures.
+    let turns = json!([
+        {"index": 0, "input": "fix the build", "output": "first answer", "subtype": "success",
+         "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 101,
+         "cache_read_tokens": 20, "cache_creation_tokens": 10, "total_tokens": 231,
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.1, "at": "2023-11-14T22:13:20.020Z"},
+        {"index": 1, "input": null, "output": "final answer", "subtype": "success",
+         "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 100,
+         "cache_read_tokens": 0, "cache_creation_tokens": 0, "total_tokens": 200,
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.2, "at": "2023-11-14T22:13:20.040Z"}
+    ]);
     let iso = |ms: i64| sentrial_collector::iso8601(ms);
     let tool_calls = json!([
         {"tool_use_id": "toolu_0", "tool_name": "Task", "seq": 0, "status": "success",
@@ -208,7 +219,10 @@ fn expected_full_session(id: &str) -> Value {
         "results": 2,
         "tool_call_count": 3,
         "received_at": "<checked apart>",
-        "tool_calls": tool_calls
+        "tool_calls": tool_calls,
+        "model_calls": [],
+        "usage_reconciliation": null,
+        "turns": turns,
     })
 }
 
@@ -241,8 +255,15 @@ async fn a_full_session_reads_back_with_every_field() {
     // The list item is the same scalars without inputs and tool calls.
     let (_, list) = srv.get(KEY, "/api/sessions").await;
     let mut expected = expected_full_session("s-full");
-    expected.as_object_mut().unwrap().remove("tool_calls");
-    expected.as_object_mut().unwrap().remove("inputs");
+    for detail_only in [
+        "tool_calls",
+        "inputs",
+        "model_calls",
+        "turns",
+        "usage_reconciliation",
+    ] {
+        expected.as_object_mut().unwrap().remove(detail_only);
+    }
     let mut item = list["sessions"][0].clone();
     item["received_at"] = json!("<checked apart>");
     assert_eq!(item, expected);

@@ -144,6 +144,9 @@ fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
                 Some("system") if m["subtype"] == "init" || m["subtype"] == "permission_denied" => {
                     s.on_message(m.clone(), now, &mut out)
                 }
+                Some("stream_event") if m["event"]["type"] == "message_delta" => {
+                    s.on_message(m.clone(), now, &mut out)
+                }
                 Some("user") => {
                     let Some(blocks) = m["message"]["content"].as_array() else {
                         continue;
@@ -1071,4 +1074,92 @@ fn hook_order_does_not_change_the_calls() {
         }
     }
     assert!(variants_checked > 100, "{variants_checked}");
+}
+
+#[test]
+fn model_calls_are_one_per_message_id_and_reconciled() {
+    for name in ALL {
+        let f = load(name);
+        // Distinct (context, message id) pairs of real (non-synthetic) assistant messages.
+        let mut expected: Vec<(Option<String>, String)> = Vec::new();
+        for line in &f.lines {
+            if let Line::Message(m) = line {
+                if m["type"] == "assistant"
+                    && !m["message"]["model"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with('<')
+                {
+                    let key = (
+                        m["parent_tool_use_id"].as_str().map(str::to_owned),
+                        m["message"]["id"].as_str().unwrap().to_owned(),
+                    );
+                    if !expected.contains(&key) {
+                        expected.push(key);
+                    }
+                }
+            }
+        }
+        let out = replay(&f.lines, ending_of(&f));
+        let mut got: Vec<(Option<String>, String)> = out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::ModelCall(c) => Some((c.parent_tool_use_id.clone(), c.message_id.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut want = expected.clone();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{name}: one model call per message id");
+        let end = match out.last() {
+            Some(Payload::SessionEnd(e)) => e,
+            other => panic!("{name}: {other:?}"),
+        };
+        match &end.reconciliation {
+            Some(r) => {
+                assert_eq!(r.model_calls as usize, expected.len(), "{name}");
+                assert_eq!(r.matches, r.note.is_none(), "{name}");
+                assert_eq!(r.result_tokens[0], end.usage.prompt_tokens, "{name}");
+            }
+            None => assert_eq!(
+                end.results, 0,
+                "{name}: reconciled whenever there is a result"
+            ),
+        }
+    }
+}
+
+#[test]
+fn partial_messages_give_model_calls_their_final_output_and_stop_reason() {
+    let f = load("hello-partial");
+    let delta = f
+        .lines
+        .iter()
+        .find_map(|l| match l {
+            Line::Message(m)
+                if m["type"] == "stream_event" && m["event"]["type"] == "message_delta" =>
+            {
+                Some(m.clone())
+            }
+            _ => None,
+        })
+        .expect("the fixture has a message_delta");
+    let out = replay(&f.lines, ending_of(&f));
+    let call = out
+        .iter()
+        .find_map(|p| match p {
+            Payload::ModelCall(c) => Some(c),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        call.output_tokens,
+        delta["event"]["usage"]["output_tokens"].as_u64().unwrap()
+    );
+    assert_eq!(
+        call.stop_reason.as_deref(),
+        delta["event"]["delta"]["stop_reason"].as_str()
+    );
+    assert!(call.output_tokens > 1);
 }

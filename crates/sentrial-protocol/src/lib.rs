@@ -61,6 +61,8 @@ pub enum Payload {
     SessionInput(SessionInput),
     /// A tool call finished (or was closed when the stream ended).
     ToolCall(ToolCall),
+    /// A model call (one assistant message id) finished.
+    ModelCall(ModelCall),
     /// A `result` message arrived; its figures are cumulative, so the latest one wins.
     SessionResult(SessionResult),
     /// The session ended. Carries the final status and figures.
@@ -164,6 +166,49 @@ pub struct ToolCall {
     /// When its outcome was seen, ms since the epoch.
     #[serde(default)]
     pub ended_at: Option<i64>,
+}
+
+/// One call to the model: one assistant message id, however many content blocks it streamed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ModelCall {
+    /// The assistant message id.
+    pub message_id: String,
+    /// The model that answered.
+    pub model: String,
+    /// Why it stopped (`end_turn`, `tool_use`, ...), when the stream told (partial messages on).
+    #[serde(default)]
+    pub stop_reason: Option<String>,
+    /// Uncached input tokens.
+    pub input_tokens: u64,
+    /// Output tokens as the stream showed them (the final count needs partial messages on).
+    pub output_tokens: u64,
+    /// Tokens read from the prompt cache.
+    pub cache_read_tokens: u64,
+    /// Tokens written to the prompt cache.
+    pub cache_creation_tokens: u64,
+    /// The Task call whose sub-agent made this call.
+    #[serde(default)]
+    pub parent_tool_use_id: Option<String>,
+    /// When its first block was seen, ms since the epoch.
+    pub started_at: i64,
+    /// When its last block (or its final usage) was seen.
+    pub ended_at: i64,
+}
+
+/// How the model calls the stream showed compare with the result's totals.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Reconciliation {
+    /// Model calls seen in the stream.
+    pub model_calls: u32,
+    /// Sum of their tokens: input, output, cache read, cache creation.
+    pub stream_tokens: [u64; 4],
+    /// The same four figures from the result's `modelUsage`.
+    pub result_tokens: [u64; 4],
+    /// True when the two agree.
+    pub matches: bool,
+    /// What differs and why, when they do not agree. The session keeps the result's totals.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Token counts and cost of one model, as in the `result` message's `modelUsage`.
@@ -280,6 +325,9 @@ pub struct SessionEnd {
     pub usage: Usage,
     /// How many `result` messages the stream carried.
     pub results: u32,
+    /// Model calls seen against the result's totals.
+    #[serde(default)]
+    pub reconciliation: Option<Reconciliation>,
 }
 
 /// The collector's answer to an accepted batch.

@@ -13,8 +13,8 @@ use std::pin::Pin;
 use sentrial_protocol::{Event, IngestResponse};
 
 pub use model::{
-    Cursor, EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, ToolCallRecord,
-    TurnInput,
+    Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
+    ToolCallRecord, TurnInput, TurnRecord,
 };
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,

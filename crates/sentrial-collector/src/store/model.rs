@@ -164,6 +164,64 @@ pub struct ToolCallRecord {
     pub ended_at: Option<Timestamp>,
 }
 
+/// One model call (one assistant message id), as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelCallRecord {
+    /// The assistant message id.
+    pub message_id: String,
+    /// The model.
+    pub model: String,
+    /// Why it stopped, when the stream told.
+    pub stop_reason: Option<String>,
+    /// Uncached input tokens.
+    pub input_tokens: i64,
+    /// Output tokens as the stream showed them.
+    pub output_tokens: i64,
+    /// Cache read tokens.
+    pub cache_read_tokens: i64,
+    /// Cache write tokens.
+    pub cache_creation_tokens: i64,
+    /// The Task call whose sub-agent made it.
+    pub parent_tool_use_id: Option<String>,
+    /// First block seen.
+    pub started_at: Timestamp,
+    /// Last block (or final usage) seen.
+    pub ended_at: Timestamp,
+}
+
+/// One turn: what one `result` added to the session (its figures minus the previous result's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TurnRecord {
+    /// 0-based result index.
+    pub index: i64,
+    /// The user input of this turn, when the prompt was streamed (or the prompt, for turn 0).
+    pub input: Option<String>,
+    /// The result's text.
+    pub output: Option<String>,
+    /// The result's subtype.
+    pub subtype: String,
+    /// The result's is_error.
+    pub is_error: bool,
+    /// Wall clock of this turn (from the previous result, or from the call for the first).
+    pub duration_ms: i64,
+    /// Tokens of this turn: prompt, completion, cache read, cache write, total.
+    pub prompt_tokens: i64,
+    /// Completion tokens of this turn.
+    pub completion_tokens: i64,
+    /// Cache read tokens of this turn.
+    pub cache_read_tokens: i64,
+    /// Cache write tokens of this turn.
+    pub cache_creation_tokens: i64,
+    /// All tokens of this turn.
+    pub total_tokens: i64,
+    /// Cost of this turn (the change in the cumulative total).
+    pub cost_usd: f64,
+    /// The session's cumulative cost at this result.
+    pub cumulative_cost_usd: f64,
+    /// When the result arrived.
+    pub at: Timestamp,
+}
+
 /// A session with everything it holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionDetail {
@@ -174,6 +232,12 @@ pub struct SessionDetail {
     pub inputs: Vec<TurnInput>,
     /// Tool calls in call order (`seq`, then `started_at`).
     pub tool_calls: Vec<ToolCallRecord>,
+    /// Model calls in the order they started.
+    pub model_calls: Vec<ModelCallRecord>,
+    /// One entry per `result`, with its own cost.
+    pub turns: Vec<TurnRecord>,
+    /// How the stream's model calls compare with the result's totals (`null` before the end).
+    pub usage_reconciliation: Value,
 }
 
 /// One stored event, for checking ingest order.

@@ -183,6 +183,7 @@ pub fn end(session: &str, ts: i64, status: SessionStatus) -> Event {
             ended_at: ts,
             duration_ms: 10,
             results: 1,
+            reconciliation: None,
             ..Default::default()
         }),
     )
@@ -309,6 +310,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
                 num_turns: Some(4),
                 usage: usage(200),
                 results: 2,
+                reconciliation: None,
             }),
         ),
     ]

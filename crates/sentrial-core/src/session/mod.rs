@@ -5,8 +5,10 @@
 //! [`Payload`]s. The start of the session is always the first payload it pushes, whatever order its
 //! inputs arrive in.
 
+mod model_calls;
 mod tools;
 
+pub use model_calls::ModelCalls;
 pub use tools::{Outcome, ToolCalls};
 
 use crate::json::{bool_of, str_of, string_of, take, u64_of};
@@ -75,6 +77,7 @@ pub struct SessionState {
     pending_turns: Vec<String>,
     turns: u32,
     tools: ToolCalls,
+    model_calls: ModelCalls,
     results: u32,
     last: Option<LastResult>,
     last_text: Option<String>,
@@ -92,6 +95,7 @@ impl SessionState {
             pending_turns: Vec::new(),
             turns: 0,
             tools: ToolCalls::default(),
+            model_calls: ModelCalls::default(),
             results: 0,
             last: None,
             last_text: None,
@@ -110,6 +114,12 @@ impl SessionState {
             Some("assistant") => self.on_assistant(&mut msg, now, out),
             Some("user") => self.on_user(&mut msg, now, out),
             Some("result") => self.on_result(&msg, now, out),
+            Some("stream_event") => {
+                if let Some(event) = msg.get("event") {
+                    let parent = str_of(&msg, "parent_tool_use_id");
+                    self.model_calls.stream_event(parent, event, now);
+                }
+            }
             _ => {}
         }
     }
@@ -168,8 +178,15 @@ impl SessionState {
     pub fn finish(mut self, ending: Ending, now: i64, out: &mut Vec<Payload>) {
         self.ensure_started(out);
         out.extend(self.tools.close_all(now).into_iter().map(Payload::ToolCall));
+        out.extend(
+            self.model_calls
+                .close_all()
+                .into_iter()
+                .map(Payload::ModelCall),
+        );
         let (status, failure_reason) = self.final_status(&ending);
         let last = self.last.take();
+        let reconciliation = last.as_ref().map(|r| self.model_calls.reconcile(&r.usage));
         let duration_ms = last
             .as_ref()
             .map_or_else(|| elapsed(self.init.started_at, now), |r| r.duration_ms);
@@ -186,6 +203,7 @@ impl SessionState {
             num_turns: last.as_ref().and_then(|r| r.num_turns),
             usage: last.map(|r| r.usage).unwrap_or_default(),
             results: self.results,
+            reconciliation,
         }));
     }
 
@@ -310,6 +328,10 @@ impl SessionState {
                 .filter(|m| !m.starts_with('<'))
                 .map(str::to_owned);
         }
+        if let Some(call) = self.model_calls.assistant(parent.as_deref(), message, now) {
+            self.ensure_started(out);
+            out.push(Payload::ModelCall(call));
+        }
         let Some(blocks) = message.get_mut("content").and_then(Value::as_array_mut) else {
             return;
         };
@@ -362,6 +384,12 @@ impl SessionState {
 
     fn on_result(&mut self, msg: &Value, now: i64, out: &mut Vec<Payload>) {
         self.ensure_started(out);
+        out.extend(
+            self.model_calls
+                .close_all()
+                .into_iter()
+                .map(Payload::ModelCall),
+        );
         for denial in msg
             .get("permission_denials")
             .and_then(Value::as_array)

@@ -36,8 +36,14 @@ impl Incoming {
                 serde_json::to_string(&t.output)?,
             ],
             Payload::SessionResult(r) => [serde_json::to_string(&r.usage.by_model)?, String::new()],
-            Payload::SessionEnd(e) => [serde_json::to_string(&e.usage.by_model)?, String::new()],
-            Payload::SessionInput(_) => Default::default(),
+            Payload::SessionEnd(e) => [
+                serde_json::to_string(&e.usage.by_model)?,
+                match &e.reconciliation {
+                    Some(r) => serde_json::to_string(r)?,
+                    None => String::new(),
+                },
+            ],
+            Payload::SessionInput(_) | Payload::ModelCall(_) => Default::default(),
         };
         Ok(Incoming { event, raw, json })
     }
@@ -85,6 +91,7 @@ pub fn kind(payload: &Payload) -> &'static str {
         Payload::SessionStart(_) => "session_start",
         Payload::SessionInput(_) => "session_input",
         Payload::ToolCall(_) => "tool_call",
+        Payload::ModelCall(_) => "model_call",
         Payload::SessionResult(_) => "session_result",
         Payload::SessionEnd(_) => "session_end",
     }
@@ -178,8 +185,75 @@ fn apply(
                 ev.id
             ])?;
         }
+        Payload::ModelCall(m) => {
+            ensure_session(tx, project, ev, now)?;
+            tx.prepare_cached(
+                "INSERT INTO model_calls (project_id, session_id, message_id, model, stop_reason,
+                    input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
+                    parent_tool_use_id, started_at, ended_at, key_ts, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (project_id, session_id, message_id) DO UPDATE SET
+                    model = excluded.model, stop_reason = excluded.stop_reason,
+                    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+                    cache_read_tokens = excluded.cache_read_tokens,
+                    cache_creation_tokens = excluded.cache_creation_tokens,
+                    parent_tool_use_id = excluded.parent_tool_use_id,
+                    started_at = excluded.started_at, ended_at = excluded.ended_at,
+                    key_ts = excluded.key_ts, key_id = excluded.key_id
+                 WHERE (excluded.key_ts, excluded.key_id) > (key_ts, key_id)",
+            )?
+            .execute(params![
+                project,
+                sid,
+                m.message_id,
+                m.model,
+                m.stop_reason,
+                clamp(m.input_tokens),
+                clamp(m.output_tokens),
+                clamp(m.cache_read_tokens),
+                clamp(m.cache_creation_tokens),
+                m.parent_tool_use_id,
+                m.started_at,
+                m.ended_at,
+                ev.ts,
+                ev.id
+            ])?;
+        }
         Payload::SessionResult(r) => {
             ensure_session(tx, project, ev, now)?;
+            tx.prepare_cached(
+                "INSERT INTO session_results (project_id, session_id, idx, ts, subtype, is_error,
+                    output, duration_ms, prompt_tokens, completion_tokens, total_tokens,
+                    cache_read_tokens, cache_creation_tokens, cost_usd, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                 ON CONFLICT (project_id, session_id, idx) DO UPDATE SET
+                    ts = excluded.ts, subtype = excluded.subtype, is_error = excluded.is_error,
+                    output = excluded.output, duration_ms = excluded.duration_ms,
+                    prompt_tokens = excluded.prompt_tokens,
+                    completion_tokens = excluded.completion_tokens,
+                    total_tokens = excluded.total_tokens,
+                    cache_read_tokens = excluded.cache_read_tokens,
+                    cache_creation_tokens = excluded.cache_creation_tokens,
+                    cost_usd = excluded.cost_usd, key_id = excluded.key_id
+                 WHERE (excluded.ts, excluded.key_id) > (ts, key_id)",
+            )?
+            .execute(params![
+                project,
+                sid,
+                r.index,
+                ev.ts,
+                r.subtype,
+                r.is_error,
+                r.output,
+                clamp(r.duration_ms),
+                clamp(r.usage.prompt_tokens),
+                clamp(r.usage.completion_tokens),
+                clamp(r.usage.total_tokens),
+                clamp(r.usage.cache_read_tokens),
+                clamp(r.usage.cache_creation_tokens),
+                r.usage.cost_usd,
+                ev.id
+            ])?;
             let figures = Figures {
                 output: r.output.as_deref(),
                 duration_ms: Some(r.duration_ms),
@@ -195,7 +269,8 @@ fn apply(
             let status = (e.status != SessionStatus::Running).then(|| e.status.as_str());
             tx.prepare_cached(
                 "UPDATE sessions SET status = COALESCE(?3, status), failure_reason = ?4,
-                    ended_at = ?5, results = ?6, end_key_ts = ?7, end_key_id = ?8
+                    ended_at = ?5, results = ?6, end_key_ts = ?7, end_key_id = ?8,
+                    reconciliation = NULLIF(?9, '')
                  WHERE project_id = ?1 AND id = ?2
                    AND (end_key_ts IS NULL OR (?7, ?8) > (end_key_ts, end_key_id))",
             )?
@@ -207,7 +282,8 @@ fn apply(
                 e.ended_at,
                 e.results,
                 ev.ts,
-                ev.id
+                ev.id,
+                json[1]
             ])?;
             let figures = Figures {
                 output: e.output.as_deref(),

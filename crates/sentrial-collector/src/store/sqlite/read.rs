@@ -5,8 +5,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use crate::store::{
-    Cursor, EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, StoreError,
-    ToolCallRecord, TurnInput,
+    Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
+    StoreError, ToolCallRecord, TurnInput, TurnRecord,
 };
 use crate::time::Timestamp;
 
@@ -141,11 +141,108 @@ pub fn get_session(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let model_calls = conn
+        .prepare_cached(
+            "SELECT message_id, model, stop_reason, input_tokens, output_tokens,
+                    cache_read_tokens, cache_creation_tokens, parent_tool_use_id, started_at,
+                    ended_at
+             FROM model_calls WHERE project_id = ?1 AND session_id = ?2
+             ORDER BY started_at, message_id",
+        )?
+        .query_map(params![project, id], |r| {
+            Ok(ModelCallRecord {
+                message_id: r.get(0)?,
+                model: r.get(1)?,
+                stop_reason: r.get(2)?,
+                input_tokens: r.get(3)?,
+                output_tokens: r.get(4)?,
+                cache_read_tokens: r.get(5)?,
+                cache_creation_tokens: r.get(6)?,
+                parent_tool_use_id: r.get(7)?,
+                started_at: Timestamp(r.get(8)?),
+                ended_at: Timestamp(r.get(9)?),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let turns = turns(conn, project, id, &session, &inputs)?;
+    let usage_reconciliation = conn
+        .prepare_cached("SELECT reconciliation FROM sessions WHERE project_id = ?1 AND id = ?2")?
+        .query_row(params![project, id], |r| r.get::<_, Option<String>>(0))?
+        .map_or(Ok(Value::Null), |text| parse_json(0, &text))?;
     Ok(Some(SessionDetail {
         session,
         inputs,
         tool_calls,
+        model_calls,
+        turns,
+        usage_reconciliation,
     }))
+}
+
+/// The session's results as turns: each with the change in the cumulative figures.
+fn turns(
+    conn: &Connection,
+    project: &str,
+    id: &str,
+    session: &SessionRecord,
+    inputs: &[TurnInput],
+) -> Result<Vec<TurnRecord>, StoreError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT idx, ts, subtype, is_error, output, duration_ms, prompt_tokens,
+                    completion_tokens, total_tokens, cache_read_tokens, cache_creation_tokens,
+                    cost_usd
+             FROM session_results WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
+        )?
+        .query_map(params![project, id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                [
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, i64>(9)?,
+                    r.get::<_, i64>(10)?,
+                ],
+                r.get::<_, f64>(11)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut prev = [0i64; 6];
+    let mut prev_cost = 0.0;
+    let mut out = Vec::with_capacity(rows.len());
+    for (index, ts, subtype, is_error, output, figures, cost) in rows {
+        let d = |i: usize| (figures[i] - prev[i]).max(0);
+        let input = inputs
+            .iter()
+            .find(|t| t.turn == index)
+            .map(|t| t.text.clone())
+            .or_else(|| (index == 0).then(|| session.input.clone()).flatten());
+        out.push(TurnRecord {
+            index,
+            input,
+            output,
+            subtype,
+            is_error,
+            duration_ms: d(0),
+            prompt_tokens: d(1),
+            completion_tokens: d(2),
+            total_tokens: d(3),
+            cache_read_tokens: d(4),
+            cache_creation_tokens: d(5),
+            cost_usd: (cost - prev_cost).max(0.0),
+            cumulative_cost_usd: cost,
+            at: Timestamp(ts),
+        });
+        prev = figures;
+        prev_cost = cost;
+    }
+    Ok(out)
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -187,6 +187,49 @@ CREATE INDEX tool_calls_overview ON tool_calls
     (project_id, started_at, tool_name, status, duration_ms);
 "#;
 
+/// Version 3: model calls (one per assistant message id), every result of a session (its turns),
+/// and how the stream's model calls reconcile with the result's totals.
+const V3: &str = r#"
+CREATE TABLE model_calls (
+    project_id            TEXT NOT NULL,
+    session_id            TEXT NOT NULL,
+    message_id            TEXT NOT NULL,
+    model                 TEXT NOT NULL,
+    stop_reason           TEXT,
+    input_tokens          INTEGER NOT NULL,
+    output_tokens         INTEGER NOT NULL,
+    cache_read_tokens     INTEGER NOT NULL,
+    cache_creation_tokens INTEGER NOT NULL,
+    parent_tool_use_id    TEXT,
+    started_at            INTEGER NOT NULL,
+    ended_at              INTEGER NOT NULL,
+    key_ts                INTEGER NOT NULL,
+    key_id                TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, message_id)
+) WITHOUT ROWID;
+
+CREATE TABLE session_results (
+    project_id            TEXT NOT NULL,
+    session_id            TEXT NOT NULL,
+    idx                   INTEGER NOT NULL,
+    ts                    INTEGER NOT NULL,
+    subtype               TEXT NOT NULL,
+    is_error              INTEGER NOT NULL,
+    output                TEXT,
+    duration_ms           INTEGER NOT NULL,
+    prompt_tokens         INTEGER NOT NULL,
+    completion_tokens     INTEGER NOT NULL,
+    total_tokens          INTEGER NOT NULL,
+    cache_read_tokens     INTEGER NOT NULL,
+    cache_creation_tokens INTEGER NOT NULL,
+    cost_usd              REAL NOT NULL,
+    key_id                TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, idx)
+) WITHOUT ROWID;
+
+ALTER TABLE sessions ADD COLUMN reconciliation TEXT;
+"#;
+
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -243,7 +286,7 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(rows, vec![1, 2]);
+        assert_eq!(rows, vec![1, 2, 3]);
     }
 
     #[test]
@@ -293,7 +336,7 @@ mod tests {
                 err,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    known: 2
+                    known: 3
                 }
             ),
             "{err}"

@@ -124,6 +124,7 @@ fn session() -> Vec<Event> {
                 duration_ms: 51,
                 usage: usage(21),
                 results: 2,
+                reconciliation: None,
                 ..Default::default()
             }),
         ),

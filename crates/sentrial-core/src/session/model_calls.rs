@@ -1,0 +1,204 @@
+//! Model calls: one record per assistant message id, never one per content block.
+//!
+//! The SDK yields one assistant message per content block, each repeating the message's id and
+//! usage, so a call is put together from all messages with its id and emitted when the next thing
+//! in the same context (the main agent, or one sub-agent) shows it is over: another id, a tool
+//! result, a result, or the end of the stream. Usage in assistant messages is the start-of-message
+//! snapshot (output 1, no stop reason); with partial messages on, the `message_delta` stream event
+//! brings the final output count and the stop reason.
+
+use crate::json::{str_of, u64_of};
+use sentrial_protocol::{ModelCall, Reconciliation, Usage};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The model calls of one session.
+#[derive(Debug, Default)]
+pub struct ModelCalls {
+    /// The call in progress per context (`None`: the main agent; `Some(id)`: the sub-agent of Task `id`).
+    open: HashMap<Option<String>, ModelCall>,
+    count: u32,
+    /// Sums over emitted calls: input, output, cache read, cache creation.
+    totals: [u64; 4],
+}
+
+impl ModelCalls {
+    /// An assistant message; returns the previous call of its context when this one is new.
+    pub fn assistant(
+        &mut self,
+        parent: Option<&str>,
+        message: &Value,
+        at: i64,
+    ) -> Option<ModelCall> {
+        let id = str_of(message, "id")?;
+        let model = str_of(message, "model").unwrap_or_default();
+        if model.starts_with('<') {
+            return None; // `<synthetic>`: an error the CLI made up, no model call
+        }
+        let key = parent.map(str::to_owned);
+        if let Some(open) = self.open.get_mut(&key) {
+            if open.message_id == id {
+                open.ended_at = at;
+                return None;
+            }
+        }
+        let usage = message.get("usage").unwrap_or(&Value::Null);
+        let call = ModelCall {
+            message_id: id.to_owned(),
+            model: model.to_owned(),
+            stop_reason: str_of(message, "stop_reason").map(str::to_owned),
+            input_tokens: u64_of(usage, "input_tokens").unwrap_or(0),
+            output_tokens: u64_of(usage, "output_tokens").unwrap_or(0),
+            cache_read_tokens: u64_of(usage, "cache_read_input_tokens").unwrap_or(0),
+            cache_creation_tokens: u64_of(usage, "cache_creation_input_tokens").unwrap_or(0),
+            parent_tool_use_id: key.clone(),
+            started_at: at,
+            ended_at: at,
+        };
+        self.open.insert(key, call).map(|prev| self.count_in(prev))
+    }
+
+    /// A `stream_event`: a `message_delta` completes the open call of its context.
+    pub fn stream_event(&mut self, parent: Option<&str>, event: &Value, at: i64) {
+        if str_of(event, "type") != Some("message_delta") {
+            return;
+        }
+        let Some(open) = self.open.get_mut(&parent.map(str::to_owned)) else {
+            return;
+        };
+        if let Some(reason) = event.get("delta").and_then(|d| str_of(d, "stop_reason")) {
+            open.stop_reason = Some(reason.to_owned());
+        }
+        if let Some(out) = event.get("usage").and_then(|u| u64_of(u, "output_tokens")) {
+            open.output_tokens = out;
+        }
+        open.ended_at = at;
+    }
+
+    /// Something after the call in its context (a tool result): the call is over.
+    pub fn close(&mut self, parent: Option<&str>) -> Option<ModelCall> {
+        let prev = self.open.remove(&parent.map(str::to_owned))?;
+        Some(self.count_in(prev))
+    }
+
+    /// Every open call, oldest first (at a result and at the end of the stream).
+    pub fn close_all(&mut self) -> Vec<ModelCall> {
+        let mut calls: Vec<ModelCall> = self.open.drain().map(|(_, c)| c).collect();
+        calls.sort_by_key(|c| c.started_at);
+        calls.into_iter().map(|c| self.count_in(c)).collect()
+    }
+
+    fn count_in(&mut self, call: ModelCall) -> ModelCall {
+        self.count += 1;
+        self.totals[0] += call.input_tokens;
+        self.totals[1] += call.output_tokens;
+        self.totals[2] += call.cache_read_tokens;
+        self.totals[3] += call.cache_creation_tokens;
+        call
+    }
+
+    /// How the calls seen compare with the result's totals.
+    pub fn reconcile(&self, result: &Usage) -> Reconciliation {
+        let result_tokens = [
+            result.prompt_tokens,
+            result.completion_tokens,
+            result.cache_read_tokens,
+            result.cache_creation_tokens,
+        ];
+        let matches = self.totals == result_tokens;
+        let note = (!matches).then(|| {
+            let [i, o, r, w] = self.totals;
+            let [ri, ro, rr, rw] = result_tokens;
+            format!(
+                "the {} model calls in the stream add up to input {i}, output {o}, cache read {r}, \
+                 cache write {w}; the result's modelUsage says {ri}, {ro}, {rr}, {rw}. The stream does \
+                 not show every call (a foreground sub-agent's last turn, calls of other tools) and, \
+                 without includePartialMessages, shows each call's output count as it started. The \
+                 session keeps the result's totals.",
+                self.count
+            )
+        });
+        Reconciliation {
+            model_calls: self.count,
+            stream_tokens: self.totals,
+            result_tokens,
+            matches,
+            note,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(id: &str, out: u64) -> Value {
+        json!({"id": id, "model": "claude-sonnet-4-5", "stop_reason": null,
+               "usage": {"input_tokens": 10, "output_tokens": out, "cache_read_input_tokens": 100,
+                         "cache_creation_input_tokens": 5}})
+    }
+
+    #[test]
+    fn blocks_of_one_message_are_one_call_counted_once() {
+        let mut m = ModelCalls::default();
+        assert!(m.assistant(None, &msg("a", 1), 1).is_none());
+        assert!(m.assistant(None, &msg("a", 1), 2).is_none());
+        assert!(m.assistant(None, &msg("a", 1), 3).is_none());
+        let a = m.assistant(None, &msg("b", 1), 4).unwrap();
+        assert_eq!(
+            (a.message_id.as_str(), a.started_at, a.ended_at),
+            ("a", 1, 3)
+        );
+        assert_eq!(a.input_tokens, 10);
+        let rest = m.close_all();
+        assert_eq!(rest.len(), 1);
+        let r = m.reconcile(&Usage {
+            prompt_tokens: 20,
+            completion_tokens: 2,
+            cache_read_tokens: 200,
+            cache_creation_tokens: 10,
+            ..Usage::default()
+        });
+        assert!(r.matches, "{r:?}");
+        assert_eq!(r.model_calls, 2);
+    }
+
+    #[test]
+    fn message_delta_brings_the_final_output_and_stop_reason() {
+        let mut m = ModelCalls::default();
+        m.assistant(Some("task"), &msg("s", 1), 1);
+        m.stream_event(Some("task"), &json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 42}}), 2);
+        let c = m.close(Some("task")).unwrap();
+        assert_eq!(c.output_tokens, 42);
+        assert_eq!(c.stop_reason.as_deref(), Some("tool_use"));
+        assert_eq!(c.parent_tool_use_id.as_deref(), Some("task"));
+    }
+
+    #[test]
+    fn contexts_do_not_close_each_other_and_synthetic_is_skipped() {
+        let mut m = ModelCalls::default();
+        m.assistant(None, &msg("main", 1), 1);
+        assert!(m.assistant(Some("t"), &msg("sub", 1), 2).is_none());
+        assert!(m
+            .assistant(None, &json!({"id": "x", "model": "<synthetic>"}), 3)
+            .is_none());
+        assert_eq!(m.close_all().len(), 2);
+    }
+
+    #[test]
+    fn a_mismatch_says_so() {
+        let mut m = ModelCalls::default();
+        m.assistant(None, &msg("a", 1), 1);
+        m.close_all();
+        let r = m.reconcile(&Usage {
+            prompt_tokens: 10,
+            completion_tokens: 50,
+            cache_read_tokens: 100,
+            cache_creation_tokens: 5,
+            ..Usage::default()
+        });
+        assert!(!r.matches);
+        assert!(r.note.unwrap().contains("output 1"));
+    }
+}
