@@ -255,6 +255,20 @@ describe('the dashboard in a browser', () => {
     await shot('session-subagent');
   });
 
+  it('lists the model calls, sub-agent calls marked, and says how they reconcile', async () => {
+    await openSession(sessions.subagent);
+    const stored = sessions.subagent.model_calls;
+    assert.ok(stored.length >= 3, 'main agent and sub-agent calls');
+    const cells = await page.$$eval('[data-card="model-calls"] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(
+      cells,
+      stored.map((c) => (c.parent_tool_use_id ? `↳ ${c.message_id}` : c.message_id)),
+    );
+    const note = sessions.subagent.usage_reconciliation;
+    const shown = await page.locator('[data-reconciliation="differs"]').count();
+    assert.equal(shown, note.matches ? 0 : 1);
+  });
+
   it('draws calls that ran at the same time side by side on the time axis', async () => {
     await openSession(sessions.parallel);
     const bars = await page.$$eval('.tl-row .tl-bar', (els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right, r.top]));

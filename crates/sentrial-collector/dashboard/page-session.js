@@ -78,7 +78,62 @@ function render(s, open) {
       ),
       timeline(s, open),
     ),
+    s.turns && s.turns.length > 1 ? card('Turns', 'turns', turns(s)) : null,
     h('div', { class: 'two' }, card('Tokens and cost', 'usage', usage(s)), card('Metadata', 'metadata', metadata(s))),
+    s.model_calls && s.model_calls.length ? card('Model calls', 'model-calls', modelCalls(s)) : null,
+  ];
+}
+
+function table(headers, rows) {
+  return h(
+    'table',
+    { class: 'by-model' },
+    h('thead', {}, h('tr', {}, headers.map(([c, isNum]) => h('th', { class: isNum ? 'num' : null }, c)))),
+    h('tbody', {}, rows),
+  );
+}
+
+/** One row per result: what each user turn (or background resume) added. */
+function turns(s) {
+  return table(
+    [['#'], ['Input'], ['Output'], ['Duration', true], ['Tokens', true], ['Cost', true]],
+    s.turns.map((t) =>
+      h(
+        'tr',
+        { class: t.is_error ? 'is-error' : null },
+        h('td', {}, String(t.index + 1)),
+        h('td', {}, t.input ?? h('span', { class: 'muted' }, '—')),
+        h('td', {}, t.output ?? h('span', { class: 'muted' }, t.subtype)),
+        h('td', { class: 'num' }, duration(t.duration_ms)),
+        h('td', { class: 'num' }, tokens(t.total_tokens)),
+        h('td', { class: 'num' }, cost(t.cost_usd)),
+      ),
+    ),
+  );
+}
+
+/** One row per assistant message id, sub-agent calls marked, and how they reconcile. */
+function modelCalls(s) {
+  const r = s.usage_reconciliation;
+  return [
+    r && !r.matches ? h('p', { class: 'card-sub muted small', dataset: { reconciliation: 'differs' } }, r.note) : null,
+    table(
+      [['Message'], ['Model'], ['Stop'], ['Input', true], ['Output', true], ['Cache read', true], ['Cache write', true], ['Time', true]],
+      s.model_calls.map((c) =>
+        h(
+          'tr',
+          {},
+          h('td', { class: 'mono' }, c.parent_tool_use_id ? `↳ ${c.message_id}` : c.message_id),
+          h('td', { class: 'mono' }, c.model),
+          h('td', {}, c.stop_reason ?? '—'),
+          h('td', { class: 'num' }, tokens(c.input_tokens)),
+          h('td', { class: 'num' }, tokens(c.output_tokens)),
+          h('td', { class: 'num' }, tokens(c.cache_read_tokens)),
+          h('td', { class: 'num' }, tokens(c.cache_creation_tokens)),
+          h('td', { class: 'num' }, duration(Date.parse(c.ended_at) - Date.parse(c.started_at))),
+        ),
+      ),
+    ),
   ];
 }
 
