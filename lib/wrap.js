@@ -7,6 +7,9 @@ const { safeJson } = require('./metadata.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');
 
+// The system messages the session stores something of; all others cost one Set lookup.
+const SYSTEM_SUBTYPES = new Set(['init', 'permission_denied', 'task_started', 'task_notification']);
+
 /**
  * Wraps `query` from @anthropic-ai/claude-agent-sdk so every call becomes a tracked session.
  * The result has query's exact signature and returns the SDK's own Query object behaviour.
@@ -149,7 +152,7 @@ function observe(session, state, message) {
         if (message.event && message.event.type === 'message_delta') session.message(JSON.stringify(message));
         break;
       case 'system':
-        if (message.subtype === 'init' || message.subtype === 'permission_denied') {
+        if (SYSTEM_SUBTYPES.has(message.subtype)) {
           session.message(JSON.stringify(message));
         }
         break;

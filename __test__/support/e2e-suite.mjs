@@ -190,6 +190,35 @@ export function e2eSuite(query, sdkLabel) {
       assert.equal(sub.output.stdout.trim(), 'from-subagent');
       assert.ok(sub.seq > stored.seq, 'the sub-agent call comes after its Task call');
       assertUsageMatches(session, lastResult(messages));
+      // The Task call is the sub-agent's node, with its own tokens and duration.
+      const note = messages.find((m) => m.type === 'system' && m.subtype === 'task_notification');
+      assert.equal(stored.subagent.status, 'completed');
+      assert.equal(stored.subagent.total_tokens, note.usage.total_tokens);
+      assert.equal(stored.subagent.duration_ms, note.usage.duration_ms);
+      assert.equal(stored.subagent.tool_uses, 1);
+      // Its model calls hang under it too.
+      assert.ok(session.model_calls.some((c) => c.parent_tool_use_id === agentCall.id));
+    });
+
+    it('attaches a background sub-agent that finishes after a result', async () => {
+      const { messages, error, session } = await runTracked({
+        prompt: '[scenario:background-subagent] delegate in the background',
+        options: sdkOptions(model.url, { tools: ['Bash', 'Agent', 'Task'] }),
+      });
+      assert.equal(error, null);
+      const results = messages.filter((m) => m.type === 'result');
+      const agentCall = toolUseBlocks(messages).find((b) => b.name === 'Agent' || b.name === 'Task');
+      const stored = session.tool_calls.find((c) => c.tool_use_id === agentCall.id);
+      assert.equal(stored.subagent.background, true);
+      assert.equal(stored.subagent.status, 'completed');
+      assert.ok(stored.subagent.total_tokens > 0);
+      const sub = session.tool_calls.find((c) => c.parent_tool_use_id === agentCall.id);
+      assert.equal(sub.tool_name, 'Bash');
+      assert.equal(sub.status, 'success');
+      assert.equal(session.results, results.length);
+      assert.equal(session.turns.length, results.length);
+      assertUsageMatches(session, results.at(-1));
+      assert.equal(session.status, 'completed');
     });
 
     it('records an API error as failed, and the error reaches the caller unchanged', async () => {

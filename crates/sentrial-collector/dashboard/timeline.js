@@ -3,7 +3,7 @@
 // calls that ran at the same time sit side by side. A row opens to the call's input and output.
 
 import { h } from './dom.js';
-import { datetime, duration } from './format.js';
+import { datetime, duration, tokens } from './format.js';
 import { detail, summary } from './tools.js';
 
 const STATUS = {
@@ -15,6 +15,17 @@ const STATUS = {
 };
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
+
+/** `sub-agent · 3 calls · 2.6k tokens · 441 ms · background`, from what the session knows. */
+function subagentLabel(call, children) {
+  const a = call.subagent;
+  const parts = ['sub-agent', `${children} call${children === 1 ? '' : 's'}`];
+  if (a && a.total_tokens !== null) parts.push(`${tokens(a.total_tokens)} tokens`);
+  if (a && a.duration_ms !== null) parts.push(duration(a.duration_ms));
+  if (a && a.background) parts.push('background');
+  if (a && a.status === 'running') parts.push('running');
+  return parts.join(' · ');
+}
 
 /** Call tree: roots in call order, each with its sub-agent calls as children. */
 function tree(calls) {
@@ -138,7 +149,7 @@ export function timeline(session, open) {
         h('span', { class: 'tl-summary' }, summary(call)),
         call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
         ['interrupted', 'not_completed', 'denied'].includes(call.status) ? h('span', { class: 'tag tag-warn' }, st.label) : null,
-        node.children.length ? h('span', { class: 'tag tag-sub' }, `sub-agent · ${node.children.length} call${node.children.length > 1 ? 's' : ''}`) : null,
+        node.children.length || call.subagent ? h('span', { class: 'tag tag-sub' }, subagentLabel(call, node.children.length)) : null,
         parallel.has(call.tool_use_id) ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel') : null,
       ),
       h('span', { class: 'tl-dur' }, duration(call.duration_ms ?? (s ? s[1] - s[0] : null))),

@@ -141,7 +141,15 @@ fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
             }
             Line::Message(m) => match m["type"].as_str() {
                 Some("assistant") | Some("result") => s.on_message(m.clone(), now, &mut out),
-                Some("system") if m["subtype"] == "init" || m["subtype"] == "permission_denied" => {
+                Some("system")
+                    if [
+                        "init",
+                        "permission_denied",
+                        "task_started",
+                        "task_notification",
+                    ]
+                    .contains(&m["subtype"].as_str().unwrap_or("")) =>
+                {
                     s.on_message(m.clone(), now, &mut out)
                 }
                 Some("stream_event") if m["event"]["type"] == "message_delta" => {
@@ -1162,4 +1170,41 @@ fn partial_messages_give_model_calls_their_final_output_and_stop_reason() {
         delta["event"]["delta"]["stop_reason"].as_str()
     );
     assert!(call.output_tokens > 1);
+}
+
+#[test]
+fn sub_agents_are_nodes_with_their_own_tokens_and_duration() {
+    for name in ["subagent", "background-subagent"] {
+        let f = load(name);
+        let note = f
+            .lines
+            .iter()
+            .find_map(|l| match l {
+                Line::Message(m) if m["subtype"] == "task_notification" => Some(m.clone()),
+                _ => None,
+            })
+            .expect("the fixture has a task_notification");
+        let out = replay(&f.lines, ending_of(&f));
+        let subs: Vec<_> = out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::Subagent(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(subs.len(), 2, "{name}: started, then notified");
+        assert_eq!(subs[0].status, "running");
+        assert_eq!(subs[0].background, name == "background-subagent");
+        let last = subs[1];
+        assert_eq!(last.tool_use_id, note["tool_use_id"].as_str().unwrap());
+        assert_eq!(last.agent_id.as_deref(), note["task_id"].as_str());
+        assert_eq!(last.status, "completed");
+        assert_eq!(last.total_tokens, note["usage"]["total_tokens"].as_u64());
+        assert_eq!(last.duration_ms, note["usage"]["duration_ms"].as_u64());
+        assert_eq!(last.tool_uses, Some(1));
+        // The Task call itself is one of the session's tool calls.
+        assert!(out
+            .iter()
+            .any(|p| matches!(p, Payload::ToolCall(c) if c.tool_use_id == last.tool_use_id)));
+    }
 }

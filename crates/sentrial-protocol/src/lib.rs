@@ -63,6 +63,8 @@ pub enum Payload {
     ToolCall(ToolCall),
     /// A model call (one assistant message id) finished.
     ModelCall(ModelCall),
+    /// A sub-agent started by a Task call began or ended.
+    Subagent(Subagent),
     /// A `result` message arrived; its figures are cumulative, so the latest one wins.
     SessionResult(SessionResult),
     /// The session ended. Carries the final status and figures.
@@ -193,6 +195,39 @@ pub struct ModelCall {
     pub started_at: i64,
     /// When its last block (or its final usage) was seen.
     pub ended_at: i64,
+}
+
+/// The sub-agent of one Task call: the node its model and tool calls hang under.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Subagent {
+    /// The Task (`Agent`) call that started it.
+    pub tool_use_id: String,
+    /// The SDK's id of the sub-agent (`task_id` / `agentId`).
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// Its type (`general-purpose`, a custom agent's name).
+    #[serde(default)]
+    pub agent_type: Option<String>,
+    /// What it was asked to do.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `running`, then how it ended (`completed`, `failed`, ...).
+    pub status: String,
+    /// True when it ran in the background (it may finish after a result).
+    #[serde(default)]
+    pub background: bool,
+    /// Its tokens, all models, as the SDK counted them.
+    #[serde(default)]
+    pub total_tokens: Option<u64>,
+    /// How many tools it called.
+    #[serde(default)]
+    pub tool_uses: Option<u64>,
+    /// How long it ran.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// Its final report.
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// How the model calls the stream showed compare with the result's totals.

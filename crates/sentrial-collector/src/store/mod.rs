@@ -14,7 +14,7 @@ use sentrial_protocol::{Event, IngestResponse};
 
 pub use model::{
     Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
-    ToolCallRecord, TurnInput, TurnRecord,
+    SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
 };
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,

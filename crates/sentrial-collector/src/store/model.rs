@@ -162,6 +162,32 @@ pub struct ToolCallRecord {
     pub started_at: Option<Timestamp>,
     /// When its outcome was seen.
     pub ended_at: Option<Timestamp>,
+    /// For a Task call: the sub-agent it started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagent: Option<SubagentRecord>,
+}
+
+/// The sub-agent of a Task call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubagentRecord {
+    /// The SDK's id of the sub-agent.
+    pub agent_id: Option<String>,
+    /// Its type.
+    pub agent_type: Option<String>,
+    /// What it was asked to do.
+    pub description: Option<String>,
+    /// `running`, `completed`, `failed`, ...
+    pub status: String,
+    /// Ran in the background.
+    pub background: bool,
+    /// Its tokens as the SDK counted them.
+    pub total_tokens: Option<i64>,
+    /// Tools it called.
+    pub tool_uses: Option<i64>,
+    /// How long it ran.
+    pub duration_ms: Option<i64>,
+    /// Its final report.
+    pub summary: Option<String>,
 }
 
 /// One model call (one assistant message id), as stored.

@@ -14,8 +14,8 @@ pub use tools::{Outcome, ToolCalls};
 use crate::json::{bool_of, str_of, string_of, take, u64_of};
 use crate::usage;
 use sentrial_protocol::{
-    Payload, SessionEnd, SessionInput, SessionResult, SessionStart, SessionStatus, ToolStatus,
-    Usage,
+    Payload, SessionEnd, SessionInput, SessionResult, SessionStart, SessionStatus, Subagent,
+    ToolStatus, Usage,
 };
 use serde_json::{Map, Value};
 
@@ -78,6 +78,8 @@ pub struct SessionState {
     turns: u32,
     tools: ToolCalls,
     model_calls: ModelCalls,
+    /// Task calls asked to run in the background (older SDKs do not say so in `task_started`).
+    background_tasks: std::collections::HashSet<String>,
     results: u32,
     last: Option<LastResult>,
     last_text: Option<String>,
@@ -96,6 +98,7 @@ impl SessionState {
             turns: 0,
             tools: ToolCalls::default(),
             model_calls: ModelCalls::default(),
+            background_tasks: Default::default(),
             results: 0,
             last: None,
             last_text: None,
@@ -146,6 +149,9 @@ impl SessionState {
             Some(Value::Null) | None => None,
             Some(other) => Some(other.to_string()),
         };
+        if let Some(agent) = str_of(&hook, "agent_id") {
+            self.tools.made_by_agent(&id, agent);
+        }
         let outcome = Outcome {
             status,
             tool_name: string_of(&hook, "tool_name"),
@@ -285,6 +291,17 @@ impl SessionState {
     fn on_system(&mut self, msg: &Value, out: &mut Vec<Payload>) {
         match str_of(msg, "subtype") {
             Some("init") => {}
+            Some("task_started" | "task_notification") => {
+                if let Some(mut sub) = subagent_of(msg) {
+                    sub.background |= self.background_tasks.contains(&sub.tool_use_id);
+                    if let Some(agent) = &sub.agent_id {
+                        self.tools.subagent_started(agent, &sub.tool_use_id);
+                    }
+                    self.ensure_started(out);
+                    out.push(Payload::Subagent(sub));
+                }
+                return;
+            }
             Some("permission_denied") => {
                 if let Some(id) = str_of(msg, "tool_use_id") {
                     let message = string_of(msg, "message").unwrap_or_default();
@@ -343,6 +360,9 @@ impl SessionState {
                         continue;
                     };
                     let input = take(block, "input");
+                    if input.get("run_in_background") == Some(&Value::Bool(true)) {
+                        self.background_tasks.insert(id.clone());
+                    }
                     if let Some(call) = self.tools.named(&id, &name, input, parent.clone(), now) {
                         self.ensure_started(out);
                         out.push(Payload::ToolCall(call));
@@ -438,6 +458,33 @@ impl SessionState {
         self.results += 1;
         self.last = Some(result);
     }
+}
+
+/// A sub-agent record from a `task_started` or `task_notification` message (other task kinds,
+/// such as background shell commands, are not sub-agents).
+fn subagent_of(msg: &Value) -> Option<Subagent> {
+    let tool_use_id = string_of(msg, "tool_use_id")?;
+    let started = str_of(msg, "subtype") == Some("task_started");
+    if started && str_of(msg, "task_type").is_some_and(|t| t != "local_agent") {
+        return None;
+    }
+    let usage = msg.get("usage").unwrap_or(&Value::Null);
+    Some(Subagent {
+        tool_use_id,
+        agent_id: string_of(msg, "task_id"),
+        agent_type: string_of(msg, "subagent_type"),
+        description: string_of(msg, "description"),
+        status: if started {
+            "running".into()
+        } else {
+            string_of(msg, "status").unwrap_or_else(|| "completed".into())
+        },
+        background: bool_of(msg, "is_backgrounded").unwrap_or(false),
+        total_tokens: u64_of(usage, "total_tokens"),
+        tool_uses: u64_of(usage, "tool_uses"),
+        duration_ms: u64_of(usage, "duration_ms"),
+        summary: string_of(msg, "summary"),
+    })
 }
 
 fn elapsed(from: i64, to: i64) -> u64 {

@@ -60,6 +60,10 @@ pub struct ToolCalls {
     denied: HashMap<String, String>,
     /// `interrupt()` was called: a tool_result error from now on is the interrupt's doing.
     interrupting: bool,
+    /// The sub-agent (`agent_id` of its hook) that made a call, for calls no block named.
+    agent_of_call: HashMap<String, String>,
+    /// The Task call that started each sub-agent (`task_started`).
+    task_of_agent: HashMap<String, String>,
 }
 
 impl ToolCalls {
@@ -123,6 +127,19 @@ impl ToolCalls {
             return self.emit(id, true);
         }
         None
+    }
+
+    /// A sub-agent `agent_id` was started by Task call `tool_use_id`.
+    pub fn subagent_started(&mut self, agent_id: &str, tool_use_id: &str) {
+        self.task_of_agent
+            .insert(agent_id.to_owned(), tool_use_id.to_owned());
+    }
+
+    /// A hook said call `id` was made by sub-agent `agent_id`: its parent when no block names it
+    /// (background sub-agents of some SDK versions stream none of their messages).
+    pub fn made_by_agent(&mut self, id: &str, agent_id: &str) {
+        self.agent_of_call
+            .insert(id.to_owned(), agent_id.to_owned());
     }
 
     /// `interrupt()` was called through the wrapper.
@@ -217,13 +234,18 @@ impl ToolCalls {
             let Some(mut open) = self.open.remove(&id) else {
                 continue;
             };
+            let parent = self
+                .agent_of_call
+                .get(&id)
+                .and_then(|agent| self.task_of_agent.get(agent))
+                .cloned();
             let named = open.named.take().unwrap_or_else(|| {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 Named {
                     seq,
                     tool_name: String::new(),
-                    parent: None,
+                    parent,
                     started_at: self.pre_started.get(&id).copied().unwrap_or(at),
                 }
             });

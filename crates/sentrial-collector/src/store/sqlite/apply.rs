@@ -43,7 +43,9 @@ impl Incoming {
                     None => String::new(),
                 },
             ],
-            Payload::SessionInput(_) | Payload::ModelCall(_) => Default::default(),
+            Payload::SessionInput(_) | Payload::ModelCall(_) | Payload::Subagent(_) => {
+                Default::default()
+            }
         };
         Ok(Incoming { event, raw, json })
     }
@@ -92,6 +94,7 @@ pub fn kind(payload: &Payload) -> &'static str {
         Payload::SessionInput(_) => "session_input",
         Payload::ToolCall(_) => "tool_call",
         Payload::ModelCall(_) => "model_call",
+        Payload::Subagent(_) => "subagent",
         Payload::SessionResult(_) => "session_result",
         Payload::SessionEnd(_) => "session_end",
     }
@@ -215,6 +218,55 @@ fn apply(
                 m.parent_tool_use_id,
                 m.started_at,
                 m.ended_at,
+                ev.ts,
+                ev.id
+            ])?;
+        }
+        Payload::Subagent(a) => {
+            ensure_session(tx, project, ev, now)?;
+            // Fields a record leaves out keep what an earlier or later record said; the status
+            // is the latest record's.
+            tx.prepare_cached(
+                "INSERT INTO subagents (project_id, session_id, tool_use_id, agent_id, agent_type,
+                    description, status, background, total_tokens, tool_uses, duration_ms,
+                    summary, key_ts, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (project_id, session_id, tool_use_id) DO UPDATE SET
+                    agent_id = COALESCE(agent_id, excluded.agent_id),
+                    agent_type = COALESCE(agent_type, excluded.agent_type),
+                    description = COALESCE(description, excluded.description),
+                    background = MAX(background, excluded.background),
+                    status = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN excluded.status ELSE status END,
+                    total_tokens = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN COALESCE(excluded.total_tokens, total_tokens)
+                                  ELSE COALESCE(total_tokens, excluded.total_tokens) END,
+                    tool_uses = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN COALESCE(excluded.tool_uses, tool_uses)
+                                  ELSE COALESCE(tool_uses, excluded.tool_uses) END,
+                    duration_ms = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN COALESCE(excluded.duration_ms, duration_ms)
+                                  ELSE COALESCE(duration_ms, excluded.duration_ms) END,
+                    summary = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN COALESCE(excluded.summary, summary)
+                                  ELSE COALESCE(summary, excluded.summary) END,
+                    key_ts = MAX(key_ts, excluded.key_ts),
+                    key_id = CASE WHEN (excluded.key_ts, excluded.key_id) > (key_ts, key_id)
+                                  THEN excluded.key_id ELSE key_id END",
+            )?
+            .execute(params![
+                project,
+                sid,
+                a.tool_use_id,
+                a.agent_id,
+                a.agent_type,
+                a.description,
+                a.status,
+                a.background,
+                a.total_tokens.map(clamp),
+                a.tool_uses.map(clamp),
+                a.duration_ms.map(clamp),
+                a.summary,
                 ev.ts,
                 ev.id
             ])?;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::store::{
     Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
-    StoreError, ToolCallRecord, TurnInput, TurnRecord,
+    StoreError, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
 };
 use crate::time::Timestamp;
 
@@ -120,10 +120,15 @@ pub fn get_session(
         .collect::<Result<Vec<_>, _>>()?;
     let tool_calls = conn
         .prepare_cached(
-            "SELECT tool_use_id, tool_name, seq, status, input, output, error, duration_ms,
-                    parent_tool_use_id, started_at, ended_at
-             FROM tool_calls WHERE project_id = ?1 AND session_id = ?2
-             ORDER BY seq, started_at, tool_use_id",
+            "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.output, t.error,
+                    t.duration_ms, t.parent_tool_use_id, t.started_at, t.ended_at,
+                    a.status, a.agent_id, a.agent_type, a.description, a.background,
+                    a.total_tokens, a.tool_uses, a.duration_ms, a.summary
+             FROM tool_calls t
+             LEFT JOIN subagents a ON a.project_id = t.project_id
+                  AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
+             WHERE t.project_id = ?1 AND t.session_id = ?2
+             ORDER BY t.seq, t.started_at, t.tool_use_id",
         )?
         .query_map(params![project, id], |r| {
             Ok(ToolCallRecord {
@@ -138,6 +143,20 @@ pub fn get_session(
                 parent_tool_use_id: r.get(8)?,
                 started_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
                 ended_at: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+                subagent: match r.get::<_, Option<String>>(11)? {
+                    None => None,
+                    Some(status) => Some(SubagentRecord {
+                        status,
+                        agent_id: r.get(12)?,
+                        agent_type: r.get(13)?,
+                        description: r.get(14)?,
+                        background: r.get(15)?,
+                        total_tokens: r.get(16)?,
+                        tool_uses: r.get(17)?,
+                        duration_ms: r.get(18)?,
+                        summary: r.get(19)?,
+                    }),
+                },
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -188,7 +188,7 @@ CREATE INDEX tool_calls_overview ON tool_calls
 "#;
 
 /// Version 3: model calls (one per assistant message id), every result of a session (its turns),
-/// and how the stream's model calls reconcile with the result's totals.
+/// how the stream's model calls reconcile with the result's totals, and sub-agents.
 const V3: &str = r#"
 CREATE TABLE model_calls (
     project_id            TEXT NOT NULL,
@@ -228,6 +228,24 @@ CREATE TABLE session_results (
 ) WITHOUT ROWID;
 
 ALTER TABLE sessions ADD COLUMN reconciliation TEXT;
+
+CREATE TABLE subagents (
+    project_id   TEXT NOT NULL,
+    session_id   TEXT NOT NULL,
+    tool_use_id  TEXT NOT NULL,
+    agent_id     TEXT,
+    agent_type   TEXT,
+    description  TEXT,
+    status       TEXT NOT NULL,
+    background   INTEGER NOT NULL,
+    total_tokens INTEGER,
+    tool_uses    INTEGER,
+    duration_ms  INTEGER,
+    summary      TEXT,
+    key_ts       INTEGER NOT NULL,
+    key_id       TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, tool_use_id)
+) WITHOUT ROWID;
 "#;
 
 /// The schema version this build creates.
