@@ -75,13 +75,21 @@ pub fn price_of(model: &str) -> Option<Price> {
 
 /// Estimated cost of one model's usage; cache writes at the 5-minute rate.
 pub fn estimate(model: &str, usage: &ModelUsage) -> Option<f64> {
+    estimate_split(model, usage, 0)
+}
+
+/// Estimated cost of one model's usage, `one_hour` of its cache-write tokens being 1-hour cache
+/// writes and the rest 5-minute ones.
+pub fn estimate_split(model: &str, usage: &ModelUsage, one_hour: u64) -> Option<f64> {
     let p = price_of(model)?;
     let per = |tokens: u64, usd_per_mtok: f64| tokens as f64 * usd_per_mtok / 1_000_000.0;
+    let one_hour = one_hour.min(usage.cache_creation_tokens);
     Some(
         per(usage.input_tokens, p.input)
             + per(usage.output_tokens, p.output)
             + per(usage.cache_read_tokens, p.cache_read)
-            + per(usage.cache_creation_tokens, p.cache_write_5m),
+            + per(usage.cache_creation_tokens - one_hour, p.cache_write_5m)
+            + per(one_hour, p.cache_write_1h),
     )
 }
 

@@ -13,11 +13,17 @@ use serde_json::Value;
 /// only `usage` (no `modelUsage`).
 pub fn from_result(result: &Value, fallback_model: Option<&str>) -> Usage {
     let mut by_model = std::collections::BTreeMap::new();
+    // Cache writes of the 1-hour cache, per model, where the SDK splits them out (priced 2x input
+    // rather than the 5-minute 1.25x).
+    let mut one_hour: std::collections::BTreeMap<String, u64> = Default::default();
     let mut sdk_cost_complete = true;
     if let Some(models) = result.get("modelUsage").and_then(Value::as_object) {
         for (model, mu) in models {
             let cost = f64_of(mu, "costUSD");
             sdk_cost_complete &= cost.is_some();
+            if let Some(n) = u64_of(mu, "cacheCreationEphemeral1hInputTokens") {
+                one_hour.insert(model.clone(), n);
+            }
             by_model.insert(
                 model.clone(),
                 ModelUsage {
@@ -32,8 +38,15 @@ pub fn from_result(result: &Value, fallback_model: Option<&str>) -> Usage {
     }
     if by_model.is_empty() {
         if let Some(u) = result.get("usage").filter(|u| u.is_object()) {
+            let model = fallback_model.unwrap_or("unknown").to_owned();
+            if let Some(n) = u
+                .get("cache_creation")
+                .and_then(|c| u64_of(c, "ephemeral_1h_input_tokens"))
+            {
+                one_hour.insert(model.clone(), n);
+            }
             by_model.insert(
-                fallback_model.unwrap_or("unknown").to_owned(),
+                model,
                 ModelUsage {
                     input_tokens: u64_of(u, "input_tokens").unwrap_or(0),
                     output_tokens: u64_of(u, "output_tokens").unwrap_or(0),
@@ -67,7 +80,8 @@ pub fn from_result(result: &Value, fallback_model: Option<&str>) -> Usage {
             // No cost from the SDK: price what it counted.
             for (model, mu) in by_model.iter_mut() {
                 if mu.cost_usd == 0.0 {
-                    mu.cost_usd = pricing::estimate(model, mu).unwrap_or(0.0);
+                    let hour = one_hour.get(model).copied().unwrap_or(0);
+                    mu.cost_usd = pricing::estimate_split(model, mu, hour).unwrap_or(0.0);
                 }
             }
             usage.cost_usd = by_model.values().map(|m| m.cost_usd).sum();
@@ -115,6 +129,21 @@ mod tests {
         let u = from_result(&r, None);
         assert!(u.cost_estimated);
         assert!((u.cost_usd - 0.165).abs() < 1e-9, "{}", u.cost_usd);
+    }
+
+    #[test]
+    fn one_hour_cache_writes_are_priced_as_such() {
+        // 10,000 cache-write tokens of which 4,000 to the 1-hour cache, on Sonnet ($3 input):
+        // 6,000 * $3.75 + 4,000 * $6 per million = 0.0225 + 0.024 = 0.0465.
+        let r = json!({"modelUsage": {"claude-sonnet-4-5": {"inputTokens": 0, "outputTokens": 0,
+            "cacheReadInputTokens": 0, "cacheCreationInputTokens": 10000,
+            "cacheCreationEphemeral5mInputTokens": 6000, "cacheCreationEphemeral1hInputTokens": 4000}}});
+        let u = from_result(&r, None);
+        assert!((u.cost_usd - 0.0465).abs() < 1e-12, "{}", u.cost_usd);
+        let usage_only = json!({"usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 10000,
+            "cache_creation": {"ephemeral_5m_input_tokens": 6000, "ephemeral_1h_input_tokens": 4000}}});
+        let u = from_result(&usage_only, Some("claude-sonnet-4-5"));
+        assert!((u.cost_usd - 0.0465).abs() < 1e-12, "{}", u.cost_usd);
     }
 
     #[test]
