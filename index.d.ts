@@ -23,6 +23,37 @@ export interface SentrialClientOptions {
    * full or read-only disk falls back to memory (counted in `stats().spoolErrors`).
    */
   spoolDir?: string;
+  /**
+   * Secret redaction, on by default: provider keys and tokens, private keys, JWTs, Authorization
+   * values, passwords in URLs, and values under keys named like password/secret/token/api_key are
+   * replaced by `[REDACTED:<kind>]` before anything is queued (docs/security.md). `false` turns it
+   * off (the 256 KiB text cap still applies).
+   */
+  redact?: boolean | RedactOptions;
+  /**
+   * What of a session is kept: `'full'` (default), `'no_inputs'` (no prompt, user turns or tool
+   * inputs), `'no_outputs'` (no tool outputs or errors, no final text), `'metadata_only'` (counts,
+   * timings, tokens and cost only).
+   */
+  privacy?: 'full' | 'no_inputs' | 'no_outputs' | 'metadata_only';
+}
+
+/** Settings of secret redaction. */
+export interface RedactOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /**
+   * Extra patterns, applied before the built-in ones. A string is a Rust `regex` pattern (no
+   * look-around, no backreferences: an unsupported one is a TypeError at construction); a RegExp
+   * keeps its `i`, `m`, `s` flags. The marker is `[REDACTED:custom]`, or `[REDACTED:<name>]`.
+   */
+  patterns?: Array<string | RegExp | { name?: string; pattern: string | RegExp }>;
+  /**
+   * Called with every string of a message, hook payload, prompt, user turn and metadata before
+   * the built-in redaction; returns the text to keep. If it throws (or returns a non-string) the
+   * text becomes `[REDACTED:redact_function_failed]` and `stats().faults` counts it.
+   */
+  fn?: (text: string) => string;
 }
 
 /** What a flush achieved by the time it resolved. */
@@ -53,6 +84,8 @@ export interface SentrialStats {
   inputsIgnored: number;
   inputsOverload: number;
   badInputs: number;
+  /** Errors inside tracking that were swallowed: a message that could not be serialized, a redact function that threw, ... */
+  faults: number;
 }
 
 /** Delivers tracked sessions to a Sentrial collector. One per process is enough. */

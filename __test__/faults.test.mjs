@@ -253,9 +253,10 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
     seen.length === expected.length &&
     seen.every((m, i) => m === q.yielded[i] && m === expected[i]) &&
     sameJson(seen, plainSeen) &&
-    // The user's own hooks ran the same, with the same inputs; ours ran once per PostToolUse(Failure).
+    // The user's own hooks ran the same, with the same inputs; ours ran once per PreToolUse and once
+    // per PostToolUse(Failure): two tool calls, four more hook results.
     sameJson(userHookCalls.tracked, userHookCalls.plain) &&
-    q.hookResults.length === plainInstances[0].hookResults.length + 2;
+    q.hookResults.length === plainInstances[0].hookResults.length + 4;
   return { exceptions, unchanged };
 }
 
@@ -891,7 +892,7 @@ function childScript({ apiUrl, agent, how, exitTimeoutMs }) {
       for await (const m of wrapClaudeAgent((p) => new FakeQuery(p), { client, defaultAgent: ${JSON.stringify(agent)}, userId: 'user-exit' })({ prompt: 'hi', options: {} })) seen.push(m);
       const expected = STEPS.filter((s) => s !== 'hook');
       const unchanged = seen.length === expected.length && seen.every((m, i) => m === expected[i]);
-      for (let i = 0; i < 200 && client.stats().produced < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && client.stats().produced < 5; i++) await new Promise((r) => setTimeout(r, 10));
       console.log(JSON.stringify({ ready: true, unchanged, stats: client.stats() }));
       ${how === 'exit' ? 'process.exit(0);' : ''}
       ${how === 'sigterm' ? 'setInterval(() => {}, 1000);' : ''}
@@ -941,14 +942,16 @@ describe('the host process exiting with events pending', () => {
   });
 
   const exitLabel = { normal: 'event loop empties', exit: 'process.exit(0)', sigterm: 'SIGTERM (no user handler)' };
+  // The child's one session: start, its tool call, its model call, its result, its end.
+  const EVENTS = 5;
 
   for (const how of ['normal', 'exit', 'sigterm']) {
     it(`${exitLabel[how]}: pending events are delivered before the process ends`, async () => {
       const agent = `f-exit-${how}`;
       const res = await runChild(childScript({ apiUrl: collector.url, agent, how, exitTimeoutMs: 2000 }), how);
       assert.ok(res.ready, `child never got ready: ${res.stderr}`);
-      assert.equal(res.ready.stats.produced, 4, JSON.stringify(res.ready.stats));
-      assert.equal(res.ready.stats.pending, 4, 'every event was still pending when the host exited');
+      assert.equal(res.ready.stats.produced, EVENTS, JSON.stringify(res.ready.stats));
+      assert.equal(res.ready.stats.pending, EVENTS, 'every event was still pending when the host exited');
       if (how === 'sigterm') assert.ok(res.signal === 'SIGTERM' || res.code === 143, `exit ${res.code}/${res.signal}`);
       else assert.equal(res.code, 0, res.stderr);
       const stored = await storedFor(collector.url, agent);
@@ -966,7 +969,7 @@ describe('the host process exiting with events pending', () => {
       await verify(row, async () => {
         assert.ok(!/Error/.test(res.stderr), res.stderr);
         assert.equal(res.ready.unchanged, true, 'the child host saw the messages unchanged');
-        assert.equal(stored.events.length, 4, 'all pending events stored');
+        assert.equal(stored.events.length, EVENTS, 'all pending events stored');
         assert.equal(stored.duplicates, 0);
         assert.equal(stored.sessions.length, 1);
         assert.equal(stored.sessions[0].status, 'completed');
@@ -980,7 +983,7 @@ describe('the host process exiting with events pending', () => {
       const since = Date.now();
       const res = await runChild(childScript({ apiUrl: blackhole.url, agent: `f-exit-bh-${how}`, how, exitTimeoutMs }), how);
       assert.ok(res.ready, `child never got ready: ${res.stderr}`);
-      assert.equal(res.ready.stats.pending, 4);
+      assert.equal(res.ready.stats.pending, EVENTS);
       if (how === 'sigterm') assert.ok(res.signal === 'SIGTERM' || res.code === 143, `exit ${res.code}/${res.signal}`);
       else assert.equal(res.code, 0, res.stderr);
       const row = report({
@@ -991,7 +994,7 @@ describe('the host process exiting with events pending', () => {
         stored: 0,
         produced: res.ready.stats.produced,
         duplicatesStored: 0,
-        drops: 'n/a (process gone; 4 pending lost)',
+        drops: 'n/a (process gone; 5 pending lost)',
         notes: `exited ${res.ms} ms after its last event; exit ${res.signal ?? res.code}`,
       });
       await verify(row, async () => {

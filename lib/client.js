@@ -3,8 +3,10 @@ const { native, loadError } = require('./native.js');
 const { warnOnce } = require('./warn.js');
 const exit = require('./exit.js');
 const { version } = require('../package.json');
+const { redactSettings, withRedactFn } = require('./redact.js');
 
 const NATIVE = Symbol.for('sentrial.native');
+const FAULTS = Symbol.for('sentrial.faults');
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_EXIT_TIMEOUT_MS = 2000;
 const MAX_TIMEOUT_MS = 10 * 60 * 1000;
@@ -12,7 +14,7 @@ const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 const EMPTY_STATS = Object.freeze({
   produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
   droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputs: 0, recovered: 0, spoolErrors: 0, inputsIgnored: 0, inputsOverload: 0,
-  badInputs: 0,
+  badInputs: 0, faults: 0,
 });
 
 function positiveInt(value, name) {
@@ -46,7 +48,9 @@ class SentrialClient {
     if (settings.spoolDir !== undefined && typeof settings.spoolDir !== 'string') {
       throw new TypeError('SentrialClient: spoolDir must be a string path');
     }
+    const redact = redactSettings(options);
     this[NATIVE] = null;
+    this[FAULTS] = 0;
     /** Longest wait for delivery when the process exits (0: no delivery at exit). */
     this.exitTimeoutMs = positiveInt(options.exitTimeoutMs, 'exitTimeoutMs') ?? DEFAULT_EXIT_TIMEOUT_MS;
     Object.defineProperty(this, 'exitState', {
@@ -65,9 +69,12 @@ class SentrialClient {
       return;
     }
     try {
-      this[NATIVE] = new native.NativeClient({ apiKey, apiUrl, sdkVersion: version, ...settings });
+      const client = new native.NativeClient({ apiKey, apiUrl, sdkVersion: version, ...settings, ...redact.native });
+      this[NATIVE] = redact.fn ? withRedactFn(client, redact.fn, () => recordFault(this)) : client;
       if (this.exitTimeoutMs > 0) exit.register(this);
     } catch (err) {
+      // A redact pattern the core cannot compile is a programming error, like a wrong option.
+      if (err && err.code === 'InvalidArg') throw new TypeError(`SentrialClient: ${err.message}`);
       warnOnce('SENTRIAL_BAD_CONFIG', `@sentrial/sdk: tracking is off: ${err && err.message}`);
     }
   }
@@ -106,13 +113,18 @@ class SentrialClient {
 
   /** Delivery counters: produced === delivered + pending + dropped. */
   stats() {
-    if (!this[NATIVE]) return { ...EMPTY_STATS };
+    if (!this[NATIVE]) return { ...EMPTY_STATS, faults: this[FAULTS] };
     try {
-      return this[NATIVE].stats();
+      return { ...this[NATIVE].stats(), faults: this[FAULTS] };
     } catch {
-      return { ...EMPTY_STATS };
+      return { ...EMPTY_STATS, faults: this[FAULTS] };
     }
   }
+}
+
+/** Counts an error inside tracking that was swallowed (shown as `stats().faults`). */
+function recordFault(client) {
+  if (client instanceof SentrialClient) client[FAULTS] += 1;
 }
 
 function settle(client, method, timeoutMs) {
@@ -142,4 +154,4 @@ function safePending(client) {
   }
 }
 
-module.exports = { SentrialClient, NATIVE };
+module.exports = { SentrialClient, NATIVE, recordFault };

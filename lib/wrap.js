@@ -2,7 +2,7 @@
 // wrapClaudeAgent: the async-iterator pass-through and the hook registration. Everything else
 // (reading messages, session state, delivery) happens in the native core, off this thread.
 
-const { SentrialClient, NATIVE } = require('./client.js');
+const { SentrialClient, NATIVE, recordFault } = require('./client.js');
 const { safeJson } = require('./metadata.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');
@@ -41,11 +41,13 @@ function wrapClaudeAgent(query, options) {
   const trackedQuery = function trackedQuery(params) {
     const session = startSession(settings, params);
     if (!session) return original.apply(this, arguments);
-    const state = { hooked: new Set(), interrupted: false, finished: false };
+    // `client`: where faults swallowed below are counted (`stats().faults`).
+    const state = { hooked: new Set(), interrupted: false, finished: false, client: settings.client };
     let tracked;
     try {
       tracked = instrumentParams(params, session, state);
     } catch {
+      recordFault(state.client);
       tracked = params;
     }
     let q;
@@ -84,6 +86,7 @@ function startSession(settings, params) {
       input: typeof prompt === 'string' ? prompt : undefined,
     });
   } catch {
+    recordFault(settings.client);
     return null;
   }
 }
@@ -100,6 +103,7 @@ function instrumentParams(params, session, state) {
       session.hook(JSON.stringify(input));
     } catch {
       // Tracking never fails a hook.
+      recordFault(state.client);
     }
     return Promise.resolve({});
   };
@@ -110,7 +114,7 @@ function instrumentParams(params, session, state) {
     const mine = Array.isArray(userHooks[event]) ? userHooks[event] : [];
     hooks[event] = [...mine, { hooks: [onHook] }];
   }
-  const prompt = isAsyncIterable(params.prompt) ? tapPrompt(params.prompt, session) : params.prompt;
+  const prompt = isAsyncIterable(params.prompt) ? tapPrompt(params.prompt, session, state) : params.prompt;
   return { ...params, prompt, options: { ...options, hooks } };
 }
 
@@ -118,13 +122,14 @@ function isAsyncIterable(v) {
   return v != null && typeof v !== 'string' && typeof v[Symbol.asyncIterator] === 'function';
 }
 
-async function* tapPrompt(source, session) {
+async function* tapPrompt(source, session, state) {
   for await (const message of source) {
     try {
       const text = textOf(message);
       if (text !== undefined) session.userTurn(text);
     } catch {
       // Tracking never breaks the prompt stream.
+      recordFault(state.client);
     }
     yield message;
   }
@@ -179,6 +184,7 @@ function observe(session, state, message) {
     }
   } catch {
     // A message tracking cannot read is skipped; the caller still gets it unchanged.
+    recordFault(state.client);
   }
 }
 
@@ -199,6 +205,7 @@ function finish(session, state, error, params) {
     }
   } catch {
     // Nothing to do: tracking is best effort.
+    recordFault(state.client);
   }
 }
 
@@ -246,6 +253,7 @@ function instrumentQuery(q, session, state, params) {
       session.interrupting();
     } catch {
       // Tracking never stands in the way of an interrupt.
+      recordFault(state.client);
     }
     return q.interrupt(...args);
   };

@@ -25,6 +25,10 @@ pub struct ClientOptions {
     pub sdk_version: Option<String>,
     /// Directory for undelivered events, sent after a restart (default: none, memory only).
     pub spool_dir: Option<String>,
+    /// Secret redaction (on by default) and extra patterns.
+    pub redact: Option<crate::redact::RedactOptions>,
+    /// `full` (default), `no_inputs`, `no_outputs` or `metadata_only`.
+    pub privacy: Option<String>,
 }
 
 /// What a flush did.
@@ -125,6 +129,7 @@ impl NativeClient {
                 tracker: Tracker::disabled(),
             });
         }
+        let (redact, privacy) = crate::redact::config(options.redact, options.privacy)?;
         let defaults = Config::default();
         let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
         let config = Config {
@@ -137,6 +142,8 @@ impl NativeClient {
             request_timeout: ms(options.request_timeout_ms, defaults.request_timeout),
             sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
             spool_dir: options.spool_dir.filter(|d| !d.is_empty()).map(Into::into),
+            redact,
+            privacy,
             ..defaults
         };
         let (url, flush_ms, queue) = (
@@ -144,7 +151,12 @@ impl NativeClient {
             config.flush_interval.as_millis(),
             config.max_queue_events,
         );
-        let tracker = Tracker::new(config).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        let tracker = Tracker::new(config).map_err(|e| match e {
+            sentrial_core::CoreError::InvalidPattern(m) => {
+                napi::Error::new(napi::Status::InvalidArg, m)
+            }
+            e => napi::Error::from_reason(e.to_string()),
+        })?;
         tracing::debug!(collector = %url, flush_interval_ms = flush_ms, max_queue_events = queue, "client started");
         Ok(NativeClient { tracker })
     }

@@ -6,9 +6,11 @@
 
 mod client;
 mod logging;
+mod redact;
 mod session;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
+pub use redact::{RedactOptions, RedactPattern};
 pub use session::{NativeSession, SessionOptions};
 
 use napi_derive::napi;

@@ -20,15 +20,16 @@ export function tempDir(prefix = 'sentrial-test-') {
 
 /**
  * Starts `sentrial serve` on an ephemeral port with a temporary SQLite file.
- * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop() }.
+ * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop(), stderr() }.
+ * `env` is added to the collector's environment (e.g. `RUST_LOG`).
  */
-export async function startCollector({ apiKey = 'test-key-' + Math.random().toString(36).slice(2), port = 0, db } = {}) {
+export async function startCollector({ apiKey = 'test-key-' + Math.random().toString(36).slice(2), port = 0, db, env = {} } = {}) {
   const tmp = db ? null : tempDir('sentrial-db-');
   const dbPath = db ?? path.join(tmp.dir, 'sentrial.db');
   const child = spawn(
     process.execPath,
     [path.join(repoRoot, 'bin', 'sentrial.js'), 'serve', '--port', String(port), '--db', dbPath, '--api-key', apiKey],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn', ...env } },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -67,7 +68,7 @@ export async function startCollector({ apiKey = 'test-key-' + Math.random().toSt
     if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
-  return { url, apiKey, dashboardUrl, dbPath, get, stop, child };
+  return { url, apiKey, dashboardUrl, dbPath, get, stop, child, stderr: () => stderr };
 }
 
 /**

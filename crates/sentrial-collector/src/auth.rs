@@ -52,7 +52,9 @@ impl FromRequestParts<AppState> for Project {
                     "malformed Authorization header; expected `Bearer <api key>`".into(),
                 )
             })?;
-        match state.project_for_key(&hash_key(key)).await? {
+        let digest = hash_key(key);
+        state.check_rate(&digest)?;
+        match state.project_for_key(&digest).await? {
             Some(project) => Ok(Project(project)),
             None => Err(AppError::Unauthorized("unknown API key".into())),
         }

@@ -36,6 +36,13 @@ enum Command {
         /// An API key for project `default` (repeatable; also SENTRIAL_API_KEYS, comma-separated).
         #[arg(long = "api-key", value_name = "KEY")]
         api_keys: Vec<String>,
+        /// Requests per second each API key may make on average (429 with Retry-After past it;
+        /// 0: no limit).
+        #[arg(long = "rate-limit", value_name = "PER_SECOND", default_value_t = crate::DEFAULT_RATE_LIMIT.per_second)]
+        rate_limit: f64,
+        /// Requests each API key may make at once, above the average rate.
+        #[arg(long = "rate-burst", value_name = "N", default_value_t = crate::DEFAULT_RATE_LIMIT.burst)]
+        rate_burst: u32,
     },
     /// Manage API keys.
     Key {
@@ -101,6 +108,8 @@ async fn run(command: Command) -> Result<(), CollectorError> {
             port,
             db,
             mut api_keys,
+            rate_limit,
+            rate_burst,
         } => {
             if let Ok(list) = std::env::var(KEYS_ENV) {
                 api_keys.extend(list.split(',').map(str::to_string));
@@ -111,6 +120,12 @@ async fn run(command: Command) -> Result<(), CollectorError> {
                 port,
                 db,
                 api_keys,
+                rate_limit: (rate_limit.is_finite() && rate_limit > 0.0).then_some(
+                    crate::RateLimit {
+                        per_second: rate_limit,
+                        burst: rate_burst.max(1),
+                    },
+                ),
                 ..ServeConfig::default()
             };
             crate::serve(config, shutdown_signal()?).await

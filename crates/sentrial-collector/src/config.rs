@@ -29,6 +29,10 @@ pub struct ServeConfig {
     pub create_key_if_none: bool,
     /// Longest a request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// Requests each API key may make (429 with `Retry-After` past it). `None` (the default of
+    /// this struct, for embedding and benchmarks) is no limit; `sentrial serve` applies
+    /// [`crate::DEFAULT_RATE_LIMIT`] unless `--rate-limit 0`.
+    pub rate_limit: Option<crate::RateLimit>,
 }
 
 impl Default for ServeConfig {
@@ -40,6 +44,7 @@ impl Default for ServeConfig {
             api_keys: Vec::new(),
             create_key_if_none: true,
             request_timeout: Duration::from_secs(30),
+            rate_limit: None,
         }
     }
 }

@@ -41,6 +41,9 @@ pub enum AppError {
     /// 413: the body exceeds [`crate::MAX_BODY_BYTES`] after decompression.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 429: the key made too many requests; retry after this many seconds.
+    #[error("too many requests for this API key; retry after {0} s")]
+    TooManyRequests(u64),
     /// 503: the store is shutting down.
     #[error("{0}")]
     Unavailable(String),
@@ -57,6 +60,7 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,6 +83,14 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = Json(serde_json::json!({ "error": self.to_string() }));
-        (status, body).into_response()
+        match self {
+            AppError::TooManyRequests(secs) => (
+                status,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                body,
+            )
+                .into_response(),
+            _ => (status, body).into_response(),
+        }
     }
 }

@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{hash_key, new_key};
 use crate::config::{ServeConfig, MAX_BODY_BYTES};
 use crate::error::{AppError, CollectorError};
+use crate::rate_limit::{retry_after_secs, RateLimit, RateLimiter};
 use crate::signin::{Signer, TokenKind, LINK_TTL_MS};
 use crate::store::{SqliteStore, Store};
 use crate::time::now_ms;
@@ -40,6 +41,7 @@ pub struct AppState {
     known_keys: Arc<RwLock<HashMap<String, String>>>,
     request_timeout: Duration,
     signer: Signer,
+    rate_limiter: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
@@ -58,6 +60,23 @@ impl AppState {
             known_keys: Arc::default(),
             request_timeout,
             signer,
+            rate_limiter: None,
+        }
+    }
+
+    /// The same state, limiting each key to `limit` (`None`: no limit).
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limiter = limit.map(|l| Arc::new(RateLimiter::new(l)));
+        self
+    }
+
+    /// Takes one request from the budget of the key with this digest: 429 when it has none left.
+    pub fn check_rate(&self, key_hash: &str) -> Result<(), AppError> {
+        match &self.rate_limiter {
+            Some(rl) => rl
+                .check(key_hash, std::time::Instant::now())
+                .map_err(|wait| AppError::TooManyRequests(retry_after_secs(wait))),
+            None => Ok(()),
         }
     }
 
@@ -165,7 +184,8 @@ impl Server {
             .await
             .map_err(std::io::Error::other)??;
         let store: Arc<dyn Store> = Arc::new(store);
-        let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout);
+        let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout)
+            .with_rate_limit(config.rate_limit);
         let key_info = if !state.given_keys.is_empty() {
             KeyInfo::Given(state.given_keys.len())
         } else {

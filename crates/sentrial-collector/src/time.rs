@@ -49,7 +49,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
     let (date, rest) = s.split_at(s.find(['T', 't', ' ']).unwrap_or(s.len()));
     let mut ymd = date.splitn(3, '-');
     let (y, m, d) = (num(ymd.next()?)?, num(ymd.next()?)?, num(ymd.next()?)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // Four-digit years only: a larger one would overflow the arithmetic below (found by fuzzing).
+    if !(0..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     let rest = rest.get(1..).unwrap_or("");
@@ -59,10 +60,11 @@ pub fn parse_time(s: &str) -> Option<i64> {
         Some(i) => {
             let sign = if &rest[i..=i] == "-" { -1 } else { 1 };
             let (hh, mm) = rest[i + 1..].split_once(':')?;
-            (
-                &rest[..i],
-                sign * (num(hh)? * 3_600_000 + num(mm)? * 60_000),
-            )
+            let (hh, mm) = (num(hh)?, num(mm)?);
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            (&rest[..i], sign * (hh * 3_600_000 + mm * 60_000))
         }
     };
     let mut in_day = 0;
@@ -123,6 +125,18 @@ mod tests {
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(iso8601(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn refuses_what_would_overflow() {
+        assert_eq!(parse_time("99999999999999999-01-01"), None);
+        assert_eq!(parse_time("10000-01-01"), None);
+        assert_eq!(parse_time("2023-01-01T00:00+99999999999999999:00"), None);
+        assert_eq!(parse_time("2023-01-01T00:00+24:00"), None);
+        assert_eq!(
+            parse_time("9999-12-31T23:59:59.999Z"),
+            Some(253_402_300_799_999)
+        );
     }
 
     #[test]

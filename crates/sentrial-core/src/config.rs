@@ -25,6 +25,10 @@ pub struct Config {
     /// Directory where undelivered events are also written, to be sent after a restart. `None`
     /// (the default) keeps them in memory only.
     pub spool_dir: Option<std::path::PathBuf>,
+    /// Secret redaction (on by default) and extra patterns; see `docs/security.md`.
+    pub redact: crate::redact::RedactConfig,
+    /// Which fields of a session are kept at all.
+    pub privacy: crate::redact::Privacy,
     /// Name of the SDK package, sent with each batch.
     pub sdk_name: String,
     /// Version of the SDK package.
@@ -46,6 +50,8 @@ impl Default for Config {
             max_queue_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(10),
             spool_dir: None,
+            redact: Default::default(),
+            privacy: Default::default(),
             sdk_name: "@sentrial/sdk".into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
         }

@@ -12,6 +12,9 @@ pub enum CoreError {
         /// Why it was refused.
         reason: String,
     },
+    /// A user redaction pattern does not compile.
+    #[error("{0}")]
+    InvalidPattern(String),
     /// The background runtime or HTTP client could not be built.
     #[error("could not start the delivery worker: {0}")]
     Startup(String),

@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod error;
 pub mod json;
 pub mod pricing;
+pub mod redact;
 pub mod runtime;
 pub mod session;
 pub mod stats;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
+use crate::redact::Redactor;
 use crate::runtime;
 use crate::session::{Ending, SessionInit};
 use crate::stats::{Stats, StatsSnapshot};
@@ -32,11 +33,13 @@ impl Tracker {
     pub fn new(config: Config) -> Result<Tracker, CoreError> {
         let transport = Transport::new(&config)?;
         let rt = runtime::handle()?;
+        let redactor = Redactor::new(&config.redact, config.privacy)
+            .map_err(|e| CoreError::InvalidPattern(e.to_string()))?;
         let stats = Arc::new(Stats::default());
         let delivery = Delivery::new(config, stats.clone());
         let (tx, rx) = unbounded_channel();
         rt.spawn(Arc::clone(&delivery).run(transport));
-        rt.spawn(worker::run(rx, delivery, stats.clone()));
+        rt.spawn(worker::run(rx, delivery, stats.clone(), redactor));
         Ok(Tracker {
             inner: Some(Arc::new(Inner {
                 tx,

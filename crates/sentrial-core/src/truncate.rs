@@ -73,6 +73,13 @@ pub fn shrink(json: &[u8], max_bytes: usize) -> Option<Vec<u8>> {
     (out.len() <= max_bytes).then_some(out)
 }
 
+/// Cuts one text to at most `max_bytes` bytes (at a character boundary) followed by the marker
+/// giving its original size (the size before an earlier cut, when it was cut before). Returns
+/// whether it was cut.
+pub fn cut_text(s: &mut String, max_bytes: usize) -> bool {
+    cut_string(s, max_bytes).is_some()
+}
+
 /// Cuts `s` to at most `keep_bytes` bytes (at a character boundary) plus the marker; returns the
 /// new byte length, or `None` when it is not longer than that.
 fn cut_string(s: &mut String, keep_bytes: usize) -> Option<usize> {

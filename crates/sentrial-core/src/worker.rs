@@ -3,6 +3,7 @@
 use crate::delivery::outbox::Kind;
 use crate::delivery::{Delivery, FlushReply};
 use crate::json;
+use crate::redact::Redactor;
 use crate::session::{Ending, SessionInit, SessionState};
 use crate::stats::Stats;
 use crate::truncate;
@@ -82,7 +83,12 @@ struct Live {
 }
 
 /// Runs until the tracker is dropped or shut down.
-pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, stats: Arc<Stats>) {
+pub async fn run(
+    mut rx: UnboundedReceiver<Command>,
+    delivery: Arc<Delivery>,
+    stats: Arc<Stats>,
+    redactor: Redactor,
+) {
     let mut sessions: HashMap<u64, Live> = HashMap::new();
     let mut out: Vec<Payload> = Vec::new();
     let mut closed = false;
@@ -146,7 +152,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
                 if let Some(s) = sessions.remove(&handle) {
                     tracing::debug!(session = %s.id, "session finished");
                     s.state.finish(ending, at, &mut out);
-                    emit(&delivery, &s.id, at, &mut out);
+                    emit(&delivery, &redactor, &s.id, at, &mut out);
                 }
                 continue;
             }
@@ -166,7 +172,7 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
                         now,
                         &mut out,
                     );
-                    emit(&delivery, &s.id, now, &mut out);
+                    emit(&delivery, &redactor, &s.id, now, &mut out);
                 }
                 delivery.shutdown(deadline, reply);
                 continue;
@@ -174,14 +180,20 @@ pub async fn run(mut rx: UnboundedReceiver<Command>, delivery: Arc<Delivery>, st
         };
         if !out.is_empty() {
             if let Some(s) = sessions.get(&handle) {
-                emit(&delivery, &s.id, at, &mut out);
+                emit(&delivery, &redactor, &s.id, at, &mut out);
             }
         }
     }
 }
 
 /// Wraps payloads into events (each with its own id made now) and queues them.
-fn emit(delivery: &Delivery, session: &Arc<str>, at: i64, out: &mut Vec<Payload>) {
+fn emit(
+    delivery: &Delivery,
+    redactor: &Redactor,
+    session: &Arc<str>,
+    at: i64,
+    out: &mut Vec<Payload>,
+) {
     for payload in out.drain(..) {
         let kind = match payload {
             Payload::SessionStart(_) => Kind::Start,
@@ -194,7 +206,8 @@ fn emit(delivery: &Delivery, session: &Arc<str>, at: i64, out: &mut Vec<Payload>
             ts: at,
             payload,
         };
-        match serde_json::to_vec(&event) {
+        // The one place secrets, privacy and text caps are applied: before anything is queued.
+        match redactor.event_json(&event) {
             Ok(json) => {
                 let json = truncate::shrink(&json, truncate::MAX_EVENT_BYTES).unwrap_or(json);
                 delivery.push(session, kind, json)

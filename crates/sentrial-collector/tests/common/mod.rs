@@ -40,6 +40,12 @@ impl TestServer {
             api_keys: keys,
             ..ServeConfig::default()
         };
+        Self::start_config(config, stored).await
+    }
+
+    /// A server with this config (port and db as given) and stored keys.
+    pub async fn start_config(config: ServeConfig, stored: &[(&str, &str)]) -> TestServer {
+        let db = config.db.clone();
         let server = Server::bind(config).await.unwrap();
         for (key, project) in stored {
             server

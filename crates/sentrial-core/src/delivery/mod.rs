@@ -367,6 +367,8 @@ impl Delivery {
                     Some(DropReason::Unauthorized)
                 }
                 Sent::Rejected(code, text) => {
+                    // The answer may quote the batch: never log what a pattern finds in it.
+                    let text = crate::redact::Redactor::scrub_for_log(&text, 512);
                     tracing::warn!(code, %text, events = n, "the collector rejected a batch");
                     Some(DropReason::Rejected)
                 }

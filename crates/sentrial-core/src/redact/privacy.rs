@@ -1,0 +1,87 @@
+//! Privacy modes: which fields of an event are kept at all.
+
+use serde_json::{Map, Value};
+
+/// What of a session is kept. Whatever the mode, identifiers (agent, user, conversation, model,
+/// tool names, `tool_use_id`s), statuses, counts, timings, tokens and cost are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Privacy {
+    /// Everything (after redaction). The default.
+    #[default]
+    Full,
+    /// No inputs: the prompt (`session_start.input`), streamed user turns (`session_input.text`,
+    /// sent empty) and tool inputs (`tool_call.input`) are sent as `null`.
+    NoInputs,
+    /// No outputs: tool outputs and errors (`tool_call.output`, `tool_call.error`), the final text
+    /// (`session_result.output`, `session_end.output`) are `null`; `failure_reason` keeps only
+    /// what precedes its first `": "` (the result subtype, e.g. `error_max_turns`).
+    NoOutputs,
+    /// Only counts, timings, tokens and cost: both of the above, and `metadata` is `{}`.
+    MetadataOnly,
+}
+
+impl Privacy {
+    /// Parses `full`, `no_inputs`, `no_outputs`, `metadata_only`.
+    pub fn parse(name: &str) -> Option<Privacy> {
+        match name {
+            "full" => Some(Privacy::Full),
+            "no_inputs" => Some(Privacy::NoInputs),
+            "no_outputs" => Some(Privacy::NoOutputs),
+            "metadata_only" => Some(Privacy::MetadataOnly),
+            _ => None,
+        }
+    }
+
+    fn inputs(self) -> bool {
+        matches!(self, Privacy::Full | Privacy::NoOutputs)
+    }
+
+    fn outputs(self) -> bool {
+        matches!(self, Privacy::Full | Privacy::NoInputs)
+    }
+
+    /// Blanks the fields this mode keeps out of the `data` of an event of type `kind`.
+    pub fn apply(self, kind: &str, data: &mut Value) {
+        if self == Privacy::Full {
+            return;
+        }
+        let Value::Object(d) = data else { return };
+        let null = |d: &mut Map<String, Value>, field: &str| {
+            if let Some(v) = d.get_mut(field) {
+                *v = Value::Null;
+            }
+        };
+        match kind {
+            "session_start" => {
+                if !self.inputs() {
+                    null(d, "input");
+                }
+                if self == Privacy::MetadataOnly {
+                    d.insert("metadata".into(), Value::Object(Map::new()));
+                }
+            }
+            "session_input" if !self.inputs() => {
+                d.insert("text".into(), Value::String(String::new()));
+            }
+            "tool_call" => {
+                if !self.inputs() {
+                    null(d, "input");
+                }
+                if !self.outputs() {
+                    null(d, "output");
+                    null(d, "error");
+                }
+            }
+            "session_result" if !self.outputs() => null(d, "output"),
+            "session_end" if !self.outputs() => {
+                null(d, "output");
+                if let Some(Value::String(reason)) = d.get_mut("failure_reason") {
+                    if let Some(at) = reason.find(": ") {
+                        reason.truncate(at);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,123 @@
+'use strict';
+// The `redact` and `privacy` options: checked here (a wrong option is a TypeError at construction),
+// then handed to the native core, which applies the built-in and extra patterns, the key-name
+// rules, the privacy mode and the text cap to every event before it is queued (docs/security.md).
+//
+// A user `redact.fn` must run on the JS thread, so it runs here, before the text reaches the core:
+// the native session is wrapped so every string it is given goes through the function first. The
+// cost (a parse and a stringify of each message) is paid only by those who pass a function; the
+// core never calls back into JS, so nothing can keep the process alive or run during an exit flush.
+
+const PRIVACY_MODES = ['full', 'no_inputs', 'no_outputs', 'metadata_only'];
+
+/** Marker left where the user's function threw or returned something that is not a string. */
+const FAILED_MARKER = '[REDACTED:redact_function_failed]';
+
+/** Checks the options; returns what the native client takes, and the user's function if any. */
+function redactSettings(options) {
+  const privacy = options.privacy ?? undefined;
+  if (privacy !== undefined && !PRIVACY_MODES.includes(privacy)) {
+    throw new TypeError(`SentrialClient: privacy must be one of ${PRIVACY_MODES.join(', ')}, got ${String(privacy)}`);
+  }
+  let redact = options.redact ?? {};
+  if (typeof redact === 'boolean') redact = { enabled: redact };
+  if (typeof redact !== 'object') {
+    throw new TypeError('SentrialClient: redact must be an object { enabled?, patterns?, fn? } or a boolean');
+  }
+  if (redact.enabled !== undefined && typeof redact.enabled !== 'boolean') {
+    throw new TypeError('SentrialClient: redact.enabled must be a boolean');
+  }
+  if (redact.fn !== undefined && typeof redact.fn !== 'function') {
+    throw new TypeError('SentrialClient: redact.fn must be a function (text: string) => string');
+  }
+  const given = redact.patterns ?? [];
+  if (!Array.isArray(given)) throw new TypeError('SentrialClient: redact.patterns must be an array');
+  const patterns = given.map(patternOf);
+  return {
+    native: { redact: { enabled: redact.enabled ?? true, patterns }, privacy },
+    fn: redact.fn,
+  };
+}
+
+// A string, a RegExp, or { name, pattern } with either; as the native { name, source }.
+function patternOf(p, i) {
+  let name;
+  let pattern = p;
+  if (p && typeof p === 'object' && !(p instanceof RegExp)) {
+    name = p.name;
+    pattern = p.pattern;
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`SentrialClient: redact.patterns[${i}].name must be a string`);
+    }
+  }
+  if (pattern instanceof RegExp) {
+    const flags = [...pattern.flags].filter((f) => 'ims'.includes(f)).join('');
+    return { name, source: (flags ? `(?${flags})` : '') + pattern.source };
+  }
+  if (typeof pattern !== 'string' || pattern === '') {
+    throw new TypeError(`SentrialClient: redact.patterns[${i}] must be a non-empty string, a RegExp or { name, pattern }`);
+  }
+  return { name, source: pattern };
+}
+
+/**
+ * The native client, with every session it starts passing its text through `fn` first.
+ * `onFault` is called for each time `fn` threw (its text is then replaced by a marker).
+ */
+function withRedactFn(client, fn, onFault) {
+  const text = (s) => {
+    try {
+      const out = fn(s);
+      if (typeof out === 'string') return out;
+    } catch {
+      // Falls through to the marker: the text the function could not clean is not sent.
+    }
+    onFault();
+    return FAILED_MARKER;
+  };
+  const json = (s) => {
+    if (typeof s !== 'string') return s;
+    try {
+      return JSON.stringify(JSON.parse(s, (_k, v) => (typeof v === 'string' ? text(v) : v)));
+    } catch {
+      onFault();
+      return undefined;
+    }
+  };
+  const session = (native) =>
+    forward(native, {
+      message: (s) => {
+        const out = json(s);
+        if (out !== undefined) native.message(out);
+      },
+      hook: (s) => {
+        const out = json(s);
+        if (out !== undefined) native.hook(out);
+      },
+      userTurn: (s) => native.userTurn(typeof s === 'string' ? text(s) : s),
+      finish: (how, message) => native.finish(how, typeof message === 'string' ? text(message) : message),
+    });
+  return forward(client, {
+    startSession: (options) =>
+      session(
+        client.startSession({
+          ...options,
+          input: typeof options.input === 'string' ? text(options.input) : options.input,
+          metadataJson: options.metadataJson === undefined ? undefined : (json(options.metadataJson) ?? '{}'),
+        }),
+      ),
+  });
+}
+
+// `target` with `own` methods in front; every other member served by `target` itself.
+function forward(target, own) {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
+      const value = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
+
+module.exports = { redactSettings, withRedactFn, FAILED_MARKER, PRIVACY_MODES };
