@@ -75,7 +75,7 @@ try {
         if (block.type === 'text') console.log(`  ${block.text}`);
       }
     } else if (message.type === 'result') {
-      console.log(`  [result: ${message.subtype}, $${message.total_cost_usd}]`);
+      console.log(`  [result: ${message.subtype}, $${Number(message.total_cost_usd ?? 0).toFixed(6)}]`);
     }
   }
 } catch (err) {
