@@ -167,15 +167,9 @@ function observe(session, state, message) {
         if (!Array.isArray(content)) break;
         for (const block of content) {
           if (!block || block.type !== 'tool_result' || state.hooked.delete(block.tool_use_id)) continue;
-          {
-            session.message(
-              JSON.stringify({
-                type: 'user',
-                parent_tool_use_id: message.parent_tool_use_id ?? null,
-                message: { content: [block] },
-              }),
-            );
-          }
+          session.message(
+            JSON.stringify({ type: 'user', parent_tool_use_id: message.parent_tool_use_id ?? null, message: { content: [block] } }),
+          );
         }
         break;
       }

@@ -95,34 +95,30 @@ impl Tracker {
 
     /// Calls `reply` once everything given so far is delivered or dropped, or after `timeout`.
     pub fn flush(&self, timeout: Duration, reply: impl FnOnce(FlushReport) + Send + 'static) {
-        let reply: FlushReply = Box::new(reply);
-        match &self.inner {
-            Some(inner) => {
-                let deadline = tokio::time::Instant::now() + timeout;
-                if let Err(err) = inner.tx.send(Command::Flush { deadline, reply }) {
-                    if let Command::Flush { reply, .. } = err.0 {
-                        reply(self.report());
-                    }
-                }
-            }
-            None => reply(self.report()),
-        }
+        self.settle(timeout, Box::new(reply), false);
     }
 
     /// Flushes, then stops: later inputs are ignored, and what could not be delivered within
     /// `timeout` is dropped and counted.
     pub fn shutdown(&self, timeout: Duration, reply: impl FnOnce(FlushReport) + Send + 'static) {
-        let reply: FlushReply = Box::new(reply);
-        match &self.inner {
-            Some(inner) => {
-                let deadline = tokio::time::Instant::now() + timeout;
-                if let Err(err) = inner.tx.send(Command::Shutdown { deadline, reply }) {
-                    if let Command::Shutdown { reply, .. } = err.0 {
-                        reply(self.report());
-                    }
-                }
+        self.settle(timeout, Box::new(reply), true);
+    }
+
+    /// Sends a flush (or a shutdown) to the worker; answers at once when there is no worker.
+    fn settle(&self, timeout: Duration, reply: FlushReply, stop: bool) {
+        let Some(inner) = &self.inner else {
+            return reply(self.report());
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let cmd = if stop {
+            Command::Shutdown { deadline, reply }
+        } else {
+            Command::Flush { deadline, reply }
+        };
+        if let Err(err) = inner.tx.send(cmd) {
+            if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = err.0 {
+                reply(self.report());
             }
-            None => reply(self.report()),
         }
     }
 
