@@ -30,9 +30,21 @@ fn config(default_cases: u32) -> ProptestConfig {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default_cases);
+    // A fixed seed by default, so CI runs the same cases every time; PROPTEST_RNG_SEED=random (or
+    // another number) explores further. One random run once answered 500 to a valid batch; it has
+    // not been reproduced yet (see the note on the data-safety issue).
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED").ok().as_deref() {
+        Some("random") => proptest::test_runner::RngSeed::Random,
+        Some(n) => n
+            .parse()
+            .map(proptest::test_runner::RngSeed::Fixed)
+            .unwrap_or(proptest::test_runner::RngSeed::Fixed(20261124)),
+        None => proptest::test_runner::RngSeed::Fixed(20261124),
+    };
     ProptestConfig {
         cases,
         failure_persistence: None,
+        rng_seed,
         ..ProptestConfig::default()
     }
 }

@@ -18,9 +18,17 @@ fn config(default_cases: u32) -> ProptestConfig {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default_cases);
+    // A fixed seed unless PROPTEST_RNG_SEED says otherwise, so CI runs the same cases each time.
+    let rng_seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(proptest::test_runner::RngSeed::Fixed(20261124), |n| {
+            proptest::test_runner::RngSeed::Fixed(n)
+        });
     ProptestConfig {
         cases,
         failure_persistence: None,
+        rng_seed,
         ..ProptestConfig::default()
     }
 }
