@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::{hash_key, new_key};
 use crate::config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT};
 use crate::error::CollectorError;
-use crate::store::{SqliteStore, Store};
+use crate::store::Location;
 
 /// Environment variable with more API keys, comma-separated.
 const KEYS_ENV: &str = "SENTRIAL_API_KEYS";
@@ -33,6 +33,15 @@ enum Command {
         /// SQLite database file (created when missing).
         #[arg(long, default_value = "sentrial.db")]
         db: PathBuf,
+        /// Store in PostgreSQL instead (`postgres://user:password@host:5432/db`); several
+        /// collectors may share one database. Also SENTRIAL_DATABASE_URL.
+        #[arg(
+            long,
+            env = "SENTRIAL_DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        database_url: Option<String>,
         /// An API key for project `default` (repeatable; also SENTRIAL_API_KEYS, comma-separated).
         #[arg(long = "api-key", value_name = "KEY")]
         api_keys: Vec<String>,
@@ -58,6 +67,14 @@ enum KeyCommand {
         /// SQLite database file (created when missing).
         #[arg(long, default_value = "sentrial.db")]
         db: PathBuf,
+        /// The collectors' PostgreSQL database instead. Also SENTRIAL_DATABASE_URL.
+        #[arg(
+            long,
+            env = "SENTRIAL_DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        database_url: Option<String>,
         /// Project the key reads and writes.
         #[arg(long, default_value = crate::server::DEFAULT_PROJECT)]
         project: String,
@@ -107,6 +124,7 @@ async fn run(command: Command) -> Result<(), CollectorError> {
             host,
             port,
             db,
+            database_url,
             mut api_keys,
             rate_limit,
             rate_burst,
@@ -119,6 +137,7 @@ async fn run(command: Command) -> Result<(), CollectorError> {
                 host,
                 port,
                 db,
+                database_url,
                 api_keys,
                 rate_limit: (rate_limit.is_finite() && rate_limit > 0.0).then_some(
                     crate::RateLimit {
@@ -131,11 +150,18 @@ async fn run(command: Command) -> Result<(), CollectorError> {
             crate::serve(config, shutdown_signal()?).await
         }
         Command::Key {
-            command: KeyCommand::New { db, project },
+            command:
+                KeyCommand::New {
+                    db,
+                    database_url,
+                    project,
+                },
         } => {
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(db))
-                .await
-                .map_err(std::io::Error::other)??;
+            let location = match database_url {
+                Some(url) => Location::Postgres(url),
+                None => Location::Sqlite(db),
+            };
+            let store = crate::store::open(&location).await?;
             let key = new_key();
             store.add_key(hash_key(&key), project.clone()).await?;
             store.close().await;

@@ -19,8 +19,12 @@ pub struct ServeConfig {
     pub host: String,
     /// Port to bind; 0 picks a free one (see [`crate::Server::local_addr`]).
     pub port: u16,
-    /// SQLite database file; created with its schema when missing.
+    /// SQLite database file; created with its schema when missing. Unused when
+    /// [`ServeConfig::database_url`] is set.
     pub db: PathBuf,
+    /// A PostgreSQL database URL (`postgres://user:password@host/db`): store there instead of
+    /// in [`ServeConfig::db`], so several collectors can share one database.
+    pub database_url: Option<String>,
     /// Plaintext API keys accepted for project `default`, in addition to the keys stored in the
     /// database. They are held hashed in memory and never written to the database.
     pub api_keys: Vec<String>,
@@ -35,12 +39,23 @@ pub struct ServeConfig {
     pub rate_limit: Option<crate::RateLimit>,
 }
 
+impl ServeConfig {
+    /// Where this collector keeps its data.
+    pub fn location(&self) -> crate::store::Location {
+        match &self.database_url {
+            Some(url) => crate::store::Location::Postgres(url.clone()),
+            None => crate::store::Location::Sqlite(self.db.clone()),
+        }
+    }
+}
+
 impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
             host: DEFAULT_HOST.to_string(),
             port: DEFAULT_PORT,
             db: PathBuf::from("sentrial.db"),
+            database_url: None,
             api_keys: Vec::new(),
             create_key_if_none: true,
             request_timeout: Duration::from_secs(30),

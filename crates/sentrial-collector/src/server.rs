@@ -5,7 +5,6 @@ use std::fmt;
 use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -23,7 +22,7 @@ use crate::config::{ServeConfig, MAX_BODY_BYTES};
 use crate::error::{AppError, CollectorError};
 use crate::rate_limit::{retry_after_secs, RateLimit, RateLimiter};
 use crate::signin::{Signer, TokenKind, LINK_TTL_MS};
-use crate::store::{SqliteStore, Store};
+use crate::store::{Location, Store};
 use crate::time::now_ms;
 use crate::{dashboard, ingest, read_api, views_api};
 
@@ -163,7 +162,10 @@ impl fmt::Debug for KeyInfo {
 pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
-    db: PathBuf,
+    /// Where the data lives, fit for a log line (no password).
+    database: String,
+    /// The `sentrial key new` flag that points at the same database.
+    key_flag: String,
     state: AppState,
     key_info: KeyInfo,
 }
@@ -179,11 +181,18 @@ impl Server {
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let db = config.db.clone();
-        let store = tokio::task::spawn_blocking(move || SqliteStore::open(db))
-            .await
-            .map_err(std::io::Error::other)??;
-        let store: Arc<dyn Store> = Arc::new(store);
+        let location = config.location();
+        let store = crate::store::open(&location).await?;
+        let (database, key_flag) = match &location {
+            Location::Sqlite(path) => (
+                path.display().to_string(),
+                format!("--db {}", path.display()),
+            ),
+            Location::Postgres(url) => (
+                format!("PostgreSQL {}", crate::store::redacted_url(url)),
+                "--database-url <the same URL>".to_string(),
+            ),
+        };
         let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout)
             .with_rate_limit(config.rate_limit);
         let key_info = if !state.given_keys.is_empty() {
@@ -203,7 +212,8 @@ impl Server {
         Ok(Server {
             listener,
             addr,
-            db: config.db,
+            database,
+            key_flag,
             state,
             key_info,
         })
@@ -246,15 +256,16 @@ impl Server {
     /// The start banner, one line each: address, database, keys, the dashboard's sign-in link
     /// (valid for a day; a new one at every start). Only a freshly created key is ever shown.
     pub fn banner(&self) -> String {
-        let db = self.db.display();
+        let db = &self.database;
+        let flag = &self.key_flag;
         let keys = match &self.key_info {
             KeyInfo::Created(key) => format!("API key (created now, shown once): {key}"),
             KeyInfo::Given(n) => format!("API keys: {n} from --api-key/SENTRIAL_API_KEYS"),
             KeyInfo::Stored(0) => {
-                format!("API keys: none yet; mint one with `sentrial key new --db {db}`")
+                format!("API keys: none yet; mint one with `sentrial key new {flag}`")
             }
             KeyInfo::Stored(n) => format!(
-                "API keys: {n} stored in the database; mint another with `sentrial key new --db {db}`"
+                "API keys: {n} stored in the database; mint another with `sentrial key new {flag}`"
             ),
         };
         format!(

@@ -262,15 +262,7 @@ async fn sign_in_with_a_link_or_a_key_gives_a_cookie_that_reads_but_does_not_ing
     );
 
     // The printed link: signed with the database's secret.
-    let secret: String = rusqlite::Connection::open(&srv.db)
-        .unwrap()
-        .query_row(
-            "SELECT value FROM settings WHERE name = 'signing_secret'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let signer = Signer::new(hex::decode(secret).unwrap());
+    let signer = Signer::new(srv.secret.clone());
     let far = sentrial_collector::parse_time("2999-01-01").unwrap();
     let link = signer.sign(TokenKind::Link, "default", far);
     let resp = http

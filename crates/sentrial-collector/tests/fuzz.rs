@@ -9,6 +9,8 @@
 // file compiling when they do.
 #![allow(clippy::needless_update)]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use proptest::prelude::*;
 use proptest::sample::select;
-use sentrial_collector::store::{SqliteStore, Store};
+use sentrial_collector::store::{PgStore, SqliteStore, Store};
 use sentrial_collector::{router, AppState};
 use sentrial_protocol::*;
 use serde_json::{json, Map, Value};
@@ -58,14 +60,28 @@ struct Harness {
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
+        // The collector logs the store error behind any 500; show it with the failing case.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("sentrial_collector=warn")
+            .try_init();
         let dir = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("f.db")).unwrap());
+        // The second pass of the suite (`SENTRIAL_TEST_STORE=postgres`) fuzzes PostgreSQL.
         let app = rt.block_on(async {
+            let store: Arc<dyn Store> =
+                if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
+                    let url = common::fresh_postgres()
+                        .await
+                        .expect("SENTRIAL_TEST_STORE=postgres needs SENTRIAL_TEST_DATABASE_URL");
+                    Arc::new(PgStore::connect(&url).await.unwrap())
+                } else {
+                    Arc::new(SqliteStore::open(dir.path().join("f.db")).unwrap())
+                };
             router(AppState::new(store, &[KEY.into()], Duration::from_secs(30)))
         });
         Harness { rt, app, _dir: dir }

@@ -229,9 +229,17 @@ async fn hostile_strings_are_stored_and_read_back_verbatim() {
         assert_eq!(status, 200, "{body}");
         let (status, s) = srv.get(KEY, &format!("/api/sessions/{}", enc(&id))).await;
         assert_eq!(status, 200, "{id}: {s}");
+        // PostgreSQL text cannot hold NUL: that one character reads back as U+FFFD there.
+        let stored = |s: &str| {
+            if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
+                s.replace('\0', "\u{FFFD}")
+            } else {
+                s.to_string()
+            }
+        };
         assert_eq!(
             (s["id"].as_str(), s["agent"].as_str()),
-            (Some(id.as_str()), Some(*h))
+            (Some(stored(&id).as_str()), Some(stored(h).as_str()))
         );
         let (_, list) = srv
             .get(KEY, &format!("/api/sessions?agent={}", enc(h)))

@@ -5,6 +5,8 @@
 //! and at-least-once delivery shows as exactly once. `docs/protocol.md` is the human-readable form of
 //! this module; the two must change together.
 
+pub mod otel;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

@@ -1,10 +1,13 @@
-//! Storage behind one trait, so another backend (PostgreSQL) can sit beside [`SqliteStore`].
+//! Storage behind one trait: [`SqliteStore`], the embedded default, and [`PgStore`], for several
+//! collectors on one PostgreSQL database. [`open`] picks one from where the data should live.
 //!
 //! A store owns the apply semantics of protocol v1: dedupe by event id, and a final state of each
 //! session that does not depend on how often or in which order its events arrive.
 
+mod incoming;
 mod model;
 mod overview_model;
+mod postgres;
 mod sqlite;
 
 use std::future::Future;
@@ -19,7 +22,32 @@ pub use model::{
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
+pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
+
+/// Where a collector keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file, created when missing.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL database URL (`postgres://...`); it holds a password, so it is never logged
+    /// as given.
+    Postgres(String),
+}
+
+/// Opens the store at `location`, applying pending migrations.
+pub async fn open(location: &Location) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => {
+            let path = path.clone();
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
+                .await
+                .map_err(std::io::Error::other)??;
+            std::sync::Arc::new(store)
+        }
+        Location::Postgres(url) => std::sync::Arc::new(PgStore::connect(url).await?),
+    })
+}
 
 /// A boxed future, so [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -30,6 +58,12 @@ pub enum StoreError {
     /// SQLite said no.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no, or could not be reached.
+    #[error("database error: {}", postgres::pg_message(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The database location is malformed, or no connection could be had.
+    #[error("{0}")]
+    Config(String),
     /// A stored JSON column or an event could not be (de)serialized.
     #[error("json error: {0}")]
     Json(#[from] serde_json::Error),

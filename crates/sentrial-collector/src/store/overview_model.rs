@@ -120,3 +120,33 @@ pub struct ToolStat {
     /// Longest duration, ms.
     pub max_duration_ms: Option<i64>,
 }
+
+/// Rows of each tool ranking.
+const TOP_TOOLS: usize = 10;
+
+/// The tool rankings of an overview, from every tool's figures: most called, most failing (only
+/// tools that failed), slowest on average (only tools with a duration); ties by name.
+pub(crate) fn rank_tools(all: Vec<ToolStat>) -> (Vec<ToolStat>, Vec<ToolStat>, Vec<ToolStat>) {
+    let mut called = all.clone();
+    called.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool_name.cmp(&b.tool_name)));
+    called.truncate(TOP_TOOLS);
+    let mut failing: Vec<ToolStat> = all.iter().filter(|t| t.failures > 0).cloned().collect();
+    failing.sort_by(|a, b| {
+        b.failures
+            .cmp(&a.failures)
+            .then(a.tool_name.cmp(&b.tool_name))
+    });
+    failing.truncate(TOP_TOOLS);
+    let mut slowest: Vec<ToolStat> = all
+        .into_iter()
+        .filter(|t| t.avg_duration_ms.is_some())
+        .collect();
+    slowest.sort_by(|a, b| {
+        b.avg_duration_ms
+            .partial_cmp(&a.avg_duration_ms)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.tool_name.cmp(&b.tool_name))
+    });
+    slowest.truncate(TOP_TOOLS);
+    (called, failing, slowest)
+}

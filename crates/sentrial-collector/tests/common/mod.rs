@@ -9,6 +9,48 @@ use sentrial_protocol::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+/// A new, empty PostgreSQL database on the server of `SENTRIAL_TEST_DATABASE_URL` (made by
+/// `scripts/postgres.sh`), as a URL; `None` when the variable is unset. Databases are named
+/// `sentrial_test_*` and left behind: the test server is thrown away after the run.
+pub async fn fresh_postgres() -> Option<String> {
+    let admin = std::env::var("SENTRIAL_TEST_DATABASE_URL").ok()?;
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach SENTRIAL_TEST_DATABASE_URL: {e}"));
+    let driver = tokio::spawn(connection);
+    let name = format!("sentrial_test_{}", uuid_like());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = driver.await;
+    let base = admin.split('?').next().unwrap();
+    let (server, _db) = base.rsplit_once('/').unwrap();
+    Some(format!("{server}/{name}"))
+}
+
+/// PostgreSQL is required (the suite is run by `scripts/test.sh`, which starts one): a missing
+/// URL fails the test rather than passing it unseen.
+pub fn postgres_required() -> bool {
+    std::env::var("SENTRIAL_REQUIRE_POSTGRES").as_deref() == Ok("1")
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// The key every test server accepts for project `default`.
 pub const KEY: &str = "test-key-default-0123456789";
 
@@ -16,6 +58,8 @@ pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
     pub key_info: KeyInfo,
+    /// The store's secret that signs dashboard links and cookies.
+    pub secret: Vec<u8>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -24,10 +68,28 @@ pub struct TestServer {
 
 impl TestServer {
     /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key.
+    /// Its store is a new SQLite file, or a new PostgreSQL database when
+    /// `SENTRIAL_TEST_STORE=postgres` (the suite's second pass, see `scripts/test.sh`).
     pub async fn start(stored: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("collector.db");
-        let mut server = Self::start_on(db, vec![KEY.to_string()], stored).await;
+        let database_url = if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
+            Some(
+                fresh_postgres()
+                    .await
+                    .expect("SENTRIAL_TEST_STORE=postgres needs SENTRIAL_TEST_DATABASE_URL"),
+            )
+        } else {
+            None
+        };
+        let config = ServeConfig {
+            port: 0,
+            db,
+            database_url,
+            api_keys: vec![KEY.to_string()],
+            ..ServeConfig::default()
+        };
+        let mut server = Self::start_config(config, stored).await;
         server._dir = Some(dir);
         server
     }
@@ -57,6 +119,7 @@ impl TestServer {
         }
         let url = server.url();
         let key_info = server.key_info().clone();
+        let secret = server.state().store.signing_secret();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -70,6 +133,7 @@ impl TestServer {
             url,
             db,
             key_info,
+            secret,
             client: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),

@@ -19,8 +19,8 @@ use super::{
     BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
     SessionPage, Store, StoreError,
 };
+use crate::store::incoming::Incoming;
 use crate::time::now_ms;
-use apply::Incoming;
 
 pub use schema::SCHEMA_VERSION;
 

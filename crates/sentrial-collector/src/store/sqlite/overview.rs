@@ -9,7 +9,11 @@ use crate::store::{
 };
 use crate::time::Timestamp;
 
-/// Rows of each ranking (agents, users, tools).
+/// Rows of each ranking (agents, users).
+///
+/// Integer columns are summed with `TOTAL` (a float) and cast back, which saturates at
+/// `i64::MAX`: SQLite's `SUM` fails the whole query with "integer overflow" instead, and a
+/// single session reporting absurd counts must not take the overview down.
 const TOP: usize = 10;
 
 /// The sessions of `convo_id`, oldest first; `None` when the project has none.
@@ -20,8 +24,8 @@ pub fn conversation(
 ) -> Result<Option<Conversation>, StoreError> {
     let (count, cost, tokens, duration): (i64, f64, i64, i64) = conn
         .prepare_cached(
-            "SELECT COUNT(*), COALESCE(SUM(cost_usd), 0), COALESCE(SUM(total_tokens), 0),
-                    COALESCE(SUM(duration_ms), 0)
+            "SELECT COUNT(*), COALESCE(SUM(cost_usd), 0), CAST(TOTAL(total_tokens) AS INTEGER),
+                    CAST(TOTAL(duration_ms) AS INTEGER)
              FROM sessions WHERE project_id = ?1 AND convo_id = ?2",
         )?
         .query_row(params![project, convo_id], |r| {
@@ -62,7 +66,7 @@ pub fn overview(
         .prepare_cached(
             "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0),
                     COALESCE(SUM(status = 'running'), 0), COALESCE(SUM(cost_usd), 0),
-                    COALESCE(SUM(total_tokens), 0), AVG(duration_ms)
+                    CAST(TOTAL(total_tokens) AS INTEGER), AVG(duration_ms)
              FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3",
         )?
         .query_row(range, |r| {
@@ -79,7 +83,7 @@ pub fn overview(
         .prepare_cached(
             "SELECT ((sort_ts - ?2) / ?4) * ?4 + ?2 AS b, COUNT(*),
                     COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(cost_usd), 0),
-                    COALESCE(SUM(total_tokens), 0)
+                    CAST(TOTAL(total_tokens) AS INTEGER)
              FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3
              GROUP BY b ORDER BY b",
         )?
@@ -114,32 +118,7 @@ pub fn overview(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut called = all_tools.clone();
-    called.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool_name.cmp(&b.tool_name)));
-    called.truncate(TOP);
-    let mut failing: Vec<ToolStat> = all_tools
-        .iter()
-        .filter(|t| t.failures > 0)
-        .cloned()
-        .collect();
-    failing.sort_by(|a, b| {
-        b.failures
-            .cmp(&a.failures)
-            .then(a.tool_name.cmp(&b.tool_name))
-    });
-    failing.truncate(TOP);
-    let mut slowest: Vec<ToolStat> = all_tools
-        .iter()
-        .filter(|t| t.avg_duration_ms.is_some())
-        .cloned()
-        .collect();
-    slowest.sort_by(|a, b| {
-        b.avg_duration_ms
-            .partial_cmp(&a.avg_duration_ms)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.tool_name.cmp(&b.tool_name))
-    });
-    slowest.truncate(TOP);
+    let (called, failing, slowest) = crate::store::overview_model::rank_tools(all_tools);
     Ok(Overview {
         from: Timestamp(q.from),
         to: Timestamp(q.to),

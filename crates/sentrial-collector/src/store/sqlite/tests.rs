@@ -4,8 +4,9 @@ use rusqlite::Connection;
 use sentrial_protocol::*;
 use serde_json::json;
 
-use super::apply::{ingest, Incoming};
+use super::apply::ingest;
 use super::{read, schema};
+use crate::store::incoming::Incoming;
 
 fn db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();

@@ -1,0 +1,341 @@
+//! [`PgStore`]: the [`Store`] on PostgreSQL, for several collectors behind a load balancer.
+//!
+//! Each collector holds a pool of connections; each batch is one transaction. Nothing is kept
+//! in a collector's memory that the others would need: dedupe is the events table's unique
+//! index, the final state of a session is decided by keys compared inside each upsert, and the
+//! signing secret lives in the database. A transaction that PostgreSQL aborts for a deadlock or
+//! a serialization failure (two collectors writing the same sessions in another order) is
+//! retried.
+
+mod apply;
+mod overview;
+mod read;
+mod schema;
+mod text;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use sentrial_protocol::{Event, IngestResponse};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+use super::{
+    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
+    SessionPage, Store, StoreError,
+};
+use crate::store::incoming::Incoming;
+use crate::time::now_ms;
+use text::Clean;
+
+pub use schema::SCHEMA_VERSION as PG_SCHEMA_VERSION;
+
+/// Connections each collector keeps open at most.
+const POOL_SIZE: usize = 16;
+
+/// How long a request waits for a free connection, and a new connection for the server.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Tries of a transaction that PostgreSQL aborted to resolve a conflict.
+const MAX_TRIES: u32 = 8;
+
+/// A [`Store`] on one PostgreSQL database.
+pub struct PgStore {
+    pool: Pool,
+    secret: Vec<u8>,
+    location: String,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database?...`, or the key=value
+    /// form), applies pending migrations and loads the signing secret.
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad --database-url: {}", pg_message(&e))))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(WAIT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("sentrial-collector");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(WAIT))
+            .build()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let mut conn = get(&pool).await?;
+        schema::migrate(&mut conn).await?;
+        let secret = signing_secret(&conn).await?;
+        Ok(PgStore {
+            pool,
+            secret,
+            location: redacted_url(url),
+        })
+    }
+
+    /// The database, as given but with any password hidden: fit for a log line.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    async fn conn(&self) -> Result<Object, StoreError> {
+        if self.pool.is_closed() {
+            return Err(StoreError::Closed);
+        }
+        get(&self.pool).await
+    }
+}
+
+async fn get(pool: &Pool) -> Result<Object, StoreError> {
+    pool.get().await.map_err(|e| match e {
+        deadpool_postgres::PoolError::Closed => StoreError::Closed,
+        deadpool_postgres::PoolError::Backend(e) => StoreError::Postgres(e),
+        other => StoreError::Config(format!("no database connection: {other}")),
+    })
+}
+
+/// The database's signing secret, made on first use (the first collector wins, so all agree).
+async fn signing_secret(conn: &Object) -> Result<Vec<u8>, StoreError> {
+    conn.execute(
+        "INSERT INTO settings (name, value) VALUES ('signing_secret', $1)
+         ON CONFLICT (name) DO NOTHING",
+        &[&hex::encode(rand::random::<[u8; 32]>())],
+    )
+    .await?;
+    let value: String = conn
+        .query_one(
+            "SELECT value FROM settings WHERE name = 'signing_secret'",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    hex::decode(value).map_err(|e| StoreError::Io(std::io::Error::other(e)))
+}
+
+/// Whether PostgreSQL aborted the transaction to resolve a conflict, so running it again can
+/// succeed.
+fn retryable(err: &StoreError) -> bool {
+    match err {
+        StoreError::Postgres(e) => matches!(
+            e.code(),
+            Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+        ),
+        _ => false,
+    }
+}
+
+/// A tokio-postgres error with the server's message, when there is one (its own `Display` says
+/// only "db error").
+pub(crate) fn pg_message(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => err.to_string(),
+    }
+}
+
+/// `url` with the password replaced by `***`.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // key=value form: hide a password=... pair.
+        return url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.split('?').next().unwrap_or(url).to_string();
+    };
+    let user = userinfo.split(':').next().unwrap_or("");
+    let path = path.split('?').next().unwrap_or("");
+    let hidden = if userinfo.contains(':') { ":***" } else { "" };
+    format!("{scheme}://{user}{hidden}@{host}{path}")
+}
+
+impl Store for PgStore {
+    fn ingest(
+        &self,
+        project_id: String,
+        events: Vec<Event>,
+    ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
+        Box::pin(async move {
+            let events = events
+                .into_iter()
+                .map(|event| Ok(Incoming::new(event)?))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let project = Clean::text(&project_id);
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let mut conn = self.conn().await?;
+                let outcome = async {
+                    let tx = conn.transaction().await?;
+                    let out = apply::ingest(&tx, &project, &events, now_ms()).await?;
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                .await;
+                match outcome {
+                    Err(err) if tries < MAX_TRIES && retryable(&err) => {
+                        let pause = rand::random_range(5..20u64 << tries.min(5));
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    fn project_for_key(
+        &self,
+        key_hash: String,
+    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            let stmt = conn
+                .prepare_cached("SELECT project_id FROM api_keys WHERE key_hash = $1")
+                .await?;
+            let key = Clean::text(&key_hash);
+            let key: &str = &key;
+            Ok(match conn.query_opt(&stmt, &[&key]).await? {
+                Some(row) => Some(row.try_get(0)?),
+                None => None,
+            })
+        })
+    }
+
+    fn add_key(
+        &self,
+        key_hash: String,
+        project_id: String,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            let (key, project) = (Clean::text(&key_hash), Clean::text(&project_id));
+            let (key, project): (&str, &str) = (&key, &project);
+            conn.execute(
+                "INSERT INTO api_keys (key_hash, project_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (key_hash) DO NOTHING",
+                &[&key, &project, &now_ms()],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            let n: i64 = conn
+                .query_one("SELECT COUNT(*) FROM api_keys", &[])
+                .await?
+                .try_get(0)?;
+            Ok(n as u64)
+        })
+    }
+
+    fn list_sessions(
+        &self,
+        project_id: String,
+        query: ListQuery,
+    ) -> BoxFuture<'_, Result<SessionPage, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            read::list_sessions(&conn, &Clean::text(&project_id), &query).await
+        })
+    }
+
+    fn get_session(
+        &self,
+        project_id: String,
+        session_id: String,
+    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            read::get_session(&conn, &Clean::text(&project_id), &session_id).await
+        })
+    }
+
+    fn session_events(
+        &self,
+        project_id: String,
+        session_id: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            read::session_events(&conn, &Clean::text(&project_id), &session_id).await
+        })
+    }
+
+    fn conversation(
+        &self,
+        project_id: String,
+        convo_id: String,
+    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            overview::conversation(&conn, &Clean::text(&project_id), &convo_id).await
+        })
+    }
+
+    fn overview(
+        &self,
+        project_id: String,
+        query: OverviewQuery,
+    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
+        Box::pin(async move {
+            let conn = self.conn().await?;
+            overview::overview(&conn, &Clean::text(&project_id), &query).await
+        })
+    }
+
+    fn signing_secret(&self) -> Vec<u8> {
+        self.secret.clone()
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.pool.close();
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_url;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            redacted_url("postgres://app:s3cret@db.internal:5432/sentrial?sslmode=require"),
+            "postgres://app:***@db.internal:5432/sentrial"
+        );
+        assert_eq!(
+            redacted_url("postgresql://app@localhost/x"),
+            "postgresql://app@localhost/x"
+        );
+        assert_eq!(
+            redacted_url("host=/tmp user=app password=s3cret dbname=x"),
+            "host=/tmp user=app password=*** dbname=x"
+        );
+        assert!(!redacted_url("postgres://u:p%40ss@h/d").contains("p%40ss"));
+    }
+}

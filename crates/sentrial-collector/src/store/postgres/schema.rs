@@ -1,0 +1,246 @@
+//! Versioned migrations of the PostgreSQL store, applied in order at start and recorded in
+//! `schema_version`. Several collectors may start at once on one database: each migration runs
+//! in a transaction holding an advisory lock, and re-reads the version under it.
+//!
+//! A migration is never edited once released: a change is a new entry at the end of
+//! [`MIGRATIONS`]. The tables mirror the SQLite store's (see `store/sqlite/schema.rs` for what
+//! each column means); the differences are PostgreSQL's own types, `COLLATE "C"` on the text
+//! that orders or keys rows (byte order, as in SQLite, whatever the database's locale), and text
+//! search through `pg_trgm` instead of FTS5.
+
+use deadpool_postgres::Object;
+
+use crate::store::StoreError;
+
+/// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
+const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
+
+/// Version 1: everything the SQLite store holds at its version 3.
+const V1: &str = r#"
+CREATE TABLE api_keys (
+    key_hash   TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id  TEXT COLLATE "C" NOT NULL,
+    id          TEXT COLLATE "C" NOT NULL,
+    session_id  TEXT COLLATE "C" NOT NULL,
+    type        TEXT NOT NULL,
+    ts          BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    payload     TEXT NOT NULL
+);
+CREATE UNIQUE INDEX events_by_id ON events (project_id, id);
+CREATE INDEX events_by_session ON events (project_id, session_id, seq);
+
+CREATE TABLE sessions (
+    project_id            TEXT COLLATE "C" NOT NULL,
+    id                    TEXT COLLATE "C" NOT NULL,
+    claude_session_id     TEXT,
+    agent                 TEXT COLLATE "C",
+    user_id               TEXT COLLATE "C",
+    convo_id              TEXT COLLATE "C",
+    status                TEXT NOT NULL DEFAULT 'running',
+    failure_reason        TEXT,
+    started_at            BIGINT,
+    ended_at              BIGINT,
+    sort_ts               BIGINT NOT NULL,
+    model                 TEXT,
+    input                 TEXT,
+    metadata              TEXT,
+    output                TEXT,
+    duration_ms           BIGINT,
+    api_duration_ms       BIGINT,
+    num_turns             BIGINT,
+    prompt_tokens         BIGINT,
+    completion_tokens     BIGINT,
+    total_tokens          BIGINT,
+    cache_read_tokens     BIGINT,
+    cache_creation_tokens BIGINT,
+    cost_usd              DOUBLE PRECISION,
+    cost_estimated        BOOLEAN,
+    model_usage           TEXT,
+    results               BIGINT,
+    received_at           BIGINT NOT NULL,
+    reconciliation        TEXT,
+    start_key_ts          BIGINT,
+    start_key_id          TEXT COLLATE "C",
+    end_key_ts            BIGINT,
+    end_key_id            TEXT COLLATE "C",
+    fig_key_ts            BIGINT,
+    fig_key_rank          BIGINT,
+    fig_key_id            TEXT COLLATE "C",
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX sessions_recent    ON sessions (project_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_user   ON sessions (project_id, user_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_agent  ON sessions (project_id, agent, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_convo  ON sessions (project_id, convo_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_status ON sessions (project_id, status, sort_ts DESC, id DESC);
+CREATE INDEX sessions_overview  ON sessions (project_id, sort_ts)
+    INCLUDE (status, agent, user_id, cost_usd, total_tokens, duration_ms);
+
+CREATE TABLE session_inputs (
+    project_id TEXT COLLATE "C" NOT NULL,
+    session_id TEXT COLLATE "C" NOT NULL,
+    turn       BIGINT NOT NULL,
+    text       TEXT NOT NULL,
+    key_ts     BIGINT NOT NULL,
+    key_id     TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, turn)
+);
+
+CREATE TABLE tool_calls (
+    project_id         TEXT COLLATE "C" NOT NULL,
+    session_id         TEXT COLLATE "C" NOT NULL,
+    tool_use_id        TEXT COLLATE "C" NOT NULL,
+    tool_name          TEXT COLLATE "C" NOT NULL,
+    seq                BIGINT NOT NULL,
+    status             TEXT NOT NULL,
+    input              TEXT NOT NULL,
+    output             TEXT NOT NULL,
+    error              TEXT,
+    duration_ms        BIGINT,
+    parent_tool_use_id TEXT,
+    started_at         BIGINT,
+    ended_at           BIGINT,
+    key_final          BOOLEAN NOT NULL,
+    key_ts             BIGINT NOT NULL,
+    key_id             TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, tool_use_id)
+);
+CREATE INDEX tool_calls_overview ON tool_calls (project_id, started_at)
+    INCLUDE (tool_name, status, duration_ms);
+
+CREATE TABLE model_calls (
+    project_id            TEXT COLLATE "C" NOT NULL,
+    session_id            TEXT COLLATE "C" NOT NULL,
+    message_id            TEXT COLLATE "C" NOT NULL,
+    model                 TEXT NOT NULL,
+    stop_reason           TEXT,
+    input_tokens          BIGINT NOT NULL,
+    output_tokens         BIGINT NOT NULL,
+    cache_read_tokens     BIGINT NOT NULL,
+    cache_creation_tokens BIGINT NOT NULL,
+    parent_tool_use_id    TEXT,
+    started_at            BIGINT NOT NULL,
+    ended_at              BIGINT NOT NULL,
+    key_ts                BIGINT NOT NULL,
+    key_id                TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, message_id)
+);
+
+CREATE TABLE session_results (
+    project_id            TEXT COLLATE "C" NOT NULL,
+    session_id            TEXT COLLATE "C" NOT NULL,
+    idx                   BIGINT NOT NULL,
+    ts                    BIGINT NOT NULL,
+    subtype               TEXT NOT NULL,
+    is_error              BOOLEAN NOT NULL,
+    output                TEXT,
+    duration_ms           BIGINT NOT NULL,
+    prompt_tokens         BIGINT NOT NULL,
+    completion_tokens     BIGINT NOT NULL,
+    total_tokens          BIGINT NOT NULL,
+    cache_read_tokens     BIGINT NOT NULL,
+    cache_creation_tokens BIGINT NOT NULL,
+    cost_usd              DOUBLE PRECISION NOT NULL,
+    key_id                TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, idx)
+);
+
+CREATE TABLE subagents (
+    project_id   TEXT COLLATE "C" NOT NULL,
+    session_id   TEXT COLLATE "C" NOT NULL,
+    tool_use_id  TEXT COLLATE "C" NOT NULL,
+    agent_id     TEXT,
+    agent_type   TEXT,
+    description  TEXT,
+    status       TEXT NOT NULL,
+    background   BOOLEAN NOT NULL,
+    total_tokens BIGINT,
+    tool_uses    BIGINT,
+    duration_ms  BIGINT,
+    summary      TEXT,
+    key_ts       BIGINT NOT NULL,
+    key_id       TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, tool_use_id)
+);
+"#;
+
+/// Version 2: text search. With the `pg_trgm` extension (PostgreSQL's contrib, present in every
+/// common distribution) trigram GIN indexes serve `ILIKE '%text%'` over a session's input and
+/// output; where the extension cannot be created (no privilege), the same queries still answer,
+/// by scanning the project's rows.
+const V2: &str = r#"
+DO $$
+BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'pg_trgm unavailable (%): text search will scan', SQLERRM;
+    END;
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        EXECUTE 'CREATE INDEX sessions_text ON sessions USING gin
+                 ((COALESCE(input, '''') || E''\n'' || COALESCE(output, '''')) gin_trgm_ops)';
+        EXECUTE 'CREATE INDEX session_inputs_text ON session_inputs USING gin (text gin_trgm_ops)';
+    END IF;
+END
+$$;
+"#;
+
+/// The schema version this build creates.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration.
+pub async fn migrate(conn: &mut Object) -> Result<(), StoreError> {
+    conn.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .await
+        .or_else(ignore_concurrent_create)?;
+    loop {
+        let tx = conn.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        let version: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+            .await?
+            .get(0);
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if version == SCHEMA_VERSION {
+            tx.commit().await?;
+            return Ok(());
+        }
+        tx.batch_execute(MIGRATIONS[version as usize]).await?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(version + 1)],
+        )
+        .await?;
+        tx.commit().await?;
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` run by two sessions at once can still fail on the catalog's
+/// unique index; the table then exists, which is all that was asked.
+fn ignore_concurrent_create(err: tokio_postgres::Error) -> Result<(), StoreError> {
+    match err.code() {
+        Some(code) if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => Ok(()),
+        _ => Err(err.into()),
+    }
+}
