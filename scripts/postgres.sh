@@ -6,6 +6,9 @@
 #   scripts/postgres.sh start [PORT]   prints the URL to use (postgres://postgres@127.0.0.1:PORT/postgres)
 #   scripts/postgres.sh stop  [PORT]
 #
+# TLS is on, with a certificate for 127.0.0.1 signed by a throwaway CA: $DIR/ca.crt, which the
+# TLS test trusts through SSL_CERT_FILE (SENTRIAL_TEST_PG_CA points at it).
+#
 # Durability is off (fsync, full-page writes): the cluster is deleted after the run, and the tests
 # measure behaviour, not disk speed. Run as root, the server runs as the `postgres` user.
 set -euo pipefail
@@ -39,8 +42,20 @@ case "$cmd" in
     if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
     as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    (
+      cd "$dir"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sentrial test CA" \
+        -keyout ca.key -out ca.crt >/dev/null 2>&1
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout data/server.key \
+        -out server.csr >/dev/null 2>&1
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >san.ext
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile san.ext -out data/server.crt >/dev/null 2>&1
+      chmod 600 data/server.key
+      if [ "$(id -u)" = 0 ]; then chown postgres data/server.key data/server.crt; fi
+    )
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=300" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=300 -c ssl=on" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -12,11 +12,12 @@ echo "== PostgreSQL (a throwaway server on 127.0.0.1 for the PostgreSQL half of 
 SENTRIAL_TEST_DATABASE_URL="$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop' EXIT
 export SENTRIAL_TEST_DATABASE_URL SENTRIAL_REQUIRE_POSTGRES=1
+export SENTRIAL_TEST_PG_CA="${TMPDIR:-/tmp}/sentrial-pg-55432/ca.crt"
 echo "== cargo test (the storage suite on SQLite and PostgreSQL)"
 cargo test --workspace --locked
 echo "== cargo test: the collector's HTTP, dashboard, security and fuzz suites again, on PostgreSQL"
 SENTRIAL_TEST_STORE=postgres cargo test -p sentrial-collector --locked \
-  --test http --test dashboard --test security --test fuzz
+  --test http --test dashboard --test security --test fuzz --test otlp
 echo "== napi build (release)"
 npm run build
 echo "== node --test"

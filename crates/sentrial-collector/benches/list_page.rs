@@ -7,12 +7,14 @@
 //! `cargo bench -p sentrial-collector --bench list_page [-- SESSIONS [RUNS]]`
 //! (default 100000 sessions, 50 timed runs each). `SENTRIAL_BENCH_DB=FILE` keeps the filled
 //! database in FILE and reuses it when it already holds the sessions.
+//! `SENTRIAL_BENCH_DATABASE_URL=postgres://...` runs the same on PostgreSQL (the database is
+//! reused the same way; `scripts/postgres.sh start` gives a throwaway server).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sentrial_collector::store::{SqliteStore, Store};
+use sentrial_collector::store::{Location, Store};
 use sentrial_collector::{ServeConfig, Server};
 use sentrial_protocol::*;
 use serde_json::{json, Value};
@@ -84,9 +86,10 @@ const FILES: &[&str] = &[
     "db/migrations/0042.sql",
 ];
 
-fn session_events(n: usize, rng: &mut Rng, now: i64) -> Vec<Event> {
+fn session_events(n: usize, total: usize, rng: &mut Rng, now: i64) -> Vec<Event> {
     let sid = format!("0190bench-{n:08}");
-    let t0 = now - 90 * DAY + (n as i64) * (90 * DAY / 100_000).max(1) + rng.below(60_000) as i64;
+    let t0 =
+        now - 90 * DAY + (n as i64) * (90 * DAY / total as i64).max(1) + rng.below(60_000) as i64;
     let mut seq = 0;
     let mut ev = |ts: i64, payload: Payload| {
         seq += 1;
@@ -208,23 +211,15 @@ fn session_events(n: usize, rng: &mut Rng, now: i64) -> Vec<Event> {
     out
 }
 
-async fn fill(db: &Path, sessions: usize, now: i64) {
-    let store = {
-        let db = db.to_path_buf();
-        Arc::new(
-            tokio::task::spawn_blocking(move || SqliteStore::open(db))
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-    };
+async fn fill(location: &Location, sessions: usize, now: i64) {
+    let store: Arc<dyn Store> = sentrial_collector::store::open(location).await.unwrap();
     let started = Instant::now();
     let mut rng = Rng(0x5e47_21a1);
     let mut pending = Vec::new();
     let mut batch = Vec::new();
     let mut events = 0usize;
     for n in 0..sessions {
-        batch.extend(session_events(n, &mut rng, now));
+        batch.extend(session_events(n, sessions, &mut rng, now));
         if batch.len() >= 500 || n + 1 == sessions {
             events += batch.len();
             let store = store.clone();
@@ -232,13 +227,13 @@ async fn fill(db: &Path, sessions: usize, now: i64) {
             pending.push(tokio::spawn(async move {
                 store.ingest(PROJECT.into(), events).await.unwrap()
             }));
-            if pending.len() >= 8 {
+            if pending.len() >= 16 {
                 for p in pending.drain(..) {
                     p.await.unwrap();
                 }
             }
         }
-        if (n + 1) % 20_000 == 0 {
+        if (n + 1) % 50_000 == 0 {
             eprintln!(
                 "  filled {} sessions ({:.0} s)",
                 n + 1,
@@ -257,10 +252,76 @@ async fn fill(db: &Path, sessions: usize, now: i64) {
     );
 }
 
-fn stored_sessions(db: &Path) -> i64 {
-    rusqlite::Connection::open(db)
-        .and_then(|c| c.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)))
-        .unwrap_or(0)
+async fn stored_sessions(location: &Location) -> i64 {
+    match location {
+        Location::Sqlite(db) => rusqlite::Connection::open(db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)))
+            .unwrap_or(0),
+        Location::Postgres(url) => {
+            let Ok((client, conn)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await
+            else {
+                return 0;
+            };
+            tokio::spawn(conn);
+            client
+                .query_one("SELECT COUNT(*) FROM sessions", &[])
+                .await
+                .map(|r| r.get(0))
+                .unwrap_or(0)
+        }
+    }
+}
+
+/// Empties the database the fill goes into.
+async fn reset(location: &Location) {
+    match location {
+        Location::Sqlite(db) => {
+            let _ = std::fs::remove_file(db);
+        }
+        Location::Postgres(url) => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// After a bulk fill, what autovacuum would do in a while anyway: table statistics for the
+/// planner, and the visibility map that index-only scans need.
+async fn analyze(location: &Location) {
+    if let Location::Postgres(url) = location {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let t = Instant::now();
+        client.batch_execute("VACUUM ANALYZE").await.unwrap();
+        println!("VACUUM ANALYZE: {:.1} s", t.elapsed().as_secs_f64());
+    }
+}
+
+/// The database's size on disk.
+async fn size_mib(location: &Location) -> f64 {
+    let bytes = match location {
+        Location::Sqlite(db) => std::fs::metadata(db).map(|m| m.len()).unwrap_or(0) as i64,
+        Location::Postgres(url) => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .query_one("SELECT pg_database_size(current_database())", &[])
+                .await
+                .unwrap()
+                .get(0)
+        }
+    };
+    bytes as f64 / (1 << 20) as f64
 }
 
 fn main() {
@@ -277,23 +338,34 @@ fn main() {
     let now = sentrial_collector::parse_time("2025-06-01T12:00:00Z").unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let database_url = std::env::var("SENTRIAL_BENCH_DATABASE_URL").ok();
+    let location = match &database_url {
+        Some(url) => Location::Postgres(url.clone()),
+        None => Location::Sqlite(db.clone()),
+    };
     rt.block_on(async move {
-        if stored_sessions(&db) < sessions as i64 {
-            let _ = std::fs::remove_file(&db);
-            fill(&db, sessions, now).await;
+        let stored = stored_sessions(&location).await;
+        if stored < sessions as i64 {
+            reset(&location).await;
+            fill(&location, sessions, now).await;
+            analyze(&location).await;
         } else {
-            println!(
-                "fill: reusing {} ({} sessions)",
-                db.display(),
-                stored_sessions(&db)
-            );
+            println!("fill: reusing the database ({stored} sessions)");
         }
-        let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
-        println!("database: {:.0} MiB", size as f64 / (1 << 20) as f64);
+        println!(
+            "database: {} {:.0} MiB",
+            if database_url.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            },
+            size_mib(&location).await
+        );
 
         let server = Server::bind(ServeConfig {
             port: 0,
             db: db.clone(),
+            database_url,
             api_keys: vec![KEY.into()],
             ..ServeConfig::default()
         })

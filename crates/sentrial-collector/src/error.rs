@@ -41,6 +41,9 @@ pub enum AppError {
     /// 413: the body exceeds [`crate::MAX_BODY_BYTES`] after decompression.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: the body's `Content-Type` is not one this endpoint reads; the message names those it does.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 429: the key made too many requests; retry after this many seconds.
     #[error("too many requests for this API key; retry after {0} s")]
     TooManyRequests(u64),
@@ -60,6 +63,7 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::server::AppState;
 
 /// Bodies above this size are decoded on the blocking pool rather than on a runtime worker.
-const INLINE_DECODE_BYTES: usize = 512 * 1024;
+pub(crate) const INLINE_DECODE_BYTES: usize = 512 * 1024;
 
 /// Stores a batch and says how many of its events were new.
 pub async fn post_batch(
@@ -22,7 +22,22 @@ pub async fn post_batch(
     Project(project): Project,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, AppError> {
-    let body = body.map_err(|rejection| {
+    let body = read_body(body)?;
+    let batch = if body.len() > INLINE_DECODE_BYTES {
+        tokio::task::spawn_blocking(move || decode(&body))
+            .await
+            .map_err(|_| AppError::Internal)??
+    } else {
+        decode(&body)?
+    };
+    let response = state.store.ingest(project, batch.events).await?;
+    Ok(Json(response))
+}
+
+/// The body as read (decompressed, within [`MAX_BODY_BYTES`]), or 413 / 400 saying why not.
+/// Shared with `POST /v1/traces`, so both ingest paths answer alike.
+pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
+    body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge(format!(
                 "request body exceeds {} MiB (counted after decompression)",
@@ -34,16 +49,7 @@ pub async fn post_batch(
                 rejection.body_text()
             ))
         }
-    })?;
-    let batch = if body.len() > INLINE_DECODE_BYTES {
-        tokio::task::spawn_blocking(move || decode(&body))
-            .await
-            .map_err(|_| AppError::Internal)??
-    } else {
-        decode(&body)?
-    };
-    let response = state.store.ingest(project, batch.events).await?;
-    Ok(Json(response))
+    })
 }
 
 /// Just the version field, to name the real problem when a batch of another version fails to

@@ -1,6 +1,7 @@
-//! The Sentrial collector: receives the SDK's event batches (`POST /v1/batch`, protocol v1), stores
-//! them in SQLite and serves them back through a small read API (`/api/sessions`) and a dashboard
-//! (`/`, assets embedded in the binary).
+//! The Sentrial collector: receives the SDK's event batches (`POST /v1/batch`, protocol v1) and
+//! OTLP/HTTP traces of GenAI spans (`POST /v1/traces`, mapped to the same events), stores them in
+//! SQLite and serves them back through a small read API (`/api/sessions`) and a dashboard (`/`,
+//! assets embedded in the binary).
 //!
 //! Three ways in:
 //! - [`run_cli`]: the command line (`serve`, `key new`), used by the `sentrial-collector` binary and
@@ -17,6 +18,7 @@ mod config;
 mod dashboard;
 mod error;
 mod ingest;
+mod otlp;
 mod rate_limit;
 mod read_api;
 mod server;

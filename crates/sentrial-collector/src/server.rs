@@ -24,7 +24,7 @@ use crate::rate_limit::{retry_after_secs, RateLimit, RateLimiter};
 use crate::signin::{Signer, TokenKind, LINK_TTL_MS};
 use crate::store::{Location, Store};
 use crate::time::now_ms;
-use crate::{dashboard, ingest, read_api, views_api};
+use crate::{dashboard, ingest, otlp, read_api, views_api};
 
 /// The project keys given on the command line belong to.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .route(sentrial_protocol::INGEST_PATH, post(ingest::post_batch))
+        .route(otlp::TRACES_PATH, post(otlp::post_traces))
         .route("/api/sessions", get(read_api::list_sessions))
         .route("/api/sessions/{id}", get(read_api::get_session))
         .route("/api/sessions/{id}/events", get(read_api::session_events))

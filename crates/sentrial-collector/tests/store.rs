@@ -197,6 +197,10 @@ async fn duplicates_are_counted_and_not_applied_again() {
         assert_eq!(stored.len() as u64, n, "{name}");
         // The same ids in another project are that project's own events.
         assert_eq!(put(store.as_ref(), "q", &events[..1]).await.accepted, 1);
+        // Twice in one batch: stored once.
+        let twice = [events[0].clone(), events[0].clone()];
+        let r = put(store.as_ref(), "r", &twice).await;
+        assert_eq!((r.accepted, r.duplicates), (1, 1), "{name}");
     }
 }
 

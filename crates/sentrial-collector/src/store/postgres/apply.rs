@@ -17,6 +17,12 @@ use crate::store::incoming::{clamp, kind, Incoming, END_RANK};
 use crate::store::StoreError;
 
 /// Stores `events` for `project` in `tx`; the caller commits.
+///
+/// Three round trips whatever the batch size, plus the steps of the longest event: the session
+/// locks; every event into the log in one statement, which says which ids were new; then the
+/// new events' statements, pipelined on the connection (sent without waiting for each answer).
+/// Their order does not matter: every write is keyed (see the module doc), and each event's own
+/// statements still run in order.
 pub async fn ingest(
     tx: &Transaction<'_>,
     project: &str,
@@ -24,44 +30,58 @@ pub async fn ingest(
     now: i64,
 ) -> Result<IngestResponse, StoreError> {
     lock_sessions(tx, project, events).await?;
-    let insert_event = tx
+    // serde_json writes a NUL as `\u0000`: without one in the raw text there is none to clean.
+    let cleaned: Vec<Cow<'_, sentrial_protocol::Event>> = events
+        .iter()
+        .map(|incoming| {
+            if incoming.raw.contains("\\u0000") {
+                Clean::event(&incoming.event)
+            } else {
+                Cow::Borrowed(&incoming.event)
+            }
+        })
+        .collect();
+    let ids: Vec<&str> = cleaned.iter().map(|e| e.id.as_str()).collect();
+    let sessions: Vec<&str> = cleaned.iter().map(|e| e.session_id.as_str()).collect();
+    let kinds: Vec<&str> = cleaned.iter().map(|e| kind(&e.payload)).collect();
+    let ts: Vec<i64> = cleaned.iter().map(|e| e.ts).collect();
+    let raw: Vec<&str> = events.iter().map(|e| e.raw.as_str()).collect();
+    let stmt = tx
         .prepare_cached(
             "INSERT INTO events (project_id, id, session_id, type, ts, received_at, payload)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (project_id, id) DO NOTHING",
+             SELECT $1, u.id, u.session_id, u.type, u.ts, $2, u.payload
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                  WITH ORDINALITY AS u (id, session_id, type, ts, payload, n)
+             ORDER BY u.n
+             ON CONFLICT (project_id, id) DO NOTHING
+             RETURNING id",
         )
         .await?;
+    let mut new: std::collections::HashSet<String> = tx
+        .query(&stmt, &[&project, &now, &ids, &sessions, &kinds, &ts, &raw])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
     let mut out = IngestResponse::default();
-    for incoming in events {
-        // serde_json writes a NUL as `\u0000`: without one in the raw text there is none to clean.
-        let ev = if incoming.raw.contains("\\u0000") {
-            Clean::event(&incoming.event)
-        } else {
-            Cow::Borrowed(&incoming.event)
-        };
-        let ev = ev.as_ref();
-        let stored = tx
-            .execute(
-                &insert_event,
-                &[
-                    &project,
-                    &ev.id,
-                    &ev.session_id,
-                    &kind(&ev.payload),
-                    &ev.ts,
-                    &now,
-                    &incoming.raw,
-                ],
-            )
-            .await?;
-        if stored == 0 {
+    let mut writes = Vec::new();
+    for (incoming, ev) in events.iter().zip(&cleaned) {
+        // An id is new once: a second copy in the same batch is a duplicate.
+        if !new.remove(&ev.id) {
             out.duplicates += 1;
             continue;
         }
         out.accepted += 1;
         // JSON text holds no raw NUL (it is escaped), so it is stored as made.
-        apply(tx, project, ev, [&incoming.json[0], &incoming.json[1]], now).await?;
+        writes.push(apply(
+            tx,
+            project,
+            ev,
+            [&incoming.json[0], &incoming.json[1]],
+            now,
+        ));
     }
+    futures_util::future::try_join_all(writes).await?;
     Ok(out)
 }
 

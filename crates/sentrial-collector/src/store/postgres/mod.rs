@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use sentrial_protocol::{Event, IngestResponse};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -59,13 +60,15 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sentrial-collector");
         }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match config.get_ssl_mode() {
+            // TLS only when asked for: `prefer` (the default) would otherwise fail on the
+            // self-signed certificates many servers carry, where libpq goes on unencrypted.
+            SslMode::Require => Manager::from_config(config, tls()?, manager_config),
+            _ => Manager::from_config(config, NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -94,6 +97,19 @@ impl PgStore {
         }
         get(&self.pool).await
     }
+}
+
+/// TLS for `sslmode=require`, verifying the server's certificate against the platform's trust
+/// store (stricter than libpq's `require`, which encrypts without verifying).
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| StoreError::Config(format!("cannot set up TLS to PostgreSQL: {e}")))?
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 async fn get(pool: &Pool) -> Result<Object, StoreError> {

@@ -60,15 +60,19 @@ pub async fn list_sessions(
         bind(&mut sql, " AND s.sort_ts < ?", Box::new(to));
     }
     if let Some(text) = &q.text {
-        // The same expression as the trigram index, so the planner can use it.
+        // Two arms the trigram indexes serve (the same expressions as the indexes): the input
+        // and output, and the streamed turns of a session that has no input.
         let pattern = format!("%{}%", escape_like(&Clean::text(text)));
         bind(
             &mut sql,
-            " AND ((COALESCE(s.input, '') || E'\\n' || COALESCE(s.output, '')) ILIKE ?
-                   OR (s.input IS NULL AND EXISTS (
-                       SELECT 1 FROM session_inputs i
-                       WHERE i.project_id = s.project_id AND i.session_id = s.id
-                         AND i.text ILIKE ?)))",
+            " AND s.id IN (
+                 SELECT t.id FROM sessions t
+                 WHERE t.project_id = $1
+                   AND (COALESCE(t.input, '') || E'\\n' || COALESCE(t.output, '')) ILIKE ?
+                 UNION
+                 SELECT i.session_id FROM session_inputs i
+                 JOIN sessions t ON t.project_id = i.project_id AND t.id = i.session_id
+                 WHERE i.project_id = $1 AND t.input IS NULL AND i.text ILIKE ?)",
             Box::new(pattern),
         );
     }

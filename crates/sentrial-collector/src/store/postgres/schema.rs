@@ -203,14 +203,15 @@ $$;
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration.
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration. Everything,
+/// creating the version table included, happens under the advisory lock: two collectors starting
+/// at once on an empty database would otherwise both create it.
 pub async fn migrate(conn: &mut Object) -> Result<(), StoreError> {
-    conn.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .await
-        .or_else(ignore_concurrent_create)?;
     loop {
         let tx = conn.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .await?;
         let version: i64 = tx
             .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
@@ -233,14 +234,5 @@ pub async fn migrate(conn: &mut Object) -> Result<(), StoreError> {
         )
         .await?;
         tx.commit().await?;
-    }
-}
-
-/// `CREATE TABLE IF NOT EXISTS` run by two sessions at once can still fail on the catalog's
-/// unique index; the table then exists, which is all that was asked.
-fn ignore_concurrent_create(err: tokio_postgres::Error) -> Result<(), StoreError> {
-    match err.code() {
-        Some(code) if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => Ok(()),
-        _ => Err(err.into()),
     }
 }
