@@ -29,7 +29,7 @@ export declare class NativeClient {
    * (`process.on('exit')`, a signal), where nothing asynchronous can run any more.
    */
   flushSync(timeoutMs: number): FlushResult
-  /** The delivery counters. */
+  /** The delivery counters (with the OTLP exporter's under `otlp`). */
   stats(): NativeStats
 }
 
@@ -52,7 +52,7 @@ export declare class NativeSession {
 
 /** Settings of a native client. The JS layer resolves environment fallbacks before this point. */
 export interface ClientOptions {
-  /** Bearer key for the collector; empty turns tracking off. */
+  /** Bearer key for the collector; empty turns tracking off, or with `otlp` exports to OTLP only. */
   apiKey: string
   /** Base URL of the collector. */
   apiUrl?: string
@@ -70,6 +70,8 @@ export interface ClientOptions {
   redact?: RedactOptions
   /** `full` (default), `no_inputs`, `no_outputs` or `metadata_only`. */
   privacy?: string
+  /** Sessions also exported as OTLP/HTTP traces. */
+  otlp?: OtlpOptions
 }
 
 /** What a flush did. */
@@ -80,6 +82,34 @@ export interface FlushResult {
   pending: number
   /** True when the timeout passed first. */
   timedOut: boolean
+}
+
+/** The OTLP exporter's counters; `produced == delivered + pending + dropped` (spans). */
+export interface NativeOtlpStats {
+  /** Spans made. */
+  produced: number
+  /** Spans the endpoint accepted. */
+  delivered: number
+  /** Spans queued or in flight. */
+  pending: number
+  /** Spans dropped, all reasons. */
+  dropped: number
+  /** Dropped because the queue was full. */
+  droppedQueueFull: number
+  /** Dropped because the endpoint refused them (4xx). */
+  droppedRejected: number
+  /** Dropped because the endpoint refused the credentials (401, 403). */
+  droppedUnauthorized: number
+  /** Dropped because too large (413) even alone. */
+  droppedTooLarge: number
+  /** Dropped at shutdown. */
+  droppedShutdown: number
+  /** Requests retried. */
+  retried: number
+  /** Sessions that got no session span (more than 10,000 ran at once). */
+  sessionsDropped: number
+  /** Events that could not be made into spans. */
+  eventsSkipped: number
 }
 
 /** Delivery counters; `produced == delivered + pending + dropped` always holds. */
@@ -116,6 +146,25 @@ export interface NativeStats {
   inputsOverload: number
   /** Inputs that were not readable JSON. */
   badInputs: number
+  /** The OTLP exporter's counters, when `otlp` is set. */
+  otlp?: NativeOtlpStats
+}
+
+/**
+ * Where and how sessions are exported as OTLP/HTTP traces. The JS layer resolves the
+ * `OTEL_EXPORTER_OTLP_*` environment variables before this point.
+ */
+export interface OtlpOptions {
+  /** Base URL: spans go to `{endpoint}/v1/traces` (as is when it already ends so). */
+  endpoint?: string
+  /** Full traces URL, used as is (from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); `endpoint` wins. */
+  tracesEndpoint?: string
+  /** Request headers (a backend's key); never logged. */
+  headers?: Record<string, string>
+  /** `http/protobuf` (default) or `http/json`. */
+  protocol?: string
+  /** The resource's `service.name` (default `sentrial-agent`). */
+  serviceName?: string
 }
 
 /** Secret redaction settings. */

@@ -2,7 +2,10 @@
 
 /** Settings of a {@link SentrialClient}. */
 export interface SentrialClientOptions {
-  /** Key for the collector. Defaults to env `SENTRIAL_API_KEY`; without one, tracking is off. */
+  /**
+   * Key for the collector. Defaults to env `SENTRIAL_API_KEY`; without one, tracking is off, unless
+   * `otlp` is set (then sessions go to the OTLP endpoint only).
+   */
   apiKey?: string;
   /** Base URL of the collector. Defaults to env `SENTRIAL_API_URL`, then `http://127.0.0.1:7878`. */
   apiUrl?: string;
@@ -36,6 +39,29 @@ export interface SentrialClientOptions {
    * timings, tokens and cost only).
    */
   privacy?: 'full' | 'no_inputs' | 'no_outputs' | 'metadata_only';
+  /**
+   * Sessions also exported as OTLP/HTTP traces (OpenTelemetry GenAI conventions) to any OTel
+   * backend, after redaction and the privacy mode. `true` takes everything from the standard
+   * environment variables (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_ENDPOINT`,
+   * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
+   * `OTEL_SERVICE_NAME`); an object's fields win over them. A wrong field is a TypeError.
+   */
+  otlp?: boolean | OtlpOptions;
+}
+
+/** Settings of the OTLP/HTTP trace export. */
+export interface OtlpOptions {
+  /**
+   * Base URL of the OTLP/HTTP receiver, e.g. `http://localhost:4318`; spans go to
+   * `{endpoint}/v1/traces` (a URL already ending with `/v1/traces` is used as is).
+   */
+  endpoint?: string;
+  /** Request headers, e.g. a backend's key (`{ 'x-honeycomb-team': '...' }`). Never logged. */
+  headers?: Record<string, string>;
+  /** `'http/protobuf'` (default, `application/x-protobuf`) or `'http/json'`. Bodies are gzip'd. */
+  protocol?: 'http/protobuf' | 'http/json';
+  /** The resource's `service.name`. Default env `OTEL_SERVICE_NAME`, then `'sentrial-agent'`. */
+  serviceName?: string;
 }
 
 /** Settings of secret redaction. */
@@ -84,16 +110,40 @@ export interface SentrialStats {
   inputsIgnored: number;
   inputsOverload: number;
   badInputs: number;
+  /** The OTLP exporter's counters (spans), when `otlp` is set. */
+  otlp?: SentrialOtlpStats;
   /** Errors inside tracking that were swallowed: a message that could not be serialized, a redact function that threw, ... */
   faults: number;
 }
 
-/** Delivers tracked sessions to a Sentrial collector. One per process is enough. */
+/** The OTLP exporter's counters. `produced === delivered + pending + dropped` (spans) always holds. */
+export interface SentrialOtlpStats {
+  produced: number;
+  delivered: number;
+  pending: number;
+  dropped: number;
+  droppedQueueFull: number;
+  droppedRejected: number;
+  /** Refused credentials (401, 403): one warning, never retried. */
+  droppedUnauthorized: number;
+  droppedTooLarge: number;
+  droppedShutdown: number;
+  retried: number;
+  /** Sessions that got no session span because more than 10,000 ran at once. */
+  sessionsDropped: number;
+  /** Events that could not be made into spans. */
+  eventsSkipped: number;
+}
+
+/** Delivers tracked sessions to a Sentrial collector and/or an OTLP endpoint. One per process is enough. */
 export declare class SentrialClient {
   constructor(options?: SentrialClientOptions);
   /** True when sessions are recorded and delivered. */
   readonly enabled: boolean;
-  /** Resolves once everything queued so far is delivered, or after `timeoutMs` (default 5000). Never rejects. */
+  /**
+   * Resolves once everything queued so far is delivered (events and, with `otlp`, spans: the
+   * counts add both), or after `timeoutMs` (default 5000). Never rejects.
+   */
   flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
   /** Flushes, then stops tracking with this client. Never rejects. */
   shutdown(options?: { timeoutMs?: number }): Promise<FlushResult>;

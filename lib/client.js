@@ -4,6 +4,7 @@ const { warnOnce } = require('./warn.js');
 const exit = require('./exit.js');
 const { version } = require('../package.json');
 const { redactSettings, withRedactFn } = require('./redact.js');
+const { otlpSettings } = require('./otlp.js');
 
 const NATIVE = Symbol.for('sentrial.native');
 const FAULTS = Symbol.for('sentrial.faults');
@@ -31,7 +32,7 @@ function timeoutOf(options) {
   return Math.min(Math.floor(ms), MAX_TIMEOUT_MS);
 }
 
-/** Delivers tracked sessions to a Sentrial collector. */
+/** Delivers tracked sessions to a Sentrial collector and/or an OTLP endpoint. */
 class SentrialClient {
   constructor(options = {}) {
     if (options === null || typeof options !== 'object') {
@@ -49,6 +50,7 @@ class SentrialClient {
       throw new TypeError('SentrialClient: spoolDir must be a string path');
     }
     const redact = redactSettings(options);
+    const otlp = otlpSettings(options.otlp);
     this[NATIVE] = null;
     this[FAULTS] = 0;
     /** Longest wait for delivery when the process exits (0: no delivery at exit). */
@@ -61,7 +63,9 @@ class SentrialClient {
       warnOnce('SENTRIAL_NO_BINARY', loadError.message);
       return;
     }
-    if (typeof apiKey !== 'string' || apiKey === '') {
+    const hasKey = typeof apiKey === 'string' && apiKey !== '';
+    // Without a key, sessions can still go to an OTLP endpoint alone.
+    if (!hasKey && !otlp) {
       warnOnce(
         'SENTRIAL_NO_KEY',
         '@sentrial/sdk: no API key (pass apiKey or set SENTRIAL_API_KEY); tracking is off and agents run as usual.',
@@ -69,7 +73,14 @@ class SentrialClient {
       return;
     }
     try {
-      const client = new native.NativeClient({ apiKey, apiUrl, sdkVersion: version, ...settings, ...redact.native });
+      const client = new native.NativeClient({
+        apiKey: hasKey ? apiKey : '',
+        apiUrl,
+        sdkVersion: version,
+        ...settings,
+        ...redact.native,
+        otlp,
+      });
       this[NATIVE] = redact.fn ? withRedactFn(client, redact.fn, () => recordFault(this)) : client;
       if (this.exitTimeoutMs > 0) exit.register(this);
     } catch (err) {

@@ -1,6 +1,7 @@
 //! `NativeClient`: the binding of [`sentrial_core::Tracker`].
 
 use crate::logging;
+use crate::otlp::{NativeOtlpStats, OtlpOptions};
 use crate::session::{self, NativeSession, SessionOptions};
 use napi::bindgen_prelude::Object;
 use napi::{Env, Result};
@@ -11,7 +12,7 @@ use std::time::Duration;
 /// Settings of a native client. The JS layer resolves environment fallbacks before this point.
 #[napi(object)]
 pub struct ClientOptions {
-    /// Bearer key for the collector; empty turns tracking off.
+    /// Bearer key for the collector; empty turns tracking off, or with `otlp` exports to OTLP only.
     pub api_key: String,
     /// Base URL of the collector.
     pub api_url: Option<String>,
@@ -29,6 +30,8 @@ pub struct ClientOptions {
     pub redact: Option<crate::redact::RedactOptions>,
     /// `full` (default), `no_inputs`, `no_outputs` or `metadata_only`.
     pub privacy: Option<String>,
+    /// Sessions also exported as OTLP/HTTP traces.
+    pub otlp: Option<OtlpOptions>,
 }
 
 /// What a flush did.
@@ -87,6 +90,8 @@ pub struct NativeStats {
     pub inputs_overload: f64,
     /// Inputs that were not readable JSON.
     pub bad_inputs: f64,
+    /// The OTLP exporter's counters, when `otlp` is set.
+    pub otlp: Option<NativeOtlpStats>,
 }
 
 impl From<StatsSnapshot> for NativeStats {
@@ -108,6 +113,7 @@ impl From<StatsSnapshot> for NativeStats {
             inputs_ignored: s.inputs_ignored as f64,
             inputs_overload: s.inputs_overload as f64,
             bad_inputs: s.bad_inputs as f64,
+            otlp: None,
         }
     }
 }
@@ -124,12 +130,13 @@ impl NativeClient {
     #[napi(constructor, catch_unwind)]
     pub fn new(options: ClientOptions) -> Result<Self> {
         logging::init();
-        if options.api_key.is_empty() {
+        if options.api_key.is_empty() && options.otlp.is_none() {
             return Ok(NativeClient {
                 tracker: Tracker::disabled(),
             });
         }
         let (redact, privacy) = crate::redact::config(options.redact, options.privacy)?;
+        let otlp = options.otlp.map(crate::otlp::config).transpose()?;
         let defaults = Config::default();
         let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
         let config = Config {
@@ -144,20 +151,24 @@ impl NativeClient {
             spool_dir: options.spool_dir.filter(|d| !d.is_empty()).map(Into::into),
             redact,
             privacy,
+            otlp,
             ..defaults
         };
-        let (url, flush_ms, queue) = (
-            redact_userinfo(&config.api_url),
-            config.flush_interval.as_millis(),
-            config.max_queue_events,
-        );
+        let url = match config.api_key.is_empty() {
+            true => "none (OTLP only)".to_string(),
+            false => redact_userinfo(&config.api_url),
+        };
+        let (flush_ms, queue) = (config.flush_interval.as_millis(), config.max_queue_events);
+        // The endpoint without credentials or query, the header names only: values hold keys.
+        let otlp = config.otlp.as_ref().map(|o| format!("{o:?}"));
         let tracker = Tracker::new(config).map_err(|e| match e {
-            sentrial_core::CoreError::InvalidPattern(m) => {
+            sentrial_core::CoreError::InvalidPattern(m)
+            | sentrial_core::CoreError::InvalidOtlp(m) => {
                 napi::Error::new(napi::Status::InvalidArg, m)
             }
             e => napi::Error::from_reason(e.to_string()),
         })?;
-        tracing::debug!(collector = %url, flush_interval_ms = flush_ms, max_queue_events = queue, "client started");
+        tracing::debug!(collector = %url, otlp = otlp.as_deref().unwrap_or("off"), flush_interval_ms = flush_ms, max_queue_events = queue, "client started");
         Ok(NativeClient { tracker })
     }
 
@@ -203,10 +214,13 @@ impl NativeClient {
             .into()
     }
 
-    /// The delivery counters.
+    /// The delivery counters (with the OTLP exporter's under `otlp`).
     #[napi(catch_unwind)]
     pub fn stats(&self) -> NativeStats {
-        self.tracker.stats().into()
+        NativeStats {
+            otlp: self.tracker.otlp_stats().map(Into::into),
+            ..self.tracker.stats().into()
+        }
     }
 }
 

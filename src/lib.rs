@@ -6,10 +6,12 @@
 
 mod client;
 mod logging;
+mod otlp;
 mod redact;
 mod session;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
+pub use otlp::{NativeOtlpStats, OtlpOptions};
 pub use redact::{RedactOptions, RedactPattern};
 pub use session::{NativeSession, SessionOptions};
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 /// Where and how a tracker delivers its events.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Bearer key for the collector.
+    /// Bearer key for the collector. Empty with [`Config::otlp`] set: no collector, spans go to the
+    /// OTLP endpoint only.
     pub api_key: String,
     /// Base URL of the collector, e.g. `http://127.0.0.1:7878`.
     pub api_url: String,
@@ -33,6 +34,8 @@ pub struct Config {
     pub sdk_name: String,
     /// Version of the SDK package.
     pub sdk_version: String,
+    /// Sessions also sent as OTLP/HTTP traces (off by default).
+    pub otlp: Option<crate::otlp::OtlpConfig>,
 }
 
 /// The collector `sentrial serve` starts by default.
@@ -54,6 +57,7 @@ impl Default for Config {
             privacy: Default::default(),
             sdk_name: "@sentrial/sdk".into(),
             sdk_version: env!("CARGO_PKG_VERSION").into(),
+            otlp: None,
         }
     }
 }

@@ -12,6 +12,9 @@ pub enum CoreError {
         /// Why it was refused.
         reason: String,
     },
+    /// The OTLP exporter's settings can never work (a URL, header or protocol that is wrong).
+    #[error("{0}")]
+    InvalidOtlp(String),
     /// A user redaction pattern does not compile.
     #[error("{0}")]
     InvalidPattern(String),

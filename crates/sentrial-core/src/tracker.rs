@@ -6,9 +6,11 @@ use crate::config::Config;
 use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
+use crate::otlp::{self, OtlpStats, OtlpStatsSnapshot};
 use crate::redact::Redactor;
 use crate::runtime;
 use crate::session::{Ending, SessionInit};
+use crate::sinks::Sinks;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::worker::{self, Command};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,31 +23,56 @@ struct Inner {
     next_handle: AtomicU64,
 }
 
-/// Tracks sessions and delivers them to one collector. Cheap to clone.
+/// Tracks sessions and delivers them to one collector (and/or an OTLP endpoint). Cheap to clone.
 #[derive(Clone)]
 pub struct Tracker {
     inner: Option<Arc<Inner>>,
     stats: Arc<Stats>,
+    otlp_stats: Option<Arc<OtlpStats>>,
 }
 
 impl Tracker {
-    /// Starts a tracker delivering to `config.api_url`.
+    /// Starts a tracker delivering to `config.api_url` and, with `config.otlp`, to an OTLP
+    /// endpoint too (or only, when `config.api_key` is empty).
     pub fn new(config: Config) -> Result<Tracker, CoreError> {
-        let transport = Transport::new(&config)?;
+        // Everything that can fail comes first: nothing is started for settings that cannot work.
+        let otlp_only = config.api_key.is_empty() && config.otlp.is_some();
+        let collector = match otlp_only {
+            true => None,
+            false => Some(Transport::new(&config)?),
+        };
+        let otlp = match &config.otlp {
+            Some(o) => Some(otlp::transport(&config, o)?),
+            None => None,
+        };
         let rt = runtime::handle()?;
         let redactor = Redactor::new(&config.redact, config.privacy)
             .map_err(|e| CoreError::InvalidPattern(e.to_string()))?;
         let stats = Arc::new(Stats::default());
-        let delivery = Delivery::new(config, stats.clone());
+        let exporter = otlp.map(|transport| {
+            let exporter = otlp::Exporter::new(&config);
+            rt.spawn(Arc::clone(exporter.delivery()).run(transport));
+            exporter
+        });
+        let otlp_stats = exporter.as_ref().map(|e| Arc::clone(e.stats()));
+        let collector = collector.map(|transport| {
+            let delivery = Delivery::new(config, stats.clone());
+            rt.spawn(Arc::clone(&delivery).run(transport));
+            delivery
+        });
+        let sinks = Sinks {
+            collector,
+            otlp: exporter,
+        };
         let (tx, rx) = unbounded_channel();
-        rt.spawn(Arc::clone(&delivery).run(transport));
-        rt.spawn(worker::run(rx, delivery, stats.clone(), redactor));
+        rt.spawn(worker::run(rx, sinks, stats.clone(), redactor));
         Ok(Tracker {
             inner: Some(Arc::new(Inner {
                 tx,
                 next_handle: AtomicU64::new(1),
             })),
             stats,
+            otlp_stats,
         })
     }
 
@@ -54,6 +81,7 @@ impl Tracker {
         Tracker {
             inner: None,
             stats: Arc::new(Stats::default()),
+            otlp_stats: None,
         }
     }
 
@@ -137,15 +165,21 @@ impl Tracker {
             })
     }
 
-    /// The delivery counters.
+    /// The delivery counters (of the collector; inputs of both).
     pub fn stats(&self) -> StatsSnapshot {
         self.stats.snapshot()
     }
 
+    /// The OTLP exporter's counters, when it has one.
+    pub fn otlp_stats(&self) -> Option<OtlpStatsSnapshot> {
+        self.otlp_stats.as_ref().map(|s| s.snapshot())
+    }
+
     fn report(&self) -> FlushReport {
+        let otlp_pending = self.otlp_stats().map_or(0, |s| s.pending);
         FlushReport {
             delivered: 0,
-            pending: self.stats.snapshot().pending,
+            pending: self.stats.snapshot().pending + otlp_pending,
             timed_out: false,
         }
     }

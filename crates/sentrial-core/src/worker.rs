@@ -1,10 +1,11 @@
 //! The worker task of a tracker: turns the host's inputs into events, in the order they were given.
 
 use crate::delivery::outbox::Kind;
-use crate::delivery::{Delivery, FlushReply};
+use crate::delivery::FlushReply;
 use crate::json;
 use crate::redact::Redactor;
 use crate::session::{Ending, SessionInit, SessionState};
+use crate::sinks::Sinks;
 use crate::stats::Stats;
 use crate::truncate;
 use sentrial_protocol::{Event, Payload};
@@ -85,7 +86,7 @@ struct Live {
 /// Runs until the tracker is dropped or shut down.
 pub async fn run(
     mut rx: UnboundedReceiver<Command>,
-    delivery: Arc<Delivery>,
+    mut sinks: Sinks,
     stats: Arc<Stats>,
     redactor: Redactor,
 ) {
@@ -152,12 +153,12 @@ pub async fn run(
                 if let Some(s) = sessions.remove(&handle) {
                     tracing::debug!(session = %s.id, "session finished");
                     s.state.finish(ending, at, &mut out);
-                    emit(&delivery, &redactor, &s.id, at, &mut out);
+                    emit(&mut sinks, &redactor, &s.id, at, &mut out);
                 }
                 continue;
             }
             Command::Flush { deadline, reply } => {
-                delivery.flush(deadline, reply);
+                sinks.flush(deadline, reply);
                 continue;
             }
             Command::Shutdown { deadline, reply } => {
@@ -172,15 +173,15 @@ pub async fn run(
                         now,
                         &mut out,
                     );
-                    emit(&delivery, &redactor, &s.id, now, &mut out);
+                    emit(&mut sinks, &redactor, &s.id, now, &mut out);
                 }
-                delivery.shutdown(deadline, reply);
+                sinks.shutdown(deadline, reply);
                 continue;
             }
         };
         if !out.is_empty() {
             if let Some(s) = sessions.get(&handle) {
-                emit(&delivery, &redactor, &s.id, at, &mut out);
+                emit(&mut sinks, &redactor, &s.id, at, &mut out);
             }
         }
     }
@@ -188,7 +189,7 @@ pub async fn run(
 
 /// Wraps payloads into events (each with its own id made now) and queues them.
 fn emit(
-    delivery: &Delivery,
+    sinks: &mut Sinks,
     redactor: &Redactor,
     session: &Arc<str>,
     at: i64,
@@ -210,7 +211,7 @@ fn emit(
         match redactor.event_json(&event) {
             Ok(json) => {
                 let json = truncate::shrink(&json, truncate::MAX_EVENT_BYTES).unwrap_or(json);
-                delivery.push(session, kind, json)
+                sinks.push(session, kind, json)
             }
             Err(e) => tracing::warn!(error = %e, "could not serialize an event"),
         }

@@ -1,5 +1,9 @@
 //! Getting events to the collector: the queue, the sender task, flush and shutdown.
 //!
+//! The OTLP exporter runs a second [`Delivery`] of its own, whose queued items are encoded spans
+//! (see [`crate::otlp`]): same bounds, batching, backoff, flush and counters, another
+//! [`transport::Encoder`].
+//!
 //! One sender task per tracker sends one batch at a time, oldest events first. A batch is sent when
 //! enough events are queued, when the oldest has waited `flush_interval`, or at once when a flush
 //! asks. Failed requests are retried with backoff; refused ones are dropped and counted.
@@ -359,17 +363,15 @@ impl Delivery {
                 }
                 Sent::Unauthorized(code) => {
                     if !self.warned_unauthorized.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(
-                            "the collector refused the API key (HTTP {code}); events are dropped \
-                             until the key is fixed: check SENTRIAL_API_KEY"
-                        );
+                        tracing::warn!("{}", transport.peer().refused_warning(code));
                     }
                     Some(DropReason::Unauthorized)
                 }
                 Sent::Rejected(code, text) => {
                     // The answer may quote the batch: never log what a pattern finds in it.
                     let text = crate::redact::Redactor::scrub_for_log(&text, 512);
-                    tracing::warn!(code, %text, events = n, "the collector rejected a batch");
+                    let peer = transport.peer().name();
+                    tracing::warn!(code, %text, events = n, "{peer} rejected a batch");
                     Some(DropReason::Rejected)
                 }
             };

@@ -31,7 +31,7 @@ pub struct Queued {
     pub session: Arc<str>,
     /// Start, end or other.
     pub kind: Kind,
-    /// The event as JSON.
+    /// The event as JSON (for the OTLP exporter's queue: one span, protobuf-encoded).
     pub json: Vec<u8>,
     /// The spool segment holding it, when spooling.
     pub segment: Option<u32>,

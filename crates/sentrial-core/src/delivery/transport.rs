@@ -1,4 +1,8 @@
 //! One HTTP request per batch, and what its answer means for the events in it.
+//!
+//! The transport is shared by the two kinds of receiver: the Sentrial collector (`/v1/batch`, a
+//! JSON batch of events) and an OTLP endpoint (`/v1/traces`, spans). What differs between them is
+//! the [`Encoder`] that makes the body, the headers, and the [`Peer`] named in warnings.
 
 use super::outbox::Queued;
 use crate::config::Config;
@@ -7,6 +11,7 @@ use flate2::{write::GzEncoder, Compression};
 use reqwest::{header, StatusCode};
 use sentrial_protocol::{INGEST_PATH, PROTOCOL_VERSION};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What became of a batch.
@@ -29,29 +34,108 @@ pub enum Sent {
     Rejected(u16, String),
 }
 
-/// Sends batches to one collector.
-#[derive(Debug, Clone)]
-pub struct Transport {
-    client: reqwest::Client,
-    url: String,
-    auth: header::HeaderValue,
+/// How a batch of queued items becomes one request body.
+pub trait Encoder: Send + Sync {
+    /// The `Content-Type` of the bodies.
+    fn content_type(&self) -> &'static str;
+    /// Writes the uncompressed body for `batch` to `out` (the transport gzips it).
+    fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// Who receives the requests, for what warnings say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// The Sentrial collector.
+    Collector,
+    /// An OTLP/HTTP traces endpoint.
+    Otlp,
+}
+
+impl Peer {
+    /// The warning logged once when the receiver refuses our credentials.
+    pub fn refused_warning(self, code: u16) -> String {
+        match self {
+            Peer::Collector => format!(
+                "the collector refused the API key (HTTP {code}); events are dropped until the key \
+                 is fixed: check SENTRIAL_API_KEY"
+            ),
+            Peer::Otlp => format!(
+                "the OTLP endpoint refused the request (HTTP {code}); spans are dropped until its \
+                 credentials are fixed: check otlp.headers or OTEL_EXPORTER_OTLP_HEADERS"
+            ),
+        }
+    }
+
+    /// What log lines call the receiver.
+    pub fn name(self) -> &'static str {
+        match self {
+            Peer::Collector => "the collector",
+            Peer::Otlp => "the OTLP endpoint",
+        }
+    }
+}
+
+/// The collector's body: `{"protocol":1,"sdk":{...},"events":[...]}` around the queued events.
+struct BatchEncoder {
+    /// `{"protocol":1,"sdk":{...}}`, serialized once.
     prefix: Vec<u8>,
 }
 
+impl Encoder for BatchEncoder {
+    fn content_type(&self) -> &'static str {
+        "application/json"
+    }
+
+    fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()> {
+        // `{"protocol":1,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
+        out.write_all(&self.prefix[..self.prefix.len() - 1])?;
+        out.write_all(b",\"events\":[")?;
+        for (i, q) in batch.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(&q.json)?;
+        }
+        out.write_all(b"]}")
+    }
+}
+
+/// Sends batches to one receiver.
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    url: String,
+    headers: header::HeaderMap,
+    encoder: Arc<dyn Encoder>,
+    peer: Peer,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the headers: they hold keys.
+        f.debug_struct("Transport")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `url` parsed, when it is an http(s) URL.
+pub fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("the scheme must be http or https".into());
+    }
+    Ok(parsed)
+}
+
 impl Transport {
-    /// A transport for `config`; fails on a URL that is not http(s).
+    /// A transport to the collector of `config`; fails on a URL that is not http(s).
     pub fn new(config: &Config) -> Result<Self, CoreError> {
         let base = config.api_url.trim_end_matches('/');
-        let parsed = reqwest::Url::parse(base).map_err(|e| CoreError::InvalidUrl {
+        parse_http_url(base).map_err(|reason| CoreError::InvalidUrl {
             url: config.api_url.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(CoreError::InvalidUrl {
-                url: config.api_url.clone(),
-                reason: "the scheme must be http or https".into(),
-            });
-        }
         let mut auth = header::HeaderValue::from_str(&format!("Bearer {}", config.api_key))
             .map_err(|_| {
                 CoreError::Startup(
@@ -59,41 +143,57 @@ impl Transport {
                 )
             })?;
         auth.set_sensitive(true);
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, auth);
+        let prefix = serde_json::to_vec(&serde_json::json!({
+            "protocol": PROTOCOL_VERSION,
+            "sdk": {"name": config.sdk_name, "version": config.sdk_version},
+        }))
+        .expect("static JSON serializes");
+        Transport::with_encoder(
+            config,
+            format!("{base}{INGEST_PATH}"),
+            headers,
+            Arc::new(BatchEncoder { prefix }),
+            Peer::Collector,
+        )
+    }
+
+    /// A transport posting to `url` with `headers` (already checked), bodies made by `encoder`.
+    pub fn with_encoder(
+        config: &Config,
+        url: String,
+        headers: header::HeaderMap,
+        encoder: Arc<dyn Encoder>,
+        peer: Peer,
+    ) -> Result<Self, CoreError> {
         let client = reqwest::Client::builder()
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout.min(Duration::from_secs(5)))
             .user_agent(format!("{}/{}", config.sdk_name, config.sdk_version))
             .build()
             .map_err(|e| CoreError::Startup(e.to_string()))?;
-        let prefix = serde_json::to_vec(&serde_json::json!({
-            "protocol": PROTOCOL_VERSION,
-            "sdk": {"name": config.sdk_name, "version": config.sdk_version},
-        }))
-        .expect("static JSON serializes");
         Ok(Transport {
             client,
-            url: format!("{base}{INGEST_PATH}"),
-            auth,
-            prefix,
+            url,
+            headers,
+            encoder,
+            peer,
         })
+    }
+
+    /// Who receives the requests.
+    pub fn peer(&self) -> Peer {
+        self.peer
     }
 
     /// The gzip-compressed request body for `batch`.
     pub fn body(&self, batch: &[Queued]) -> Vec<u8> {
-        // `{"protocol":1,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
         let raw: usize = batch.iter().map(|q| q.json.len() + 1).sum();
         let mut enc = GzEncoder::new(Vec::with_capacity(raw / 4 + 64), Compression::fast());
-        let head = &self.prefix[..self.prefix.len() - 1];
-        let mut write = |bytes: &[u8]| enc.write_all(bytes).expect("writing to a Vec");
-        write(head);
-        write(b",\"events\":[");
-        for (i, q) in batch.iter().enumerate() {
-            if i > 0 {
-                write(b",");
-            }
-            write(&q.json);
-        }
-        write(b"]}");
+        self.encoder
+            .write_body(batch, &mut enc)
+            .expect("writing to a Vec");
         enc.finish().expect("writing to a Vec")
     }
 
@@ -102,8 +202,8 @@ impl Transport {
         let res = self
             .client
             .post(&self.url)
-            .header(header::AUTHORIZATION, self.auth.clone())
-            .header(header::CONTENT_TYPE, "application/json")
+            .headers(self.headers.clone())
+            .header(header::CONTENT_TYPE, self.encoder.content_type())
             .header(header::CONTENT_ENCODING, "gzip")
             .body(body)
             .send()

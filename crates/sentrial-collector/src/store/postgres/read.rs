@@ -26,12 +26,53 @@ pub(super) const SESSION_COLUMNS: &str = "s.id, s.claude_session_id, s.agent, s.
     (SELECT COUNT(*) FROM tool_calls t WHERE t.project_id = s.project_id AND t.session_id = s.id),
     s.sort_ts";
 
+/// Where a text search looks: each is its own query, so the planner can pick, per pattern,
+/// between a trigram index (a rare text) and walking the newest-first index (a common one).
+#[derive(Clone, Copy, PartialEq)]
+enum TextArm {
+    /// The session's input and output (the trigram index's expression).
+    InputOutput,
+    /// The streamed turns of a session that has no input (a partial index holds those).
+    StreamedTurns,
+}
+
 /// One page of a project's sessions, newest first.
 pub async fn list_sessions(
     conn: &Object,
     project: &str,
     q: &ListQuery,
 ) -> Result<SessionPage, StoreError> {
+    let mut sessions = match &q.text {
+        None => page_rows(conn, project, q, None).await?,
+        Some(_) => {
+            let mut rows = page_rows(conn, project, q, Some(TextArm::InputOutput)).await?;
+            rows.extend(page_rows(conn, project, q, Some(TextArm::StreamedTurns)).await?);
+            rows.sort_by(|a, b| (b.sort_ts, &b.id).cmp(&(a.sort_ts, &a.id)));
+            rows.dedup_by(|a, b| a.id == b.id);
+            rows.truncate(q.limit as usize + 1);
+            rows
+        }
+    };
+    let next = if sessions.len() > q.limit as usize {
+        sessions.truncate(q.limit as usize);
+        sessions.last().map(|s| Cursor {
+            sort_ts: s.sort_ts,
+            id: s.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok(SessionPage { sessions, next })
+}
+
+/// Up to `q.limit + 1` sessions matching `q`, newest first; with `arm`, those whose text there
+/// matches `q.text`.
+async fn page_rows(
+    conn: &Object,
+    project: &str,
+    q: &ListQuery,
+    arm: Option<TextArm>,
+) -> Result<Vec<SessionRecord>, StoreError> {
     let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = $1");
     let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(project.to_string())];
     // Appends `fragment` with each `?` bound to `value` (the same parameter when it is repeated).
@@ -59,22 +100,20 @@ pub async fn list_sessions(
     if let Some(to) = q.to {
         bind(&mut sql, " AND s.sort_ts < ?", Box::new(to));
     }
-    if let Some(text) = &q.text {
-        // Two arms the trigram indexes serve (the same expressions as the indexes): the input
-        // and output, and the streamed turns of a session that has no input.
+    if let (Some(arm), Some(text)) = (arm, &q.text) {
         let pattern = format!("%{}%", escape_like(&Clean::text(text)));
-        bind(
-            &mut sql,
-            " AND s.id IN (
-                 SELECT t.id FROM sessions t
-                 WHERE t.project_id = $1
-                   AND (COALESCE(t.input, '') || E'\\n' || COALESCE(t.output, '')) ILIKE ?
-                 UNION
-                 SELECT i.session_id FROM session_inputs i
-                 JOIN sessions t ON t.project_id = i.project_id AND t.id = i.session_id
-                 WHERE i.project_id = $1 AND t.input IS NULL AND i.text ILIKE ?)",
-            Box::new(pattern),
-        );
+        let fragment = match arm {
+            TextArm::InputOutput => {
+                " AND (COALESCE(s.input, '') || E'\\n' || COALESCE(s.output, '')) ILIKE ?"
+            }
+            TextArm::StreamedTurns => {
+                " AND s.input IS NULL AND EXISTS (
+                     SELECT 1 FROM session_inputs i
+                     WHERE i.project_id = s.project_id AND i.session_id = s.id
+                       AND i.text ILIKE ?)"
+            }
+        };
+        bind(&mut sql, fragment, Box::new(pattern));
     }
     if let Some(after) = &q.after {
         bind(
@@ -94,23 +133,15 @@ pub async fn list_sessions(
         .iter()
         .map(|a| a.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    let stmt = conn.prepare_cached(&sql).await?;
-    let mut sessions = conn
-        .query(&stmt, &params)
-        .await?
-        .iter()
-        .map(session_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let next = if sessions.len() > q.limit as usize {
-        sessions.truncate(q.limit as usize);
-        sessions.last().map(|s| Cursor {
-            sort_ts: s.sort_ts,
-            id: s.id.clone(),
-        })
+    let rows = if arm.is_some() {
+        // Planned for this pattern each time: a cached generic plan cannot tell a rare text
+        // from a common one.
+        conn.query(sql.as_str(), &params).await?
     } else {
-        None
+        let stmt = conn.prepare_cached(&sql).await?;
+        conn.query(&stmt, &params).await?
     };
-    Ok(SessionPage { sessions, next })
+    rows.iter().map(session_from_row).collect()
 }
 
 /// One session with its inputs, tool calls, model calls and turns.

@@ -13,7 +13,7 @@ use deadpool_postgres::Object;
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -198,6 +198,13 @@ BEGIN
     END IF;
 END
 $$;
+"#;
+
+/// Version 3: sessions without an input (their prompt came as streamed turns), newest first,
+/// so a text search of those turns walks only them.
+const V3: &str = r#"
+CREATE INDEX sessions_without_input ON sessions (project_id, sort_ts DESC, id DESC)
+    WHERE input IS NULL;
 "#;
 
 /// The schema version this build creates.
