@@ -26,6 +26,7 @@ pub mod runtime;
 pub mod session;
 pub mod sinks;
 pub mod stats;
+pub mod tls;
 pub mod tracker;
 pub mod truncate;
 pub mod usage;

@@ -167,7 +167,9 @@ impl Transport {
         encoder: Arc<dyn Encoder>,
         peer: Peer,
     ) -> Result<Self, CoreError> {
+        let tls = crate::tls::client_config().map_err(CoreError::Startup)?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout.min(Duration::from_secs(5)))
             .user_agent(format!("{}/{}", config.sdk_name, config.sdk_version))

@@ -100,10 +100,11 @@ impl PgStore {
 }
 
 /// TLS for `sslmode=require`, verifying the server's certificate against the platform's trust
-/// store (stricter than libpq's `require`, which encrypts without verifying).
+/// store (stricter than libpq's `require`, which encrypts without verifying). The same rustls,
+/// ring provider and verifier as the SDK's HTTPS (`sentrial-core/src/tls.rs`).
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
