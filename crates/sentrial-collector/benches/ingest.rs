@@ -137,6 +137,8 @@ fn main() {
             let _ = stopped.await;
         }));
 
+        // reqwest has rustls without a default provider (the SDK brings its own): install one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         let bodies = Arc::new(bodies);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));

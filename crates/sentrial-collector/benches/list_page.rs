@@ -376,6 +376,8 @@ fn main() {
         let running = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
+        // reqwest has rustls without a default provider (the SDK brings its own): install one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         let get = |path: String| {
             let (client, url) = (client.clone(), url.clone());

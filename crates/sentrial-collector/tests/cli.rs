@@ -52,6 +52,7 @@ fn serve_prints_the_real_address_and_a_key_once_then_stops_on_sigterm() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::new()
             .get(format!("http://127.0.0.1:{port}/api/sessions"))
             .header("authorization", format!("Bearer {key}"))

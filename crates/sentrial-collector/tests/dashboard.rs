@@ -184,7 +184,7 @@ async fn the_overview_counts_sessions_cost_agents_users_and_tools() {
 }
 
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
+    http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -51,6 +51,19 @@ fn uuid_like() -> String {
     )
 }
 
+/// An HTTP client builder for the tests. reqwest is built with rustls and no default crypto
+/// provider (the SDK passes its own, see `sentrial-core/src/tls.rs`), so a plain client needs one
+/// installed for the process first, even for `http://` URLs.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// A plain client from [`http_builder`].
+pub fn http_client() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
 /// The key every test server accepts for project `default`.
 pub const KEY: &str = "test-key-default-0123456789";
 
@@ -134,7 +147,7 @@ impl TestServer {
             db,
             key_info,
             secret,
-            client: reqwest::Client::new(),
+            client: http_client(),
             stop: Some(stop),
             task: Some(task),
             _dir: None,
