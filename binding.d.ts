@@ -39,6 +39,13 @@ export declare class NativeSession {
   message(json: string): void
   /** A hook payload, as `JSON.stringify` wrote it. */
   hook(json: string): void
+  /**
+   * An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in
+   * `json` as `partMarker()` followed by its index in `parts`.
+   */
+  messageParts(json: string, parts: Array<string>): void
+  /** A hook payload with its large strings lifted out, as `messageParts`. */
+  hookParts(json: string, parts: Array<string>): void
   /** A user turn of a streamed prompt. */
   userTurn(text: string): void
   /** `interrupt()` was called through the wrapper. */
@@ -166,6 +173,12 @@ export interface OtlpOptions {
   /** The resource's `service.name` (default `sentrial-agent`). */
   serviceName?: string
 }
+
+/**
+ * What stands for a lifted string in the JSON given to `messageParts`/`hookParts` (followed by the
+ * part's index). Random per process.
+ */
+export declare function partMarker(): string
 
 /** Secret redaction settings. */
 export interface RedactOptions {

@@ -837,4 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeSession = nativeBinding.NativeSession
+module.exports.partMarker = nativeBinding.partMarker
 module.exports.runCli = nativeBinding.runCli

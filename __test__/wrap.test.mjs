@@ -512,3 +512,70 @@ describe('with tracking on', () => {
     assert.equal(st2.produced, st2.delivered + st2.pending + st2.dropped);
   });
 });
+
+describe('large strings', () => {
+  it('reach the collector whole and exact, lifted out of the JSON or not', async () => {
+    const { startCollector } = await import('./support/harness.mjs');
+    const collector = await startCollector();
+    try {
+      const c = new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 20 });
+      // Everything JSON escapes, characters outside Latin-1 and the BMP, and a lone surrogate
+      // (stored as U+FFFD, as when the string goes through JSON.stringify).
+      const line = (i) => `${i}\t"quoted" back\\slash \u0001 → 😀 café\n`;
+      const big = Array.from({ length: 2000 }, (_, i) => line(i)).join('') + '\ud800 end';
+      const stored = big.replace('\ud800', '\ufffd');
+      const big2 = 'x'.repeat(5000) + '→';
+      const small = 'y'.repeat(100);
+      const tool = (id, name) => ({
+        message: {
+          type: 'assistant',
+          parent_tool_use_id: null,
+          message: { id: `msg_${id}`, model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id, name, input: { file_path: '/f' } }] },
+        },
+      });
+      const result = (id, content) => ({
+        message: { type: 'user', parent_tool_use_id: null, message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content, is_error: false }] } },
+      });
+      const s = [
+        { message: { type: 'system', subtype: 'init', session_id: 'cc-large', model: 'claude-sonnet-4-5', cwd: '/tmp' } },
+        tool('toolu_l1', 'Read'),
+        {
+          hook: 'PostToolUse',
+          input: {
+            session_id: 'cc-large',
+            hook_event_name: 'PostToolUse',
+            tool_name: 'Read',
+            tool_input: { file_path: '/f' },
+            tool_response: { type: 'text', file: { filePath: '/f', content: big, numLines: 2001 }, copies: [big2, small] },
+            tool_use_id: 'toolu_l1',
+          },
+        },
+        result('toolu_l1', big),
+        tool('toolu_l2', 'Read'),
+        result('toolu_l2', [{ type: 'text', text: big2 }, { type: 'text', text: small }]),
+        tool('toolu_l3', 'Read'),
+        result('toolu_l3', big),
+        { message: { type: 'result', subtype: 'success', is_error: false, result: 'done', num_turns: 1 } },
+      ];
+      await collect(wrapClaudeAgent(fakeSdk(s).query, { client: c })({ prompt: 'large', options: {} }));
+      const report = await c.flush({ timeoutMs: 5000 });
+      assert.equal(report.pending, 0);
+      assert.equal(c.stats().badInputs, 0);
+      const list = await collector.get('/api/sessions?limit=100');
+      const hit = list.sessions.find((x) => x.claude_session_id === 'cc-large');
+      assert.ok(hit, 'session stored');
+      const session = await collector.get(`/api/sessions/${hit.id}`);
+      const calls = Object.fromEntries(session.tool_calls.map((t) => [t.tool_use_id, t]));
+      assert.deepStrictEqual(calls.toolu_l1.output, {
+        type: 'text',
+        file: { filePath: '/f', content: stored, numLines: 2001 },
+        copies: [big2, small],
+      });
+      assert.deepStrictEqual(calls.toolu_l2.output, [{ type: 'text', text: big2 }, { type: 'text', text: small }]);
+      assert.equal(calls.toolu_l3.output, stored);
+      await c.shutdown({ timeoutMs: 1000 });
+    } finally {
+      await collector.stop();
+    }
+  });
+});

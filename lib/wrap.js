@@ -4,11 +4,30 @@
 
 const { SentrialClient, NATIVE, recordFault } = require('./client.js');
 const { safeJson } = require('./metadata.js');
+const { native } = require('./native.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');
 
 // The system messages the session stores something of; all others cost one Set lookup.
 const SYSTEM_SUBTYPES = new Set(['init', 'permission_denied', 'task_started', 'task_notification']);
+
+// Strings this long (a file a Read returned, a command's output) are handed to the native side as
+// they are, one copy, instead of being escaped into JSON here and the JSON copied again: the core
+// puts them back in place of their marker on its own thread. Shorter ones are not worth a part.
+const PART_MIN_LENGTH = 4096;
+// Where lift() looks for such strings: this many levels down, in the first LIFT_MAX_KEYS entries of
+// each object and array (tool outputs sit two or three levels into a hook payload).
+const LIFT_DEPTH = 3;
+const LIFT_MAX_KEYS = 32;
+const PART_MARKER = partMarker();
+
+function partMarker() {
+  try {
+    return native && typeof native.partMarker === 'function' ? native.partMarker() : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Wraps `query` from @anthropic-ai/claude-agent-sdk so every call becomes a tracked session.
@@ -100,7 +119,10 @@ function instrumentParams(params, session, state) {
       if (input && typeof input.tool_use_id === 'string' && input.hook_event_name !== 'PreToolUse') {
         state.hooked.add(input.tool_use_id);
       }
-      session.hook(JSON.stringify(input));
+      const parts = [];
+      const slim = lift(input, parts, LIFT_DEPTH);
+      if (parts.length === 0) session.hook(JSON.stringify(input));
+      else session.hookParts(JSON.stringify(slim), parts);
     } catch {
       // Tracking never fails a hook.
       recordFault(state.client);
@@ -167,9 +189,12 @@ function observe(session, state, message) {
         if (!Array.isArray(content)) break;
         for (const block of content) {
           if (!block || block.type !== 'tool_result' || state.hooked.delete(block.tool_use_id)) continue;
-          session.message(
-            JSON.stringify({ type: 'user', parent_tool_use_id: message.parent_tool_use_id ?? null, message: { content: [block] } }),
-          );
+          const c = block.content;
+          const parts = [];
+          const slim = (typeof c === 'string' ? c.length >= PART_MIN_LENGTH : Array.isArray(c)) ? lift(block, parts, LIFT_DEPTH) : block;
+          const json = JSON.stringify({ type: 'user', parent_tool_use_id: message.parent_tool_use_id ?? null, message: { content: [slim] } });
+          if (parts.length === 0) session.message(json);
+          else session.messageParts(json, parts);
         }
         break;
       }
@@ -180,6 +205,49 @@ function observe(session, state, message) {
     // A message tracking cannot read is skipped; the caller still gets it unchanged.
     recordFault(state.client);
   }
+}
+
+/**
+ * `value` with the strings of at least PART_MIN_LENGTH found within `depth` levels replaced by
+ * PART_MARKER + their index in `parts` (where they are pushed). Copies only the objects on the way
+ * to such a string, and only plain objects and arrays: anything else is serialized as it is.
+ */
+function lift(value, parts, depth) {
+  if (PART_MARKER === null || value === null || typeof value !== 'object') return value;
+  return liftIn(value, parts, depth);
+}
+
+function liftIn(value, parts, depth) {
+  if (depth === 0 || typeof value.toJSON === 'function') return value;
+  let out = value;
+  let n = 0;
+  const mark = parts.length;
+  for (const key in value) {
+    if (++n > LIFT_MAX_KEYS) break;
+    const v = value[key];
+    let lifted;
+    if (typeof v === 'string') {
+      if (v.length < PART_MIN_LENGTH) continue;
+      parts.push(v);
+      lifted = PART_MARKER + (parts.length - 1);
+    } else if (typeof v === 'object' && v !== null) {
+      lifted = liftIn(v, parts, depth - 1);
+      if (lifted === v) continue;
+    } else {
+      continue;
+    }
+    if (out === value) {
+      const array = Array.isArray(value);
+      const proto = Object.getPrototypeOf(value);
+      if (!array && proto !== Object.prototype && proto !== null) {
+        parts.length = mark;
+        return value;
+      }
+      out = array ? value.slice() : { ...value };
+    }
+    out[key] = lifted;
+  }
+  return out;
 }
 
 function finish(session, state, error, params) {

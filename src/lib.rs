@@ -9,11 +9,12 @@ mod logging;
 mod otlp;
 mod redact;
 mod session;
+mod text;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
 pub use otlp::{NativeOtlpStats, OtlpOptions};
 pub use redact::{RedactOptions, RedactPattern};
-pub use session::{NativeSession, SessionOptions};
+pub use session::{part_marker, NativeSession, SessionOptions};
 
 use napi_derive::napi;
 

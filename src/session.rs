@@ -1,7 +1,8 @@
 //! `NativeSession`: the binding of [`sentrial_core::Session`]. Each method is one channel send.
 
+use crate::text::JsText;
 use napi_derive::napi;
-use sentrial_core::{clock, json, Ending, Session, SessionInit, Tracker};
+use sentrial_core::{clock, json, Ending, Input, Session, SessionInit, Tracker};
 
 /// What the wrapper knows when the wrapped function is called.
 #[napi(object)]
@@ -48,14 +49,35 @@ pub struct NativeSession {
 impl NativeSession {
     /// An SDK message, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
-    pub fn message(&self, json: String) {
-        self.session.message(json);
+    pub fn message(&self, #[napi(ts_arg_type = "string")] json: JsText) {
+        self.session.message_input(with_parts(json, Vec::new()));
     }
 
     /// A hook payload, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
-    pub fn hook(&self, json: String) {
-        self.session.hook(json);
+    pub fn hook(&self, #[napi(ts_arg_type = "string")] json: JsText) {
+        self.session.hook_input(with_parts(json, Vec::new()));
+    }
+
+    /// An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in
+    /// `json` as `partMarker()` followed by its index in `parts`.
+    #[napi(catch_unwind)]
+    pub fn message_parts(
+        &self,
+        #[napi(ts_arg_type = "string")] json: JsText,
+        #[napi(ts_arg_type = "Array<string>")] parts: Vec<JsText>,
+    ) {
+        self.session.message_input(with_parts(json, parts));
+    }
+
+    /// A hook payload with its large strings lifted out, as `messageParts`.
+    #[napi(catch_unwind)]
+    pub fn hook_parts(
+        &self,
+        #[napi(ts_arg_type = "string")] json: JsText,
+        #[napi(ts_arg_type = "Array<string>")] parts: Vec<JsText>,
+    ) {
+        self.session.hook_input(with_parts(json, parts));
     }
 
     /// A user turn of a streamed prompt.
@@ -90,4 +112,18 @@ impl NativeSession {
         };
         self.session.finish(ending);
     }
+}
+
+fn with_parts(json: JsText, parts: Vec<JsText>) -> Input {
+    Input {
+        json: json.0,
+        parts: parts.into_iter().map(|p| p.0).collect(),
+    }
+}
+
+/// What stands for a lifted string in the JSON given to `messageParts`/`hookParts` (followed by the
+/// part's index). Random per process.
+#[napi(catch_unwind)]
+pub fn part_marker() -> String {
+    sentrial_core::input::part_marker().to_string()
 }

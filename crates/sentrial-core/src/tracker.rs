@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
+use crate::input::Input;
 use crate::otlp::{self, OtlpStats, OtlpStatsSnapshot};
 use crate::redact::Redactor;
 use crate::runtime;
@@ -99,7 +100,7 @@ impl Tracker {
         if let Err(err) = inner.tx.send(cmd) {
             self.stats.input_ignored();
             if let Command::Message { json, .. } | Command::Hook { json, .. } = err.0 {
-                self.stats.release_input(json.len() as u64);
+                self.stats.release_input(json.byte_len());
             }
         }
     }
@@ -195,7 +196,12 @@ pub struct Session {
 impl Session {
     /// An SDK message, as the JSON the SDK would write for it.
     pub fn message(&self, json: String) {
-        if !self.is_done() && self.tracker.stats.reserve_input(json.len() as u64) {
+        self.message_input(json.into());
+    }
+
+    /// [`Session::message`], in whichever form the host could hand it over most cheaply.
+    pub fn message_input(&self, json: Input) {
+        if !self.is_done() && self.tracker.stats.reserve_input(json.byte_len()) {
             self.tracker.send(Command::Message {
                 handle: self.handle,
                 json,
@@ -206,7 +212,12 @@ impl Session {
 
     /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure), as JSON.
     pub fn hook(&self, json: String) {
-        if !self.is_done() && self.tracker.stats.reserve_input(json.len() as u64) {
+        self.hook_input(json.into());
+    }
+
+    /// [`Session::hook`], in whichever form the host could hand it over most cheaply.
+    pub fn hook_input(&self, json: Input) {
+        if !self.is_done() && self.tracker.stats.reserve_input(json.byte_len()) {
             self.tracker.send(Command::Hook {
                 handle: self.handle,
                 json,
