@@ -336,8 +336,10 @@ const causes = [
   lands in freshly mapped memory and pays its page faults, about 2 µs a page here). What is left over on a small message is fixed: the native call
   (${us(mc[`nativecall/${worstKind}`].median)} µs in the breakdown below for this message, nearly all of it the call itself) and the wrapper's own
   few tenths of a µs (the \`then\` on \`next()\`, the \`switch\`, the tool_result's envelope). Against a
-  stringify of well under a microsecond that fixed part is about one stringify by itself; the target as
-  written would need a native call that costs nothing.`,
+  stringify of well under a microsecond that fixed part is about one stringify by itself. Meeting the
+  target takes fewer native calls: the messages that arrive in one macrotask (the SDK parses several
+  CLI lines per read) could go over in one call, sharing its cost. Not built yet: a batch held in JS has
+  to reach the core on every path out (the session's end, \`flush()\`, \`process.exit()\`, a signal).`,
   (lsRatio < 10 || oiRatio < 3) &&
     `- **Per session: ≥ 10x against LangSmith (${lsRatio.toFixed(1)}x) and ≥ 3x against OpenInference (${oiRatio.toFixed(1)}x)**. Our
   ${f2(ourPerSession)} ms per session (all main-thread) includes the 200 KB output, ${us(above(mc, 'sentrial', 'big', 'median'))} µs, and the
