@@ -33,8 +33,8 @@ fn config(default_cases: u32) -> ProptestConfig {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default_cases);
     // A fixed seed by default, so CI runs the same cases every time; PROPTEST_RNG_SEED=random (or
-    // another number) explores further. One random run once answered 500 to a valid batch; it has
-    // not been reproduced yet (see the note on the data-safety issue).
+    // another number) explores further. A random run is how the overview's integer-overflow 500
+    // was found (now `sums_saturate_instead_of_failing` in tests/store.rs).
     let rng_seed = match std::env::var("PROPTEST_RNG_SEED").ok().as_deref() {
         Some("random") => proptest::test_runner::RngSeed::Random,
         Some(n) => n

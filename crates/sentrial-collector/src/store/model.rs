@@ -280,6 +280,77 @@ pub struct EventRef {
     pub ingest_seq: i64,
 }
 
+/// One stored result of a session, as both stores read it: cumulative figures.
+pub(crate) struct ResultRow {
+    /// 0-based result index.
+    pub index: i64,
+    /// When it was produced, ms.
+    pub ts: i64,
+    /// The result's subtype.
+    pub subtype: String,
+    /// The result's is_error.
+    pub is_error: bool,
+    /// The result's text.
+    pub output: Option<String>,
+    /// Cumulative duration, prompt, completion, total, cache read and cache write tokens.
+    pub figures: [i64; 6],
+    /// Cumulative cost, USD.
+    pub cost_usd: f64,
+}
+
+/// A session's results (in index order) as turns: each with the change in the cumulative figures
+/// since the previous result, and its input (the streamed turn's, or the prompt for turn 0).
+pub(crate) fn turns_from_results(
+    rows: Vec<ResultRow>,
+    session: &SessionRecord,
+    inputs: &[TurnInput],
+) -> Vec<TurnRecord> {
+    let mut prev = [0i64; 6];
+    let mut prev_cost = 0.0;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let figures = row.figures;
+        let d = |i: usize| (figures[i] - prev[i]).max(0);
+        let input = inputs
+            .iter()
+            .find(|t| t.turn == row.index)
+            .map(|t| t.text.clone())
+            .or_else(|| (row.index == 0).then(|| session.input.clone()).flatten());
+        out.push(TurnRecord {
+            index: row.index,
+            input,
+            output: row.output,
+            subtype: row.subtype,
+            is_error: row.is_error,
+            duration_ms: d(0),
+            prompt_tokens: d(1),
+            completion_tokens: d(2),
+            total_tokens: d(3),
+            cache_read_tokens: d(4),
+            cache_creation_tokens: d(5),
+            cost_usd: (row.cost_usd - prev_cost).max(0.0),
+            cumulative_cost_usd: row.cost_usd,
+            at: Timestamp(row.ts),
+        });
+        prev = figures;
+        prev_cost = row.cost_usd;
+    }
+    out
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash, the escape
+/// both stores' LIKE clauses use.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

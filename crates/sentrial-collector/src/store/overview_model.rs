@@ -124,9 +124,36 @@ pub struct ToolStat {
 /// Rows of each tool ranking.
 const TOP_TOOLS: usize = 10;
 
+impl Overview {
+    /// The overview of `q`'s range from what a store read: the totals, the series, the agent and
+    /// user rankings, and every tool's figures, which are ranked here.
+    pub(crate) fn new(
+        q: &OverviewQuery,
+        totals: Totals,
+        series: Vec<Bucket>,
+        by_agent: Vec<Group>,
+        by_user: Vec<Group>,
+        tools: Vec<ToolStat>,
+    ) -> Overview {
+        let (tools_most_called, tools_most_failing, tools_slowest) = rank_tools(tools);
+        Overview {
+            from: Timestamp(q.from),
+            to: Timestamp(q.to),
+            bucket_ms: q.bucket_ms,
+            totals,
+            series,
+            by_agent,
+            by_user,
+            tools_most_called,
+            tools_most_failing,
+            tools_slowest,
+        }
+    }
+}
+
 /// The tool rankings of an overview, from every tool's figures: most called, most failing (only
 /// tools that failed), slowest on average (only tools with a duration); ties by name.
-pub(crate) fn rank_tools(all: Vec<ToolStat>) -> (Vec<ToolStat>, Vec<ToolStat>, Vec<ToolStat>) {
+fn rank_tools(all: Vec<ToolStat>) -> (Vec<ToolStat>, Vec<ToolStat>, Vec<ToolStat>) {
     let mut called = all.clone();
     called.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool_name.cmp(&b.tool_name)));
     called.truncate(TOP_TOOLS);

@@ -18,7 +18,7 @@ pub async fn fresh_postgres() -> Option<String> {
         .await
         .unwrap_or_else(|e| panic!("cannot reach SENTRIAL_TEST_DATABASE_URL: {e}"));
     let driver = tokio::spawn(connection);
-    let name = format!("sentrial_test_{}", uuid_like());
+    let name = format!("sentrial_test_{}", unique_suffix());
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
@@ -36,7 +36,7 @@ pub fn postgres_required() -> bool {
     std::env::var("SENTRIAL_REQUIRE_POSTGRES").as_deref() == Ok("1")
 }
 
-fn uuid_like() -> String {
+fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()

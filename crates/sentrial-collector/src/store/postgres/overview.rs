@@ -142,20 +142,9 @@ pub async fn overview(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let (tools_most_called, tools_most_failing, tools_slowest) =
-        crate::store::overview_model::rank_tools(all_tools);
-    Ok(Overview {
-        from: Timestamp(q.from),
-        to: Timestamp(q.to),
-        bucket_ms: q.bucket_ms,
-        totals,
-        series,
-        by_agent,
-        by_user,
-        tools_most_called,
-        tools_most_failing,
-        tools_slowest,
-    })
+    Ok(Overview::new(
+        q, totals, series, by_agent, by_user, all_tools,
+    ))
 }
 
 /// The top agents or users (`column`) of the range by number of sessions.

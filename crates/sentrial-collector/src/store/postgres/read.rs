@@ -7,6 +7,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::text::Clean;
+use crate::store::model::{escape_like, turns_from_results, ResultRow};
 use crate::store::{
     Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
     StoreError, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
@@ -275,7 +276,7 @@ fn tool_call_from_row(r: &Row) -> Result<ToolCallRecord, StoreError> {
     })
 }
 
-/// The session's results as turns: each with the change in the cumulative figures.
+/// The session's results as turns (see [`turns_from_results`]).
 async fn turns(
     conn: &Object,
     project: &str,
@@ -291,43 +292,27 @@ async fn turns(
              FROM session_results WHERE project_id = $1 AND session_id = $2 ORDER BY idx",
         )
         .await?;
-    let rows = conn.query(&stmt, &[&project, &id]).await?;
-    let mut prev = [0i64; 6];
-    let mut prev_cost = 0.0;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let index: i64 = r.try_get(0)?;
-        let mut figures = [0i64; 6];
-        for (i, f) in figures.iter_mut().enumerate() {
-            *f = r.try_get(5 + i)?;
-        }
-        let cost: f64 = r.try_get(11)?;
-        let d = |i: usize| (figures[i] - prev[i]).max(0);
-        let input = inputs
-            .iter()
-            .find(|t| t.turn == index)
-            .map(|t| t.text.clone())
-            .or_else(|| (index == 0).then(|| session.input.clone()).flatten());
-        out.push(TurnRecord {
-            index,
-            input,
-            output: r.try_get(4)?,
-            subtype: r.try_get(2)?,
-            is_error: r.try_get(3)?,
-            duration_ms: d(0),
-            prompt_tokens: d(1),
-            completion_tokens: d(2),
-            total_tokens: d(3),
-            cache_read_tokens: d(4),
-            cache_creation_tokens: d(5),
-            cost_usd: (cost - prev_cost).max(0.0),
-            cumulative_cost_usd: cost,
-            at: Timestamp(r.try_get(1)?),
-        });
-        prev = figures;
-        prev_cost = cost;
-    }
-    Ok(out)
+    let rows = conn
+        .query(&stmt, &[&project, &id])
+        .await?
+        .iter()
+        .map(|r| {
+            let mut figures = [0i64; 6];
+            for (i, f) in figures.iter_mut().enumerate() {
+                *f = r.try_get(5 + i)?;
+            }
+            Ok(ResultRow {
+                index: r.try_get(0)?,
+                ts: r.try_get(1)?,
+                subtype: r.try_get(2)?,
+                is_error: r.try_get(3)?,
+                output: r.try_get(4)?,
+                figures,
+                cost_usd: r.try_get(11)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(turns_from_results(rows, session, inputs))
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.
@@ -406,17 +391,4 @@ fn json_object(r: &Row, idx: usize) -> Result<Value, StoreError> {
         Some(text) => serde_json::from_str(text)?,
         None => Value::Object(Default::default()),
     })
-}
-
-/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash, PostgreSQL's
-/// default LIKE escape.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -4,6 +4,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use crate::store::model::{escape_like, turns_from_results, ResultRow};
 use crate::store::{
     Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
     StoreError, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
@@ -198,7 +199,7 @@ pub fn get_session(
     }))
 }
 
-/// The session's results as turns: each with the change in the cumulative figures.
+/// The session's results as turns (see [`turns_from_results`]).
 fn turns(
     conn: &Connection,
     project: &str,
@@ -214,54 +215,22 @@ fn turns(
              FROM session_results WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
         )?
         .query_map(params![project, id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                [
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, i64>(8)?,
-                    r.get::<_, i64>(9)?,
-                    r.get::<_, i64>(10)?,
-                ],
-                r.get::<_, f64>(11)?,
-            ))
+            let mut figures = [0i64; 6];
+            for (i, f) in figures.iter_mut().enumerate() {
+                *f = r.get(5 + i)?;
+            }
+            Ok(ResultRow {
+                index: r.get(0)?,
+                ts: r.get(1)?,
+                subtype: r.get(2)?,
+                is_error: r.get(3)?,
+                output: r.get(4)?,
+                figures,
+                cost_usd: r.get(11)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut prev = [0i64; 6];
-    let mut prev_cost = 0.0;
-    let mut out = Vec::with_capacity(rows.len());
-    for (index, ts, subtype, is_error, output, figures, cost) in rows {
-        let d = |i: usize| (figures[i] - prev[i]).max(0);
-        let input = inputs
-            .iter()
-            .find(|t| t.turn == index)
-            .map(|t| t.text.clone())
-            .or_else(|| (index == 0).then(|| session.input.clone()).flatten());
-        out.push(TurnRecord {
-            index,
-            input,
-            output,
-            subtype,
-            is_error,
-            duration_ms: d(0),
-            prompt_tokens: d(1),
-            completion_tokens: d(2),
-            total_tokens: d(3),
-            cache_read_tokens: d(4),
-            cache_creation_tokens: d(5),
-            cost_usd: (cost - prev_cost).max(0.0),
-            cumulative_cost_usd: cost,
-            at: Timestamp(ts),
-        });
-        prev = figures;
-        prev_cost = cost;
-    }
-    Ok(out)
+    Ok(turns_from_results(rows, session, inputs))
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.
@@ -324,18 +293,6 @@ pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         tool_call_count: r.get(26)?,
         sort_ts: r.get(27)?,
     })
-}
-
-/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A JSON column that is always set.
