@@ -569,16 +569,14 @@ describe('otlp round trip through sentrial serve', () => {
     await Promise.all([viaBatch?.stop(), viaTraces?.stop()]);
   });
 
-  it('a session read back from OTLP spans equals the one delivered by the Sentrial protocol', async (t) => {
+  it('a session read back from OTLP spans equals the one delivered by the Sentrial protocol', async () => {
+    // An empty export is a valid request: the endpoint must be there and answer it.
     const probe = await fetch(`${viaTraces.url}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${viaTraces.apiKey}` },
       body: '{}',
     });
-    if (probe.status === 404) {
-      t.skip('this collector has no POST /v1/traces');
-      return;
-    }
+    assert.equal(probe.status, 200, 'the collector answers POST /v1/traces');
     // One client, both ways: events to one collector, spans to the other.
     const client = new SentrialClient({
       apiKey: viaBatch.apiKey,
