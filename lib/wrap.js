@@ -20,6 +20,10 @@ const PART_MIN_LENGTH = 4096;
 const LIFT_DEPTH = 3;
 const LIFT_MAX_KEYS = 32;
 const PART_MARKER = partMarker();
+// The frame of a stored tool_result: `{"type":"user","parent_tool_use_id":null,"message":{"content":[`,
+// the block's JSON, `]}}`.
+const USER_FRAME_HEAD = '{"type":"user","parent_tool_use_id":null,"message":{"content":[';
+const USER_FRAME_TAIL = ']}}';
 
 function partMarker() {
   try {
@@ -189,10 +193,18 @@ function observe(session, state, message) {
         if (!Array.isArray(content)) break;
         for (const block of content) {
           if (!block || block.type !== 'tool_result' || state.hooked.delete(block.tool_use_id)) continue;
+          // What is stored is this block in a one-block user message. The frame is written as text
+          // around the block's JSON rather than built as objects and serialized with it: the same
+          // JSON, without allocating the frame on every result.
+          const parent = message.parent_tool_use_id;
+          const head = parent == null ? USER_FRAME_HEAD : `{"type":"user","parent_tool_use_id":${JSON.stringify(parent)},"message":{"content":[`;
           const c = block.content;
+          if (!(typeof c === 'string' ? c.length >= PART_MIN_LENGTH : Array.isArray(c))) {
+            session.message(head + JSON.stringify(block) + USER_FRAME_TAIL);
+            continue;
+          }
           const parts = [];
-          const slim = (typeof c === 'string' ? c.length >= PART_MIN_LENGTH : Array.isArray(c)) ? lift(block, parts, LIFT_DEPTH) : block;
-          const json = JSON.stringify({ type: 'user', parent_tool_use_id: message.parent_tool_use_id ?? null, message: { content: [slim] } });
+          const json = head + JSON.stringify(lift(block, parts, LIFT_DEPTH)) + USER_FRAME_TAIL;
           if (parts.length === 0) session.message(json);
           else session.messageParts(json, parts);
         }

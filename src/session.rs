@@ -1,6 +1,6 @@
 //! `NativeSession`: the binding of [`sentrial_core::Session`]. Each method is one channel send.
 
-use crate::text::JsText;
+use crate::text::{JsStr, JsText};
 use napi_derive::napi;
 use sentrial_core::{clock, json, Ending, Input, Session, SessionInit, Tracker};
 
@@ -49,14 +49,26 @@ pub struct NativeSession {
 impl NativeSession {
     /// An SDK message, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
-    pub fn message(&self, #[napi(ts_arg_type = "string")] json: JsText) {
-        self.session.message_input(with_parts(json, Vec::new()));
+    pub fn message(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
+        if json.is_short() {
+            self.session.message_with(|buf| json.write_utf8(buf));
+        } else {
+            self.session
+                .message_input(with_parts(JsText(json.into_text()?), Vec::new()));
+        }
+        Ok(())
     }
 
     /// A hook payload, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
-    pub fn hook(&self, #[napi(ts_arg_type = "string")] json: JsText) {
-        self.session.hook_input(with_parts(json, Vec::new()));
+    pub fn hook(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
+        if json.is_short() {
+            self.session.hook_with(|buf| json.write_utf8(buf));
+        } else {
+            self.session
+                .hook_input(with_parts(JsText(json.into_text()?), Vec::new()));
+        }
+        Ok(())
     }
 
     /// An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in

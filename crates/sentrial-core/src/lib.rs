@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+mod inbox;
 pub mod input;
 pub mod json;
 pub mod otlp;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
+use crate::inbox::Inbox;
 use crate::input::Input;
 use crate::otlp::{self, OtlpStats, OtlpStatsSnapshot};
 use crate::redact::Redactor;
@@ -13,15 +14,21 @@ use crate::runtime;
 use crate::session::{Ending, SessionInit};
 use crate::sinks::Sinks;
 use crate::stats::{Stats, StatsSnapshot};
-use crate::worker::{self, Command};
+use crate::worker::{self, Command, InputKind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 struct Inner {
-    tx: UnboundedSender<Command>,
+    inbox: Arc<Inbox>,
     next_handle: AtomicU64,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the worker reads what is queued, then ends.
+    fn drop(&mut self) {
+        self.inbox.close_host();
+    }
 }
 
 /// Tracks sessions and delivers them to one collector (and/or an OTLP endpoint). Cheap to clone.
@@ -65,11 +72,11 @@ impl Tracker {
             collector,
             otlp: exporter,
         };
-        let (tx, rx) = unbounded_channel();
-        rt.spawn(worker::run(rx, sinks, stats.clone(), redactor));
+        let inbox = Inbox::new(stats.clone());
+        rt.spawn(worker::run(inbox.clone(), sinks, stats.clone(), redactor));
         Ok(Tracker {
             inner: Some(Arc::new(Inner {
-                tx,
+                inbox,
                 next_handle: AtomicU64::new(1),
             })),
             stats,
@@ -97,11 +104,23 @@ impl Tracker {
             self.stats.input_ignored();
             return;
         };
-        if let Err(err) = inner.tx.send(cmd) {
+        if let Err(cmd) = inner.inbox.push(cmd) {
             self.stats.input_ignored();
-            if let Command::Message { json, .. } | Command::Hook { json, .. } = err.0 {
+            if let Command::Message { json, .. } | Command::Hook { json, .. } = *cmd {
                 self.stats.release_input(json.byte_len());
             }
+        }
+    }
+
+    /// Queues a message or hook payload whose JSON `write` appends to the buffer it is given.
+    fn send_inline(&self, handle: u64, kind: InputKind, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+        self.stats.input();
+        let queued = match &self.inner {
+            Some(inner) => inner.inbox.push_inline(handle, kind, now_ms(), write),
+            None => false,
+        };
+        if !queued {
+            self.stats.input_ignored();
         }
     }
 
@@ -110,7 +129,10 @@ impl Tracker {
         let handle = match &self.inner {
             Some(inner) => {
                 let handle = inner.next_handle.fetch_add(1, Ordering::Relaxed);
-                self.send(Command::Start { handle, init });
+                self.send(Command::Start {
+                    handle,
+                    init: Box::new(init),
+                });
                 handle
             }
             None => 0,
@@ -144,8 +166,8 @@ impl Tracker {
         } else {
             Command::Flush { deadline, reply }
         };
-        if let Err(err) = inner.tx.send(cmd) {
-            if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = err.0 {
+        if let Err(cmd) = inner.inbox.push(cmd) {
+            if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = *cmd {
                 reply(self.report());
             }
         }
@@ -195,8 +217,21 @@ pub struct Session {
 
 impl Session {
     /// An SDK message, as the JSON the SDK would write for it.
-    pub fn message(&self, json: String) {
-        self.message_input(json.into());
+    pub fn message(&self, json: impl AsRef<str>) {
+        self.message_with(|buf| {
+            buf.extend_from_slice(json.as_ref().as_bytes());
+            true
+        });
+    }
+
+    /// [`Session::message`] for a host that writes the JSON (UTF-8) itself: `write` appends it to
+    /// the buffer it is given, or returns false when it cannot. The cheapest hand-over of a short
+    /// message: no allocation of its own, and no per-message synchronization beyond one lock.
+    pub fn message_with(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+        if !self.is_done() {
+            self.tracker
+                .send_inline(self.handle, InputKind::Message, write);
+        }
     }
 
     /// [`Session::message`], in whichever form the host could hand it over most cheaply.
@@ -211,8 +246,19 @@ impl Session {
     }
 
     /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure), as JSON.
-    pub fn hook(&self, json: String) {
-        self.hook_input(json.into());
+    pub fn hook(&self, json: impl AsRef<str>) {
+        self.hook_with(|buf| {
+            buf.extend_from_slice(json.as_ref().as_bytes());
+            true
+        });
+    }
+
+    /// [`Session::hook`] for a host that writes the JSON itself, as [`Session::message_with`].
+    pub fn hook_with(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+        if !self.is_done() {
+            self.tracker
+                .send_inline(self.handle, InputKind::Hook, write);
+        }
     }
 
     /// [`Session::hook`], in whichever form the host could hand it over most cheaply.

@@ -2,6 +2,7 @@
 
 use crate::delivery::outbox::Kind;
 use crate::delivery::FlushReply;
+use crate::inbox::{Batch, Inbox};
 use crate::input::Input;
 use crate::redact::Redactor;
 use crate::session::{Ending, SessionInit, SessionState};
@@ -9,12 +10,20 @@ use crate::sinks::Sinks;
 use crate::stats::Stats;
 use crate::truncate;
 use sentrial_protocol::{Event, Payload};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
+
+/// What an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// An SDK message.
+    Message,
+    /// A hook payload.
+    Hook,
+}
 
 /// One input from the host, stamped with the time it was given.
 pub enum Command {
@@ -23,7 +32,7 @@ pub enum Command {
         /// Tracker-local handle of the session.
         handle: u64,
         /// What the wrapper knows.
-        init: SessionInit,
+        init: Box<SessionInit>,
     },
     /// An SDK message as JSON.
     Message {
@@ -42,6 +51,17 @@ pub enum Command {
         json: Input,
         /// When it was seen.
         at: i64,
+    },
+    /// An SDK message or hook payload whose JSON the host wrote into the batch's text.
+    Inline {
+        /// Session handle.
+        handle: u64,
+        /// Message or hook payload.
+        kind: InputKind,
+        /// When it was seen.
+        at: i64,
+        /// Where its JSON is in [`Batch::text`].
+        range: std::ops::Range<usize>,
     },
     /// A user turn of a streamed prompt.
     UserTurn {
@@ -88,124 +108,185 @@ struct Live {
     state: SessionState,
 }
 
-/// Runs until the tracker is dropped or shut down.
-pub async fn run(
-    mut rx: UnboundedReceiver<Command>,
-    mut sinks: Sinks,
-    stats: Arc<Stats>,
-    redactor: Redactor,
-) {
-    let mut sessions: HashMap<u64, Live> = HashMap::new();
-    let mut out: Vec<Payload> = Vec::new();
-    let mut closed = false;
+/// Runs until every tracker handle is dropped (having read everything they queued).
+pub async fn run(inbox: Arc<Inbox>, sinks: Sinks, stats: Arc<Stats>, redactor: Redactor) {
+    // However the task ends (its handles gone, the runtime shut down, a panic), pushes after it
+    // are refused and counted instead of queued for nobody.
+    struct Closing(Arc<Inbox>);
+    impl Drop for Closing {
+        fn drop(&mut self) {
+            for cmd in self.0.close_worker() {
+                if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = cmd {
+                    reply(Default::default());
+                }
+            }
+        }
+    }
+    let _closing = Closing(inbox.clone());
+    let mut worker = Worker {
+        sessions: HashMap::new(),
+        out: Vec::new(),
+        closed: false,
+        sinks,
+        stats,
+        redactor,
+    };
+    let mut spare = Batch::default();
     let mut lingered = false;
     loop {
-        let cmd = match rx.try_recv() {
-            Ok(cmd) => cmd,
-            Err(TryRecvError::Disconnected) => break,
-            // Inputs come in bursts, microseconds apart. Waiting a moment before going idle lets the
-            // host queue the rest of a burst without waking this thread for each input, a syscall on
-            // the host's thread every time; what arrives meanwhile waits at most LINGER.
-            Err(TryRecvError::Empty) if !lingered => {
+        let taken = inbox.take(spare);
+        let mut batch = taken.batch;
+        if batch.commands.is_empty() {
+            if taken.host_gone {
+                break;
+            }
+            spare = batch;
+            if !lingered {
+                // Inputs come in bursts, microseconds apart. Waiting a moment before going idle
+                // lets the host queue the rest of a burst without waking this thread for each
+                // input, a syscall on the host's thread every time; what arrives meanwhile waits
+                // at most LINGER.
                 lingered = true;
                 tokio::time::sleep(LINGER).await;
-                continue;
+            } else {
+                inbox.wait().await;
             }
-            Err(TryRecvError::Empty) => match rx.recv().await {
-                Some(cmd) => cmd,
-                None => break,
-            },
-        };
+            continue;
+        }
         lingered = false;
-        if closed {
+        let mut inline_bytes = 0;
+        for cmd in batch.commands.drain(..) {
+            if let Command::Inline { range, .. } = &cmd {
+                inline_bytes += range.len() as u64;
+            }
+            worker.handle(cmd, &batch.text);
+        }
+        worker.stats.release_input(inline_bytes);
+        spare = batch;
+    }
+}
+
+/// The worker's state between commands.
+struct Worker {
+    sessions: HashMap<u64, Live>,
+    out: Vec<Payload>,
+    /// Shut down: later inputs are ignored, flushes answered at once.
+    closed: bool,
+    sinks: Sinks,
+    stats: Arc<Stats>,
+    redactor: Redactor,
+}
+
+impl Worker {
+    /// Applies one command; `text` holds the JSON of inline inputs.
+    fn handle(&mut self, cmd: Command, text: &[u8]) {
+        let stats = &self.stats;
+        if self.closed {
             if let Command::Message { json, .. } | Command::Hook { json, .. } = &cmd {
                 stats.release_input(json.byte_len());
             }
-            if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = cmd {
-                reply(Default::default());
-            } else {
-                stats.input_ignored();
+            match cmd {
+                Command::Flush { reply, .. } | Command::Shutdown { reply, .. } => {
+                    reply(Default::default())
+                }
+                _ => stats.input_ignored(),
             }
-            continue;
+            return;
         }
         let (handle, at) = match cmd {
             Command::Start { handle, init } => {
                 let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
                 tracing::debug!(session = %id, agent = %init.agent, "session started");
-                sessions.insert(
+                self.sessions.insert(
                     handle,
                     Live {
                         id,
-                        state: SessionState::new(init),
+                        state: SessionState::new(*init),
                     },
                 );
-                continue;
+                return;
             }
             Command::Message { handle, json, at } => {
                 stats.release_input(json.byte_len());
-                match (sessions.get_mut(&handle), json.parse()) {
-                    (Some(s), Ok(v)) => s.state.on_message(v, at, &mut out),
-                    (Some(_), Err(_)) => stats.bad_input(),
-                    (None, _) => stats.input_ignored(),
-                }
+                self.input(handle, InputKind::Message, json.parse(), at);
                 (handle, at)
             }
             Command::Hook { handle, json, at } => {
                 stats.release_input(json.byte_len());
-                match (sessions.get_mut(&handle), json.parse()) {
-                    (Some(s), Ok(v)) => s.state.on_hook(v, at, &mut out),
-                    (Some(_), Err(_)) => stats.bad_input(),
-                    (None, _) => stats.input_ignored(),
-                }
+                self.input(handle, InputKind::Hook, json.parse(), at);
+                (handle, at)
+            }
+            Command::Inline {
+                handle,
+                kind,
+                at,
+                range,
+            } => {
+                let parsed = std::str::from_utf8(&text[range])
+                    .map_err(|_| ())
+                    .and_then(|s| crate::json::parse(s).map_err(|_| ()));
+                self.input(handle, kind, parsed, at);
                 (handle, at)
             }
             Command::UserTurn { handle, text } => {
-                match sessions.get_mut(&handle) {
-                    Some(s) => s.state.on_user_turn(text, &mut out),
+                match self.sessions.get_mut(&handle) {
+                    Some(s) => s.state.on_user_turn(text, &mut self.out),
                     None => stats.input_ignored(),
                 }
                 (handle, crate::clock::now_ms())
             }
             Command::Interrupting { handle } => {
-                if let Some(s) = sessions.get_mut(&handle) {
+                if let Some(s) = self.sessions.get_mut(&handle) {
                     s.state.interrupting();
                 }
-                continue;
+                return;
             }
             Command::Finish { handle, ending, at } => {
-                if let Some(s) = sessions.remove(&handle) {
+                if let Some(s) = self.sessions.remove(&handle) {
                     tracing::debug!(session = %s.id, "session finished");
-                    s.state.finish(ending, at, &mut out);
-                    emit(&mut sinks, &redactor, &s.id, at, &mut out);
+                    s.state.finish(ending, at, &mut self.out);
+                    emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
                 }
-                continue;
+                return;
             }
             Command::Flush { deadline, reply } => {
-                sinks.flush(deadline, reply);
-                continue;
+                self.sinks.flush(deadline, reply);
+                return;
             }
             Command::Shutdown { deadline, reply } => {
-                closed = true;
+                self.closed = true;
                 let now = crate::clock::now_ms();
-                for (_, s) in sessions.drain() {
+                for (_, s) in self.sessions.drain() {
                     s.state.finish(
                         Ending::Threw {
                             message: "the tracker was shut down while the session ran".into(),
                             aborted: false,
                         },
                         now,
-                        &mut out,
+                        &mut self.out,
                     );
-                    emit(&mut sinks, &redactor, &s.id, now, &mut out);
+                    emit(&mut self.sinks, &self.redactor, &s.id, now, &mut self.out);
                 }
-                sinks.shutdown(deadline, reply);
-                continue;
+                self.sinks.shutdown(deadline, reply);
+                return;
             }
         };
-        if !out.is_empty() {
-            if let Some(s) = sessions.get(&handle) {
-                emit(&mut sinks, &redactor, &s.id, at, &mut out);
+        if !self.out.is_empty() {
+            if let Some(s) = self.sessions.get(&handle) {
+                emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
             }
+        }
+    }
+
+    /// A message or hook payload for session `handle`, parsed (or not).
+    fn input<E>(&mut self, handle: u64, kind: InputKind, parsed: Result<Value, E>, at: i64) {
+        match (self.sessions.get_mut(&handle), parsed) {
+            (Some(s), Ok(v)) => match kind {
+                InputKind::Message => s.state.on_message(v, at, &mut self.out),
+                InputKind::Hook => s.state.on_hook(v, at, &mut self.out),
+            },
+            (Some(_), Err(_)) => self.stats.bad_input(),
+            (None, _) => self.stats.input_ignored(),
         }
     }
 }

@@ -133,8 +133,7 @@ fn run_session(tracker: &Tracker) {
     });
     let bash_input = r#"{"command":"ls","api_key":"FAKEapikey123456"}"#;
     s.message(
-        r#"{"type":"system","subtype":"init","session_id":"claude-1","model":"claude-sonnet-4-5"}"#
-            .into(),
+        r#"{"type":"system","subtype":"init","session_id":"claude-1","model":"claude-sonnet-4-5"}"#,
     );
     s.message(format!(
         r#"{{"type":"assistant","parent_tool_use_id":null,"message":{{"id":"msg_1","model":"claude-sonnet-4-5","content":[{{"type":"tool_use","id":"toolu_1","name":"Bash","input":{bash_input}}}],"usage":{{"input_tokens":3,"output_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":50}}}}}}"#
@@ -142,7 +141,7 @@ fn run_session(tracker: &Tracker) {
     s.hook(format!(
         r#"{{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_use_id":"toolu_1","tool_input":{bash_input},"tool_response":{{"stdout":"a.txt"}}}}"#
     ));
-    s.message(r#"{"type":"result","subtype":"success","is_error":false,"result":"a.txt","num_turns":2,"duration_api_ms":20,"total_cost_usd":0.01,"usage":{"input_tokens":3,"output_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":50}}"#.into());
+    s.message(r#"{"type":"result","subtype":"success","is_error":false,"result":"a.txt","num_turns":2,"duration_api_ms":20,"total_cost_usd":0.01,"usage":{"input_tokens":3,"output_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":50}}"#);
     s.finish(Ending::Done);
 }
 
