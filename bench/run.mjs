@@ -326,20 +326,27 @@ const targets = table(
 const causes = [
   worstStored > 1.05 &&
     `- **A message that stores costs more than one \`JSON.stringify\`** (${worstStored.toFixed(1)}x at worst, on ${KIND_LABELS[worstKind]}:
-  ${us(above(mc, 'sentrial', worstKind, 'median'))} µs against ${us(mc[`stringify/${worstKind}`].median)} µs). Per stored message we run one \`JSON.stringify\` and one
-  native call that copies the string into Rust (as UTF-8 when short; a string of 4 KB or more as its
-  UTF-16 code units, one copy that the core transcodes on its own thread) and no longer wakes the core's
-  thread for each message (it reads on for 1 ms before it sleeps). Strings of 4 KB or more are lifted out
-  of the message before the stringify and copied as they are, so the 200 KB output costs ${us(above(mc, 'sentrial', 'big', 'median'))} µs against ${us(mc['stringify/big'].median)} µs for
-  stringifying it (this figure moves between runs, 25 to 190 µs: in this back-to-back measurement the core
-  is still busy with earlier 200 KB outputs, and a copy that cannot reuse a buffer it has handed back
-  lands in freshly mapped memory and pays its page faults, about 2 µs a page here). What is left over on a small message is fixed: the native call
-  (${us(mc[`nativecall/${worstKind}`].median)} µs in the breakdown below for this message, nearly all of it the call itself) and the wrapper's own
-  few tenths of a µs (the \`then\` on \`next()\`, the \`switch\`, the tool_result's envelope). Against a
-  stringify of well under a microsecond that fixed part is about one stringify by itself. Meeting the
-  target takes fewer native calls: the messages that arrive in one macrotask (the SDK parses several
-  CLI lines per read) could go over in one call, sharing its cost. Not built yet: a batch held in JS has
-  to reach the core on every path out (the session's end, \`flush()\`, \`process.exit()\`, a signal).`,
+  ${us(above(mc, 'sentrial', worstKind, 'median'))} µs against ${us(mc[`stringify/${worstKind}`].median)} µs). Per stored message the wrapper runs one \`JSON.stringify\` (a
+  tool_result's one-block frame is written as text around the block's JSON, not built and serialized)
+  and one native call. Strings of 4 KB or more are lifted out of the message before the stringify and
+  copied as they are, so the 200 KB output costs ${us(above(mc, 'sentrial', 'big', 'median'))} µs against ${us(mc['stringify/big'].median)} µs for stringifying it (a figure
+  that moves between runs: in this back-to-back measurement the core is still busy with earlier 200 KB
+  outputs, and a copy into freshly mapped memory pays its page faults). What is left on a small message
+  is the call's fixed cost. Profiled with \`perf\` on a loop of calls, the call took 0.70 µs: a quarter of
+  it in the allocator (the message's buffer, freed later on the core's thread, where glibc made the two
+  threads contend for one lock, with futex calls on the JS thread), a tenth in the channel send and
+  counters on cache lines the other core was writing, the rest in napi (the callback, \`napi_unwrap\`,
+  the class check) and two passes over the string. The call now writes the message as UTF-8, in one
+  pass, straight into a buffer the core takes a batch at a time (no allocation, no channel send, the
+  host's counters on their own cache line): 0.40 µs in the same loop (\`bench/handoff.mjs\`: 0.46 against
+  0.68 µs for 195 characters). What remains is napi's own per-call cost, one pass over the string and a
+  clock read, a few tenths of a µs, which no per-message hand-over can avoid; against a stringify of
+  well under a microsecond it stays a large fraction of one stringify. One native call per macrotask
+  instead of per message was tried and left out: in a burst (this benchmark's fake \`query()\` yields a
+  whole session in one macrotask) 16 messages per call came to about 0.2 µs per message above the
+  stringify, but the real SDK delivers one or two stored messages per read of the CLI's output, where a
+  deferred call (\`setImmediate\` plus the call) costs more than the direct one, and a message held in
+  JS would be stamped with the time of the batch instead of its own.`,
   (lsRatio < 10 || oiRatio < 3) &&
     `- **Per session: ≥ 10x against LangSmith (${lsRatio.toFixed(1)}x) and ≥ 3x against OpenInference (${oiRatio.toFixed(1)}x)**. Our
   ${f2(ourPerSession)} ms per session (all main-thread) includes the 200 KB output, ${us(above(mc, 'sentrial', 'big', 'median'))} µs, and the

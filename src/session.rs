@@ -1,4 +1,5 @@
-//! `NativeSession`: the binding of [`sentrial_core::Session`]. Each method is one channel send.
+//! `NativeSession`: the binding of [`sentrial_core::Session`]. Each method queues one input
+//! for the core's worker and returns.
 
 use crate::text::{JsStr, JsText};
 use napi_derive::napi;

@@ -3,13 +3,14 @@
 //! The host (the Node binding, or any Rust caller) makes a [`Tracker`], starts a [`Session`] per
 //! call of the wrapped `query()`, and hands it each SDK message and hook payload as JSON text. All
 //! reading, session state and delivery happen on one background runtime shared by the process
-//! ([`runtime`]), so the host's thread only ever pays for a channel send.
+//! ([`runtime`]), so the host's thread only ever pays for queueing the input: a short one is
+//! written straight into a buffer the worker takes a batch at a time.
 //!
 //! ```no_run
 //! use sentrial_core::{Config, Ending, SessionInit, Tracker};
 //! let tracker = Tracker::new(Config { api_key: "key".into(), ..Config::default() }).unwrap();
 //! let session = tracker.start_session(SessionInit { agent: "my-agent".into(), ..Default::default() });
-//! session.message(r#"{"type":"system","subtype":"init","session_id":"abc","model":"claude-sonnet-4-5"}"#.into());
+//! session.message(r#"{"type":"system","subtype":"init","session_id":"abc","model":"claude-sonnet-4-5"}"#);
 //! session.finish(Ending::Done);
 //! tracker.flush_blocking(std::time::Duration::from_secs(5));
 //! ```
