@@ -82,6 +82,19 @@ pub(crate) struct Inbox {
     stats: Arc<Stats>,
 }
 
+/// What became of an input given to [`Inbox::push_inline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// Queued for the worker.
+    Queued,
+    /// The host could not write it.
+    Unreadable,
+    /// The input backlog is full.
+    Overloaded,
+    /// The worker has stopped.
+    WorkerGone,
+}
+
 /// What [`Inbox::take`] found.
 pub(crate) struct Taken {
     /// The oldest commands queued and not taken yet (possibly none).
@@ -129,26 +142,29 @@ impl Inbox {
     }
 
     /// Queues an input whose JSON `write` appends to the buffer it is given (false: it could not).
-    /// The bytes written are reserved in the input backlog. Returns whether it was queued: not
-    /// when `write` failed, the backlog is full (counted) or the worker is gone.
+    /// The bytes written are reserved in the input backlog (a full backlog is counted there).
     pub fn push_inline(
         &self,
         handle: u64,
         kind: InputKind,
         at: i64,
         write: impl FnOnce(&mut Vec<u8>) -> bool,
-    ) -> bool {
+    ) -> Pushed {
         let mut q = self.lock();
         if q.worker_gone {
-            return false;
+            return Pushed::WorkerGone;
         }
         let was_empty = q.is_empty();
         let start = q.filling.text.len();
         let written = write(&mut q.filling.text);
         let len = q.filling.text.len() - start;
-        if !written || !self.stats.reserve_input(len as u64) {
+        if !written {
             q.filling.text.truncate(start);
-            return false;
+            return Pushed::Unreadable;
+        }
+        if !self.stats.reserve_input(len as u64) {
+            q.filling.text.truncate(start);
+            return Pushed::Overloaded;
         }
         q.filling.commands.push(Command::Inline {
             handle,
@@ -161,7 +177,7 @@ impl Inbox {
         if was_empty {
             self.wake.notify_one();
         }
-        true
+        Pushed::Queued
     }
 
     /// Takes the oldest batch not taken yet, and keeps `spare` (emptied) for reuse.
@@ -213,7 +229,7 @@ mod tests {
         inbox.push_inline(handle, InputKind::Message, 1, |buf| {
             buf.extend_from_slice(json.as_bytes());
             true
-        })
+        }) == Pushed::Queued
     }
 
     fn handles(batch: &Batch) -> Vec<(u64, Option<String>)> {
@@ -285,11 +301,11 @@ mod tests {
     fn a_failed_write_leaves_nothing_behind() {
         let inbox = Inbox::new(Arc::new(Stats::default()));
         assert!(inline(&inbox, 1, "{}"));
-        let queued = inbox.push_inline(2, InputKind::Hook, 1, |buf| {
+        let pushed = inbox.push_inline(2, InputKind::Hook, 1, |buf| {
             buf.extend_from_slice(b"{\"half");
             false
         });
-        assert!(!queued);
+        assert_eq!(pushed, Pushed::Unreadable);
         let taken = inbox.take(Batch::default());
         assert_eq!(handles(&taken.batch), vec![(1, Some("{}".into()))]);
         assert_eq!(taken.batch.text, b"{}");

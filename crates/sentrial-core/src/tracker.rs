@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
-use crate::inbox::Inbox;
+use crate::inbox::{Inbox, Pushed};
 use crate::input::Input;
 use crate::otlp::{self, OtlpStats, OtlpStatsSnapshot};
 use crate::redact::Redactor;
@@ -115,12 +115,14 @@ impl Tracker {
     /// Queues a message or hook payload whose JSON `write` appends to the buffer it is given.
     fn send_inline(&self, handle: u64, kind: InputKind, write: impl FnOnce(&mut Vec<u8>) -> bool) {
         self.stats.input();
-        let queued = match &self.inner {
+        let pushed = match &self.inner {
             Some(inner) => inner.inbox.push_inline(handle, kind, now_ms(), write),
-            None => false,
+            None => Pushed::WorkerGone,
         };
-        if !queued {
-            self.stats.input_ignored();
+        match pushed {
+            Pushed::Queued | Pushed::Overloaded => {}
+            Pushed::Unreadable => self.stats.bad_input(),
+            Pushed::WorkerGone => self.stats.input_ignored(),
         }
     }
 
