@@ -1,7 +1,7 @@
 //! How long to wait before trying a batch again.
 
 use rand::Rng;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// First wait after a failure.
 pub const BASE: Duration = Duration::from_millis(200);
@@ -25,9 +25,38 @@ pub fn delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
     Duration::from_millis(ms)
 }
 
+/// A `Retry-After` value as a wait from `now`: delay-seconds (`120`) or an HTTP date
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`, and the two obsolete forms RFC 9110 asks to accept). A date
+/// already past is no wait at all; anything else unreadable is `None` (ordinary backoff).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Tue, 24 Nov 2026 12:00:00 GMT").unwrap();
+        let secs = |v: &str| parse_retry_after(v, now).map(|d| d.as_secs());
+        assert_eq!(secs("120"), Some(120));
+        assert_eq!(secs(" 7 "), Some(7));
+        assert_eq!(secs("Tue, 24 Nov 2026 12:01:30 GMT"), Some(90));
+        // RFC 850 and asctime forms.
+        assert_eq!(secs("Tuesday, 24-Nov-26 12:00:05 GMT"), Some(5));
+        assert_eq!(secs("Tue Nov 24 12:00:10 2026"), Some(10));
+        // A date in the past: retry now (the floor applies).
+        assert_eq!(secs("Tue, 24 Nov 2026 11:00:00 GMT"), Some(0));
+        for bad in ["", "-1", "1.5", "soon", "Tue, 31 Nov 2026 12:00:00 GMT"] {
+            assert_eq!(secs(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn grows_then_caps() {

@@ -4,6 +4,7 @@
 //! JSON batch of events) and an OTLP endpoint (`/v1/traces`, spans). What differs between them is
 //! the [`Encoder`] that makes the body, the headers, and the [`Peer`] named in warnings.
 
+use super::backoff;
 use super::outbox::Queued;
 use crate::config::Config;
 use crate::error::CoreError;
@@ -12,7 +13,7 @@ use reqwest::{header, StatusCode};
 use sentrial_protocol::{INGEST_PATH, PROTOCOL_VERSION};
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// What became of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,8 +228,7 @@ impl Transport {
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| backoff::parse_retry_after(v, SystemTime::now()));
         match status {
             StatusCode::PAYLOAD_TOO_LARGE => Sent::TooLarge,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Sent::Unauthorized(status.as_u16()),
