@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
@@ -104,6 +104,26 @@ impl AppState {
     }
 }
 
+/// How long `/healthz` waits for the database before it answers 503.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /healthz`: 200 `ok` when the database answers a trivial query within [`HEALTH_TIMEOUT`],
+/// else 503, so a load balancer takes a collector that lost its database out of rotation. The
+/// cause goes to the log, not to the caller.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: the database did not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer within {HEALTH_TIMEOUT:?}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
 /// The routes and layers over `state`; what [`Server::run`] serves.
 pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
@@ -115,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/events", get(read_api::session_events))
         .route("/api/conversations/{convo_id}", get(views_api::conversation))
         .route("/api/overview", get(views_api::overview))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .merge(dashboard::routes())
         .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::map_response(dashboard::security_headers))

@@ -492,7 +492,7 @@ async fn nul_characters_are_stored_and_read_back() {
 }
 
 #[tokio::test]
-async fn keys_and_the_signing_secret() {
+async fn keys_the_signing_secret_and_the_health_ping() {
     for (name, store, _keep) in stores().await {
         let s = store.as_ref();
         assert_eq!(s.key_count().await.unwrap(), 0, "{name}");
@@ -507,11 +507,17 @@ async fn keys_and_the_signing_secret() {
         );
         assert_eq!(s.project_for_key("nope".into()).await.unwrap(), None);
         assert_eq!(s.signing_secret().len(), 32, "{name}");
+        s.ping().await.unwrap();
         s.close().await;
         let after = s.ingest("p".into(), vec![]).await;
         assert!(
             matches!(after, Err(StoreError::Closed)),
             "{name}: {after:?}"
+        );
+        let ping = s.ping().await;
+        assert!(
+            matches!(ping, Err(StoreError::Closed)),
+            "{name}: a closed store is not healthy: {ping:?}"
         );
     }
 }

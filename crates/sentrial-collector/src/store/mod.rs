@@ -112,6 +112,9 @@ pub trait Store: Send + Sync + 'static {
     /// How many keys are stored, all projects together.
     fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
 
+    /// Whether the database answers a trivial query (what `/healthz` reports).
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
     /// One page of a project's sessions, newest first.
     fn list_sessions(
         &self,

@@ -269,6 +269,13 @@ impl Store for PgStore {
         })
     }
 
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.conn().await?.simple_query("SELECT 1").await?;
+            Ok(())
+        })
+    }
+
     fn list_sessions(
         &self,
         project_id: String,

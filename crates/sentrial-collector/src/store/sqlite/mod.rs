@@ -320,6 +320,26 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            // The writer must be running (ingest goes through it), and the file must answer.
+            let writing = self
+                .writer
+                .lock()
+                .unwrap()
+                .as_ref()
+                .is_some_and(|w| !w.is_closed());
+            if !writing {
+                return Err(StoreError::Closed);
+            }
+            self.read(|conn| {
+                conn.query_row("SELECT 1", [], |_| Ok(()))?;
+                Ok(())
+            })
+            .await
+        })
+    }
+
     fn list_sessions(
         &self,
         project_id: String,
