@@ -314,9 +314,17 @@ impl Delivery {
             let n = batch.len() as u64;
             let outcome = transport.send(transport.body(&batch)).await;
             let dropped = match outcome {
-                Sent::Delivered => {
+                Sent::Delivered { rejected, message } => {
                     tracing::debug!(events = n, "batch delivered");
-                    self.stats.delivered(n);
+                    let rejected = rejected.min(n);
+                    self.stats.delivered(n - rejected);
+                    if rejected > 0 {
+                        // A partial success: those items are refused for good, not retried.
+                        let text = crate::redact::Redactor::scrub_for_log(&message, 512);
+                        let peer = transport.peer().name();
+                        tracing::warn!(rejected, %text, events = n, "{peer} refused part of a batch");
+                        self.stats.dropped(DropReason::Rejected, rejected);
+                    }
                     None
                 }
                 Sent::Retry { retry_after, why } => {

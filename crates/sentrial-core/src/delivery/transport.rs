@@ -18,8 +18,14 @@ use std::time::{Duration, SystemTime};
 /// What became of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
-    /// Stored (2xx).
-    Delivered,
+    /// Accepted (2xx). `rejected` of the batch's items the receiver said it refused in a partial
+    /// success (OTLP), with its message; not to be sent again.
+    Delivered {
+        /// Items refused within the accepted request.
+        rejected: u64,
+        /// The receiver's reason, when it gave one.
+        message: String,
+    },
     /// Worth trying again: network error, timeout, 408, 429, 5xx. `retry_after` from the answer.
     Retry {
         /// The server's `Retry-After`, when it gave one.
@@ -41,6 +47,14 @@ pub trait Encoder: Send + Sync {
     fn content_type(&self) -> &'static str;
     /// Writes the uncompressed body for `batch` to `out` (the transport gzips it).
     fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()>;
+    /// Whether a 2xx answer's body says something (OTLP's partial success); if not, it is not read.
+    fn reads_answers(&self) -> bool {
+        false
+    }
+    /// How many items a 2xx answer with this body says were refused, and why.
+    fn rejected_in(&self, _content_type: &str, _body: &[u8]) -> (u64, String) {
+        (0, String::new())
+    }
 }
 
 /// Who receives the requests, for what warnings say.
@@ -222,7 +236,22 @@ impl Transport {
         };
         let status = res.status();
         if status.is_success() {
-            return Sent::Delivered;
+            let (rejected, message) = if self.encoder.reads_answers() {
+                let content_type = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                match res.bytes().await {
+                    Ok(body) => self.encoder.rejected_in(&content_type, &body),
+                    // Accepted; only the detail of the answer was lost.
+                    Err(_) => (0, String::new()),
+                }
+            } else {
+                (0, String::new())
+            };
+            return Sent::Delivered { rejected, message };
         }
         let retry_after = res
             .headers()

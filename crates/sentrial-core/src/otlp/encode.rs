@@ -4,7 +4,9 @@
 use super::config::OtlpProtocol;
 use crate::delivery::outbox::Queued;
 use crate::delivery::transport::Encoder;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
@@ -75,6 +77,39 @@ impl Encoder for SpanEncoder {
         match self.protocol {
             OtlpProtocol::Protobuf => out.write_all(&request.encode_to_vec()),
             OtlpProtocol::Json => serde_json::to_writer(out, &request).map_err(Into::into),
+        }
+    }
+
+    fn reads_answers(&self) -> bool {
+        true
+    }
+
+    /// OTLP's `partial_success`: `rejected_spans` and `error_message`, from a protobuf or JSON
+    /// answer (the answer's encoding follows its `Content-Type`, as the specification has it). An
+    /// empty or unreadable answer rejects nothing: the request was accepted.
+    fn rejected_in(&self, content_type: &str, body: &[u8]) -> (u64, String) {
+        if body.is_empty() {
+            return (0, String::new());
+        }
+        if content_type.starts_with("application/json") {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+                return (0, String::new());
+            };
+            let p = &v["partialSuccess"];
+            // int64 is a string in OTLP/JSON; a number is accepted too.
+            let rejected = match &p["rejectedSpans"] {
+                serde_json::Value::String(s) => s.parse().unwrap_or(0),
+                n => n.as_u64().unwrap_or(0),
+            };
+            let message = p["errorMessage"].as_str().unwrap_or_default().to_string();
+            return (rejected, message);
+        }
+        match ExportTraceServiceResponse::decode(body) {
+            Ok(answer) => answer
+                .partial_success
+                .map(|p| (p.rejected_spans.max(0) as u64, p.error_message))
+                .unwrap_or_default(),
+            Err(_) => (0, String::new()),
         }
     }
 }

@@ -28,6 +28,8 @@ struct SinkState {
     seen: Mutex<Vec<Seen>>,
     /// Statuses to answer, in order; 200 once they run out.
     script: Mutex<VecDeque<u16>>,
+    /// The body (and its content type) of every 200 answer; none when unset.
+    answer: Mutex<Option<(&'static str, Vec<u8>)>>,
 }
 
 struct Sink {
@@ -53,7 +55,8 @@ async fn record(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let mut raw = Vec::new();
     let body = if headers.get("content-encoding").is_some_and(|v| v == "gzip") {
         GzDecoder::new(&body[..])
@@ -69,7 +72,16 @@ async fn record(
         body,
     });
     let code = state.script.lock().unwrap().pop_front().unwrap_or(200);
-    StatusCode::from_u16(code).unwrap()
+    let answer = state.answer.lock().unwrap().clone();
+    match answer {
+        Some((content_type, body)) if code == 200 => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, content_type)],
+            body,
+        )
+            .into_response(),
+        _ => StatusCode::from_u16(code).unwrap().into_response(),
+    }
 }
 
 /// A sink on its own thread and runtime (the tracker's runtime is the process-wide one).
@@ -326,6 +338,90 @@ fn a_503_is_retried_then_delivered() {
     let first = ExportTraceServiceRequest::decode(seen[0].body.as_slice()).unwrap();
     let second = ExportTraceServiceRequest::decode(seen[1].body.as_slice()).unwrap();
     assert_eq!(spans_of(&[first]), spans_of(&[second]));
+}
+
+#[test]
+fn a_partial_success_counts_the_refused_spans_as_rejected_and_sends_nothing_again() {
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTracePartialSuccess, ExportTraceServiceResponse,
+    };
+    let protobuf = ExportTraceServiceResponse {
+        partial_success: Some(ExportTracePartialSuccess {
+            rejected_spans: 2,
+            error_message: "2 spans had no name".into(),
+        }),
+    }
+    .encode_to_vec();
+    let json = br#"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"2 spans had no name"}}"#;
+    for (protocol, answer) in [
+        (OtlpProtocol::Protobuf, ("application/x-protobuf", protobuf)),
+        (OtlpProtocol::Json, ("application/json", json.to_vec())),
+    ] {
+        let sink = start_sink(&[]);
+        *sink.state.answer.lock().unwrap() = Some(answer);
+        let t = tracker("", "http://127.0.0.1:9", otlp_config(&sink, protocol));
+        run_session(&t);
+        let report = t.flush_blocking(Duration::from_secs(5));
+        assert!(!report.timed_out, "{protocol:?}: {report:?}");
+        let otlp = t.otlp_stats().unwrap();
+        // Each request's answer refuses 2 of its spans (all of them when it had fewer).
+        let per_request: Vec<u64> = sink
+            .traces()
+            .iter()
+            .map(|seen| match protocol {
+                OtlpProtocol::Protobuf => {
+                    let r = ExportTraceServiceRequest::decode(seen.body.as_slice()).unwrap();
+                    spans_of(&[r]).len() as u64
+                }
+                OtlpProtocol::Json => {
+                    let v: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
+                    v["resourceSpans"][0]["scopeSpans"][0]["spans"]
+                        .as_array()
+                        .unwrap()
+                        .len() as u64
+                }
+            })
+            .collect();
+        // Each span sent once: a partial success is not retried.
+        assert_eq!(per_request.iter().sum::<u64>(), 3, "{protocol:?}");
+        let refused: u64 = per_request.iter().map(|&n| n.min(2)).sum();
+        assert_eq!(
+            (
+                otlp.delivered,
+                otlp.dropped_rejected,
+                otlp.pending,
+                otlp.retried
+            ),
+            (3 - refused, refused, 0, 0),
+            "{protocol:?}: {otlp:?}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_or_foreign_answer_to_an_accepted_request_rejects_nothing() {
+    for answer in [
+        ("application/x-protobuf", Vec::new()),
+        ("application/json", b"{}".to_vec()),
+        ("text/plain", b"ok".to_vec()),
+        ("application/x-protobuf", b"\xff\xff not protobuf".to_vec()),
+    ] {
+        let sink = start_sink(&[]);
+        *sink.state.answer.lock().unwrap() = Some(answer.clone());
+        let t = tracker(
+            "",
+            "http://127.0.0.1:9",
+            otlp_config(&sink, OtlpProtocol::Protobuf),
+        );
+        run_session(&t);
+        t.flush_blocking(Duration::from_secs(5));
+        let otlp = t.otlp_stats().unwrap();
+        assert_eq!(
+            (otlp.delivered, otlp.dropped),
+            (3, 0),
+            "{answer:?}: {otlp:?}"
+        );
+    }
 }
 
 #[test]
