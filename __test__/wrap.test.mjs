@@ -579,3 +579,39 @@ describe('large strings', () => {
     }
   });
 });
+
+describe('how a session ends', () => {
+  it('return() is a stop, and throw() of any value, even the string "stopped", is that error', async () => {
+    const { startCollector } = await import('./support/harness.mjs');
+    const collector = await startCollector();
+    try {
+      const c = new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 20 });
+      const init = (id) => ({ message: { type: 'system', subtype: 'init', session_id: id, model: 'claude-sonnet-4-5', cwd: '/tmp' } });
+      const tracked = (id) => wrapClaudeAgent(fakeSdk([init(id), init(id)]).query, { client: c })({ prompt: id, options: {} });
+
+      const returned = tracked('cc-returned');
+      await returned.next();
+      await returned.return();
+      for (const [id, thrown] of [['cc-threw-string', 'stopped'], ['cc-threw-error', new Error('boom')]]) {
+        const q = tracked(id);
+        await q.next();
+        await assert.rejects(q.throw(thrown), (e) => e === thrown);
+      }
+      const report = await c.flush({ timeoutMs: 5000 });
+      assert.equal(report.pending, 0);
+      const list = await collector.get('/api/sessions?limit=100');
+      const ending = async (id) => {
+        const hit = list.sessions.find((x) => x.claude_session_id === id);
+        assert.ok(hit, `${id} stored`);
+        const s = await collector.get(`/api/sessions/${hit.id}`);
+        return [s.status, s.failure_reason];
+      };
+      assert.deepStrictEqual(await ending('cc-returned'), ['interrupted', 'the caller stopped iterating before a result']);
+      assert.deepStrictEqual(await ending('cc-threw-string'), ['failed', 'stopped']);
+      assert.deepStrictEqual(await ending('cc-threw-error'), ['failed', 'boom']);
+      await c.shutdown({ timeoutMs: 1000 });
+    } finally {
+      await collector.stop();
+    }
+  });
+});

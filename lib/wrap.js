@@ -7,6 +7,9 @@ const { safeJson } = require('./metadata.js');
 const { native } = require('./native.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');
+// The caller ended the iteration (return(), or throw() with no error): not an error of its own. A
+// symbol, so that no value a caller can throw is mistaken for it.
+const STOPPED = Symbol('stopped');
 
 // The system messages the session stores something of; all others cost one Set lookup.
 const SYSTEM_SUBTYPES = new Set(['init', 'permission_denied', 'task_started', 'task_notification']);
@@ -266,7 +269,7 @@ function finish(session, state, error, params) {
   if (state.finished) return;
   state.finished = true;
   try {
-    if (error === 'stopped') {
+    if (error === STOPPED) {
       session.finish(state.interrupted ? 'interrupted' : 'stopped');
     } else if (error == null) {
       session.finish(state.interrupted ? 'interrupted' : 'done');
@@ -313,12 +316,12 @@ function instrumentQuery(q, session, state, params) {
     return Promise.resolve(pending).then(onNext, onError);
   };
   const ret = (...args) => {
-    finish(session, state, 'stopped', params);
+    finish(session, state, STOPPED, params);
     return q.return(...args);
   };
   const thr = (...args) => {
     const err = args[0];
-    finish(session, state, err === undefined ? 'stopped' : err, params);
+    finish(session, state, err === undefined ? STOPPED : err, params);
     return q.throw(...args);
   };
   const interrupt = (...args) => {
