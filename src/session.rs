@@ -3,7 +3,7 @@
 
 use crate::text::{JsStr, JsText};
 use napi_derive::napi;
-use sentrial_core::{clock, json, Ending, Input, Session, SessionInit, Tracker};
+use sentrial_core::{clock, json, Ending, Input, InputKind, Session, SessionInit, Text, Tracker};
 
 /// What the wrapper knows when the wrapped function is called.
 #[napi(object)]
@@ -51,25 +51,13 @@ impl NativeSession {
     /// An SDK message, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
     pub fn message(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
-        if json.is_short() {
-            self.session.message_with(|buf| json.write_utf8(buf));
-        } else {
-            self.session
-                .message_input(with_parts(JsText(json.into_text()?), Vec::new()));
-        }
-        Ok(())
+        self.hand_over(InputKind::Message, json)
     }
 
     /// A hook payload, as `JSON.stringify` wrote it.
     #[napi(catch_unwind)]
     pub fn hook(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
-        if json.is_short() {
-            self.session.hook_with(|buf| json.write_utf8(buf));
-        } else {
-            self.session
-                .hook_input(with_parts(JsText(json.into_text()?), Vec::new()));
-        }
-        Ok(())
+        self.hand_over(InputKind::Hook, json)
     }
 
     /// An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in
@@ -80,7 +68,8 @@ impl NativeSession {
         #[napi(ts_arg_type = "string")] json: JsText,
         #[napi(ts_arg_type = "Array<string>")] parts: Vec<JsText>,
     ) {
-        self.session.message_input(with_parts(json, parts));
+        self.session
+            .input(InputKind::Message, with_parts(json.0, parts));
     }
 
     /// A hook payload with its large strings lifted out, as `messageParts`.
@@ -90,7 +79,8 @@ impl NativeSession {
         #[napi(ts_arg_type = "string")] json: JsText,
         #[napi(ts_arg_type = "Array<string>")] parts: Vec<JsText>,
     ) {
-        self.session.hook_input(with_parts(json, parts));
+        self.session
+            .input(InputKind::Hook, with_parts(json.0, parts));
     }
 
     /// A user turn of a streamed prompt.
@@ -127,9 +117,23 @@ impl NativeSession {
     }
 }
 
-fn with_parts(json: JsText, parts: Vec<JsText>) -> Input {
+impl NativeSession {
+    /// A short string is written straight into the tracker's queue; a long one is taken as
+    /// [`Text`] and queued as its own input.
+    fn hand_over(&self, kind: InputKind, json: JsStr) -> napi::Result<()> {
+        if json.is_short() {
+            self.session.input_with(kind, |buf| json.write_utf8(buf));
+        } else {
+            self.session
+                .input(kind, with_parts(json.into_text()?, Vec::new()));
+        }
+        Ok(())
+    }
+}
+
+fn with_parts(json: Text, parts: Vec<JsText>) -> Input {
     Input {
-        json: json.0,
+        json,
         parts: parts.into_iter().map(|p| p.0).collect(),
     }
 }

@@ -8,8 +8,9 @@
 //! the worker reads a whole batch at once and hands the emptied pair back for reuse. Every command
 //! goes through this one queue, so the worker sees inputs in exactly the order the host gave them.
 
+use crate::input::InputKind;
 use crate::stats::Stats;
-use crate::worker::{Command, InputKind};
+use crate::worker::Command;
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};

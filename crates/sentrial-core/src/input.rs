@@ -10,6 +10,15 @@ use once_cell::sync::Lazy;
 use serde_json::Value;
 use std::sync::Mutex;
 
+/// What an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// An SDK message.
+    Message,
+    /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure).
+    Hook,
+}
+
 /// Text as the host could give it most cheaply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Text {

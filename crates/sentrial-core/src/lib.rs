@@ -38,7 +38,7 @@ mod worker;
 pub use config::{Config, DEFAULT_API_URL};
 pub use delivery::{FlushReport, DEFAULT_FLUSH_TIMEOUT};
 pub use error::CoreError;
-pub use input::{Input, Text};
+pub use input::{Input, InputKind, Text};
 pub use otlp::{OtlpConfig, OtlpProtocol, OtlpStatsSnapshot};
 pub use session::{Ending, SessionInit};
 pub use stats::{DropReason, StatsSnapshot};

@@ -7,14 +7,14 @@ use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
 use crate::inbox::{Inbox, Pushed};
-use crate::input::Input;
+use crate::input::{Input, InputKind};
 use crate::otlp::{self, OtlpStats, OtlpStatsSnapshot};
 use crate::redact::Redactor;
 use crate::runtime;
 use crate::session::{Ending, SessionInit};
 use crate::sinks::Sinks;
 use crate::stats::{Stats, StatsSnapshot};
-use crate::worker::{self, Command, InputKind};
+use crate::worker::{self, Command};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,7 +106,7 @@ impl Tracker {
         };
         if let Err(cmd) = inner.inbox.push(cmd) {
             self.stats.input_ignored();
-            if let Command::Message { json, .. } | Command::Hook { json, .. } = *cmd {
+            if let Command::Input { json, .. } = *cmd {
                 self.stats.release_input(json.byte_len());
             }
         }
@@ -220,54 +220,36 @@ pub struct Session {
 impl Session {
     /// An SDK message, as the JSON the SDK would write for it.
     pub fn message(&self, json: impl AsRef<str>) {
-        self.message_with(|buf| {
+        self.input_with(InputKind::Message, |buf| {
             buf.extend_from_slice(json.as_ref().as_bytes());
             true
         });
-    }
-
-    /// [`Session::message`] for a host that writes the JSON (UTF-8) itself: `write` appends it to
-    /// the buffer it is given, or returns false when it cannot. The cheapest hand-over of a short
-    /// message: no allocation of its own, and no per-message synchronization beyond one lock.
-    pub fn message_with(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
-        if !self.is_done() {
-            self.tracker
-                .send_inline(self.handle, InputKind::Message, write);
-        }
-    }
-
-    /// [`Session::message`], in whichever form the host could hand it over most cheaply.
-    pub fn message_input(&self, json: Input) {
-        if !self.is_done() && self.tracker.stats.reserve_input(json.byte_len()) {
-            self.tracker.send(Command::Message {
-                handle: self.handle,
-                json,
-                at: now_ms(),
-            });
-        }
     }
 
     /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure), as JSON.
     pub fn hook(&self, json: impl AsRef<str>) {
-        self.hook_with(|buf| {
+        self.input_with(InputKind::Hook, |buf| {
             buf.extend_from_slice(json.as_ref().as_bytes());
             true
         });
     }
 
-    /// [`Session::hook`] for a host that writes the JSON itself, as [`Session::message_with`].
-    pub fn hook_with(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+    /// A message or hook payload for a host that writes the JSON (UTF-8) itself: `write` appends
+    /// it to the buffer it is given, or returns false when it cannot. The cheapest hand-over of a
+    /// short input: no allocation of its own, and no per-input synchronization beyond one lock.
+    pub fn input_with(&self, kind: InputKind, write: impl FnOnce(&mut Vec<u8>) -> bool) {
         if !self.is_done() {
-            self.tracker
-                .send_inline(self.handle, InputKind::Hook, write);
+            self.tracker.send_inline(self.handle, kind, write);
         }
     }
 
-    /// [`Session::hook`], in whichever form the host could hand it over most cheaply.
-    pub fn hook_input(&self, json: Input) {
+    /// A message or hook payload in whichever form the host could hand it over most cheaply (long
+    /// text as UTF-16, lifted parts).
+    pub fn input(&self, kind: InputKind, json: Input) {
         if !self.is_done() && self.tracker.stats.reserve_input(json.byte_len()) {
-            self.tracker.send(Command::Hook {
+            self.tracker.send(Command::Input {
                 handle: self.handle,
+                kind,
                 json,
                 at: now_ms(),
             });

@@ -3,7 +3,7 @@
 use crate::delivery::outbox::Kind;
 use crate::delivery::FlushReply;
 use crate::inbox::{Batch, Inbox};
-use crate::input::Input;
+use crate::input::{Input, InputKind};
 use crate::redact::Redactor;
 use crate::session::{Ending, SessionInit, SessionState};
 use crate::sinks::Sinks;
@@ -16,15 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// What an input is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    /// An SDK message.
-    Message,
-    /// A hook payload.
-    Hook,
-}
-
 /// One input from the host, stamped with the time it was given.
 pub enum Command {
     /// The wrapped function was called.
@@ -34,20 +25,13 @@ pub enum Command {
         /// What the wrapper knows.
         init: Box<SessionInit>,
     },
-    /// An SDK message as JSON.
-    Message {
+    /// An SDK message or hook payload handed over as its own [`Input`] (long text, lifted parts).
+    Input {
         /// Session handle.
         handle: u64,
-        /// The message.
-        json: Input,
-        /// When it was seen.
-        at: i64,
-    },
-    /// A hook payload as JSON.
-    Hook {
-        /// Session handle.
-        handle: u64,
-        /// The payload.
+        /// Message or hook payload.
+        kind: InputKind,
+        /// The JSON and its lifted parts.
         json: Input,
         /// When it was seen.
         at: i64,
@@ -182,7 +166,7 @@ impl Worker {
     fn handle(&mut self, cmd: Command, text: &[u8]) {
         let stats = &self.stats;
         if self.closed {
-            if let Command::Message { json, .. } | Command::Hook { json, .. } = &cmd {
+            if let Command::Input { json, .. } = &cmd {
                 stats.release_input(json.byte_len());
             }
             match cmd {
@@ -206,14 +190,14 @@ impl Worker {
                 );
                 return;
             }
-            Command::Message { handle, json, at } => {
+            Command::Input {
+                handle,
+                kind,
+                json,
+                at,
+            } => {
                 stats.release_input(json.byte_len());
-                self.input(handle, InputKind::Message, json.parse(), at);
-                (handle, at)
-            }
-            Command::Hook { handle, json, at } => {
-                stats.release_input(json.byte_len());
-                self.input(handle, InputKind::Hook, json.parse(), at);
+                self.input(handle, kind, json.parse(), at);
                 (handle, at)
             }
             Command::Inline {

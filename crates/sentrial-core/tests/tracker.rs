@@ -1,7 +1,7 @@
 //! The tracker's account of what the host handed it: every input is counted once, as read,
 //! unreadable or ignored, whichever way it was handed over.
 
-use sentrial_core::{Config, Ending, Input, SessionInit, Text, Tracker};
+use sentrial_core::{Config, Ending, Input, InputKind, SessionInit, Text, Tracker};
 use std::time::Duration;
 
 /// A tracker delivering to a port nothing listens on: these tests look only at the inputs.
@@ -28,21 +28,24 @@ fn every_form_of_input_is_read_and_bad_text_is_counted_not_lost_silently() {
     });
     let init = r#"{"type":"system","subtype":"init","session_id":"c1","model":"m"}"#;
     s.message(init);
-    s.message_with(|buf| {
+    s.input_with(InputKind::Message, |buf| {
         buf.extend_from_slice(init.as_bytes());
         true
     });
-    s.message_input(Input {
-        json: Text::Utf16(init.encode_utf16().collect()),
-        parts: vec![],
-    });
+    s.input(
+        InputKind::Message,
+        Input {
+            json: Text::Utf16(init.encode_utf16().collect()),
+            parts: vec![],
+        },
+    );
     s.message("not json");
-    s.hook_with(|buf| {
+    s.input_with(InputKind::Hook, |buf| {
         buf.extend_from_slice(b"\xff\xfe");
         true
     });
     // A host that could not write its text: nothing of it is read.
-    s.hook_with(|buf| {
+    s.input_with(InputKind::Hook, |buf| {
         buf.extend_from_slice(b"{\"half");
         false
     });
@@ -79,6 +82,8 @@ fn a_session_after_its_finish_takes_nothing() {
     s.finish(Ending::Done);
     let before = t.stats().inputs;
     s.message(r#"{"type":"result"}"#);
-    s.hook_with(|_| panic!("a finished session asked the host for its text"));
+    s.input_with(InputKind::Hook, |_| {
+        panic!("a finished session asked the host for its text")
+    });
     assert_eq!(t.stats().inputs, before);
 }

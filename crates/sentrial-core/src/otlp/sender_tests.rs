@@ -133,6 +133,11 @@ fn tracker(api_key: &str, api_url: &str, otlp: OtlpConfig) -> Tracker {
     .unwrap()
 }
 
+/// A tracker exporting to `sink` only (no API key: the collector URL is never used).
+fn otlp_only(sink: &Sink, protocol: OtlpProtocol) -> Tracker {
+    tracker("", "http://127.0.0.1:9", otlp_config(sink, protocol))
+}
+
 /// One session as the SDK streams it: init, a model call asking for Bash (whose input holds a
 /// secret under a key name), the PostToolUse hook, the result.
 fn run_session(tracker: &Tracker) {
@@ -253,11 +258,7 @@ fn check_session_spans(requests: &[ExportTraceServiceRequest]) {
 #[test]
 fn protobuf_spans_reach_the_endpoint_gzipped_with_headers_and_redacted() {
     let sink = start_sink(&[]);
-    let t = tracker(
-        "",
-        "http://127.0.0.1:9",
-        otlp_config(&sink, OtlpProtocol::Protobuf),
-    );
+    let t = otlp_only(&sink, OtlpProtocol::Protobuf);
     run_session(&t);
     let report = t.flush_blocking(Duration::from_secs(5));
     assert!(!report.timed_out, "{report:?}");
@@ -290,11 +291,7 @@ fn protobuf_spans_reach_the_endpoint_gzipped_with_headers_and_redacted() {
 #[test]
 fn the_json_protocol_posts_otlp_json() {
     let sink = start_sink(&[]);
-    let t = tracker(
-        "",
-        "http://127.0.0.1:9",
-        otlp_config(&sink, OtlpProtocol::Json),
-    );
+    let t = otlp_only(&sink, OtlpProtocol::Json);
     run_session(&t);
     assert!(!t.flush_blocking(Duration::from_secs(5)).timed_out);
     let seen = sink.traces();
@@ -321,11 +318,7 @@ fn the_json_protocol_posts_otlp_json() {
 #[test]
 fn a_503_is_retried_then_delivered() {
     let sink = start_sink(&[503]);
-    let t = tracker(
-        "",
-        "http://127.0.0.1:9",
-        otlp_config(&sink, OtlpProtocol::Protobuf),
-    );
+    let t = otlp_only(&sink, OtlpProtocol::Protobuf);
     run_session(&t);
     let report = t.flush_blocking(Duration::from_secs(5));
     assert!(!report.timed_out, "{report:?}");
@@ -359,7 +352,7 @@ fn a_partial_success_counts_the_refused_spans_as_rejected_and_sends_nothing_agai
     ] {
         let sink = start_sink(&[]);
         *sink.state.answer.lock().unwrap() = Some(answer);
-        let t = tracker("", "http://127.0.0.1:9", otlp_config(&sink, protocol));
+        let t = otlp_only(&sink, protocol);
         run_session(&t);
         let report = t.flush_blocking(Duration::from_secs(5));
         assert!(!report.timed_out, "{protocol:?}: {report:?}");
@@ -408,11 +401,7 @@ fn an_empty_or_foreign_answer_to_an_accepted_request_rejects_nothing() {
     ] {
         let sink = start_sink(&[]);
         *sink.state.answer.lock().unwrap() = Some(answer.clone());
-        let t = tracker(
-            "",
-            "http://127.0.0.1:9",
-            otlp_config(&sink, OtlpProtocol::Protobuf),
-        );
+        let t = otlp_only(&sink, OtlpProtocol::Protobuf);
         run_session(&t);
         t.flush_blocking(Duration::from_secs(5));
         let otlp = t.otlp_stats().unwrap();
@@ -427,11 +416,7 @@ fn an_empty_or_foreign_answer_to_an_accepted_request_rejects_nothing() {
 #[test]
 fn a_401_is_dropped_and_not_retried() {
     let sink = start_sink(&[401, 401, 401]);
-    let t = tracker(
-        "",
-        "http://127.0.0.1:9",
-        otlp_config(&sink, OtlpProtocol::Protobuf),
-    );
+    let t = otlp_only(&sink, OtlpProtocol::Protobuf);
     run_session(&t);
     let report = t.flush_blocking(Duration::from_secs(5));
     assert!(!report.timed_out);
