@@ -114,11 +114,3 @@ async fn healthz_answers_503_while_the_database_is_unreachable_and_200_once_it_i
     assert_eq!(wait_for(&srv, 200).await, (200, "ok".to_string()));
     srv.stop().await;
 }
-
-#[tokio::test]
-async fn healthz_answers_200_on_a_working_store() {
-    // On SQLite, or on PostgreSQL with SENTRIAL_TEST_STORE=postgres.
-    let mut srv = TestServer::start(&[]).await;
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
-    srv.stop().await;
-}

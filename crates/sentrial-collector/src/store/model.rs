@@ -65,6 +65,26 @@ pub struct SessionPage {
     pub next: Option<Cursor>,
 }
 
+impl SessionPage {
+    /// The page of `limit` from `rows`, up to `limit + 1` sessions newest first as a store reads
+    /// them: a row beyond `limit` means there is a next page, which starts after the last kept.
+    pub(crate) fn from_rows(mut rows: Vec<SessionRecord>, limit: u32) -> SessionPage {
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|s| Cursor {
+                sort_ts: s.sort_ts,
+                id: s.id.clone(),
+            })
+        } else {
+            None
+        };
+        SessionPage {
+            sessions: rows,
+            next,
+        }
+    }
+}
+
 /// The scalar fields of a session, as listed. `None` fields are `null` in JSON: the event that
 /// sets them has not arrived (a placeholder session made by an early event has no agent yet).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,8 +9,8 @@ use tokio_postgres::Row;
 use super::text::Clean;
 use crate::store::model::{escape_like, turns_from_results, ResultRow};
 use crate::store::{
-    Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
-    StoreError, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
+    EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord, StoreError,
+    SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
 };
 use crate::time::Timestamp;
 
@@ -43,7 +43,7 @@ pub async fn list_sessions(
     project: &str,
     q: &ListQuery,
 ) -> Result<SessionPage, StoreError> {
-    let mut sessions = match &q.text {
+    let sessions = match &q.text {
         None => page_rows(conn, project, q, None).await?,
         Some(_) => {
             let mut rows = page_rows(conn, project, q, Some(TextArm::InputOutput)).await?;
@@ -54,16 +54,7 @@ pub async fn list_sessions(
             rows
         }
     };
-    let next = if sessions.len() > q.limit as usize {
-        sessions.truncate(q.limit as usize);
-        sessions.last().map(|s| Cursor {
-            sort_ts: s.sort_ts,
-            id: s.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok(SessionPage { sessions, next })
+    Ok(SessionPage::from_rows(sessions, q.limit))
 }
 
 /// Up to `q.limit + 1` sessions matching `q`, newest first; with `arm`, those whose text there

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::store::model::{escape_like, turns_from_results, ResultRow};
 use crate::store::{
-    Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
-    StoreError, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
+    EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord, StoreError,
+    SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
 };
 use crate::time::Timestamp;
 
@@ -77,19 +77,10 @@ pub fn list_sessions(
     args.push(i64::from(q.limit + 1).into());
 
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut sessions = stmt
+    let sessions = stmt
         .query_map(params_from_iter(args), session_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if sessions.len() > q.limit as usize {
-        sessions.truncate(q.limit as usize);
-        sessions.last().map(|s| Cursor {
-            sort_ts: s.sort_ts,
-            id: s.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok(SessionPage { sessions, next })
+    Ok(SessionPage::from_rows(sessions, q.limit))
 }
 
 /// One session with its inputs and tool calls.
