@@ -57,6 +57,7 @@ async fn seeded() -> TestServer {
             Payload::SessionInput(SessionInput {
                 turn: 0,
                 text: "deploy to staging".into(),
+                ..Default::default()
             }),
         ),
         ended("s2", T0 + 1100, "Deployed.", 0.5),

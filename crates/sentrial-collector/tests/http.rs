@@ -286,6 +286,7 @@ async fn streamed_inputs_are_joined_in_turn_order() {
             Payload::SessionInput(SessionInput {
                 turn,
                 text: text.into(),
+                ..Default::default()
             }),
         )
     };

@@ -94,6 +94,7 @@ fn model_call(session: &str, id: &str, ts: i64, parent: Option<&str>) -> Event {
             parent_tool_use_id: parent.map(String::from),
             started_at: ts - 5,
             ended_at: ts,
+            ..Default::default()
         }),
     )
 }
@@ -129,6 +130,7 @@ fn rich_session(id: &str, t0: i64) -> Vec<Event> {
         Payload::SessionInput(SessionInput {
             turn: 1,
             text: format!("follow-up of {id}"),
+            ..Default::default()
         }),
     ));
     events.push(model_call(id, &format!("{id}-m1"), t0 + 20, None));
@@ -264,6 +266,7 @@ async fn pages_filters_and_text_search() {
                 Payload::SessionInput(SessionInput {
                     turn: 0,
                     text: "a Streamed Needle".into(),
+                    ..Default::default()
                 }),
             )],
         )

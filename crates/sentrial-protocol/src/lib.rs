@@ -67,6 +67,8 @@ pub enum Payload {
     ModelCall(ModelCall),
     /// A sub-agent started by a Task call began or ended.
     Subagent(Subagent),
+    /// Something that changes how the run reads: a compaction, an API retry, a model fallback, ...
+    Marker(Marker),
     /// A `result` message arrived; its figures are cumulative, so the latest one wins.
     SessionResult(SessionResult),
     /// The session ended. Carries the final status and figures.
@@ -97,6 +99,31 @@ pub struct SessionStart {
     pub metadata: Map<String, Value>,
     /// When the wrapped function was called, ms since the epoch.
     pub started_at: i64,
+    /// The Claude session this run resumed and went on with (`options.resume`, or the session
+    /// `options.continue` picked): this run's Claude session is that same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
+    /// The Claude session this run forked (`options.resume` with `forkSession: true`): this run
+    /// has a Claude session of its own that starts from that one's conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<String>,
+    /// How the run was started: `query`, `startup` (a WarmQuery) or `prewarm` (a claimed
+    /// SpareProcess).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<String>,
+    /// The MCP servers the `system`/`init` message listed, with their connection status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcp_servers: Vec<McpServer>,
+}
+
+/// An MCP server as the `system`/`init` message lists it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct McpServer {
+    /// Its name (the key it was configured under; `calc` serves the tools `mcp__calc__*`).
+    pub name: String,
+    /// `connected`, `failed`, `needs-auth`, `pending`, ... as the CLI reports it.
+    #[serde(default)]
+    pub status: String,
 }
 
 /// Fields of [`Payload::SessionInput`].
@@ -106,6 +133,9 @@ pub struct SessionInput {
     pub turn: u32,
     /// The text of the user message.
     pub text: String,
+    /// Place in the session's transcript (see [`ModelCall::position`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
 }
 
 /// Outcome of one tool call.
@@ -121,7 +151,8 @@ pub enum ToolStatus {
     Interrupted,
     /// The stream ended while the call was still open.
     NotCompleted,
-    /// The permission system refused the call (the result's `permission_denials`).
+    /// The permission system refused the call: a `PreToolUse` hook, `canUseTool`, a rule or the
+    /// permission mode.
     Denied,
 }
 
@@ -149,27 +180,53 @@ pub struct ToolCall {
     pub seq: u32,
     /// Outcome.
     pub status: ToolStatus,
-    /// The tool's input as the model gave it.
+    /// The tool's input as the model gave it (its `tool_use` block), or as the hook reported it
+    /// when no block was seen.
     #[serde(default)]
     pub input: Value,
+    /// The input the tool ran with, when a `PreToolUse` hook or `canUseTool` changed it
+    /// (`updatedInput`); absent when it ran with [`ToolCall::input`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_input: Option<Value>,
     /// The tool's response (an object or a string, as the SDK reports it).
     #[serde(default)]
     pub output: Value,
-    /// Error text when the call failed.
+    /// Error text when the call failed; for a denied call, the reason it was refused with (the
+    /// hook's `permissionDecisionReason`, the `message` of `canUseTool`'s deny), or
+    /// `permission denied` when nothing said why.
     #[serde(default)]
     pub error: Option<String>,
+    /// Who refused a denied call: `hook` (a `PreToolUse` hook), `can_use_tool`, or what the CLI
+    /// named (`rule`, `mode`, `classifier`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<String>,
     /// Duration as the SDK measured it.
     #[serde(default)]
     pub duration_ms: Option<u64>,
     /// The Task call this call was made under, for calls of sub-agents.
     #[serde(default)]
     pub parent_tool_use_id: Option<String>,
+    /// The MCP server that serves the tool (`calc` for `mcp__calc__add`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<String>,
     /// When the call was first seen (its `tool_use` block), ms since the epoch.
     #[serde(default)]
     pub started_at: Option<i64>,
     /// When its outcome was seen, ms since the epoch.
     #[serde(default)]
     pub ended_at: Option<i64>,
+    /// Place in the session's transcript (see [`ModelCall::position`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
+}
+
+impl ToolCall {
+    /// The MCP server of an MCP tool name (`mcp__calc__add` → `calc`), if it is one.
+    pub fn mcp_server_of(tool_name: &str) -> Option<&str> {
+        let rest = tool_name.strip_prefix("mcp__")?;
+        let (server, tool) = rest.split_once("__")?;
+        (!server.is_empty() && !tool.is_empty()).then_some(server)
+    }
 }
 
 /// One call to the model: one assistant message id, however many content blocks it streamed.
@@ -184,8 +241,13 @@ pub struct ModelCall {
     pub stop_reason: Option<String>,
     /// Uncached input tokens.
     pub input_tokens: u64,
-    /// Output tokens as the stream showed them (the final count needs partial messages on).
+    /// Output tokens as the stream showed them: the final count when
+    /// [`ModelCall::output_tokens_final`], else the count as the call started (1).
     pub output_tokens: u64,
+    /// Whether [`ModelCall::output_tokens`] is the call's final count: the stream's
+    /// `message_delta` brought it (partial messages on). Without it the count is unknown.
+    #[serde(default)]
+    pub output_tokens_final: bool,
     /// Tokens read from the prompt cache.
     pub cache_read_tokens: u64,
     /// Tokens written to the prompt cache.
@@ -197,6 +259,59 @@ pub struct ModelCall {
     pub started_at: i64,
     /// When its last block (or its final usage) was seen.
     pub ended_at: i64,
+    /// Time to first token as the SDK measured it (its `message_start` stream event; partial
+    /// messages on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<u64>,
+    /// Place in the session's transcript: user turns, model calls, tool calls, markers and
+    /// results are numbered from 0 in the order the SDK showed them, one counter per session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
+    /// What the model said and thought, in order (kept under redaction, the privacy mode and a
+    /// budget of text per session).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content: Vec<Block>,
+}
+
+/// One content block of a model call, as the transcript keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    /// Text the model wrote.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// The model's thinking (its signature is not kept).
+    Thinking {
+        /// The thinking text.
+        thinking: String,
+    },
+    /// Thinking the API returned encrypted: only the fact is kept.
+    RedactedThinking,
+    /// A tool call the model made; the call itself is a [`ToolCall`] with this id.
+    ToolUse {
+        /// The `tool_use` id.
+        id: String,
+        /// The tool's name.
+        name: String,
+    },
+    /// Text left out because the session's transcript budget was spent.
+    Omitted {
+        /// What the block held: `text` or `thinking`.
+        kind: String,
+        /// Its size in bytes.
+        bytes: u64,
+    },
+    /// A block of a type the SDK sends that the transcript does not keep (`server_tool_use`,
+    /// `image`, ...), named.
+    Unsupported {
+        /// The block's `type`.
+        kind: String,
+    },
+    /// A block type this build does not know (from a newer SDK).
+    #[serde(other)]
+    Unknown,
 }
 
 /// The sub-agent of one Task call: the node its model and tool calls hang under.
@@ -231,6 +346,43 @@ pub struct Subagent {
     #[serde(default)]
     pub summary: Option<String>,
 }
+
+/// Something that happened to a run and changes how it reads, placed in its transcript.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Marker {
+    /// Place in the session's transcript (see [`ModelCall::position`]); one marker per position.
+    pub position: u32,
+    /// What happened: one of the `MARKER_*` kinds (`compact`, `api_retry`, ...); a newer SDK may
+    /// send others.
+    pub kind: String,
+    /// When it was seen, ms since the epoch.
+    pub at: i64,
+    /// The Task call whose sub-agent it happened in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_tool_use_id: Option<String>,
+    /// What the SDK said of it; the fields depend on the kind (`docs/protocol.md`).
+    #[serde(default)]
+    pub data: Map<String, Value>,
+}
+
+/// The context was compacted (`compact_boundary`): `trigger`, `pre_tokens`, `post_tokens`.
+pub const MARKER_COMPACT: &str = "compact";
+/// An API request failed and is retried (`api_retry`): `attempt`, `max_retries`,
+/// `retry_delay_ms`, `error_status`, `error`.
+pub const MARKER_API_RETRY: &str = "api_retry";
+/// The API answered with an error that ended the turn: `status`, `message`.
+pub const MARKER_API_ERROR: &str = "api_error";
+/// A rate-limit event: `status`, `rate_limit_type`, `resets_at`, `utilization`.
+pub const MARKER_RATE_LIMIT: &str = "rate_limit";
+/// The model refused and the turn was retried on another model: `original_model`,
+/// `fallback_model`, `category`.
+pub const MARKER_MODEL_FALLBACK: &str = "model_fallback";
+/// The model refused and nothing retried it: `model`, `category`, `explanation`.
+pub const MARKER_REFUSAL: &str = "refusal";
+/// The run was interrupted by the user while a tool ran: `text`.
+pub const MARKER_INTERRUPT: &str = "interrupt";
+/// The SDK summed up the tool calls before it: `summary`, `tool_use_ids`.
+pub const MARKER_TOOL_SUMMARY: &str = "tool_summary";
 
 /// How the model calls the stream showed compare with the result's totals.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -306,8 +458,23 @@ pub struct SessionResult {
     /// Time spent in the model API, as the SDK reports it.
     #[serde(default)]
     pub api_duration_ms: Option<u64>,
-    /// Cumulative tokens and cost.
+    /// What this run spent so far: tokens and cost since the wrapped function was called,
+    /// cumulative over the results of the run (never what earlier runs of a resumed session
+    /// spent).
     pub usage: Usage,
+    /// What the SDK's totals carried over from earlier runs of a resumed or forked Claude
+    /// session, left out of [`SessionResult::usage`]; absent when nothing was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried: Option<Usage>,
+    /// Why the SDK's loop ended the turn (`completed`, `max_turns`, `api_error`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_reason: Option<String>,
+    /// The HTTP status of the API error that ended the turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_error_status: Option<u16>,
+    /// Place in the session's transcript (see [`ModelCall::position`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
 }
 
 /// How a session ended.
@@ -345,6 +512,13 @@ pub struct SessionEnd {
     /// Why the session failed, when it did.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// How the run ended, as a value to filter on: `null` for success, else one of the
+    /// `END_*` constants or an `error_*` result subtype of a newer SDK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    /// The HTTP status of the API error that ended the run (`end_reason` `api_error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_error_status: Option<u16>,
     /// The final text (from the latest result).
     #[serde(default)]
     pub output: Option<String>,
@@ -358,14 +532,59 @@ pub struct SessionEnd {
     /// Number of turns, from the latest result.
     #[serde(default)]
     pub num_turns: Option<u64>,
-    /// Final cumulative tokens and cost (the latest result's, never a sum of results).
+    /// What this run spent (the latest result's run figures, never a sum of results).
     pub usage: Usage,
+    /// What the SDK's totals carried over from earlier runs (see [`SessionResult::carried`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried: Option<Usage>,
     /// How many `result` messages the stream carried.
     pub results: u32,
     /// Model calls seen against the result's totals.
     #[serde(default)]
     pub reconciliation: Option<Reconciliation>,
 }
+
+/// The run reached `maxTurns` (result subtype `error_max_turns`).
+pub const END_MAX_TURNS: &str = "error_max_turns";
+/// The run reached `maxBudgetUsd` (result subtype `error_max_budget_usd`).
+pub const END_MAX_BUDGET: &str = "error_max_budget_usd";
+/// The SDK's loop failed (result subtype `error_during_execution`; also after a denial with
+/// `interrupt: true`).
+pub const END_DURING_EXECUTION: &str = "error_during_execution";
+/// Structured output could not be produced (result subtype `error_max_structured_output_retries`).
+pub const END_STRUCTURED_OUTPUT: &str = "error_max_structured_output_retries";
+/// The model API answered with an error that ended the run (see `api_error_status`).
+pub const END_API_ERROR: &str = "api_error";
+/// An error result of another kind (its `terminal_reason` when the SDK gave one).
+pub const END_ERROR_RESULT: &str = "error_result";
+/// `options.abortController` aborted the run.
+pub const END_ABORTED: &str = "aborted";
+/// `interrupt()` was called.
+pub const END_INTERRUPTED: &str = "interrupted";
+/// The iterator threw without an error result before it (a crash, a refused claim, ...).
+pub const END_EXCEPTION: &str = "exception";
+/// The caller stopped iterating (`break`, `return()`) before any result.
+pub const END_STOPPED: &str = "stopped";
+/// The stream ended by itself without a result.
+pub const END_NO_RESULT: &str = "no_result";
+/// The tracker was shut down while the run went on.
+pub const END_SHUTDOWN: &str = "shutdown";
+
+/// Every end reason this version sends (result subtypes of a newer SDK may add `error_*` ones).
+pub const END_REASONS: &[&str] = &[
+    END_MAX_TURNS,
+    END_MAX_BUDGET,
+    END_DURING_EXECUTION,
+    END_STRUCTURED_OUTPUT,
+    END_API_ERROR,
+    END_ERROR_RESULT,
+    END_ABORTED,
+    END_INTERRUPTED,
+    END_EXCEPTION,
+    END_STOPPED,
+    END_NO_RESULT,
+    END_SHUTDOWN,
+];
 
 /// The collector's answer to an accepted batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -389,6 +608,7 @@ mod tests {
             payload: Payload::SessionInput(SessionInput {
                 turn: 1,
                 text: "hi".into(),
+                position: Some(3),
             }),
         };
         let json = serde_json::to_value(&ev).unwrap();
@@ -405,5 +625,63 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown variant"), "{err}");
+    }
+
+    #[test]
+    fn blocks_round_trip_and_an_unknown_kind_is_kept_as_unknown() {
+        let blocks = vec![
+            Block::Text { text: "hi".into() },
+            Block::Thinking {
+                thinking: "hmm".into(),
+            },
+            Block::RedactedThinking,
+            Block::ToolUse {
+                id: "toolu_1".into(),
+                name: "Bash".into(),
+            },
+            Block::Omitted {
+                kind: "text".into(),
+                bytes: 9,
+            },
+            Block::Unsupported {
+                kind: "image".into(),
+            },
+        ];
+        let json = serde_json::to_string(&blocks).unwrap();
+        assert!(json.contains(r#"{"type":"redacted_thinking"}"#), "{json}");
+        let back: Vec<Block> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, blocks);
+        let newer: Vec<Block> = serde_json::from_str(r#"[{"type":"hologram","depth":3}]"#).unwrap();
+        assert_eq!(newer, vec![Block::Unknown]);
+    }
+
+    #[test]
+    fn mcp_tool_names_name_their_server() {
+        assert_eq!(ToolCall::mcp_server_of("mcp__calc__add"), Some("calc"));
+        assert_eq!(
+            ToolCall::mcp_server_of("mcp__my-server__do__it"),
+            Some("my-server")
+        );
+        for plain in ["Bash", "mcp__", "mcp__calc", "mcp____add", "mcp__calc__"] {
+            assert_eq!(ToolCall::mcp_server_of(plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn new_fields_are_optional_on_the_wire() {
+        // An event of an SDK that predates them still reads, with the defaults.
+        let call: ToolCall = serde_json::from_str(
+            r#"{"tool_use_id":"t","tool_name":"Bash","seq":0,"status":"denied"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (call.updated_input, call.denied_by, call.position),
+            (None, None, None)
+        );
+        let end: SessionEnd = serde_json::from_str(
+            r#"{"status":"failed","ended_at":1,"duration_ms":0,"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0,"cache_read_tokens":0,"cache_creation_tokens":0,"cost_usd":0},"results":0}"#,
+        )
+        .unwrap();
+        assert_eq!((end.end_reason, end.carried), (None, None));
     }
 }

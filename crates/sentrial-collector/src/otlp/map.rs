@@ -204,6 +204,7 @@ fn session(v: &SpanView<'_>) -> [Event; 2] {
             _ => Default::default(),
         },
         started_at: v.start_ms,
+        ..Default::default()
     };
     let status = match a.str(attr::SESSION_STATUS) {
         Some("completed") => SessionStatus::Completed,
@@ -240,6 +241,7 @@ fn session(v: &SpanView<'_>) -> [Event; 2] {
         },
         results,
         reconciliation: None,
+        ..Default::default()
     };
     [
         v.event("start", v.start_ms, Payload::SessionStart(start)),
@@ -271,6 +273,7 @@ fn model_call(v: &SpanView<'_>) -> Event {
         parent_tool_use_id: v.parent_tool_use_id(),
         started_at: v.start_ms,
         ended_at: v.end_ms,
+        ..Default::default()
     };
     v.event("model", v.end_ms, Payload::ModelCall(call))
 }
@@ -310,6 +313,7 @@ fn tool_call(v: &SpanView<'_>) -> Event {
         parent_tool_use_id: v.parent_tool_use_id(),
         started_at: Some(v.start_ms),
         ended_at: Some(v.end_ms),
+        ..Default::default()
     };
     v.event("tool", v.end_ms, Payload::ToolCall(call))
 }

@@ -33,9 +33,10 @@ impl Incoming {
                     None => String::new(),
                 },
             ],
-            Payload::SessionInput(_) | Payload::ModelCall(_) | Payload::Subagent(_) => {
-                Default::default()
-            }
+            Payload::SessionInput(_)
+            | Payload::ModelCall(_)
+            | Payload::Subagent(_)
+            | Payload::Marker(_) => Default::default(),
         };
         Ok(Incoming { event, raw, json })
     }
@@ -52,6 +53,7 @@ pub fn kind(payload: &Payload) -> &'static str {
         Payload::ToolCall(_) => "tool_call",
         Payload::ModelCall(_) => "model_call",
         Payload::Subagent(_) => "subagent",
+        Payload::Marker(_) => "marker",
         Payload::SessionResult(_) => "session_result",
         Payload::SessionEnd(_) => "session_end",
     }

@@ -310,6 +310,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
         parent_tool_use_id: parent.map(String::from),
         started_at: Some(t0 + 10 * i64::from(i) + 1),
         ended_at: Some(t0 + 10 * i64::from(i) + 6),
+        ..Default::default()
     };
     let id = |n: &str| format!("{session}-{n}");
     vec![
@@ -329,6 +330,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
                     .unwrap()
                     .clone(),
                 started_at: t0,
+                ..Default::default()
             }),
         ),
         event(
@@ -356,6 +358,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
                 duration_ms: 20,
                 api_duration_ms: Some(15),
                 usage: usage(100),
+                ..Default::default()
             }),
         ),
         event(
@@ -377,6 +380,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
                 duration_ms: 40,
                 api_duration_ms: Some(30),
                 usage: usage(200),
+                ..Default::default()
             }),
         ),
         event(
@@ -394,6 +398,7 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
                 usage: usage(200),
                 results: 2,
                 reconciliation: None,
+                ..Default::default()
             }),
         ),
     ]

@@ -26,6 +26,7 @@ fn start() -> SessionStart {
         input: Some("What is 2+2?".into()),
         metadata: json!({"env": "test", "n": 1}).as_object().unwrap().clone(),
         started_at: T0,
+        ..Default::default()
     }
 }
 
@@ -49,6 +50,7 @@ fn end(status: SessionStatus, reason: Option<&str>) -> SessionEnd {
         },
         results: 1,
         reconciliation: None,
+        ..Default::default()
     }
 }
 
@@ -112,6 +114,7 @@ fn model(id: &str, parent: Option<&str>) -> ModelCall {
         parent_tool_use_id: parent.map(str::to_owned),
         started_at: T0 + 100,
         ended_at: T0 + 900,
+        ..Default::default()
     }
 }
 
@@ -128,6 +131,7 @@ fn tool(id: &str, name: &str, seq: u32, parent: Option<&str>) -> ToolCall {
         parent_tool_use_id: parent.map(str::to_owned),
         started_at: Some(T0 + 1_000),
         ended_at: Some(T0 + 1_200),
+        ..Default::default()
     }
 }
 
@@ -236,6 +240,7 @@ fn a_streamed_prompt_is_one_user_message_per_turn_and_a_resent_start_updates() {
         Payload::SessionInput(SessionInput {
             turn: n,
             text: text.into(),
+            ..Default::default()
         })
     };
     let spans = run(vec![

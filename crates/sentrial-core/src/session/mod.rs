@@ -173,6 +173,7 @@ impl SessionState {
             out.push(Payload::SessionInput(SessionInput {
                 turn: self.turns,
                 text,
+                ..Default::default()
             }));
             self.turns += 1;
         } else {
@@ -210,6 +211,7 @@ impl SessionState {
             usage: last.map(|r| r.usage).unwrap_or_default(),
             results: self.results,
             reconciliation,
+            ..Default::default()
         }));
     }
 
@@ -262,6 +264,7 @@ impl SessionState {
             out.push(Payload::SessionInput(SessionInput {
                 turn: self.turns,
                 text,
+                ..Default::default()
             }));
             self.turns += 1;
         }
@@ -280,6 +283,7 @@ impl SessionState {
             input: self.init.input.clone(),
             metadata,
             started_at: self.init.started_at,
+            ..Default::default()
         })
     }
 
@@ -454,6 +458,7 @@ impl SessionState {
             duration_ms: result.duration_ms,
             api_duration_ms: result.api_duration_ms,
             usage: result.usage.clone(),
+            ..Default::default()
         }));
         self.results += 1;
         self.last = Some(result);

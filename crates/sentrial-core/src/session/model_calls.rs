@@ -54,6 +54,7 @@ impl ModelCalls {
             parent_tool_use_id: key.clone(),
             started_at: at,
             ended_at: at,
+            ..Default::default()
         };
         self.open.insert(key, call).map(|prev| self.count_in(prev))
     }

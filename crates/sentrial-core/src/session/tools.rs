@@ -297,6 +297,7 @@ fn build(id: &str, named: &Named, block_input: Value, outcome: Outcome) -> ToolC
         parent_tool_use_id: named.parent.clone(),
         started_at: Some(named.started_at),
         ended_at: Some(outcome.ended_at),
+        ..Default::default()
     }
 }
 

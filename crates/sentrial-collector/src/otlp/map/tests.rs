@@ -111,6 +111,7 @@ fn invoke_agent_is_a_start_and_an_end_with_every_field() {
             input: Some("fix the build".into()),
             metadata: json!({"cwd": "/repo"}).as_object().unwrap().clone(),
             started_at: MS0,
+            ..Default::default()
         })
     );
     assert_eq!(
@@ -135,6 +136,7 @@ fn invoke_agent_is_a_start_and_an_end_with_every_field() {
             },
             results: 1,
             reconciliation: None,
+            ..Default::default()
         })
     );
 }
@@ -229,6 +231,7 @@ fn chat_is_a_model_call() {
             parent_tool_use_id: Some("toolu_task".into()),
             started_at: MS0,
             ended_at: MS0 + 1500,
+            ..Default::default()
         })
     );
 }
@@ -297,6 +300,7 @@ fn execute_tool_is_a_tool_call() {
             parent_tool_use_id: Some("toolu_task".into()),
             started_at: Some(MS0),
             ended_at: Some(MS0 + 1500),
+            ..Default::default()
         })
     );
 }

@@ -360,6 +360,10 @@ async fn apply(
             };
             set_figures(tx, project, ev, i64::from(r.index), &figures, json[0]).await?;
         }
+        Payload::Marker(_) => {
+            // Kept in the raw log; applying markers comes with their table.
+            ensure_session(tx, project, ev, now).await?;
+        }
         Payload::SessionEnd(e) => {
             ensure_session(tx, project, ev, now).await?;
             // An end never makes a session `running` again; it still carries its figures.

@@ -77,6 +77,7 @@ mod tests {
             payload: Payload::SessionInput(SessionInput {
                 turn: 0,
                 text: "x\0y".into(),
+                ..Default::default()
             }),
         };
         let clean = Clean::event(&ev);

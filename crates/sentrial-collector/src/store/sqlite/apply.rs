@@ -263,6 +263,10 @@ fn apply(
             };
             set_figures(tx, project, ev, i64::from(r.index), &figures, &json[0])?;
         }
+        Payload::Marker(_) => {
+            // Kept in the raw log; applying markers comes with their table.
+            ensure_session(tx, project, ev, now)?;
+        }
         Payload::SessionEnd(e) => {
             ensure_session(tx, project, ev, now)?;
             // An end never makes a session `running` again; it still carries its figures.

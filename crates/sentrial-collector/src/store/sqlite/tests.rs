@@ -79,6 +79,7 @@ fn session() -> Vec<Event> {
             Payload::SessionInput(SessionInput {
                 turn: 1,
                 text: "second".into(),
+                ..Default::default()
             }),
         ),
         ev(
@@ -87,6 +88,7 @@ fn session() -> Vec<Event> {
             Payload::SessionInput(SessionInput {
                 turn: 0,
                 text: "first".into(),
+                ..Default::default()
             }),
         ),
         ev("e3", 105, tool("t1", 0, ToolStatus::NotCompleted)),
