@@ -17,6 +17,9 @@ pub enum InputKind {
     Message,
     /// A hook payload (PreToolUse, PostToolUse, PostToolUseFailure).
     Hook,
+    /// What a permission callback the wrapper observed (a `PreToolUse` hook of the user's,
+    /// `canUseTool`) answered for a tool call.
+    Decision,
 }
 
 /// Text as the host could give it most cheaply.

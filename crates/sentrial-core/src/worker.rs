@@ -241,14 +241,7 @@ impl Worker {
                 self.closed = true;
                 let now = crate::clock::now_ms();
                 for (_, s) in self.sessions.drain() {
-                    s.state.finish(
-                        Ending::Threw {
-                            message: "the tracker was shut down while the session ran".into(),
-                            aborted: false,
-                        },
-                        now,
-                        &mut self.out,
-                    );
+                    s.state.finish(Ending::Shutdown, now, &mut self.out);
                     emit(&mut self.sinks, &self.redactor, &s.id, now, &mut self.out);
                 }
                 self.sinks.shutdown(deadline, reply);
@@ -268,6 +261,7 @@ impl Worker {
             (Some(s), Ok(v)) => match kind {
                 InputKind::Message => s.state.on_message(v, at, &mut self.out),
                 InputKind::Hook => s.state.on_hook(v, at, &mut self.out),
+                InputKind::Decision => s.state.on_decision(v),
             },
             (Some(_), Err(_)) => self.stats.bad_input(),
             (None, _) => self.stats.input_ignored(),

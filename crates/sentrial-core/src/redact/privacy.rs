@@ -10,15 +10,21 @@ pub enum Privacy {
     #[default]
     Full,
     /// No inputs: the prompt (`session_start.input`), streamed user turns (`session_input.text`,
-    /// sent empty) and tool inputs (`tool_call.input`) are sent as `null`.
+    /// sent empty) and tool inputs (`tool_call.input`, `tool_call.updated_input`) are sent as
+    /// `null`.
     NoInputs,
     /// No outputs: tool outputs and errors (`tool_call.output`, `tool_call.error`), the final text
-    /// (`session_result.output`, `session_end.output`) are `null`; `failure_reason` keeps only
-    /// what precedes its first `": "` (the result subtype, e.g. `error_max_turns`).
+    /// (`session_result.output`, `session_end.output`), what the model wrote and thought (the
+    /// text and thinking blocks of `model_call.content`) and the texts of markers (`message`,
+    /// `explanation`, `summary`, `text`) are left out; `failure_reason` keeps only what precedes
+    /// its first `": "` (the result subtype, e.g. `error_max_turns`).
     NoOutputs,
     /// Only counts, timings, tokens and cost: both of the above, and `metadata` is `{}`.
     MetadataOnly,
 }
+
+/// The fields of a marker's data that hold text the model or the API wrote.
+const MARKER_TEXTS: &[&str] = &["message", "explanation", "summary", "text"];
 
 impl Privacy {
     /// Parses `full`, `no_inputs`, `no_outputs`, `metadata_only`.
@@ -66,6 +72,7 @@ impl Privacy {
             "tool_call" => {
                 if !self.inputs() {
                     null(d, "input");
+                    null(d, "updated_input");
                 }
                 if !self.outputs() {
                     null(d, "output");
@@ -73,6 +80,24 @@ impl Privacy {
                 }
             }
             "session_result" if !self.outputs() => null(d, "output"),
+            "model_call" if !self.outputs() => {
+                // Which tools it called and that it thought stay; what it wrote and thought go.
+                if let Some(Value::Array(blocks)) = d.get_mut("content") {
+                    blocks.retain(|b| {
+                        !matches!(
+                            b.get("type").and_then(Value::as_str),
+                            Some("text" | "thinking" | "omitted")
+                        )
+                    });
+                }
+            }
+            "marker" if !self.outputs() => {
+                if let Some(Value::Object(data)) = d.get_mut("data") {
+                    for field in MARKER_TEXTS {
+                        data.remove(*field);
+                    }
+                }
+            }
             "session_end" if !self.outputs() => {
                 null(d, "output");
                 if let Some(Value::String(reason)) = d.get_mut("failure_reason") {

@@ -244,6 +244,59 @@ fn privacy_modes_blank_their_fields_and_keep_the_figures() {
 }
 
 #[test]
+fn privacy_modes_reach_the_transcript_markers_and_changed_inputs() {
+    let call = json!({"message_id": "m", "model": "claude", "input_tokens": 1, "output_tokens": 2,
+        "cache_read_tokens": 0, "cache_creation_tokens": 0, "started_at": 1, "ended_at": 2,
+        "content": [{"type": "thinking", "thinking": "secret plan"}, {"type": "redacted_thinking"},
+                    {"type": "text", "text": "I will look"}, {"type": "tool_use", "id": "t", "name": "Bash"},
+                    {"type": "omitted", "kind": "text", "bytes": 9}]});
+    let marker = json!({"position": 3, "kind": "api_error", "at": 1,
+        "data": {"status": 529, "error": "overloaded", "message": "API Error: 529 the prompt said x"}});
+    let tool = json!({"tool_use_id": "t", "tool_name": "Bash", "seq": 0, "status": "success",
+        "input": {"command": "rm -rf /"}, "updated_input": {"command": "echo safe"}, "output": "safe"});
+    let run = |p: Privacy, kind: &str, data: &Value| {
+        applied(
+            &Redactor::new(&RedactConfig::default(), p).unwrap(),
+            kind,
+            data.clone(),
+        )
+    };
+    for p in [Privacy::Full, Privacy::NoInputs] {
+        assert_eq!(
+            run(p, "model_call", &call)["content"],
+            call["content"],
+            "{p:?}"
+        );
+        assert_eq!(run(p, "marker", &marker)["data"], marker["data"], "{p:?}");
+    }
+    for p in [Privacy::NoOutputs, Privacy::MetadataOnly] {
+        let kept = run(p, "model_call", &call);
+        assert_eq!(
+            kept["content"],
+            json!([{"type": "redacted_thinking"}, {"type": "tool_use", "id": "t", "name": "Bash"}]),
+            "{p:?}"
+        );
+        assert_eq!(kept["output_tokens"], 2);
+        assert_eq!(
+            run(p, "marker", &marker)["data"],
+            json!({"status": 529, "error": "overloaded"}),
+            "{p:?}"
+        );
+    }
+    for p in [Privacy::NoInputs, Privacy::MetadataOnly] {
+        let t = run(p, "tool_call", &tool);
+        assert_eq!(
+            (t["input"].clone(), t["updated_input"].clone()),
+            (Value::Null, Value::Null)
+        );
+    }
+    assert_eq!(
+        run(Privacy::NoOutputs, "tool_call", &tool)["updated_input"],
+        json!({"command": "echo safe"})
+    );
+}
+
+#[test]
 fn event_json_serializes_typed_events_and_they_still_decode() {
     let r = default();
     let ev = Event {

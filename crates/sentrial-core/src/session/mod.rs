@@ -3,19 +3,27 @@
 //!
 //! Nothing here does I/O: a [`SessionState`] takes parsed JSON and a clock reading and pushes
 //! [`Payload`]s. The start of the session is always the first payload it pushes, whatever order its
-//! inputs arrive in.
+//! inputs arrive in. User turns, model calls, tool calls, markers and results are numbered in the
+//! order the SDK showed them ([`Positions`]), so a transcript can be told back in that order.
 
+mod ending;
+mod markers;
 mod model_calls;
 mod tools;
+mod transcript;
 
+pub use ending::Ending;
 pub use model_calls::ModelCalls;
-pub use tools::{Outcome, ToolCalls};
+pub use tools::{Denial, Outcome, ToolCalls};
+pub use transcript::{Transcript, TRANSCRIPT_BUDGET_BYTES};
 
 use crate::json::{bool_of, str_of, string_of, take, u64_of};
-use crate::usage;
+use crate::usage::RunUsage;
+use ending::LastResult;
+use markers::MarkerOf;
 use sentrial_protocol::{
-    Payload, SessionEnd, SessionInput, SessionResult, SessionStart, SessionStatus, Subagent,
-    ToolStatus, Usage,
+    Marker, McpServer, Payload, SessionEnd, SessionInput, SessionResult, SessionStart, Subagent,
+    ToolStatus,
 };
 use serde_json::{Map, Value};
 
@@ -34,36 +42,28 @@ pub struct SessionInit {
     pub input: Option<String>,
     /// When the wrapped function was called (ms since the epoch).
     pub started_at: i64,
+    /// The options' `resume`: the Claude session this run resumes (or forks, with `fork`).
+    pub resume: Option<String>,
+    /// The options' `forkSession`.
+    pub fork: bool,
+    /// The options' `continue`: the run goes on with the latest Claude session of its folder,
+    /// which its `system`/`init` message names.
+    pub continue_latest: bool,
+    /// How the run was started (`query`, `startup`, `prewarm`).
+    pub entry_point: Option<String>,
 }
 
-/// How the iteration of a tracked query ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// The iterator finished by itself.
-    Done,
-    /// The caller stopped iterating early (`break`, `return()`).
-    Stopped,
-    /// The iterator threw; `aborted` when it was an abort.
-    Threw {
-        /// The error's message.
-        message: String,
-        /// True for an `AbortError`.
-        aborted: bool,
-    },
-    /// `interrupt()` was called through the wrapper.
-    Interrupted,
-}
+/// Numbers the items of a session's transcript in the order the SDK showed them.
+#[derive(Debug, Default)]
+pub struct Positions(u32);
 
-#[derive(Debug, Clone)]
-struct LastResult {
-    subtype: String,
-    is_error: bool,
-    errors: Vec<String>,
-    output: Option<String>,
-    num_turns: Option<u64>,
-    duration_ms: u64,
-    api_duration_ms: Option<u64>,
-    usage: Usage,
+impl Positions {
+    /// The next place.
+    pub fn next_place(&mut self) -> u32 {
+        let p = self.0;
+        self.0 = self.0.saturating_add(1);
+        p
+    }
 }
 
 /// One tracked `query()` call.
@@ -74,15 +74,21 @@ pub struct SessionState {
     claude_session_id: Option<String>,
     model: Option<String>,
     sdk_metadata: Map<String, Value>,
-    pending_turns: Vec<String>,
+    mcp_servers: Vec<McpServer>,
+    /// User turns given before the start was pushed, with their places.
+    pending_turns: Vec<(String, u32)>,
     turns: u32,
+    positions: Positions,
     tools: ToolCalls,
     model_calls: ModelCalls,
+    transcript: Transcript,
     /// Task calls asked to run in the background (older SDKs do not say so in `task_started`).
     background_tasks: std::collections::HashSet<String>,
+    run_usage: RunUsage,
+    /// The HTTP status of the latest API error the stream reported (its synthetic message).
+    api_error_status: Option<u16>,
     results: u32,
     last: Option<LastResult>,
-    last_text: Option<String>,
 }
 
 impl SessionState {
@@ -94,14 +100,18 @@ impl SessionState {
             claude_session_id: None,
             model: None,
             sdk_metadata: Map::new(),
+            mcp_servers: Vec::new(),
             pending_turns: Vec::new(),
             turns: 0,
+            positions: Positions::default(),
             tools: ToolCalls::default(),
             model_calls: ModelCalls::default(),
+            transcript: Transcript::default(),
             background_tasks: Default::default(),
+            run_usage: RunUsage::default(),
+            api_error_status: None,
             results: 0,
             last: None,
-            last_text: None,
         }
     }
 
@@ -113,15 +123,25 @@ impl SessionState {
     /// Takes one SDK message (already parsed).
     pub fn on_message(&mut self, mut msg: Value, now: i64, out: &mut Vec<Payload>) {
         match str_of(&msg, "type") {
-            Some("system") => self.on_system(&msg, out),
+            Some("system") => self.on_system(&msg, now, out),
             Some("assistant") => self.on_assistant(&mut msg, now, out),
             Some("user") => self.on_user(&mut msg, now, out),
             Some("result") => self.on_result(&msg, now, out),
             Some("stream_event") => {
                 if let Some(event) = msg.get("event") {
                     let parent = str_of(&msg, "parent_tool_use_id");
-                    self.model_calls.stream_event(parent, event, now);
+                    let ttft = u64_of(&msg, "ttft_ms");
+                    self.model_calls.stream_event(parent, event, ttft, now);
                 }
+            }
+            Some("rate_limit_event") => {
+                let marker = markers::of_rate_limit(&msg);
+                self.marker(marker, None, now, out);
+            }
+            Some("tool_use_summary") => {
+                let marker = markers::of_tool_summary(&msg);
+                let parent = string_of(&msg, "parent_tool_use_id");
+                self.marker(marker, parent, now, out);
             }
             _ => {}
         }
@@ -160,6 +180,7 @@ impl SessionState {
             error,
             duration_ms: u64_of(&hook, "duration_ms"),
             ended_at: now,
+            mcp_server: hook.get("mcp_server").and_then(|m| string_of(m, "name")),
         };
         if let Some(call) = self.tools.finished_by_hook(&id, outcome) {
             self.ensure_started(out);
@@ -167,91 +188,90 @@ impl SessionState {
         }
     }
 
+    /// Takes what a permission callback the wrapper observed answered for a tool call: `source`
+    /// (`hook`, `can_use_tool`), `tool_use_id`, `behavior` and its `message`.
+    pub fn on_decision(&mut self, decision: Value) {
+        let Some(id) = str_of(&decision, "tool_use_id") else {
+            return;
+        };
+        if str_of(&decision, "behavior") == Some("deny") {
+            self.tools.refused_by_callback(
+                id,
+                Denial {
+                    reason: string_of(&decision, "message").filter(|m| !m.is_empty()),
+                    by: string_of(&decision, "source"),
+                },
+            );
+        }
+    }
+
     /// Takes one user turn of a streamed prompt as it passes to the SDK.
     pub fn on_user_turn(&mut self, text: String, out: &mut Vec<Payload>) {
+        let position = self.positions.next_place();
         if self.started {
-            out.push(Payload::SessionInput(SessionInput {
-                turn: self.turns,
-                text,
-                ..Default::default()
-            }));
-            self.turns += 1;
+            self.push_turn(text, position, out);
         } else {
-            self.pending_turns.push(text);
+            self.pending_turns.push((text, position));
         }
+    }
+
+    fn push_turn(&mut self, text: String, position: u32, out: &mut Vec<Payload>) {
+        out.push(Payload::SessionInput(SessionInput {
+            turn: self.turns,
+            text,
+            position: Some(position),
+        }));
+        self.turns += 1;
     }
 
     /// Ends the session: closes open tool calls and pushes the end.
     pub fn finish(mut self, ending: Ending, now: i64, out: &mut Vec<Payload>) {
         self.ensure_started(out);
-        out.extend(self.tools.close_all(now).into_iter().map(Payload::ToolCall));
+        out.extend(
+            self.tools
+                .close_all(now, &mut self.positions)
+                .into_iter()
+                .map(Payload::ToolCall),
+        );
         out.extend(
             self.model_calls
                 .close_all()
                 .into_iter()
                 .map(Payload::ModelCall),
         );
-        let (status, failure_reason) = self.final_status(&ending);
         let last = self.last.take();
+        let verdict = ending::verdict(&ending, last.as_ref());
         let reconciliation = last.as_ref().map(|r| self.model_calls.reconcile(&r.usage));
         let duration_ms = last
             .as_ref()
             .map_or_else(|| elapsed(self.init.started_at, now), |r| r.duration_ms);
-        out.push(Payload::SessionEnd(SessionEnd {
-            status,
-            failure_reason,
-            output: last
+        let api_error_status = match verdict.end_reason.as_deref() {
+            Some(sentrial_protocol::END_API_ERROR) => last
                 .as_ref()
-                .and_then(|r| r.output.clone())
-                .or(self.last_text.take()),
+                .and_then(|r| r.api_error_status)
+                .or(self.api_error_status),
+            _ => None,
+        };
+        let (usage, carried) = match &last {
+            Some(r) => (r.usage.clone(), r.carried.clone()),
+            None => Default::default(),
+        };
+        out.push(Payload::SessionEnd(SessionEnd {
+            status: verdict.status,
+            failure_reason: verdict.failure_reason,
+            end_reason: verdict.end_reason,
+            api_error_status,
+            // The final response is the last result's text, never a message from mid-run.
+            output: last.as_ref().and_then(|r| r.output.clone()),
             ended_at: now,
             duration_ms,
             api_duration_ms: last.as_ref().and_then(|r| r.api_duration_ms),
             num_turns: last.as_ref().and_then(|r| r.num_turns),
-            usage: last.map(|r| r.usage).unwrap_or_default(),
+            usage,
+            carried,
             results: self.results,
             reconciliation,
-            ..Default::default()
         }));
-    }
-
-    fn final_status(&self, ending: &Ending) -> (SessionStatus, Option<String>) {
-        let from_result = |r: &LastResult| {
-            if r.is_error {
-                let mut reason = r.subtype.clone();
-                if !r.errors.is_empty() {
-                    reason = format!("{reason}: {}", r.errors.join("; "));
-                } else if let Some(text) = r.output.as_deref().filter(|t| !t.is_empty()) {
-                    reason = format!("{reason}: {text}");
-                }
-                (SessionStatus::Failed, Some(reason))
-            } else {
-                (SessionStatus::Completed, None)
-            }
-        };
-        match (ending, &self.last) {
-            (Ending::Interrupted, _) => (
-                SessionStatus::Interrupted,
-                Some("interrupted through query.interrupt()".into()),
-            ),
-            (Ending::Threw { message, aborted }, _) => (
-                SessionStatus::Failed,
-                Some(if *aborted {
-                    format!("aborted: {message}")
-                } else {
-                    message.clone()
-                }),
-            ),
-            (Ending::Done | Ending::Stopped, Some(r)) => from_result(r),
-            (Ending::Done, None) => (
-                SessionStatus::Failed,
-                Some("the stream ended without a result".into()),
-            ),
-            (Ending::Stopped, None) => (
-                SessionStatus::Interrupted,
-                Some("the caller stopped iterating before a result".into()),
-            ),
-        }
     }
 
     fn ensure_started(&mut self, out: &mut Vec<Payload>) {
@@ -260,13 +280,8 @@ impl SessionState {
         }
         self.started = true;
         out.push(self.start_payload());
-        for text in std::mem::take(&mut self.pending_turns) {
-            out.push(Payload::SessionInput(SessionInput {
-                turn: self.turns,
-                text,
-                ..Default::default()
-            }));
-            self.turns += 1;
+        for (text, position) in std::mem::take(&mut self.pending_turns) {
+            self.push_turn(text, position, out);
         }
     }
 
@@ -274,16 +289,27 @@ impl SessionState {
         let mut metadata = self.sdk_metadata.clone();
         // The user's own keys win over what the SDK reported.
         metadata.extend(self.init.metadata.clone());
+        let init = &self.init;
+        let (resumed_from, forked_from) = match (&init.resume, init.fork) {
+            (Some(id), false) => (Some(id.clone()), None),
+            (Some(id), true) => (None, Some(id.clone())),
+            // `continue` goes on with the session its init names.
+            (None, _) if init.continue_latest => (self.claude_session_id.clone(), None),
+            (None, _) => (None, None),
+        };
         Payload::SessionStart(SessionStart {
-            agent: self.init.agent.clone(),
-            user_id: self.init.user_id.clone(),
-            convo_id: self.init.convo_id.clone(),
+            agent: init.agent.clone(),
+            user_id: init.user_id.clone(),
+            convo_id: init.convo_id.clone(),
             claude_session_id: self.claude_session_id.clone(),
             model: self.model.clone(),
-            input: self.init.input.clone(),
+            input: init.input.clone(),
             metadata,
-            started_at: self.init.started_at,
-            ..Default::default()
+            started_at: init.started_at,
+            resumed_from,
+            forked_from,
+            entry_point: init.entry_point.clone(),
+            mcp_servers: self.mcp_servers.clone(),
         })
     }
 
@@ -292,10 +318,32 @@ impl SessionState {
         self.tools.interrupting();
     }
 
-    fn on_system(&mut self, msg: &Value, out: &mut Vec<Payload>) {
-        match str_of(msg, "subtype") {
-            Some("init") => {}
-            Some("task_started" | "task_notification") => {
+    /// Places a marker in the transcript.
+    fn marker(
+        &mut self,
+        marker: Option<MarkerOf>,
+        parent: Option<String>,
+        now: i64,
+        out: &mut Vec<Payload>,
+    ) {
+        let Some((kind, data)) = marker else {
+            return;
+        };
+        self.ensure_started(out);
+        out.push(Payload::Marker(Marker {
+            position: self.positions.next_place(),
+            kind: kind.to_owned(),
+            at: now,
+            parent_tool_use_id: parent,
+            data,
+        }));
+    }
+
+    fn on_system(&mut self, msg: &Value, now: i64, out: &mut Vec<Payload>) {
+        let subtype = str_of(msg, "subtype").unwrap_or_default();
+        match subtype {
+            "init" => self.on_init(msg, out),
+            "task_started" | "task_notification" => {
                 if let Some(mut sub) = subagent_of(msg) {
                     sub.background |= self.background_tasks.contains(&sub.tool_use_id);
                     if let Some(agent) = &sub.agent_id {
@@ -304,17 +352,27 @@ impl SessionState {
                     self.ensure_started(out);
                     out.push(Payload::Subagent(sub));
                 }
-                return;
             }
-            Some("permission_denied") => {
+            "permission_denied" => {
                 if let Some(id) = str_of(msg, "tool_use_id") {
-                    let message = string_of(msg, "message").unwrap_or_default();
-                    self.tools.denied(id, message);
+                    let denial = Denial {
+                        reason: string_of(msg, "decision_reason")
+                            .or_else(|| string_of(msg, "message"))
+                            .filter(|m| !m.is_empty()),
+                        by: string_of(msg, "decision_reason_type"),
+                    };
+                    self.tools.denied(id, denial);
                 }
-                return;
             }
-            _ => return,
+            other => {
+                let marker = markers::of_system(other, msg);
+                let parent = string_of(msg, "parent_tool_use_id");
+                self.marker(marker, parent, now, out);
+            }
         }
+    }
+
+    fn on_init(&mut self, msg: &Value, out: &mut Vec<Payload>) {
         let had_id = self.claude_session_id.is_some();
         if self.claude_session_id.is_none() {
             self.claude_session_id = string_of(msg, "session_id");
@@ -331,6 +389,17 @@ impl SessionState {
                 self.sdk_metadata.insert(to.into(), v.clone());
             }
         }
+        if let Some(servers) = msg.get("mcp_servers").and_then(Value::as_array) {
+            self.mcp_servers = servers
+                .iter()
+                .filter_map(|s| {
+                    Some(McpServer {
+                        name: string_of(s, "name")?,
+                        status: string_of(s, "status").unwrap_or_default(),
+                    })
+                })
+                .collect();
+        }
         if self.started && !had_id {
             // Started early (a hook came first): send the start again with what init told us.
             out.push(self.start_payload());
@@ -341,15 +410,27 @@ impl SessionState {
 
     fn on_assistant(&mut self, msg: &mut Value, now: i64, out: &mut Vec<Payload>) {
         let parent = string_of(msg, "parent_tool_use_id");
-        let Some(message) = msg.get_mut("message") else {
+        let Some(mut message) = msg.get_mut("message").map(Value::take) else {
             return;
         };
-        if self.model.is_none() {
-            self.model = str_of(message, "model")
-                .filter(|m| !m.starts_with('<'))
-                .map(str::to_owned);
+        let model = str_of(&message, "model").unwrap_or_default();
+        if model.starts_with('<') {
+            // `<synthetic>`: a message the CLI made up, most often to report an API error.
+            if let Some(status) = msg.get("api_error_status").and_then(Value::as_u64) {
+                self.api_error_status = u16::try_from(status).ok();
+            }
+            let marker = markers::of_synthetic(msg, &message);
+            self.marker(marker, parent, now, out);
+            return;
         }
-        if let Some(call) = self.model_calls.assistant(parent.as_deref(), message, now) {
+        if self.model.is_none() && !model.is_empty() {
+            self.model = Some(model.to_owned());
+        }
+        let positions = &mut self.positions;
+        if let Some(call) = self
+            .model_calls
+            .assistant(parent.as_deref(), &message, now, positions)
+        {
             self.ensure_started(out);
             out.push(Payload::ModelCall(call));
         }
@@ -357,32 +438,32 @@ impl SessionState {
             return;
         };
         for block in blocks {
-            match str_of(block, "type") {
-                Some("tool_use") => {
-                    let (Some(id), Some(name)) = (string_of(block, "id"), string_of(block, "name"))
-                    else {
-                        continue;
-                    };
-                    let input = take(block, "input");
-                    if input.get("run_in_background") == Some(&Value::Bool(true)) {
-                        self.background_tasks.insert(id.clone());
-                    }
-                    if let Some(call) = self.tools.named(&id, &name, input, parent.clone(), now) {
-                        self.ensure_started(out);
-                        out.push(Payload::ToolCall(call));
-                    }
+            if str_of(block, "type") == Some("tool_use") {
+                let (Some(id), Some(name)) = (string_of(block, "id"), string_of(block, "name"))
+                else {
+                    continue;
+                };
+                let input = take(block, "input");
+                if input.get("run_in_background") == Some(&Value::Bool(true)) {
+                    self.background_tasks.insert(id.clone());
                 }
-                Some("text") if parent.is_none() => {
-                    if let Some(text) = str_of(block, "text") {
-                        self.last_text = Some(text.to_owned());
-                    }
+                let position = self.positions.next_place();
+                if let Some(call) =
+                    self.tools
+                        .named(&id, &name, input, parent.clone(), now, position)
+                {
+                    self.ensure_started(out);
+                    out.push(Payload::ToolCall(call));
                 }
-                _ => {}
             }
+            let block = self.transcript.block(block);
+            self.model_calls.block(parent.as_deref(), block);
         }
     }
 
     fn on_user(&mut self, msg: &mut Value, now: i64, out: &mut Vec<Payload>) {
+        let parent = string_of(msg, "parent_tool_use_id");
+        let meta = msg.get_mut("tool_result_meta").map(Value::take);
         let Some(blocks) = msg
             .get_mut("message")
             .and_then(|m| m.get_mut("content"))
@@ -391,17 +472,27 @@ impl SessionState {
             return;
         };
         for block in blocks {
-            if str_of(block, "type") != Some("tool_result") {
-                continue;
-            }
-            let Some(id) = string_of(block, "tool_use_id") else {
-                continue;
-            };
-            let is_error = bool_of(block, "is_error").unwrap_or(false);
-            let content = take(block, "content");
-            if let Some(call) = self.tools.result_block(&id, is_error, content, now) {
-                self.ensure_started(out);
-                out.push(Payload::ToolCall(call));
+            match str_of(block, "type") {
+                Some("tool_result") => {
+                    let Some(id) = string_of(block, "tool_use_id") else {
+                        continue;
+                    };
+                    let is_error = bool_of(block, "is_error").unwrap_or(false);
+                    let content = take(block, "content");
+                    let meta = meta
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .and_then(|all| all.iter().find(|m| str_of(m, "id") == Some(&id)));
+                    if let Some(call) = self.tools.result_block(&id, is_error, content, meta, now) {
+                        self.ensure_started(out);
+                        out.push(Payload::ToolCall(call));
+                    }
+                }
+                Some("text") => {
+                    let marker = str_of(block, "text").and_then(markers::of_user_text);
+                    self.marker(marker, parent.clone(), now, out);
+                }
+                _ => {}
             }
         }
     }
@@ -439,6 +530,12 @@ impl SessionState {
                     .collect()
             })
             .unwrap_or_default();
+        let figures = self.run_usage.result(msg, self.model.as_deref());
+        let api_error_status = msg
+            .get("api_error_status")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .or(self.api_error_status.filter(|_| is_error));
         let result = LastResult {
             subtype,
             is_error,
@@ -447,7 +544,10 @@ impl SessionState {
             num_turns: u64_of(msg, "num_turns"),
             duration_ms: elapsed(self.init.started_at, now),
             api_duration_ms: u64_of(msg, "duration_api_ms"),
-            usage: usage::from_result(msg, self.model.as_deref()),
+            terminal_reason: string_of(msg, "terminal_reason"),
+            api_error_status,
+            usage: figures.own,
+            carried: figures.carried,
         };
         out.push(Payload::SessionResult(SessionResult {
             index: self.results,
@@ -458,7 +558,10 @@ impl SessionState {
             duration_ms: result.duration_ms,
             api_duration_ms: result.api_duration_ms,
             usage: result.usage.clone(),
-            ..Default::default()
+            carried: result.carried.clone(),
+            terminal_reason: result.terminal_reason.clone(),
+            api_error_status: result.api_error_status,
+            position: Some(self.positions.next_place()),
         }));
         self.results += 1;
         self.last = Some(result);

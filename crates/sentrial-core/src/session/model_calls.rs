@@ -5,10 +5,12 @@
 //! in the same context (the main agent, or one sub-agent) shows it is over: another id, a tool
 //! result, a result, or the end of the stream. Usage in assistant messages is the start-of-message
 //! snapshot (output 1, no stop reason); with partial messages on, the `message_delta` stream event
-//! brings the final output count and the stop reason.
+//! brings the final output count and the stop reason, and `message_start` the time to first token.
+//! A call also gathers its content blocks (see [`super::transcript`]) until it is emitted.
 
+use super::Positions;
 use crate::json::{str_of, u64_of};
-use sentrial_protocol::{ModelCall, Reconciliation, Usage};
+use sentrial_protocol::{Block, ModelCall, Reconciliation, Usage};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -17,18 +19,23 @@ use std::collections::HashMap;
 pub struct ModelCalls {
     /// The call in progress per context (`None`: the main agent; `Some(id)`: the sub-agent of Task `id`).
     open: HashMap<Option<String>, ModelCall>,
+    /// Time to first token of a call whose `message_start` came before its first block, per
+    /// context: (message id, ms).
+    ttft: HashMap<Option<String>, (String, u64)>,
     count: u32,
     /// Sums over emitted calls: input, output, cache read, cache creation.
     totals: [u64; 4],
 }
 
 impl ModelCalls {
-    /// An assistant message; returns the previous call of its context when this one is new.
+    /// An assistant message; returns the previous call of its context when this one is new (which
+    /// takes the next place in the transcript).
     pub fn assistant(
         &mut self,
         parent: Option<&str>,
         message: &Value,
         at: i64,
+        positions: &mut Positions,
     ) -> Option<ModelCall> {
         let id = str_of(message, "id")?;
         let model = str_of(message, "model").unwrap_or_default();
@@ -43,10 +50,17 @@ impl ModelCalls {
             }
         }
         let usage = message.get("usage").unwrap_or(&Value::Null);
+        let stop_reason = str_of(message, "stop_reason").map(str::to_owned);
+        let ttft_ms = match self.ttft.remove(&key) {
+            Some((of, ms)) if of == id => Some(ms),
+            _ => None,
+        };
         let call = ModelCall {
             message_id: id.to_owned(),
             model: model.to_owned(),
-            stop_reason: str_of(message, "stop_reason").map(str::to_owned),
+            // A message that comes whole (not streamed block by block) has its final usage.
+            output_tokens_final: stop_reason.is_some(),
+            stop_reason,
             input_tokens: u64_of(usage, "input_tokens").unwrap_or(0),
             output_tokens: u64_of(usage, "output_tokens").unwrap_or(0),
             cache_read_tokens: u64_of(usage, "cache_read_input_tokens").unwrap_or(0),
@@ -54,26 +68,53 @@ impl ModelCalls {
             parent_tool_use_id: key.clone(),
             started_at: at,
             ended_at: at,
-            ..Default::default()
+            ttft_ms,
+            position: Some(positions.next_place()),
+            content: Vec::new(),
         };
         self.open.insert(key, call).map(|prev| self.count_in(prev))
     }
 
-    /// A `stream_event`: a `message_delta` completes the open call of its context.
-    pub fn stream_event(&mut self, parent: Option<&str>, event: &Value, at: i64) {
-        if str_of(event, "type") != Some("message_delta") {
-            return;
+    /// A content block of the open call of its context (the assistant message that carried it
+    /// was just given to [`ModelCalls::assistant`]).
+    pub fn block(&mut self, parent: Option<&str>, block: Block) {
+        if let Some(open) = self.open.get_mut(&parent.map(str::to_owned)) {
+            open.content.push(block);
         }
-        let Some(open) = self.open.get_mut(&parent.map(str::to_owned)) else {
-            return;
-        };
-        if let Some(reason) = event.get("delta").and_then(|d| str_of(d, "stop_reason")) {
-            open.stop_reason = Some(reason.to_owned());
+    }
+
+    /// A `stream_event` (partial messages on): `message_start` gives the next call's time to first
+    /// token (the SDK's `ttft_ms` beside the event), `message_delta` completes the open call.
+    pub fn stream_event(
+        &mut self,
+        parent: Option<&str>,
+        event: &Value,
+        ttft_ms: Option<u64>,
+        at: i64,
+    ) {
+        let key = parent.map(str::to_owned);
+        match str_of(event, "type") {
+            Some("message_start") => {
+                let id = event.get("message").and_then(|m| str_of(m, "id"));
+                if let (Some(id), Some(ms)) = (id, ttft_ms) {
+                    self.ttft.insert(key, (id.to_owned(), ms));
+                }
+            }
+            Some("message_delta") => {
+                let Some(open) = self.open.get_mut(&key) else {
+                    return;
+                };
+                if let Some(reason) = event.get("delta").and_then(|d| str_of(d, "stop_reason")) {
+                    open.stop_reason = Some(reason.to_owned());
+                }
+                if let Some(out) = event.get("usage").and_then(|u| u64_of(u, "output_tokens")) {
+                    open.output_tokens = out;
+                    open.output_tokens_final = true;
+                }
+                open.ended_at = at;
+            }
+            _ => {}
         }
-        if let Some(out) = event.get("usage").and_then(|u| u64_of(u, "output_tokens")) {
-            open.output_tokens = out;
-        }
-        open.ended_at = at;
     }
 
     /// Something after the call in its context (a tool result): the call is over.
@@ -143,10 +184,13 @@ mod tests {
     #[test]
     fn blocks_of_one_message_are_one_call_counted_once() {
         let mut m = ModelCalls::default();
-        assert!(m.assistant(None, &msg("a", 1), 1).is_none());
-        assert!(m.assistant(None, &msg("a", 1), 2).is_none());
-        assert!(m.assistant(None, &msg("a", 1), 3).is_none());
-        let a = m.assistant(None, &msg("b", 1), 4).unwrap();
+        let p = &mut Positions::default();
+        assert!(m.assistant(None, &msg("a", 1), 1, p).is_none());
+        assert!(m.assistant(None, &msg("a", 1), 2, p).is_none());
+        assert!(m.assistant(None, &msg("a", 1), 3, p).is_none());
+        let a = m.assistant(None, &msg("b", 1), 4, p).unwrap();
+        assert_eq!(a.position, Some(0), "one place per call, not per block");
+        assert!(!a.output_tokens_final);
         assert_eq!(
             (a.message_id.as_str(), a.started_at, a.ended_at),
             ("a", 1, 3)
@@ -168,10 +212,15 @@ mod tests {
     #[test]
     fn message_delta_brings_the_final_output_and_stop_reason() {
         let mut m = ModelCalls::default();
-        m.assistant(Some("task"), &msg("s", 1), 1);
-        m.stream_event(Some("task"), &json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 42}}), 2);
+        let p = &mut Positions::default();
+        let start = json!({"type": "message_start", "message": {"id": "s", "usage": {}}});
+        m.stream_event(Some("task"), &start, Some(87), 0);
+        m.assistant(Some("task"), &msg("s", 1), 1, p);
+        m.stream_event(Some("task"), &json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 42}}), None, 2);
         let c = m.close(Some("task")).unwrap();
         assert_eq!(c.output_tokens, 42);
+        assert!(c.output_tokens_final);
+        assert_eq!(c.ttft_ms, Some(87));
         assert_eq!(c.stop_reason.as_deref(), Some("tool_use"));
         assert_eq!(c.parent_tool_use_id.as_deref(), Some("task"));
     }
@@ -179,18 +228,43 @@ mod tests {
     #[test]
     fn contexts_do_not_close_each_other_and_synthetic_is_skipped() {
         let mut m = ModelCalls::default();
-        m.assistant(None, &msg("main", 1), 1);
-        assert!(m.assistant(Some("t"), &msg("sub", 1), 2).is_none());
+        let p = &mut Positions::default();
+        m.assistant(None, &msg("main", 1), 1, p);
+        assert!(m.assistant(Some("t"), &msg("sub", 1), 2, p).is_none());
         assert!(m
-            .assistant(None, &json!({"id": "x", "model": "<synthetic>"}), 3)
+            .assistant(None, &json!({"id": "x", "model": "<synthetic>"}), 3, p)
             .is_none());
-        assert_eq!(m.close_all().len(), 2);
+        m.block(
+            Some("t"),
+            Block::Text {
+                text: "sub says".into(),
+            },
+        );
+        let calls = m.close_all();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(
+            calls[1].content,
+            vec![Block::Text {
+                text: "sub says".into()
+            }]
+        );
+        assert_eq!(calls[0].content, vec![]);
+    }
+
+    #[test]
+    fn a_ttft_of_another_message_is_not_taken() {
+        let mut m = ModelCalls::default();
+        let p = &mut Positions::default();
+        let start = json!({"type": "message_start", "message": {"id": "other"}});
+        m.stream_event(None, &start, Some(5), 0);
+        m.assistant(None, &msg("a", 1), 1, p);
+        assert_eq!(m.close_all()[0].ttft_ms, None);
     }
 
     #[test]
     fn a_mismatch_says_so() {
         let mut m = ModelCalls::default();
-        m.assistant(None, &msg("a", 1), 1);
+        m.assistant(None, &msg("a", 1), 1, &mut Positions::default());
         m.close_all();
         let r = m.reconcile(&Usage {
             prompt_tokens: 10,

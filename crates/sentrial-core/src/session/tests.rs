@@ -1,4 +1,5 @@
 use super::*;
+use sentrial_protocol::SessionStatus;
 use serde_json::json;
 
 fn init() -> SessionInit {
@@ -12,6 +13,7 @@ fn init() -> SessionInit {
             .clone(),
         input: Some("Fix the tests".into()),
         started_at: 1_000,
+        ..Default::default()
     }
 }
 

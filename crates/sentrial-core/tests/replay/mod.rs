@@ -1,0 +1,398 @@
+//! Replays the REAL recorded SDK streams of `__test__/fixtures/*.jsonl` into a `SessionState`, the
+//! way `lib/wrap.js` feeds it (shared by the fixture tests).
+//!
+//! Feeding rules (mirroring `observe()` and `instrumentParams()` in lib/wrap.js):
+//! - the message types, `system` subtypes and `stream_event` kinds listed in `lib/observed.json`
+//!   (the list lib/wrap.js reads) go whole;
+//! - `user` messages: `tool_result` blocks whose `tool_use_id` was NOT already reported by a
+//!   PostToolUse/PostToolUseFailure hook, and text blocks, each reduced to
+//!   `{type:'user', parent_tool_use_id, message:{content:[block]}}`, plus the block's
+//!   `tool_result_meta` entry when the result is an error;
+//! - hooks: PreToolUse, PostToolUse and PostToolUseFailure (the ones the wrapper registers);
+//! - everything else is skipped.
+//!
+//! Every line of a fixture advances the clock by [`STEP`] ms from [`START`], so times are known.
+
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
+
+use sentrial_core::session::{Ending, SessionInit, SessionState};
+use sentrial_protocol::{Payload, SessionEnd, SessionStart, ToolCall, ToolStatus, Usage};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+pub const START: i64 = 1_700_000_000_000;
+pub const STEP: i64 = 10;
+
+/// One line of a fixture, with its position (for the clock).
+#[derive(Debug, Clone)]
+pub enum Line {
+    Message(Value),
+    Hook { event: String, data: Value },
+    Note(String),
+}
+
+pub struct Fixture {
+    pub lines: Vec<Line>,
+    pub threw: Option<String>,
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures")
+}
+
+pub fn load(name: &'static str) -> Fixture {
+    let path = fixtures_dir().join(format!("{name}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = Vec::new();
+    let mut threw = None;
+    let mut ended = false;
+    for raw in text.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(!ended, "{name}: a line after the end line");
+        let v: Value = serde_json::from_str(raw).unwrap();
+        match v["kind"].as_str() {
+            Some("message") => lines.push(Line::Message(v["data"].clone())),
+            Some("hook") => lines.push(Line::Hook {
+                event: v["event"].as_str().unwrap().to_owned(),
+                data: v["data"].clone(),
+            }),
+            Some("note") => lines.push(Line::Note(
+                v["data"]["note"].as_str().unwrap_or("").to_owned(),
+            )),
+            Some("end") => {
+                ended = true;
+                threw = v["threw"].as_str().map(str::to_owned);
+            }
+            other => panic!("{name}: unknown line kind {other:?}"),
+        }
+    }
+    assert!(ended, "{name}: no end line");
+    Fixture { lines, threw }
+}
+
+pub const ALL: [&str; 15] = [
+    "abort",
+    "api-error",
+    "background-subagent",
+    "hello",
+    "hello-partial",
+    "max-turns",
+    "parallel-tools",
+    "permission-denied",
+    "slow",
+    "slow-stream",
+    "subagent",
+    "tool-failure",
+    "tool-success",
+    "turns",
+    "turns-burst",
+];
+
+/// The ending the JS layer would pass to `finish()` for this fixture.
+pub fn ending_of(f: &Fixture) -> Ending {
+    let interrupted = f
+        .lines
+        .iter()
+        .any(|l| matches!(l, Line::Note(n) if n.contains("q.interrupt()")));
+    let aborted = f
+        .lines
+        .iter()
+        .any(|l| matches!(l, Line::Note(n) if n.contains("abortController.abort()")));
+    match (&f.threw, interrupted) {
+        (None, false) => Ending::Done,
+        (None, true) | (Some(_), true) => Ending::Interrupted,
+        (Some(message), false) => Ending::Threw {
+            message: message.clone(),
+            aborted,
+        },
+    }
+}
+
+pub fn session_init() -> SessionInit {
+    SessionInit {
+        agent: "fixture-agent".into(),
+        user_id: "user-1".into(),
+        convo_id: Some("convo-1".into()),
+        metadata: json!({"environment": "test"}).as_object().unwrap().clone(),
+        input: Some("[scenario:x] go".into()),
+        started_at: START,
+        ..Default::default()
+    }
+}
+
+/// What lib/wrap.js hands to the core: `lib/observed.json`.
+pub struct Observed {
+    whole: HashSet<String>,
+    system: HashSet<String>,
+    stream_event: HashSet<String>,
+}
+
+impl Observed {
+    fn load() -> Observed {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lib/observed.json");
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let set = |k: &str| -> HashSet<String> {
+            v[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        };
+        Observed {
+            whole: set("whole"),
+            system: set("system"),
+            stream_event: set("stream_event"),
+        }
+    }
+
+    fn takes(&self, m: &Value) -> bool {
+        let of = |k: &str| m[k].as_str().unwrap_or("").to_owned();
+        match m["type"].as_str() {
+            Some("system") => self.system.contains(&of("subtype")),
+            Some("stream_event") => self
+                .stream_event
+                .contains(m["event"]["type"].as_str().unwrap_or("")),
+            Some(t) => self.whole.contains(t),
+            None => false,
+        }
+    }
+}
+
+/// Feeds `lines` (each at its own clock tick `START + STEP * (i + 1)`) like lib/wrap.js would, then
+/// finishes the session one tick after the last line.
+pub fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
+    replay_with(lines, ending, session_init())
+}
+
+/// [`replay`] for a session started with `init`.
+pub fn replay_with(lines: &[Line], ending: Ending, init: SessionInit) -> Vec<Payload> {
+    let observed = Observed::load();
+    let mut s = SessionState::new(init);
+    let mut hooked: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    let mut now = START;
+    for line in lines {
+        now += STEP;
+        match line {
+            Line::Hook { event, data } => {
+                if event != "PreToolUse" && event != "PostToolUse" && event != "PostToolUseFailure"
+                {
+                    continue;
+                }
+                if event != "PreToolUse" {
+                    if let Some(id) = data["tool_use_id"].as_str() {
+                        hooked.insert(id.to_owned());
+                    }
+                }
+                s.on_hook(data.clone(), now, &mut out);
+            }
+            Line::Message(m) if m["type"] == "user" => {
+                let Some(blocks) = m["message"]["content"].as_array() else {
+                    continue;
+                };
+                for block in blocks {
+                    let mut reduced = json!({
+                        "type": "user",
+                        "parent_tool_use_id": m.get("parent_tool_use_id").cloned().unwrap_or(Value::Null),
+                        "message": {"content": [block.clone()]},
+                    });
+                    match block["type"].as_str() {
+                        Some("tool_result") => {
+                            let id = block["tool_use_id"].as_str().unwrap_or("");
+                            if hooked.remove(id) {
+                                continue;
+                            }
+                            let meta = m["tool_result_meta"]
+                                .as_array()
+                                .and_then(|all| all.iter().find(|e| e["id"] == id));
+                            if let (Some(meta), true) = (meta, block["is_error"] == true) {
+                                reduced["tool_result_meta"] = json!([meta]);
+                            }
+                        }
+                        Some("text") => {}
+                        _ => continue,
+                    }
+                    s.on_message(reduced, now, &mut out);
+                }
+            }
+            Line::Message(m) if observed.takes(m) => s.on_message(m.clone(), now, &mut out),
+            Line::Message(_) => {}
+            Line::Note(note) => {
+                // The wrapper tells the session when interrupt() is called.
+                if note.contains("called q.interrupt()") {
+                    s.interrupting();
+                }
+            }
+        }
+    }
+    s.finish(ending, now + STEP, &mut out);
+    out
+}
+
+/// Clock reading of line `i` (0-based) of a fixture.
+pub fn at(i: usize) -> i64 {
+    START + STEP * (i as i64 + 1)
+}
+
+pub struct Run {
+    pub out: Vec<Payload>,
+}
+
+impl Run {
+    pub fn of(name: &'static str) -> (Fixture, Run) {
+        let f = load(name);
+        let out = replay(&f.lines, ending_of(&f));
+        (f, Run { out })
+    }
+
+    /// Checks the framing every session must have and returns its start.
+    pub fn start(&self) -> &SessionStart {
+        let starts: Vec<_> = self
+            .out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::SessionStart(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            starts.len(),
+            1,
+            "exactly one session_start: {:#?}",
+            self.out
+        );
+        assert!(
+            matches!(self.out[0], Payload::SessionStart(_)),
+            "session_start first"
+        );
+        starts[0]
+    }
+
+    pub fn end(&self) -> &SessionEnd {
+        let ends = self
+            .out
+            .iter()
+            .filter(|p| matches!(p, Payload::SessionEnd(_)))
+            .count();
+        assert_eq!(ends, 1, "exactly one session_end");
+        match self.out.last() {
+            Some(Payload::SessionEnd(e)) => e,
+            other => panic!("session_end is not last: {other:?}"),
+        }
+    }
+
+    /// Tool call payloads in emission order.
+    pub fn calls(&self) -> Vec<&ToolCall> {
+        self.out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::ToolCall(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The final record of each call (the collector upserts by tool_use_id), in seq order.
+    pub fn final_calls(&self) -> Vec<ToolCall> {
+        let mut by_id: BTreeMap<String, ToolCall> = BTreeMap::new();
+        for c in self.calls() {
+            by_id.insert(c.tool_use_id.clone(), c.clone());
+        }
+        let mut v: Vec<_> = by_id.into_values().collect();
+        v.sort_by_key(|c| c.seq);
+        v
+    }
+
+    pub fn results(&self) -> Vec<&sentrial_protocol::SessionResult> {
+        self.out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::SessionResult(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[track_caller]
+pub fn assert_usage(
+    u: &Usage,
+    input: u64,
+    output: u64,
+    cache_read: u64,
+    cache_creation: u64,
+    cost: f64,
+) {
+    assert_eq!(u.prompt_tokens, input, "prompt_tokens");
+    assert_eq!(u.completion_tokens, output, "completion_tokens");
+    assert_eq!(u.cache_read_tokens, cache_read, "cache_read_tokens");
+    assert_eq!(
+        u.cache_creation_tokens, cache_creation,
+        "cache_creation_tokens"
+    );
+    assert_eq!(
+        u.total_tokens,
+        input + output + cache_read + cache_creation,
+        "total_tokens"
+    );
+    assert_eq!(u.cost_usd, cost, "cost_usd");
+    assert!(!u.cost_estimated, "the SDK gave the cost");
+}
+
+#[track_caller]
+pub fn assert_sonnet_only(u: &Usage) {
+    assert_eq!(u.by_model.keys().collect::<Vec<_>>(), ["claude-sonnet-4-5"]);
+    let m = &u.by_model["claude-sonnet-4-5"];
+    assert_eq!(
+        (
+            m.input_tokens,
+            m.output_tokens,
+            m.cache_read_tokens,
+            m.cache_creation_tokens
+        ),
+        (
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.cache_read_tokens,
+            u.cache_creation_tokens
+        )
+    );
+}
+
+#[track_caller]
+pub fn assert_call(
+    c: &ToolCall,
+    seq: u32,
+    id: &str,
+    name: &str,
+    status: ToolStatus,
+    parent: Option<&str>,
+) {
+    assert_eq!(c.tool_use_id, id, "id of seq {seq}");
+    assert_eq!(c.seq, seq, "seq of {id}");
+    assert_eq!(c.tool_name, name, "name of {id}");
+    assert_eq!(c.status, status, "status of {id}");
+    assert_eq!(c.parent_tool_use_id.as_deref(), parent, "parent of {id}");
+}
+
+#[track_caller]
+pub fn assert_start(run: &Run, claude_session_id: &str) {
+    let s = run.start();
+    assert_eq!(s.claude_session_id.as_deref(), Some(claude_session_id));
+    assert_eq!(s.model.as_deref(), Some("claude-sonnet-4-5"));
+    assert_eq!(s.agent, "fixture-agent");
+    assert_eq!(s.user_id, "user-1");
+    assert_eq!(s.convo_id.as_deref(), Some("convo-1"));
+    assert_eq!(s.started_at, START);
+    assert_eq!(s.metadata["environment"], "test");
+    assert_eq!(s.metadata["permission_mode"], "default");
+    assert_eq!(s.metadata["claude_code_version"], "2.1.330");
+    assert!(
+        s.metadata["cwd"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("/tmp/sm-")),
+        "{:?}",
+        s.metadata
+    );
+}
