@@ -68,7 +68,7 @@ export async function startScriptedModel({ port = 0, host = '127.0.0.1', log = f
       state,
     };
     if (m && SCENARIOS[m[1]]) return { scenario: m[1], step, plan: SCENARIOS[m[1]](ctx) };
-    return { scenario: null, step, plan: { content: [text('OK.')] } };
+    return { scenario: null, step, plan: { content: [{ type: 'text', text: 'OK.' }] } };
   }
 
   const server = http.createServer((req, res) => {
