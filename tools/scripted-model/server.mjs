@@ -10,202 +10,16 @@
 // Step: the number of assistant messages already in `messages`.
 
 import http from 'node:http';
-import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { randId, sseEvents, sendJson, sendError } from './sse.mjs';
+import { SCENARIOS, firstUserText, toolNames, cwdFromRequest, userTextTurns, systemText, usageFor, outputTokensFor } from './scenarios.mjs';
+
+export { SCENARIO_NAMES } from './scenarios.mjs';
 
 const MODEL_FALLBACK = 'claude-sonnet-4-5';
 
 // ---------------------------------------------------------------------------------------------
-// helpers
-
-function randId(prefix) {
-  // 24 base62-ish chars, like real ids (msg_01..., toolu_01...)
-  return prefix + '01' + crypto.randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22);
-}
-
-function blockTexts(content) {
-  if (typeof content === 'string') return [content];
-  if (!Array.isArray(content)) return [];
-  const out = [];
-  for (const b of content) {
-    if (b && b.type === 'text' && typeof b.text === 'string') out.push(b.text);
-  }
-  return out;
-}
-
-function firstUserText(messages) {
-  const first = (messages || []).find((m) => m && m.role === 'user');
-  return first ? blockTexts(first.content).join('\n') : '';
-}
-
-function isToolResultOnly(m) {
-  return Array.isArray(m.content) && m.content.length > 0 && m.content.every((b) => b && b.type === 'tool_result');
-}
-
-// Number of "real" user text turns: user messages carrying text that is not only system reminders,
-// and not only tool results.
-function userTextTurns(messages) {
-  let n = 0;
-  for (const m of messages || []) {
-    if (!m || m.role !== 'user' || isToolResultOnly(m)) continue;
-    const texts = blockTexts(m.content).filter((t) => !/^\s*<system-reminder>[\s\S]*<\/system-reminder>\s*$/.test(t));
-    if (texts.some((t) => t.trim().length > 0)) n++;
-  }
-  return n;
-}
-
-function systemText(body) {
-  if (typeof body.system === 'string') return body.system;
-  if (Array.isArray(body.system)) return body.system.map((b) => (b && b.text) || '').join('\n');
-  return '';
-}
-
-function toolNames(body) {
-  return Array.isArray(body.tools) ? body.tools.map((t) => t && t.name).filter(Boolean) : [];
-}
-
-// The CLI states the cwd as "Primary working directory: /path" (in a <system-reminder> text block of the
-// first user message in this version; older versions put it in the system prompt).
-// CLIs that state it nowhere (0.2.x SDKs) get it from a `[cwd:/path]` marker in the prompt.
-function cwdFromRequest(body) {
-  const first = firstUserText(body.messages);
-  const marked = /\[cwd:([^\]\s]+)\]/.exec(first);
-  if (marked) return marked[1];
-  const hay = systemText(body) + '\n' + first;
-  const m = /[Ww]orking directory:\s*(\S+)/.exec(hay);
-  return m ? m[1] : null;
-}
-
-// Deterministic usage per (scenario, step). Step 0 writes the prompt cache, later steps read it.
-function usageFor(step, outputTokens) {
-  if (step === 0) {
-    return { input_tokens: 120, cache_creation_input_tokens: 2400, cache_read_input_tokens: 0, output_tokens: outputTokens };
-  }
-  return {
-    input_tokens: 40 + 15 * step,
-    cache_creation_input_tokens: 150 * step,
-    cache_read_input_tokens: 2400 + 100 * (step - 1),
-    output_tokens: outputTokens,
-  };
-}
-
-function outputTokensFor(content) {
-  let chars = 0;
-  for (const b of content) chars += b.type === 'text' ? b.text.length : JSON.stringify(b.input).length + b.name.length;
-  return 8 + Math.ceil(chars / 4);
-}
-
-const text = (t) => ({ type: 'text', text: t });
-const tool = (name, input) => ({ type: 'tool_use', name, input });
-
-// ---------------------------------------------------------------------------------------------
-// scenarios: (ctx) => { content: [...blocks], stop_reason?, error?: {status, type, message}, slow?: {...} }
-// ctx = { step, messages, body, tools, cwd, turns }
-
-function agentToolName(ctx) {
-  if (ctx.tools.includes('Agent')) return 'Agent';
-  if (ctx.tools.includes('Task')) return 'Task';
-  return 'Agent';
-}
-
-const SCENARIOS = {
-  hello: () => ({ content: [text('Hello from the scripted model. Done: hello')] }),
-
-  'tool-success': ({ step }) =>
-    step === 0
-      ? { content: [text('I will run a command.'), tool('Bash', { command: 'echo hello-from-bash', description: 'Print a greeting' })] }
-      : { content: [text('The command printed hello-from-bash. Done: tool-success')] },
-
-  'tool-failure': ({ step }) =>
-    step === 0
-      ? { content: [tool('Bash', { command: 'ls /definitely-missing-dir', description: 'List a missing directory' })] }
-      : { content: [text('The command failed as expected. Done: tool-failure')] },
-
-  'parallel-tools': ({ step, cwd }) =>
-    step === 0
-      ? {
-          content: [
-            text('Running three tools at once.'),
-            tool('Bash', { command: 'echo one', description: 'Print one' }),
-            tool('Read', { file_path: `${cwd || process.cwd()}/notes.txt` }),
-            tool('Glob', { pattern: '*.txt' }),
-          ],
-        }
-      : { content: [text('All three tools finished. Done: parallel-tools')] },
-
-  subagent: (ctx) =>
-    ctx.step === 0
-      ? {
-          content: [
-            text('Delegating to a sub-agent.'),
-            tool(agentToolName(ctx), {
-              description: 'Echo from subagent',
-              prompt: 'Run the echo command. [scenario:sub-worker]',
-              subagent_type: 'general-purpose',
-              run_in_background: false,
-            }),
-          ],
-        }
-      : { content: [text('The sub-agent finished. Done: subagent')] },
-
-  'sub-worker': ({ step }) =>
-    step === 0
-      ? { content: [tool('Bash', { command: 'echo from-subagent', description: 'Echo from subagent' })] }
-      : { content: [text('Sub-agent output: from-subagent. Done: sub-worker')] },
-
-  'background-subagent': (ctx) => {
-    if (ctx.step === 0) {
-      return {
-        content: [
-          text('Starting a background sub-agent.'),
-          tool(agentToolName(ctx), {
-            description: 'Echo in background',
-            prompt: 'Run the echo command. [scenario:sub-worker]',
-            subagent_type: 'general-purpose',
-            run_in_background: true,
-          }),
-        ],
-      };
-    }
-    // After the launch tool_result: end the turn. When the task notification arrives (a later user
-    // message mentioning the task), answer the final text.
-    const last = ctx.messages[ctx.messages.length - 1];
-    const lastText = last ? blockTexts(last.content).join('\n') : '';
-    const notified = /task[-_ ]?notification|completed|<task/i.test(lastText) && !isToolResultOnly(last);
-    if (notified || ctx.step >= 2) return { content: [text('The background sub-agent reported back. Done: background-subagent')] };
-    return { content: [text('The sub-agent is running in the background; waiting for it.')] };
-  },
-
-  'api-error': () => ({
-    error: { status: 400, type: 'invalid_request_error', message: 'scripted-model: this request is invalid (api-error scenario)' },
-  }),
-
-  turns: ({ turns }) => ({ content: [text(`reply to turn ${turns}`)] }),
-
-  slow: ({ step }) =>
-    step === 0
-      ? { content: [tool('Bash', { command: 'sleep 20', description: 'Sleep for a while' })] }
-      : { content: [text('Slept. Done: slow')] },
-
-  'slow-stream': () => ({
-    content: [text(Array.from({ length: 50 }, (_, i) => `chunk${i} `).join('') + 'Done: slow-stream')],
-    slow: { intervalMs: 200 },
-  }),
-
-  'permission-denied': ({ step, cwd }) =>
-    step === 0
-      ? { content: [tool('Write', { file_path: `${cwd || '/tmp'}/denied.txt`, content: 'should not be written\n' })] }
-      : { content: [text('The write was not allowed. Done: permission-denied')] },
-
-  'max-turns': ({ step }) => ({
-    content: [text(`Calling again (step ${step}).`), tool('Bash', { command: 'echo again', description: 'Echo again' })],
-  }),
-};
-
-export const SCENARIO_NAMES = Object.keys(SCENARIOS);
-
-// ---------------------------------------------------------------------------------------------
-// response writers
+// building the answer
 
 function finalizeContent(content) {
   return content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: randId('toolu_'), name: b.name, input: b.input } : b));
@@ -214,7 +28,7 @@ function finalizeContent(content) {
 function buildMessage(body, plan, step, scenario) {
   const content = finalizeContent(plan.content);
   const usage = scenario
-    ? usageFor(step, outputTokensFor(content))
+    ? { ...usageFor(step, outputTokensFor(content)), ...(plan.usage || {}) }
     : { input_tokens: 25, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 5 }; // side calls
   const hasTool = content.some((b) => b.type === 'tool_use');
   return {
@@ -229,58 +43,32 @@ function buildMessage(body, plan, step, scenario) {
   };
 }
 
-function chunkText(s, size = 24) {
-  const out = [];
-  for (let i = 0; i < s.length; i += size) out.push(s.slice(i, i + size));
-  return out.length ? out : [''];
-}
-
-function sseEvents(msg, slow) {
-  const events = [];
-  const startUsage = { ...msg.usage, output_tokens: 1 };
-  events.push(['message_start', { type: 'message_start', message: { ...msg, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }]);
-  msg.content.forEach((b, index) => {
-    if (b.type === 'text') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }]);
-      const pieces = slow ? b.text.split(/(?<= )/) : chunkText(b.text);
-      for (const p of pieces) events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } }]);
-    } else if (b.type === 'tool_use') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } }]);
-      const json = JSON.stringify(b.input);
-      for (const p of chunkText(json, 40)) events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } }]);
-    }
-    events.push(['content_block_stop', { type: 'content_block_stop', index }]);
-  });
-  events.push(['message_delta', { type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: null }, usage: { output_tokens: msg.usage.output_tokens } }]);
-  events.push(['message_stop', { type: 'message_stop' }]);
-  return events;
-}
-
-function sendJson(res, status, obj) {
-  const s = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': randId('req_'), 'content-length': Buffer.byteLength(s) });
-  res.end(s);
-}
-
-function sendError(res, status, type, message) {
-  sendJson(res, status, { type: 'error', error: { type, message }, request_id: randId('req_') });
-}
-
 // ---------------------------------------------------------------------------------------------
 // server
 
 export async function startScriptedModel({ port = 0, host = '127.0.0.1', log = false } = {}) {
   const requests = [];
   const timers = new Set();
+  const state = new Map(); // scenario memory across requests (e.g. "this conversation already got its 529")
 
   function plan(body) {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const first = firstUserText(messages);
     const m = /\[scenario:([A-Za-z0-9_-]+)\]/.exec(first);
     const step = messages.filter((x) => x && x.role === 'assistant').length;
-    const ctx = { step, messages, body, tools: toolNames(body), cwd: cwdFromRequest(body), turns: userTextTurns(messages) };
+    const ctx = {
+      step,
+      messages,
+      body,
+      tools: toolNames(body),
+      cwd: cwdFromRequest(body),
+      turns: userTextTurns(messages),
+      system: systemText(body),
+      key: first,
+      state,
+    };
     if (m && SCENARIOS[m[1]]) return { scenario: m[1], step, plan: SCENARIOS[m[1]](ctx) };
-    return { scenario: null, step, plan: { content: [text('OK.')] } };
+    return { scenario: null, step, plan: { content: [{ type: 'text', text: 'OK.' }] } };
   }
 
   const server = http.createServer((req, res) => {
@@ -315,7 +103,7 @@ export async function startScriptedModel({ port = 0, host = '127.0.0.1', log = f
 
       if (p.plan.error) {
         entry.status = p.plan.error.status;
-        return sendError(res, p.plan.error.status, p.plan.error.type, p.plan.error.message);
+        return sendError(res, p.plan.error.status, p.plan.error.type, p.plan.error.message, p.plan.error.headers);
       }
 
       const msg = buildMessage(body, p.plan, p.step, p.scenario);
