@@ -40,6 +40,11 @@ export declare class NativeSession {
   /** A hook payload, as `JSON.stringify` wrote it. */
   hook(json: string): void
   /**
+   * What a permission callback of the user's answered for a tool call, as JSON:
+   * `{ tool_use_id, source: 'hook' | 'can_use_tool', behavior, message? }`.
+   */
+  decision(json: string): void
+  /**
    * An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in
    * `json` as `partMarker()` followed by its index in `parts`.
    */
@@ -50,6 +55,8 @@ export declare class NativeSession {
   userTurn(text: string): void
   /** `interrupt()` was called through the wrapper. */
   interrupting(): void
+  /** Forgets the session: the wrapped call turned out not to start a run. Nothing of it is sent. */
+  discard(): void
   /**
    * Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two
    * with the error's message).
@@ -216,4 +223,12 @@ export interface SessionOptions {
   metadataJson?: string
   /** The prompt, when it is a string. */
   input?: string
+  /** The query options' `resume`: the Claude session the run resumes (or forks). */
+  resume?: string
+  /** The query options' `forkSession`. */
+  forkSession?: boolean
+  /** The query options' `continue`. */
+  continueLatest?: boolean
+  /** How the run was started: `query`, `startup` or `prewarm`. */
+  entryPoint?: string
 }

@@ -168,7 +168,23 @@ export interface WrapClaudeAgentOptions {
 }
 
 /**
+ * A function shaped like the SDK's `query`: it takes `{ prompt, options }` and returns a Query (an
+ * async iterable of messages). `startup`, `prewarm` and the SDK's other functions are not.
+ */
+export type QueryFunction = (params: { prompt: string | AsyncIterable<any>; options?: any }) => AsyncIterable<unknown>;
+
+/**
  * Wraps `query` from `@anthropic-ai/claude-agent-sdk`: each call becomes a tracked session. The
  * result has exactly `query`'s type, and what it returns behaves as the SDK's own Query object.
+ * `startup()` and `prewarm()` start runs without `query()`: wrap the SDK module with
+ * {@link wrapClaudeAgentSDK} to track them (passing them here is a TypeError).
  */
-export declare function wrapClaudeAgent<Q extends (params: any) => any>(query: Q, options: WrapClaudeAgentOptions): Q;
+export declare function wrapClaudeAgent<Q extends QueryFunction>(query: Q, options: WrapClaudeAgentOptions): Q;
+
+/**
+ * Wraps the SDK module (`import * as sdk from '@anthropic-ai/claude-agent-sdk'`, or its `/core`
+ * bundle): the result is like the module, with `query`, `startup` (`warm.query(prompt)`) and
+ * `prewarm` (`spare.claim({ prompt, options })`) tracked, their hooks registered where the SDK
+ * fixes them, and every other export the SDK's own.
+ */
+export declare function wrapClaudeAgentSDK<M extends { query: QueryFunction }>(sdk: M, options: WrapClaudeAgentOptions): M;

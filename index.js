@@ -2,6 +2,6 @@
 // @sentrial/sdk: agent observability for the Claude Agent SDK.
 
 const { SentrialClient } = require('./lib/client.js');
-const { wrapClaudeAgent } = require('./lib/wrap.js');
+const { wrapClaudeAgent, wrapClaudeAgentSDK } = require('./lib/wrap.js');
 
-module.exports = { SentrialClient, wrapClaudeAgent };
+module.exports = { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK };

@@ -15,7 +15,7 @@ delete process.env.SENTRIAL_API_KEY;
 delete process.env.SENTRIAL_API_URL;
 
 const require = createRequire(import.meta.url);
-const { SentrialClient, wrapClaudeAgent } = require('../index.js');
+const { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK } = require('../index.js');
 const { safeJson } = require('../lib/metadata.js');
 
 const UNREACHABLE = 'http://127.0.0.1:9';
@@ -259,6 +259,64 @@ describe('wrapClaudeAgent arguments', () => {
   it('accepts a real client and returns a function', () => {
     assert.equal(typeof wrapClaudeAgent(query, { client }), 'function');
   });
+
+  it("refuses the SDK's startup, prewarm and other functions, pointing to wrapClaudeAgentSDK", async () => {
+    for (const spec of ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/claude-agent-sdk/core']) {
+      const sdk = await import(spec);
+      for (const name of ['startup', 'prewarm', 'listSessions', 'tool'].filter((n) => typeof sdk[n] === 'function')) {
+        assert.throws(
+          () => wrapClaudeAgent(sdk[name], { client }),
+          (e) => e instanceof TypeError && e.message.startsWith(`wrapClaudeAgent(${name}, options)`) && /wrapClaudeAgentSDK\(sdk, options\)/.test(e.message),
+          `${spec} ${name}`,
+        );
+      }
+      assert.equal(typeof wrapClaudeAgent(sdk.query, { client }), 'function', `${spec} query`);
+    }
+  });
+});
+
+describe('wrapClaudeAgentSDK', () => {
+  const client = new SentrialClient({ apiKey: 'test-key', apiUrl: UNREACHABLE, requestTimeoutMs: 200 });
+
+  // Every export of the SDK is either tracked or known not to start a run. A new export fails
+  // here, so that one that starts runs is never passed through untracked unnoticed.
+  const TRACKED = ['query', 'startup', 'prewarm'];
+  const NO_RUN = [
+    'AbortError', 'BUILTIN_TOOL_NAMES', 'CommandMatcher', 'DirectConnectError', 'DirectConnectTransport', 'EXIT_REASONS',
+    'FileIndex', 'HOOK_EVENTS', 'InMemorySessionStore', 'LEGACY_TOOL_NAME_ALIASES', 'ORG_POLICY_LIMIT_PREFIXES',
+    'SYSTEM_PROMPT_DYNAMIC_BOUNDARY', 'USAGE_LIMIT_ERROR_PREFIXES', 'USAGE_TRANSITION_PREFIXES', 'USAGE_WARNING_PREFIXES',
+    'archiveSession', 'createSdkMcpServer', 'deleteSession', 'filterEscalatingDefaultMode', 'foldSessionSummary',
+    'forkSession', 'getSessionInfo', 'getSessionMessages', 'getSubagentMessages', 'importSessionToStore', 'listSessions',
+    'listSubagents', 'matchDeniedModels', 'parseDirectConnectUrl', 'renameSession', 'resolveSettings', 'tagSession',
+    'tool', 'unarchiveSession',
+  ];
+  // They start runs but are not tracked (0.2.x only, unstable; documented in the README).
+  const UNTRACKED = ['unstable_v2_createSession', 'unstable_v2_prompt', 'unstable_v2_resumeSession'];
+
+  for (const spec of ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/claude-agent-sdk/core', 'claude-agent-sdk-v0.2']) {
+    it(`wraps ${spec}: query, startup and prewarm tracked, every other export the SDK's own`, async () => {
+      const sdk = await import(spec);
+      const unknown = Object.keys(sdk).filter((k) => ![...TRACKED, ...NO_RUN, ...UNTRACKED].includes(k));
+      assert.deepStrictEqual(unknown, [], `exports of ${spec} not yet reviewed: do they start runs?`);
+      const tracked = wrapClaudeAgentSDK(sdk, { client });
+      assert.deepStrictEqual(Object.keys(tracked).sort(), Object.keys(sdk).sort());
+      assert.ok(Object.isFrozen(tracked));
+      for (const key of Object.keys(sdk)) {
+        if (TRACKED.includes(key) && typeof sdk[key] === 'function') assert.notStrictEqual(tracked[key], sdk[key], key);
+        else assert.strictEqual(tracked[key], sdk[key], key);
+      }
+    });
+  }
+
+  it('refuses what is not the SDK module', () => {
+    for (const bad of [undefined, null, 42, () => {}, {}, { startup() {} }]) {
+      assert.throws(
+        () => wrapClaudeAgentSDK(bad, { client }),
+        (e) => e instanceof TypeError && /sdk must be the module of @anthropic-ai\/claude-agent-sdk/.test(e.message),
+      );
+    }
+    assert.throws(() => wrapClaudeAgentSDK({ query() {} }, {}), /options\.client must be a SentrialClient/);
+  });
 });
 
 describe('with tracking on', () => {
@@ -372,10 +430,12 @@ describe('with tracking on', () => {
     });
     await collect(q);
     const hooks = sdk.calls[0].options.hooks;
-    // PreToolUse: the user's matcher first, as given, then the tracker's (real start times).
+    // PreToolUse: the user's matcher first, its callbacks observed for refusals (their answers
+    // unchanged), then the tracker's (real start times).
     assert.equal(hooks.PreToolUse.length, 2);
-    assert.strictEqual(hooks.PreToolUse[0], preMatchers[0], "the user's PreToolUse matcher first, as given");
+    assert.equal(hooks.PreToolUse[0].hooks.length, 1);
     assert.equal(preMatchers.length, 1, "the user's array is not mutated");
+    assert.strictEqual(preMatchers[0].hooks[0], userPre, "the user's matcher is not mutated");
     assert.equal(hooks.PreToolUse[1].matcher, undefined);
     assert.equal(hooks.PostToolUse.length, 2);
     assert.strictEqual(hooks.PostToolUse[0], userMatcher, "the user's matcher first, as given");
@@ -389,6 +449,50 @@ describe('with tracking on', () => {
     // The fake recorded what each hook returned: the user's own answer, then the tracker's {}.
     const posts = sdk.instances[0].hookResults.filter((r) => r.event === 'PostToolUse').map((r) => r.res);
     assert.deepStrictEqual(posts, [{ continue: true }, {}]);
+  });
+
+  it("observes the user's permission callbacks without changing what they answer or throw", async () => {
+    const deny = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no' } };
+    const seenThis = [];
+    const userPre = async function (input, id, ctx) {
+      seenThis.push(this);
+      if (input.tool_name === 'Boom') throw new Error('hook failed');
+      return deny;
+    };
+    const canUseTool = async function (name, input, ctx) {
+      seenThis.push(this);
+      if (name === 'Boom') throw new Error('callback failed');
+      return { behavior: 'deny', message: `no ${name}`, interrupt: true };
+    };
+    const sdk = fakeSdk([]);
+    wrapClaudeAgent(sdk.query, { client })({ prompt: 'hi', options: { canUseTool, hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [userPre], timeout: 5 }] } } });
+    const options = sdk.calls[0].options;
+    const observedPre = options.hooks.PreToolUse[0];
+    assert.equal(observedPre.matcher, 'Bash');
+    assert.equal(observedPre.timeout, 5, "the matcher's other fields are kept");
+    const self = { me: 1 };
+    const input = { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {}, tool_use_id: 'toolu_1' };
+    assert.strictEqual(await observedPre.hooks[0].call(self, input, 'toolu_1', {}), deny, 'the same answer object');
+    await assert.rejects(observedPre.hooks[0]({ ...input, tool_name: 'Boom' }, 'toolu_2', {}), /hook failed/);
+    assert.notStrictEqual(options.canUseTool, canUseTool);
+    const answer = await options.canUseTool.call(self, 'Write', {}, { toolUseID: 'toolu_3', signal: new AbortController().signal });
+    assert.deepStrictEqual(answer, { behavior: 'deny', message: 'no Write', interrupt: true });
+    await assert.rejects(options.canUseTool('Boom', {}, { toolUseID: 'toolu_4' }), /callback failed/);
+    // Garbage from the SDK side never breaks them either.
+    assert.deepStrictEqual(await options.canUseTool('Write', {}, undefined), { behavior: 'deny', message: 'no Write', interrupt: true });
+    assert.strictEqual(seenThis[0], self);
+    assert.strictEqual(seenThis[2], self);
+    assert.equal(client.stats().faults, 0);
+  });
+
+  it('a wrapped function that returns no Query records no session', async () => {
+    const c = trackingClient();
+    const notQuery = (params) => Promise.resolve({ query: () => params });
+    const got = await wrapClaudeAgent(notQuery, { client: c })({ prompt: 'hi', options: {} });
+    assert.equal(typeof got.query, 'function', "its own value, unchanged");
+    await c.flush({ timeoutMs: 500 });
+    assert.equal(c.stats().produced, 0, 'no session events');
+    await c.shutdown({ timeoutMs: 200 });
   });
 
   it("the tracker's hooks resolve to {} and never throw, whatever they are given", async () => {

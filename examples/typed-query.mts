@@ -6,8 +6,9 @@
 // The type assertions below are checked by the package's install test (`tsc --strict`): they fail
 // to compile if trackedQuery, its messages or its control methods ever degrade to `any`.
 
+import * as sdk from '@anthropic-ai/claude-agent-sdk';
 import { query, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
-import { SentrialClient, wrapClaudeAgent, type FlushResult } from '@sentrial/sdk';
+import { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK, type FlushResult } from '@sentrial/sdk';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -22,6 +23,18 @@ const trackedQuery = wrapClaudeAgent(query, {
 });
 
 type _SameAsQuery = Assert<Equals<typeof trackedQuery, typeof query>>;
+
+// The whole module, with startup() and prewarm() tracked too, keeps the module's type.
+const trackedSdk = wrapClaudeAgentSDK(sdk, { client: sentrial, defaultAgent: 'typed-agent' });
+type _SameAsModule = Assert<Equals<typeof trackedSdk, typeof sdk>>;
+
+/** Never called: what the types refuse. */
+export function refused() {
+  // @ts-expect-error startup() starts runs without query(): wrapClaudeAgentSDK tracks it.
+  wrapClaudeAgent(sdk.startup, { client: sentrial });
+  // @ts-expect-error neither is any other function of the SDK a query.
+  wrapClaudeAgent(sdk.listSessions, { client: sentrial });
+}
 
 /** Runs one prompt; interrupts the agent if it takes longer than `timeoutMs`. */
 export async function ask(prompt: string, timeoutMs = 120_000): Promise<string | null> {

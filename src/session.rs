@@ -18,6 +18,14 @@ pub struct SessionOptions {
     pub metadata_json: Option<String>,
     /// The prompt, when it is a string.
     pub input: Option<String>,
+    /// The query options' `resume`: the Claude session the run resumes (or forks).
+    pub resume: Option<String>,
+    /// The query options' `forkSession`.
+    pub fork_session: Option<bool>,
+    /// The query options' `continue`.
+    pub continue_latest: Option<bool>,
+    /// How the run was started: `query`, `startup` or `prewarm`.
+    pub entry_point: Option<String>,
 }
 
 pub(crate) fn start(tracker: &Tracker, o: SessionOptions) -> NativeSession {
@@ -36,6 +44,10 @@ pub(crate) fn start(tracker: &Tracker, o: SessionOptions) -> NativeSession {
         metadata,
         input: o.input,
         started_at: clock::now_ms(),
+        resume: o.resume,
+        fork: o.fork_session.unwrap_or(false),
+        continue_latest: o.continue_latest.unwrap_or(false),
+        entry_point: o.entry_point,
     });
     NativeSession { session }
 }
@@ -58,6 +70,13 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn hook(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
         self.hand_over(InputKind::Hook, json)
+    }
+
+    /// What a permission callback of the user's answered for a tool call, as JSON:
+    /// `{ tool_use_id, source: 'hook' | 'can_use_tool', behavior, message? }`.
+    #[napi(catch_unwind)]
+    pub fn decision(&self, #[napi(ts_arg_type = "string")] json: JsStr) -> napi::Result<()> {
+        self.hand_over(InputKind::Decision, json)
     }
 
     /// An SDK message whose large strings were lifted out before `JSON.stringify`: each stands in
@@ -93,6 +112,12 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn interrupting(&self) {
         self.session.interrupting();
+    }
+
+    /// Forgets the session: the wrapped call turned out not to start a run. Nothing of it is sent.
+    #[napi(catch_unwind)]
+    pub fn discard(&self) {
+        self.session.discard();
     }
 
     /// Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two

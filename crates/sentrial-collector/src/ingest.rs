@@ -5,7 +5,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use sentrial_protocol::{Batch, IngestResponse, PROTOCOL_VERSION};
+use sentrial_protocol::{Batch, IngestResponse, READABLE_PROTOCOL_VERSIONS};
 use serde::Deserialize;
 
 use crate::auth::Project;
@@ -85,11 +85,16 @@ pub fn decode(body: &[u8]) -> Result<Batch, AppError> {
 }
 
 fn check_version(protocol: u32) -> Result<(), AppError> {
-    if protocol == PROTOCOL_VERSION {
+    if READABLE_PROTOCOL_VERSIONS.contains(&protocol) {
         Ok(())
     } else {
+        let speaks: Vec<String> = READABLE_PROTOCOL_VERSIONS
+            .iter()
+            .map(u32::to_string)
+            .collect();
         Err(AppError::BadRequest(format!(
-            "unsupported protocol version {protocol}; this collector speaks {PROTOCOL_VERSION}"
+            "unsupported protocol version {protocol}; this collector speaks {}",
+            speaks.join(" and ")
         )))
     }
 }
@@ -135,10 +140,16 @@ mod tests {
 
     #[test]
     fn names_the_version_even_when_v1_cannot_decode_it() {
-        let m = message(r#"{"protocol":2,"events":[{"whatever":true}]}"#);
-        assert_eq!(m, "unsupported protocol version 2; this collector speaks 1");
-        let m = message(r#"{"protocol":3,"events":[]}"#);
-        assert_eq!(m, "unsupported protocol version 3; this collector speaks 1");
+        let m = message(r#"{"protocol":3,"events":[{"whatever":true}]}"#);
+        assert_eq!(
+            m,
+            "unsupported protocol version 3; this collector speaks 1 and 2"
+        );
+        let m = message(r#"{"protocol":0,"events":[]}"#);
+        assert_eq!(
+            m,
+            "unsupported protocol version 0; this collector speaks 1 and 2"
+        );
     }
 
     #[test]

@@ -104,15 +104,19 @@ async fn bad_bodies_get_400_with_what_is_wrong() {
         "{err}"
     );
 
-    let v2 = json!({"protocol": 2, "events": []});
-    let (status, err) = srv.post_raw(Some(KEY), v2.to_string().into(), false).await;
+    let v3 = json!({"protocol": 3, "events": []});
+    let (status, err) = srv.post_raw(Some(KEY), v3.to_string().into(), false).await;
     assert_eq!(
         (status, err),
         (
             400,
-            json!({"error": "unsupported protocol version 2; this collector speaks 1"})
+            json!({"error": "unsupported protocol version 3; this collector speaks 1 and 2"})
         )
     );
+    // A version-1 batch (an SDK that predates markers) is still read.
+    let v1 = json!({"protocol": 1, "events": []});
+    let (status, _) = srv.post_raw(Some(KEY), v1.to_string().into(), false).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]

@@ -275,6 +275,16 @@ impl Session {
         }
     }
 
+    /// Forgets the session without sending anything of it (the wrapped call did not start a run:
+    /// a function that is not `query()` was wrapped). Later calls are ignored.
+    pub fn discard(&self) {
+        if !self.finished.swap(true, Ordering::AcqRel) {
+            self.tracker.send(Command::Discard {
+                handle: self.handle,
+            });
+        }
+    }
+
     /// Ends the session. Later calls, and a second finish, are ignored.
     pub fn finish(&self, ending: Ending) {
         if !self.finished.swap(true, Ordering::AcqRel) {

@@ -59,6 +59,11 @@ pub enum Command {
         /// Session handle.
         handle: u64,
     },
+    /// The wrapped function turned out not to start a run: forget the session, send nothing.
+    Discard {
+        /// Session handle.
+        handle: u64,
+    },
     /// The iteration ended.
     Finish {
         /// Session handle.
@@ -223,6 +228,10 @@ impl Worker {
                 if let Some(s) = self.sessions.get_mut(&handle) {
                     s.state.interrupting();
                 }
+                return;
+            }
+            Command::Discard { handle } => {
+                self.sessions.remove(&handle);
                 return;
             }
             Command::Finish { handle, ending, at } => {

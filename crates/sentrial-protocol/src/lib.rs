@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The protocol version this crate speaks. A batch with another version is refused with 400.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate writes. Version 2 added the `marker` event (and optional fields
+/// a version-1 reader ignores); version 1 is the same without markers.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The versions a collector of this crate reads; a batch of another version is refused with 400.
+pub const READABLE_PROTOCOL_VERSIONS: &[u32] = &[1, 2];
 
 /// The path batches are posted to.
 pub const INGEST_PATH: &str = "/v1/batch";
@@ -21,7 +25,7 @@ pub const INGEST_PATH: &str = "/v1/batch";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    /// Must equal [`PROTOCOL_VERSION`].
+    /// One of [`READABLE_PROTOCOL_VERSIONS`]; a writer sends [`PROTOCOL_VERSION`].
     pub protocol: u32,
     /// Who sent the batch; informational.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,9 +90,9 @@ impl Peer {
     }
 }
 
-/// The collector's body: `{"protocol":1,"sdk":{...},"events":[...]}` around the queued events.
+/// The collector's body: `{"protocol":2,"sdk":{...},"events":[...]}` around the queued events.
 struct BatchEncoder {
-    /// `{"protocol":1,"sdk":{...}}`, serialized once.
+    /// `{"protocol":2,"sdk":{...}}`, serialized once.
     prefix: Vec<u8>,
 }
 
@@ -102,7 +102,7 @@ impl Encoder for BatchEncoder {
     }
 
     fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()> {
-        // `{"protocol":1,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
+        // `{"protocol":2,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
         out.write_all(&self.prefix[..self.prefix.len() - 1])?;
         out.write_all(b",\"events\":[")?;
         for (i, q) in batch.iter().enumerate() {

@@ -358,3 +358,179 @@ fn unknown_and_malformed_messages_are_ignored() {
     );
     assert!(out.is_empty(), "{out:?}");
 }
+
+fn start_of(out: &[Payload]) -> &SessionStart {
+    out.iter()
+        .rev()
+        .find_map(|p| match p {
+            Payload::SessionStart(s) => Some(s),
+            _ => None,
+        })
+        .expect("a start")
+}
+
+#[test]
+fn the_start_names_what_the_run_resumed_or_forked() {
+    let cases = [
+        (Some("cc-0"), false, false, (Some("cc-0"), None)),
+        (Some("cc-0"), true, false, (None, Some("cc-0"))),
+        // `continue` goes on with the session its init names.
+        (None, false, true, (Some("cc-1"), None)),
+        (None, false, false, (None, None)),
+    ];
+    for (resume, fork, continue_latest, (resumed, forked)) in cases {
+        let mut s = SessionState::new(SessionInit {
+            resume: resume.map(Into::into),
+            fork,
+            continue_latest,
+            entry_point: Some("startup".into()),
+            ..init()
+        });
+        let out = run(&mut s, vec![("msg", system_init())]);
+        let start = start_of(&out);
+        assert_eq!(
+            (start.resumed_from.as_deref(), start.forked_from.as_deref()),
+            (resumed, forked),
+            "{resume:?} {fork} {continue_latest}"
+        );
+        assert_eq!(start.entry_point.as_deref(), Some("startup"));
+    }
+}
+
+#[test]
+fn init_lists_the_mcp_servers() {
+    let mut s = SessionState::new(init());
+    let mut msg = system_init();
+    msg["mcp_servers"] = json!([{"name": "calc", "status": "connected"}, {"name": "down", "status": "failed"}, {"x": 1}]);
+    let out = run(&mut s, vec![("msg", msg)]);
+    let servers: Vec<_> = start_of(&out)
+        .mcp_servers
+        .iter()
+        .map(|m| (m.name.as_str(), m.status.as_str()))
+        .collect();
+    assert_eq!(servers, [("calc", "connected"), ("down", "failed")]);
+}
+
+#[test]
+fn a_resumed_run_reports_only_what_it_spent() {
+    // The figures of SDK 0.3.337 for a run that resumed a session that had spent $0.0116025.
+    let mut s = SessionState::new(SessionInit {
+        resume: Some("cc-1".into()),
+        ..init()
+    });
+    let mut r = result(0.0140175, false, "success");
+    r["modelUsage"] = json!({"claude-sonnet-4-5": {"inputTokens": 245, "outputTokens": 75,
+        "cacheReadInputTokens": 4900, "cacheCreationInputTokens": 2850, "costUSD": 0.0140175}});
+    r["model_usage_since_last_result"] = json!({"claude-sonnet-4-5": {"inputTokens": 70,
+        "outputTokens": 22, "cacheReadInputTokens": 2500, "cacheCreationInputTokens": 300,
+        "costUSD": 0.0024149999999999996}});
+    let mut out = run(&mut s, vec![("msg", system_init()), ("msg", r)]);
+    s.finish(Ending::Done, 5_000, &mut out);
+    let end = end_of(&out);
+    assert_eq!(
+        (end.usage.prompt_tokens, end.usage.completion_tokens),
+        (70, 22)
+    );
+    assert_eq!(end.usage.cost_usd, 0.0024149999999999996);
+    let carried = end.carried.as_ref().unwrap();
+    assert!((carried.cost_usd - 0.0116025).abs() < 1e-12);
+    assert_eq!(carried.cache_read_tokens, 2400);
+}
+
+#[test]
+fn a_denial_a_callback_explained_keeps_its_words() {
+    let mut s = SessionState::new(init());
+    s.on_decision(
+        json!({"tool_use_id": "w1", "source": "can_use_tool", "behavior": "deny",
+                         "message": "writes are off", "interrupt": true}),
+    );
+    // An allow says nothing about a refusal.
+    s.on_decision(json!({"tool_use_id": "b1", "source": "hook", "behavior": "allow"}));
+    let mut out = run(
+        &mut s,
+        vec![
+            (
+                "msg",
+                assistant(
+                    "m1",
+                    json!([{"type": "tool_use", "id": "w1", "name": "Write", "input": {"file_path": "/x"}},
+                           {"type": "tool_use", "id": "b1", "name": "Bash", "input": {"command": "false"}}]),
+                    None,
+                ),
+            ),
+            (
+                "msg",
+                tool_result("w1", "The user doesn't want to proceed", true),
+            ),
+            ("msg", tool_result("b1", "Exit code 1", true)),
+        ],
+    );
+    s.finish(Ending::Done, 9_000, &mut out);
+    let calls: Vec<_> = out
+        .iter()
+        .filter_map(|p| match p {
+            Payload::ToolCall(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let w = calls.iter().find(|c| c.tool_use_id == "w1").unwrap();
+    assert_eq!(w.status, ToolStatus::Denied);
+    assert_eq!(w.error.as_deref(), Some("writes are off"));
+    assert_eq!(w.denied_by.as_deref(), Some("can_use_tool"));
+    let b = calls.iter().find(|c| c.tool_use_id == "b1").unwrap();
+    assert_eq!(b.status, ToolStatus::Error);
+}
+
+#[test]
+fn markers_take_their_place_between_model_calls() {
+    let mut s = SessionState::new(init());
+    let mut out = run(
+        &mut s,
+        vec![
+            ("msg", system_init()),
+            (
+                "msg",
+                json!({"type": "system", "subtype": "api_retry", "attempt": 1, "max_retries": 10,
+                       "retry_delay_ms": 500, "error_status": 529, "error": "overloaded"}),
+            ),
+            (
+                "msg",
+                assistant(
+                    "m1",
+                    json!([{"type": "thinking", "thinking": "plan", "signature": "sig"},
+                           {"type": "text", "text": "Done"}]),
+                    None,
+                ),
+            ),
+            (
+                "msg",
+                json!({"type": "system", "subtype": "compact_boundary",
+                       "compact_metadata": {"trigger": "manual", "pre_tokens": 1000, "post_tokens": 100}}),
+            ),
+            (
+                "msg",
+                json!({"type": "rate_limit_event", "rate_limit_info": {"status": "allowed"}}),
+            ),
+        ],
+    );
+    s.finish(Ending::Done, 9_000, &mut out);
+    let placed: Vec<(u32, String)> = out
+        .iter()
+        .filter_map(|p| match p {
+            Payload::Marker(m) => Some((m.position, m.kind.clone())),
+            Payload::ModelCall(c) => Some((c.position.unwrap(), format!("call {:?}", c.content))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            (0, "api_retry".to_string()),
+            (2, "compact".to_string()),
+            (
+                1,
+                "call [Thinking { thinking: \"plan\" }, Text { text: \"Done\" }]".to_string()
+            ),
+        ]
+    );
+}
