@@ -73,8 +73,18 @@ impl Figures {
         }
     }
 
-    /// The result's `usage` (main loop only), for a result without `modelUsage`.
+    /// The result's `usage` (main loop only), for a result without `modelUsage`. A usage of all
+    /// zeros (a result of a run that made no model call) names no model.
     fn read_main_loop(&mut self, u: &Value, model: &str) {
+        let counts = [
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ];
+        if counts.iter().all(|k| u64_of(u, k).unwrap_or(0) == 0) {
+            return;
+        }
         if let Some(n) = u
             .get("cache_creation")
             .and_then(|c| u64_of(c, "ephemeral_1h_input_tokens"))

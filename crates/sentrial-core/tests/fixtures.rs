@@ -628,7 +628,9 @@ fn summary(out: &[Payload]) -> (Vec<Value>, Value) {
 
 fn is_post_hook(l: &Line) -> Option<&str> {
     match l {
-        Line::Hook { event, data } if event == "PostToolUse" || event == "PostToolUseFailure" => {
+        Line::Hook { event, data, .. }
+            if event == "PostToolUse" || event == "PostToolUseFailure" =>
+        {
             data["tool_use_id"].as_str()
         }
         _ => None,

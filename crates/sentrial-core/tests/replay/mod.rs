@@ -29,24 +29,37 @@ pub const STEP: i64 = 10;
 #[derive(Debug, Clone)]
 pub enum Line {
     Message(Value),
-    Hook { event: String, data: Value },
+    /// A hook callback's input and, when it answered more than `{}`, its answer.
+    Hook {
+        event: String,
+        data: Value,
+        answer: Option<Value>,
+    },
+    /// A `canUseTool` call: its third argument (`toolUseID`, ...) and the decision returned.
+    CanUseTool {
+        options: Value,
+        decision: Value,
+    },
     Note(String),
 }
 
 pub struct Fixture {
     pub lines: Vec<Line>,
     pub threw: Option<String>,
+    /// The run line of fixtures recorded since 0.3.337: entry point, options, prompt.
+    pub run: Option<Value>,
 }
 
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures")
 }
 
-pub fn load(name: &'static str) -> Fixture {
+pub fn load(name: &str) -> Fixture {
     let path = fixtures_dir().join(format!("{name}.jsonl"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = Vec::new();
     let mut threw = None;
+    let mut run = None;
     let mut ended = false;
     for raw in text.lines().filter(|l| !l.trim().is_empty()) {
         assert!(!ended, "{name}: a line after the end line");
@@ -56,7 +69,13 @@ pub fn load(name: &'static str) -> Fixture {
             Some("hook") => lines.push(Line::Hook {
                 event: v["event"].as_str().unwrap().to_owned(),
                 data: v["data"].clone(),
+                answer: v.get("answer").cloned(),
             }),
+            Some("can_use_tool") => lines.push(Line::CanUseTool {
+                options: v["options"].clone(),
+                decision: v["decision"].clone(),
+            }),
+            Some("run") => run = Some(v),
             Some("note") => lines.push(Line::Note(
                 v["data"]["note"].as_str().unwrap_or("").to_owned(),
             )),
@@ -68,7 +87,7 @@ pub fn load(name: &'static str) -> Fixture {
         }
     }
     assert!(ended, "{name}: no end line");
-    Fixture { lines, threw }
+    Fixture { lines, threw, run }
 }
 
 pub const ALL: [&str; 15] = [
@@ -107,6 +126,37 @@ pub fn ending_of(f: &Fixture) -> Ending {
             aborted,
         },
     }
+}
+
+/// The session a fixture's run starts: its prompt, entry point and the options that name what it
+/// resumed or forked (as lib/wrap.js passes them).
+pub fn init_of(f: &Fixture) -> SessionInit {
+    let Some(run) = &f.run else {
+        return session_init();
+    };
+    let o = &run["options"];
+    SessionInit {
+        input: run["prompt"].as_str().map(str::to_owned),
+        resume: o["resume"].as_str().map(str::to_owned),
+        fork: o["forkSession"] == true,
+        continue_latest: o["continue"] == true,
+        entry_point: run["entry"].as_str().map(str::to_owned),
+        ..session_init()
+    }
+}
+
+/// The turns of a fixture's streamed prompt (none when the prompt was a string).
+fn streamed_turns(f: &Fixture) -> Vec<String> {
+    f.run
+        .as_ref()
+        .and_then(|r| r["prompt"].as_array())
+        .map(|turns| {
+            turns
+                .iter()
+                .map(|t| t.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub fn session_init() -> SessionInit {
@@ -162,23 +212,59 @@ impl Observed {
 /// Feeds `lines` (each at its own clock tick `START + STEP * (i + 1)`) like lib/wrap.js would, then
 /// finishes the session one tick after the last line.
 pub fn replay(lines: &[Line], ending: Ending) -> Vec<Payload> {
-    replay_with(lines, ending, session_init())
+    replay_with(lines, ending, session_init(), Vec::new())
 }
 
-/// [`replay`] for a session started with `init`.
-pub fn replay_with(lines: &[Line], ending: Ending, init: SessionInit) -> Vec<Payload> {
+/// Replays a whole fixture as its run was made: with its session's options, and its streamed
+/// prompt's turns each handed over when the SDK read it (the recorder's prompt gave the next turn
+/// when a result came, as lib/wrap.js taps it).
+pub fn replay_fixture(f: &Fixture) -> Vec<Payload> {
+    replay_with(&f.lines, ending_of(f), init_of(f), streamed_turns(f))
+}
+
+/// [`replay`] for a session started with `init`, whose streamed prompt had `turns`.
+pub fn replay_with(
+    lines: &[Line],
+    ending: Ending,
+    init: SessionInit,
+    turns: Vec<String>,
+) -> Vec<Payload> {
     let observed = Observed::load();
     let mut s = SessionState::new(init);
     let mut hooked: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
+    let mut turns = turns.into_iter();
+    if let Some(first) = turns.next() {
+        s.on_user_turn(first, &mut out);
+    }
     let mut now = START;
     for line in lines {
         now += STEP;
         match line {
-            Line::Hook { event, data } => {
+            Line::CanUseTool { options, decision } => {
+                // lib/wrap.js observes the user's canUseTool and passes on a refusal.
+                let mut d = decision.clone();
+                d["tool_use_id"] = options["toolUseID"].clone();
+                d["source"] = json!("can_use_tool");
+                s.on_decision(d);
+            }
+            Line::Hook {
+                event,
+                data,
+                answer,
+            } => {
                 if event != "PreToolUse" && event != "PostToolUse" && event != "PostToolUseFailure"
                 {
                     continue;
+                }
+                // ... and the user's PreToolUse hooks, whose refusal comes before our own hook.
+                let refusal = answer
+                    .as_ref()
+                    .map(|a| &a["hookSpecificOutput"])
+                    .filter(|o| o["permissionDecision"] == "deny");
+                if let Some(o) = refusal {
+                    s.on_decision(json!({"tool_use_id": data["tool_use_id"], "source": "hook",
+                        "behavior": "deny", "message": o["permissionDecisionReason"]}));
                 }
                 if event != "PreToolUse" {
                     if let Some(id) = data["tool_use_id"].as_str() {
@@ -216,7 +302,15 @@ pub fn replay_with(lines: &[Line], ending: Ending, init: SessionInit) -> Vec<Pay
                     s.on_message(reduced, now, &mut out);
                 }
             }
-            Line::Message(m) if observed.takes(m) => s.on_message(m.clone(), now, &mut out),
+            Line::Message(m) if observed.takes(m) => {
+                let result = m["type"] == "result";
+                s.on_message(m.clone(), now, &mut out);
+                if result {
+                    if let Some(next) = turns.next() {
+                        s.on_user_turn(next, &mut out);
+                    }
+                }
+            }
             Line::Message(_) => {}
             Line::Note(note) => {
                 // The wrapper tells the session when interrupt() is called.
@@ -240,9 +334,9 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn of(name: &'static str) -> (Fixture, Run) {
+    pub fn of(name: &str) -> (Fixture, Run) {
         let f = load(name);
-        let out = replay(&f.lines, ending_of(&f));
+        let out = replay_fixture(&f);
         (f, Run { out })
     }
 
