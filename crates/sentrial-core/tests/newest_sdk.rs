@@ -156,7 +156,7 @@ fn turns_of_a_resumed_run_keep_their_own_figures() {
     );
 }
 
-fn call_named<'a>(run: &'a Run, tool: &str) -> sentrial_protocol::ToolCall {
+fn call_named(run: &Run, tool: &str) -> sentrial_protocol::ToolCall {
     run.final_calls()
         .into_iter()
         .find(|c| c.tool_name == tool)
