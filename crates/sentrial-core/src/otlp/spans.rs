@@ -164,7 +164,11 @@ fn session_span(session: &str, open: &Open, end: &SessionEnd) -> Span {
         SessionStatus::Failed | SessionStatus::Interrupted
     ) {
         let reason = end.failure_reason.as_deref();
-        a.str(attr::ERROR_TYPE, session_error_type(end.status, reason));
+        let class = match &end.end_reason {
+            Some(end_reason) => end_reason.clone(),
+            None => session_error_type(end.status, reason),
+        };
+        a.str(attr::ERROR_TYPE, class);
         span.status = error_status(reason);
     }
     span.name = format!("{} {}", otel::OP_INVOKE_AGENT, start.agent);
@@ -175,9 +179,10 @@ fn session_span(session: &str, open: &Open, end: &SessionEnd) -> Span {
     span
 }
 
-/// The class of a session's failure: the result subtype (`error_max_turns`,
-/// `error_during_execution`, ...) or `aborted` that starts the failure reason, `interrupted` for
-/// an interrupted session, else `_OTHER` (the conventions' value for an unknown class).
+/// The class of a session's failure when its end names no `end_reason` (which is the class when it
+/// does): the result subtype (`error_max_turns`, `error_during_execution`, ...) or `aborted` that
+/// starts the failure reason, `interrupted` for an interrupted session, else `_OTHER` (the
+/// conventions' value for an unknown class).
 pub fn session_error_type(status: SessionStatus, reason: Option<&str>) -> String {
     if status == SessionStatus::Interrupted {
         return "interrupted".into();

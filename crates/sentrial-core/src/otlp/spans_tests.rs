@@ -513,6 +513,25 @@ fn open_sessions_are_bounded_and_a_session_past_the_bound_is_reported() {
 }
 
 #[test]
+fn a_session_ending_with_an_end_reason_has_it_as_its_error_type() {
+    for (status, end_reason) in [
+        (SessionStatus::Failed, "api_error"),
+        (SessionStatus::Failed, "no_result"),
+        (SessionStatus::Interrupted, "stopped"),
+    ] {
+        let e = SessionEnd {
+            end_reason: Some(end_reason.into()),
+            ..end(status, Some("whatever it said"))
+        };
+        let spans = run(vec![
+            ev(T0, Payload::SessionStart(start())),
+            ev(T0 + 1, Payload::SessionEnd(e)),
+        ]);
+        assert_eq!(attrs(&spans[0])["error.type"], s(end_reason));
+    }
+}
+
+#[test]
 fn session_error_types() {
     assert_eq!(
         session_error_type(SessionStatus::Failed, Some("error_max_turns")),
