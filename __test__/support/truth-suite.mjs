@@ -30,8 +30,11 @@ function ownCost(messages) {
 
 const close = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 
-/** Defines the suite against one SDK module (`line` is `0.3` or `0.2`). */
-export function truthSuite(sdk, line) {
+/**
+ * Defines the suite against one SDK module (`line` is `0.3` or `0.2`). `loadZod` gives the zod the
+ * SDK's `tool()` takes (the project's own by default).
+ */
+export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
   let collector;
   let model;
   let client;
@@ -256,7 +259,7 @@ export function truthSuite(sdk, line) {
     });
 
     it('an MCP call names its server and the session keeps the init MCP servers', async () => {
-      const { z } = await import('zod');
+      const { z } = await loadZod();
       const add = sdk.tool('add', 'Add two numbers', { a: z.number(), b: z.number() }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
       const calc = sdk.createSdkMcpServer({ name: 'calc', version: '1.0.0', tools: [add] });
       const r = await run({
