@@ -168,28 +168,33 @@ fn expected_full_session(id: &str) -> Value {
         {"index": 0, "input": "fix the build", "output": "first answer", "subtype": "success",
          "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 101,
          "cache_read_tokens": 20, "cache_creation_tokens": 10, "total_tokens": 231,
-         "cost_usd": 0.1, "cumulative_cost_usd": 0.1, "at": "2023-11-14T22:13:20.020Z"},
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.1, "at": "2023-11-14T22:13:20.020Z",
+         "terminal_reason": null, "api_error_status": null, "position": null},
         {"index": 1, "input": null, "output": "final answer", "subtype": "success",
          "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 100,
          "cache_read_tokens": 0, "cache_creation_tokens": 0, "total_tokens": 200,
-         "cost_usd": 0.1, "cumulative_cost_usd": 0.2, "at": "2023-11-14T22:13:20.040Z"}
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.2, "at": "2023-11-14T22:13:20.040Z",
+         "terminal_reason": null, "api_error_status": null, "position": null}
     ]);
     let iso = |ms: i64| sentrial_collector::iso8601(ms);
     let tool_calls = json!([
         {"tool_use_id": "toolu_0", "tool_name": "Task", "seq": 0, "status": "success",
          "input": {"command": "ls 0"}, "output": {"stdout": "out 0"}, "error": null,
          "duration_ms": 5, "parent_tool_use_id": null,
-         "started_at": iso(T0 + 1), "ended_at": iso(T0 + 6)},
+         "started_at": iso(T0 + 1), "ended_at": iso(T0 + 6), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null},
         {"tool_use_id": "toolu_1", "tool_name": "Bash", "seq": 1, "status": "error",
          "input": {"command": "ls 1"}, "output": null, "error": "boom",
          "duration_ms": 6, "parent_tool_use_id": "toolu_0",
-         "started_at": iso(T0 + 11), "ended_at": iso(T0 + 16)},
+         "started_at": iso(T0 + 11), "ended_at": iso(T0 + 16), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null},
         {"tool_use_id": "toolu_2", "tool_name": "Bash", "seq": 2, "status": "success",
          "input": {"command": "ls 2"}, "output": {"stdout": "out 2"}, "error": null,
          "duration_ms": 7, "parent_tool_use_id": null,
-         "started_at": iso(T0 + 21), "ended_at": iso(T0 + 26)}
+         "started_at": iso(T0 + 21), "ended_at": iso(T0 + 26), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null}
     ]);
-    json!({
+    let mut session = json!({
         "id": id,
         "claude_session_id": "claude-abc",
         "agent": "support-bot",
@@ -223,7 +228,20 @@ fn expected_full_session(id: &str) -> Value {
         "model_calls": [],
         "usage_reconciliation": null,
         "turns": turns,
-    })
+        "markers": [],
+        "marker_counts": {},
+        "lineage": {"previous": null, "continued_by": []},
+    });
+    // What protocol v1's later fields add; none of them is sent here.
+    let later = json!({
+        "end_reason": null, "api_error_status": null, "resumed_from": null,
+        "forked_from": null, "entry_point": null, "mcp_servers": [], "carried": null,
+    });
+    session
+        .as_object_mut()
+        .unwrap()
+        .extend(later.as_object().unwrap().clone());
+    session
 }
 
 /// The session as read, with `received_at` checked for shape and then blanked.
@@ -261,6 +279,9 @@ async fn a_full_session_reads_back_with_every_field() {
         "model_calls",
         "turns",
         "usage_reconciliation",
+        "markers",
+        "marker_counts",
+        "lineage",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
@@ -295,9 +316,11 @@ async fn streamed_inputs_are_joined_in_turn_order() {
         .await;
     let s = read_session(&srv, KEY, "s-in").await;
     assert_eq!(s["input"], "do this\n\nand then this");
+    let at = sentrial_collector::iso8601(T0 + 1);
     assert_eq!(
         s["inputs"],
-        json!([{"turn": 0, "text": "do this"}, {"turn": 1, "text": "and then this"}])
+        json!([{"turn": 0, "text": "do this", "position": null, "at": at},
+               {"turn": 1, "text": "and then this", "position": null, "at": at}])
     );
 }
 

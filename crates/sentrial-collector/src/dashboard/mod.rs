@@ -1,6 +1,7 @@
-//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/conversations/{id}`), its
-//! embedded assets (`/assets/{name}`), sign-in (`/login` with a link's token or an API key) and
-//! sign-out (`/logout`), and the security headers every response carries.
+//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/sessions/{id}/transcript`,
+//! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in (`/login` with a
+//! link's token or an API key) and sign-out (`/logout`), and the security headers every response
+//! carries.
 //!
 //! The page is static; it reads everything through the read API with the sign-in cookie, and
 //! renders data through DOM text nodes only. The Content-Security-Policy allows nothing but this
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(page))
         .route("/overview", get(page))
         .route("/sessions/{id}", get(page_with_id))
+        .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))
         .route("/login", get(login_link).post(login_key))
         .route("/logout", post(logout))

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -248,6 +248,65 @@ CREATE TABLE subagents (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 4: what protocol v1's later fields carry. Sessions: how the run ended (`end_reason`,
+/// `api_error_status`, owned by the end key), its lineage and start (`resumed_from`,
+/// `forked_from`, `entry_point`, `mcp_servers`, owned by the start key) and what the SDK's totals
+/// carried over from earlier runs (`carried`, owned by the figures key; never summed). Tool
+/// calls: the input the tool ran with, who denied a call, its MCP server, its place in the
+/// transcript. Model calls: whether the output count is final, time to first token, place and
+/// content blocks. Results: place, terminal reason, API error status. Markers, one per
+/// transcript position.
+///
+/// A denied call's reason is merged rather than replaced (see `apply.rs`); the old SDKs'
+/// `permission denied` said no more than the status, so it is cleared here as ingest now does.
+const V4: &str = r#"
+ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+ALTER TABLE sessions ADD COLUMN api_error_status INTEGER;
+ALTER TABLE sessions ADD COLUMN resumed_from TEXT;
+ALTER TABLE sessions ADD COLUMN forked_from TEXT;
+ALTER TABLE sessions ADD COLUMN entry_point TEXT;
+ALTER TABLE sessions ADD COLUMN mcp_servers TEXT;   -- JSON array of {name, status}; NULL: none
+ALTER TABLE sessions ADD COLUMN carried TEXT;       -- JSON usage; NULL: nothing carried
+CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_claude_session
+    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
+    WHERE resumed_from IS NOT NULL;
+CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
+    WHERE forked_from IS NOT NULL;
+
+ALTER TABLE tool_calls ADD COLUMN updated_input TEXT;   -- JSON; NULL: ran with `input`
+ALTER TABLE tool_calls ADD COLUMN denied_by TEXT;
+ALTER TABLE tool_calls ADD COLUMN mcp_server TEXT;
+ALTER TABLE tool_calls ADD COLUMN position INTEGER;
+UPDATE tool_calls SET error = NULL WHERE status = 'denied' AND error = 'permission denied';
+
+ALTER TABLE model_calls ADD COLUMN output_tokens_final INTEGER NOT NULL DEFAULT 0;
+UPDATE model_calls SET output_tokens_final = (stop_reason IS NOT NULL);
+ALTER TABLE model_calls ADD COLUMN ttft_ms INTEGER;
+ALTER TABLE model_calls ADD COLUMN position INTEGER;
+ALTER TABLE model_calls ADD COLUMN content TEXT;        -- JSON array of blocks; NULL: none
+
+ALTER TABLE session_inputs ADD COLUMN position INTEGER;
+
+ALTER TABLE session_results ADD COLUMN position INTEGER;
+ALTER TABLE session_results ADD COLUMN terminal_reason TEXT;
+ALTER TABLE session_results ADD COLUMN api_error_status INTEGER;
+
+CREATE TABLE session_markers (
+    project_id         TEXT NOT NULL,
+    session_id         TEXT NOT NULL,
+    position           INTEGER NOT NULL,
+    kind               TEXT NOT NULL,
+    at                 INTEGER NOT NULL,
+    parent_tool_use_id TEXT,
+    data               TEXT NOT NULL,   -- JSON object
+    key_ts             INTEGER NOT NULL,
+    key_id             TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, position)
+) WITHOUT ROWID;
+"#;
+
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -304,7 +363,7 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(rows, vec![1, 2, 3]);
+        assert_eq!(rows, vec![1, 2, 3, 4]);
     }
 
     #[test]
@@ -354,7 +413,7 @@ mod tests {
                 err,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    known: 3
+                    known: 4
                 }
             ),
             "{err}"
