@@ -302,6 +302,7 @@ async fn the_page_and_its_assets_are_embedded_and_locked_down() {
     for (path, content_type) in [
         ("/", "text/html; charset=utf-8"),
         ("/sessions/abc", "text/html; charset=utf-8"),
+        ("/sessions/abc/transcript", "text/html; charset=utf-8"),
         ("/conversations/c", "text/html; charset=utf-8"),
         ("/overview", "text/html; charset=utf-8"),
         ("/login", "text/html; charset=utf-8"),

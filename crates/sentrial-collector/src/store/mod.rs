@@ -29,7 +29,7 @@ pub use overview_model::{
 };
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
-pub use transcript::{Transcript, TranscriptItem, UserTurn};
+pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};
 
 /// Where a collector keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub enum TranscriptItem {
     /// A tool call with its result; a Task call holds its sub-agent's steps.
     ToolCall(Box<ToolCallItem>),
     /// A marker (a compaction, an API retry, ...).
-    Marker(MarkerRecord),
+    Marker(MarkerItem),
     /// A result: the end of a turn, with what the turn cost.
     Result(TurnRecord),
 }
@@ -58,6 +58,34 @@ pub struct UserTurn {
     /// When it was passed through, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
+}
+
+/// A marker of a transcript: a [`MarkerRecord`] whose `kind` is called `marker` here, since
+/// `kind` tags the item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarkerItem {
+    /// `compact`, `api_retry`, ...
+    pub marker: String,
+    /// Place in the transcript.
+    pub position: i64,
+    /// When it was seen.
+    pub at: Timestamp,
+    /// The Task call whose sub-agent it happened in.
+    pub parent_tool_use_id: Option<String>,
+    /// What the SDK said of it.
+    pub data: serde_json::Value,
+}
+
+impl From<MarkerRecord> for MarkerItem {
+    fn from(m: MarkerRecord) -> MarkerItem {
+        MarkerItem {
+            marker: m.kind,
+            position: m.position,
+            at: m.at,
+            parent_tool_use_id: m.parent_tool_use_id,
+            data: m.data,
+        }
+    }
 }
 
 /// A tool call of a transcript.
@@ -125,7 +153,7 @@ impl Transcript {
         for m in markers {
             let place = Place::of(Some(m.position), Some(m.at), 0);
             let parent = m.parent_tool_use_id.clone();
-            entries.push(Entry::new(place, parent, TranscriptItem::Marker(m)));
+            entries.push(Entry::new(place, parent, TranscriptItem::Marker(m.into())));
         }
         for t in turns {
             let place = Place::of(t.position, Some(t.at), t.index);
@@ -393,7 +421,7 @@ mod tests {
                 TranscriptItem::ToolCall(t) => {
                     format!("tool:{}{:?}", t.call.tool_use_id, outline(&t.items))
                 }
-                TranscriptItem::Marker(m) => format!("marker:{}", m.kind),
+                TranscriptItem::Marker(m) => format!("marker:{}", m.marker),
                 TranscriptItem::Result(r) => format!("result:{}", r.index),
             })
             .collect()

@@ -402,6 +402,48 @@ mod tests {
     }
 
     #[test]
+    fn version_4_reads_rows_stored_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (3);",
+        )
+        .unwrap();
+        for v in [V1, V2, V3] {
+            conn.execute_batch(v).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO model_calls VALUES ('p', 's', 'final', 'm', 'end_turn', 1, 50, 0, 0, NULL,
+                 1, 2, 1, 'e1');
+             INSERT INTO model_calls VALUES ('p', 's', 'started', 'm', NULL, 1, 1, 0, 0, NULL,
+                 1, 2, 1, 'e2');
+             INSERT INTO tool_calls (project_id, session_id, tool_use_id, tool_name, seq, status,
+                 input, output, error, key_final, key_ts, key_id)
+             VALUES ('p', 's', 'd', 'Bash', 0, 'denied', '{}', 'null', 'permission denied', 1, 1, 'e3'),
+                    ('p', 's', 'r', 'Read', 1, 'error', '{}', 'null', 'permission denied', 1, 1, 'e4');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let finals: Vec<(String, bool)> = conn
+            .prepare("SELECT message_id, output_tokens_final FROM model_calls ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(finals, [("final".into(), true), ("started".into(), false)]);
+        let errors: Vec<Option<String>> = conn
+            .prepare("SELECT error FROM tool_calls ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // The old SDKs' generic denial is no reason; an OS error that says the same is kept.
+        assert_eq!(errors, [None, Some("permission denied".into())]);
+    }
+
+    #[test]
     fn refuses_a_newer_schema() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
