@@ -601,3 +601,63 @@ async fn carried_usage_is_the_latest_figures_and_never_summed() {
         assert_eq!(o.by_agent[0].cost_usd, 0.25, "{name}");
     }
 }
+
+#[tokio::test]
+async fn nul_characters_in_the_later_fields_are_stored_and_filtered_on() {
+    for (name, store, _keep) in stores().await {
+        let s = store.as_ref();
+        let mut events = vec![start("n", 1_000, "a", "u", None)];
+        if let Payload::SessionStart(st) = &mut events[0].payload {
+            st.entry_point = Some("q\0uery".into());
+            st.mcp_servers = vec![McpServer {
+                name: "c\0alc".into(),
+                status: "ok".into(),
+            }];
+        }
+        let mut e = end("n", 2_000, SessionStatus::Failed);
+        if let Payload::SessionEnd(end) = &mut e.payload {
+            end.end_reason = Some("error_x\0y".into());
+        }
+        events.push(e);
+        events.push(marker(
+            "n",
+            "n-m",
+            1_500,
+            0,
+            "k\0ind",
+            None,
+            json!({ "t": "a\0b" }),
+        ));
+        events.push(tool(
+            "n",
+            "n-t",
+            1_600,
+            bash("t", ToolStatus::Denied, Some("no\0pe"), Some("h\0ook")),
+        ));
+        assert_eq!(put(s, "p", &events).await.accepted, 4, "{name}");
+        // SQLite keeps the character; PostgreSQL text cannot hold it and gets U+FFFD.
+        let nul = if name == "sqlite" { "\0" } else { "\u{FFFD}" };
+        let d = detail(s, "p", "n").await;
+        assert_eq!(d["entry_point"], format!("q{nul}uery"), "{name}");
+        assert_eq!(d["end_reason"], format!("error_x{nul}y"), "{name}");
+        assert_eq!(d["markers"][0]["kind"], format!("k{nul}ind"), "{name}");
+        assert_eq!(
+            d["tool_calls"][0]["denied_by"],
+            format!("h{nul}ook"),
+            "{name}"
+        );
+        assert_eq!(d["tool_calls"][0]["error"], format!("no{nul}pe"), "{name}");
+        // JSON columns keep it on both: JSON text spells it `\u0000`.
+        assert_eq!(d["mcp_servers"][0]["name"], "c\0alc", "{name}");
+        assert_eq!(d["markers"][0]["data"]["t"], "a\0b", "{name}");
+        let found = page(
+            s,
+            ListQuery {
+                end_reason: Some("error_x\0y".into()),
+                ..q()
+            },
+        )
+        .await;
+        assert_eq!(found, ["n"], "{name}");
+    }
+}

@@ -82,3 +82,30 @@ pub const CONTINUED_BY: &str = concat!(
              AND (z.sort_ts, z.id) > (?3, ?4) AND (z.sort_ts, z.id) < (y.sort_ts, y.id))
      ORDER BY y.sort_ts, y.id LIMIT ?5"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_question_mark_is_a_numbered_parameter() {
+        // The PostgreSQL store turns each `?` into `$`: no other `?` may appear.
+        for sql in [
+            INPUTS,
+            TOOL_CALLS,
+            MODEL_CALLS,
+            MARKERS,
+            RESULTS,
+            RECONCILIATION,
+            EXISTS,
+            EVENTS,
+            PREVIOUS_RUN,
+            CONTINUED_BY,
+        ] {
+            let bytes = sql.as_bytes();
+            for (i, _) in sql.match_indices('?') {
+                assert!(bytes.get(i + 1).is_some_and(u8::is_ascii_digit), "{sql}");
+            }
+        }
+    }
+}

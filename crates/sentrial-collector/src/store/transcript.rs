@@ -3,8 +3,8 @@
 //!
 //! Order: the string prompt first (turn 0, when no turn was streamed); then everything the SDK
 //! numbered, by its `position`; then what an older SDK sent without one, by time. A tool call
-//! with no position that a numbered model call named in a `tool_use` block sits right after that
-//! model call. Nesting: what a sub-agent did (its `parent_tool_use_id` names a call of this
+//! appears once, after the model call that named it in a `tool_use` block: one with no position
+//! (or numbered before that call) sits right after it. Nesting: what a sub-agent did (its `parent_tool_use_id` names a call of this
 //! session: the Task call that started it) goes under that call's `items`, so a sub-agent reads
 //! as one block, its own sub-agents nested in turn.
 
@@ -139,8 +139,12 @@ impl Transcript {
             entries.push(Entry::new(place, parent, TranscriptItem::ModelCall(m)));
         }
         for call in tool_calls {
+            // After the model call that named it: a call with no position, or one numbered as if
+            // before that call (bad data), goes right after it.
             let place = match (call.position, named.get(call.tool_use_id.as_str())) {
-                (None, Some(&(position, nth))) => Place::Numbered(position, nth),
+                (own, Some(&(position, nth))) if own.is_none_or(|p| p <= position) => {
+                    Place::Numbered(position, nth)
+                }
                 _ => Place::of(call.position, call.started_at.or(call.ended_at), call.seq),
             };
             let parent = call.parent_tool_use_id.clone();
@@ -546,7 +550,7 @@ mod tests {
             model("m1", Some(0), None, &["a", "b"]),
             model("m2", Some(1), None, &[]),
         ];
-        d.tool_calls = vec![call("b", 1, None, None), call("a", 0, None, None)];
+        d.tool_calls = vec![call("b", 1, None, None), call("a", 0, Some(0), None)];
         let t = Transcript::from_detail(d);
         assert_eq!(
             outline(&t.items),

@@ -366,15 +366,22 @@ mod tests {
         assert_eq!(rows, vec![1, 2, 3, 4]);
     }
 
+    /// A database as version `v` left it.
+    fn at_version(v: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            .unwrap();
+        conn.execute("INSERT INTO schema_version VALUES (?1)", [v as i64])
+            .unwrap();
+        for m in &MIGRATIONS[..v] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn
+    }
+
     #[test]
     fn version_2_indexes_sessions_stored_before_it() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER NOT NULL);
-             INSERT INTO schema_version VALUES (1);",
-        )
-        .unwrap();
-        conn.execute_batch(V1).unwrap();
+        let mut conn = at_version(1);
         conn.execute_batch(
             "INSERT INTO sessions (project_id, id, sort_ts, received_at, output)
                  VALUES ('p', 'old', 1, 1, 'Older Output');
@@ -403,15 +410,7 @@ mod tests {
 
     #[test]
     fn version_4_reads_rows_stored_before_it() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER NOT NULL);
-             INSERT INTO schema_version VALUES (3);",
-        )
-        .unwrap();
-        for v in [V1, V2, V3] {
-            conn.execute_batch(v).unwrap();
-        }
+        let mut conn = at_version(3);
         conn.execute_batch(
             "INSERT INTO model_calls VALUES ('p', 's', 'final', 'm', 'end_turn', 1, 50, 0, 0, NULL,
                  1, 2, 1, 'e1');
