@@ -5,27 +5,24 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { query } from '@anthropic-ai/claude-agent-sdk';
-import { drain, eventually, repoRoot, sdkOptions, startCollector, startScriptedModel, tempDir } from './support/harness.mjs';
+import { launchBrowser, openView, postEvents, screenshot } from './support/browser.mjs';
+import { drain, sdkOptions, startCollector, startScriptedModel } from './support/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent } = require('../index.js');
 
-const CHROMIUM = process.env.SENTRIAL_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(repoRoot, '.artifacts', 'screenshots');
 const PAYLOAD = '<img src=x onerror="window.__x=1">';
 
 let collector;
 let model;
 let client;
+let chrome;
 let browser;
-let profile;
 let page;
 const sessions = {}; // scenario -> stored session (from the read API)
-const pageErrors = [];
+let pageErrors = [];
 
 /** Runs one scenario through the real SDK and the wrapper; returns the stored session. */
 async function record(scenario, prompt, tools, wrap) {
@@ -41,15 +38,7 @@ async function record(scenario, prompt, tools, wrap) {
   return collector.get(`/api/sessions/${hit.id}`);
 }
 
-/** Posts protocol-v1 events straight to the collector, as an SDK would. */
-async function ingest(events) {
-  const res = await fetch(`${collector.url}/v1/batch`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${collector.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ protocol: 1, events }),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
+const ingest = (events) => postEvents(collector, events);
 
 const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cache_read_tokens: 0, cache_creation_tokens: 0, cost_usd: 0.001 };
 
@@ -83,17 +72,8 @@ function hostileSession(id, t0) {
   ];
 }
 
-async function shot(name) {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Opens a dashboard path and waits until its view has rendered. */
-async function open(p) {
-  await page.goto(collector.url + p);
-  await page.waitForSelector('body[data-ready="true"]');
-}
+const shot = (name) => screenshot(page, name);
+const open = (p) => openView(page, collector, p);
 
 async function openSession(session) {
   await open(`/sessions/${encodeURIComponent(session.id)}`);
@@ -109,12 +89,6 @@ async function openCall(toolUseId) {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The dashboard tests drive a real browser: install Debian's ` +
-        '`chromium` package (apt-get install -y chromium; .ci/run does this) or set SENTRIAL_CHROMIUM.',
-    );
-  }
   [collector, model] = await Promise.all([startCollector(), startScriptedModel()]);
   client = new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 100 });
   sessions.success = await record('tool-success', 'Print a greeting', ['Bash'], { defaultAgent: 'dash-builder', userId: 'alice', convoId: 'convo-dash-1' });
@@ -124,22 +98,12 @@ before(async () => {
   await ingest(hostileSession('xss-session', Date.now() - 60_000));
   sessions.xss = await collector.get('/api/sessions/xss-session');
 
-  const { chromium } = await import('playwright-core');
-  profile = tempDir('sentrial-chromium-');
-  browser = await chromium.launchPersistentContext(profile.dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1360, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => msg.type() === 'error' && !/401 \(Unauthorized\)/.test(msg.text()) && pageErrors.push(msg.text()));
+  chrome = await launchBrowser();
+  ({ browser, page, pageErrors } = chrome);
 });
 
 after(async () => {
-  await browser?.close();
-  profile?.cleanup();
+  await chrome?.close();
   await client?.shutdown({ timeoutMs: 2000 });
   await model?.close();
   await collector?.stop();

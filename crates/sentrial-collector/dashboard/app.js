@@ -7,11 +7,13 @@ import { loginPage } from './page-login.js';
 import { overviewPage } from './page-overview.js';
 import { sessionPage } from './page-session.js';
 import { sessionsPage } from './page-sessions.js';
+import { transcriptPage } from './page-transcript.js';
 
 const ROUTES = [
   { re: /^\/$/, nav: 'sessions', title: 'Sessions', view: sessionsPage },
   { re: /^\/overview$/, nav: 'overview', title: 'Overview', view: overviewPage },
   { re: /^\/sessions\/([^/]+)$/, nav: 'sessions', title: 'Session', view: sessionPage },
+  { re: /^\/sessions\/([^/]+)\/transcript$/, nav: 'sessions', title: 'Transcript', view: transcriptPage },
   { re: /^\/conversations\/([^/]+)$/, nav: 'sessions', title: 'Conversation', view: conversationPage },
   { re: /^\/login$/, nav: null, title: 'Sign in', view: loginPage },
 ];

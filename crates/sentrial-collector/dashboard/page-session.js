@@ -1,56 +1,31 @@
 // Session: the overview, the prompt and the final response, the tool-call timeline, the token
 // and cost breakdown, and the metadata. A running session refreshes itself until it ends.
 
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { stackBar } from './charts.js';
-import { h, path, replace, withQuery } from './dom.js';
+import { h, path, withQuery } from './dom.js';
 import { asText, cost, datetime, duration, num, tokens } from './format.js';
 import { stat } from './page-conversation.js';
-import { statusBadge } from './page-sessions.js';
+import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { timeline } from './timeline.js';
 import { block } from './tools.js';
 
-const REFRESH_MS = 1500;
-
 export async function sessionPage(main, { id, setLive }) {
   const open = new Set();
-  let last = '';
-  let timer = null;
-  const load = async () => {
+  const state = { last: '' };
+  return refreshWhileRunning(async () => {
     const s = await api(path`/api/sessions/${id}`);
-    const key = JSON.stringify(s);
-    if (key !== last) {
-      last = key;
-      const y = window.scrollY;
-      replace(main, ...render(s, open));
-      window.scrollTo(0, y);
-    }
-    const running = s.status === 'running';
-    setLive(running);
-    if (!running && timer) {
-      clearInterval(timer);
-      timer = null;
-    }
-    return running;
-  };
-  if (await load()) {
-    timer = setInterval(() => load().catch((e) => e instanceof ApiError || console.error(e)), REFRESH_MS);
-  }
-  return () => timer && clearInterval(timer);
+    rerender(main, state, JSON.stringify(s), () => render(s, open));
+    return s;
+  }, setLive);
 }
 
 function render(s, open) {
   const failed = s.tool_calls.filter((c) => c.status === 'error').length;
+  const denied = s.tool_calls.filter((c) => c.status === 'denied').length;
   const subCalls = s.tool_calls.filter((c) => c.parent_tool_use_id).length;
   return [
-    h('nav', { class: 'crumbs' }, h('a', { href: '/' }, 'Sessions'), ' / ', h('code', {}, s.id)),
-    h(
-      'div',
-      { class: 'page-head' },
-      h('h1', {}, s.agent ?? 'Session'),
-      statusBadge(s.status),
-      s.cost_estimated ? h('span', { class: 'tag tag-warn', title: 'The SDK estimated the cost from its pricing table' }, 'cost estimated') : null,
-    ),
+    ...sessionHead(s, 'overview'),
     overview(s),
     s.failure_reason ? h('div', { class: 'alert' }, h('strong', {}, 'Failed: '), s.failure_reason) : null,
     h(
@@ -73,13 +48,14 @@ function render(s, open) {
         { class: 'card-sub muted small' },
         `${num(s.tool_calls.length)} call${s.tool_calls.length === 1 ? '' : 's'}`,
         failed ? h('span', { class: 'error-line' }, ` · ${failed} failed`) : null,
+        denied ? h('span', { class: 'warn' }, ` · ${denied} denied`) : null,
         subCalls ? ` · ${subCalls} in sub-agents` : null,
         ' · click a call for its input and output',
       ),
       timeline(s, open),
     ),
     s.turns && s.turns.length > 1 ? card('Turns', 'turns', turns(s)) : null,
-    h('div', { class: 'two' }, card('Tokens and cost', 'usage', usage(s)), card('Metadata', 'metadata', metadata(s))),
+    h('div', { class: 'two' }, card('Tokens and cost', 'usage', usage(s)), card('Metadata', 'metadata', metadata(s), mcpServers(s))),
     s.model_calls && s.model_calls.length ? card('Model calls', 'model-calls', modelCalls(s)) : null,
   ];
 }
@@ -112,24 +88,41 @@ function turns(s) {
   );
 }
 
+const UNKNOWN_OUTPUT =
+  'Unknown: without includePartialMessages the stream shows a call\'s output count only as the call started. The session\'s totals come from the result.';
+
+/** A model call's output tokens: the final count, or "—" when the stream did not tell it. */
+export function outputTokens(c) {
+  return c.output_tokens_final
+    ? tokens(c.output_tokens)
+    : h('span', { class: 'muted', title: UNKNOWN_OUTPUT, dataset: { outputUnknown: 'true' } }, '—');
+}
+
 /** One row per assistant message id, sub-agent calls marked, and how they reconcile. */
 function modelCalls(s) {
   const r = s.usage_reconciliation;
   return [
-    r && !r.matches ? h('p', { class: 'card-sub muted small', dataset: { reconciliation: 'differs' } }, r.note) : null,
+    r && !r.matches
+      ? h(
+          'p',
+          { class: 'card-sub' },
+          h('span', { class: 'tag tag-warn', title: r.note || 'The model calls the stream showed do not add up to the result\'s totals; the session keeps the result\'s.', dataset: { reconciliation: 'differs' } }, 'stream ≠ result totals'),
+        )
+      : null,
     table(
-      [['Message'], ['Model'], ['Stop'], ['Input', true], ['Output', true], ['Cache read', true], ['Cache write', true], ['Time', true]],
+      [['Message'], ['Model'], ['Stop'], ['Input', true], ['Output', true], ['Cache read', true], ['Cache write', true], ['First token', true], ['Time', true]],
       s.model_calls.map((c) =>
         h(
           'tr',
-          {},
+          { dataset: { messageId: c.message_id } },
           h('td', { class: 'mono' }, c.parent_tool_use_id ? `↳ ${c.message_id}` : c.message_id),
           h('td', { class: 'mono' }, c.model),
-          h('td', {}, c.stop_reason ?? '—'),
+          h('td', {}, c.output_tokens_final ? (c.stop_reason ?? '—') : h('span', { class: 'muted' }, '—')),
           h('td', { class: 'num' }, tokens(c.input_tokens)),
-          h('td', { class: 'num' }, tokens(c.output_tokens)),
+          h('td', { class: 'num' }, outputTokens(c)),
           h('td', { class: 'num' }, tokens(c.cache_read_tokens)),
           h('td', { class: 'num' }, tokens(c.cache_creation_tokens)),
+          h('td', { class: 'num' }, c.ttft_ms === null || c.ttft_ms === undefined ? '—' : duration(c.ttft_ms)),
           h('td', { class: 'num' }, duration(Date.parse(c.ended_at) - Date.parse(c.started_at))),
         ),
       ),
@@ -163,8 +156,16 @@ function usage(s) {
     { name: 'Cache write', value: s.cache_creation_tokens ?? 0, className: 'c-cache-write' },
   ];
   const models = Object.entries(s.model_usage || {});
+  const c = s.carried;
   return [
     s.total_tokens === null ? h('p', { class: 'muted' }, 'No usage reported yet.') : stackBar(parts, tokens),
+    c
+      ? h(
+          'p',
+          { class: 'carried muted small', dataset: { carried: 'true' } },
+          `The SDK also reported ${tokens(c.total_tokens)} tokens and ${cost(c.cost_usd)} from earlier runs of the resumed session; they are not counted here.`,
+        )
+      : null,
     models.length
       ? h(
           'table',
@@ -194,11 +195,24 @@ function usage(s) {
   ];
 }
 
+function mcpServers(s) {
+  if (!s.mcp_servers || !s.mcp_servers.length) return null;
+  return h(
+    'div',
+    { class: 'mcp-list', dataset: { card: 'mcp' } },
+    h('h4', {}, 'MCP servers'),
+    s.mcp_servers.map((m) => h('span', { class: ['chip', 'mcp', `mcp-${m.status === 'connected' ? 'ok' : 'bad'}`], title: m.status, dataset: { mcp: m.name } }, m.name, h('span', { class: 'muted' }, ` · ${m.status || 'unknown'}`))),
+  );
+}
+
 function metadata(s) {
   const entries = Object.entries(s.metadata || {});
   const rows = [
     ['session id', s.id],
     ['claude session id', s.claude_session_id],
+    ['resumed from', s.resumed_from],
+    ['forked from', s.forked_from],
+    ['entry point', s.entry_point],
     ['model', s.model],
     ['results', s.results],
     ['received', datetime(s.received_at)],

@@ -4,8 +4,9 @@
 import { api } from './api.js';
 import { h, path, replace, withQuery } from './dom.js';
 import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
+import { END_REASONS } from './protocol.js';
 
-const FILTERS = ['q', 'agent', 'user_id', 'convo_id', 'status', 'from', 'to'];
+const FILTERS = ['q', 'agent', 'user_id', 'convo_id', 'status', 'end_reason', 'from', 'to'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -22,6 +23,14 @@ export function statusBadge(status) {
   return h('span', { class: ['badge', `st-${status}`] }, status);
 }
 
+/** How a session ended, as a small label beside its status: `api_error 529`; nothing for a
+ * success or when the status says it already (`interrupted`). */
+export function endReasonTag(s) {
+  if (!s.end_reason || s.end_reason === s.status) return null;
+  const text = s.api_error_status ? `${s.end_reason} ${s.api_error_status}` : s.end_reason;
+  return h('span', { class: 'tag tag-reason', title: 'How the run ended', dataset: { endReason: s.end_reason } }, text);
+}
+
 export async function sessionsPage(main, { setLive }) {
   const params = new URLSearchParams(location.search);
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? '']));
@@ -30,7 +39,8 @@ export async function sessionsPage(main, { setLive }) {
 
   const table = h('div', { class: 'table-wrap' }, h('p', { class: 'loading' }, 'Loading…'));
   const pager = h('div', { class: 'pager' });
-  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), filterForm(filters), table, pager);
+  const form = filterForm(filters);
+  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), form, table, pager);
 
   let last = '';
   const load = async () => {
@@ -38,6 +48,15 @@ export async function sessionsPage(main, { setLive }) {
     const key = JSON.stringify(page);
     if (key === last) return;
     last = key;
+    // Beside the end reasons this version knows, any other the page shows (a newer SDK's).
+    const reasons = form.querySelector('select[name="end_reason"]');
+    const known = new Set([...reasons.options].map((o) => o.value));
+    for (const s of page.sessions) {
+      if (s.end_reason && !known.has(s.end_reason)) {
+        known.add(s.end_reason);
+        reasons.append(h('option', { value: s.end_reason }, s.end_reason));
+      }
+    }
     replace(table, page.sessions.length ? sessionTable(page.sessions) : emptyState(filters));
     replace(
       pager,
@@ -59,12 +78,16 @@ export async function sessionsPage(main, { setLive }) {
 function filterForm(f) {
   const input = (name, label, attrs = {}) =>
     h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: f[name], autocomplete: 'off', ...attrs }));
-  const status = h(
-    'select',
-    { name: 'status' },
-    h('option', { value: '' }, 'Any'),
-    STATUSES.map((s) => h('option', { value: s, selected: f.status === s }, s)),
-  );
+  const select = (name, values) =>
+    h(
+      'select',
+      { name },
+      h('option', { value: '' }, 'Any'),
+      values.map((v) => h('option', { value: v, selected: f[name] === v }, v)),
+    );
+  const status = select('status', STATUSES);
+  const reasons = [...new Set([...END_REASONS, f.end_reason].filter(Boolean))];
+  const endReason = select('end_reason', reasons);
   const any = FILTERS.some((k) => f[k]);
   return h(
     'form',
@@ -79,6 +102,7 @@ function filterForm(f) {
     input('user_id', 'User'),
     input('convo_id', 'Conversation'),
     h('label', { class: 'field' }, h('span', {}, 'Status'), status),
+    h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     input('from', 'From', { type: 'datetime-local' }),
     input('to', 'To', { type: 'datetime-local' }),
     h('div', { class: 'field-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'), any ? h('a', { class: 'btn', href: '/' }, 'Clear') : null),
@@ -124,7 +148,7 @@ function sessionTable(sessions) {
         return h(
           'tr',
           { class: `st-row-${s.status}`, dataset: { sessionId: s.id, status: s.status } },
-          h('td', {}, statusBadge(s.status)),
+          h('td', {}, h('div', { class: 'status-cell' }, statusBadge(s.status), endReasonTag(s))),
           h(
             'td',
             { class: 'prompt' },

@@ -1,18 +1,11 @@
 // The tool-call timeline: calls in call order, sub-agent calls nested under the Task (Agent) call
 // that started them, failures marked, and each call drawn as a bar on the session's time axis so
-// calls that ran at the same time sit side by side. A row opens to the call's input and output.
+// calls that ran at the same time sit side by side; a denied call never ran, so it is a point, not
+// a bar. A row opens to the call's input and output.
 
 import { h } from './dom.js';
 import { datetime, duration, tokens } from './format.js';
-import { detail, summary } from './tools.js';
-
-const STATUS = {
-  success: { icon: '✓', label: 'success' },
-  error: { icon: '✕', label: 'failed' },
-  interrupted: { icon: '■', label: 'interrupted' },
-  not_completed: { icon: '…', label: 'not completed' },
-  denied: { icon: '⊘', label: 'permission denied' },
-};
+import { callTags, detail, STATUS, summary } from './tools.js';
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
 
@@ -39,10 +32,12 @@ function tree(calls) {
   return roots;
 }
 
-/** Each call's [start, end] in ms: its own times, else its start and duration. */
+/** Each call's [start, end] in ms: its own times, else its start and duration; a denied call's
+ * is its start alone. */
 function span(call, now) {
   const start = ms(call.started_at);
   if (start === null) return null;
+  if (call.status === 'denied') return [start, start];
   let end = ms(call.ended_at);
   if (end === null && call.duration_ms !== null) end = start + call.duration_ms;
   if (end === null) end = call.status === 'not_completed' ? now : start;
@@ -97,14 +92,18 @@ export function timeline(session, open) {
     const call = node.call;
     const st = STATUS[call.status] ?? { icon: '?', label: call.status };
     const s = spans.get(call.tool_use_id);
+    const denied = call.status === 'denied';
     const bar =
-      total && s
-        ? h('div', {
-            class: ['tl-bar', `st-${call.status}`],
-            title: `+${duration(s[0] - t0)} → ${duration(s[1] - s[0])}`,
-            style: { left: `${((s[0] - t0) / total) * 100}%`, width: `max(3px, ${((s[1] - s[0]) / total) * 100}%)` },
-          })
-        : null;
+      total && s && denied
+        ? h('div', { class: 'tl-point st-denied', title: `+${duration(s[0] - t0)} · denied, never ran`, style: { left: `${((s[0] - t0) / total) * 100}%` } })
+        : total && s
+          ? h('div', {
+              class: ['tl-bar', `st-${call.status}`],
+              title: `+${duration(s[0] - t0)} → ${duration(s[1] - s[0])}`,
+              style: { left: `${((s[0] - t0) / total) * 100}%`, width: `max(3px, ${((s[1] - s[0]) / total) * 100}%)` },
+            })
+          : null;
+    const shownDuration = denied ? '—' : duration(call.duration_ms ?? (s ? s[1] - s[0] : null));
     const body = h('div', { class: 'tl-detail', hidden: !open.has(call.tool_use_id) });
     const fillDetail = () => {
       if (body.childElementCount) return;
@@ -114,7 +113,8 @@ export function timeline(session, open) {
           { class: 'tl-meta' },
           meta('tool_use_id', call.tool_use_id, true),
           meta('status', st.label),
-          meta('duration', duration(call.duration_ms ?? (s ? s[1] - s[0] : null))),
+          meta('duration', shownDuration),
+          call.mcp_server ? meta('MCP server', call.mcp_server) : null,
           meta('started', datetime(call.started_at)),
           meta('ended', datetime(call.ended_at)),
           call.parent_tool_use_id ? meta('parent', call.parent_tool_use_id, true) : null,
@@ -147,12 +147,11 @@ export function timeline(session, open) {
         h('span', { class: ['tl-status', `st-${call.status}`], title: st.label }, st.icon),
         h('strong', { class: 'tl-tool' }, call.tool_name),
         h('span', { class: 'tl-summary' }, summary(call)),
-        call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
-        ['interrupted', 'not_completed', 'denied'].includes(call.status) ? h('span', { class: 'tag tag-warn' }, st.label) : null,
+        callTags(call),
         node.children.length || call.subagent ? h('span', { class: 'tag tag-sub' }, subagentLabel(call, node.children.length)) : null,
         parallel.has(call.tool_use_id) ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel') : null,
       ),
-      h('span', { class: 'tl-dur' }, duration(call.duration_ms ?? (s ? s[1] - s[0] : null))),
+      h('span', { class: 'tl-dur' }, shownDuration),
       h('span', { class: 'tl-track' }, bar),
     );
     return h(

@@ -6,6 +6,28 @@
 import { h } from './dom.js';
 import { asText, bytes, num, snippet } from './format.js';
 
+/** Each status: its icon and how it reads. */
+export const STATUS = {
+  success: { icon: '✓', label: 'success' },
+  error: { icon: '✕', label: 'failed' },
+  interrupted: { icon: '■', label: 'interrupted' },
+  not_completed: { icon: '…', label: 'not completed' },
+  denied: { icon: '⊘', label: 'permission denied' },
+};
+
+/** The tags after a call's name: failed, denied (and by whom), interrupted, its MCP server. */
+export function callTags(call) {
+  const st = STATUS[call.status] ?? { label: call.status };
+  return [
+    call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
+    call.status === 'denied'
+      ? h('span', { class: 'tag tag-warn', dataset: { deniedBy: call.denied_by ?? '' } }, call.denied_by ? `denied by ${call.denied_by.replaceAll('_', ' ')}` : st.label)
+      : null,
+    ['interrupted', 'not_completed'].includes(call.status) ? h('span', { class: 'tag tag-warn' }, st.label) : null,
+    call.mcp_server ? h('span', { class: 'tag tag-mcp', title: `Served by the MCP server ${call.mcp_server}`, dataset: { mcpServer: call.mcp_server } }, `MCP ${call.mcp_server}`) : null,
+  ];
+}
+
 /** Lines shown before a block collapses. */
 const MAX_LINES = 16;
 /** Characters shown before a block collapses (for long single lines). */
@@ -43,16 +65,16 @@ export function summary(call) {
   }
 }
 
-/** A text block that collapses past MAX_LINES / MAX_CHARS and says what it hides. */
-export function block(text, { kind = 'code', lineNumbers = false, startLine = 1, label, className } = {}) {
+/** A text block that collapses past `maxLines` (MAX_LINES) / MAX_CHARS and says what it hides. */
+export function block(text, { kind = 'code', lineNumbers = false, startLine = 1, label, className, maxLines = MAX_LINES } = {}) {
   const full = text ?? '';
   const lines = full.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  const long = lines.length > MAX_LINES || full.length > MAX_CHARS;
+  const long = lines.length > maxLines || full.length > MAX_CHARS;
   const pre = h('pre', { class: ['block', `block-${kind}`, className] });
   const gutter = lineNumbers ? h('pre', { class: 'gutter', 'aria-hidden': 'true' }) : null;
   const show = (all) => {
-    let shown = all ? lines : lines.slice(0, MAX_LINES);
+    let shown = all ? lines : lines.slice(0, maxLines);
     let shownText = shown.join('\n');
     if (!all && shownText.length > MAX_CHARS) {
       shownText = shownText.slice(0, MAX_CHARS);
@@ -77,7 +99,7 @@ export function block(text, { kind = 'code', lineNumbers = false, startLine = 1,
     const setNote = (all) => {
       note.textContent = all
         ? `All ${num(lines.length)} lines · ${bytes(full.length)}`
-        : `Showing ${num(Math.min(MAX_LINES, lines.length))} of ${num(lines.length)} lines` +
+        : `Showing ${num(Math.min(maxLines, lines.length))} of ${num(lines.length)} lines` +
           (shownChars < full.length ? ` · ${bytes(shownChars)} of ${bytes(full.length)}` : '');
     };
     let expanded = false;
@@ -188,20 +210,49 @@ function task(call, i, o) {
   ];
 }
 
-function generic(call) {
-  return [section('Input', block(asText(call.input))), call.output !== null ? section('Output', block(asText(call.output))) : null];
+function generic(call, { withInput = true } = {}) {
+  return [withInput ? section('Input', block(asText(call.input))) : null, call.output !== null ? section('Output', block(asText(call.output))) : null];
 }
 
 const RENDERERS = { Bash: bash, Read: read, Write: write, Edit: edit, MultiEdit: edit, Glob: glob, Grep: glob, Task: task, Agent: task };
 
-/** The call's input and output, drawn for its tool, with the raw JSON one click away. */
+/** Why a denied call was refused, and by whom; or the error of a failed one. */
+function outcome(call) {
+  if (call.status === 'denied') {
+    return h(
+      'section',
+      { class: 'tool-section denial', dataset: { denial: 'true' } },
+      h('h4', {}, call.denied_by ? `Denied by ${call.denied_by.replaceAll('_', ' ')}` : 'Denied'),
+      call.error ? block(call.error, { kind: 'prose' }) : h('p', { class: 'muted small' }, 'No reason was given.'),
+    );
+  }
+  return call.error ? section('Error', block(call.error, { kind: 'terminal', className: 'stderr' })) : null;
+}
+
+/** When a hook or canUseTool changed the input: what the model asked, and what the tool ran with. */
+function changedInput(call) {
+  if (call.updated_input === null || call.updated_input === undefined) return null;
+  return h(
+    'section',
+    { class: 'tool-section changed-input', dataset: { changedInput: 'true' } },
+    h('h4', {}, 'Input changed before the tool ran'),
+    h('div', { class: 'two' }, block(asText(call.input), { label: 'model asked' }), block(asText(call.updated_input), { label: 'ran with' })),
+  );
+}
+
+/** The call's input and output, drawn for its tool, with the raw JSON one click away. The tool
+ * is drawn with the input it ran with. */
 export function detail(call) {
-  const render = isObj(call.input) ? RENDERERS[call.tool_name] : null;
-  const parts = render ? render(call, call.input, call.output) : generic(call);
+  const changed = call.updated_input !== null && call.updated_input !== undefined;
+  const ran = changed ? { ...call, input: call.updated_input } : call;
+  const render = isObj(ran.input) ? RENDERERS[ran.tool_name] : null;
+  // A tool drawn as JSON: the changed-input section already shows both inputs.
+  const parts = render ? render(ran, ran.input, ran.output) : generic(ran, { withInput: !changed });
   return h(
     'div',
     { class: 'tool-detail' },
-    call.error ? section('Error', block(call.error, { kind: 'terminal', className: 'stderr' })) : null,
+    outcome(call),
+    changedInput(call),
     parts,
     render
       ? h(
@@ -209,6 +260,7 @@ export function detail(call) {
           { class: 'raw' },
           h('summary', {}, 'Raw input and output (JSON)'),
           block(asText(call.input), { label: 'input' }),
+          changed ? block(asText(call.updated_input), { label: 'updated input' }) : null,
           block(call.output === null ? 'null' : asText(call.output), { label: 'output' }),
         )
       : null,

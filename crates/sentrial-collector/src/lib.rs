@@ -19,6 +19,7 @@ mod dashboard;
 mod error;
 mod ingest;
 mod otlp;
+mod params;
 mod rate_limit;
 mod read_api;
 mod server;

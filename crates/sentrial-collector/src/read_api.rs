@@ -1,16 +1,17 @@
 //! The read API: `GET /api/sessions` (filters, time range, text search), `GET /api/sessions/{id}`,
-//! `GET /api/sessions/{id}/events`. Bearer key or dashboard cookie ([`Reader`]).
+//! `GET /api/sessions/{id}/events`, `GET /api/sessions/{id}/transcript`. Bearer key or dashboard
+//! cookie ([`Reader`]); a query parameter an endpoint does not take is a 400 ([`Params`]).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use sentrial_protocol::SessionStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Reader;
 use crate::error::AppError;
+use crate::params::{NoParams, Params};
 use crate::server::AppState;
-use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord};
+use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Transcript};
 use crate::time::parse_time;
 
 /// Page size when `limit` is not given.
@@ -19,13 +20,16 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size.
 pub const MAX_LIMIT: u32 = 500;
 
-/// Query string of `GET /api/sessions`. Strings, so a bad value gets our message, not serde's.
+/// Query string of `GET /api/sessions`. Strings, so a bad value gets our message, not serde's;
+/// the fields' order is the order an unknown parameter's message lists them in.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
-    user_id: Option<String>,
     agent: Option<String>,
+    user_id: Option<String>,
     convo_id: Option<String>,
     status: Option<String>,
+    end_reason: Option<String>,
+    claude_session_id: Option<String>,
     q: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -44,9 +48,8 @@ pub struct SessionList {
 pub async fn list_sessions(
     State(state): State<AppState>,
     Reader(project): Reader,
-    params: Result<Query<ListParams>, QueryRejection>,
+    Params(params): Params<ListParams>,
 ) -> Result<Json<SessionList>, AppError> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let query = parse_list(params)?;
     let page = state.store.list_sessions(project, query).await?;
     Ok(Json(SessionList {
@@ -55,17 +58,32 @@ pub async fn list_sessions(
     }))
 }
 
-/// One session with its inputs and tool calls.
+/// One session with everything it holds.
 pub async fn get_session(
     State(state): State<AppState>,
     Reader(project): Reader,
     Path(id): Path<String>,
+    _: Params<NoParams>,
 ) -> Result<Json<SessionDetail>, AppError> {
+    detail(&state, project, id).await.map(Json)
+}
+
+/// A session's transcript: its steps in order, sub-agents nested under their Task calls.
+pub async fn session_transcript(
+    State(state): State<AppState>,
+    Reader(project): Reader,
+    Path(id): Path<String>,
+    _: Params<NoParams>,
+) -> Result<Json<Transcript>, AppError> {
+    let detail = detail(&state, project, id).await?;
+    Ok(Json(Transcript::from_detail(detail)))
+}
+
+async fn detail(state: &AppState, project: String, id: String) -> Result<SessionDetail, AppError> {
     state
         .store
         .get_session(project, id)
         .await?
-        .map(Json)
         .ok_or_else(|| AppError::NotFound("session not found".into()))
 }
 
@@ -74,6 +92,7 @@ pub async fn session_events(
     State(state): State<AppState>,
     Reader(project): Reader,
     Path(id): Path<String>,
+    _: Params<NoParams>,
 ) -> Result<Json<Vec<EventRef>>, AppError> {
     state
         .store
@@ -118,6 +137,15 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         .map(|raw| time_param("from", &raw))
         .transpose()?;
     let to = given(p.to).map(|raw| time_param("to", &raw)).transpose()?;
+    let end_reason = given(p.end_reason)
+        .map(|raw| match is_reason(&raw) {
+            true => Ok(raw),
+            false => Err(AppError::BadRequest(format!(
+                "invalid end_reason `{raw}`: expected 1 to 64 lowercase letters, digits or `_`, \
+                 e.g. error_max_turns"
+            ))),
+        })
+        .transpose()?;
     let text = given(p.q.map(|q| q.trim().to_string()));
     if text.as_ref().is_some_and(|t| t.len() > MAX_QUERY_BYTES) {
         return Err(AppError::BadRequest(format!(
@@ -129,6 +157,8 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         agent: given(p.agent),
         convo_id: given(p.convo_id),
         status,
+        end_reason,
+        claude_session_id: given(p.claude_session_id),
         text,
         from,
         to,
@@ -147,6 +177,13 @@ pub fn time_param(name: &str, raw: &str) -> Result<i64, AppError> {
             "invalid {name} `{raw}`: expected ISO-8601 (2025-01-31T09:00:00Z) or ms since the epoch"
         ))
     })
+}
+
+/// Whether `s` can be an end reason: `^[a-z0-9_]{1,64}$` (the known ones and a newer SDK's).
+fn is_reason(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn parse_status(s: &str) -> Option<SessionStatus> {
@@ -208,6 +245,30 @@ mod tests {
             ..Default::default()
         });
         assert!(m.starts_with("invalid from `yesterday`"), "{m}");
+        for reason in ["Error", "a-b", "é", &"x".repeat(65), "a b"] {
+            let m = bad(ListParams {
+                end_reason: Some(reason.into()),
+                ..Default::default()
+            });
+            assert!(
+                m.starts_with(&format!("invalid end_reason `{reason}`")),
+                "{m}"
+            );
+        }
+        for reason in sentrial_protocol::END_REASONS
+            .iter()
+            .copied()
+            .chain(["error_from_a_newer_sdk", &"x".repeat(64)])
+        {
+            let q = parse_list(ListParams {
+                end_reason: Some(reason.into()),
+                claude_session_id: Some("c-1".into()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(q.end_reason.as_deref(), Some(reason));
+            assert_eq!(q.claude_session_id.as_deref(), Some("c-1"));
+        }
         let q = parse_list(ListParams {
             q: Some("  needle ".into()),
             from: Some("2023-11-14T22:13:20Z".into()),

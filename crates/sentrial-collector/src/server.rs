@@ -133,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions", get(read_api::list_sessions))
         .route("/api/sessions/{id}", get(read_api::get_session))
         .route("/api/sessions/{id}/events", get(read_api::session_events))
+        .route(
+            "/api/sessions/{id}/transcript",
+            get(read_api::session_transcript),
+        )
         .route("/api/conversations/{convo_id}", get(views_api::conversation))
         .route("/api/overview", get(views_api::overview))
         .route("/healthz", get(healthz))

@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 /// Milliseconds since the Unix epoch, serialized as an ISO-8601 UTC string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);
 
 impl Serialize for Timestamp {

@@ -1,13 +1,13 @@
 //! The dashboard's aggregate read endpoints: `GET /api/conversations/{convo_id}` and
 //! `GET /api/overview`. Bearer key or dashboard cookie, like the rest of the read API.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
 use crate::auth::Reader;
 use crate::error::AppError;
+use crate::params::{NoParams, Params};
 use crate::read_api::time_param;
 use crate::server::AppState;
 use crate::store::{Conversation, Overview, OverviewQuery};
@@ -27,6 +27,7 @@ pub async fn conversation(
     State(state): State<AppState>,
     Reader(project): Reader,
     Path(convo_id): Path<String>,
+    _: Params<NoParams>,
 ) -> Result<Json<Conversation>, AppError> {
     state
         .store
@@ -48,9 +49,8 @@ pub struct OverviewParams {
 pub async fn overview(
     State(state): State<AppState>,
     Reader(project): Reader,
-    params: Result<Query<OverviewParams>, QueryRejection>,
+    Params(params): Params<OverviewParams>,
 ) -> Result<Json<Overview>, AppError> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let query = parse_overview(params, now_ms())?;
     Ok(Json(state.store.overview(project, query).await?))
 }

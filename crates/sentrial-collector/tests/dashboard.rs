@@ -302,11 +302,17 @@ async fn the_page_and_its_assets_are_embedded_and_locked_down() {
     for (path, content_type) in [
         ("/", "text/html; charset=utf-8"),
         ("/sessions/abc", "text/html; charset=utf-8"),
+        ("/sessions/abc/transcript", "text/html; charset=utf-8"),
         ("/conversations/c", "text/html; charset=utf-8"),
         ("/overview", "text/html; charset=utf-8"),
         ("/login", "text/html; charset=utf-8"),
         ("/assets/app.js", "text/javascript; charset=utf-8"),
         ("/assets/app.css", "text/css; charset=utf-8"),
+        (
+            "/assets/page-transcript.js",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/assets/protocol.js", "text/javascript; charset=utf-8"),
     ] {
         let resp = srv
             .client
@@ -325,18 +331,23 @@ async fn the_page_and_its_assets_are_embedded_and_locked_down() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "no-referrer");
     }
-    let html = srv
-        .client
-        .get(format!("{}/", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = |path: &'static str| {
+        let (client, url) = (srv.client.clone(), srv.url.clone());
+        async move {
+            let resp = client.get(format!("{url}{path}")).send().await.unwrap();
+            resp.text().await.unwrap()
+        }
+    };
+    let html = text("/").await;
     assert!(
         !html.contains("<script>") && !html.contains("style="),
         "no inline script or style"
+    );
+    // Made from the protocol crate: the end reasons, in its order.
+    let protocol = text("/assets/protocol.js").await;
+    assert!(
+        protocol.contains(r#""error_max_turns","error_max_budget_usd""#),
+        "{protocol}"
     );
     let resp = srv
         .client

@@ -172,28 +172,33 @@ fn expected_full_session(id: &str) -> Value {
         {"index": 0, "input": "fix the build", "output": "first answer", "subtype": "success",
          "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 101,
          "cache_read_tokens": 20, "cache_creation_tokens": 10, "total_tokens": 231,
-         "cost_usd": 0.1, "cumulative_cost_usd": 0.1, "at": "2023-11-14T22:13:20.020Z"},
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.1, "at": "2023-11-14T22:13:20.020Z",
+         "terminal_reason": null, "api_error_status": null, "position": null},
         {"index": 1, "input": null, "output": "final answer", "subtype": "success",
          "is_error": false, "duration_ms": 20, "prompt_tokens": 100, "completion_tokens": 100,
          "cache_read_tokens": 0, "cache_creation_tokens": 0, "total_tokens": 200,
-         "cost_usd": 0.1, "cumulative_cost_usd": 0.2, "at": "2023-11-14T22:13:20.040Z"}
+         "cost_usd": 0.1, "cumulative_cost_usd": 0.2, "at": "2023-11-14T22:13:20.040Z",
+         "terminal_reason": null, "api_error_status": null, "position": null}
     ]);
     let iso = |ms: i64| sentrial_collector::iso8601(ms);
     let tool_calls = json!([
         {"tool_use_id": "toolu_0", "tool_name": "Task", "seq": 0, "status": "success",
          "input": {"command": "ls 0"}, "output": {"stdout": "out 0"}, "error": null,
          "duration_ms": 5, "parent_tool_use_id": null,
-         "started_at": iso(T0 + 1), "ended_at": iso(T0 + 6)},
+         "started_at": iso(T0 + 1), "ended_at": iso(T0 + 6), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null},
         {"tool_use_id": "toolu_1", "tool_name": "Bash", "seq": 1, "status": "error",
          "input": {"command": "ls 1"}, "output": null, "error": "boom",
          "duration_ms": 6, "parent_tool_use_id": "toolu_0",
-         "started_at": iso(T0 + 11), "ended_at": iso(T0 + 16)},
+         "started_at": iso(T0 + 11), "ended_at": iso(T0 + 16), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null},
         {"tool_use_id": "toolu_2", "tool_name": "Bash", "seq": 2, "status": "success",
          "input": {"command": "ls 2"}, "output": {"stdout": "out 2"}, "error": null,
          "duration_ms": 7, "parent_tool_use_id": null,
-         "started_at": iso(T0 + 21), "ended_at": iso(T0 + 26)}
+         "started_at": iso(T0 + 21), "ended_at": iso(T0 + 26), "updated_input": null,
+         "denied_by": null, "mcp_server": null, "position": null}
     ]);
-    json!({
+    let mut session = json!({
         "id": id,
         "claude_session_id": "claude-abc",
         "agent": "support-bot",
@@ -227,7 +232,20 @@ fn expected_full_session(id: &str) -> Value {
         "model_calls": [],
         "usage_reconciliation": null,
         "turns": turns,
-    })
+        "markers": [],
+        "marker_counts": {},
+        "lineage": {"previous": null, "continued_by": []},
+    });
+    // What protocol v1's later fields add; none of them is sent here.
+    let later = json!({
+        "end_reason": null, "api_error_status": null, "resumed_from": null,
+        "forked_from": null, "entry_point": null, "mcp_servers": [], "carried": null,
+    });
+    session
+        .as_object_mut()
+        .unwrap()
+        .extend(later.as_object().unwrap().clone());
+    session
 }
 
 /// The session as read, with `received_at` checked for shape and then blanked.
@@ -265,6 +283,9 @@ async fn a_full_session_reads_back_with_every_field() {
         "model_calls",
         "turns",
         "usage_reconciliation",
+        "markers",
+        "marker_counts",
+        "lineage",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
@@ -299,9 +320,11 @@ async fn streamed_inputs_are_joined_in_turn_order() {
         .await;
     let s = read_session(&srv, KEY, "s-in").await;
     assert_eq!(s["input"], "do this\n\nand then this");
+    let at = sentrial_collector::iso8601(T0 + 1);
     assert_eq!(
         s["inputs"],
-        json!([{"turn": 0, "text": "do this"}, {"turn": 1, "text": "and then this"}])
+        json!([{"turn": 0, "text": "do this", "position": null, "at": at},
+               {"turn": 1, "text": "and then this", "position": null, "at": at}])
     );
 }
 
@@ -548,4 +571,251 @@ async fn a_fresh_database_gets_one_key_stored_only_as_its_hash() {
     given.stop().await;
     let bytes = std::fs::read(&db).unwrap();
     assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()));
+}
+
+#[tokio::test]
+async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
+    let srv = TestServer::start(&[]).await;
+    srv.post(KEY, &full_session("s-q", T0)).await;
+    let (status, err) = srv
+        .get(KEY, "/api/sessions?claude_session=claude-abc")
+        .await;
+    assert_eq!(
+        (status, err),
+        (
+            400,
+            json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
+                             status, end_reason, claude_session_id, q, from, to, limit, cursor"})
+        )
+    );
+    for path in [
+        "/api/sessions/s-q?verbose=1",
+        "/api/sessions/s-q/events?verbose=1",
+        "/api/sessions/s-q/transcript?verbose=1",
+        "/api/conversations/convo-1?verbose=1",
+    ] {
+        let (status, err) = srv.get(KEY, path).await;
+        assert_eq!(
+            (status, err),
+            (
+                400,
+                json!({"error": "unknown parameter `verbose`: this endpoint takes none"})
+            ),
+            "{path}"
+        );
+    }
+    let (status, err) = srv.get(KEY, "/api/overview?bucket=day&form=1").await;
+    assert_eq!(
+        (status, err),
+        (
+            400,
+            json!({"error": "unknown parameter `form`; known: from, to, bucket"})
+        )
+    );
+    // Without a key the answer is 401 whatever the query says.
+    let resp = srv
+        .client
+        .get(format!("{}/api/sessions?nope=1", srv.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+
+    let ids = |body: &Value| -> Vec<String> {
+        body["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (query, want) in [
+        ("claude_session_id=claude-abc", vec!["s-q"]),
+        ("claude_session_id=claude-other", vec![]),
+        ("end_reason=api_error", vec![]),
+        ("end_reason=&agent=support-bot", vec!["s-q"]),
+    ] {
+        let (status, body) = srv.get(KEY, &format!("/api/sessions?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!(ids(&body), want, "{query}");
+    }
+    let (status, err) = srv.get(KEY, "/api/sessions?end_reason=Max%20Turns").await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid end_reason `Max Turns`"),
+        "{err}"
+    );
+    for path in [
+        "/api/overview?bucket=day&from=0&to=1000000",
+        "/api/sessions/s-q",
+        "/api/sessions/s-q/events",
+        "/api/sessions/s-q/transcript",
+        "/api/conversations/convo-1",
+    ] {
+        assert_eq!(srv.get(KEY, path).await.0, 200, "{path}");
+    }
+}
+
+/// A transcript's items as `kind:id`, a call's items in brackets after it.
+fn outline(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let kind = item["kind"].as_str().unwrap();
+            let id = match kind {
+                "user" => item["turn"].to_string(),
+                "model_call" => item["message_id"].as_str().unwrap().to_string(),
+                "tool_call" => item["tool_use_id"].as_str().unwrap().to_string(),
+                "marker" => item["marker"].as_str().unwrap().to_string(),
+                _ => item["index"].to_string(),
+            };
+            match item["items"].as_array() {
+                Some(under) if !under.is_empty() => {
+                    format!("{kind}:{id}{:?}", outline(&item["items"]))
+                }
+                _ => format!("{kind}:{id}"),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_transcript_reads_the_run_in_order_with_sub_agents_nested() {
+    let srv = TestServer::start(&[("key-p2", "p2")]).await;
+    let mut events = transcript_session("s-tr", T0);
+    assert_eq!(srv.post(KEY, &events).await.0, 200);
+    let (status, t) = srv.get(KEY, "/api/sessions/s-tr/transcript").await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["session_id"], "s-tr");
+    assert_eq!(
+        outline(&t["items"]),
+        [
+            "user:0",
+            "model_call:m1",
+            "tool_call:task-1[\"model_call:sm1\", \"tool_call:sub-bash\", \"marker:api_retry\", \
+             \"model_call:sm2\"]",
+            "marker:compact",
+            "model_call:m2",
+            "tool_call:mcp-1",
+            "tool_call:denied-1",
+            "model_call:m3",
+            "result:0",
+        ]
+    );
+    let items = &t["items"];
+    assert_eq!(
+        items[0],
+        json!({"kind": "user", "text": "Look around and add 2 and 3", "turn": 0,
+               "position": null, "at": "2023-11-14T22:13:20.000Z"})
+    );
+    assert_eq!(
+        items[1]["content"],
+        json!([{"type": "thinking", "thinking": "A sub-agent should look first."},
+               {"type": "text", "text": "I'll ask a sub-agent."},
+               {"type": "tool_use", "id": "task-1", "name": "Task"}])
+    );
+    let task = &items[2];
+    assert_eq!(task["subagent"]["agent_type"], "general-purpose");
+    assert_eq!(task["items"][2]["data"]["error_status"], 529);
+    assert_eq!(task["items"][2]["parent_tool_use_id"], "task-1");
+    assert_eq!(items[3]["data"]["post_tokens"], 30_000);
+    assert_eq!(items[4]["content"][0], json!({"type": "redacted_thinking"}));
+    assert_eq!(
+        (&items[5]["mcp_server"], &items[5]["updated_input"]["round"]),
+        (&json!("calc"), &json!(true))
+    );
+    assert_eq!(
+        (
+            &items[6]["status"],
+            &items[6]["error"],
+            &items[6]["denied_by"]
+        ),
+        (
+            &json!("denied"),
+            &json!("Blocked by policy: no rm"),
+            &json!("hook")
+        )
+    );
+    assert_eq!(
+        (
+            &items[8]["subtype"],
+            &items[8]["cost_usd"],
+            &items[8]["terminal_reason"],
+            &items[8]["position"]
+        ),
+        (
+            &json!("success"),
+            &json!(0.02),
+            &json!("completed"),
+            &json!(11)
+        )
+    );
+
+    // The same run, arriving in reverse, one event a batch, reads the same.
+    events.reverse();
+    for e in &mut events {
+        e.session_id = "s-tr2".into();
+        e.id = format!("2-{}", e.id);
+        assert_eq!(srv.post(KEY, std::slice::from_ref(e)).await.0, 200);
+    }
+    let (_, mut again) = srv.get(KEY, "/api/sessions/s-tr2/transcript").await;
+    again["session_id"] = json!("s-tr");
+    assert_eq!(again, t);
+
+    // The detail carries the markers, their counts and the new call fields.
+    let (_, d) = srv.get(KEY, "/api/sessions/s-tr").await;
+    assert_eq!(d["marker_counts"], json!({"api_retry": 1, "compact": 1}));
+    assert_eq!(d["markers"][0]["kind"], "api_retry");
+    assert_eq!(d["entry_point"], "query");
+    assert_eq!(
+        d["mcp_servers"],
+        json!([{"name": "calc", "status": "connected"}])
+    );
+    assert_eq!(d["lineage"], json!({"previous": null, "continued_by": []}));
+
+    // Same auth and 404 as the detail.
+    assert_eq!(
+        srv.get(KEY, "/api/sessions/nope/transcript").await,
+        (404, json!({"error": "session not found"}))
+    );
+    assert_eq!(
+        srv.get("key-p2", "/api/sessions/s-tr/transcript").await.0,
+        404
+    );
+    assert_eq!(
+        srv.get("wrong", "/api/sessions/s-tr/transcript").await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn an_old_sdk_session_without_positions_reads_by_time() {
+    let srv = TestServer::start(&[]).await;
+    srv.post(KEY, &full_session("s-old", T0)).await;
+    let (status, t) = srv.get(KEY, "/api/sessions/s-old/transcript").await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        outline(&t["items"]),
+        [
+            "user:0",
+            "tool_call:toolu_0[\"tool_call:toolu_1\"]",
+            "result:0",
+            "tool_call:toolu_2",
+            "result:1",
+        ]
+    );
+    assert_eq!(t["items"][2]["cost_usd"], 0.1);
+    // A session with no prompt and no steps yet has an empty transcript.
+    srv.post(KEY, &[end("s-bare", T0, SessionStatus::Failed)])
+        .await;
+    let (status, t) = srv.get(KEY, "/api/sessions/s-bare/transcript").await;
+    assert_eq!(
+        (status, t),
+        (200, json!({"session_id": "s-bare", "items": []}))
+    );
 }

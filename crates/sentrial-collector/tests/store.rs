@@ -9,74 +9,16 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{end, event, fresh_postgres, full_session, postgres_required, start};
+use common::stores::{detail, page, put, q, shuffle, stores};
+use common::{
+    denied_call, end, event, fresh_postgres, full_session, marker, model_with, postgres_required,
+    start, tool, tool_use,
+};
 use sentrial_collector::store::{
     ListQuery, OverviewQuery, PgStore, SqliteStore, Store, StoreError,
 };
 use sentrial_protocol::*;
 use serde_json::{json, Value};
-
-/// A store of each kind, named, each on a new empty database.
-async fn stores() -> Vec<(&'static str, Arc<dyn Store>, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("s.db")).unwrap());
-    let mut out = vec![("sqlite", sqlite, Some(dir))];
-    match fresh_postgres().await {
-        Some(url) => {
-            let pg: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
-            out.push(("postgres", pg, None));
-        }
-        None if postgres_required() => {
-            panic!("SENTRIAL_REQUIRE_POSTGRES=1 but SENTRIAL_TEST_DATABASE_URL is not set")
-        }
-        None => eprintln!("PostgreSQL not tested: SENTRIAL_TEST_DATABASE_URL is not set"),
-    }
-    out
-}
-
-async fn put(store: &dyn Store, project: &str, events: &[Event]) -> IngestResponse {
-    store
-        .ingest(project.to_string(), events.to_vec())
-        .await
-        .unwrap()
-}
-
-async fn detail(store: &dyn Store, project: &str, id: &str) -> Value {
-    let d = store
-        .get_session(project.into(), id.into())
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("no session {id}"));
-    let mut v = serde_json::to_value(d).unwrap();
-    v["received_at"] = Value::Null;
-    v
-}
-
-async fn page(store: &dyn Store, q: ListQuery) -> Vec<String> {
-    store
-        .list_sessions("p".into(), q)
-        .await
-        .unwrap()
-        .sessions
-        .into_iter()
-        .map(|s| s.id)
-        .collect()
-}
-
-fn q() -> ListQuery {
-    ListQuery {
-        limit: 50,
-        ..Default::default()
-    }
-}
-
-/// Fisher-Yates with a fixed LCG: reproducible orders without a dependency.
-fn shuffle<T>(items: &mut [T], seed: &mut u64) {
-    for i in (1..items.len()).rev() {
-        *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        items.swap(i, (*seed >> 33) as usize % (i + 1));
-    }
-}
 
 fn model_call(session: &str, id: &str, ts: i64, parent: Option<&str>) -> Event {
     event(
@@ -119,10 +61,91 @@ fn subagent(session: &str, id: &str, ts: i64, status: &str, tokens: Option<u64>)
     )
 }
 
-/// A session with every kind of event: start, turns, tool calls (one replaced by its outcome),
-/// model calls in and out of a sub-agent, the sub-agent's records, results and an end.
+/// A session with every kind of event: start, turns, tool calls (one replaced by its outcome,
+/// one denied after its error), model calls in and out of a sub-agent, the sub-agent's records,
+/// markers (one sent again, older, with other data), results and an end; and every later field
+/// of protocol v1. All runs made by it resume the same Claude session, so they form a chain.
 fn rich_session(id: &str, t0: i64) -> Vec<Event> {
     let mut events = full_session(id, t0);
+    if let Payload::SessionStart(st) = &mut events[0].payload {
+        st.resumed_from = st.claude_session_id.clone();
+        st.entry_point = Some("query".into());
+        st.mcp_servers = vec![McpServer {
+            name: "calc".into(),
+            status: "connected".into(),
+        }];
+    }
+    let carried = Usage {
+        prompt_tokens: 7,
+        total_tokens: 7,
+        cost_usd: 0.5,
+        ..Default::default()
+    };
+    for e in &mut events {
+        match &mut e.payload {
+            Payload::SessionResult(r) => {
+                r.terminal_reason = Some("completed".into());
+                r.position = Some(20 + r.index);
+                r.carried = Some(carried.clone());
+            }
+            Payload::SessionEnd(end) => end.carried = Some(carried.clone()),
+            _ => {}
+        }
+    }
+    events.extend(denied_call(id, "denied-1", t0 + 50, "Blocked by policy"));
+    events.push(tool(
+        id,
+        &format!("{id}-mcp"),
+        t0 + 45,
+        ToolCall {
+            tool_use_id: "mcp-1".into(),
+            tool_name: "mcp__calc__add".into(),
+            seq: 8,
+            input: json!({ "a": 2, "b": 3 }),
+            updated_input: Some(json!({ "a": 2, "b": 3, "round": true })),
+            output: json!("5"),
+            started_at: Some(t0 + 44),
+            ended_at: Some(t0 + 45),
+            position: Some(8),
+            ..Default::default()
+        },
+    ));
+    events.push(model_with(
+        id,
+        "m3",
+        t0 + 42,
+        7,
+        None,
+        vec![
+            Block::Thinking {
+                thinking: "add them".into(),
+            },
+            Block::RedactedThinking,
+            tool_use("mcp-1", "mcp__calc__add"),
+        ],
+    ));
+    let retry = |n: &str, ts: i64, attempt: u32| {
+        marker(
+            id,
+            &format!("{id}-{n}"),
+            ts,
+            4,
+            "api_retry",
+            None,
+            json!({ "attempt": attempt }),
+        )
+    };
+    events.push(retry("retry", t0 + 41, 2));
+    events.push(retry("retry-older", t0 + 40, 1));
+    events.push(marker(
+        id,
+        &format!("{id}-compact"),
+        t0 + 39,
+        3,
+        "compact",
+        Some("toolu_0"),
+        json!({ "pre_tokens": 1000, "post_tokens": 100 }),
+    ));
     events.push(event(
         id,
         &format!("{id}-in1"),
@@ -178,7 +201,28 @@ async fn any_arrival_order_gives_the_same_session() {
         let s = expected.unwrap();
         assert_eq!(s["status"], "completed", "{name}");
         assert_eq!(s["tool_calls"][0]["subagent"], Value::Null, "{name}");
-        assert_eq!(s["model_calls"].as_array().unwrap().len(), 2, "{name}");
+        assert_eq!(s["model_calls"].as_array().unwrap().len(), 3, "{name}");
+        // Whichever came first, the denial keeps the reason its tool_result gave.
+        let denied = &s["tool_calls"][3];
+        assert_eq!(
+            (&denied["status"], &denied["error"], &denied["denied_by"]),
+            (
+                &json!("denied"),
+                &json!("Blocked by policy"),
+                &json!("hook")
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            s["markers"],
+            json!([
+                {"position": 3, "kind": "compact", "at": "1970-01-01T00:00:01.039Z",
+                 "parent_tool_use_id": "toolu_0", "data": {"pre_tokens": 1000, "post_tokens": 100}},
+                {"position": 4, "kind": "api_retry", "at": "1970-01-01T00:00:01.041Z",
+                 "parent_tool_use_id": null, "data": {"attempt": 2}},
+            ]),
+            "{name}: one marker a position, the newer event's"
+        );
     }
 }
 

@@ -1,6 +1,7 @@
-//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/conversations/{id}`), its
-//! embedded assets (`/assets/{name}`), sign-in (`/login` with a link's token or an API key) and
-//! sign-out (`/logout`), and the security headers every response carries.
+//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/sessions/{id}/transcript`,
+//! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in (`/login` with a
+//! link's token or an API key) and sign-out (`/logout`), and the security headers every response
+//! carries.
 //!
 //! The page is static; it reads everything through the read API with the sign-in cookie, and
 //! renders data through DOM text nodes only. The Content-Security-Policy allows nothing but this
@@ -37,9 +38,11 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(page))
         .route("/overview", get(page))
         .route("/sessions/{id}", get(page_with_id))
+        .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))
         .route("/login", get(login_link).post(login_key))
         .route("/logout", post(logout))
+        .route("/assets/protocol.js", get(protocol_js))
         .route("/assets/{name}", get(asset))
 }
 
@@ -78,6 +81,24 @@ async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
         asset.bytes,
     )
         .into_response())
+}
+
+/// `/assets/protocol.js`: what the page uses of the protocol, made from the protocol crate so it
+/// is written once (the end reasons the sessions list offers as a filter).
+async fn protocol_js() -> Response {
+    let reasons = serde_json::to_string(sentrial_protocol::END_REASONS).expect("strings serialize");
+    let body = format!(
+        "// Made by the collector from the sentrial-protocol crate.\n\
+         export const END_REASONS = Object.freeze({reasons});\n"
+    );
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Query string of `GET /login`.

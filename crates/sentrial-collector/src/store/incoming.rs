@@ -1,7 +1,8 @@
 //! What both stores share about an incoming event: its JSON columns made in advance, its type
-//! tag, and how counts beyond a database integer are kept.
+//! tag, how counts beyond a database integer are kept, and the values a tool call is stored with.
 
-use sentrial_protocol::{Event, Payload};
+use sentrial_protocol::{Event, Payload, SessionEnd, SessionResult, ToolCall, ToolStatus, Usage};
+use serde::Serialize;
 
 /// A new event to store, with its JSON text made in advance: [`Incoming::new`] runs on the
 /// request's task, so the single writer (SQLite) or the open transaction (PostgreSQL) only writes.
@@ -10,9 +11,14 @@ pub struct Incoming {
     pub event: Event,
     /// The whole event, for the raw log.
     pub raw: String,
-    /// The JSON columns of its payload: start metadata; a tool call's input and output; the
-    /// figures' per-model usage.
-    pub json: [String; 2],
+    /// The JSON columns of its payload, `None` where the column stays NULL:
+    /// - `session_start`: metadata, MCP servers (none when the list is empty);
+    /// - `tool_call`: input, output, updated input;
+    /// - `model_call`: content blocks (none when empty);
+    /// - `marker`: data;
+    /// - `session_result`: usage by model, carried usage;
+    /// - `session_end`: usage by model, carried usage, reconciliation.
+    pub json: [Option<String>; 3],
 }
 
 impl Incoming {
@@ -20,25 +26,81 @@ impl Incoming {
     pub fn new(event: Event) -> Result<Incoming, serde_json::Error> {
         let raw = serde_json::to_string(&event)?;
         let json = match &event.payload {
-            Payload::SessionStart(s) => [serde_json::to_string(&s.metadata)?, String::new()],
-            Payload::ToolCall(t) => [
-                serde_json::to_string(&t.input)?,
-                serde_json::to_string(&t.output)?,
-            ],
-            Payload::SessionResult(r) => [serde_json::to_string(&r.usage.by_model)?, String::new()],
+            Payload::SessionStart(s) => [json(&s.metadata)?, list(&s.mcp_servers)?, None],
+            Payload::ToolCall(t) => [json(&t.input)?, json(&t.output)?, opt(&t.updated_input)?],
+            Payload::ModelCall(m) => [list(&m.content)?, None, None],
+            Payload::Marker(m) => [json(&m.data)?, None, None],
+            Payload::SessionResult(r) => [json(&r.usage.by_model)?, opt(&r.carried)?, None],
             Payload::SessionEnd(e) => [
-                serde_json::to_string(&e.usage.by_model)?,
-                match &e.reconciliation {
-                    Some(r) => serde_json::to_string(r)?,
-                    None => String::new(),
-                },
+                json(&e.usage.by_model)?,
+                opt(&e.carried)?,
+                opt(&e.reconciliation)?,
             ],
-            Payload::SessionInput(_)
-            | Payload::ModelCall(_)
-            | Payload::Subagent(_)
-            | Payload::Marker(_) => Default::default(),
+            Payload::SessionInput(_) | Payload::Subagent(_) => Default::default(),
         };
         Ok(Incoming { event, raw, json })
+    }
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, serde_json::Error> {
+    serde_json::to_string(value).map(Some)
+}
+
+/// A list's JSON, none when it is empty.
+fn list<T: Serialize>(items: &[T]) -> Result<Option<String>, serde_json::Error> {
+    match items {
+        [] => Ok(None),
+        _ => json(items),
+    }
+}
+
+fn opt<T: Serialize>(value: &Option<T>) -> Result<Option<String>, serde_json::Error> {
+    value.as_ref().map_or(Ok(None), json)
+}
+
+/// The cumulative figures a result or an end carries, as the session row keeps them.
+pub struct Figures<'a> {
+    /// The final text.
+    pub output: Option<&'a str>,
+    /// Wall clock.
+    pub duration_ms: Option<u64>,
+    /// Time in the model API.
+    pub api_duration_ms: Option<u64>,
+    /// Turns the SDK reports.
+    pub num_turns: Option<u64>,
+    /// This run's tokens and cost.
+    pub usage: &'a Usage,
+    /// The usage by model, as JSON.
+    pub model_usage: Option<&'a str>,
+    /// What earlier runs spent, as JSON (never added to `usage`).
+    pub carried: Option<&'a str>,
+}
+
+impl<'a> Figures<'a> {
+    /// The figures of a result whose JSON columns are `json` (see [`Incoming::json`]).
+    pub fn of_result(r: &'a SessionResult, json: &'a [Option<String>; 3]) -> Figures<'a> {
+        Figures {
+            output: r.output.as_deref(),
+            duration_ms: Some(r.duration_ms),
+            api_duration_ms: r.api_duration_ms,
+            num_turns: r.num_turns,
+            usage: &r.usage,
+            model_usage: json[0].as_deref(),
+            carried: json[1].as_deref(),
+        }
+    }
+
+    /// The figures of an end whose JSON columns are `json` (see [`Incoming::json`]).
+    pub fn of_end(e: &'a SessionEnd, json: &'a [Option<String>; 3]) -> Figures<'a> {
+        Figures {
+            output: e.output.as_deref(),
+            duration_ms: Some(e.duration_ms),
+            api_duration_ms: e.api_duration_ms,
+            num_turns: e.num_turns,
+            usage: &e.usage,
+            model_usage: json[0].as_deref(),
+            carried: json[1].as_deref(),
+        }
     }
 }
 
@@ -62,4 +124,54 @@ pub fn kind(payload: &Payload) -> &'static str {
 /// Database integers are i64; a count beyond that is not real, so it is capped rather than wrapped.
 pub fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// What SDKs before denial reasons sent as the error of every denied call: it says no more than
+/// the status, so it counts as no reason.
+pub const GENERIC_DENIAL: &str = "permission denied";
+
+/// The error a tool call is stored with: its own, except [`GENERIC_DENIAL`] on a denied call.
+pub fn tool_error(t: &ToolCall) -> Option<&str> {
+    let error = t.error.as_deref();
+    match t.status {
+        ToolStatus::Denied if error == Some(GENERIC_DENIAL) => None,
+        _ => error,
+    }
+}
+
+/// The MCP server of a tool call: as the SDK named it, else as its tool name says
+/// (`mcp__calc__add` → `calc`; SDKs before the field sent only the name).
+pub fn mcp_server<'a>(tool_name: &'a str, given: Option<&'a str>) -> Option<&'a str> {
+    given.or_else(|| ToolCall::mcp_server_of(tool_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generic_denial_is_no_reason_and_other_errors_are_kept() {
+        let call = |status, error: &str| ToolCall {
+            status,
+            error: Some(error.into()),
+            ..Default::default()
+        };
+        assert_eq!(tool_error(&call(ToolStatus::Denied, GENERIC_DENIAL)), None);
+        assert_eq!(
+            tool_error(&call(ToolStatus::Denied, "not in prod")),
+            Some("not in prod")
+        );
+        // An OS error of a tool that ran says what it says.
+        assert_eq!(
+            tool_error(&call(ToolStatus::Error, GENERIC_DENIAL)),
+            Some(GENERIC_DENIAL)
+        );
+    }
+
+    #[test]
+    fn the_mcp_server_is_the_given_one_else_the_tool_names() {
+        assert_eq!(mcp_server("mcp__calc__add", None), Some("calc"));
+        assert_eq!(mcp_server("mcp__calc__add", Some("other")), Some("other"));
+        assert_eq!(mcp_server("Bash", None), None);
+    }
 }

@@ -5,25 +5,31 @@
 //! session that does not depend on how often or in which order its events arrive.
 
 mod incoming;
+mod lineage;
 mod model;
 mod overview_model;
 mod postgres;
+mod queries;
+mod row;
 mod sqlite;
+mod transcript;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use sentrial_protocol::{Event, IngestResponse};
 
+pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use model::{
-    Cursor, EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord,
-    SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
+    Cursor, EventRef, ListQuery, MarkerRecord, ModelCallRecord, SessionDetail, SessionPage,
+    SessionRecord, SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
 };
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
+pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};
 
 /// Where a collector keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +73,9 @@ pub enum StoreError {
     /// A stored JSON column or an event could not be (de)serialized.
     #[error("json error: {0}")]
     Json(#[from] serde_json::Error),
+    /// A stored row is not what this build reads (a NULL where a value must be).
+    #[error("unexpected stored data: {0}")]
+    Corrupt(String),
     /// The database was written by a newer collector.
     #[error("database schema version {found} is newer than this collector's ({known}); upgrade the collector")]
     SchemaTooNew {

@@ -1,10 +1,13 @@
 //! What the read API returns, as the store produces it.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::store::lineage::{Lineage, RunRow};
 use crate::time::Timestamp;
-use sentrial_protocol::SessionStatus;
+use sentrial_protocol::{Block, McpServer, SessionStatus, Usage};
 
 /// Filters and position of one page of sessions.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,6 +20,10 @@ pub struct ListQuery {
     pub convo_id: Option<String>,
     /// Only sessions in this status.
     pub status: Option<SessionStatus>,
+    /// Only sessions that ended for this reason.
+    pub end_reason: Option<String>,
+    /// Only sessions of this Claude session (runs that resumed it included: they share it).
+    pub claude_session_id: Option<String>,
     /// Only sessions whose input or output contains this text (case-insensitive).
     pub text: Option<String>,
     /// Only sessions that started at or after this time, ms.
@@ -87,7 +94,7 @@ impl SessionPage {
 
 /// The scalar fields of a session, as listed. `None` fields are `null` in JSON: the event that
 /// sets them has not arrived (a placeholder session made by an early event has no agent yet).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SessionRecord {
     /// Session id, made by the SDK.
     pub id: String,
@@ -103,6 +110,18 @@ pub struct SessionRecord {
     pub status: String,
     /// Why it failed.
     pub failure_reason: Option<String>,
+    /// How it ended, as a value to filter on (`null` for success); from the end.
+    pub end_reason: Option<String>,
+    /// The HTTP status of the API error that ended it.
+    pub api_error_status: Option<i64>,
+    /// The Claude session this run resumed (it shares that session id).
+    pub resumed_from: Option<String>,
+    /// The Claude session this run forked.
+    pub forked_from: Option<String>,
+    /// How the run was started: `query`, `startup` or `prewarm`.
+    pub entry_point: Option<String>,
+    /// The MCP servers the init message listed (`[]` when none).
+    pub mcp_servers: Vec<McpServer>,
     /// When the wrapped function was called.
     pub started_at: Option<Timestamp>,
     /// When the session ended.
@@ -137,6 +156,9 @@ pub struct SessionRecord {
     pub cost_estimated: Option<bool>,
     /// Usage per model (`{}` before any figures).
     pub model_usage: Value,
+    /// What the SDK's totals carried from earlier runs of a resumed session: reported, never
+    /// counted in this session's figures.
+    pub carried: Option<Usage>,
     /// Number of `result` messages, from the end.
     pub results: Option<i64>,
     /// When the collector first stored an event of this session.
@@ -149,16 +171,20 @@ pub struct SessionRecord {
 }
 
 /// One user turn of a streamed prompt.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TurnInput {
     /// 0-based turn index.
     pub turn: i64,
     /// The text.
     pub text: String,
+    /// Place in the transcript.
+    pub position: Option<i64>,
+    /// When the SDK passed it through.
+    pub at: Timestamp,
 }
 
 /// One tool call, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ToolCallRecord {
     /// The `tool_use` block id.
     pub tool_use_id: String,
@@ -168,12 +194,18 @@ pub struct ToolCallRecord {
     pub seq: i64,
     /// `success`, `error`, `interrupted`, `denied` or `not_completed`.
     pub status: String,
-    /// The tool's input.
+    /// The tool's input, as the model gave it.
     pub input: Value,
+    /// The input the tool ran with, when a hook or `canUseTool` changed it.
+    pub updated_input: Option<Value>,
     /// The tool's response.
     pub output: Value,
-    /// Error text.
+    /// Error text; for a denied call, the reason it was refused with (`null`: none given).
     pub error: Option<String>,
+    /// Who refused a denied call: `hook`, `can_use_tool`, `rule`, `mode`, ...
+    pub denied_by: Option<String>,
+    /// The MCP server of the tool.
+    pub mcp_server: Option<String>,
     /// Duration measured by the SDK.
     pub duration_ms: Option<i64>,
     /// The Task call this call was made under.
@@ -182,6 +214,8 @@ pub struct ToolCallRecord {
     pub started_at: Option<Timestamp>,
     /// When its outcome was seen.
     pub ended_at: Option<Timestamp>,
+    /// Place in the transcript.
+    pub position: Option<i64>,
     /// For a Task call: the sub-agent it started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subagent: Option<SubagentRecord>,
@@ -211,7 +245,7 @@ pub struct SubagentRecord {
 }
 
 /// One model call (one assistant message id), as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ModelCallRecord {
     /// The assistant message id.
     pub message_id: String,
@@ -221,8 +255,10 @@ pub struct ModelCallRecord {
     pub stop_reason: Option<String>,
     /// Uncached input tokens.
     pub input_tokens: i64,
-    /// Output tokens as the stream showed them.
+    /// Output tokens as the stream showed them: final when `output_tokens_final`.
     pub output_tokens: i64,
+    /// Whether `output_tokens` is the call's final count (else only the count as it started).
+    pub output_tokens_final: bool,
     /// Cache read tokens.
     pub cache_read_tokens: i64,
     /// Cache write tokens.
@@ -233,10 +269,16 @@ pub struct ModelCallRecord {
     pub started_at: Timestamp,
     /// Last block (or final usage) seen.
     pub ended_at: Timestamp,
+    /// Time to first token.
+    pub ttft_ms: Option<i64>,
+    /// Place in the transcript.
+    pub position: Option<i64>,
+    /// What the model said and thought, in order (`[]` when not kept).
+    pub content: Vec<Block>,
 }
 
 /// One turn: what one `result` added to the session (its figures minus the previous result's).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TurnRecord {
     /// 0-based result index.
     pub index: i64,
@@ -248,6 +290,12 @@ pub struct TurnRecord {
     pub subtype: String,
     /// The result's is_error.
     pub is_error: bool,
+    /// Why the SDK's loop ended the turn.
+    pub terminal_reason: Option<String>,
+    /// The HTTP status of the API error that ended the turn.
+    pub api_error_status: Option<i64>,
+    /// Place in the transcript.
+    pub position: Option<i64>,
     /// Wall clock of this turn (from the previous result, or from the call for the first).
     pub duration_ms: i64,
     /// Tokens of this turn: prompt, completion, cache read, cache write, total.
@@ -269,7 +317,7 @@ pub struct TurnRecord {
 }
 
 /// A session with everything it holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SessionDetail {
     /// The scalar fields.
     #[serde(flatten)]
@@ -284,6 +332,77 @@ pub struct SessionDetail {
     pub turns: Vec<TurnRecord>,
     /// How the stream's model calls compare with the result's totals (`null` before the end).
     pub usage_reconciliation: Value,
+    /// Markers in position order.
+    pub markers: Vec<MarkerRecord>,
+    /// How many markers of each kind.
+    pub marker_counts: BTreeMap<String, i64>,
+    /// The run this one continued, and the runs that continued it.
+    pub lineage: Lineage,
+}
+
+/// Something that happened to a run and changes how it reads (a compaction, an API retry, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarkerRecord {
+    /// Place in the transcript; one marker per position.
+    pub position: i64,
+    /// `compact`, `api_retry`, ... (a newer SDK may send others).
+    pub kind: String,
+    /// When it was seen.
+    pub at: Timestamp,
+    /// The Task call whose sub-agent it happened in.
+    pub parent_tool_use_id: Option<String>,
+    /// What the SDK said of it; fields depend on the kind.
+    pub data: Value,
+}
+
+/// What a store reads for one session's detail; [`DetailRows::assemble`] makes the detail, the
+/// same for both stores.
+pub(crate) struct DetailRows {
+    /// The session.
+    pub session: SessionRecord,
+    /// Its streamed turns.
+    pub inputs: Vec<TurnInput>,
+    /// Its tool calls.
+    pub tool_calls: Vec<ToolCallRecord>,
+    /// Its model calls.
+    pub model_calls: Vec<ModelCallRecord>,
+    /// Its results, cumulative.
+    pub results: Vec<ResultRow>,
+    /// Its reconciliation, as stored JSON.
+    pub reconciliation: Option<String>,
+    /// Its markers.
+    pub markers: Vec<MarkerRecord>,
+    /// The run it continued (see [`Lineage::from_rows`]).
+    pub previous: Option<RunRow>,
+    /// The runs that continued it.
+    pub continued_by: Vec<RunRow>,
+}
+
+impl DetailRows {
+    /// The detail these rows make.
+    pub fn assemble(self) -> Result<SessionDetail, serde_json::Error> {
+        let turns = turns_from_results(self.results, &self.session, &self.inputs);
+        let usage_reconciliation = match self.reconciliation {
+            Some(text) => serde_json::from_str(&text)?,
+            None => Value::Null,
+        };
+        let mut marker_counts = BTreeMap::new();
+        for m in &self.markers {
+            *marker_counts.entry(m.kind.clone()).or_insert(0) += 1;
+        }
+        let lineage = Lineage::from_rows(&self.session, self.previous, self.continued_by);
+        Ok(SessionDetail {
+            session: self.session,
+            inputs: self.inputs,
+            tool_calls: self.tool_calls,
+            model_calls: self.model_calls,
+            turns,
+            usage_reconciliation,
+            markers: self.markers,
+            marker_counts,
+            lineage,
+        })
+    }
 }
 
 /// One stored event, for checking ingest order.
@@ -310,6 +429,12 @@ pub(crate) struct ResultRow {
     pub subtype: String,
     /// The result's is_error.
     pub is_error: bool,
+    /// Why the SDK's loop ended the turn.
+    pub terminal_reason: Option<String>,
+    /// The HTTP status of the API error that ended the turn.
+    pub api_error_status: Option<i64>,
+    /// Place in the transcript.
+    pub position: Option<i64>,
     /// The result's text.
     pub output: Option<String>,
     /// Cumulative duration, prompt, completion, total, cache read and cache write tokens.
@@ -320,7 +445,7 @@ pub(crate) struct ResultRow {
 
 /// A session's results (in index order) as turns: each with the change in the cumulative figures
 /// since the previous result, and its input (the streamed turn's, or the prompt for turn 0).
-pub(crate) fn turns_from_results(
+fn turns_from_results(
     rows: Vec<ResultRow>,
     session: &SessionRecord,
     inputs: &[TurnInput],
@@ -342,6 +467,9 @@ pub(crate) fn turns_from_results(
             output: row.output,
             subtype: row.subtype,
             is_error: row.is_error,
+            terminal_reason: row.terminal_reason,
+            api_error_status: row.api_error_status,
+            position: row.position,
             duration_ms: d(0),
             prompt_tokens: d(1),
             completion_tokens: d(2),

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod stores;
+
 use std::path::PathBuf;
 
 use sentrial_collector::{hash_key, KeyInfo, ServeConfig, Server};
@@ -402,4 +404,313 @@ pub fn full_session(session: &str, t0: i64) -> Vec<Event> {
             }),
         ),
     ]
+}
+
+/// A tool call event.
+pub fn tool(session: &str, id: &str, ts: i64, call: ToolCall) -> Event {
+    event(session, id, ts, Payload::ToolCall(call))
+}
+
+/// A marker event at `position`.
+pub fn marker(
+    session: &str,
+    id: &str,
+    ts: i64,
+    position: u32,
+    kind: &str,
+    parent: Option<&str>,
+    data: Value,
+) -> Event {
+    event(
+        session,
+        id,
+        ts,
+        Payload::Marker(Marker {
+            position,
+            kind: kind.into(),
+            at: ts,
+            parent_tool_use_id: parent.map(String::from),
+            data: data.as_object().cloned().unwrap_or_default(),
+        }),
+    )
+}
+
+/// The two events of a call the permission system refused, as an SDK sends them: the outcome
+/// its tool_result showed (an error carrying the reason), then the denial the result listed,
+/// which names who denied it but not why (`error` as an SDK before reasons spelt it).
+pub fn denied_call(session: &str, tool_use_id: &str, ts: i64, reason: &str) -> [Event; 2] {
+    let call = ToolCall {
+        tool_use_id: tool_use_id.into(),
+        tool_name: "Bash".into(),
+        seq: 7,
+        input: json!({ "command": "rm -rf /" }),
+        started_at: Some(ts - 5),
+        ended_at: Some(ts),
+        position: Some(9),
+        ..Default::default()
+    };
+    [
+        tool(
+            session,
+            &format!("{session}-{tool_use_id}-result"),
+            ts,
+            ToolCall {
+                status: ToolStatus::Error,
+                error: Some(reason.into()),
+                output: json!(reason),
+                ..call.clone()
+            },
+        ),
+        tool(
+            session,
+            &format!("{session}-{tool_use_id}-denied"),
+            ts + 10,
+            ToolCall {
+                status: ToolStatus::Denied,
+                error: Some("permission denied".into()),
+                denied_by: Some("hook".into()),
+                ..call
+            },
+        ),
+    ]
+}
+
+/// A model call numbered `position` that said `content`.
+pub fn model_with(
+    session: &str,
+    message_id: &str,
+    ts: i64,
+    position: u32,
+    parent: Option<&str>,
+    content: Vec<Block>,
+) -> Event {
+    event(
+        session,
+        &format!("{session}-{message_id}"),
+        ts,
+        Payload::ModelCall(ModelCall {
+            message_id: message_id.into(),
+            model: "claude-sonnet-4-5".into(),
+            stop_reason: Some("end_turn".into()),
+            input_tokens: 10,
+            output_tokens: 25,
+            output_tokens_final: true,
+            cache_read_tokens: 0,
+            cache_creation_tokens: 0,
+            parent_tool_use_id: parent.map(String::from),
+            started_at: ts - 100,
+            ended_at: ts,
+            ttft_ms: Some(80),
+            position: Some(position),
+            content,
+        }),
+    )
+}
+
+/// A text block.
+pub fn text(s: &str) -> Block {
+    Block::Text { text: s.into() }
+}
+
+/// A tool_use block.
+pub fn tool_use(id: &str, name: &str) -> Block {
+    Block::ToolUse {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+/// A run as a new SDK numbers it, with everything a transcript shows: the prompt; a model call
+/// that thinks and hands work to a sub-agent (Task `task-1`), whose model calls, Bash call and
+/// API retry nest under it; a compaction; a model call with redacted thinking that calls an MCP
+/// tool (its input changed by a hook) and a Bash command a hook denies; the answer; the result.
+pub fn transcript_session(session: &str, t0: i64) -> Vec<Event> {
+    let id = |n: &str| format!("{session}-{n}");
+    let call = |tool_use_id: &str, name: &str, seq: u32, position: u32, input: Value| ToolCall {
+        tool_use_id: tool_use_id.into(),
+        tool_name: name.into(),
+        seq,
+        status: ToolStatus::Success,
+        input,
+        started_at: Some(t0 + 100 * i64::from(position)),
+        ended_at: Some(t0 + 100 * i64::from(position) + 50),
+        duration_ms: Some(50),
+        position: Some(position),
+        ..Default::default()
+    };
+    let mut events = vec![
+        event(
+            session,
+            &id("start"),
+            t0,
+            Payload::SessionStart(SessionStart {
+                agent: "transcriber".into(),
+                user_id: "user-1".into(),
+                claude_session_id: Some(format!("claude-{session}")),
+                input: Some("Look around and add 2 and 3".into()),
+                started_at: t0,
+                entry_point: Some("query".into()),
+                mcp_servers: vec![McpServer {
+                    name: "calc".into(),
+                    status: "connected".into(),
+                }],
+                ..Default::default()
+            }),
+        ),
+        model_with(
+            session,
+            "m1",
+            t0 + 90,
+            0,
+            None,
+            vec![
+                Block::Thinking {
+                    thinking: "A sub-agent should look first.".into(),
+                },
+                text("I'll ask a sub-agent."),
+                tool_use("task-1", "Task"),
+            ],
+        ),
+        tool(
+            session,
+            &id("task-1"),
+            t0 + 1_000,
+            ToolCall {
+                parent_tool_use_id: None,
+                output: json!({ "content": [{ "type": "text", "text": "Looked: 3 files" }] }),
+                ended_at: Some(t0 + 950),
+                duration_ms: Some(850),
+                ..call(
+                    "task-1",
+                    "Task",
+                    0,
+                    1,
+                    json!({ "subagent_type": "general-purpose", "description": "look around",
+                            "prompt": "List the files" }),
+                )
+            },
+        ),
+        event(
+            session,
+            &id("sub"),
+            t0 + 1_000,
+            Payload::Subagent(Subagent {
+                tool_use_id: "task-1".into(),
+                agent_type: Some("general-purpose".into()),
+                description: Some("look around".into()),
+                status: "completed".into(),
+                total_tokens: Some(900),
+                ..Default::default()
+            }),
+        ),
+        model_with(
+            session,
+            "sm1",
+            t0 + 200,
+            2,
+            Some("task-1"),
+            vec![text("Listing."), tool_use("sub-bash", "Bash")],
+        ),
+        tool(
+            session,
+            &id("sub-bash"),
+            t0 + 350,
+            ToolCall {
+                parent_tool_use_id: Some("task-1".into()),
+                output: json!({ "stdout": "a\nb\nc", "stderr": "" }),
+                ..call("sub-bash", "Bash", 1, 3, json!({ "command": "ls" }))
+            },
+        ),
+        marker(
+            session,
+            &id("retry"),
+            t0 + 400,
+            4,
+            "api_retry",
+            Some("task-1"),
+            json!({ "attempt": 1, "max_retries": 10, "retry_delay_ms": 500, "error_status": 529,
+                    "error": "overloaded" }),
+        ),
+        model_with(
+            session,
+            "sm2",
+            t0 + 500,
+            5,
+            Some("task-1"),
+            vec![text("Looked: 3 files")],
+        ),
+        marker(
+            session,
+            &id("compact"),
+            t0 + 600,
+            6,
+            "compact",
+            None,
+            json!({ "trigger": "auto", "pre_tokens": 150_000, "post_tokens": 30_000 }),
+        ),
+        model_with(
+            session,
+            "m2",
+            t0 + 700,
+            7,
+            None,
+            vec![
+                Block::RedactedThinking,
+                tool_use("mcp-1", "mcp__calc__add"),
+                tool_use("denied-1", "Bash"),
+            ],
+        ),
+        tool(
+            session,
+            &id("mcp-1"),
+            t0 + 850,
+            ToolCall {
+                updated_input: Some(json!({ "a": 2, "b": 3, "round": true })),
+                output: json!("5"),
+                ..call("mcp-1", "mcp__calc__add", 2, 8, json!({ "a": 2, "b": 3 }))
+            },
+        ),
+    ];
+    events.extend(denied_call(
+        session,
+        "denied-1",
+        t0 + 900,
+        "Blocked by policy: no rm",
+    ));
+    events.push(model_with(
+        session,
+        "m3",
+        t0 + 1_090,
+        10,
+        None,
+        vec![text("2 + 3 = 5")],
+    ));
+    events.push(event(
+        session,
+        &id("r0"),
+        t0 + 1_100,
+        Payload::SessionResult(SessionResult {
+            index: 0,
+            subtype: "success".into(),
+            output: Some("2 + 3 = 5".into()),
+            duration_ms: 1_100,
+            usage: Usage {
+                prompt_tokens: 100,
+                completion_tokens: 50,
+                total_tokens: 150,
+                cost_usd: 0.02,
+                ..Default::default()
+            },
+            terminal_reason: Some("completed".into()),
+            position: Some(11),
+            ..Default::default()
+        }),
+    ));
+    let mut end = end(session, t0 + 1_100, SessionStatus::Completed);
+    if let Payload::SessionEnd(e) = &mut end.payload {
+        e.usage.cost_usd = 0.02;
+        e.output = Some("2 + 3 = 5".into());
+    }
+    events.push(end);
+    events
 }

@@ -9,11 +9,11 @@
 use std::borrow::Cow;
 
 use deadpool_postgres::Transaction;
-use sentrial_protocol::{IngestResponse, Payload, SessionStatus, ToolStatus, Usage};
+use sentrial_protocol::{IngestResponse, Payload, SessionStatus, ToolStatus};
 use tokio_postgres::types::ToSql;
 
 use super::text::Clean;
-use crate::store::incoming::{clamp, kind, Incoming, END_RANK};
+use crate::store::incoming::{clamp, kind, mcp_server, tool_error, Figures, Incoming, END_RANK};
 use crate::store::StoreError;
 
 /// Stores `events` for `project` in `tx`; the caller commits.
@@ -73,13 +73,7 @@ pub async fn ingest(
         }
         out.accepted += 1;
         // JSON text holds no raw NUL (it is escaped), so it is stored as made.
-        writes.push(apply(
-            tx,
-            project,
-            ev,
-            [&incoming.json[0], &incoming.json[1]],
-            now,
-        ));
+        writes.push(apply(tx, project, ev, &incoming.json, now));
     }
     futures_util::future::try_join_all(writes).await?;
     Ok(out)
@@ -134,7 +128,7 @@ async fn apply(
     tx: &Transaction<'_>,
     project: &str,
     ev: &sentrial_protocol::Event,
-    json: [&str; 2],
+    json: &[Option<String>; 3],
     now: i64,
 ) -> Result<(), StoreError> {
     let sid = &ev.session_id;
@@ -144,14 +138,18 @@ async fn apply(
                 tx,
                 "INSERT INTO sessions AS o (project_id, id, sort_ts, received_at, agent, user_id,
                     convo_id, claude_session_id, model, input, metadata, started_at,
-                    start_key_ts, start_key_id)
-                 VALUES ($1, $2, $10, $3, $4, $5, $6, $7, $8, $9, $11, $10, $12, $13)
+                    start_key_ts, start_key_id, resumed_from, forked_from, entry_point,
+                    mcp_servers)
+                 VALUES ($1, $2, $10, $3, $4, $5, $6, $7, $8, $9, $11, $10, $12, $13, $14, $15,
+                    $16, $17)
                  ON CONFLICT (project_id, id) DO UPDATE SET
                     agent = excluded.agent, user_id = excluded.user_id,
                     convo_id = excluded.convo_id, claude_session_id = excluded.claude_session_id,
                     model = excluded.model, input = excluded.input, metadata = excluded.metadata,
                     started_at = excluded.started_at, sort_ts = excluded.sort_ts,
-                    start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id
+                    start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id,
+                    resumed_from = excluded.resumed_from, forked_from = excluded.forked_from,
+                    entry_point = excluded.entry_point, mcp_servers = excluded.mcp_servers
                  WHERE o.start_key_ts IS NULL
                     OR (excluded.start_key_ts, excluded.start_key_id)
                        > (o.start_key_ts, o.start_key_id)",
@@ -169,6 +167,10 @@ async fn apply(
                     &json[0],
                     &ev.ts,
                     &ev.id,
+                    &s.resumed_from,
+                    &s.forked_from,
+                    &s.entry_point,
+                    &json[1],
                 ],
             )
             .await?;
@@ -178,31 +180,50 @@ async fn apply(
             run(
                 tx,
                 "INSERT INTO session_inputs AS o (project_id, session_id, turn, text, key_ts,
-                    key_id)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                    key_id, position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (project_id, session_id, turn) DO UPDATE SET
-                    text = excluded.text, key_ts = excluded.key_ts, key_id = excluded.key_id
+                    text = excluded.text, key_ts = excluded.key_ts, key_id = excluded.key_id,
+                    position = excluded.position
                  WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
-                &[&project, sid, &i64::from(i.turn), &i.text, &ev.ts, &ev.id],
+                &[
+                    &project,
+                    sid,
+                    &i64::from(i.turn),
+                    &i.text,
+                    &ev.ts,
+                    &ev.id,
+                    &i.position.map(i64::from),
+                ],
             )
             .await?;
         }
         Payload::ToolCall(t) => {
             ensure_session(tx, project, ev, now).await?;
+            let error = tool_error(t);
+            let key_final = t.status != ToolStatus::NotCompleted;
             run(
                 tx,
                 "INSERT INTO tool_calls AS o (project_id, session_id, tool_use_id, tool_name, seq,
                     status, input, output, error, duration_ms, parent_tool_use_id, started_at,
-                    ended_at, key_final, key_ts, key_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    ended_at, key_final, key_ts, key_id, updated_input, denied_by, mcp_server,
+                    position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                    $17, $18, $19, $20)
                  ON CONFLICT (project_id, session_id, tool_use_id) DO UPDATE SET
                     tool_name = excluded.tool_name, seq = excluded.seq, status = excluded.status,
-                    input = excluded.input, output = excluded.output, error = excluded.error,
+                    input = excluded.input, output = excluded.output,
+                    error = CASE WHEN excluded.status = 'denied'
+                                 THEN COALESCE(excluded.error, o.error) ELSE excluded.error END,
+                    denied_by = CASE WHEN excluded.status = 'denied'
+                                 THEN COALESCE(excluded.denied_by, o.denied_by)
+                                 ELSE excluded.denied_by END,
                     duration_ms = excluded.duration_ms,
                     parent_tool_use_id = excluded.parent_tool_use_id,
                     started_at = excluded.started_at, ended_at = excluded.ended_at,
                     key_final = excluded.key_final, key_ts = excluded.key_ts,
-                    key_id = excluded.key_id
+                    key_id = excluded.key_id, updated_input = excluded.updated_input,
+                    mcp_server = excluded.mcp_server, position = excluded.position
                  WHERE (excluded.key_final, excluded.key_ts, excluded.key_id)
                      > (o.key_final, o.key_ts, o.key_id)",
                 &[
@@ -214,17 +235,43 @@ async fn apply(
                     &t.status.as_str(),
                     &json[0],
                     &json[1],
-                    &t.error,
+                    &error,
                     &t.duration_ms.map(clamp),
                     &t.parent_tool_use_id,
                     &t.started_at,
                     &t.ended_at,
-                    &(t.status != ToolStatus::NotCompleted),
+                    &key_final,
                     &ev.ts,
                     &ev.id,
+                    &json[2],
+                    &t.denied_by,
+                    &mcp_server(&t.tool_name, t.mcp_server.as_deref()),
+                    &t.position.map(i64::from),
                 ],
             )
             .await?;
+            if error.is_some() || t.denied_by.is_some() {
+                // An older event than the stored one still gives a denied call the reason it
+                // lacks.
+                run(
+                    tx,
+                    "UPDATE tool_calls SET error = COALESCE(error, $4),
+                        denied_by = COALESCE(denied_by, $5)
+                     WHERE project_id = $1 AND session_id = $2 AND tool_use_id = $3
+                       AND status = 'denied' AND ($6, $7, $8) < (key_final, key_ts, key_id)",
+                    &[
+                        &project,
+                        sid,
+                        &t.tool_use_id,
+                        &error,
+                        &t.denied_by,
+                        &key_final,
+                        &ev.ts,
+                        &ev.id,
+                    ],
+                )
+                .await?;
+            }
         }
         Payload::ModelCall(m) => {
             ensure_session(tx, project, ev, now).await?;
@@ -233,8 +280,9 @@ async fn apply(
                 "INSERT INTO model_calls AS o (project_id, session_id, message_id, model,
                     stop_reason, input_tokens, output_tokens, cache_read_tokens,
                     cache_creation_tokens, parent_tool_use_id, started_at, ended_at, key_ts,
-                    key_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                    key_id, output_tokens_final, ttft_ms, position, content)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                    $17, $18)
                  ON CONFLICT (project_id, session_id, message_id) DO UPDATE SET
                     model = excluded.model, stop_reason = excluded.stop_reason,
                     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
@@ -242,7 +290,10 @@ async fn apply(
                     cache_creation_tokens = excluded.cache_creation_tokens,
                     parent_tool_use_id = excluded.parent_tool_use_id,
                     started_at = excluded.started_at, ended_at = excluded.ended_at,
-                    key_ts = excluded.key_ts, key_id = excluded.key_id
+                    key_ts = excluded.key_ts, key_id = excluded.key_id,
+                    output_tokens_final = excluded.output_tokens_final,
+                    ttft_ms = excluded.ttft_ms, position = excluded.position,
+                    content = excluded.content
                  WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
                 &[
                     &project,
@@ -259,6 +310,10 @@ async fn apply(
                     &m.ended_at,
                     &ev.ts,
                     &ev.id,
+                    &m.output_tokens_final,
+                    &m.ttft_ms.map(clamp),
+                    &m.position.map(i64::from),
+                    &json[0],
                 ],
             )
             .await?;
@@ -320,8 +375,10 @@ async fn apply(
                 tx,
                 "INSERT INTO session_results AS o (project_id, session_id, idx, ts, subtype,
                     is_error, output, duration_ms, prompt_tokens, completion_tokens,
-                    total_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, key_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    total_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, key_id,
+                    position, terminal_reason, api_error_status)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                    $17, $18)
                  ON CONFLICT (project_id, session_id, idx) DO UPDATE SET
                     ts = excluded.ts, subtype = excluded.subtype, is_error = excluded.is_error,
                     output = excluded.output, duration_ms = excluded.duration_ms,
@@ -330,7 +387,9 @@ async fn apply(
                     total_tokens = excluded.total_tokens,
                     cache_read_tokens = excluded.cache_read_tokens,
                     cache_creation_tokens = excluded.cache_creation_tokens,
-                    cost_usd = excluded.cost_usd, key_id = excluded.key_id
+                    cost_usd = excluded.cost_usd, key_id = excluded.key_id,
+                    position = excluded.position, terminal_reason = excluded.terminal_reason,
+                    api_error_status = excluded.api_error_status
                  WHERE (excluded.ts, excluded.key_id) > (o.ts, o.key_id)",
                 &[
                     &project,
@@ -348,21 +407,40 @@ async fn apply(
                     &clamp(r.usage.cache_creation_tokens),
                     &r.usage.cost_usd,
                     &ev.id,
+                    &r.position.map(i64::from),
+                    &r.terminal_reason,
+                    &r.api_error_status.map(i64::from),
                 ],
             )
             .await?;
-            let figures = Figures {
-                output: r.output.as_deref(),
-                duration_ms: Some(r.duration_ms),
-                api_duration_ms: r.api_duration_ms,
-                num_turns: r.num_turns,
-                usage: &r.usage,
-            };
-            set_figures(tx, project, ev, i64::from(r.index), &figures, json[0]).await?;
+            let figures = Figures::of_result(r, json);
+            set_figures(tx, project, ev, i64::from(r.index), &figures).await?;
         }
-        Payload::Marker(_) => {
-            // Kept in the raw log; applying markers comes with their table.
+        Payload::Marker(m) => {
             ensure_session(tx, project, ev, now).await?;
+            run(
+                tx,
+                "INSERT INTO session_markers AS o (project_id, session_id, position, kind, at,
+                    parent_tool_use_id, data, key_ts, key_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (project_id, session_id, position) DO UPDATE SET
+                    kind = excluded.kind, at = excluded.at,
+                    parent_tool_use_id = excluded.parent_tool_use_id, data = excluded.data,
+                    key_ts = excluded.key_ts, key_id = excluded.key_id
+                 WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
+                &[
+                    &project,
+                    sid,
+                    &i64::from(m.position),
+                    &m.kind,
+                    &m.at,
+                    &m.parent_tool_use_id,
+                    &json[0],
+                    &ev.ts,
+                    &ev.id,
+                ],
+            )
+            .await?;
         }
         Payload::SessionEnd(e) => {
             ensure_session(tx, project, ev, now).await?;
@@ -372,7 +450,7 @@ async fn apply(
                 tx,
                 "UPDATE sessions SET status = COALESCE($3, status), failure_reason = $4,
                     ended_at = $5, results = $6, end_key_ts = $7, end_key_id = $8,
-                    reconciliation = NULLIF($9, '')
+                    reconciliation = $9, end_reason = $10, api_error_status = $11
                  WHERE project_id = $1 AND id = $2
                    AND (end_key_ts IS NULL OR ($7, $8) > (end_key_ts, end_key_id))",
                 &[
@@ -384,18 +462,13 @@ async fn apply(
                     &i64::from(e.results),
                     &ev.ts,
                     &ev.id,
-                    &json[1],
+                    &json[2],
+                    &e.end_reason,
+                    &e.api_error_status.map(i64::from),
                 ],
             )
             .await?;
-            let figures = Figures {
-                output: e.output.as_deref(),
-                duration_ms: Some(e.duration_ms),
-                api_duration_ms: e.api_duration_ms,
-                num_turns: e.num_turns,
-                usage: &e.usage,
-            };
-            set_figures(tx, project, ev, END_RANK, &figures, json[0]).await?;
+            set_figures(tx, project, ev, END_RANK, &Figures::of_end(e, json)).await?;
         }
     }
     Ok(())
@@ -420,22 +493,12 @@ async fn ensure_session(
     .await
 }
 
-/// The cumulative figures a result or an end carries.
-struct Figures<'a> {
-    output: Option<&'a str>,
-    duration_ms: Option<u64>,
-    api_duration_ms: Option<u64>,
-    num_turns: Option<u64>,
-    usage: &'a Usage,
-}
-
 async fn set_figures(
     tx: &Transaction<'_>,
     project: &str,
     ev: &sentrial_protocol::Event,
     rank: i64,
     f: &Figures<'_>,
-    model_usage: &str,
 ) -> Result<(), StoreError> {
     let u = f.usage;
     run(
@@ -444,7 +507,7 @@ async fn set_figures(
             prompt_tokens = $7, completion_tokens = $8, total_tokens = $9,
             cache_read_tokens = $10, cache_creation_tokens = $11, cost_usd = $12,
             cost_estimated = $13, model_usage = $14,
-            fig_key_ts = $15, fig_key_rank = $16, fig_key_id = $17
+            fig_key_ts = $15, fig_key_rank = $16, fig_key_id = $17, carried = $18
          WHERE project_id = $1 AND id = $2
            AND (fig_key_ts IS NULL
                 OR ($15, $16, $17) > (fig_key_ts, fig_key_rank, fig_key_id))",
@@ -462,10 +525,11 @@ async fn set_figures(
             &clamp(u.cache_creation_tokens),
             &u.cost_usd,
             &u.cost_estimated,
-            &model_usage,
+            &f.model_usage,
             &ev.ts,
             &rank,
             &ev.id,
+            &f.carried,
         ],
     )
     .await

@@ -6,8 +6,9 @@
 use deadpool_postgres::Object;
 use tokio_postgres::Row;
 
-use super::read::{session_from_row, SESSION_COLUMNS};
+use super::read::SESSION_COLUMNS;
 use super::text::Clean;
+use crate::store::row;
 use crate::store::{
     Bucket, Conversation, Group, Overview, OverviewQuery, StoreError, ToolStat, Totals,
     CONVERSATION_LIMIT,
@@ -59,7 +60,7 @@ pub async fn conversation(
         .query(&stmt, &[&project, &convo, &(CONVERSATION_LIMIT as i64)])
         .await?
         .iter()
-        .map(session_from_row)
+        .map(|r| row::session(r))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Conversation {
         convo_id: convo.to_string(),

@@ -1,31 +1,51 @@
 //! Queries of the read API on PostgreSQL. Filters are bound parameters; only fixed SQL fragments
-//! are joined. Answers are the SQLite store's, field for field (the shared store suite checks).
+//! are joined. Answers are the SQLite store's, field for field (the shared store suite checks):
+//! the queries both run alike are `store/queries.rs`'s, numbered here for PostgreSQL.
 
 use deadpool_postgres::Object;
-use serde_json::Value;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::Row;
 
 use super::text::Clean;
-use crate::store::model::{escape_like, turns_from_results, ResultRow};
-use crate::store::{
-    EventRef, ListQuery, ModelCallRecord, SessionDetail, SessionPage, SessionRecord, StoreError,
-    SubagentRecord, ToolCallRecord, TurnInput, TurnRecord,
-};
-use crate::time::Timestamp;
+use crate::store::lineage::{Lineage, RunRow, CONTINUED_BY_LIMIT};
+use crate::store::model::{escape_like, DetailRows};
+use crate::store::queries;
+use crate::store::row::{self, Columns};
+use crate::store::{EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, StoreError};
 
-/// The columns [`session_from_row`] reads, in its order; `s` is the sessions table.
+/// The columns [`row::session`] reads; `s` is the sessions table.
 pub(super) const SESSION_COLUMNS: &str = "s.id, s.claude_session_id, s.agent, s.user_id,
-    s.convo_id, s.status, s.failure_reason, s.started_at, s.ended_at, s.duration_ms,
+    s.convo_id, s.status, s.failure_reason, s.end_reason, s.api_error_status, s.resumed_from,
+    s.forked_from, s.entry_point, s.mcp_servers, s.started_at, s.ended_at, s.duration_ms,
     s.api_duration_ms, s.num_turns, s.model,
     COALESCE(s.input, (SELECT string_agg(i.text, E'\\n\\n' ORDER BY i.turn)
                        FROM session_inputs i
-                       WHERE i.project_id = s.project_id AND i.session_id = s.id)),
+                       WHERE i.project_id = s.project_id AND i.session_id = s.id)) AS input,
     s.output, s.metadata, s.prompt_tokens, s.completion_tokens, s.total_tokens,
     s.cache_read_tokens, s.cache_creation_tokens, s.cost_usd, s.cost_estimated, s.model_usage,
-    s.results, s.received_at,
-    (SELECT COUNT(*) FROM tool_calls t WHERE t.project_id = s.project_id AND t.session_id = s.id),
+    s.carried, s.results, s.received_at,
+    (SELECT COUNT(*) FROM tool_calls t
+     WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
     s.sort_ts";
+
+/// A query of `store/queries.rs` with PostgreSQL's parameters: `?1` becomes `$1`.
+fn numbered(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+/// Every row `sql` answers for `params`, made by `make`.
+pub(super) async fn rows<T>(
+    conn: &Object,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    make: fn(&dyn Columns) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let stmt = conn.prepare_cached(sql).await?;
+    conn.query(&stmt, params)
+        .await?
+        .iter()
+        .map(|r| make(r))
+        .collect()
+}
 
 /// Where a text search looks: each is its own query, so the planner can pick, per pattern,
 /// between a trigram index (a rare text) and walking the newest-first index (a common one).
@@ -76,6 +96,8 @@ async fn page_rows(
         ("s.user_id", &q.user_id),
         ("s.agent", &q.agent),
         ("s.convo_id", &q.convo_id),
+        ("s.end_reason", &q.end_reason),
+        ("s.claude_session_id", &q.claude_session_id),
     ];
     for (column, value) in filters {
         if let Some(value) = value {
@@ -133,10 +155,10 @@ async fn page_rows(
         let stmt = conn.prepare_cached(&sql).await?;
         conn.query(&stmt, &params).await?
     };
-    rows.iter().map(session_from_row).collect()
+    rows.iter().map(|r| row::session(r)).collect()
 }
 
-/// One session with its inputs, tool calls, model calls and turns.
+/// One session with everything it holds.
 pub async fn get_session(
     conn: &Object,
     project: &str,
@@ -146,164 +168,77 @@ pub async fn get_session(
     let id: &str = &id;
     let sql =
         format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = $1 AND s.id = $2");
-    let stmt = conn.prepare_cached(&sql).await?;
-    let Some(row) = conn.query_opt(&stmt, &[&project, &id]).await? else {
+    let Some(session) = rows(conn, &sql, &[&project, &id], row::session)
+        .await?
+        .pop()
+    else {
         return Ok(None);
     };
-    let session = session_from_row(&row)?;
+    let key: &[&(dyn ToSql + Sync)] = &[&project, &id];
+    let (previous, continued_by) = lineage(conn, project, &session).await?;
     let stmt = conn
-        .prepare_cached(
-            "SELECT turn, text FROM session_inputs
-             WHERE project_id = $1 AND session_id = $2 ORDER BY turn",
-        )
+        .prepare_cached(&numbered(queries::RECONCILIATION))
         .await?;
-    let inputs = conn
-        .query(&stmt, &[&project, &id])
+    let reconciliation = conn
+        .query_one(&stmt, key)
         .await?
-        .iter()
-        .map(|r| {
-            Ok(TurnInput {
-                turn: r.try_get(0)?,
-                text: r.try_get(1)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let stmt = conn
-        .prepare_cached(
-            "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.output, t.error,
-                    t.duration_ms, t.parent_tool_use_id, t.started_at, t.ended_at,
-                    a.status, a.agent_id, a.agent_type, a.description, a.background,
-                    a.total_tokens, a.tool_uses, a.duration_ms, a.summary
-             FROM tool_calls t
-             LEFT JOIN subagents a ON a.project_id = t.project_id
-                  AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
-             WHERE t.project_id = $1 AND t.session_id = $2
-             ORDER BY t.seq, t.started_at, t.tool_use_id",
-        )
-        .await?;
-    let tool_calls = conn
-        .query(&stmt, &[&project, &id])
-        .await?
-        .iter()
-        .map(tool_call_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let stmt = conn
-        .prepare_cached(
-            "SELECT message_id, model, stop_reason, input_tokens, output_tokens,
-                    cache_read_tokens, cache_creation_tokens, parent_tool_use_id, started_at,
-                    ended_at
-             FROM model_calls WHERE project_id = $1 AND session_id = $2
-             ORDER BY started_at, message_id",
-        )
-        .await?;
-    let model_calls = conn
-        .query(&stmt, &[&project, &id])
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ModelCallRecord {
-                message_id: r.try_get(0)?,
-                model: r.try_get(1)?,
-                stop_reason: r.try_get(2)?,
-                input_tokens: r.try_get(3)?,
-                output_tokens: r.try_get(4)?,
-                cache_read_tokens: r.try_get(5)?,
-                cache_creation_tokens: r.try_get(6)?,
-                parent_tool_use_id: r.try_get(7)?,
-                started_at: Timestamp(r.try_get(8)?),
-                ended_at: Timestamp(r.try_get(9)?),
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let turns = turns(conn, project, id, &session, &inputs).await?;
-    let stmt = conn
-        .prepare_cached("SELECT reconciliation FROM sessions WHERE project_id = $1 AND id = $2")
-        .await?;
-    let usage_reconciliation = match conn
-        .query_one(&stmt, &[&project, &id])
-        .await?
-        .try_get::<_, Option<String>>(0)?
-    {
-        Some(text) => serde_json::from_str(&text)?,
-        None => Value::Null,
-    };
-    Ok(Some(SessionDetail {
+        .try_get("reconciliation")?;
+    let rows = DetailRows {
+        inputs: rows(conn, &numbered(queries::INPUTS), key, row::input).await?,
+        tool_calls: rows(conn, &numbered(queries::TOOL_CALLS), key, row::tool_call).await?,
+        model_calls: rows(conn, &numbered(queries::MODEL_CALLS), key, row::model_call).await?,
+        results: rows(conn, &numbered(queries::RESULTS), key, row::result).await?,
+        markers: rows(conn, &numbered(queries::MARKERS), key, row::marker).await?,
+        reconciliation,
         session,
-        inputs,
-        tool_calls,
-        model_calls,
-        turns,
-        usage_reconciliation,
-    }))
+        previous,
+        continued_by,
+    };
+    Ok(Some(rows.assemble()?))
 }
 
-fn tool_call_from_row(r: &Row) -> Result<ToolCallRecord, StoreError> {
-    Ok(ToolCallRecord {
-        tool_use_id: r.try_get(0)?,
-        tool_name: r.try_get(1)?,
-        seq: r.try_get(2)?,
-        status: r.try_get(3)?,
-        input: serde_json::from_str(r.try_get::<_, &str>(4)?)?,
-        output: serde_json::from_str(r.try_get::<_, &str>(5)?)?,
-        error: r.try_get(6)?,
-        duration_ms: r.try_get(7)?,
-        parent_tool_use_id: r.try_get(8)?,
-        started_at: r.try_get::<_, Option<i64>>(9)?.map(Timestamp),
-        ended_at: r.try_get::<_, Option<i64>>(10)?.map(Timestamp),
-        subagent: match r.try_get::<_, Option<String>>(11)? {
-            None => None,
-            Some(status) => Some(SubagentRecord {
-                status,
-                agent_id: r.try_get(12)?,
-                agent_type: r.try_get(13)?,
-                description: r.try_get(14)?,
-                background: r.try_get(15)?,
-                total_tokens: r.try_get(16)?,
-                tool_uses: r.try_get(17)?,
-                duration_ms: r.try_get(18)?,
-                summary: r.try_get(19)?,
-            }),
-        },
-    })
-}
-
-/// The session's results as turns (see [`turns_from_results`]).
-async fn turns(
+/// The runs [`Lineage::from_rows`] needs for `session`.
+async fn lineage(
     conn: &Object,
     project: &str,
-    id: &str,
     session: &SessionRecord,
-    inputs: &[TurnInput],
-) -> Result<Vec<TurnRecord>, StoreError> {
-    let stmt = conn
-        .prepare_cached(
-            "SELECT idx, ts, subtype, is_error, output, duration_ms, prompt_tokens,
-                    completion_tokens, total_tokens, cache_read_tokens, cache_creation_tokens,
-                    cost_usd
-             FROM session_results WHERE project_id = $1 AND session_id = $2 ORDER BY idx",
-        )
-        .await?;
-    let rows = conn
-        .query(&stmt, &[&project, &id])
-        .await?
-        .iter()
-        .map(|r| {
-            let mut figures = [0i64; 6];
-            for (i, f) in figures.iter_mut().enumerate() {
-                *f = r.try_get(5 + i)?;
-            }
-            Ok(ResultRow {
-                index: r.try_get(0)?,
-                ts: r.try_get(1)?,
-                subtype: r.try_get(2)?,
-                is_error: r.try_get(3)?,
-                output: r.try_get(4)?,
-                figures,
-                cost_usd: r.try_get(11)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(turns_from_results(rows, session, inputs))
+) -> Result<(Option<RunRow>, Vec<RunRow>), StoreError> {
+    let (previous_of, continued_of) = Lineage::lookups(session);
+    let id: &str = &session.id;
+    let previous = match previous_of.map(Clean::text) {
+        Some(c) => {
+            let c: &str = &c;
+            rows(
+                conn,
+                &numbered(queries::PREVIOUS_RUN),
+                &[&project, &c, &session.sort_ts, &id],
+                row::run,
+            )
+            .await?
+            .pop()
+        }
+        None => None,
+    };
+    let continued_by = match continued_of.map(Clean::text) {
+        Some(c) => {
+            let c: &str = &c;
+            rows(
+                conn,
+                &numbered(queries::CONTINUED_BY),
+                &[
+                    &project,
+                    &c,
+                    &session.sort_ts,
+                    &id,
+                    &i64::from(CONTINUED_BY_LIMIT),
+                ],
+                row::run,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
+    Ok((previous, continued_by))
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.
@@ -314,72 +249,12 @@ pub async fn session_events(
 ) -> Result<Option<Vec<EventRef>>, StoreError> {
     let id = Clean::text(id);
     let id: &str = &id;
-    let stmt = conn
-        .prepare_cached("SELECT 1 FROM sessions WHERE project_id = $1 AND id = $2")
-        .await?;
-    if conn.query_opt(&stmt, &[&project, &id]).await?.is_none() {
+    let key: &[&(dyn ToSql + Sync)] = &[&project, &id];
+    let stmt = conn.prepare_cached(&numbered(queries::EXISTS)).await?;
+    if conn.query_opt(&stmt, key).await?.is_none() {
         return Ok(None);
     }
-    let stmt = conn
-        .prepare_cached(
-            "SELECT id, type, ts, seq FROM events
-             WHERE project_id = $1 AND session_id = $2 ORDER BY seq",
-        )
-        .await?;
-    let events = conn
-        .query(&stmt, &[&project, &id])
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(EventRef {
-                id: r.try_get(0)?,
-                kind: r.try_get(1)?,
-                ts: Timestamp(r.try_get(2)?),
-                ingest_seq: r.try_get(3)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Some(events))
-}
-
-/// A session row read with [`SESSION_COLUMNS`].
-pub(super) fn session_from_row(r: &Row) -> Result<SessionRecord, StoreError> {
-    Ok(SessionRecord {
-        id: r.try_get(0)?,
-        claude_session_id: r.try_get(1)?,
-        agent: r.try_get(2)?,
-        user_id: r.try_get(3)?,
-        convo_id: r.try_get(4)?,
-        status: r.try_get(5)?,
-        failure_reason: r.try_get(6)?,
-        started_at: r.try_get::<_, Option<i64>>(7)?.map(Timestamp),
-        ended_at: r.try_get::<_, Option<i64>>(8)?.map(Timestamp),
-        duration_ms: r.try_get(9)?,
-        api_duration_ms: r.try_get(10)?,
-        num_turns: r.try_get(11)?,
-        model: r.try_get(12)?,
-        input: r.try_get(13)?,
-        output: r.try_get(14)?,
-        metadata: json_object(r, 15)?,
-        prompt_tokens: r.try_get(16)?,
-        completion_tokens: r.try_get(17)?,
-        total_tokens: r.try_get(18)?,
-        cache_read_tokens: r.try_get(19)?,
-        cache_creation_tokens: r.try_get(20)?,
-        cost_usd: r.try_get(21)?,
-        cost_estimated: r.try_get(22)?,
-        model_usage: json_object(r, 23)?,
-        results: r.try_get(24)?,
-        received_at: Timestamp(r.try_get(25)?),
-        tool_call_count: r.try_get(26)?,
-        sort_ts: r.try_get(27)?,
-    })
-}
-
-/// A JSON object column that is NULL until its event arrives; NULL reads as `{}`.
-fn json_object(r: &Row, idx: usize) -> Result<Value, StoreError> {
-    Ok(match r.try_get::<_, Option<&str>>(idx)? {
-        Some(text) => serde_json::from_str(text)?,
-        None => Value::Object(Default::default()),
-    })
+    Ok(Some(
+        rows(conn, &numbered(queries::EVENTS), key, row::event).await?,
+    ))
 }

@@ -13,7 +13,7 @@ use deadpool_postgres::Object;
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -205,6 +205,62 @@ $$;
 const V3: &str = r#"
 CREATE INDEX sessions_without_input ON sessions (project_id, sort_ts DESC, id DESC)
     WHERE input IS NULL;
+"#;
+
+/// Version 4: the SQLite store's version 4 (see there): end reason, lineage, start and carried
+/// figures of sessions; updated input, denial, MCP server and position of tool calls; final
+/// output flag, time to first token, position and content of model calls; position, terminal
+/// reason and API error status of results; position of turns; markers.
+const V4: &str = r#"
+ALTER TABLE sessions
+    ADD COLUMN end_reason       TEXT COLLATE "C",
+    ADD COLUMN api_error_status BIGINT,
+    ADD COLUMN resumed_from     TEXT,
+    ADD COLUMN forked_from      TEXT,
+    ADD COLUMN entry_point      TEXT,
+    ADD COLUMN mcp_servers      TEXT,
+    ADD COLUMN carried          TEXT;
+CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_claude_session
+    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
+    WHERE resumed_from IS NOT NULL;
+CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
+    WHERE forked_from IS NOT NULL;
+
+ALTER TABLE tool_calls
+    ADD COLUMN updated_input TEXT,
+    ADD COLUMN denied_by     TEXT,
+    ADD COLUMN mcp_server    TEXT,
+    ADD COLUMN position      BIGINT;
+UPDATE tool_calls SET error = NULL WHERE status = 'denied' AND error = 'permission denied';
+
+ALTER TABLE model_calls
+    ADD COLUMN output_tokens_final BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN ttft_ms             BIGINT,
+    ADD COLUMN position            BIGINT,
+    ADD COLUMN content             TEXT;
+UPDATE model_calls SET output_tokens_final = (stop_reason IS NOT NULL);
+
+ALTER TABLE session_inputs ADD COLUMN position BIGINT;
+
+ALTER TABLE session_results
+    ADD COLUMN position         BIGINT,
+    ADD COLUMN terminal_reason  TEXT,
+    ADD COLUMN api_error_status BIGINT;
+
+CREATE TABLE session_markers (
+    project_id         TEXT COLLATE "C" NOT NULL,
+    session_id         TEXT COLLATE "C" NOT NULL,
+    position           BIGINT NOT NULL,
+    kind               TEXT NOT NULL,
+    at                 BIGINT NOT NULL,
+    parent_tool_use_id TEXT,
+    data               TEXT NOT NULL,
+    key_ts             BIGINT NOT NULL,
+    key_id             TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (project_id, session_id, position)
+);
 "#;
 
 /// The schema version this build creates.

@@ -6,13 +6,17 @@
 //! - status, failure_reason, ended_at, results: key `(ts, id)` of the `session_end`;
 //! - figures (output, durations, turns, usage): key `(ts, rank, id)`, rank = a result's index,
 //!   2^32 for an end, so the end's figures win over a result of the same ts;
-//! - a tool call: key `(status != not_completed, ts, id)`;
-//! - a session input: key `(ts, id)` per turn.
+//! - carried usage is a figure too; end_reason and api_error_status are the end's;
+//! - a tool call: key `(status != not_completed, ts, id)`, except a denied call's reason: when
+//!   the call's status ends up `denied`, `error` and `denied_by` are each the newest non-null
+//!   value of the stored row and the incoming event, so a denial that names no reason never
+//!   erases one, whichever arrives first (an older event still adds its reason);
+//! - a session input, a model call, a marker: key `(ts, id)` per turn, message id, position.
 
 use rusqlite::{params, Connection};
-use sentrial_protocol::{Event, IngestResponse, Payload, SessionStatus, ToolStatus, Usage};
+use sentrial_protocol::{Event, IngestResponse, Payload, SessionStatus, ToolStatus};
 
-use crate::store::incoming::{clamp, kind, Incoming, END_RANK};
+use crate::store::incoming::{clamp, kind, mcp_server, tool_error, Figures, Incoming, END_RANK};
 use crate::store::StoreError;
 
 /// Stores `events` for `project_id` in `tx`; the caller commits.
@@ -52,7 +56,7 @@ fn apply(
     tx: &Connection,
     project: &str,
     ev: &Event,
-    json: &[String; 2],
+    json: &[Option<String>; 3],
     now: i64,
 ) -> Result<(), StoreError> {
     let sid = &ev.session_id;
@@ -61,14 +65,18 @@ fn apply(
             tx.prepare_cached(
                 "INSERT INTO sessions (project_id, id, sort_ts, received_at, agent, user_id,
                     convo_id, claude_session_id, model, input, metadata, started_at,
-                    start_key_ts, start_key_id)
-                 VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13)
+                    start_key_ts, start_key_id, resumed_from, forked_from, entry_point,
+                    mcp_servers)
+                 VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13, ?14, ?15,
+                    ?16, ?17)
                  ON CONFLICT (project_id, id) DO UPDATE SET
                     agent = excluded.agent, user_id = excluded.user_id,
                     convo_id = excluded.convo_id, claude_session_id = excluded.claude_session_id,
                     model = excluded.model, input = excluded.input, metadata = excluded.metadata,
                     started_at = excluded.started_at, sort_ts = excluded.sort_ts,
-                    start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id
+                    start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id,
+                    resumed_from = excluded.resumed_from, forked_from = excluded.forked_from,
+                    entry_point = excluded.entry_point, mcp_servers = excluded.mcp_servers
                  WHERE start_key_ts IS NULL
                     OR (excluded.start_key_ts, excluded.start_key_id) > (start_key_ts, start_key_id)",
             )?
@@ -85,35 +93,53 @@ fn apply(
                 s.started_at,
                 json[0],
                 ev.ts,
-                ev.id
+                ev.id,
+                s.resumed_from,
+                s.forked_from,
+                s.entry_point,
+                json[1]
             ])?;
         }
         Payload::SessionInput(i) => {
             ensure_session(tx, project, ev, now)?;
             tx.prepare_cached(
-                "INSERT INTO session_inputs (project_id, session_id, turn, text, key_ts, key_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO session_inputs (project_id, session_id, turn, text, key_ts, key_id,
+                    position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (project_id, session_id, turn) DO UPDATE SET
-                    text = excluded.text, key_ts = excluded.key_ts, key_id = excluded.key_id
+                    text = excluded.text, key_ts = excluded.key_ts, key_id = excluded.key_id,
+                    position = excluded.position
                  WHERE (excluded.key_ts, excluded.key_id) > (key_ts, key_id)",
             )?
-            .execute(params![project, sid, i.turn, i.text, ev.ts, ev.id])?;
+            .execute(params![
+                project, sid, i.turn, i.text, ev.ts, ev.id, i.position
+            ])?;
         }
         Payload::ToolCall(t) => {
             ensure_session(tx, project, ev, now)?;
+            let error = tool_error(t);
+            let key_final = t.status != ToolStatus::NotCompleted;
             tx.prepare_cached(
                 "INSERT INTO tool_calls (project_id, session_id, tool_use_id, tool_name, seq,
                     status, input, output, error, duration_ms, parent_tool_use_id, started_at,
-                    ended_at, key_final, key_ts, key_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    ended_at, key_final, key_ts, key_id, updated_input, denied_by, mcp_server,
+                    position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18, ?19, ?20)
                  ON CONFLICT (project_id, session_id, tool_use_id) DO UPDATE SET
                     tool_name = excluded.tool_name, seq = excluded.seq, status = excluded.status,
-                    input = excluded.input, output = excluded.output, error = excluded.error,
+                    input = excluded.input, output = excluded.output,
+                    error = CASE WHEN excluded.status = 'denied'
+                                 THEN COALESCE(excluded.error, error) ELSE excluded.error END,
+                    denied_by = CASE WHEN excluded.status = 'denied'
+                                 THEN COALESCE(excluded.denied_by, denied_by)
+                                 ELSE excluded.denied_by END,
                     duration_ms = excluded.duration_ms,
                     parent_tool_use_id = excluded.parent_tool_use_id,
                     started_at = excluded.started_at, ended_at = excluded.ended_at,
                     key_final = excluded.key_final, key_ts = excluded.key_ts,
-                    key_id = excluded.key_id
+                    key_id = excluded.key_id, updated_input = excluded.updated_input,
+                    mcp_server = excluded.mcp_server, position = excluded.position
                  WHERE (excluded.key_final, excluded.key_ts, excluded.key_id)
                      > (key_final, key_ts, key_id)",
             )?
@@ -126,23 +152,49 @@ fn apply(
                 t.status.as_str(),
                 json[0],
                 json[1],
-                t.error,
+                error,
                 t.duration_ms.map(clamp),
                 t.parent_tool_use_id,
                 t.started_at,
                 t.ended_at,
-                t.status != ToolStatus::NotCompleted,
+                key_final,
                 ev.ts,
-                ev.id
+                ev.id,
+                json[2],
+                t.denied_by,
+                mcp_server(&t.tool_name, t.mcp_server.as_deref()),
+                t.position
             ])?;
+            if error.is_some() || t.denied_by.is_some() {
+                // An older event than the stored one still gives a denied call the reason it
+                // lacks.
+                tx.prepare_cached(
+                    "UPDATE tool_calls SET error = COALESCE(error, ?4),
+                        denied_by = COALESCE(denied_by, ?5)
+                     WHERE project_id = ?1 AND session_id = ?2 AND tool_use_id = ?3
+                       AND status = 'denied' AND (?6, ?7, ?8) < (key_final, key_ts, key_id)",
+                )?
+                .execute(params![
+                    project,
+                    sid,
+                    t.tool_use_id,
+                    error,
+                    t.denied_by,
+                    key_final,
+                    ev.ts,
+                    ev.id
+                ])?;
+            }
         }
         Payload::ModelCall(m) => {
             ensure_session(tx, project, ev, now)?;
             tx.prepare_cached(
                 "INSERT INTO model_calls (project_id, session_id, message_id, model, stop_reason,
                     input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
-                    parent_tool_use_id, started_at, ended_at, key_ts, key_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                    parent_tool_use_id, started_at, ended_at, key_ts, key_id,
+                    output_tokens_final, ttft_ms, position, content)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18)
                  ON CONFLICT (project_id, session_id, message_id) DO UPDATE SET
                     model = excluded.model, stop_reason = excluded.stop_reason,
                     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
@@ -150,7 +202,10 @@ fn apply(
                     cache_creation_tokens = excluded.cache_creation_tokens,
                     parent_tool_use_id = excluded.parent_tool_use_id,
                     started_at = excluded.started_at, ended_at = excluded.ended_at,
-                    key_ts = excluded.key_ts, key_id = excluded.key_id
+                    key_ts = excluded.key_ts, key_id = excluded.key_id,
+                    output_tokens_final = excluded.output_tokens_final,
+                    ttft_ms = excluded.ttft_ms, position = excluded.position,
+                    content = excluded.content
                  WHERE (excluded.key_ts, excluded.key_id) > (key_ts, key_id)",
             )?
             .execute(params![
@@ -167,7 +222,11 @@ fn apply(
                 m.started_at,
                 m.ended_at,
                 ev.ts,
-                ev.id
+                ev.id,
+                m.output_tokens_final,
+                m.ttft_ms.map(clamp),
+                m.position,
+                json[0]
             ])?;
         }
         Payload::Subagent(a) => {
@@ -224,8 +283,10 @@ fn apply(
             tx.prepare_cached(
                 "INSERT INTO session_results (project_id, session_id, idx, ts, subtype, is_error,
                     output, duration_ms, prompt_tokens, completion_tokens, total_tokens,
-                    cache_read_tokens, cache_creation_tokens, cost_usd, key_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                    cache_read_tokens, cache_creation_tokens, cost_usd, key_id, position,
+                    terminal_reason, api_error_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18)
                  ON CONFLICT (project_id, session_id, idx) DO UPDATE SET
                     ts = excluded.ts, subtype = excluded.subtype, is_error = excluded.is_error,
                     output = excluded.output, duration_ms = excluded.duration_ms,
@@ -234,7 +295,9 @@ fn apply(
                     total_tokens = excluded.total_tokens,
                     cache_read_tokens = excluded.cache_read_tokens,
                     cache_creation_tokens = excluded.cache_creation_tokens,
-                    cost_usd = excluded.cost_usd, key_id = excluded.key_id
+                    cost_usd = excluded.cost_usd, key_id = excluded.key_id,
+                    position = excluded.position, terminal_reason = excluded.terminal_reason,
+                    api_error_status = excluded.api_error_status
                  WHERE (excluded.ts, excluded.key_id) > (ts, key_id)",
             )?
             .execute(params![
@@ -252,20 +315,37 @@ fn apply(
                 clamp(r.usage.cache_read_tokens),
                 clamp(r.usage.cache_creation_tokens),
                 r.usage.cost_usd,
+                ev.id,
+                r.position,
+                r.terminal_reason,
+                r.api_error_status
+            ])?;
+            let figures = Figures::of_result(r, json);
+            set_figures(tx, project, ev, i64::from(r.index), &figures)?;
+        }
+        Payload::Marker(m) => {
+            ensure_session(tx, project, ev, now)?;
+            tx.prepare_cached(
+                "INSERT INTO session_markers (project_id, session_id, position, kind, at,
+                    parent_tool_use_id, data, key_ts, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (project_id, session_id, position) DO UPDATE SET
+                    kind = excluded.kind, at = excluded.at,
+                    parent_tool_use_id = excluded.parent_tool_use_id, data = excluded.data,
+                    key_ts = excluded.key_ts, key_id = excluded.key_id
+                 WHERE (excluded.key_ts, excluded.key_id) > (key_ts, key_id)",
+            )?
+            .execute(params![
+                project,
+                sid,
+                m.position,
+                m.kind,
+                m.at,
+                m.parent_tool_use_id,
+                json[0],
+                ev.ts,
                 ev.id
             ])?;
-            let figures = Figures {
-                output: r.output.as_deref(),
-                duration_ms: Some(r.duration_ms),
-                api_duration_ms: r.api_duration_ms,
-                num_turns: r.num_turns,
-                usage: &r.usage,
-            };
-            set_figures(tx, project, ev, i64::from(r.index), &figures, &json[0])?;
-        }
-        Payload::Marker(_) => {
-            // Kept in the raw log; applying markers comes with their table.
-            ensure_session(tx, project, ev, now)?;
         }
         Payload::SessionEnd(e) => {
             ensure_session(tx, project, ev, now)?;
@@ -274,7 +354,7 @@ fn apply(
             tx.prepare_cached(
                 "UPDATE sessions SET status = COALESCE(?3, status), failure_reason = ?4,
                     ended_at = ?5, results = ?6, end_key_ts = ?7, end_key_id = ?8,
-                    reconciliation = NULLIF(?9, '')
+                    reconciliation = ?9, end_reason = ?10, api_error_status = ?11
                  WHERE project_id = ?1 AND id = ?2
                    AND (end_key_ts IS NULL OR (?7, ?8) > (end_key_ts, end_key_id))",
             )?
@@ -287,16 +367,11 @@ fn apply(
                 e.results,
                 ev.ts,
                 ev.id,
-                json[1]
+                json[2],
+                e.end_reason,
+                e.api_error_status
             ])?;
-            let figures = Figures {
-                output: e.output.as_deref(),
-                duration_ms: Some(e.duration_ms),
-                api_duration_ms: e.api_duration_ms,
-                num_turns: e.num_turns,
-                usage: &e.usage,
-            };
-            set_figures(tx, project, ev, END_RANK, &figures, &json[0])?;
+            set_figures(tx, project, ev, END_RANK, &Figures::of_end(e, json))?;
         }
     }
     Ok(())
@@ -314,22 +389,12 @@ fn ensure_session(tx: &Connection, project: &str, ev: &Event, now: i64) -> Resul
     Ok(())
 }
 
-/// The cumulative figures a result or an end carries.
-struct Figures<'a> {
-    output: Option<&'a str>,
-    duration_ms: Option<u64>,
-    api_duration_ms: Option<u64>,
-    num_turns: Option<u64>,
-    usage: &'a Usage,
-}
-
 fn set_figures(
     tx: &Connection,
     project: &str,
     ev: &Event,
     rank: i64,
     f: &Figures<'_>,
-    model_usage: &str,
 ) -> Result<(), StoreError> {
     let u = f.usage;
     tx.prepare_cached(
@@ -337,7 +402,7 @@ fn set_figures(
             prompt_tokens = ?7, completion_tokens = ?8, total_tokens = ?9,
             cache_read_tokens = ?10, cache_creation_tokens = ?11, cost_usd = ?12,
             cost_estimated = ?13, model_usage = ?14,
-            fig_key_ts = ?15, fig_key_rank = ?16, fig_key_id = ?17
+            fig_key_ts = ?15, fig_key_rank = ?16, fig_key_id = ?17, carried = ?18
          WHERE project_id = ?1 AND id = ?2
            AND (fig_key_ts IS NULL
                 OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
@@ -356,10 +421,11 @@ fn set_figures(
         clamp(u.cache_creation_tokens),
         u.cost_usd,
         u.cost_estimated,
-        model_usage,
+        f.model_usage,
         ev.ts,
         rank,
-        ev.id
+        ev.id,
+        f.carried
     ])?;
     Ok(())
 }

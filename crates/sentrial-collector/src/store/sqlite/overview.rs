@@ -2,7 +2,8 @@
 
 use rusqlite::{params, Connection, Row};
 
-use super::read::{session_from_row, SESSION_COLUMNS};
+use super::read::{rows, SESSION_COLUMNS};
+use crate::store::row;
 use crate::store::{
     Bucket, Conversation, Group, Overview, OverviewQuery, StoreError, ToolStat, Totals,
     CONVERSATION_LIMIT,
@@ -38,13 +39,12 @@ pub fn conversation(
         "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ?1 AND s.convo_id = ?2
          ORDER BY s.sort_ts, s.id LIMIT ?3"
     );
-    let sessions = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![project, convo_id, CONVERSATION_LIMIT],
-            session_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let sessions = rows(
+        conn,
+        &sql,
+        params![project, convo_id, CONVERSATION_LIMIT],
+        row::session,
+    )?;
     Ok(Some(Conversation {
         convo_id: convo_id.to_string(),
         session_count: count,

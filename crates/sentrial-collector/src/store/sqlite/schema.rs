@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -248,6 +248,65 @@ CREATE TABLE subagents (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 4: what protocol v1's later fields carry. Sessions: how the run ended (`end_reason`,
+/// `api_error_status`, owned by the end key), its lineage and start (`resumed_from`,
+/// `forked_from`, `entry_point`, `mcp_servers`, owned by the start key) and what the SDK's totals
+/// carried over from earlier runs (`carried`, owned by the figures key; never summed). Tool
+/// calls: the input the tool ran with, who denied a call, its MCP server, its place in the
+/// transcript. Model calls: whether the output count is final, time to first token, place and
+/// content blocks. Results: place, terminal reason, API error status. Markers, one per
+/// transcript position.
+///
+/// A denied call's reason is merged rather than replaced (see `apply.rs`); the old SDKs'
+/// `permission denied` said no more than the status, so it is cleared here as ingest now does.
+const V4: &str = r#"
+ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+ALTER TABLE sessions ADD COLUMN api_error_status INTEGER;
+ALTER TABLE sessions ADD COLUMN resumed_from TEXT;
+ALTER TABLE sessions ADD COLUMN forked_from TEXT;
+ALTER TABLE sessions ADD COLUMN entry_point TEXT;
+ALTER TABLE sessions ADD COLUMN mcp_servers TEXT;   -- JSON array of {name, status}; NULL: none
+ALTER TABLE sessions ADD COLUMN carried TEXT;       -- JSON usage; NULL: nothing carried
+CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_claude_session
+    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
+CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
+    WHERE resumed_from IS NOT NULL;
+CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
+    WHERE forked_from IS NOT NULL;
+
+ALTER TABLE tool_calls ADD COLUMN updated_input TEXT;   -- JSON; NULL: ran with `input`
+ALTER TABLE tool_calls ADD COLUMN denied_by TEXT;
+ALTER TABLE tool_calls ADD COLUMN mcp_server TEXT;
+ALTER TABLE tool_calls ADD COLUMN position INTEGER;
+UPDATE tool_calls SET error = NULL WHERE status = 'denied' AND error = 'permission denied';
+
+ALTER TABLE model_calls ADD COLUMN output_tokens_final INTEGER NOT NULL DEFAULT 0;
+UPDATE model_calls SET output_tokens_final = (stop_reason IS NOT NULL);
+ALTER TABLE model_calls ADD COLUMN ttft_ms INTEGER;
+ALTER TABLE model_calls ADD COLUMN position INTEGER;
+ALTER TABLE model_calls ADD COLUMN content TEXT;        -- JSON array of blocks; NULL: none
+
+ALTER TABLE session_inputs ADD COLUMN position INTEGER;
+
+ALTER TABLE session_results ADD COLUMN position INTEGER;
+ALTER TABLE session_results ADD COLUMN terminal_reason TEXT;
+ALTER TABLE session_results ADD COLUMN api_error_status INTEGER;
+
+CREATE TABLE session_markers (
+    project_id         TEXT NOT NULL,
+    session_id         TEXT NOT NULL,
+    position           INTEGER NOT NULL,
+    kind               TEXT NOT NULL,
+    at                 INTEGER NOT NULL,
+    parent_tool_use_id TEXT,
+    data               TEXT NOT NULL,   -- JSON object
+    key_ts             INTEGER NOT NULL,
+    key_id             TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id, position)
+) WITHOUT ROWID;
+"#;
+
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -304,18 +363,25 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(rows, vec![1, 2, 3]);
+        assert_eq!(rows, vec![1, 2, 3, 4]);
+    }
+
+    /// A database as version `v` left it.
+    fn at_version(v: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            .unwrap();
+        conn.execute("INSERT INTO schema_version VALUES (?1)", [v as i64])
+            .unwrap();
+        for m in &MIGRATIONS[..v] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn
     }
 
     #[test]
     fn version_2_indexes_sessions_stored_before_it() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER NOT NULL);
-             INSERT INTO schema_version VALUES (1);",
-        )
-        .unwrap();
-        conn.execute_batch(V1).unwrap();
+        let mut conn = at_version(1);
         conn.execute_batch(
             "INSERT INTO sessions (project_id, id, sort_ts, received_at, output)
                  VALUES ('p', 'old', 1, 1, 'Older Output');
@@ -343,6 +409,35 @@ mod tests {
     }
 
     #[test]
+    fn version_4_reads_rows_stored_before_it() {
+        let mut conn = at_version(3);
+        conn.execute_batch(
+            "INSERT INTO model_calls VALUES ('p', 's', 'final', 'm', 'end_turn', 1, 50, 0, 0, NULL,
+                 1, 2, 1, 'e1');
+             INSERT INTO model_calls VALUES ('p', 's', 'started', 'm', NULL, 1, 1, 0, 0, NULL,
+                 1, 2, 1, 'e2');
+             INSERT INTO tool_calls (project_id, session_id, tool_use_id, tool_name, seq, status,
+                 input, output, error, key_final, key_ts, key_id)
+             VALUES ('p', 's', 'd', 'Bash', 0, 'denied', '{}', 'null', 'permission denied', 1, 1, 'e3'),
+                    ('p', 's', 'r', 'Read', 1, 'error', '{}', 'null', 'permission denied', 1, 1, 'e4');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let column = |sql: &str| -> Vec<rusqlite::types::Value> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        use rusqlite::types::Value::{Integer, Null, Text};
+        // Output counts of calls that stopped were final; the others are unknown.
+        let finals = column("SELECT output_tokens_final FROM model_calls ORDER BY message_id");
+        assert_eq!(finals, [Integer(1), Integer(0)]);
+        // The old SDKs' generic denial is no reason; an OS error that says the same is kept.
+        let errors = column("SELECT error FROM tool_calls ORDER BY seq");
+        assert_eq!(errors, [Null, Text("permission denied".into())]);
+    }
+
+    #[test]
     fn refuses_a_newer_schema() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
@@ -354,7 +449,7 @@ mod tests {
                 err,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    known: 3
+                    known: 4
                 }
             ),
             "{err}"
