@@ -112,7 +112,11 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       assert.equal(second.session.lineage.previous.relation, 'resumed');
       assert.equal(third.session.lineage.previous.id, second.session.id);
       assert.equal(third.session.lineage.previous.relation, 'forked');
-      assert.deepEqual(second.session.lineage.continued_by.map((r) => [r.id, r.relation]), [[third.session.id, 'forked']]);
+      // Read again now that the fork exists.
+      const secondNow = await collector.get(`/api/sessions/${second.session.id}`);
+      assert.deepEqual(secondNow.lineage.continued_by.map((r) => [r.id, r.relation]), [[third.session.id, 'forked']]);
+      const firstNow = await collector.get(`/api/sessions/${first.session.id}`);
+      assert.deepEqual(firstNow.lineage.continued_by.map((r) => [r.id, r.relation]), [[second.session.id, 'resumed']]);
       // The conversation and the user count every run once.
       const total = runs.reduce((a, r) => a + r.session.cost_usd, 0);
       const convo = await collector.get(`/api/conversations/${convoId}`);
