@@ -188,7 +188,7 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
        console.log(JSON.stringify({ keys: Object.keys(sdk).sort(), enabled: client.enabled, path: require.resolve('@sentrial/sdk') }));`,
     );
     const out = JSON.parse(ok(run(process.execPath, ['cjs.cjs']), 'cjs.cjs').stdout);
-    assert.deepEqual(out.keys, ['SentrialClient', 'wrapClaudeAgent']);
+    assert.deepEqual(out.keys, ['SentrialClient', 'wrapClaudeAgent', 'wrapClaudeAgentSDK']);
     assert.equal(out.enabled, true);
     assert.equal(out.path, path.join(project, 'node_modules/@sentrial/sdk/index.js'));
   });

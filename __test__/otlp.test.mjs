@@ -379,7 +379,8 @@ describe('otlp export', () => {
     await c2.flush();
     const s2 = spansOf(sink.requests).find((s) => s.name.startsWith('invoke_agent'));
     assert.deepEqual(s2.status, { message: 'the stream ended without a result', code: 2 });
-    assert.equal(attrs(s2.attributes)['error.type'], '_OTHER');
+    // Its class is its end reason.
+    assert.equal(attrs(s2.attributes)['error.type'], 'no_result');
     assert.equal(attrs(s2.attributes)['sentrial.session.status'], 'failed');
     await c2.shutdown();
   });

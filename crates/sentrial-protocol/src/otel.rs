@@ -13,6 +13,8 @@
 //! - A model or tool call made inside a sub-agent has the Task call's `execute_tool` span as its
 //!   parent; any other call has the session's span.
 
+use crate::Block;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// `gen_ai.operation.name` of a session span.
@@ -91,6 +93,62 @@ pub mod attr {
     pub const TOOL_SEQ: &str = "sentrial.tool.seq";
     /// The Task call a model or tool call of a sub-agent ran under.
     pub const PARENT_TOOL_USE_ID: &str = "sentrial.parent_tool_use_id";
+    /// A model or tool call's place in its session's transcript.
+    pub const POSITION: &str = "sentrial.position";
+    /// The input a tool call ran with when a hook or `canUseTool` changed it, as JSON text.
+    pub const TOOL_UPDATED_INPUT: &str = "sentrial.tool.updated_input";
+    /// Who refused a denied tool call (`hook`, `can_use_tool`, `rule`, ...).
+    pub const TOOL_DENIED_BY: &str = "sentrial.tool.denied_by";
+    /// The MCP server that serves a tool.
+    pub const TOOL_MCP_SERVER: &str = "sentrial.tool.mcp_server";
+    /// Whether a model call's output count is final (`true`) or as the call started.
+    pub const OUTPUT_TOKENS_FINAL: &str = "sentrial.usage.output_tokens_final";
+    /// A model call's time to first token, in milliseconds.
+    pub const TTFT_MS: &str = "sentrial.ttft_ms";
+}
+
+/// A model call's content as GenAI output messages JSON: one assistant message whose parts are
+/// its blocks (`text`, `reasoning` for thinking, `tool_call`; the transcript's own kinds, such as
+/// `redacted_thinking`, as parts of that type). [`blocks_of_output_messages`] reads it back.
+pub fn output_messages_of_blocks(blocks: &[Block]) -> Value {
+    let parts: Vec<Value> = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Text { text } => json!({"type": "text", "content": text}),
+            Block::Thinking { thinking } => json!({"type": "reasoning", "content": thinking}),
+            Block::ToolUse { id, name } => json!({"type": "tool_call", "id": id, "name": name}),
+            other => serde_json::to_value(other).unwrap_or(Value::Null),
+        })
+        .collect();
+    json!([{"role": "assistant", "parts": parts}])
+}
+
+/// The blocks of GenAI output messages JSON (of every message, in order). Parts this crate does
+/// not write are read by their type as the transcript knows them, else as unsupported.
+pub fn blocks_of_output_messages(messages: &Value) -> Vec<Block> {
+    let parts = messages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("parts").and_then(Value::as_array))
+        .flatten();
+    let text = |p: &Value| p.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
+    parts
+        .map(|p| match p.get("type").and_then(Value::as_str) {
+            Some("text") => Block::Text { text: text(p) },
+            Some("reasoning") => Block::Thinking { thinking: text(p) },
+            Some("tool_call") => Block::ToolUse {
+                id: p.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                name: p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            },
+            kind => serde_json::from_value(p.clone())
+                .ok()
+                .filter(|b| *b != Block::Unknown)
+                .unwrap_or_else(|| Block::Unsupported {
+                    kind: kind.unwrap_or("unknown").to_owned(),
+                }),
+        })
+        .collect()
 }
 
 /// The trace id of a session.
@@ -163,6 +221,43 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_goes_through_genai_messages_and_back() {
+        let blocks = vec![
+            Block::Thinking {
+                thinking: "plan".into(),
+            },
+            Block::RedactedThinking,
+            Block::Text { text: "hi".into() },
+            Block::ToolUse {
+                id: "t1".into(),
+                name: "Bash".into(),
+            },
+            Block::Omitted {
+                kind: "text".into(),
+                bytes: 7,
+            },
+            Block::Unsupported {
+                kind: "image".into(),
+            },
+        ];
+        let messages = output_messages_of_blocks(&blocks);
+        assert_eq!(
+            messages[0]["parts"][0],
+            json!({"type": "reasoning", "content": "plan"})
+        );
+        assert_eq!(messages[0]["role"], "assistant");
+        assert_eq!(blocks_of_output_messages(&messages), blocks);
+        // Another source's parts: a file is unsupported, a message without parts gives nothing.
+        let other = json!([{"role": "assistant", "parts": [{"type": "blob", "mime_type": "x"}]}, {"role": "x"}]);
+        assert_eq!(
+            blocks_of_output_messages(&other),
+            vec![Block::Unsupported {
+                kind: "blob".into()
+            }]
+        );
+    }
 
     #[test]
     fn a_uuid_session_id_is_its_own_trace_id() {

@@ -54,6 +54,15 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// A boolean: a bool, or the string `true` / `false`.
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Any::BoolValue(b) => Some(*b),
+            Any::StringValue(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// A finite number: a double, an int, or a string holding one.
     pub fn f64(&self, key: &str) -> Option<f64> {
         let n = match self.get(key)? {

@@ -8,7 +8,7 @@
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use sentrial_protocol::otel::{attr, OP_CHAT, OP_EXECUTE_TOOL, OP_INVOKE_AGENT};
+use sentrial_protocol::otel::{self, attr, OP_CHAT, OP_EXECUTE_TOOL, OP_INVOKE_AGENT};
 use sentrial_protocol::{
     Event, ModelCall, Payload, SessionEnd, SessionStart, SessionStatus, ToolCall, ToolStatus, Usage,
 };
@@ -142,6 +142,12 @@ impl<'a> SpanView<'a> {
     fn parent_tool_use_id(&self) -> Option<String> {
         self.attrs.string(attr::PARENT_TOOL_USE_ID)
     }
+
+    fn position(&self) -> Option<u32> {
+        self.attrs
+            .u64(attr::POSITION)
+            .and_then(|p| u32::try_from(p).ok())
+    }
 }
 
 /// OTLP nanoseconds to protocol milliseconds (u64::MAX ns is about year 2554: it fits).
@@ -270,10 +276,16 @@ fn model_call(v: &SpanView<'_>) -> Event {
         output_tokens: tokens.output,
         cache_read_tokens: tokens.cache_read,
         cache_creation_tokens: tokens.cache_creation,
+        output_tokens_final: a.bool(attr::OUTPUT_TOKENS_FINAL).unwrap_or(false),
+        ttft_ms: a.u64(attr::TTFT_MS),
         parent_tool_use_id: v.parent_tool_use_id(),
         started_at: v.start_ms,
         ended_at: v.end_ms,
-        ..Default::default()
+        position: v.position(),
+        content: a
+            .json(attr::OUTPUT_MESSAGES)
+            .map(|m| otel::blocks_of_output_messages(&m))
+            .unwrap_or_default(),
     };
     v.event("model", v.end_ms, Payload::ModelCall(call))
 }
@@ -303,7 +315,11 @@ fn tool_call(v: &SpanView<'_>) -> Event {
             .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
         status,
         input: a.json(attr::TOOL_CALL_ARGUMENTS).unwrap_or(Value::Null),
+        updated_input: a.json(attr::TOOL_UPDATED_INPUT),
         output: a.json(attr::TOOL_CALL_RESULT).unwrap_or(Value::Null),
+        denied_by: a.string(attr::TOOL_DENIED_BY),
+        mcp_server: a.string(attr::TOOL_MCP_SERVER),
+        position: v.position(),
         error: if status == ToolStatus::Success {
             None
         } else {

@@ -36,6 +36,18 @@ impl Attrs {
         self.push(key, any_value::Value::IntValue(v));
     }
 
+    /// A boolean attribute.
+    pub fn boolean(&mut self, key: &str, value: bool) {
+        self.push(key, any_value::Value::BoolValue(value));
+    }
+
+    /// An integer attribute when there is a value.
+    pub fn opt_int(&mut self, key: &str, value: Option<u64>) {
+        if let Some(v) = value {
+            self.int(key, v);
+        }
+    }
+
     /// A floating point attribute.
     pub fn double(&mut self, key: &str, value: f64) {
         self.push(key, any_value::Value::DoubleValue(value));

@@ -216,8 +216,15 @@ fn model_span(session: &str, call: &ModelCall) -> Span {
         call.cache_read_tokens,
         call.cache_creation_tokens,
     );
+    a.boolean(attr::OUTPUT_TOKENS_FINAL, call.output_tokens_final);
+    a.opt_int(attr::TTFT_MS, call.ttft_ms);
+    if !call.content.is_empty() {
+        let messages = otel::output_messages_of_blocks(&call.content);
+        a.json(attr::OUTPUT_MESSAGES, &messages);
+    }
     a.str(attr::SESSION_ID, session);
     a.opt_str(attr::PARENT_TOOL_USE_ID, call.parent_tool_use_id.as_deref());
+    a.opt_int(attr::POSITION, call.position.map(u64::from));
     let parent = otel::parent_span_id(session, call.parent_tool_use_id.as_deref());
     let mut span = span(
         session,
@@ -243,10 +250,16 @@ fn tool_span(session: &str, call: &ToolCall, ts: i64) -> Span {
     a.str(attr::TOOL_TYPE, "function");
     a.json(attr::TOOL_CALL_ARGUMENTS, &call.input);
     a.json(attr::TOOL_CALL_RESULT, &call.output);
+    if let Some(ran) = &call.updated_input {
+        a.json(attr::TOOL_UPDATED_INPUT, ran);
+    }
     a.str(attr::TOOL_STATUS, call.status.as_str());
+    a.opt_str(attr::TOOL_DENIED_BY, call.denied_by.as_deref());
+    a.opt_str(attr::TOOL_MCP_SERVER, call.mcp_server.as_deref());
     a.int(attr::TOOL_SEQ, call.seq.into());
     a.str(attr::SESSION_ID, session);
     a.opt_str(attr::PARENT_TOOL_USE_ID, call.parent_tool_use_id.as_deref());
+    a.opt_int(attr::POSITION, call.position.map(u64::from));
     let parent = otel::parent_span_id(session, call.parent_tool_use_id.as_deref());
     let mut span = span(
         session,

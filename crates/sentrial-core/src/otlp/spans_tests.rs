@@ -1,6 +1,6 @@
 use super::*;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value as V, AnyValue, ArrayValue};
-use sentrial_protocol::{SessionInput, Subagent, Usage};
+use sentrial_protocol::{Block, SessionInput, Subagent, Usage};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -293,12 +293,37 @@ fn a_model_call_is_a_chat_client_span_under_the_session() {
         ("gen_ai.usage.output_tokens", i(20)),
         ("gen_ai.usage.cache_read.input_tokens", i(100)),
         ("gen_ai.usage.cache_creation.input_tokens", i(50)),
+        ("sentrial.usage.output_tokens_final", V::BoolValue(false)),
         ("sentrial.session.id", s(SID)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     assert_eq!(attrs(sp), expected);
+
+    // What the transcript keeps of it: its place, its final count and time to first token, and
+    // its content as GenAI output messages.
+    let full = ModelCall {
+        output_tokens_final: true,
+        ttft_ms: Some(87),
+        position: Some(4),
+        content: vec![
+            Block::Thinking {
+                thinking: "plan".into(),
+            },
+            Block::Text { text: "ok".into() },
+        ],
+        ..model("msg_3", None)
+    };
+    let spans = run(vec![ev(T0, Payload::ModelCall(full))]);
+    let a = attrs(&spans[0]);
+    assert_eq!(a["sentrial.usage.output_tokens_final"], V::BoolValue(true));
+    assert_eq!(a["sentrial.ttft_ms"], i(87));
+    assert_eq!(a["sentrial.position"], i(4));
+    assert_eq!(
+        a["gen_ai.output.messages"],
+        s(r#"[{"parts":[{"content":"plan","type":"reasoning"},{"content":"ok","type":"text"}],"role":"assistant"}]"#)
+    );
 
     let mut no_reason = model("msg_2", None);
     no_reason.stop_reason = None;
@@ -335,6 +360,22 @@ fn a_tool_call_is_an_execute_tool_span_with_its_input_and_output() {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     assert_eq!(attrs(sp), expected);
+
+    let denied = ToolCall {
+        status: ToolStatus::Denied,
+        error: Some("no".into()),
+        denied_by: Some("hook".into()),
+        updated_input: Some(json!({"command": "echo safe"})),
+        mcp_server: Some("calc".into()),
+        position: Some(2),
+        ..tool("toolu_9", "Bash", 1, None)
+    };
+    let spans = run(vec![ev(T0, Payload::ToolCall(denied))]);
+    let a = attrs(&spans[0]);
+    assert_eq!(a["sentrial.tool.denied_by"], s("hook"));
+    assert_eq!(a["sentrial.tool.updated_input"], s(r#"{"command":"echo safe"}"#));
+    assert_eq!(a["sentrial.tool.mcp_server"], s("calc"));
+    assert_eq!(a["sentrial.position"], i(2));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status};
+use sentrial_protocol::Block;
 use serde_json::json;
 
 use super::*;
@@ -413,4 +414,58 @@ fn a_request_maps_what_it_can_and_counts_the_rest() {
     assert_eq!(mapped.rejected.total(), 1);
     // The same request maps to the same ids: the store keeps one copy.
     assert_eq!(request(&req).events, mapped.events);
+}
+
+#[test]
+fn the_transcript_fields_of_calls_come_back() {
+    let chat = span(
+        "chat claude-sonnet-4-5",
+        vec![
+            kv(attr::OPERATION_NAME, s("chat")),
+            kv(attr::RESPONSE_ID, s("msg_1")),
+            kv(attr::OUTPUT_TOKENS_FINAL, Any::BoolValue(true)),
+            kv(attr::TTFT_MS, i(87)),
+            kv(attr::POSITION, i(3)),
+            kv(
+                attr::OUTPUT_MESSAGES,
+                s(r#"[{"role":"assistant","parts":[{"type":"reasoning","content":"plan"},{"type":"redacted_thinking"},{"type":"tool_call","id":"t1","name":"Bash"}]}]"#),
+            ),
+        ],
+    );
+    let Payload::ModelCall(call) = one(&chat) else {
+        panic!("a model call")
+    };
+    assert!(call.output_tokens_final);
+    assert_eq!((call.ttft_ms, call.position), (Some(87), Some(3)));
+    assert_eq!(
+        call.content,
+        vec![
+            Block::Thinking {
+                thinking: "plan".into()
+            },
+            Block::RedactedThinking,
+            Block::ToolUse {
+                id: "t1".into(),
+                name: "Bash".into()
+            }
+        ]
+    );
+    let tool = span(
+        "execute_tool Bash",
+        vec![
+            kv(attr::OPERATION_NAME, s("execute_tool")),
+            kv(attr::TOOL_CALL_ID, s("t1")),
+            kv(attr::TOOL_STATUS, s("denied")),
+            kv(attr::TOOL_DENIED_BY, s("hook")),
+            kv(attr::TOOL_UPDATED_INPUT, s(r#"{"command":"echo safe"}"#)),
+            kv(attr::TOOL_MCP_SERVER, s("calc")),
+            kv(attr::POSITION, i(4)),
+        ],
+    );
+    let Payload::ToolCall(call) = one(&tool) else {
+        panic!("a tool call")
+    };
+    assert_eq!(call.denied_by.as_deref(), Some("hook"));
+    assert_eq!(call.updated_input, Some(json!({"command": "echo safe"})));
+    assert_eq!((call.mcp_server.as_deref(), call.position), (Some("calc"), Some(4)));
 }
