@@ -41,6 +41,11 @@ function observe(session, run, message) {
   try {
     const type = message && message.type;
     switch (type) {
+      // The two kinds every run has many of, first (observed.json lists them too).
+      case 'assistant':
+      case 'result':
+        session.message(JSON.stringify(message));
+        break;
       case 'system':
         if (SYSTEM.has(message.subtype)) session.message(JSON.stringify(message));
         break;

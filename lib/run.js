@@ -77,14 +77,20 @@ function withSession(run, fn) {
 function instrumentOptions(options, run) {
   try {
     const o = options && typeof options === 'object' ? options : {};
+    // Called for every tool call, twice: no closure is made per call.
     const onHook = (input) => {
-      withSession(run, (session) => {
+      const session = run.session;
+      if (session === null) return Promise.resolve({});
+      try {
         // A call whose outcome a Post hook reported needs no copy of its tool_result block.
         if (input && typeof input.tool_use_id === 'string' && input.hook_event_name !== 'PreToolUse') {
           run.hooked.add(input.tool_use_id);
         }
         observeHook(session, input);
-      });
+      } catch {
+        // Tracking never fails a hook.
+        recordFault(run.client);
+      }
       return Promise.resolve({});
     };
     const userHooks = o.hooks && typeof o.hooks === 'object' ? o.hooks : {};
@@ -264,36 +270,54 @@ function instrumentQuery(q, run, options) {
     withSession(run, (session) => session.interrupting());
     return q.interrupt(...args);
   };
-  return bindProxy(q, {
-    next: () => next,
-    return: () => ret,
-    throw: () => thr,
-    interrupt: (target) => (typeof target.interrupt === 'function' ? interrupt : target.interrupt),
-    [Symbol.asyncIterator]: (_target, proxy) => () => proxy,
-  });
-}
-
-/**
- * A Proxy over `target` whose members named in `own` are ours (each a function of the target and
- * the proxy returning the member) and whose other methods are the target's, bound to it (so
- * methods using private fields work).
- */
-function bindProxy(target, own) {
+  // Every message passes through `next` here: a switch, not a lookup (see bindProxy).
   const bound = new Map();
-  const proxy = new Proxy(target, {
-    get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop](t, proxy);
-      const value = Reflect.get(t, prop, t);
-      if (typeof value !== 'function') return value;
-      let fn = bound.get(prop);
-      if (!fn || fn.original !== value) {
-        fn = Object.assign(value.bind(t), { original: value });
-        bound.set(prop, fn);
+  const proxy = new Proxy(q, {
+    get(target, prop) {
+      switch (prop) {
+        case 'next':
+          return next;
+        case 'return':
+          return ret;
+        case 'throw':
+          return thr;
+        case 'interrupt':
+          return typeof target.interrupt === 'function' ? interrupt : target.interrupt;
+        case Symbol.asyncIterator:
+          return () => proxy;
+        default:
+          return boundMember(target, prop, bound);
       }
-      return fn;
     },
   });
   return proxy;
+}
+
+/** `target[prop]`, a method bound to `target` (so methods using private fields work). */
+function boundMember(target, prop, bound) {
+  const value = Reflect.get(target, prop, target);
+  if (typeof value !== 'function') return value;
+  let fn = bound.get(prop);
+  if (!fn || fn.original !== value) {
+    fn = Object.assign(value.bind(target), { original: value });
+    bound.set(prop, fn);
+  }
+  return fn;
+}
+
+/**
+ * A Proxy over `target` (a WarmQuery, a SpareProcess) whose members named in `own` are ours (each
+ * a function of the target returning the member) and whose other methods are the target's, bound
+ * to it.
+ */
+function bindProxy(target, own) {
+  const bound = new Map();
+  return new Proxy(target, {
+    get(t, prop) {
+      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop](t);
+      return boundMember(t, prop, bound);
+    },
+  });
 }
 
 module.exports = { newRun, begin, instrumentOptions, tappedPrompt, finish, discard, observeResult, bindProxy };

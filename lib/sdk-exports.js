@@ -5,6 +5,11 @@
 // The SDK's bundles: the main one and `/core` (whose query is another function).
 const BUNDLES = ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/claude-agent-sdk/core'];
 const loaded = new Map();
+const names = new WeakMap();
+
+// `query` as every SDK release so far writes it: a function whose parameter destructures `prompt`
+// (`function hrt({prompt:e,options:t}){...}`). No other export of the SDK takes one.
+const QUERY_SHAPED = /^(?:async\s+)?function\s*\*?\s*[\w$]*\s*\(\s*\{\s*prompt\b/;
 
 function bundle(spec) {
   if (!loaded.has(spec)) {
@@ -21,25 +26,36 @@ function bundle(spec) {
   return loaded.get(spec);
 }
 
-const names = new WeakMap();
-
 /**
  * The name `fn` has among the SDK's exports, or null when it is none of them (a test double, a
- * copy of the SDK this package cannot see). The main bundle is looked in first, as it is what
- * most applications import (already loaded, so this costs a lookup); the answer is kept per
- * function.
+ * function of the application's, a copy of the SDK this package cannot see). The SDK's `query`
+ * is known by its shape, without loading anything; any other function is looked up in the SDK's
+ * bundles, the main one first (loading a bundle the application did not load costs about 0.1 s,
+ * once per process). The answer is kept per function.
  */
 function sdkNameOf(fn) {
   if (names.has(fn)) return names.get(fn);
   let found = null;
-  for (const spec of BUNDLES) {
-    const mod = bundle(spec);
-    if (!mod) continue;
-    found = Object.keys(mod).find((name) => mod[name] === fn) ?? null;
-    if (found !== null) break;
+  if (QUERY_SHAPED.test(sourceHead(fn))) {
+    found = 'query';
+  } else {
+    for (const spec of BUNDLES) {
+      const mod = bundle(spec);
+      if (!mod) continue;
+      found = Object.keys(mod).find((name) => mod[name] === fn) ?? null;
+      if (found !== null) break;
+    }
   }
   names.set(fn, found);
   return found;
+}
+
+function sourceHead(fn) {
+  try {
+    return Function.prototype.toString.call(fn).slice(0, 200);
+  } catch {
+    return '';
+  }
 }
 
 module.exports = { sdkNameOf };

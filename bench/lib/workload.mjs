@@ -290,12 +290,12 @@ export function forget(prompt) {
   workloads.delete(/\[bench:(\w+)\]/.exec(prompt)?.[1]);
 }
 
-/** The fake `query` function every contender wraps. */
-export function query(params) {
-  const name = /\[bench:(\w+)\]/.exec(params && params.prompt)?.[1];
+/** The fake `query` function every contender wraps; its parameter has the real query's shape. */
+export function query({ prompt, options }) {
+  const name = /\[bench:(\w+)\]/.exec(prompt)?.[1];
   const w = workloads.get(name);
-  if (!w) throw new Error('bench: unknown workload in prompt ' + JSON.stringify(params && params.prompt));
-  return new FakeQuery(params, w.make(), w.pace);
+  if (!w) throw new Error('bench: unknown workload in prompt ' + JSON.stringify(prompt));
+  return new FakeQuery({ prompt, options }, w.make(), w.pace);
 }
 
 /** The fake SDK module: what the peers' `wrapClaudeAgentSDK(sdk)` take. */
