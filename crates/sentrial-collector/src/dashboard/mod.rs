@@ -14,7 +14,7 @@ use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY, SET_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -61,26 +61,19 @@ pub async fn security_headers(mut response: Response) -> Response {
 }
 
 /// `index.html`: the page renders the view its path names.
-async fn page() -> Response {
+async fn page(headers: HeaderMap) -> Response {
     let index = assets::find("index.html").expect("index.html is embedded");
-    ([(CONTENT_TYPE, index.content_type)], index.bytes).into_response()
+    index.response(&headers)
 }
 
-async fn page_with_id(Path(_id): Path<String>) -> Response {
-    page().await
+async fn page_with_id(Path(_id): Path<String>, headers: HeaderMap) -> Response {
+    page(headers).await
 }
 
-/// One embedded asset. Revalidated on every use (`no-cache`): a new collector serves new files.
-async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
+/// One embedded asset.
+async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let asset = assets::find(&name).ok_or_else(|| AppError::NotFound("no such asset".into()))?;
-    Ok((
-        [
-            (CONTENT_TYPE, asset.content_type),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        asset.bytes,
-    )
-        .into_response())
+    Ok(asset.response(&headers))
 }
 
 /// `/assets/protocol.js`: what the page uses of the protocol, made from the protocol crate so it
@@ -109,9 +102,13 @@ struct LinkParams {
 
 /// `GET /login?token=...`: a valid link signs the browser in and goes to `/`; without a token,
 /// the sign-in page (a form for an API key).
-async fn login_link(State(state): State<AppState>, Query(p): Query<LinkParams>) -> Response {
+async fn login_link(
+    State(state): State<AppState>,
+    Query(p): Query<LinkParams>,
+    headers: HeaderMap,
+) -> Response {
     let Some(token) = p.token.filter(|t| !t.is_empty()) else {
-        return page().await;
+        return page(headers).await;
     };
     match state.signer().verify(TokenKind::Link, &token, now_ms()) {
         Some(project) => signed_in(&state, &project),

@@ -329,7 +329,6 @@ fn tool_call(v: &SpanView<'_>) -> Event {
         parent_tool_use_id: v.parent_tool_use_id(),
         started_at: Some(v.start_ms),
         ended_at: Some(v.end_ms),
-        ..Default::default()
     };
     v.event("tool", v.end_ms, Payload::ToolCall(call))
 }
