@@ -122,11 +122,11 @@ function observeMatcher(matcher, run) {
 function observeHookCallback(hook, run) {
   return async function observedHook(input, toolUseID, context) {
     const answer = await hook.call(this, input, toolUseID, context);
-    const refusal = hookRefusal(answer);
-    if (refusal) {
-      const id = (input && input.tool_use_id) || toolUseID;
-      noteDecision(run, { tool_use_id: id, source: 'hook', behavior: 'deny', message: refusal.reason });
-    }
+    noteDecision(run, () => {
+      const refusal = hookRefusal(answer);
+      if (!refusal) return null;
+      return { tool_use_id: (input && input.tool_use_id) || toolUseID, source: 'hook', behavior: 'deny', message: refusal.reason };
+    });
     return answer;
   };
 }
@@ -144,16 +144,23 @@ function hookRefusal(answer) {
 function observeCanUseTool(canUseTool, run) {
   return async function observedCanUseTool(toolName, input, context) {
     const answer = await canUseTool.call(this, toolName, input, context);
-    if (answer && answer.behavior === 'deny') {
-      noteDecision(run, { tool_use_id: context && context.toolUseID, source: 'can_use_tool', behavior: 'deny', message: answer.message });
-    }
+    noteDecision(run, () => {
+      if (!answer || answer.behavior !== 'deny') return null;
+      return { tool_use_id: context && context.toolUseID, source: 'can_use_tool', behavior: 'deny', message: answer.message };
+    });
     return answer;
   };
 }
 
-function noteDecision(run, decision) {
-  if (typeof decision.tool_use_id !== 'string') return;
-  withSession(run, (session) => session.decision(JSON.stringify(decision)));
+/**
+ * Hands the refusal `read()` finds in a callback's answer (null: none) to the session. Reading
+ * the user's answer is tracking's work too: nothing it throws reaches the SDK.
+ */
+function noteDecision(run, read) {
+  withSession(run, (session) => {
+    const decision = read();
+    if (decision && typeof decision.tool_use_id === 'string') session.decision(JSON.stringify(decision));
+  });
 }
 
 /** The prompt the SDK is given: a streamed one is tapped for its user turns. */

@@ -20,7 +20,10 @@ fn main() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&bytes).expect("compress");
         let name = path.file_name().expect("a file name").to_string_lossy();
-        std::fs::write(out.join(format!("{name}.gz")), gz.finish().expect("compress"))
-            .expect("write the compressed file");
+        std::fs::write(
+            out.join(format!("{name}.gz")),
+            gz.finish().expect("compress"),
+        )
+        .expect("write the compressed file");
     }
 }

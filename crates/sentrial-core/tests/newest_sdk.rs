@@ -6,7 +6,7 @@
 mod replay;
 
 use replay::*;
-use sentrial_protocol::{Block, Marker, ModelCall, Payload, SessionStatus, ToolStatus, Usage};
+use sentrial_protocol::{Block, Marker, Payload, SessionStatus, ToolStatus, Usage};
 use serde_json::{json, Value};
 
 /// The SDK lines, by fixture folder prefix.
@@ -40,26 +40,6 @@ fn own_cost(f: &Fixture) -> f64 {
     } else {
         results.last().unwrap()["total_cost_usd"].as_f64().unwrap()
     }
-}
-
-fn markers(run: &Run) -> Vec<&Marker> {
-    run.out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::Marker(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-fn model_calls(run: &Run) -> Vec<&ModelCall> {
-    run.out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::ModelCall(c) => Some(c),
-            _ => None,
-        })
-        .collect()
 }
 
 #[track_caller]
@@ -238,14 +218,14 @@ fn a_changed_input_keeps_what_the_model_asked_for_and_what_ran() {
 fn thinking_and_redacted_thinking_are_in_the_transcript() {
     for line in LINES {
         let (_, run) = Run::of(&format!("{line}thinking"));
-        let blocks: Vec<&Block> = model_calls(&run).iter().flat_map(|c| &c.content).collect();
+        let blocks: Vec<&Block> = run.model_calls().iter().flat_map(|c| &c.content).collect();
         assert!(
             blocks.iter().any(|b| matches!(b, Block::Thinking { thinking } if thinking.starts_with("The user wants"))),
             "{line}: {blocks:?}"
         );
         assert!(blocks.contains(&&Block::RedactedThinking), "{line}");
         // In the order the model wrote them: the thinking before the text and the tool call.
-        let first: Vec<&str> = model_calls(&run)[0]
+        let first: Vec<&str> = run.model_calls()[0]
             .content
             .iter()
             .map(|b| match b {
@@ -287,7 +267,7 @@ fn mcp_calls_name_their_server_and_the_session_its_servers() {
 fn retries_and_api_errors_are_markers_and_end_reasons() {
     for line in LINES {
         let (_, run) = Run::of(&format!("{line}overloaded-once"));
-        let m = markers(&run);
+        let m = run.markers();
         assert_eq!(m.len(), 1, "{line}");
         assert_eq!(m[0].kind, "api_retry");
         assert_eq!(
@@ -301,7 +281,7 @@ fn retries_and_api_errors_are_markers_and_end_reasons() {
         assert_eq!(run.end().end_reason, None);
 
         let (_, run) = Run::of(&format!("{line}server-error"));
-        let kinds: Vec<&str> = markers(&run).iter().map(|m| m.kind.as_str()).collect();
+        let kinds: Vec<&str> = run.markers().iter().map(|m| m.kind.as_str()).collect();
         assert_eq!(kinds, ["api_retry", "api_retry", "api_error"], "{line}");
         let end = run.end();
         assert_eq!(end.end_reason.as_deref(), Some("api_error"), "{line}");
@@ -319,7 +299,8 @@ fn a_compaction_is_a_marker_with_its_tokens() {
     for line in LINES {
         for (name, trigger) in [("compact", "manual"), ("huge-context", "auto")] {
             let (f, run) = Run::of(&format!("{line}{name}"));
-            let compact: Vec<&Marker> = markers(&run)
+            let compact: Vec<&Marker> = run
+                .markers()
                 .into_iter()
                 .filter(|m| m.kind == "compact")
                 .collect();

@@ -5,28 +5,8 @@
 mod replay;
 
 use replay::*;
-use sentrial_protocol::{Block, Marker, ModelCall, Payload, ToolStatus};
+use sentrial_protocol::{Block, Payload, ToolStatus};
 use std::collections::HashSet;
-
-fn model_calls(run: &Run) -> Vec<&ModelCall> {
-    run.out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::ModelCall(c) => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-fn markers(run: &Run) -> Vec<&Marker> {
-    run.out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::Marker(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
 
 /// The transcript place of a payload that has one.
 fn position_of(p: &Payload) -> Option<u32> {
@@ -60,7 +40,7 @@ fn every_item_of_every_fixture_has_its_own_place_in_stream_order() {
             }
         }
         // A tool call comes after the model call whose tool_use block named it.
-        let calls = model_calls(&run);
+        let calls = run.model_calls();
         for c in run.final_calls() {
             let Some(asked) = calls.iter().find(|m| {
                 m.content
@@ -83,7 +63,7 @@ fn every_item_of_every_fixture_has_its_own_place_in_stream_order() {
 #[test]
 fn model_calls_keep_what_the_model_wrote() {
     let (_, run) = Run::of("hello");
-    let calls = model_calls(&run);
+    let calls = run.model_calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(
         calls[0].content,
@@ -92,7 +72,7 @@ fn model_calls_keep_what_the_model_wrote() {
         }]
     );
     let (_, run) = Run::of("tool-success");
-    let calls = model_calls(&run);
+    let calls = run.model_calls();
     let bash = &run.final_calls()[0];
     assert_eq!(
         calls[0].content,
@@ -119,7 +99,7 @@ fn a_sub_agents_words_stay_in_its_own_model_calls() {
         .into_iter()
         .find(|c| c.tool_name == "Agent" || c.tool_name == "Task")
         .unwrap();
-    let calls = model_calls(&run);
+    let calls = run.model_calls();
     let sub: Vec<_> = calls
         .iter()
         .filter(|c| c.parent_tool_use_id.as_deref() == Some(task.tool_use_id.as_str()))
@@ -154,7 +134,7 @@ fn every_fixture_ends_with_its_end_reason() {
     assert_eq!(end.api_error_status, Some(400));
     // The API error's own message is a marker in the transcript; the failed run has no final
     // response made of it.
-    let api = markers(&run);
+    let api = run.markers();
     assert_eq!(api.len(), 1);
     assert_eq!(api[0].kind, "api_error");
     assert_eq!(api[0].data["status"], 400);
@@ -167,7 +147,7 @@ fn every_fixture_ends_with_its_end_reason() {
 #[test]
 fn an_interrupt_is_a_marker_and_its_stopped_call_is_not_a_denial() {
     let (_, run) = Run::of("slow");
-    let m = markers(&run);
+    let m = run.markers();
     assert!(
         m.iter().any(|m| m.kind == "interrupt"
             && m.data["text"]
@@ -201,11 +181,11 @@ fn a_rule_denial_keeps_the_reason_the_model_got() {
 #[test]
 fn partial_messages_give_a_time_to_first_token() {
     let (_, run) = Run::of("hello-partial");
-    let calls = model_calls(&run);
+    let calls = run.model_calls();
     assert_eq!(calls.len(), 1);
     assert!(calls[0].output_tokens_final);
     assert_eq!(calls[0].ttft_ms, Some(11));
     let (_, run) = Run::of("hello");
-    assert!(!model_calls(&run)[0].output_tokens_final);
-    assert_eq!(model_calls(&run)[0].ttft_ms, None);
+    assert!(!run.model_calls()[0].output_tokens_final);
+    assert_eq!(run.model_calls()[0].ttft_ms, None);
 }

@@ -132,14 +132,27 @@ pub fn blocks_of_output_messages(messages: &Value) -> Vec<Block> {
         .flatten()
         .filter_map(|m| m.get("parts").and_then(Value::as_array))
         .flatten();
-    let text = |p: &Value| p.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |p: &Value| {
+        p.get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     parts
         .map(|p| match p.get("type").and_then(Value::as_str) {
             Some("text") => Block::Text { text: text(p) },
             Some("reasoning") => Block::Thinking { thinking: text(p) },
             Some("tool_call") => Block::ToolUse {
-                id: p.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                name: p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                id: p
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                name: p
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             },
             kind => serde_json::from_value(p.clone())
                 .ok()

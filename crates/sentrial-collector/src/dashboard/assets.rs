@@ -4,9 +4,7 @@
 
 use std::io::Read;
 
-use axum::http::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY,
-};
+use axum::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
@@ -116,7 +114,13 @@ mod tests {
 
     #[test]
     fn gzip_is_served_only_to_who_takes_it() {
-        for yes in ["gzip", "gzip, deflate, br", "br;q=1.0, GZIP;q=0.5", "*", "x-gzip"] {
+        for yes in [
+            "gzip",
+            "gzip, deflate, br",
+            "br;q=1.0, GZIP;q=0.5",
+            "*",
+            "x-gzip",
+        ] {
             assert!(takes_gzip(&accepting(yes)), "{yes}");
         }
         for no in ["br", "identity", "gzip;q=0", "gzip; q=0.0, br"] {
@@ -137,8 +141,17 @@ mod tests {
         embedded.sort();
         assert_eq!(embedded, names, "every file of dashboard/ is embedded");
         for a in ASSETS {
-            assert_eq!(a.bytes(), std::fs::read(dir.join(a.name)).unwrap(), "{}", a.name);
-            assert!(a.gzipped.len() < a.bytes().len() || a.bytes().len() < 512, "{}", a.name);
+            assert_eq!(
+                a.bytes(),
+                std::fs::read(dir.join(a.name)).unwrap(),
+                "{}",
+                a.name
+            );
+            assert!(
+                a.gzipped.len() < a.bytes().len() || a.bytes().len() < 512,
+                "{}",
+                a.name
+            );
         }
     }
 }

@@ -322,7 +322,9 @@ fn a_model_call_is_a_chat_client_span_under_the_session() {
     assert_eq!(a["sentrial.position"], i(4));
     assert_eq!(
         a["gen_ai.output.messages"],
-        s(r#"[{"parts":[{"content":"plan","type":"reasoning"},{"content":"ok","type":"text"}],"role":"assistant"}]"#)
+        s(
+            r#"[{"parts":[{"content":"plan","type":"reasoning"},{"content":"ok","type":"text"}],"role":"assistant"}]"#
+        )
     );
 
     let mut no_reason = model("msg_2", None);
@@ -373,7 +375,10 @@ fn a_tool_call_is_an_execute_tool_span_with_its_input_and_output() {
     let spans = run(vec![ev(T0, Payload::ToolCall(denied))]);
     let a = attrs(&spans[0]);
     assert_eq!(a["sentrial.tool.denied_by"], s("hook"));
-    assert_eq!(a["sentrial.tool.updated_input"], s(r#"{"command":"echo safe"}"#));
+    assert_eq!(
+        a["sentrial.tool.updated_input"],
+        s(r#"{"command":"echo safe"}"#)
+    );
     assert_eq!(a["sentrial.tool.mcp_server"], s("calc"));
     assert_eq!(a["sentrial.position"], i(2));
 }

@@ -398,6 +398,28 @@ impl Run {
         v
     }
 
+    /// Model call payloads in emission order.
+    pub fn model_calls(&self) -> Vec<&sentrial_protocol::ModelCall> {
+        self.out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::ModelCall(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Marker payloads in emission order.
+    pub fn markers(&self) -> Vec<&sentrial_protocol::Marker> {
+        self.out
+            .iter()
+            .filter_map(|p| match p {
+                Payload::Marker(m) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn results(&self) -> Vec<&sentrial_protocol::SessionResult> {
         self.out
             .iter()

@@ -428,7 +428,9 @@ fn the_transcript_fields_of_calls_come_back() {
             kv(attr::POSITION, i(3)),
             kv(
                 attr::OUTPUT_MESSAGES,
-                s(r#"[{"role":"assistant","parts":[{"type":"reasoning","content":"plan"},{"type":"redacted_thinking"},{"type":"tool_call","id":"t1","name":"Bash"}]}]"#),
+                s(
+                    r#"[{"role":"assistant","parts":[{"type":"reasoning","content":"plan"},{"type":"redacted_thinking"},{"type":"tool_call","id":"t1","name":"Bash"}]}]"#,
+                ),
             ),
         ],
     );
@@ -467,5 +469,8 @@ fn the_transcript_fields_of_calls_come_back() {
     };
     assert_eq!(call.denied_by.as_deref(), Some("hook"));
     assert_eq!(call.updated_input, Some(json!({"command": "echo safe"})));
-    assert_eq!((call.mcp_server.as_deref(), call.position), (Some("calc"), Some(4)));
+    assert_eq!(
+        (call.mcp_server.as_deref(), call.position),
+        (Some("calc"), Some(4))
+    );
 }
