@@ -313,8 +313,14 @@ describe('otlp export', () => {
       'gen_ai.usage.output_tokens': 1,
       'gen_ai.usage.cache_read.input_tokens': 0,
       'gen_ai.usage.cache_creation.input_tokens': 2400,
+      // Without partial messages the stream shows the output count as the call started.
+      'sentrial.usage.output_tokens_final': false,
+      // What it did, as GenAI output messages: it called Bash.
+      'gen_ai.output.messages': JSON.stringify([{ parts: [{ id: SUB_BASH, name: 'Bash', type: 'tool_call' }], role: 'assistant' }]),
       'sentrial.session.id': sessionId,
       'sentrial.parent_tool_use_id': TASK,
+      // The main model call (0), the Task call (1), then this, the sub-agent's.
+      'sentrial.position': 2,
     });
     const last = attrs(chat('msg_01lpzeFOVBqTmT6KhUrtxBlq').attributes);
     assert.equal(last['gen_ai.usage.input_tokens'], 55 + 2400 + 150);
@@ -333,6 +339,7 @@ describe('otlp export', () => {
       'sentrial.tool.seq': 1,
       'sentrial.session.id': sessionId,
       'sentrial.parent_tool_use_id': TASK,
+      'sentrial.position': 3,
     });
     const t = attrs(task.attributes);
     assert.equal(t['gen_ai.tool.call.id'], TASK);
