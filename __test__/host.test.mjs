@@ -21,9 +21,9 @@ const script = (body) => `
   ${body}
 `;
 
-function runNode(source, env = {}) {
+function runNode(source, env = {}, flags = []) {
   const started = Date.now();
-  const res = spawnSync(process.execPath, ['-e', source], {
+  const res = spawnSync(process.execPath, [...flags, '-e', source], {
     encoding: 'utf8',
     timeout: 20_000,
     env: { ...process.env, SENTRIAL_API_KEY: '', ...env },
@@ -137,6 +137,35 @@ it('events spooled to disk while the collector is down are delivered by the next
   } finally {
     await collector.stop();
     spool.cleanup();
+  }
+});
+
+it('a client no code refers to any more still delivers at exit, after a garbage collection', async () => {
+  const { startCollector } = await import('./support/harness.mjs');
+  const collector = await startCollector();
+  try {
+    const res = runNode(
+      script(`
+        // Nothing refers to the client once this function has returned, as nothing refers to a
+        // script's top-level client once its body has run.
+        (async () => {
+          const client = new SentrialClient({ apiKey: ${JSON.stringify(collector.apiKey)}, apiUrl: ${JSON.stringify(collector.url)},
+            flushIntervalMs: 60000 });
+          for await (const m of wrapClaudeAgent(fakeQuery, { client, defaultAgent: 'unreferenced' })({ prompt: 'keep me' })) {}
+        })().then(() => setTimeout(() => {
+          globalThis.gc();
+          globalThis.gc();
+        }, 50));
+      `),
+      {},
+      ['--expose-gc'],
+    );
+    assert.equal(res.status, 0, res.stderr);
+    const { sessions } = await collector.get('/api/sessions?agent=unreferenced');
+    assert.equal(sessions.length, 1, 'the exit flush delivered the session');
+    assert.equal(sessions[0].status, 'completed');
+  } finally {
+    await collector.stop();
   }
 });
 

@@ -100,7 +100,10 @@ class SentrialClient {
    * (default 5000) has passed. Never rejects, never hangs.
    */
   flush(options) {
-    return settle(this[NATIVE], 'flush', timeoutOf(options));
+    return settle(this[NATIVE], 'flush', timeoutOf(options)).then((report) => {
+      exit.flushSettled(this, report);
+      return report;
+    });
   }
 
   /** Flushes, then stops tracking with this client. Never rejects. */

@@ -6,11 +6,18 @@
 // - SIGTERM / SIGINT: the same synchronous flush; then, when nobody else listens for the signal,
 //   the default behaviour (the process ends by that signal) is restored and the signal raised again.
 // A collector that hangs delays exit by no more than `exitTimeoutMs`.
+//
+// Clients are listed weakly, so a client the application dropped is not kept alive by this list;
+// but a client with runs not yet known to be delivered is held, so that a garbage collection does
+// not take it (and its exit flush) away from an application that kept no reference to it: a
+// top-level `const client` of a script is not kept once the script's body has run. It is let go
+// once a flush settles with nothing pending and no run open.
 
 const { isMainThread } = require('node:worker_threads');
 
-// Weak, so a client the application dropped is not kept alive by this list.
 const clients = new Set();
+// Client → its runs still open. Present: the client has events not yet known to be delivered.
+const held = new Map();
 let installed = false;
 
 function* live() {
@@ -31,6 +38,24 @@ function register(client) {
 
 function unregister(client) {
   clients.delete(client.exitState.ref);
+  held.delete(client);
+}
+
+/** A run of `client` began: a client with an exit flush is held until its events are delivered. */
+function runBegan(client) {
+  if (!clients.has(client.exitState.ref)) return;
+  held.set(client, (held.get(client) ?? 0) + 1);
+}
+
+/** A run of `client` ended (its events may still be pending). */
+function runEnded(client) {
+  const open = held.get(client);
+  if (open !== undefined) held.set(client, Math.max(0, open - 1));
+}
+
+/** A flush of `client` settled with `report`: with nothing pending and no run open, let it go. */
+function flushSettled(client, report) {
+  if (held.get(client) === 0 && report && report.pending === 0 && !report.timedOut) held.delete(client);
 }
 
 function install() {
@@ -70,4 +95,4 @@ function onSignal(signal) {
   }
 }
 
-module.exports = { register, unregister };
+module.exports = { register, unregister, runBegan, runEnded, flushSettled };

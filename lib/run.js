@@ -5,6 +5,7 @@
 // session exists when the process is started ahead of the prompt (startup, prewarm).
 
 const { NATIVE, recordFault } = require('./client.js');
+const exit = require('./exit.js');
 const { safeJson } = require('./metadata.js');
 const { observe, observeHook } = require('./observe.js');
 
@@ -52,6 +53,7 @@ function begin(run, { prompt, options, entryPoint }) {
       continueLatest: o.continue === true,
       entryPoint,
     });
+    exit.runBegan(run.client);
     return true;
   } catch {
     recordFault(run.client);
@@ -198,6 +200,7 @@ function textOf(message) {
 function finish(run, error, options) {
   if (run.finished) return;
   run.finished = true;
+  exit.runEnded(run.client);
   withSession(run, (session) => {
     if (error === STOPPED) {
       session.finish(run.interrupted ? 'interrupted' : 'stopped');
@@ -217,6 +220,7 @@ function finish(run, error, options) {
 function discard(run) {
   if (run.finished) return;
   run.finished = true;
+  exit.runEnded(run.client);
   withSession(run, (session) => session.discard());
 }
 

@@ -29,16 +29,19 @@ function bundle(spec) {
 /**
  * The name `fn` has among the SDK's exports, or null when it is none of them (a test double, a
  * function of the application's, a copy of the SDK this package cannot see). The SDK's `query`
- * is known by its shape, without loading anything; any other function is looked up in the SDK's
- * bundles, the main one first (loading a bundle the application did not load costs about 0.1 s,
- * once per process). The answer is kept per function.
+ * is known by its shape, and a function that takes one parameter as `query` does (a test double,
+ * an application's function around `query`) is taken as it is: nothing is loaded for them. A
+ * function of another arity (`startup()` and `prewarm()` take an optional one, `tool()` five) is
+ * looked up in the SDK's bundles, the main one first. Loading a bundle the application did not
+ * load costs about 0.1 s and several MB of heap, once per process, so it is done only then. The
+ * answer is kept per function.
  */
 function sdkNameOf(fn) {
   if (names.has(fn)) return names.get(fn);
   let found = null;
   if (QUERY_SHAPED.test(sourceHead(fn))) {
     found = 'query';
-  } else {
+  } else if (fn.length !== 1) {
     for (const spec of BUNDLES) {
       const mod = bundle(spec);
       if (!mod) continue;
