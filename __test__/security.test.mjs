@@ -218,6 +218,46 @@ describe('privacy modes, extra patterns and the redact function', () => {
     assert.equal(c.stats().faults, 0);
   });
 
+  it('the redact function sees long strings too (a 5,000-character output, by hook and by tool_result)', async () => {
+    const secret = 'falcon-launch-code-' + 'x'.repeat(24);
+    // Long enough to be lifted out of the JSON and handed over on its own (4,096 characters or more).
+    const long = ('line of build output\n'.repeat(250) + secret + '\n').padEnd(5000, '.');
+    assert.ok(long.length >= 5000);
+    const seen = [];
+    const c = client(collector, { redact: { fn: (t) => (seen.push(t.length), t.replaceAll(secret, '[launch-code]')) } });
+    // The Bash output comes through its PostToolUse hook; the Read output only through its tool_result.
+    await run(c, 'fn-long', { script: toolRun({ bashOutput: long, readOutput: long }) });
+    const s = await sessionOf(collector, 'fn-long');
+    const bash = s.tool_calls.find((t) => t.tool_name === 'Bash');
+    const read = s.tool_calls.find((t) => t.tool_name === 'Read');
+    for (const [what, text] of [['hook', bash.output.stdout], ['tool_result', read.output]]) {
+      assert.equal(typeof text, 'string', what);
+      assert.ok(!text.includes(secret), `${what}: the secret reached the collector`);
+      assert.ok(text.includes('[launch-code]'), what);
+      assert.equal(text.length, long.length - secret.length + '[launch-code]'.length, what);
+    }
+    assert.ok(seen.some((n) => n === long.length), 'the function was given the long string itself');
+    assert.equal(c.stats().faults, 0);
+  });
+
+  it("the redacting session serves every method of the native session, and nothing else", () => {
+    const { REDACTED_SESSION_METHODS } = require('../lib/redact.js');
+    const raw = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', exitTimeoutMs: 0 });
+    const nativeSession = raw[Symbol.for('sentrial.native')].startSession({ agent: 'a', userId: 'u' });
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(nativeSession)).filter(
+      (m) => m !== 'constructor' && typeof nativeSession[m] === 'function',
+    );
+    assert.deepEqual([...REDACTED_SESSION_METHODS].sort(), methods.sort(), 'a new native method must be listed (and redacted) in lib/redact.js');
+    nativeSession.discard();
+    const redacting = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', exitTimeoutMs: 0, redact: { fn: (t) => t } });
+    const wrapped = redacting[Symbol.for('sentrial.native')].startSession({ agent: 'a', userId: 'u' });
+    assert.deepEqual(Object.keys(wrapped).sort(), [...REDACTED_SESSION_METHODS].sort());
+    assert.equal(wrapped.somethingNew, undefined, 'an unknown method is not forwarded');
+    wrapped.discard();
+    raw.shutdown({ timeoutMs: 100 });
+    redacting.shutdown({ timeoutMs: 100 });
+  });
+
   it('a redact function that throws leaves a marker, is counted, and breaks nothing', async () => {
     const c = client(collector, {
       redact: {

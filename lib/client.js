@@ -1,5 +1,5 @@
 'use strict';
-const { native, loadError } = require('./native.js');
+const { native, loadError, partMarker } = require('./native.js');
 const { warnOnce } = require('./warn.js');
 const exit = require('./exit.js');
 const { version } = require('../package.json');
@@ -81,7 +81,7 @@ class SentrialClient {
         ...redact.native,
         otlp,
       });
-      this[NATIVE] = redact.fn ? withRedactFn(client, redact.fn, () => recordFault(this)) : client;
+      this[NATIVE] = redact.fn ? withRedactFn(client, redact.fn, () => recordFault(this), partMarker) : client;
       if (this.exitTimeoutMs > 0) exit.register(this);
     } catch (err) {
       // A redact pattern the core cannot compile is a programming error, like a wrong option.

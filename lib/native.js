@@ -70,4 +70,15 @@ try {
   loadError.cause = err;
 }
 
-module.exports = { native, loadError, platformName };
+/**
+ * What stands for a string lifted out of a message's JSON before it is handed to the core
+ * (`messageParts`), followed by the part's index; random per process. Null: no lifting.
+ */
+let partMarker = null;
+try {
+  partMarker = native && typeof native.partMarker === 'function' ? native.partMarker() : null;
+} catch {
+  partMarker = null;
+}
+
+module.exports = { native, loadError, platformName, partMarker };

@@ -4,7 +4,7 @@
 // these are is written once, in observed.json, which the core's fixture replay reads too.
 
 const { recordFault } = require('./client.js');
-const { native } = require('./native.js');
+const { partMarker: PART_MARKER } = require('./native.js');
 const OBSERVED = require('./observed.json');
 
 const WHOLE = new Set(OBSERVED.whole);
@@ -19,19 +19,10 @@ const PART_MIN_LENGTH = 4096;
 // each object and array (tool outputs sit two or three levels into a hook payload).
 const LIFT_DEPTH = 3;
 const LIFT_MAX_KEYS = 32;
-const PART_MARKER = partMarker();
 // The frame of one block of a user message: `{"type":"user","parent_tool_use_id":null,"message":{"content":[`,
 // the block's JSON, `]}}`.
 const USER_FRAME_HEAD = '{"type":"user","parent_tool_use_id":null,"message":{"content":[';
 const USER_FRAME_TAIL = ']}}';
-
-function partMarker() {
-  try {
-    return native && typeof native.partMarker === 'function' ? native.partMarker() : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Hands `message` to `session` when it stores something. `run.hooked` holds the tool calls a Post

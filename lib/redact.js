@@ -63,8 +63,10 @@ function patternOf(p, i) {
 /**
  * The native client, with every session it starts passing its text through `fn` first.
  * `onFault` is called for each time `fn` threw (its text is then replaced by a marker).
+ * `partMarker` is what stands for a string lifted out of a message's JSON (`messageParts`); it is
+ * left as it is, and the lifted string itself goes through `fn`.
  */
-function withRedactFn(client, fn, onFault) {
+function withRedactFn(client, fn, onFault, partMarker) {
   const text = (s) => {
     try {
       const out = fn(s);
@@ -75,27 +77,42 @@ function withRedactFn(client, fn, onFault) {
     onFault();
     return FAILED_MARKER;
   };
+  const isMarker = (v) => partMarker !== null && v.startsWith(partMarker);
   const json = (s) => {
     if (typeof s !== 'string') return s;
     try {
-      return JSON.stringify(JSON.parse(s, (_k, v) => (typeof v === 'string' ? text(v) : v)));
+      return JSON.stringify(JSON.parse(s, (_k, v) => (typeof v === 'string' && !isMarker(v) ? text(v) : v)));
     } catch {
       onFault();
       return undefined;
     }
   };
+  // What goes to the core as JSON, redacted, then handed on; undefined (unreadable) is dropped.
+  const viaJson = (send) => (s) => {
+    const out = json(s);
+    if (out !== undefined) send(out);
+  };
+  const parts = (list) => (Array.isArray(list) ? list.map((p) => (typeof p === 'string' ? text(p) : p)) : list);
+  // Every method of a native session, each with what its text goes through. Fail closed: a method
+  // the native session gains is not reachable through here until it is listed (a test checks the
+  // list against the native session's methods).
   const session = (native) =>
-    forward(native, {
-      message: (s) => {
+    Object.freeze({
+      message: viaJson((s) => native.message(s)),
+      hook: viaJson((s) => native.hook(s)),
+      decision: viaJson((s) => native.decision(s)),
+      messageParts: (s, list) => {
         const out = json(s);
-        if (out !== undefined) native.message(out);
+        if (out !== undefined) native.messageParts(out, parts(list));
       },
-      hook: (s) => {
+      hookParts: (s, list) => {
         const out = json(s);
-        if (out !== undefined) native.hook(out);
+        if (out !== undefined) native.hookParts(out, parts(list));
       },
       userTurn: (s) => native.userTurn(typeof s === 'string' ? text(s) : s),
+      interrupting: () => native.interrupting(),
       finish: (how, message) => native.finish(how, typeof message === 'string' ? text(message) : message),
+      discard: () => native.discard(),
     });
   return forward(client, {
     startSession: (options) =>
@@ -120,4 +137,7 @@ function forward(target, own) {
   });
 }
 
-module.exports = { redactSettings, withRedactFn, FAILED_MARKER, PRIVACY_MODES };
+/** The methods a redacting session wrapper serves, for the test that keeps it in step. */
+const REDACTED_SESSION_METHODS = ['message', 'hook', 'decision', 'messageParts', 'hookParts', 'userTurn', 'interrupting', 'finish', 'discard'];
+
+module.exports = { redactSettings, withRedactFn, FAILED_MARKER, PRIVACY_MODES, REDACTED_SESSION_METHODS };
