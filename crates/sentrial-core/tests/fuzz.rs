@@ -259,6 +259,8 @@ const SECRETS: &[&str] = &[
     "ya29.a0FAKEfake0123456789abcdefghij",
     "npm_FAKEfake0123456789abcdefghijklmnopqr",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.FAKEsig_0123456789",
+    "hf_FAKEfake0123456789abcdefghijklmnop",
+    "glpat-FAKEfake0123456789ab",
 ];
 
 proptest! {

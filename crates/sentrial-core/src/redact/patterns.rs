@@ -69,6 +69,22 @@ pub const BUILTIN: &[Pattern] = &[
         regex: r"npm_[A-Za-z0-9]{36}(?-u:\b)",
     },
     Pattern {
+        kind: "huggingface_token",
+        regex: r"(?-u:\b)hf_[A-Za-z0-9]{30,}",
+    },
+    Pattern {
+        kind: "gitlab_token",
+        // Personal, project and group access tokens, deploy, runner, trigger, feed and agent
+        // tokens: `glpat-` and its siblings, then 20 or more.
+        regex: r"(?-u:\b)gl(?:pat|dt|rt|ptt|cbt|imt|ft|soat|agent|oas)-[A-Za-z0-9_-]{20,}",
+    },
+    Pattern {
+        kind: "azure_key",
+        // The key of an Azure storage (`AccountKey=`) or Service Bus / Event Hubs
+        // (`SharedAccessKey=`) connection string: only the key goes.
+        regex: r"(?i)(?-u:\b)(?:AccountKey|SharedAccessKey)\s*=\s*([A-Za-z0-9+/]{20,}={0,2})",
+    },
+    Pattern {
         kind: "sentrial_key",
         regex: r"sk_sentrial_[0-9a-f]{16,}",
     },
@@ -138,6 +154,12 @@ mod tests {
         ("google_oauth", "access ya29.a0FAKEfake0123456789abcdefghij", "ya29.a0FAKEfake0123456789"),
         ("google_oauth", "client GOCSPX-FAKEfake0123456789abcdefg", "GOCSPX-FAKEfake0123456789"),
         ("npm_token", "//registry.npmjs.org/:_authToken=npm_FAKEfake0123456789abcdefghijklmnopqr", "npm_FAKEfake0123456789abcdefghijklmnopqr"),
+        ("huggingface_token", "HF_TOKEN=hf_FAKEfake0123456789abcdefghijklmnop", "hf_FAKEfake0123456789abcdefghij"),
+        ("huggingface_token", "huggingface-cli login --token hf_0123456789FAKEfakeFAKEfakeFAKEfake00", "hf_0123456789FAKEfakeFAKE"),
+        ("gitlab_token", "git remote with glpat-FAKEfake0123456789ab in the URL", "glpat-FAKEfake0123456789ab"),
+        ("gitlab_token", "CI_JOB=gldt-FAKE_fake-0123456789abcd", "gldt-FAKE_fake-0123456789abcd"),
+        ("azure_key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=FAKEfake0123456789abcdefghijklmnopqrstuvwxyzFAKEfake0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ01==;EndpointSuffix=core.windows.net", "FAKEfake0123456789abcdefghij"),
+        ("azure_key", "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=FAKEfake0123456789abcdefghij+/FAKE=", "FAKEfake0123456789abcdefghij"),
         ("sentrial_key", "SENTRIAL_API_KEY=sk_sentrial_0123456789abcdef0123456789abcdef0123456789abcdef", "sk_sentrial_0123456789abcdef"),
         ("jwt", "id_token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.FAKEsignatureFAKE123", "eyJzdWIiOiIxMjM0NTY3ODkwIn0"),
         ("url_password", "DATABASE_URL=postgres://app:hunter2-FAKE@db.internal:5432/app", "hunter2-FAKE"),
@@ -175,6 +197,11 @@ mod tests {
         "AIza is a prefix",
         "ya29.short",
         "npm_ci_cache",
+        "from huggingface_hub import hf_hub_download",
+        "hf_token is the name of the variable",
+        "glpat- is the prefix of GitLab personal access tokens",
+        "SharedAccessKeyName=RootManageSharedAccessKey",
+        "AccountKey is the name of the field",
         "eyJhbGciOiJIUzI1NiJ9 alone is just a header",
         "https://example.com/path?q=1",
         "https://user@example.com/repo.git",
