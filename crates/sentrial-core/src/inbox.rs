@@ -7,10 +7,15 @@
 //! and its command to one list, under a lock the worker holds only to swap the pair for an empty one;
 //! the worker reads a whole batch at once and hands the emptied pair back for reuse. Every command
 //! goes through this one queue, so the worker sees inputs in exactly the order the host gave them.
+//!
+//! A batch's text is held in the input backlog by one [`Reservation`] of the batch's own (one per
+//! inline input would cost the host a reference count on a line the worker writes): it grows as
+//! the host writes and is released when the worker is done with the batch, or when the batch is
+//! dropped unread.
 
+use crate::command::Command;
 use crate::input::InputKind;
-use crate::stats::Stats;
-use crate::worker::Command;
+use crate::stats::{Reservation, Stats};
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,19 +31,29 @@ const SEAL_COMMANDS: usize = 1024;
 const KEEP_FREE: usize = 4;
 
 /// Commands in the order the host gave them, and the JSON text of the inline ones.
-#[derive(Default)]
 pub(crate) struct Batch {
     /// The commands; an [`Command::Inline`] refers to a range of `text`.
     pub commands: Vec<Command>,
     /// The JSON of inline inputs, back to back, as the host wrote it (UTF-8, checked by the worker).
     pub text: Vec<u8>,
+    /// The bytes of `text` in the input backlog.
+    reserved: Reservation,
 }
 
 impl Batch {
-    /// Empties the batch for reuse, keeping a reasonable allocation.
+    fn new(stats: &Arc<Stats>) -> Batch {
+        Batch {
+            commands: Vec::new(),
+            text: Vec::new(),
+            reserved: Reservation::empty(stats),
+        }
+    }
+
+    /// Empties the batch for reuse, keeping a reasonable allocation; its text leaves the backlog.
     fn recycle(&mut self) {
         self.commands.clear();
         self.text.clear();
+        self.reserved.release();
         self.commands.shrink_to(2 * SEAL_COMMANDS);
         self.text.shrink_to(2 * SEAL_BYTES);
     }
@@ -67,9 +82,9 @@ impl Queue {
     }
 
     /// Closes `filling` if it is full.
-    fn seal_if_full(&mut self) {
+    fn seal_if_full(&mut self, stats: &Arc<Stats>) {
         if self.filling.is_full() {
-            let fresh = self.free.pop().unwrap_or_default();
+            let fresh = self.free.pop().unwrap_or_else(|| Batch::new(stats));
             let full = mem::replace(&mut self.filling, fresh);
             self.full.push_back(full);
         }
@@ -109,7 +124,7 @@ impl Inbox {
     pub fn new(stats: Arc<Stats>) -> Arc<Inbox> {
         Arc::new(Inbox {
             queue: Mutex::new(Queue {
-                filling: Batch::default(),
+                filling: Batch::new(&stats),
                 full: VecDeque::new(),
                 free: Vec::new(),
                 host_gone: false,
@@ -120,13 +135,18 @@ impl Inbox {
         })
     }
 
+    /// An empty batch, for the worker's first [`Inbox::take`].
+    pub fn empty_batch(&self) -> Batch {
+        Batch::new(&self.stats)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Queue> {
         // A panic elsewhere while the lock was held leaves a queue that is still consistent: every
         // change to it is a push, a truncation back to where a push began, or a swap.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `cmd`; gives it back when the worker is gone.
+    /// Queues `cmd`; gives it back when the worker is gone (dropping it releases what it holds).
     pub fn push(&self, cmd: Command) -> Result<(), Box<Command>> {
         let mut q = self.lock();
         if q.worker_gone {
@@ -134,7 +154,7 @@ impl Inbox {
         }
         let was_empty = q.is_empty();
         q.filling.commands.push(cmd);
-        q.seal_if_full();
+        q.seal_if_full(&self.stats);
         drop(q);
         if was_empty {
             self.wake.notify_one();
@@ -163,7 +183,7 @@ impl Inbox {
             q.filling.text.truncate(start);
             return Pushed::Unreadable;
         }
-        if !self.stats.reserve_input(len as u64) {
+        if !q.filling.reserved.grow(len as u64) {
             q.filling.text.truncate(start);
             return Pushed::Overloaded;
         }
@@ -173,7 +193,7 @@ impl Inbox {
             at,
             range: start..start + len,
         });
-        q.seal_if_full();
+        q.seal_if_full(&self.stats);
         drop(q);
         if was_empty {
             self.wake.notify_one();
@@ -191,7 +211,7 @@ impl Inbox {
         let batch = match q.full.pop_front() {
             Some(batch) => batch,
             None => {
-                let fresh = q.free.pop().unwrap_or_default();
+                let fresh = q.free.pop().unwrap_or_else(|| Batch::new(&self.stats));
                 mem::replace(&mut q.filling, fresh)
             }
         };
@@ -212,12 +232,15 @@ impl Inbox {
         self.wake.notify_one();
     }
 
-    /// The worker has stopped: later pushes are refused. Returns the commands still queued.
+    /// The worker has stopped: later pushes are refused. Returns the commands still queued; the
+    /// text of their batches has left the input backlog, and each command releases what it holds
+    /// when dropped.
     pub fn close_worker(&self) -> Vec<Command> {
         let mut q = self.lock();
         q.worker_gone = true;
         let mut left: Vec<Command> = q.full.drain(..).flat_map(|b| b.commands).collect();
         left.append(&mut q.filling.commands);
+        q.filling.recycle();
         left
     }
 }
@@ -257,7 +280,7 @@ mod tests {
             .ok()
             .unwrap();
         assert!(inline(&inbox, 3, r#"{"b":"é"}"#));
-        let taken = inbox.take(Batch::default());
+        let taken = inbox.take(inbox.empty_batch());
         assert!(!taken.host_gone);
         assert_eq!(
             handles(&taken.batch),
@@ -282,7 +305,7 @@ mod tests {
             assert!(inline(&inbox, i as u64, &doc));
         }
         let mut seen = Vec::new();
-        let mut spare = Batch::default();
+        let mut spare = inbox.empty_batch();
         loop {
             let taken = inbox.take(spare);
             if taken.batch.commands.is_empty() {
@@ -307,7 +330,7 @@ mod tests {
             false
         });
         assert_eq!(pushed, Pushed::Unreadable);
-        let taken = inbox.take(Batch::default());
+        let taken = inbox.take(inbox.empty_batch());
         assert_eq!(handles(&taken.batch), vec![(1, Some("{}".into()))]);
         assert_eq!(taken.batch.text, b"{}");
     }
@@ -318,10 +341,11 @@ mod tests {
         let inbox = Inbox::new(stats.clone());
         assert!(inline(&inbox, 1, "{}"));
         // The two bytes queued plus this fill the backlog exactly.
-        assert!(stats.reserve_input(crate::stats::MAX_INPUT_BACKLOG - 2));
+        let rest = Reservation::new(&stats, crate::stats::MAX_INPUT_BACKLOG - 2);
+        assert!(rest.is_some());
         assert!(!inline(&inbox, 1, "{}"));
         assert_eq!(stats.snapshot().inputs_overload, 1);
-        assert_eq!(inbox.take(Batch::default()).batch.commands.len(), 1);
+        assert_eq!(inbox.take(inbox.empty_batch()).batch.commands.len(), 1);
     }
 
     #[test]
@@ -334,6 +358,32 @@ mod tests {
         assert!(inbox.push(Command::Interrupting { handle: 1 }).is_err());
     }
 
+    #[test]
+    fn commands_left_when_the_worker_stops_give_their_bytes_back() {
+        let stats = Arc::new(Stats::default());
+        let inbox = Inbox::new(stats.clone());
+        // Full batches waiting, one being filled, and an input handed over on its own.
+        let doc = format!("{{\"pad\":\"{}\"}}", "x".repeat(1000));
+        for i in 0..(2 * SEAL_BYTES / doc.len() + 3) {
+            assert!(inline(&inbox, i as u64, &doc));
+        }
+        let json = crate::input::Input::from(doc.clone());
+        let reserved = Reservation::new(&stats, json.byte_len()).unwrap();
+        let cmd = Command::Input {
+            handle: 1,
+            kind: InputKind::Hook,
+            json,
+            at: 1,
+            reserved,
+        };
+        assert!(inbox.push(cmd).is_ok());
+        assert!(stats.input_backlog() > 2 * SEAL_BYTES as u64);
+        let left = inbox.close_worker();
+        assert_eq!(left.len(), 2 * SEAL_BYTES / doc.len() + 4);
+        drop(left);
+        assert_eq!(stats.input_backlog(), 0);
+    }
+
     #[tokio::test]
     async fn a_push_wakes_a_waiting_worker_and_a_push_before_the_wait_is_not_lost() {
         let inbox = Inbox::new(Arc::new(Stats::default()));
@@ -342,7 +392,7 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(5), inbox.wait())
             .await
             .expect("the push before the wait was lost");
-        let _ = inbox.take(Batch::default());
+        let _ = inbox.take(inbox.empty_batch());
         let waiter = {
             let inbox = inbox.clone();
             tokio::spawn(async move { inbox.wait().await })
@@ -353,6 +403,6 @@ mod tests {
             .await
             .expect("closing did not wake the worker")
             .unwrap();
-        assert!(inbox.take(Batch::default()).host_gone);
+        assert!(inbox.take(inbox.empty_batch()).host_gone);
     }
 }
