@@ -30,8 +30,8 @@ pub struct ClientOptions {
     pub spool_dir: Option<String>,
     /// Secret redaction (on by default) and extra patterns.
     pub redact: Option<crate::redact::RedactOptions>,
-    /// `full` (default), `no_inputs`, `no_outputs` or `metadata_only`.
-    pub privacy: Option<String>,
+    /// What of a session is kept (default `full`).
+    pub privacy: Option<crate::redact::PrivacyMode>,
     /// Sessions also exported as OTLP/HTTP traces.
     pub otlp: Option<OtlpOptions>,
 }
@@ -137,7 +137,7 @@ impl NativeClient {
                 tracker: Tracker::disabled(),
             });
         }
-        let (redact, privacy) = crate::redact::config(options.redact, options.privacy)?;
+        let (redact, privacy) = crate::redact::config(options.redact, options.privacy);
         let otlp = options.otlp.map(crate::otlp::config).transpose()?;
         let defaults = Config::default();
         let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
