@@ -6,7 +6,7 @@
 //!
 //! One sender task per delivery sends one batch at a time, oldest events first. A batch is sent
 //! when enough events are queued, when the oldest has waited `flush_interval`, or at once when a
-//! flush asks. What each answer does to the batch is the send loop's ([`send`]); the receiver is
+//! flush asks. What each answer does to the batch is the send loop's (`send.rs`); the receiver is
 //! behind the [`Transport`] trait.
 
 pub mod backoff;
