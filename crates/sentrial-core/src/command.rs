@@ -86,3 +86,19 @@ pub enum Command {
         reply: FlushReply,
     },
 }
+
+#[cfg(test)]
+impl Command {
+    /// A message handed over on its own as `json`, its bytes reserved in `stats`'s backlog.
+    pub fn reserved_input(stats: &std::sync::Arc<crate::stats::Stats>, json: &str) -> Command {
+        let json = Input::from(json.to_string());
+        let reserved = Reservation::new(stats, json.byte_len()).expect("room in the backlog");
+        Command::Input {
+            handle: 1,
+            kind: InputKind::Message,
+            json,
+            at: 1,
+            reserved,
+        }
+    }
+}

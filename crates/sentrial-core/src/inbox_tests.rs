@@ -118,16 +118,7 @@ fn commands_left_when_the_worker_stops_give_their_bytes_back() {
     for i in 0..(2 * SEAL_BYTES / doc.len() + 3) {
         assert!(inline(&inbox, i as u64, &doc));
     }
-    let json = crate::input::Input::from(doc.clone());
-    let reserved = Reservation::new(&stats, json.byte_len()).unwrap();
-    let cmd = Command::Input {
-        handle: 1,
-        kind: InputKind::Hook,
-        json,
-        at: 1,
-        reserved,
-    };
-    assert!(inbox.push(cmd).is_ok());
+    assert!(inbox.push(Command::reserved_input(&stats, &doc)).is_ok());
     assert!(stats.input_backlog() > 2 * SEAL_BYTES as u64);
     let left = inbox.close_worker();
     assert_eq!(left.len(), 2 * SEAL_BYTES / doc.len() + 4);

@@ -252,9 +252,7 @@ fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Input;
     use crate::redact::{Privacy, RedactConfig};
-    use crate::stats::Reservation;
 
     #[test]
     fn a_worker_that_stops_with_inputs_queued_leaves_no_backlog() {
@@ -278,15 +276,7 @@ mod tests {
             true
         });
         assert_eq!(pushed, crate::inbox::Pushed::Queued);
-        let json = Input::from(r#"{"type":"user"}"#.to_string());
-        let reserved = Reservation::new(&stats, json.byte_len()).unwrap();
-        let input = Command::Input {
-            handle: 1,
-            kind: InputKind::Message,
-            json,
-            at: 1,
-            reserved,
-        };
+        let input = Command::reserved_input(&stats, r#"{"type":"user"}"#);
         assert!(inbox.push(input).is_ok());
         assert_eq!(stats.input_backlog(), 32);
         // The runtime shuts down with the worker waiting.
@@ -305,16 +295,7 @@ mod tests {
             otlp: None,
         };
         let task = run(inbox.clone(), sinks, stats.clone(), redactor);
-        let json = Input::from("{}".to_string());
-        let reserved = Reservation::new(&stats, json.byte_len()).unwrap();
-        let input = Command::Input {
-            handle: 1,
-            kind: InputKind::Hook,
-            json,
-            at: 1,
-            reserved,
-        };
-        assert!(inbox.push(input).is_ok());
+        assert!(inbox.push(Command::reserved_input(&stats, "{}")).is_ok());
         drop(task);
         assert_eq!(stats.input_backlog(), 0);
         assert!(inbox.push(Command::Interrupting { handle: 1 }).is_err());

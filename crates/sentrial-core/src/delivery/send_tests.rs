@@ -208,6 +208,15 @@ fn delivered(n: u64) -> FlushReport {
     }
 }
 
+/// What a flush that ran out of time reports, with nothing delivered meanwhile.
+fn timed_out(pending: u64) -> FlushReport {
+    FlushReport {
+        delivered: 0,
+        pending,
+        timed_out: true,
+    }
+}
+
 const LONG: Duration = Duration::from_secs(3600);
 
 #[tokio::test(start_paused = true)]
@@ -476,14 +485,7 @@ async fn a_flush_does_not_cut_short_the_wait_a_server_asked_for() {
     h.push(1);
     let t0 = Instant::now();
     let report = h.flush(Duration::from_secs(5)).await;
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 0,
-            pending: 1,
-            timed_out: true
-        }
-    );
+    assert_eq!(report, timed_out(1));
     assert_eq!(Instant::now() - t0, Duration::from_secs(5));
     assert_eq!(h.flush(LONG).await, delivered(1));
     let seen = h.seen();
@@ -523,14 +525,7 @@ async fn a_shutdown_that_outlasts_its_deadline_drops_the_queue_and_the_batch_in_
     let report = h.start_shutdown(Duration::from_secs(5)).await.unwrap();
     // At the deadline: the two events still queued are dropped; the one in flight is pending.
     assert_eq!(Instant::now() - t0, Duration::from_secs(5));
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 0,
-            pending: 1,
-            timed_out: true
-        }
-    );
+    assert_eq!(report, timed_out(1));
     assert_eq!(h.stats().dropped_shutdown, 2);
     // Its next failure drops it rather than retrying; the sender then ends.
     (&mut h.sender).await.unwrap();
