@@ -57,11 +57,8 @@ export declare class NativeSession {
   interrupting(): void
   /** Forgets the session: the wrapped call turned out not to start a run. Nothing of it is sent. */
   discard(): void
-  /**
-   * Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two
-   * with the error's message).
-   */
-  finish(how: string, message?: string | undefined | null): void
+  /** Ends the session; `message` is the error's, for `threw` and `aborted`. */
+  finish(how: RunEnd, message?: string | undefined | null): void
 }
 
 /** Settings of a native client. The JS layer resolves environment fallbacks before this point. */
@@ -82,8 +79,8 @@ export interface ClientOptions {
   spoolDir?: string
   /** Secret redaction (on by default) and extra patterns. */
   redact?: RedactOptions
-  /** `full` (default), `no_inputs`, `no_outputs` or `metadata_only`. */
-  privacy?: string
+  /** What of a session is kept (default `full`). */
+  privacy?: PrivacyMode
   /** Sessions also exported as OTLP/HTTP traces. */
   otlp?: OtlpOptions
 }
@@ -175,10 +172,21 @@ export interface OtlpOptions {
   tracesEndpoint?: string
   /** Request headers (a backend's key); never logged. */
   headers?: Record<string, string>
-  /** `http/protobuf` (default) or `http/json`. */
-  protocol?: string
+  /** How spans are encoded (default `http/protobuf`). */
+  protocol?: OtlpProtocol
   /** The resource's `service.name` (default `sentrial-agent`). */
   serviceName?: string
+}
+
+/**
+ * How spans are encoded, by the names of `OTEL_EXPORTER_OTLP_PROTOCOL`. The one list of them: a
+ * name not listed is refused when the options are read (`InvalidArg`).
+ */
+export declare const enum OtlpProtocol {
+  /** `application/x-protobuf`, the OTLP default every receiver accepts. */
+  HttpProtobuf = 'http/protobuf',
+  /** `application/json`, OTLP's JSON mapping. */
+  HttpJson = 'http/json',
 }
 
 /**
@@ -186,6 +194,21 @@ export interface OtlpOptions {
  * part's index). Random per process.
  */
 export declare function partMarker(): string
+
+/**
+ * What of a session is kept (see `docs/security.md`). The one list of the modes' names: a name
+ * not listed is refused when the options are read (`InvalidArg`).
+ */
+export declare const enum PrivacyMode {
+  /** Everything (after redaction). The default. */
+  Full = 'full',
+  /** No prompt, user turns or tool inputs. */
+  NoInputs = 'no_inputs',
+  /** No tool outputs or errors, no final text, no model text. */
+  NoOutputs = 'no_outputs',
+  /** Counts, timings, tokens and cost only. */
+  MetadataOnly = 'metadata_only',
+}
 
 /** Secret redaction settings. */
 export interface RedactOptions {
@@ -210,6 +233,23 @@ export interface RedactPattern {
  * whose whole job is to run it, never for a host application's thread.
  */
 export declare function runCli(args: Array<string>): number
+
+/**
+ * How the iteration of a tracked `query()` ended: the JS layer's word for it, and the one list
+ * of them (a word not listed is refused, `InvalidArg`, rather than read as `stopped`).
+ */
+export declare const enum RunEnd {
+  /** The iterator finished by itself. */
+  Done = 'done',
+  /** The caller stopped iterating early (`break`, `return()`). */
+  Stopped = 'stopped',
+  /** `interrupt()` was called through the wrapper. */
+  Interrupted = 'interrupted',
+  /** The iterator threw (the error's message comes with it). */
+  Threw = 'threw',
+  /** The iterator threw an abort (`AbortError`, or the abort signal had fired). */
+  Aborted = 'aborted',
+}
 
 /** What the wrapper knows when the wrapped function is called. */
 export interface SessionOptions {

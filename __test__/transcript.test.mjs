@@ -1,7 +1,7 @@
 // The session's Transcript view and the later protocol fields on the session page and the list,
 // in a real browser: playwright-core driving Debian's chromium against the real collector
 // (`sentrial serve`). The sessions are posted to /v1/batch as protocol-v1 events, written as the
-// protocol's types define them (sentrial-protocol/src/lib.rs): the real SDK produces these kinds
+// protocol's types define them (crates/sentrial-protocol/src/): the real SDK produces these kinds
 // once the core emits them. Every text field carries hostile markup, which must stay inert.
 // Screenshots go to .artifacts/screenshots/.
 

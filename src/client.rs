@@ -6,7 +6,9 @@ use crate::session::{self, NativeSession, SessionOptions};
 use napi::bindgen_prelude::Object;
 use napi::{Env, Result};
 use napi_derive::napi;
-use sentrial_core::{Config, FlushReport, StatsSnapshot, Tracker, DEFAULT_FLUSH_TIMEOUT};
+use sentrial_core::{
+    Config, DeliveryConfig, FlushReport, StatsSnapshot, Tracker, DEFAULT_FLUSH_TIMEOUT,
+};
 use std::time::Duration;
 
 /// Settings of a native client. The JS layer resolves environment fallbacks before this point.
@@ -28,8 +30,8 @@ pub struct ClientOptions {
     pub spool_dir: Option<String>,
     /// Secret redaction (on by default) and extra patterns.
     pub redact: Option<crate::redact::RedactOptions>,
-    /// `full` (default), `no_inputs`, `no_outputs` or `metadata_only`.
-    pub privacy: Option<String>,
+    /// What of a session is kept (default `full`).
+    pub privacy: Option<crate::redact::PrivacyMode>,
     /// Sessions also exported as OTLP/HTTP traces.
     pub otlp: Option<OtlpOptions>,
 }
@@ -135,18 +137,25 @@ impl NativeClient {
                 tracker: Tracker::disabled(),
             });
         }
-        let (redact, privacy) = crate::redact::config(options.redact, options.privacy)?;
+        let (redact, privacy) = crate::redact::config(options.redact, options.privacy);
         let otlp = options.otlp.map(crate::otlp::config).transpose()?;
         let defaults = Config::default();
         let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
+        let delivery = DeliveryConfig {
+            flush_interval: ms(options.flush_interval_ms, defaults.delivery.flush_interval),
+            max_queue_events: options
+                .max_queue_events
+                .map_or(defaults.delivery.max_queue_events, |n| n.max(1) as usize),
+            request_timeout: ms(
+                options.request_timeout_ms,
+                defaults.delivery.request_timeout,
+            ),
+            ..defaults.delivery
+        };
         let config = Config {
             api_key: options.api_key,
             api_url: options.api_url.unwrap_or(defaults.api_url),
-            flush_interval: ms(options.flush_interval_ms, defaults.flush_interval),
-            max_queue_events: options
-                .max_queue_events
-                .map_or(defaults.max_queue_events, |n| n.max(1) as usize),
-            request_timeout: ms(options.request_timeout_ms, defaults.request_timeout),
+            delivery,
             sdk_version: options.sdk_version.unwrap_or(defaults.sdk_version),
             spool_dir: options.spool_dir.filter(|d| !d.is_empty()).map(Into::into),
             redact,
@@ -158,7 +167,10 @@ impl NativeClient {
             true => "none (OTLP only)".to_string(),
             false => redact_userinfo(&config.api_url),
         };
-        let (flush_ms, queue) = (config.flush_interval.as_millis(), config.max_queue_events);
+        let (flush_ms, queue) = (
+            config.delivery.flush_interval.as_millis(),
+            config.delivery.max_queue_events,
+        );
         // The endpoint without credentials or query, the header names only: values hold keys.
         let otlp = config.otlp.as_ref().map(|o| format!("{o:?}"));
         let tracker = Tracker::new(config).map_err(|e| match e {

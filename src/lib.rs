@@ -12,9 +12,9 @@ mod session;
 mod text;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
-pub use otlp::{NativeOtlpStats, OtlpOptions};
-pub use redact::{RedactOptions, RedactPattern};
-pub use session::{part_marker, NativeSession, SessionOptions};
+pub use otlp::{NativeOtlpStats, OtlpOptions, OtlpProtocol};
+pub use redact::{PrivacyMode, RedactOptions, RedactPattern};
+pub use session::{part_marker, NativeSession, RunEnd, SessionOptions};
 
 use napi_derive::napi;
 

@@ -3,9 +3,30 @@
 
 use napi::{Error, Result, Status};
 use napi_derive::napi;
-use sentrial_core::otlp::{traces_url, OtlpConfig, OtlpProtocol, DEFAULT_SERVICE_NAME};
+use sentrial_core::otlp::{self as core_otlp, traces_url, OtlpConfig, DEFAULT_SERVICE_NAME};
 use sentrial_core::OtlpStatsSnapshot;
 use std::collections::HashMap;
+
+/// How spans are encoded, by the names of `OTEL_EXPORTER_OTLP_PROTOCOL`. The one list of them: a
+/// name not listed is refused when the options are read (`InvalidArg`).
+#[napi(string_enum)]
+pub enum OtlpProtocol {
+    /// `application/x-protobuf`, the OTLP default every receiver accepts.
+    #[napi(value = "http/protobuf")]
+    HttpProtobuf,
+    /// `application/json`, OTLP's JSON mapping.
+    #[napi(value = "http/json")]
+    HttpJson,
+}
+
+impl From<OtlpProtocol> for core_otlp::OtlpProtocol {
+    fn from(p: OtlpProtocol) -> core_otlp::OtlpProtocol {
+        match p {
+            OtlpProtocol::HttpProtobuf => core_otlp::OtlpProtocol::Protobuf,
+            OtlpProtocol::HttpJson => core_otlp::OtlpProtocol::Json,
+        }
+    }
+}
 
 /// Where and how sessions are exported as OTLP/HTTP traces. The JS layer resolves the
 /// `OTEL_EXPORTER_OTLP_*` environment variables before this point.
@@ -17,8 +38,8 @@ pub struct OtlpOptions {
     pub traces_endpoint: Option<String>,
     /// Request headers (a backend's key); never logged.
     pub headers: Option<HashMap<String, String>>,
-    /// `http/protobuf` (default) or `http/json`.
-    pub protocol: Option<String>,
+    /// How spans are encoded (default `http/protobuf`).
+    pub protocol: Option<OtlpProtocol>,
     /// The resource's `service.name` (default `sentrial-agent`).
     pub service_name: Option<String>,
 }
@@ -34,14 +55,7 @@ pub(crate) fn config(o: OtlpOptions) -> Result<OtlpConfig> {
         (None, Some(url)) => url,
         (None, None) => return Err(invalid("otlp needs an endpoint".into())),
     };
-    let protocol = match o.protocol.as_deref() {
-        None => OtlpProtocol::default(),
-        Some(name) => OtlpProtocol::parse(name).ok_or_else(|| {
-            invalid(format!(
-                "otlp.protocol must be 'http/protobuf' or 'http/json', got {name:?}"
-            ))
-        })?,
-    };
+    let protocol = o.protocol.map(Into::into).unwrap_or_default();
     let mut headers: Vec<(String, String)> = o.headers.unwrap_or_default().into_iter().collect();
     headers.sort();
     Ok(OtlpConfig {

@@ -1,8 +1,32 @@
 //! The redaction and privacy options of a native client, converted for `sentrial-core`.
 
-use napi::{Error, Result, Status};
 use napi_derive::napi;
 use sentrial_core::redact::{Privacy, RedactConfig};
+
+/// What of a session is kept (see `docs/security.md`). The one list of the modes' names: a name
+/// not listed is refused when the options are read (`InvalidArg`).
+#[napi(string_enum = "snake_case")]
+pub enum PrivacyMode {
+    /// Everything (after redaction). The default.
+    Full,
+    /// No prompt, user turns or tool inputs.
+    NoInputs,
+    /// No tool outputs or errors, no final text, no model text.
+    NoOutputs,
+    /// Counts, timings, tokens and cost only.
+    MetadataOnly,
+}
+
+impl From<PrivacyMode> for Privacy {
+    fn from(mode: PrivacyMode) -> Privacy {
+        match mode {
+            PrivacyMode::Full => Privacy::Full,
+            PrivacyMode::NoInputs => Privacy::NoInputs,
+            PrivacyMode::NoOutputs => Privacy::NoOutputs,
+            PrivacyMode::MetadataOnly => Privacy::MetadataOnly,
+        }
+    }
+}
 
 /// One extra pattern. The JS layer turns a `RegExp` into its source (flags as `(?ims)`).
 #[napi(object)]
@@ -22,11 +46,11 @@ pub struct RedactOptions {
     pub patterns: Option<Vec<RedactPattern>>,
 }
 
-/// The core's settings from the options; an unknown privacy mode is an `InvalidArg` error.
+/// The core's settings from the options.
 pub(crate) fn config(
     redact: Option<RedactOptions>,
-    privacy: Option<String>,
-) -> Result<(RedactConfig, Privacy)> {
+    privacy: Option<PrivacyMode>,
+) -> (RedactConfig, Privacy) {
     let redact = redact.map_or_else(RedactConfig::default, |o| RedactConfig {
         enabled: o.enabled.unwrap_or(true),
         patterns: o
@@ -36,16 +60,5 @@ pub(crate) fn config(
             .map(|p| (p.name.unwrap_or_default(), p.source))
             .collect(),
     });
-    let privacy = match privacy.as_deref() {
-        None => Privacy::Full,
-        Some(name) => Privacy::parse(name).ok_or_else(|| {
-            Error::new(
-                Status::InvalidArg,
-                format!(
-                    "privacy must be 'full', 'no_inputs', 'no_outputs' or 'metadata_only', got {name:?}"
-                ),
-            )
-        })?,
-    };
-    Ok((redact, privacy))
+    (redact, privacy.map_or(Privacy::Full, Privacy::from))
 }

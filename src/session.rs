@@ -52,6 +52,22 @@ pub(crate) fn start(tracker: &Tracker, o: SessionOptions) -> NativeSession {
     NativeSession { session }
 }
 
+/// How the iteration of a tracked `query()` ended: the JS layer's word for it, and the one list
+/// of them (a word not listed is refused, `InvalidArg`, rather than read as `stopped`).
+#[napi(string_enum = "lowercase")]
+pub enum RunEnd {
+    /// The iterator finished by itself.
+    Done,
+    /// The caller stopped iterating early (`break`, `return()`).
+    Stopped,
+    /// `interrupt()` was called through the wrapper.
+    Interrupted,
+    /// The iterator threw (the error's message comes with it).
+    Threw,
+    /// The iterator threw an abort (`AbortError`, or the abort signal had fired).
+    Aborted,
+}
+
 /// One tracked call of the wrapped `query()`.
 #[napi]
 pub struct NativeSession {
@@ -120,23 +136,22 @@ impl NativeSession {
         self.session.discard();
     }
 
-    /// Ends the session. `how`: `done`, `stopped`, `interrupted`, `threw` or `aborted` (the last two
-    /// with the error's message).
+    /// Ends the session; `message` is the error's, for `threw` and `aborted`.
     #[napi(catch_unwind)]
-    pub fn finish(&self, how: String, message: Option<String>) {
+    pub fn finish(&self, how: RunEnd, message: Option<String>) {
         let message = message.unwrap_or_default();
-        let ending = match how.as_str() {
-            "done" => Ending::Done,
-            "interrupted" => Ending::Interrupted,
-            "threw" => Ending::Threw {
+        let ending = match how {
+            RunEnd::Done => Ending::Done,
+            RunEnd::Stopped => Ending::Stopped,
+            RunEnd::Interrupted => Ending::Interrupted,
+            RunEnd::Threw => Ending::Threw {
                 message,
                 aborted: false,
             },
-            "aborted" => Ending::Threw {
+            RunEnd::Aborted => Ending::Threw {
                 message,
                 aborted: true,
             },
-            _ => Ending::Stopped,
         };
         self.session.finish(ending);
     }

@@ -1,6 +1,7 @@
 //! Settings of a tracker, with the defaults documented in the README.
 
-use std::time::Duration;
+use crate::delivery::DeliveryConfig;
+use sentrial_protocol::SdkInfo;
 
 /// Where and how a tracker delivers its events.
 #[derive(Debug, Clone)]
@@ -10,19 +11,8 @@ pub struct Config {
     pub api_key: String,
     /// Base URL of the collector, e.g. `http://127.0.0.1:7878`.
     pub api_url: String,
-    /// Longest time an event waits before its batch is sent.
-    pub flush_interval: Duration,
-    /// Most events in one request.
-    pub max_batch_events: usize,
-    /// Most bytes (uncompressed JSON) in one request.
-    pub max_batch_bytes: usize,
-    /// Most events waiting in memory; past it, new events are dropped and counted (never a
-    /// session's start or end).
-    pub max_queue_events: usize,
-    /// Most bytes waiting in memory, same rule.
-    pub max_queue_bytes: usize,
-    /// Timeout of one HTTP request.
-    pub request_timeout: Duration,
+    /// Bounds, batching and timings of delivery (the collector's, and the OTLP exporter's).
+    pub delivery: DeliveryConfig,
     /// Directory where undelivered events are also written, to be sent after a restart. `None`
     /// (the default) keeps them in memory only.
     pub spool_dir: Option<std::path::PathBuf>,
@@ -41,17 +31,22 @@ pub struct Config {
 /// The collector `sentrial serve` starts by default.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:7878";
 
+impl Config {
+    /// The SDK's name and version, as batches and requests carry them.
+    pub fn sdk(&self) -> SdkInfo {
+        SdkInfo {
+            name: self.sdk_name.clone(),
+            version: self.sdk_version.clone(),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             api_key: String::new(),
             api_url: DEFAULT_API_URL.into(),
-            flush_interval: Duration::from_millis(500),
-            max_batch_events: 500,
-            max_batch_bytes: 1024 * 1024,
-            max_queue_events: 10_000,
-            max_queue_bytes: 64 * 1024 * 1024,
-            request_timeout: Duration::from_secs(10),
+            delivery: DeliveryConfig::default(),
             spool_dir: None,
             redact: Default::default(),
             privacy: Default::default(),

@@ -7,10 +7,15 @@
 //! and its command to one list, under a lock the worker holds only to swap the pair for an empty one;
 //! the worker reads a whole batch at once and hands the emptied pair back for reuse. Every command
 //! goes through this one queue, so the worker sees inputs in exactly the order the host gave them.
+//!
+//! A batch's text is held in the input backlog by one [`Reservation`] of the batch's own (one per
+//! inline input would cost the host a reference count on a line the worker writes): it grows as
+//! the host writes and is released when the worker is done with the batch, or when the batch is
+//! dropped unread.
 
+use crate::command::Command;
 use crate::input::InputKind;
-use crate::stats::Stats;
-use crate::worker::Command;
+use crate::stats::{Reservation, Stats};
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,19 +31,29 @@ const SEAL_COMMANDS: usize = 1024;
 const KEEP_FREE: usize = 4;
 
 /// Commands in the order the host gave them, and the JSON text of the inline ones.
-#[derive(Default)]
 pub(crate) struct Batch {
     /// The commands; an [`Command::Inline`] refers to a range of `text`.
     pub commands: Vec<Command>,
     /// The JSON of inline inputs, back to back, as the host wrote it (UTF-8, checked by the worker).
     pub text: Vec<u8>,
+    /// The bytes of `text` in the input backlog.
+    reserved: Reservation,
 }
 
 impl Batch {
-    /// Empties the batch for reuse, keeping a reasonable allocation.
+    fn new(stats: &Arc<Stats>) -> Batch {
+        Batch {
+            commands: Vec::new(),
+            text: Vec::new(),
+            reserved: Reservation::empty(stats),
+        }
+    }
+
+    /// Empties the batch for reuse, keeping a reasonable allocation; its text leaves the backlog.
     fn recycle(&mut self) {
         self.commands.clear();
         self.text.clear();
+        self.reserved.release();
         self.commands.shrink_to(2 * SEAL_COMMANDS);
         self.text.shrink_to(2 * SEAL_BYTES);
     }
@@ -67,9 +82,9 @@ impl Queue {
     }
 
     /// Closes `filling` if it is full.
-    fn seal_if_full(&mut self) {
+    fn seal_if_full(&mut self, stats: &Arc<Stats>) {
         if self.filling.is_full() {
-            let fresh = self.free.pop().unwrap_or_default();
+            let fresh = self.free.pop().unwrap_or_else(|| Batch::new(stats));
             let full = mem::replace(&mut self.filling, fresh);
             self.full.push_back(full);
         }
@@ -109,7 +124,7 @@ impl Inbox {
     pub fn new(stats: Arc<Stats>) -> Arc<Inbox> {
         Arc::new(Inbox {
             queue: Mutex::new(Queue {
-                filling: Batch::default(),
+                filling: Batch::new(&stats),
                 full: VecDeque::new(),
                 free: Vec::new(),
                 host_gone: false,
@@ -120,13 +135,18 @@ impl Inbox {
         })
     }
 
+    /// An empty batch, for the worker's first [`Inbox::take`].
+    pub fn empty_batch(&self) -> Batch {
+        Batch::new(&self.stats)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Queue> {
         // A panic elsewhere while the lock was held leaves a queue that is still consistent: every
         // change to it is a push, a truncation back to where a push began, or a swap.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `cmd`; gives it back when the worker is gone.
+    /// Queues `cmd`; gives it back when the worker is gone (dropping it releases what it holds).
     pub fn push(&self, cmd: Command) -> Result<(), Box<Command>> {
         let mut q = self.lock();
         if q.worker_gone {
@@ -134,7 +154,7 @@ impl Inbox {
         }
         let was_empty = q.is_empty();
         q.filling.commands.push(cmd);
-        q.seal_if_full();
+        q.seal_if_full(&self.stats);
         drop(q);
         if was_empty {
             self.wake.notify_one();
@@ -163,7 +183,7 @@ impl Inbox {
             q.filling.text.truncate(start);
             return Pushed::Unreadable;
         }
-        if !self.stats.reserve_input(len as u64) {
+        if !q.filling.reserved.grow(len as u64) {
             q.filling.text.truncate(start);
             return Pushed::Overloaded;
         }
@@ -173,7 +193,7 @@ impl Inbox {
             at,
             range: start..start + len,
         });
-        q.seal_if_full();
+        q.seal_if_full(&self.stats);
         drop(q);
         if was_empty {
             self.wake.notify_one();
@@ -191,7 +211,7 @@ impl Inbox {
         let batch = match q.full.pop_front() {
             Some(batch) => batch,
             None => {
-                let fresh = q.free.pop().unwrap_or_default();
+                let fresh = q.free.pop().unwrap_or_else(|| Batch::new(&self.stats));
                 mem::replace(&mut q.filling, fresh)
             }
         };
@@ -212,147 +232,19 @@ impl Inbox {
         self.wake.notify_one();
     }
 
-    /// The worker has stopped: later pushes are refused. Returns the commands still queued.
+    /// The worker has stopped: later pushes are refused. Returns the commands still queued; the
+    /// text of their batches has left the input backlog, and each command releases what it holds
+    /// when dropped.
     pub fn close_worker(&self) -> Vec<Command> {
         let mut q = self.lock();
         q.worker_gone = true;
         let mut left: Vec<Command> = q.full.drain(..).flat_map(|b| b.commands).collect();
         left.append(&mut q.filling.commands);
+        q.filling.recycle();
         left
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inline(inbox: &Inbox, handle: u64, json: &str) -> bool {
-        inbox.push_inline(handle, InputKind::Message, 1, |buf| {
-            buf.extend_from_slice(json.as_bytes());
-            true
-        }) == Pushed::Queued
-    }
-
-    fn handles(batch: &Batch) -> Vec<(u64, Option<String>)> {
-        batch
-            .commands
-            .iter()
-            .map(|c| match c {
-                Command::Inline { handle, range, .. } => (
-                    *handle,
-                    Some(String::from_utf8(batch.text[range.clone()].to_vec()).unwrap()),
-                ),
-                Command::Interrupting { handle } => (*handle, None),
-                _ => panic!("unexpected command"),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn inline_and_other_commands_keep_their_order() {
-        let inbox = Inbox::new(Arc::new(Stats::default()));
-        assert!(inline(&inbox, 1, r#"{"a":1}"#));
-        inbox
-            .push(Command::Interrupting { handle: 2 })
-            .ok()
-            .unwrap();
-        assert!(inline(&inbox, 3, r#"{"b":"é"}"#));
-        let taken = inbox.take(Batch::default());
-        assert!(!taken.host_gone);
-        assert_eq!(
-            handles(&taken.batch),
-            vec![
-                (1, Some(r#"{"a":1}"#.into())),
-                (2, None),
-                (3, Some(r#"{"b":"é"}"#.into()))
-            ]
-        );
-        // The next take starts empty, in the handed-back allocation.
-        assert!(inline(&inbox, 4, "{}"));
-        let next = inbox.take(taken.batch);
-        assert_eq!(handles(&next.batch), vec![(4, Some("{}".into()))]);
-    }
-
-    #[test]
-    fn a_fast_host_fills_several_bounded_batches_taken_in_order() {
-        let inbox = Inbox::new(Arc::new(Stats::default()));
-        let doc = format!("{{\"pad\":\"{}\"}}", "x".repeat(1000));
-        let n = 3 * SEAL_BYTES / doc.len();
-        for i in 0..n {
-            assert!(inline(&inbox, i as u64, &doc));
-        }
-        let mut seen = Vec::new();
-        let mut spare = Batch::default();
-        loop {
-            let taken = inbox.take(spare);
-            if taken.batch.commands.is_empty() {
-                break;
-            }
-            assert!(taken.batch.text.len() < SEAL_BYTES + doc.len());
-            seen.extend(handles(&taken.batch).into_iter().map(|(h, text)| {
-                assert_eq!(text.as_deref(), Some(doc.as_str()));
-                h
-            }));
-            spare = taken.batch;
-        }
-        assert_eq!(seen, (0..n as u64).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_failed_write_leaves_nothing_behind() {
-        let inbox = Inbox::new(Arc::new(Stats::default()));
-        assert!(inline(&inbox, 1, "{}"));
-        let pushed = inbox.push_inline(2, InputKind::Hook, 1, |buf| {
-            buf.extend_from_slice(b"{\"half");
-            false
-        });
-        assert_eq!(pushed, Pushed::Unreadable);
-        let taken = inbox.take(Batch::default());
-        assert_eq!(handles(&taken.batch), vec![(1, Some("{}".into()))]);
-        assert_eq!(taken.batch.text, b"{}");
-    }
-
-    #[test]
-    fn inline_bytes_count_in_the_backlog_and_a_full_backlog_refuses() {
-        let stats = Arc::new(Stats::default());
-        let inbox = Inbox::new(stats.clone());
-        assert!(inline(&inbox, 1, "{}"));
-        // The two bytes queued plus this fill the backlog exactly.
-        assert!(stats.reserve_input(crate::stats::MAX_INPUT_BACKLOG - 2));
-        assert!(!inline(&inbox, 1, "{}"));
-        assert_eq!(stats.snapshot().inputs_overload, 1);
-        assert_eq!(inbox.take(Batch::default()).batch.commands.len(), 1);
-    }
-
-    #[test]
-    fn nothing_is_queued_once_the_worker_is_gone() {
-        let inbox = Inbox::new(Arc::new(Stats::default()));
-        assert!(inline(&inbox, 1, "{}"));
-        let left = inbox.close_worker();
-        assert_eq!(left.len(), 1);
-        assert!(!inline(&inbox, 1, "{}"));
-        assert!(inbox.push(Command::Interrupting { handle: 1 }).is_err());
-    }
-
-    #[tokio::test]
-    async fn a_push_wakes_a_waiting_worker_and_a_push_before_the_wait_is_not_lost() {
-        let inbox = Inbox::new(Arc::new(Stats::default()));
-        // Queued before anyone waits: the wait returns at once.
-        assert!(inline(&inbox, 1, "{}"));
-        tokio::time::timeout(std::time::Duration::from_secs(5), inbox.wait())
-            .await
-            .expect("the push before the wait was lost");
-        let _ = inbox.take(Batch::default());
-        let waiter = {
-            let inbox = inbox.clone();
-            tokio::spawn(async move { inbox.wait().await })
-        };
-        tokio::task::yield_now().await;
-        inbox.close_host();
-        tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
-            .await
-            .expect("closing did not wake the worker")
-            .unwrap();
-        assert!(inbox.take(Batch::default()).host_gone);
-    }
-}
+#[path = "inbox_tests.rs"]
+mod tests;

@@ -16,6 +16,8 @@
 //! ```
 
 pub mod clock;
+pub mod collector;
+mod command;
 pub mod config;
 pub mod delivery;
 pub mod error;
@@ -36,7 +38,7 @@ pub mod usage;
 mod worker;
 
 pub use config::{Config, DEFAULT_API_URL};
-pub use delivery::{FlushReport, DEFAULT_FLUSH_TIMEOUT};
+pub use delivery::{DeliveryConfig, FlushReport, DEFAULT_FLUSH_TIMEOUT};
 pub use error::CoreError;
 pub use input::{Input, InputKind, Text};
 pub use otlp::{OtlpConfig, OtlpProtocol, OtlpStatsSnapshot};

@@ -4,6 +4,7 @@
 //! `produced == delivered + pending + dropped` holds at every snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// Why events were dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,20 +140,9 @@ impl Stats {
         self.inputs_ignored.fetch_add(1, Relaxed);
     }
 
-    /// Reserves room for an input of `bytes`; false (and counted) when the backlog is full.
-    pub fn reserve_input(&self, bytes: u64) -> bool {
-        let before = self.host.input_backlog.fetch_add(bytes, Relaxed);
-        if before + bytes > MAX_INPUT_BACKLOG {
-            self.host.input_backlog.fetch_sub(bytes, Relaxed);
-            self.inputs_overload.fetch_add(1, Relaxed);
-            return false;
-        }
-        true
-    }
-
-    /// Releases what [`Stats::reserve_input`] reserved, once the worker has read the input.
-    pub fn release_input(&self, bytes: u64) {
-        self.host.input_backlog.fetch_sub(bytes, Relaxed);
+    /// Bytes of inputs handed over and not yet read by the worker (held by [`Reservation`]s).
+    pub fn input_backlog(&self) -> u64 {
+        self.host.input_backlog.load(Relaxed)
     }
 
     /// Counts an input that could not be read.
@@ -193,5 +183,108 @@ impl Stats {
             inputs_overload: self.inputs_overload.load(Relaxed),
             bad_inputs: self.bad_inputs.load(Relaxed),
         }
+    }
+}
+
+/// Room for some bytes of input in the backlog ([`MAX_INPUT_BACKLOG`]), held until this is dropped
+/// (or [`Reservation::release`]d): whatever becomes of the input (read, ignored, or left queued by
+/// a worker that stopped), its bytes leave the backlog exactly once. Nothing else reserves or
+/// releases input bytes.
+#[must_use]
+pub struct Reservation {
+    stats: Arc<Stats>,
+    bytes: u64,
+}
+
+impl Reservation {
+    /// Nothing reserved yet, in `stats`'s backlog.
+    pub fn empty(stats: &Arc<Stats>) -> Reservation {
+        Reservation {
+            stats: Arc::clone(stats),
+            bytes: 0,
+        }
+    }
+
+    /// Reserves `bytes`; `None` (counted as an overload) when the backlog has no room for them.
+    pub fn new(stats: &Arc<Stats>, bytes: u64) -> Option<Reservation> {
+        let mut r = Reservation::empty(stats);
+        r.grow(bytes).then_some(r)
+    }
+
+    /// Reserves `bytes` more; false (counted as an overload, nothing reserved) when the backlog
+    /// has no room for them.
+    pub fn grow(&mut self, bytes: u64) -> bool {
+        let backlog = &self.stats.host.input_backlog;
+        let before = backlog.fetch_add(bytes, Relaxed);
+        if before + bytes > MAX_INPUT_BACKLOG {
+            backlog.fetch_sub(bytes, Relaxed);
+            self.stats.inputs_overload.fetch_add(1, Relaxed);
+            return false;
+        }
+        self.bytes += bytes;
+        true
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Gives back everything held; the reservation may grow again.
+    pub fn release(&mut self) {
+        if self.bytes > 0 {
+            self.stats.host.input_backlog.fetch_sub(self.bytes, Relaxed);
+            self.bytes = 0;
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+impl std::fmt::Debug for Reservation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reservation")
+            .field("bytes", &self.bytes)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reservation_gives_its_bytes_back_once_however_it_ends() {
+        let stats = Arc::new(Stats::default());
+        let a = Reservation::new(&stats, 10).unwrap();
+        let mut b = Reservation::empty(&stats);
+        assert!(b.grow(5) && b.grow(7));
+        assert_eq!(stats.input_backlog(), 22);
+        drop(a);
+        assert_eq!(stats.input_backlog(), 12);
+        b.release();
+        b.release();
+        assert_eq!((stats.input_backlog(), b.bytes()), (0, 0));
+        assert!(b.grow(3));
+        drop(b);
+        assert_eq!(stats.input_backlog(), 0);
+    }
+
+    #[test]
+    fn a_full_backlog_refuses_and_counts_without_holding_anything() {
+        let stats = Arc::new(Stats::default());
+        let all = Reservation::new(&stats, MAX_INPUT_BACKLOG).unwrap();
+        assert!(Reservation::new(&stats, 1).is_none());
+        let mut r = Reservation::empty(&stats);
+        assert!(!r.grow(1));
+        assert_eq!(r.bytes(), 0);
+        assert_eq!(stats.snapshot().inputs_overload, 2);
+        drop(all);
+        assert_eq!(stats.input_backlog(), 0);
+        assert!(r.grow(1));
     }
 }

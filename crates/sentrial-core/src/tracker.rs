@@ -2,8 +2,9 @@
 //! by the worker task on the shared runtime.
 
 use crate::clock::now_ms;
+use crate::collector;
+use crate::command::Command;
 use crate::config::Config;
-use crate::delivery::transport::Transport;
 use crate::delivery::{Delivery, FlushReply, FlushReport};
 use crate::error::CoreError;
 use crate::inbox::{Inbox, Pushed};
@@ -13,8 +14,8 @@ use crate::redact::Redactor;
 use crate::runtime;
 use crate::session::{Ending, SessionInit};
 use crate::sinks::Sinks;
-use crate::stats::{Stats, StatsSnapshot};
-use crate::worker::{self, Command};
+use crate::stats::{Reservation, Stats, StatsSnapshot};
+use crate::worker;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,10 +48,14 @@ impl Tracker {
         let otlp_only = config.api_key.is_empty() && config.otlp.is_some();
         let collector = match otlp_only {
             true => None,
-            false => Some(Transport::new(&config)?),
+            false => Some(collector::transport(&config)?),
         };
         let otlp = match &config.otlp {
-            Some(o) => Some(otlp::transport(&config, o)?),
+            Some(o) => Some(otlp::transport(
+                o,
+                config.delivery.request_timeout,
+                &config.sdk(),
+            )?),
             None => None,
         };
         let rt = runtime::handle()?;
@@ -58,13 +63,14 @@ impl Tracker {
             .map_err(|e| CoreError::InvalidPattern(e.to_string()))?;
         let stats = Arc::new(Stats::default());
         let exporter = otlp.map(|transport| {
-            let exporter = otlp::Exporter::new(&config);
+            let exporter = otlp::Exporter::new(config.delivery);
             rt.spawn(Arc::clone(exporter.delivery()).run(transport));
             exporter
         });
         let otlp_stats = exporter.as_ref().map(|e| Arc::clone(e.stats()));
         let collector = collector.map(|transport| {
-            let delivery = Delivery::new(config, stats.clone());
+            let delivery =
+                Delivery::new(config.delivery, config.spool_dir.as_deref(), stats.clone());
             rt.spawn(Arc::clone(&delivery).run(transport));
             delivery
         });
@@ -104,11 +110,9 @@ impl Tracker {
             self.stats.input_ignored();
             return;
         };
-        if let Err(cmd) = inner.inbox.push(cmd) {
+        // A command refused is dropped here, with whatever it held.
+        if inner.inbox.push(cmd).is_err() {
             self.stats.input_ignored();
-            if let Command::Input { json, .. } = *cmd {
-                self.stats.release_input(json.byte_len());
-            }
         }
     }
 
@@ -246,12 +250,16 @@ impl Session {
     /// A message or hook payload in whichever form the host could hand it over most cheaply (long
     /// text as UTF-16, lifted parts).
     pub fn input(&self, kind: InputKind, json: Input) {
-        if !self.is_done() && self.tracker.stats.reserve_input(json.byte_len()) {
+        if self.is_done() {
+            return;
+        }
+        if let Some(reserved) = Reservation::new(&self.tracker.stats, json.byte_len()) {
             self.tracker.send(Command::Input {
                 handle: self.handle,
                 kind,
                 json,
                 at: now_ms(),
+                reserved,
             });
         }
     }
@@ -262,6 +270,7 @@ impl Session {
             self.tracker.send(Command::UserTurn {
                 handle: self.handle,
                 text,
+                at: now_ms(),
             });
         }
     }

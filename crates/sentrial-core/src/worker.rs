@@ -1,93 +1,20 @@
 //! The worker task of a tracker: turns the host's inputs into events, in the order they were given.
 
+use crate::command::Command;
 use crate::delivery::outbox::Kind;
-use crate::delivery::FlushReply;
-use crate::inbox::{Batch, Inbox};
-use crate::input::{Input, InputKind};
+use crate::inbox::Inbox;
+use crate::input::InputKind;
 use crate::redact::Redactor;
-use crate::session::{Ending, SessionInit, SessionState};
+use crate::session::{Ending, SessionState};
 use crate::sinks::Sinks;
 use crate::stats::Stats;
 use crate::truncate;
 use sentrial_protocol::{Event, Payload};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
-
-/// One input from the host, stamped with the time it was given.
-pub enum Command {
-    /// The wrapped function was called.
-    Start {
-        /// Tracker-local handle of the session.
-        handle: u64,
-        /// What the wrapper knows.
-        init: Box<SessionInit>,
-    },
-    /// An SDK message or hook payload handed over as its own [`Input`] (long text, lifted parts).
-    Input {
-        /// Session handle.
-        handle: u64,
-        /// Message or hook payload.
-        kind: InputKind,
-        /// The JSON and its lifted parts.
-        json: Input,
-        /// When it was seen.
-        at: i64,
-    },
-    /// An SDK message or hook payload whose JSON the host wrote into the batch's text.
-    Inline {
-        /// Session handle.
-        handle: u64,
-        /// Message or hook payload.
-        kind: InputKind,
-        /// When it was seen.
-        at: i64,
-        /// Where its JSON is in [`Batch::text`].
-        range: std::ops::Range<usize>,
-    },
-    /// A user turn of a streamed prompt.
-    UserTurn {
-        /// Session handle.
-        handle: u64,
-        /// Its text.
-        text: String,
-    },
-    /// `interrupt()` was called through the wrapper.
-    Interrupting {
-        /// Session handle.
-        handle: u64,
-    },
-    /// The wrapped function turned out not to start a run: forget the session, send nothing.
-    Discard {
-        /// Session handle.
-        handle: u64,
-    },
-    /// The iteration ended.
-    Finish {
-        /// Session handle.
-        handle: u64,
-        /// How.
-        ending: Ending,
-        /// When.
-        at: i64,
-    },
-    /// Settle everything queued before this command, or give up at `deadline`.
-    Flush {
-        /// Latest time to answer.
-        deadline: Instant,
-        /// Where the answer goes.
-        reply: FlushReply,
-    },
-    /// Flush, then stop.
-    Shutdown {
-        /// Latest time to answer.
-        deadline: Instant,
-        /// Where the answer goes.
-        reply: FlushReply,
-    },
-}
 
 /// How long the worker keeps reading after the queue runs empty, before it waits to be woken.
 const LINGER: Duration = Duration::from_millis(1);
@@ -97,30 +24,48 @@ struct Live {
     state: SessionState,
 }
 
-/// Runs until every tracker handle is dropped (having read everything they queued).
-pub async fn run(inbox: Arc<Inbox>, sinks: Sinks, stats: Arc<Stats>, redactor: Redactor) {
-    // However the task ends (its handles gone, the runtime shut down, a panic), pushes after it
-    // are refused and counted instead of queued for nobody.
-    struct Closing(Arc<Inbox>);
-    impl Drop for Closing {
-        fn drop(&mut self) {
-            for cmd in self.0.close_worker() {
-                if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = cmd {
-                    reply(Default::default());
-                }
+/// However the worker task ends (its handles gone, the runtime shut down, a panic, or dropped
+/// before it ever ran), pushes after it are refused and counted instead of queued for nobody, and
+/// what was left queued is answered (flushes) or dropped (inputs, releasing their bytes).
+struct Closing(Arc<Inbox>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        for cmd in self.0.close_worker() {
+            if let Command::Flush { reply, .. } | Command::Shutdown { reply, .. } = cmd {
+                reply(Default::default());
             }
         }
     }
-    let _closing = Closing(inbox.clone());
-    let mut worker = Worker {
-        sessions: HashMap::new(),
-        out: Vec::new(),
-        closed: false,
-        sinks,
-        stats,
-        redactor,
-    };
-    let mut spare = Batch::default();
+}
+
+/// The worker task: runs until every tracker handle is dropped (having read everything they
+/// queued).
+pub fn run(
+    inbox: Arc<Inbox>,
+    sinks: Sinks,
+    stats: Arc<Stats>,
+    redactor: Redactor,
+) -> impl Future<Output = ()> + Send {
+    // Made before the task first runs, so even a task that never runs closes the inbox.
+    let closing = Closing(inbox.clone());
+    async move {
+        let _closing = closing;
+        let worker = Worker {
+            sessions: HashMap::new(),
+            out: Vec::new(),
+            closed: false,
+            sinks,
+            stats,
+            redactor,
+        };
+        read(&inbox, worker).await;
+    }
+}
+
+/// Reads the inbox batch after batch until the host is gone.
+async fn read(inbox: &Inbox, mut worker: Worker) {
+    let mut spare = inbox.empty_batch();
     let mut lingered = false;
     loop {
         let taken = inbox.take(spare);
@@ -143,14 +88,10 @@ pub async fn run(inbox: Arc<Inbox>, sinks: Sinks, stats: Arc<Stats>, redactor: R
             continue;
         }
         lingered = false;
-        let mut inline_bytes = 0;
         for cmd in batch.commands.drain(..) {
-            if let Command::Inline { range, .. } = &cmd {
-                inline_bytes += range.len() as u64;
-            }
             worker.handle(cmd, &batch.text);
         }
-        worker.stats.release_input(inline_bytes);
+        // Handing the batch back releases its text's bytes.
         spare = batch;
     }
 }
@@ -171,9 +112,7 @@ impl Worker {
     fn handle(&mut self, cmd: Command, text: &[u8]) {
         let stats = &self.stats;
         if self.closed {
-            if let Command::Input { json, .. } = &cmd {
-                stats.release_input(json.byte_len());
-            }
+            // Dropped unread: an input's reservation goes with it.
             match cmd {
                 Command::Flush { reply, .. } | Command::Shutdown { reply, .. } => {
                     reply(Default::default())
@@ -200,8 +139,9 @@ impl Worker {
                 kind,
                 json,
                 at,
+                reserved,
             } => {
-                stats.release_input(json.byte_len());
+                drop(reserved);
                 self.input(handle, kind, json.parse(), at);
                 (handle, at)
             }
@@ -217,12 +157,12 @@ impl Worker {
                 self.input(handle, kind, parsed, at);
                 (handle, at)
             }
-            Command::UserTurn { handle, text } => {
+            Command::UserTurn { handle, text, at } => {
                 match self.sessions.get_mut(&handle) {
                     Some(s) => s.state.on_user_turn(text, &mut self.out),
                     None => stats.input_ignored(),
                 }
-                (handle, crate::clock::now_ms())
+                (handle, at)
             }
             Command::Interrupting { handle } => {
                 if let Some(s) = self.sessions.get_mut(&handle) {
@@ -306,5 +246,58 @@ fn emit(
             }
             Err(e) => tracing::warn!(error = %e, "could not serialize an event"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::{Privacy, RedactConfig};
+
+    #[test]
+    fn a_worker_that_stops_with_inputs_queued_leaves_no_backlog() {
+        let stats = Arc::new(Stats::default());
+        let inbox = Inbox::new(stats.clone());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sinks = Sinks {
+            collector: None,
+            otlp: None,
+        };
+        let redactor = Redactor::new(&RedactConfig::default(), Privacy::Full).unwrap();
+        rt.spawn(run(inbox.clone(), sinks, stats.clone(), redactor));
+        // The worker runs until it waits for inputs.
+        rt.block_on(async { tokio::time::sleep(Duration::from_millis(10)).await });
+        // Inputs it will never read: one written into the queue, one handed over on its own.
+        let pushed = inbox.push_inline(1, InputKind::Message, 1, |buf| {
+            buf.extend_from_slice(br#"{"type":"system"}"#);
+            true
+        });
+        assert_eq!(pushed, crate::inbox::Pushed::Queued);
+        let input = Command::reserved_input(&stats, r#"{"type":"user"}"#);
+        assert!(inbox.push(input).is_ok());
+        assert_eq!(stats.input_backlog(), 32);
+        // The runtime shuts down with the worker waiting.
+        drop(rt);
+        assert_eq!(stats.input_backlog(), 0);
+        assert!(inbox.push(Command::Interrupting { handle: 1 }).is_err());
+    }
+
+    #[test]
+    fn a_worker_that_never_ran_still_closes_its_inbox() {
+        let stats = Arc::new(Stats::default());
+        let inbox = Inbox::new(stats.clone());
+        let redactor = Redactor::new(&RedactConfig::default(), Privacy::Full).unwrap();
+        let sinks = Sinks {
+            collector: None,
+            otlp: None,
+        };
+        let task = run(inbox.clone(), sinks, stats.clone(), redactor);
+        assert!(inbox.push(Command::reserved_input(&stats, "{}")).is_ok());
+        drop(task);
+        assert_eq!(stats.input_backlog(), 0);
+        assert!(inbox.push(Command::Interrupting { handle: 1 }).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The tracker's account of what the host handed it: every input is counted once, as read,
 //! unreadable or ignored, whichever way it was handed over.
 
-use sentrial_core::{Config, Ending, Input, InputKind, SessionInit, Text, Tracker};
+use sentrial_core::{Config, DeliveryConfig, Ending, Input, InputKind, SessionInit, Text, Tracker};
 use std::time::Duration;
 
 /// A tracker delivering to a port nothing listens on: these tests look only at the inputs.
@@ -9,7 +9,10 @@ fn tracker() -> Tracker {
     Tracker::new(Config {
         api_key: "test".into(),
         api_url: "http://127.0.0.1:9".into(),
-        flush_interval: Duration::from_secs(60),
+        delivery: DeliveryConfig {
+            flush_interval: Duration::from_secs(60),
+            ..DeliveryConfig::default()
+        },
         ..Config::default()
     })
     .unwrap()

@@ -1,85 +1,46 @@
-//! Getting events to the collector: the queue, the sender task, flush and shutdown.
+//! Getting events to a receiver: the queue, the sender task, flush and shutdown.
 //!
 //! The OTLP exporter runs a second [`Delivery`] of its own, whose queued items are encoded spans
-//! (see [`crate::otlp`]): same bounds, batching, backoff, flush and counters, another
+//! (see `crate::otlp`): same bounds, batching, backoff, flush and counters, another
 //! [`transport::Encoder`].
 //!
-//! One sender task per tracker sends one batch at a time, oldest events first. A batch is sent when
-//! enough events are queued, when the oldest has waited `flush_interval`, or at once when a flush
-//! asks. Failed requests are retried with backoff; refused ones are dropped and counted.
+//! One sender task per delivery sends one batch at a time, oldest events first. A batch is sent
+//! when enough events are queued, when the oldest has waited `flush_interval`, or at once when a
+//! flush asks. What each answer does to the batch is the send loop's (`send.rs`); the receiver is
+//! behind the [`Transport`] trait.
 
 pub mod backoff;
+pub mod config;
+mod flush;
 pub mod outbox;
+mod send;
+mod shared;
 pub mod spool;
 pub mod transport;
 
-use crate::config::Config;
+pub use config::DeliveryConfig;
+pub use flush::{FlushReply, FlushReport, DEFAULT_FLUSH_TIMEOUT};
+pub use transport::{HttpTransport, Transport};
+
 use crate::stats::{DropReason, Stats};
+use flush::Waiters;
 use outbox::{Kind, Outbox, Queued};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
-use tokio::sync::Notify;
+use shared::{Shared, State};
+use std::path::Path;
+use std::sync::Arc;
 use tokio::time::Instant;
-use transport::{Sent, Transport};
 
-/// What a flush achieved by the time it returned.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FlushReport {
-    /// Events delivered while the flush waited.
-    pub delivered: u64,
-    /// Events still waiting when it returned.
-    pub pending: u64,
-    /// True when the timeout passed before everything queued was settled.
-    pub timed_out: bool,
-}
-
-/// Called once with the outcome of a flush.
-pub type FlushReply = Box<dyn FnOnce(FlushReport) + Send + 'static>;
-
-struct Waiter {
-    id: u64,
-    /// Every event with a smaller sequence number must be settled.
-    target: u64,
-    delivered_before: u64,
-    reply: FlushReply,
-}
-
-struct State {
-    outbox: Outbox,
-    spool: Option<spool::Spool>,
-    /// First sequence number of the batch being sent, if any.
-    in_flight: Option<u64>,
-    waiters: Vec<Waiter>,
-    next_waiter: u64,
-    urgent: bool,
-    closed: bool,
-}
-
-impl State {
-    fn oldest_unsettled(&self) -> u64 {
-        self.in_flight
-            .or(self.outbox.front_seq())
-            .unwrap_or(self.outbox.next_seq())
-    }
-}
-
-/// The delivery side of one tracker.
+/// The delivery side of one tracker (or of its OTLP exporter).
 pub struct Delivery {
-    state: Mutex<State>,
-    wake: Notify,
-    /// Cuts a backoff wait short: a flush wants an attempt now, not at the next scheduled retry.
-    retry_now: Notify,
-    stats: Arc<Stats>,
-    config: Config,
-    warned_unauthorized: AtomicBool,
+    shared: Shared,
 }
 
 impl Delivery {
-    /// A delivery queue for `config`, counting into `stats`.
-    pub fn new(config: Config, stats: Arc<Stats>) -> Arc<Self> {
+    /// A delivery queue with `config`'s bounds, counting into `stats`; with `spool_dir`, events are
+    /// also written there and those a stopped tracker left are read back.
+    pub fn new(config: DeliveryConfig, spool_dir: Option<&Path>, stats: Arc<Stats>) -> Arc<Self> {
         let mut outbox = Outbox::new(config.max_queue_events, config.max_queue_bytes);
-        let spool = config.spool_dir.as_deref().and_then(|dir| match spool::Spool::open(dir) {
+        let spool = spool_dir.and_then(|dir| match spool::Spool::open(dir) {
             Ok((spool, recovered)) => {
                 let mut n = 0;
                 for r in recovered {
@@ -107,42 +68,33 @@ impl Delivery {
                 None
             }
         });
+        let state = State {
+            outbox,
+            spool,
+            in_flight: None,
+            waiters: Waiters::default(),
+            urgent: false,
+            closed: false,
+        };
         Arc::new(Delivery {
-            state: Mutex::new(State {
-                outbox,
-                spool,
-                in_flight: None,
-                waiters: Vec::new(),
-                next_waiter: 0,
-                urgent: false,
-                closed: false,
-            }),
-            wake: Notify::new(),
-            retry_now: Notify::new(),
-            stats,
-            config,
-            warned_unauthorized: AtomicBool::new(false),
+            shared: Shared::new(state, config, stats),
         })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock must not stop delivery for good.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Queues one serialized event.
     pub fn push(&self, session: &Arc<str>, kind: Kind, json: Vec<u8>) {
-        self.stats.produced(1);
-        let mut st = self.lock();
+        let shared = &self.shared;
+        shared.stats.produced(1);
+        let mut st = shared.lock();
         if st.closed {
             drop(st);
-            self.stats.dropped(DropReason::Shutdown, 1);
+            shared.stats.dropped(DropReason::Shutdown, 1);
             return;
         }
         let was_empty = st.outbox.is_empty();
         if !st.outbox.has_room(kind, json.len()) {
             drop(st);
-            self.stats.dropped(DropReason::QueueFull, 1);
+            shared.stats.dropped(DropReason::QueueFull, 1);
             return;
         }
         let segment = match st.spool.as_mut() {
@@ -150,45 +102,40 @@ impl Delivery {
                 let segment = spool.append(&json);
                 if segment.is_none() && spool.failed() {
                     st.spool = None;
-                    self.stats.spool_error();
+                    shared.stats.spool_error();
                 }
                 segment
             }
             None => None,
         };
         st.outbox.push_spooled(session.clone(), kind, json, segment);
-        let full = st.outbox.len() >= self.config.max_batch_events;
+        let full = st.outbox.len() >= shared.config.max_batch_events;
         drop(st);
         if was_empty || full {
-            self.wake.notify_one();
+            shared.wake.notify_one();
         }
     }
 
     /// Calls `reply` once everything queued so far is settled, or at `deadline`.
     pub fn flush(self: &Arc<Self>, deadline: Instant, reply: FlushReply) {
-        let mut st = self.lock();
+        let shared = &self.shared;
+        let mut st = shared.lock();
         let target = st.outbox.next_seq();
         if st.oldest_unsettled() >= target {
             drop(st);
             reply(FlushReport {
                 delivered: 0,
-                pending: self.stats.snapshot().pending,
+                pending: shared.stats.snapshot().pending,
                 timed_out: false,
             });
             return;
         }
-        let id = st.next_waiter;
-        st.next_waiter += 1;
-        st.waiters.push(Waiter {
-            id,
-            target,
-            delivered_before: self.stats.snapshot().delivered,
-            reply,
-        });
+        let delivered_before = shared.stats.snapshot().delivered;
+        let id = st.waiters.add(target, delivered_before, reply);
         st.urgent = true;
         drop(st);
-        self.wake.notify_one();
-        self.retry_now.notify_one();
+        shared.wake.notify_one();
+        shared.retry_now.notify_one();
         let this = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep_until(deadline).await;
@@ -202,81 +149,53 @@ impl Delivery {
         self.flush(
             deadline,
             Box::new(move |report| {
-                let mut st = this.lock();
+                let shared = &this.shared;
+                let mut st = shared.lock();
                 st.closed = true;
                 let dropped = st.outbox.clear() as u64;
                 drop(st);
-                this.stats.dropped(DropReason::Shutdown, dropped);
-                this.wake.notify_one();
+                shared.stats.dropped(DropReason::Shutdown, dropped);
+                shared.wake.notify_one();
                 reply(FlushReport {
-                    pending: this.stats.snapshot().pending,
+                    pending: shared.stats.snapshot().pending,
                     ..report
                 });
             }),
         );
     }
 
+    /// Flush `id` reached its deadline: answered as timed out, unless answered already.
     fn expire(&self, id: u64) {
-        let mut st = self.lock();
-        let Some(pos) = st.waiters.iter().position(|w| w.id == id) else {
+        let Some(w) = self.shared.lock().waiters.remove(id) else {
             return;
         };
-        let w = st.waiters.swap_remove(pos);
-        drop(st);
-        let snap = self.stats.snapshot();
-        (w.reply)(FlushReport {
-            delivered: snap.delivered - w.delivered_before,
-            pending: snap.pending,
-            timed_out: true,
-        });
+        w.answer(&self.shared.stats.snapshot(), true);
     }
 
-    fn settle_waiters(&self, st: &mut MutexGuard<'_, State>) -> Vec<Waiter> {
-        let oldest = st.oldest_unsettled();
-        let (done, waiting): (Vec<_>, Vec<_>) =
-            st.waiters.drain(..).partition(|w| w.target <= oldest);
-        st.waiters = waiting;
-        if st.waiters.is_empty() {
-            st.urgent = false;
-        }
-        done
-    }
-
-    fn answer(&self, done: Vec<Waiter>) {
-        if done.is_empty() {
-            return;
-        }
-        let snap = self.stats.snapshot();
-        for w in done {
-            (w.reply)(FlushReport {
-                delivered: snap.delivered - w.delivered_before,
-                pending: snap.pending,
-                timed_out: false,
-            });
-        }
-    }
-
-    /// Waits until a batch is due and takes it. `None` when the tracker is closed and empty.
+    /// Waits until a batch is due and takes it. `None` when the delivery is closed and empty.
     async fn next_batch(&self) -> Option<Vec<Queued>> {
+        let shared = &self.shared;
         loop {
             let due = {
-                let st = self.lock();
+                let st = shared.lock();
                 if st.outbox.is_empty() {
                     if st.closed {
                         return None;
                     }
                     None
                 } else {
-                    Some(st.urgent || st.closed || st.outbox.len() >= self.config.max_batch_events)
+                    Some(
+                        st.urgent || st.closed || st.outbox.len() >= shared.config.max_batch_events,
+                    )
                 }
             };
             match due {
-                None => self.wake.notified().await,
+                None => shared.wake.notified().await,
                 Some(false) => {
                     // Give the batch time to fill, unless something asks for it sooner.
                     tokio::select! {
-                        _ = self.wake.notified() => {}
-                        _ = tokio::time::sleep(self.config.flush_interval) => {}
+                        _ = shared.wake.notified() => {}
+                        _ = tokio::time::sleep(shared.config.flush_interval) => {}
                     }
                     return self.take();
                 }
@@ -286,119 +205,30 @@ impl Delivery {
     }
 
     fn take(&self) -> Option<Vec<Queued>> {
-        let mut st = self.lock();
+        let config = &self.shared.config;
+        let mut st = self.shared.lock();
         let batch = st
             .outbox
-            .take_batch(self.config.max_batch_events, self.config.max_batch_bytes);
+            .take_batch(config.max_batch_events, config.max_batch_bytes);
         st.in_flight = batch.first().map(|q| q.seq);
         Some(batch)
     }
 
-    /// The sender task: runs until the tracker is shut down and its queue is empty.
-    pub async fn run(self: Arc<Self>, transport: Transport) {
+    /// The sender task: runs until the delivery is shut down and its queue is empty.
+    pub async fn run<T: Transport>(self: Arc<Self>, transport: T) {
         while let Some(batch) = self.next_batch().await {
             if !batch.is_empty() {
-                self.deliver(&transport, batch).await;
+                send::deliver(&self.shared, &transport, batch).await;
             }
-            let mut st = self.lock();
+            let mut st = self.shared.lock();
             st.in_flight = None;
-            let done = self.settle_waiters(&mut st);
+            let done = st.settle_waiters();
             drop(st);
-            self.answer(done);
-        }
-    }
-
-    async fn deliver(&self, transport: &Transport, mut batch: Vec<Queued>) {
-        let mut attempt = 0;
-        loop {
-            let n = batch.len() as u64;
-            let outcome = transport.send(transport.body(&batch)).await;
-            let dropped = match outcome {
-                Sent::Delivered { rejected, message } => {
-                    tracing::debug!(events = n, "batch delivered");
-                    let rejected = rejected.min(n);
-                    self.stats.delivered(n - rejected);
-                    if rejected > 0 {
-                        // A partial success: those items are refused for good, not retried.
-                        let text = crate::redact::Redactor::scrub_for_log(&message, 512);
-                        let peer = transport.peer().name();
-                        tracing::warn!(rejected, %text, events = n, "{peer} refused part of a batch");
-                        self.stats.dropped(DropReason::Rejected, rejected);
-                    }
-                    None
-                }
-                Sent::Retry { retry_after, why } => {
-                    if self.lock().closed {
-                        Some(DropReason::Shutdown)
-                    } else {
-                        self.stats.retried();
-                        let wait = backoff::delay(attempt, retry_after);
-                        tracing::debug!(%why, ?wait, events = n, "delivery failed; will retry");
-                        attempt += 1;
-                        if retry_after.is_some() {
-                            // The server said when; a flush does not override it.
-                            tokio::time::sleep(wait).await;
-                        } else {
-                            tokio::select! {
-                                _ = tokio::time::sleep(wait) => {}
-                                _ = self.retry_now.notified() => {}
-                            }
-                        }
-                        continue;
-                    }
-                }
-                Sent::TooLarge if batch.len() > 1 => {
-                    let rest = batch.split_off(batch.len() / 2);
-                    tracing::debug!(events = n, "batch too large; splitting");
-                    self.lock().outbox.unshift(rest);
-                    continue;
-                }
-                Sent::TooLarge => {
-                    // One event the collector finds too large: cut it to half and try again.
-                    let q = &mut batch[0];
-                    match crate::truncate::shrink(&q.json, q.json.len() / 2) {
-                        Some(smaller) => {
-                            tracing::debug!(
-                                from = q.json.len(),
-                                to = smaller.len(),
-                                "event too large; cut"
-                            );
-                            q.json = smaller;
-                            continue;
-                        }
-                        None => Some(DropReason::TooLarge),
-                    }
-                }
-                Sent::Unauthorized(code) => {
-                    if !self.warned_unauthorized.swap(true, Ordering::Relaxed) {
-                        tracing::warn!("{}", transport.peer().refused_warning(code));
-                    }
-                    Some(DropReason::Unauthorized)
-                }
-                Sent::Rejected(code, text) => {
-                    // The answer may quote the batch: never log what a pattern finds in it.
-                    let text = crate::redact::Redactor::scrub_for_log(&text, 512);
-                    let peer = transport.peer().name();
-                    tracing::warn!(code, %text, events = n, "{peer} rejected a batch");
-                    Some(DropReason::Rejected)
-                }
-            };
-            if let Some(reason) = dropped {
-                self.stats.dropped(reason, n);
-            }
-            let mut st = self.lock();
-            st.outbox.settle(&batch);
-            if let Some(spool) = st.spool.as_mut() {
-                for q in &batch {
-                    if let Some(segment) = q.segment {
-                        spool.settle(segment, 1);
-                    }
-                }
-            }
-            return;
+            self.shared.answer(done);
         }
     }
 }
 
-/// How long a flush may wait when the caller gives no timeout.
-pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+#[cfg(test)]
+#[path = "send_tests.rs"]
+mod send_tests;

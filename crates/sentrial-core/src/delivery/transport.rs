@@ -1,19 +1,30 @@
-//! One HTTP request per batch, and what its answer means for the events in it.
+//! One request per batch, and what its answer means for the events in it.
 //!
-//! The transport is shared by the two kinds of receiver: the Sentrial collector (`/v1/batch`, a
-//! JSON batch of events) and an OTLP endpoint (`/v1/traces`, spans). What differs between them is
-//! the [`Encoder`] that makes the body, the headers, and the [`Peer`] named in warnings.
+//! The send loop ([`Delivery::run`](super::Delivery::run)) sees a receiver only through the
+//! [`Transport`] trait, as sentry-rust's transports do: [`HttpTransport`] posts with reqwest, and
+//! the loop's tests script the answers. The HTTP transport is shared by the two kinds of receiver:
+//! the Sentrial collector (`/v1/batch`, a JSON batch of events; see `crate::collector`) and an
+//! OTLP endpoint (`/v1/traces`, spans; see `crate::otlp`). What differs between them is the
+//! [`Encoder`] that makes the body, the headers, and the [`Peer`] named in warnings.
 
 use super::backoff;
 use super::outbox::Queued;
-use crate::config::Config;
 use crate::error::CoreError;
 use flate2::{write::GzEncoder, Compression};
 use reqwest::{header, StatusCode};
-use sentrial_protocol::{INGEST_PATH, PROTOCOL_VERSION};
+use sentrial_protocol::SdkInfo;
+use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+/// Sends one batch to a receiver and says what became of it.
+pub trait Transport: Send + Sync + 'static {
+    /// Who receives the batches, for what warnings say.
+    fn peer(&self) -> Peer;
+    /// Sends `batch` as one request.
+    fn send(&self, batch: &[Queued]) -> impl Future<Output = Sent> + Send;
+}
 
 /// What became of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +50,27 @@ pub enum Sent {
     Unauthorized(u16),
     /// Another 4xx: the collector will never take this batch.
     Rejected(u16, String),
+}
+
+impl Sent {
+    /// What an answer with a `status` that is not a success means for its batch, with the wait the
+    /// answer's `Retry-After` asked for. `None`: the receiver refused the batch for good
+    /// ([`Sent::Rejected`], whose text is the answer's body).
+    pub fn of_status(status: StatusCode, retry_after: Option<Duration>) -> Option<Sent> {
+        let retry = || Sent::Retry {
+            retry_after,
+            why: format!("HTTP {}", status.as_u16()),
+        };
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Some(Sent::TooLarge),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                Some(Sent::Unauthorized(status.as_u16()))
+            }
+            StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => Some(retry()),
+            s if s.is_server_error() => Some(retry()),
+            _ => None,
+        }
+    }
 }
 
 /// How a batch of queued items becomes one request body.
@@ -90,34 +122,9 @@ impl Peer {
     }
 }
 
-/// The collector's body: `{"protocol":2,"sdk":{...},"events":[...]}` around the queued events.
-struct BatchEncoder {
-    /// `{"protocol":2,"sdk":{...}}`, serialized once.
-    prefix: Vec<u8>,
-}
-
-impl Encoder for BatchEncoder {
-    fn content_type(&self) -> &'static str {
-        "application/json"
-    }
-
-    fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()> {
-        // `{"protocol":2,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
-        out.write_all(&self.prefix[..self.prefix.len() - 1])?;
-        out.write_all(b",\"events\":[")?;
-        for (i, q) in batch.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(&q.json)?;
-        }
-        out.write_all(b"]}")
-    }
-}
-
-/// Sends batches to one receiver.
+/// Sends batches to one receiver over HTTP: one gzipped POST per batch.
 #[derive(Clone)]
-pub struct Transport {
+pub struct HttpTransport {
     client: reqwest::Client,
     url: String,
     headers: header::HeaderMap,
@@ -125,10 +132,10 @@ pub struct Transport {
     peer: Peer,
 }
 
-impl std::fmt::Debug for Transport {
+impl std::fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the headers: they hold keys.
-        f.debug_struct("Transport")
+        f.debug_struct("HttpTransport")
             .field("peer", &self.peer)
             .finish_non_exhaustive()
     }
@@ -143,65 +150,32 @@ pub fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
     Ok(parsed)
 }
 
-impl Transport {
-    /// A transport to the collector of `config`; fails on a URL that is not http(s).
-    pub fn new(config: &Config) -> Result<Self, CoreError> {
-        let base = config.api_url.trim_end_matches('/');
-        parse_http_url(base).map_err(|reason| CoreError::InvalidUrl {
-            url: config.api_url.clone(),
-            reason,
-        })?;
-        let mut auth = header::HeaderValue::from_str(&format!("Bearer {}", config.api_key))
-            .map_err(|_| {
-                CoreError::Startup(
-                    "the API key holds characters not allowed in an HTTP header".into(),
-                )
-            })?;
-        auth.set_sensitive(true);
-        let mut headers = header::HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, auth);
-        let prefix = serde_json::to_vec(&serde_json::json!({
-            "protocol": PROTOCOL_VERSION,
-            "sdk": {"name": config.sdk_name, "version": config.sdk_version},
-        }))
-        .expect("static JSON serializes");
-        Transport::with_encoder(
-            config,
-            format!("{base}{INGEST_PATH}"),
-            headers,
-            Arc::new(BatchEncoder { prefix }),
-            Peer::Collector,
-        )
-    }
-
-    /// A transport posting to `url` with `headers` (already checked), bodies made by `encoder`.
-    pub fn with_encoder(
-        config: &Config,
+impl HttpTransport {
+    /// A transport posting to `url` with `headers` (already checked), bodies made by `encoder`;
+    /// each request times out after `timeout` and names `sdk` as its user agent.
+    pub fn new(
+        peer: Peer,
         url: String,
         headers: header::HeaderMap,
         encoder: Arc<dyn Encoder>,
-        peer: Peer,
+        timeout: Duration,
+        sdk: &SdkInfo,
     ) -> Result<Self, CoreError> {
         let tls = crate::tls::client_config().map_err(CoreError::Startup)?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(5)))
-            .user_agent(format!("{}/{}", config.sdk_name, config.sdk_version))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .user_agent(format!("{}/{}", sdk.name, sdk.version))
             .build()
             .map_err(|e| CoreError::Startup(e.to_string()))?;
-        Ok(Transport {
+        Ok(HttpTransport {
             client,
             url,
             headers,
             encoder,
             peer,
         })
-    }
-
-    /// Who receives the requests.
-    pub fn peer(&self) -> Peer {
-        self.peer
     }
 
     /// The gzip-compressed request body for `batch`.
@@ -215,7 +189,7 @@ impl Transport {
     }
 
     /// Posts one body and classifies the answer.
-    pub async fn send(&self, body: Vec<u8>) -> Sent {
+    async fn post(&self, body: Vec<u8>) -> Sent {
         let res = self
             .client
             .post(&self.url)
@@ -258,22 +232,24 @@ impl Transport {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| backoff::parse_retry_after(v, SystemTime::now()));
-        match status {
-            StatusCode::PAYLOAD_TOO_LARGE => Sent::TooLarge,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Sent::Unauthorized(status.as_u16()),
-            StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => Sent::Retry {
-                retry_after,
-                why: format!("HTTP {}", status.as_u16()),
-            },
-            s if s.is_server_error() => Sent::Retry {
-                retry_after,
-                why: format!("HTTP {}", s.as_u16()),
-            },
-            s => {
+        match Sent::of_status(status, retry_after) {
+            Some(sent) => sent,
+            None => {
                 let text = res.text().await.unwrap_or_default();
-                Sent::Rejected(s.as_u16(), text.chars().take(300).collect())
+                Sent::Rejected(status.as_u16(), text.chars().take(300).collect())
             }
         }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn peer(&self) -> Peer {
+        self.peer
+    }
+
+    async fn send(&self, batch: &[Queued]) -> Sent {
+        let body = self.body(batch);
+        self.post(body).await
     }
 }
 
@@ -285,5 +261,33 @@ fn describe(e: reqwest::Error) -> String {
         "could not connect".into()
     } else {
         e.without_url().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_class_means_what_the_send_loop_does_with_it() {
+        let wait = Some(Duration::from_secs(7));
+        let of = |code: u16| Sent::of_status(StatusCode::from_u16(code).unwrap(), wait);
+        for code in [408, 429, 500, 502, 503, 504, 599] {
+            let why = format!("HTTP {code}");
+            assert_eq!(
+                of(code),
+                Some(Sent::Retry {
+                    retry_after: wait,
+                    why
+                })
+            );
+        }
+        assert_eq!(of(413), Some(Sent::TooLarge));
+        assert_eq!(of(401), Some(Sent::Unauthorized(401)));
+        assert_eq!(of(403), Some(Sent::Unauthorized(403)));
+        // Refused for good; the answer's body says why.
+        for code in [400, 404, 405, 409, 410, 422, 304, 101] {
+            assert_eq!(of(code), None, "{code}");
+        }
     }
 }

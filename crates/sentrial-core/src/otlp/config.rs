@@ -9,7 +9,8 @@ pub const TRACES_PATH: &str = "/v1/traces";
 /// `service.name` when none is given.
 pub const DEFAULT_SERVICE_NAME: &str = "sentrial-agent";
 
-/// How spans are encoded.
+/// How spans are encoded. (The names users give them, `http/protobuf` and `http/json`, are the
+/// binding's `OtlpProtocol`.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum OtlpProtocol {
     /// `http/protobuf`: `application/x-protobuf`, the OTLP default every receiver accepts.
@@ -17,17 +18,6 @@ pub enum OtlpProtocol {
     Protobuf,
     /// `http/json`: `application/json`, OTLP's JSON mapping.
     Json,
-}
-
-impl OtlpProtocol {
-    /// Parses the names of `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` or `http/json`.
-    pub fn parse(name: &str) -> Option<OtlpProtocol> {
-        match name {
-            "http/protobuf" => Some(OtlpProtocol::Protobuf),
-            "http/json" => Some(OtlpProtocol::Json),
-            _ => None,
-        }
-    }
 }
 
 /// Where and how sessions are exported as OTLP traces.
@@ -180,15 +170,5 @@ mod tests {
         let shown = format!("{good:?}");
         assert!(!shown.contains("hc-secret") && !shown.contains("pw") && !shown.contains("key=k"));
         assert!(shown.contains("x-honeycomb-team"), "{shown}");
-    }
-
-    #[test]
-    fn protocols_parse() {
-        assert_eq!(
-            OtlpProtocol::parse("http/protobuf"),
-            Some(OtlpProtocol::Protobuf)
-        );
-        assert_eq!(OtlpProtocol::parse("http/json"), Some(OtlpProtocol::Json));
-        assert_eq!(OtlpProtocol::parse("grpc"), None);
     }
 }

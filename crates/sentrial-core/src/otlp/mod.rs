@@ -16,17 +16,17 @@ pub mod spans;
 
 pub use config::{traces_url, OtlpConfig, OtlpProtocol, DEFAULT_SERVICE_NAME};
 
-use crate::config::Config;
 use crate::delivery::outbox::Kind;
-use crate::delivery::transport::{Peer, Transport};
-use crate::delivery::Delivery;
+use crate::delivery::transport::{HttpTransport, Peer};
+use crate::delivery::{Delivery, DeliveryConfig};
 use crate::error::CoreError;
 use crate::stats::Stats;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-use sentrial_protocol::Event;
+use sentrial_protocol::{Event, SdkInfo};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Counters of the exporter. Spans follow the identity of [`Stats`]: `produced == delivered +
 /// pending + dropped`.
@@ -88,25 +88,26 @@ impl OtlpStats {
     }
 }
 
-/// The transport of an exporter: checks `otlp` (URL, headers) without starting anything.
-pub fn transport(config: &Config, otlp: &OtlpConfig) -> Result<Transport, CoreError> {
+/// The transport of an exporter: checks `otlp` (URL, headers) without starting anything. Its
+/// requests time out after `timeout`; `sdk` is the resource's and the user agent's.
+pub fn transport(
+    otlp: &OtlpConfig,
+    timeout: Duration,
+    sdk: &SdkInfo,
+) -> Result<HttpTransport, CoreError> {
     let headers = otlp.checked_headers()?;
     let service = match otlp.service_name.trim() {
         "" => DEFAULT_SERVICE_NAME,
         name => name,
     };
-    let encoder = encode::SpanEncoder::new(
-        otlp.protocol,
-        service,
-        &config.sdk_name,
-        &config.sdk_version,
-    );
-    Transport::with_encoder(
-        config,
+    let encoder = encode::SpanEncoder::new(otlp.protocol, service, &sdk.name, &sdk.version);
+    HttpTransport::new(
+        Peer::Otlp,
         otlp.endpoint.clone(),
         headers,
         Arc::new(encoder),
-        Peer::Otlp,
+        timeout,
+        sdk,
     )
 }
 
@@ -119,18 +120,14 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// An exporter queueing on a new delivery made from `config` (never spooled: spans are
-    /// made again from events, and OTLP receivers do not dedupe). The caller runs its sender task.
-    pub fn new(config: &Config) -> Exporter {
+    /// An exporter queueing on a new delivery with `config`'s bounds and timings (never
+    /// spooled: spans are made again from events, and OTLP receivers do not dedupe). The caller
+    /// runs its sender task.
+    pub fn new(config: DeliveryConfig) -> Exporter {
         let stats = Arc::new(OtlpStats::default());
-        let delivery_config = Config {
-            spool_dir: None,
-            otlp: None,
-            ..config.clone()
-        };
         Exporter {
             builder: spans::SpanBuilder::default(),
-            delivery: Delivery::new(delivery_config, stats.spans.clone()),
+            delivery: Delivery::new(config, None, stats.spans.clone()),
             stats,
             spans: Vec::new(),
         }

@@ -2,7 +2,7 @@
 //! (axum on 127.0.0.1) that records each request and answers scripted statuses.
 
 use super::*;
-use crate::{Ending, SessionInit, Tracker};
+use crate::{Config, Ending, SessionInit, Tracker};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -125,8 +125,11 @@ fn tracker(api_key: &str, api_url: &str, otlp: OtlpConfig) -> Tracker {
     Tracker::new(Config {
         api_key: api_key.into(),
         api_url: api_url.into(),
-        flush_interval: Duration::from_millis(20),
-        request_timeout: Duration::from_secs(2),
+        delivery: crate::DeliveryConfig {
+            flush_interval: Duration::from_millis(20),
+            request_timeout: Duration::from_secs(2),
+            ..Default::default()
+        },
         otlp: Some(otlp),
         ..Config::default()
     })

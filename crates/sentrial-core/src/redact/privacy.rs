@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 
 /// What of a session is kept. Whatever the mode, identifiers (agent, user, conversation, model,
-/// tool names, `tool_use_id`s), statuses, counts, timings, tokens and cost are kept.
+/// tool names, `tool_use_id`s), statuses, counts, timings, tokens and cost are kept. (The names
+/// users give the modes are the binding's `PrivacyMode`.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Privacy {
     /// Everything (after redaction). The default.
@@ -27,17 +28,6 @@ pub enum Privacy {
 const MARKER_TEXTS: &[&str] = &["message", "explanation", "summary", "text"];
 
 impl Privacy {
-    /// Parses `full`, `no_inputs`, `no_outputs`, `metadata_only`.
-    pub fn parse(name: &str) -> Option<Privacy> {
-        match name {
-            "full" => Some(Privacy::Full),
-            "no_inputs" => Some(Privacy::NoInputs),
-            "no_outputs" => Some(Privacy::NoOutputs),
-            "metadata_only" => Some(Privacy::MetadataOnly),
-            _ => None,
-        }
-    }
-
     fn inputs(self) -> bool {
         matches!(self, Privacy::Full | Privacy::NoOutputs)
     }

@@ -1,9 +1,13 @@
-//! How a session ended: its status, a reason a person reads, and an `end_reason` to filter on.
+//! How a session ended: its status, a reason a person reads, and an `end_reason` to filter on;
+//! and the results it reported on the way.
 
+use crate::json::{bool_of, str_of, string_of, u64_of};
+use crate::usage::RunFigures;
 use sentrial_protocol::{
-    SessionStatus, Usage, END_ABORTED, END_API_ERROR, END_ERROR_RESULT, END_EXCEPTION,
-    END_INTERRUPTED, END_NO_RESULT, END_SHUTDOWN, END_STOPPED,
+    SessionEnd, SessionResult, SessionStatus, Usage, END_ABORTED, END_API_ERROR, END_ERROR_RESULT,
+    END_EXCEPTION, END_INTERRUPTED, END_NO_RESULT, END_SHUTDOWN, END_STOPPED,
 };
+use serde_json::Value;
 
 /// How the iteration of a tracked query ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +56,65 @@ pub(super) struct Verdict {
 }
 
 impl LastResult {
+    /// What a `result` message says. `figures`: its usage, as the run's usage read it;
+    /// `duration_ms`: the time since the run began; `stream_api_error`: the status of the latest
+    /// API error the stream reported (the result's own wins).
+    pub fn read(
+        msg: &Value,
+        duration_ms: u64,
+        figures: RunFigures,
+        stream_api_error: Option<u16>,
+    ) -> LastResult {
+        let subtype = str_of(msg, "subtype").unwrap_or("unknown").to_owned();
+        let is_error = bool_of(msg, "is_error").unwrap_or(subtype != "success");
+        let errors = msg
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|errs| {
+                errs.iter()
+                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let api_error_status = msg
+            .get("api_error_status")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .or(stream_api_error.filter(|_| is_error));
+        LastResult {
+            subtype,
+            is_error,
+            errors,
+            output: string_of(msg, "result"),
+            num_turns: u64_of(msg, "num_turns"),
+            duration_ms,
+            api_duration_ms: u64_of(msg, "duration_api_ms"),
+            terminal_reason: string_of(msg, "terminal_reason"),
+            api_error_status,
+            usage: figures.own,
+            carried: figures.carried,
+        }
+    }
+
+    /// The protocol's record of this result: the session's `index`-th, at `position` in its
+    /// transcript.
+    pub fn payload(&self, index: u32, position: u32) -> SessionResult {
+        SessionResult {
+            index,
+            subtype: self.subtype.clone(),
+            is_error: self.is_error,
+            output: self.output.clone(),
+            num_turns: self.num_turns,
+            duration_ms: self.duration_ms,
+            api_duration_ms: self.api_duration_ms,
+            usage: self.usage.clone(),
+            carried: self.carried.clone(),
+            terminal_reason: self.terminal_reason.clone(),
+            api_error_status: self.api_error_status,
+            position: Some(position),
+        }
+    }
+
     /// The end reason of an error result: its `error_*` subtype, else an API error (a result of
     /// subtype `success` with `is_error`, as an API error ends a run), else an error result.
     fn end_reason(&self) -> String {
@@ -75,6 +138,49 @@ impl LastResult {
         } else {
             reason.clone()
         }
+    }
+}
+
+/// The end of a session that ended by `ending` at `now`, after `results` results, `last` the
+/// latest. `elapsed_ms`: how long it ran (when no result says); `stream_api_error`: the status of
+/// the latest API error the stream reported. Without the reconciliation, which is the model
+/// calls'.
+pub(super) fn session_end(
+    ending: &Ending,
+    last: Option<LastResult>,
+    now: i64,
+    elapsed_ms: u64,
+    stream_api_error: Option<u16>,
+    results: u32,
+) -> SessionEnd {
+    let verdict = verdict(ending, last.as_ref());
+    let duration_ms = last.as_ref().map_or(elapsed_ms, |r| r.duration_ms);
+    let api_error_status = match verdict.end_reason.as_deref() {
+        Some(END_API_ERROR) => last
+            .as_ref()
+            .and_then(|r| r.api_error_status)
+            .or(stream_api_error),
+        _ => None,
+    };
+    let (usage, carried) = match &last {
+        Some(r) => (r.usage.clone(), r.carried.clone()),
+        None => Default::default(),
+    };
+    SessionEnd {
+        status: verdict.status,
+        failure_reason: verdict.failure_reason,
+        end_reason: verdict.end_reason,
+        api_error_status,
+        // The final response is the last result's text, never a message from mid-run.
+        output: last.as_ref().and_then(|r| r.output.clone()),
+        ended_at: now,
+        duration_ms,
+        api_duration_ms: last.as_ref().and_then(|r| r.api_duration_ms),
+        num_turns: last.as_ref().and_then(|r| r.num_turns),
+        usage,
+        carried,
+        results,
+        reconciliation: None,
     }
 }
 
@@ -132,116 +238,5 @@ pub(super) fn verdict(ending: &Ending, last: Option<&LastResult>) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(subtype: &str, is_error: bool) -> LastResult {
-        LastResult {
-            subtype: subtype.into(),
-            is_error,
-            errors: vec![],
-            output: None,
-            num_turns: None,
-            duration_ms: 0,
-            api_duration_ms: None,
-            terminal_reason: None,
-            api_error_status: None,
-            usage: Usage::default(),
-            carried: None,
-        }
-    }
-
-    fn end_of(ending: Ending, last: Option<LastResult>) -> (SessionStatus, Option<String>) {
-        let v = verdict(&ending, last.as_ref());
-        (v.status, v.end_reason)
-    }
-
-    #[test]
-    fn every_way_a_run_ends_has_its_end_reason() {
-        use SessionStatus::*;
-        let reason = |s: &str| Some(s.to_string());
-        assert_eq!(
-            end_of(Ending::Done, Some(result("success", false))),
-            (Completed, None)
-        );
-        // Reading on after a successful result (break) is still a success.
-        assert_eq!(
-            end_of(Ending::Stopped, Some(result("success", false))),
-            (Completed, None)
-        );
-        for subtype in [
-            "error_max_turns",
-            "error_max_budget_usd",
-            "error_during_execution",
-            "error_max_structured_output_retries",
-        ] {
-            assert_eq!(
-                end_of(Ending::Done, Some(result(subtype, true))),
-                (Failed, reason(subtype))
-            );
-            // The SDK throws after an error result: the result says why.
-            let threw = Ending::Threw {
-                message: "Claude Code returned an error result".into(),
-                aborted: false,
-            };
-            assert_eq!(
-                end_of(threw, Some(result(subtype, true))),
-                (Failed, reason(subtype))
-            );
-        }
-        let mut api = result("success", true);
-        api.api_error_status = Some(529);
-        assert_eq!(
-            end_of(Ending::Done, Some(api)),
-            (Failed, reason("api_error"))
-        );
-        let mut api = result("success", true);
-        api.terminal_reason = Some("api_error".into());
-        assert_eq!(
-            end_of(Ending::Done, Some(api)),
-            (Failed, reason("api_error"))
-        );
-        assert_eq!(
-            end_of(Ending::Done, Some(result("success", true))),
-            (Failed, reason("error_result"))
-        );
-        let aborted = Ending::Threw {
-            message: "Claude Code process aborted by user".into(),
-            aborted: true,
-        };
-        assert_eq!(end_of(aborted, None), (Failed, reason("aborted")));
-        let crashed = Ending::Threw {
-            message: "spawn ENOENT".into(),
-            aborted: false,
-        };
-        assert_eq!(end_of(crashed.clone(), None), (Failed, reason("exception")));
-        assert_eq!(
-            end_of(crashed, Some(result("success", false))),
-            (Failed, reason("exception"))
-        );
-        assert_eq!(
-            end_of(
-                Ending::Interrupted,
-                Some(result("error_during_execution", true))
-            ),
-            (Interrupted, reason("interrupted"))
-        );
-        assert_eq!(
-            end_of(Ending::Stopped, None),
-            (Interrupted, reason("stopped"))
-        );
-        assert_eq!(end_of(Ending::Done, None), (Failed, reason("no_result")));
-        assert_eq!(end_of(Ending::Shutdown, None), (Failed, reason("shutdown")));
-    }
-
-    #[test]
-    fn the_failure_reason_says_why_in_words() {
-        let mut r = result("error_max_turns", true);
-        r.errors = vec!["Reached maximum number of turns (2)".into()];
-        let v = verdict(&Ending::Done, Some(&r));
-        assert_eq!(
-            v.failure_reason.as_deref(),
-            Some("error_max_turns: Reached maximum number of turns (2)")
-        );
-    }
-}
+#[path = "ending_tests.rs"]
+mod tests;

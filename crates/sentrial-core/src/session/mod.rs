@@ -9,72 +9,37 @@
 mod ending;
 mod markers;
 mod model_calls;
+mod positions;
+mod refusals;
+mod start;
+mod subagent;
+mod tool_call;
 mod tools;
 mod transcript;
 
 pub use ending::Ending;
 pub use model_calls::ModelCalls;
-pub use tools::{Denial, Outcome, ToolCalls};
+pub use positions::Positions;
+pub use start::SessionInit;
+pub use tool_call::{Denial, Outcome};
+pub use tools::ToolCalls;
 pub use transcript::{Transcript, TRANSCRIPT_BUDGET_BYTES};
 
 use crate::json::{bool_of, str_of, string_of, take, u64_of};
 use crate::usage::RunUsage;
 use ending::LastResult;
 use markers::MarkerOf;
-use sentrial_protocol::{
-    Marker, McpServer, Payload, SessionEnd, SessionInput, SessionResult, SessionStart, Subagent,
-    ToolStatus,
-};
-use serde_json::{Map, Value};
-
-/// What the wrapper knows when it is called, before the SDK says anything.
-#[derive(Debug, Clone, Default)]
-pub struct SessionInit {
-    /// Agent name.
-    pub agent: String,
-    /// End user id.
-    pub user_id: String,
-    /// Conversation thread.
-    pub convo_id: Option<String>,
-    /// The user's `extraMetadata`.
-    pub metadata: Map<String, Value>,
-    /// The prompt, when it is a string.
-    pub input: Option<String>,
-    /// When the wrapped function was called (ms since the epoch).
-    pub started_at: i64,
-    /// The options' `resume`: the Claude session this run resumes (or forks, with `fork`).
-    pub resume: Option<String>,
-    /// The options' `forkSession`.
-    pub fork: bool,
-    /// The options' `continue`: the run goes on with the latest Claude session of its folder,
-    /// which its `system`/`init` message names.
-    pub continue_latest: bool,
-    /// How the run was started (`query`, `startup`, `prewarm`).
-    pub entry_point: Option<String>,
-}
-
-/// Numbers the items of a session's transcript in the order the SDK showed them.
-#[derive(Debug, Default)]
-pub struct Positions(u32);
-
-impl Positions {
-    /// The next place.
-    pub fn next_place(&mut self) -> u32 {
-        let p = self.0;
-        self.0 = self.0.saturating_add(1);
-        p
-    }
-}
+use sentrial_protocol::{Marker, Payload, SessionEnd, SessionInput, ToolStatus};
+use serde_json::Value;
+use start::RunInfo;
+use subagent::subagent_of;
 
 /// One tracked `query()` call.
 #[derive(Debug)]
 pub struct SessionState {
     init: SessionInit,
     started: bool,
-    claude_session_id: Option<String>,
-    model: Option<String>,
-    sdk_metadata: Map<String, Value>,
-    mcp_servers: Vec<McpServer>,
+    run: RunInfo,
     /// User turns given before the start was pushed, with their places.
     pending_turns: Vec<(String, u32)>,
     turns: u32,
@@ -97,10 +62,7 @@ impl SessionState {
         SessionState {
             init,
             started: false,
-            claude_session_id: None,
-            model: None,
-            sdk_metadata: Map::new(),
-            mcp_servers: Vec::new(),
+            run: RunInfo::default(),
             pending_turns: Vec::new(),
             turns: 0,
             positions: Positions::default(),
@@ -164,24 +126,10 @@ impl SessionState {
             }
             _ => return,
         };
-        let error = match hook.get("error") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
         if let Some(agent) = str_of(&hook, "agent_id") {
             self.tools.made_by_agent(&id, agent);
         }
-        let outcome = Outcome {
-            status,
-            tool_name: string_of(&hook, "tool_name"),
-            input: Some(take(&mut hook, "tool_input")),
-            output: take(&mut hook, "tool_response"),
-            error,
-            duration_ms: u64_of(&hook, "duration_ms"),
-            ended_at: now,
-            mcp_server: hook.get("mcp_server").and_then(|m| string_of(m, "name")),
-        };
+        let outcome = Outcome::of_hook(status, &mut hook, now);
         if let Some(call) = self.tools.finished_by_hook(&id, outcome) {
             self.ensure_started(out);
             out.push(Payload::ToolCall(call));
@@ -195,13 +143,8 @@ impl SessionState {
             return;
         };
         if str_of(&decision, "behavior") == Some("deny") {
-            self.tools.refused_by_callback(
-                id,
-                Denial {
-                    reason: string_of(&decision, "message").filter(|m| !m.is_empty()),
-                    by: string_of(&decision, "source"),
-                },
-            );
+            self.tools
+                .refused_by_callback(id, Denial::of_decision(&decision));
         }
     }
 
@@ -240,37 +183,18 @@ impl SessionState {
                 .map(Payload::ModelCall),
         );
         let last = self.last.take();
-        let verdict = ending::verdict(&ending, last.as_ref());
         let reconciliation = last.as_ref().map(|r| self.model_calls.reconcile(&r.usage));
-        let duration_ms = last
-            .as_ref()
-            .map_or_else(|| elapsed(self.init.started_at, now), |r| r.duration_ms);
-        let api_error_status = match verdict.end_reason.as_deref() {
-            Some(sentrial_protocol::END_API_ERROR) => last
-                .as_ref()
-                .and_then(|r| r.api_error_status)
-                .or(self.api_error_status),
-            _ => None,
-        };
-        let (usage, carried) = match &last {
-            Some(r) => (r.usage.clone(), r.carried.clone()),
-            None => Default::default(),
-        };
+        let end = ending::session_end(
+            &ending,
+            last,
+            now,
+            elapsed(self.init.started_at, now),
+            self.api_error_status,
+            self.results,
+        );
         out.push(Payload::SessionEnd(SessionEnd {
-            status: verdict.status,
-            failure_reason: verdict.failure_reason,
-            end_reason: verdict.end_reason,
-            api_error_status,
-            // The final response is the last result's text, never a message from mid-run.
-            output: last.as_ref().and_then(|r| r.output.clone()),
-            ended_at: now,
-            duration_ms,
-            api_duration_ms: last.as_ref().and_then(|r| r.api_duration_ms),
-            num_turns: last.as_ref().and_then(|r| r.num_turns),
-            usage,
-            carried,
-            results: self.results,
             reconciliation,
+            ..end
         }));
     }
 
@@ -279,38 +203,10 @@ impl SessionState {
             return;
         }
         self.started = true;
-        out.push(self.start_payload());
+        out.push(self.run.start(&self.init));
         for (text, position) in std::mem::take(&mut self.pending_turns) {
             self.push_turn(text, position, out);
         }
-    }
-
-    fn start_payload(&self) -> Payload {
-        let mut metadata = self.sdk_metadata.clone();
-        // The user's own keys win over what the SDK reported.
-        metadata.extend(self.init.metadata.clone());
-        let init = &self.init;
-        let (resumed_from, forked_from) = match (&init.resume, init.fork) {
-            (Some(id), false) => (Some(id.clone()), None),
-            (Some(id), true) => (None, Some(id.clone())),
-            // `continue` goes on with the session its init names.
-            (None, _) if init.continue_latest => (self.claude_session_id.clone(), None),
-            (None, _) => (None, None),
-        };
-        Payload::SessionStart(SessionStart {
-            agent: init.agent.clone(),
-            user_id: init.user_id.clone(),
-            convo_id: init.convo_id.clone(),
-            claude_session_id: self.claude_session_id.clone(),
-            model: self.model.clone(),
-            input: init.input.clone(),
-            metadata,
-            started_at: init.started_at,
-            resumed_from,
-            forked_from,
-            entry_point: init.entry_point.clone(),
-            mcp_servers: self.mcp_servers.clone(),
-        })
     }
 
     /// `interrupt()` was called through the wrapper: tool calls that now fail were interrupted.
@@ -355,13 +251,7 @@ impl SessionState {
             }
             "permission_denied" => {
                 if let Some(id) = str_of(msg, "tool_use_id") {
-                    let denial = Denial {
-                        reason: string_of(msg, "decision_reason")
-                            .or_else(|| string_of(msg, "message"))
-                            .filter(|m| !m.is_empty()),
-                        by: string_of(msg, "decision_reason_type"),
-                    };
-                    self.tools.denied(id, denial);
+                    self.tools.denied(id, Denial::of_permission_denied(msg));
                 }
             }
             other => {
@@ -373,36 +263,10 @@ impl SessionState {
     }
 
     fn on_init(&mut self, msg: &Value, out: &mut Vec<Payload>) {
-        let had_id = self.claude_session_id.is_some();
-        if self.claude_session_id.is_none() {
-            self.claude_session_id = string_of(msg, "session_id");
-        }
-        if let Some(model) = str_of(msg, "model") {
-            self.model = Some(model.to_owned());
-        }
-        for (from, to) in [
-            ("claude_code_version", "claude_code_version"),
-            ("cwd", "cwd"),
-            ("permissionMode", "permission_mode"),
-        ] {
-            if let Some(v) = msg.get(from).filter(|v| !v.is_null()) {
-                self.sdk_metadata.insert(to.into(), v.clone());
-            }
-        }
-        if let Some(servers) = msg.get("mcp_servers").and_then(Value::as_array) {
-            self.mcp_servers = servers
-                .iter()
-                .filter_map(|s| {
-                    Some(McpServer {
-                        name: string_of(s, "name")?,
-                        status: string_of(s, "status").unwrap_or_default(),
-                    })
-                })
-                .collect();
-        }
+        let had_id = self.run.read_init(msg);
         if self.started && !had_id {
             // Started early (a hook came first): send the start again with what init told us.
-            out.push(self.start_payload());
+            out.push(self.run.start(&self.init));
         } else {
             self.ensure_started(out);
         }
@@ -423,8 +287,8 @@ impl SessionState {
             self.marker(marker, parent, now, out);
             return;
         }
-        if self.model.is_none() && !model.is_empty() {
-            self.model = Some(model.to_owned());
+        if self.run.model.is_none() && !model.is_empty() {
+            self.run.model = Some(model.to_owned());
         }
         let positions = &mut self.positions;
         if let Some(call) = self
@@ -505,94 +369,18 @@ impl SessionState {
                 .into_iter()
                 .map(Payload::ModelCall),
         );
-        for denial in msg
-            .get("permission_denials")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(id) = str_of(denial, "tool_use_id") else {
-                continue;
-            };
-            let input = denial.get("tool_input").cloned().unwrap_or(Value::Null);
-            if let Some(call) = self.tools.denied_by_result(id, input, now) {
-                out.push(Payload::ToolCall(call));
-            }
-        }
-        let subtype = str_of(msg, "subtype").unwrap_or("unknown").to_owned();
-        let is_error = bool_of(msg, "is_error").unwrap_or(subtype != "success");
-        let errors = msg
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|errs| {
-                errs.iter()
-                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let figures = self.run_usage.result(msg, self.model.as_deref());
-        let api_error_status = msg
-            .get("api_error_status")
-            .and_then(Value::as_u64)
-            .and_then(|s| u16::try_from(s).ok())
-            .or(self.api_error_status.filter(|_| is_error));
-        let result = LastResult {
-            subtype,
-            is_error,
-            errors,
-            output: string_of(msg, "result"),
-            num_turns: u64_of(msg, "num_turns"),
-            duration_ms: elapsed(self.init.started_at, now),
-            api_duration_ms: u64_of(msg, "duration_api_ms"),
-            terminal_reason: string_of(msg, "terminal_reason"),
-            api_error_status,
-            usage: figures.own,
-            carried: figures.carried,
-        };
-        out.push(Payload::SessionResult(SessionResult {
-            index: self.results,
-            subtype: result.subtype.clone(),
-            is_error: result.is_error,
-            output: result.output.clone(),
-            num_turns: result.num_turns,
-            duration_ms: result.duration_ms,
-            api_duration_ms: result.api_duration_ms,
-            usage: result.usage.clone(),
-            carried: result.carried.clone(),
-            terminal_reason: result.terminal_reason.clone(),
-            api_error_status: result.api_error_status,
-            position: Some(self.positions.next_place()),
-        }));
+        let denied = self.tools.denied_in_result(msg, now);
+        out.extend(denied.into_iter().map(Payload::ToolCall));
+        let figures = self.run_usage.result(msg, self.run.model.as_deref());
+        let duration_ms = elapsed(self.init.started_at, now);
+        let result = LastResult::read(msg, duration_ms, figures, self.api_error_status);
+        let position = self.positions.next_place();
+        out.push(Payload::SessionResult(
+            result.payload(self.results, position),
+        ));
         self.results += 1;
         self.last = Some(result);
     }
-}
-
-/// A sub-agent record from a `task_started` or `task_notification` message (other task kinds,
-/// such as background shell commands, are not sub-agents).
-fn subagent_of(msg: &Value) -> Option<Subagent> {
-    let tool_use_id = string_of(msg, "tool_use_id")?;
-    let started = str_of(msg, "subtype") == Some("task_started");
-    if started && str_of(msg, "task_type").is_some_and(|t| t != "local_agent") {
-        return None;
-    }
-    let usage = msg.get("usage").unwrap_or(&Value::Null);
-    Some(Subagent {
-        tool_use_id,
-        agent_id: string_of(msg, "task_id"),
-        agent_type: string_of(msg, "subagent_type"),
-        description: string_of(msg, "description"),
-        status: if started {
-            "running".into()
-        } else {
-            string_of(msg, "status").unwrap_or_else(|| "completed".into())
-        },
-        background: bool_of(msg, "is_backgrounded").unwrap_or(false),
-        total_tokens: u64_of(usage, "total_tokens"),
-        tool_uses: u64_of(usage, "tool_uses"),
-        duration_ms: u64_of(usage, "duration_ms"),
-        summary: string_of(msg, "summary"),
-    })
 }
 
 fn elapsed(from: i64, to: i64) -> u64 {

@@ -1,5 +1,5 @@
 use super::*;
-use sentrial_protocol::SessionStatus;
+use sentrial_protocol::{SessionStart, SessionStatus};
 use serde_json::json;
 
 fn init() -> SessionInit {

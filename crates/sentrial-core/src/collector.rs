@@ -1,0 +1,68 @@
+//! The Sentrial collector as a receiver: each batch is one `POST {api_url}/v1/batch` of JSON
+//! events, behind the tracker's API key. (The OTLP endpoint, the other receiver, is in
+//! `crate::otlp`.)
+
+use crate::config::Config;
+use crate::delivery::outbox::Queued;
+use crate::delivery::transport::{parse_http_url, Encoder, HttpTransport, Peer};
+use crate::error::CoreError;
+use reqwest::header;
+use sentrial_protocol::{INGEST_PATH, PROTOCOL_VERSION};
+use std::io::Write;
+use std::sync::Arc;
+
+/// The collector's body: `{"protocol":2,"sdk":{...},"events":[...]}` around the queued events.
+struct BatchEncoder {
+    /// `{"protocol":2,"sdk":{...}}`, serialized once.
+    prefix: Vec<u8>,
+}
+
+impl Encoder for BatchEncoder {
+    fn content_type(&self) -> &'static str {
+        "application/json"
+    }
+
+    fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()> {
+        // `{"protocol":2,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
+        out.write_all(&self.prefix[..self.prefix.len() - 1])?;
+        out.write_all(b",\"events\":[")?;
+        for (i, q) in batch.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(&q.json)?;
+        }
+        out.write_all(b"]}")
+    }
+}
+
+/// The transport to the collector of `config`; fails on a URL that is not http(s) or a key that
+/// cannot be a header.
+pub fn transport(config: &Config) -> Result<HttpTransport, CoreError> {
+    let base = config.api_url.trim_end_matches('/');
+    parse_http_url(base).map_err(|reason| CoreError::InvalidUrl {
+        url: config.api_url.clone(),
+        reason,
+    })?;
+    let mut auth =
+        header::HeaderValue::from_str(&format!("Bearer {}", config.api_key)).map_err(|_| {
+            CoreError::Startup("the API key holds characters not allowed in an HTTP header".into())
+        })?;
+    auth.set_sensitive(true);
+    let mut headers = header::HeaderMap::new();
+    headers.insert(header::AUTHORIZATION, auth);
+    let sdk = config.sdk();
+    let prefix = serde_json::to_vec(&serde_json::json!({
+        "protocol": PROTOCOL_VERSION,
+        "sdk": {"name": sdk.name, "version": sdk.version},
+    }))
+    .expect("static JSON serializes");
+    HttpTransport::new(
+        Peer::Collector,
+        format!("{base}{INGEST_PATH}"),
+        headers,
+        Arc::new(BatchEncoder { prefix }),
+        config.delivery.request_timeout,
+        &sdk,
+    )
+}

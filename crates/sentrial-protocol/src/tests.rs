@@ -1,0 +1,86 @@
+use super::*;
+
+#[test]
+fn event_round_trips_with_type_and_data() {
+    let ev = Event {
+        id: "0190-a".into(),
+        session_id: "s1".into(),
+        ts: 42,
+        payload: Payload::SessionInput(SessionInput {
+            turn: 1,
+            text: "hi".into(),
+            position: Some(3),
+        }),
+    };
+    let json = serde_json::to_value(&ev).unwrap();
+    assert_eq!(json["type"], "session_input");
+    assert_eq!(json["data"]["text"], "hi");
+    let back: Event = serde_json::from_value(json).unwrap();
+    assert_eq!(back, ev);
+}
+
+#[test]
+fn unknown_event_type_is_an_error() {
+    let err = serde_json::from_str::<Event>(
+        r#"{"id":"a","session_id":"s","ts":1,"type":"nope","data":{}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown variant"), "{err}");
+}
+
+#[test]
+fn blocks_round_trip_and_an_unknown_kind_is_kept_as_unknown() {
+    let blocks = vec![
+        Block::Text { text: "hi".into() },
+        Block::Thinking {
+            thinking: "hmm".into(),
+        },
+        Block::RedactedThinking,
+        Block::ToolUse {
+            id: "toolu_1".into(),
+            name: "Bash".into(),
+        },
+        Block::Omitted {
+            kind: "text".into(),
+            bytes: 9,
+        },
+        Block::Unsupported {
+            kind: "image".into(),
+        },
+    ];
+    let json = serde_json::to_string(&blocks).unwrap();
+    assert!(json.contains(r#"{"type":"redacted_thinking"}"#), "{json}");
+    let back: Vec<Block> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, blocks);
+    let newer: Vec<Block> = serde_json::from_str(r#"[{"type":"hologram","depth":3}]"#).unwrap();
+    assert_eq!(newer, vec![Block::Unknown]);
+}
+
+#[test]
+fn mcp_tool_names_name_their_server() {
+    assert_eq!(ToolCall::mcp_server_of("mcp__calc__add"), Some("calc"));
+    assert_eq!(
+        ToolCall::mcp_server_of("mcp__my-server__do__it"),
+        Some("my-server")
+    );
+    for plain in ["Bash", "mcp__", "mcp__calc", "mcp____add", "mcp__calc__"] {
+        assert_eq!(ToolCall::mcp_server_of(plain), None, "{plain}");
+    }
+}
+
+#[test]
+fn new_fields_are_optional_on_the_wire() {
+    // An event of an SDK that predates them still reads, with the defaults.
+    let call: ToolCall =
+        serde_json::from_str(r#"{"tool_use_id":"t","tool_name":"Bash","seq":0,"status":"denied"}"#)
+            .unwrap();
+    assert_eq!(
+        (call.updated_input, call.denied_by, call.position),
+        (None, None, None)
+    );
+    let end: SessionEnd = serde_json::from_str(
+            r#"{"status":"failed","ended_at":1,"duration_ms":0,"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0,"cache_read_tokens":0,"cache_creation_tokens":0,"cost_usd":0},"results":0}"#,
+        )
+        .unwrap();
+    assert_eq!((end.end_reason, end.carried), (None, None));
+}
