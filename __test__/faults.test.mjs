@@ -216,8 +216,27 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
     prompt: `fix the tests (${tag})`,
     options: {
       hooks: {
-        PreToolUse: [{ hooks: [async (input) => (userHookCalls[which].push(['pre', input.tool_use_id]), { continue: true })] }],
-        PostToolUse: [{ matcher: 'Bash', hooks: [async (input) => (userHookCalls[which].push(['post', input.tool_use_id]), {})] }],
+        PreToolUse: [
+          {
+            hooks: [
+              async (input) => {
+                userHookCalls[which].push(['pre', input.tool_use_id]);
+                return { continue: true };
+              },
+            ],
+          },
+        ],
+        PostToolUse: [
+          {
+            matcher: 'Bash',
+            hooks: [
+              async (input) => {
+                userHookCalls[which].push(['post', input.tool_use_id]);
+                return {};
+              },
+            ],
+          },
+        ],
       },
     },
   });

@@ -99,12 +99,12 @@ function spansOf(requests) {
 }
 
 /** An OTLP JSON AnyValue as a plain JS value. */
-function valueOf(v) {
+function anyValue(v) {
   if ('stringValue' in v) return v.stringValue;
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return v.doubleValue;
   if ('boolValue' in v) return v.boolValue;
-  if ('arrayValue' in v) return v.arrayValue.values.map(valueOf);
+  if ('arrayValue' in v) return v.arrayValue.values.map(anyValue);
   throw new Error('unexpected value ' + JSON.stringify(v));
 }
 
@@ -112,7 +112,7 @@ function attrs(list) {
   const out = {};
   for (const kv of list) {
     assert.ok(!(kv.key in out), `${kv.key} twice`);
-    out[kv.key] = valueOf(kv.value);
+    out[kv.key] = anyValue(kv.value);
   }
   return out;
 }

@@ -201,7 +201,10 @@ describe('privacy modes, extra patterns and the redact function', () => {
     const c = client(collector, {
       redact: {
         patterns: [/customer-\d{4}/i, { name: 'ticket', pattern: 'TICKET-[0-9]+' }],
-        fn: (text) => (seen.push(text), text.replaceAll('Project Falcon', '[codename]')),
+        fn: (text) => {
+          seen.push(text);
+          return text.replaceAll('Project Falcon', '[codename]');
+        },
       },
     });
     await run(c, 'custom', {
@@ -224,7 +227,11 @@ describe('privacy modes, extra patterns and the redact function', () => {
     const long = ('line of build output\n'.repeat(250) + secret + '\n').padEnd(5000, '.');
     assert.ok(long.length >= 5000);
     const seen = [];
-    const c = client(collector, { redact: { fn: (t) => (seen.push(t.length), t.replaceAll(secret, '[launch-code]')) } });
+    const fn = (t) => {
+      seen.push(t.length);
+      return t.replaceAll(secret, '[launch-code]');
+    };
+    const c = client(collector, { redact: { fn } });
     // The Bash output comes through its PostToolUse hook; the Read output only through its tool_result.
     await run(c, 'fn-long', { script: toolRun({ bashOutput: long, readOutput: long }) });
     const s = await sessionOf(collector, 'fn-long');
@@ -386,7 +393,14 @@ describe('bad input to the SDK: each has a defined outcome', () => {
     const hooks = {
       PostToolUse: [
         { matcher: 'Bash', hooks: [async () => { calls.push('first'); throw new Error('user hook failed'); }] },
-        { hooks: [async (input) => (calls.push(`second:${input.tool_use_id}`), {})] },
+        {
+          hooks: [
+            async (input) => {
+              calls.push(`second:${input.tool_use_id}`);
+              return {};
+            },
+          ],
+        },
       ],
     };
     const c = client(collector);

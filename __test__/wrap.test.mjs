@@ -220,7 +220,9 @@ describe('missing API key', () => {
       const got = await collect(q);
       const expected = messagesOf(s);
       assert.deepStrictEqual(got, expected);
-      got.forEach((m, i) => assert.strictEqual(m, expected[i], `message ${i} is the same object`));
+      got.forEach((m, i) => {
+        assert.strictEqual(m, expected[i], `message ${i} is the same object`);
+      });
       // Off means off: the stats are all zero and flush resolves at once.
       assert.deepStrictEqual(client.stats().produced, 0);
       const flushed = await client.flush({ timeoutMs: 100 });
@@ -334,7 +336,9 @@ describe('with tracking on', () => {
     const got = await collect(q);
     const expected = messagesOf(s);
     assert.equal(got.length, expected.length);
-    got.forEach((m, i) => assert.strictEqual(m, expected[i], `message ${i}`));
+    got.forEach((m, i) => {
+      assert.strictEqual(m, expected[i], `message ${i}`);
+    });
     assert.deepStrictEqual(got, messagesOf(script()), 'and unchanged (not mutated by tracking)');
   });
 
@@ -456,12 +460,12 @@ describe('with tracking on', () => {
   it("observes the user's permission callbacks without changing what they answer or throw", async () => {
     const deny = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no' } };
     const seenThis = [];
-    const userPre = async function (input, id, ctx) {
+    const userPre = async function (input) {
       seenThis.push(this);
       if (input.tool_name === 'Boom') throw new Error('hook failed');
       return deny;
     };
-    const canUseTool = async function (name, input, ctx) {
+    const canUseTool = async function (name) {
       seenThis.push(this);
       if (name === 'Boom') throw new Error('callback failed');
       return { behavior: 'deny', message: `no ${name}`, interrupt: true };
@@ -560,7 +564,9 @@ describe('with tracking on', () => {
     await sdk.instances[0].promptDone;
     const seen = sdk.instances[0].promptSeen;
     assert.equal(seen.length, turns.length);
-    seen.forEach((m, i) => assert.strictEqual(m, turns[i], `prompt message ${i}`));
+    seen.forEach((m, i) => {
+      assert.strictEqual(m, turns[i], `prompt message ${i}`);
+    });
   });
 
   it('extraMetadata with a cycle, BigInt, function, Symbol, Map and Date does not throw', async () => {

@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setup } from './lib/contenders.mjs';
 import { T, shortSession, longSession, promptFor, countMessages, LONG_TURN_MESSAGES } from './lib/workload.mjs';
-import { median, p99, quantile, sleep, tick, shuffle, memory, fullGc, collectorCount, collectorSessions } from './lib/stats.mjs';
+import { median, p99, sleep, tick, shuffle, memory, fullGc, collectorCount, collectorSessions } from './lib/stats.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 // A host process has something keeping its loop alive (a server socket); some peers' batch timers

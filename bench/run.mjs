@@ -494,10 +494,10 @@ ${table(
   [
     ['ingest, sustained, Node sender', `${Math.round(K.eventsPerSecond).toLocaleString('en-US')} events/s (${K.events.toLocaleString('en-US')} events, ${K.batches} batches of ${K.batch}, ${K.senders} senders, ${f1(K.mib)} MiB in ${f1(K.seconds)} s)`],
     ['ingest, sustained, Rust bench', KR ? `${Math.round(KR.eventsPerSecond).toLocaleString('en-US')} events/s (${KR.events.toLocaleString('en-US')} events, ${KR.batches} batches of ${KR.batch}, ${KR.senders} senders, ${f1(KR.mib)} MiB in ${f1(KR.seconds)} s)` : 'did not run'],
-    ['list, first page (\`/api/sessions?limit=50\`)', `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95`],
+    ['list, first page (`/api/sessions?limit=50`)', `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95`],
     ['list filtered by agent', `${f1(K.list.agent.median)} ms median, ${f1(K.list.agent.p95)} ms p95`],
     ['list filtered by user and status', `${f1(K.list.user.median)} ms median, ${f1(K.list.user.p95)} ms p95`],
-    ['text search (\`q=\`)', `${f1(K.list.search.median)} ms median, ${f1(K.list.search.p95)} ms p95`],
+    ['text search (`q=`)', `${f1(K.list.search.median)} ms median, ${f1(K.list.search.p95)} ms p95`],
   ],
 )}
 

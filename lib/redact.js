@@ -130,7 +130,7 @@ function withRedactFn(client, fn, onFault, partMarker) {
 function forward(target, own) {
   return new Proxy(target, {
     get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
+      if (Object.hasOwn(own, prop)) return own[prop];
       const value = Reflect.get(t, prop, t);
       return typeof value === 'function' ? value.bind(t) : value;
     },

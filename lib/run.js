@@ -325,7 +325,7 @@ function bindProxy(target, own) {
   const bound = new Map();
   return new Proxy(target, {
     get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop](t);
+      if (Object.hasOwn(own, prop)) return own[prop](t);
       return boundMember(t, prop, bound);
     },
   });

@@ -62,6 +62,7 @@ function trackQuery(query, settings) {
     const run = newRun(settings);
     const options = params && typeof params === 'object' ? params.options : undefined;
     if (!begin(run, { prompt: params && params.prompt, options, entryPoint: 'query' })) {
+      // biome-ignore lint/complexity/noArguments: the call goes on as it was made (its argument count too), and query's arity of one stays
       return original.apply(this, arguments);
     }
     let tracked = params;

@@ -64,7 +64,7 @@ function fakeQuery(script) {
 }
 
 /** A realistic run: init, a Bash call reported by PostToolUse, a Read reported by its tool_result. */
-function toolRun({ prompt = 'hi', bashInput, bashOutput, readOutput, result = 'done', extra = [] } = {}) {
+function toolRun({ bashInput, bashOutput, readOutput, result = 'done', extra = [] } = {}) {
   const base = { session_id: 'claude-1', transcript_path: '/tmp/t.jsonl', cwd: '/tmp/work' };
   return [
     { message: { type: 'system', subtype: 'init', session_id: 'claude-1', model: 'claude-sonnet-4-5', cwd: '/tmp/work', tools: ['Bash', 'Read'] } },

@@ -42,7 +42,7 @@ const DENY_MESSAGE = 'Denied by the recorder (canUseTool answered deny)';
 const INTERRUPT_MESSAGE = 'Denied by the recorder (canUseTool answered deny with interrupt)';
 
 const preToolUse = (hookSpecificOutput) => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', ...hookSpecificOutput } });
-const allowAll = (toolName, input) => ({ behavior: 'allow', updatedInput: input });
+const allowAll = (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
 
 // name -> recording spec
 //   scenario (default: name), tools (allowedTools), header:false (no `run` line: the 15 original fixtures),
@@ -514,7 +514,9 @@ async function main() {
       if (key.startsWith('chain:')) {
         const runs = await recordChain(key.slice(6), { model, verbose, sdkLine });
         const reqs = model.requests.slice(before);
-        runs.forEach((r, i) => write(r.name, r, i === runs.length - 1 ? reqs : []));
+        runs.forEach((r, i) => {
+          write(r.name, r, i === runs.length - 1 ? reqs : []);
+        });
       } else {
         const r = await record(key, { model, verbose, sdkLine });
         write(key, r, model.requests.slice(before));

@@ -125,7 +125,7 @@ function section(title, ...children) {
   return h('section', { class: 'tool-section' }, h('h4', {}, title), children);
 }
 
-function bash(call, i, o) {
+function bash(i, o) {
   const out = [];
   if (isObj(o)) {
     if (str(o.stdout) !== null) out.push(block(o.stdout, { kind: 'terminal', label: 'stdout' }));
@@ -140,7 +140,7 @@ function bash(call, i, o) {
   ];
 }
 
-function read(call, i, o) {
+function read(i, o) {
   const file = isObj(o) && isObj(o.file) ? o.file : null;
   return [
     section('File', field('path', i.file_path), field('offset', i.offset), field('limit', i.limit)),
@@ -155,14 +155,14 @@ function read(call, i, o) {
   ];
 }
 
-function write(call, i, o) {
+function write(i, o) {
   return [
     section('File', field('path', i.file_path), isObj(o) ? field('result', o.type) : null),
     section('Content', block(asText(i.content), { lineNumbers: true })),
   ];
 }
 
-function edit(call, i) {
+function edit(i) {
   const edits = Array.isArray(i.edits) ? i.edits : [i];
   return [
     section('File', field('path', i.file_path), i.replace_all ? field('replace all', 'yes') : null),
@@ -176,7 +176,7 @@ function edit(call, i) {
   ];
 }
 
-function glob(call, i, o) {
+function glob(i, o) {
   const names = isObj(o) && Array.isArray(o.filenames) ? o.filenames : null;
   return [
     section('Pattern', field('pattern', i.pattern), field('path', i.path), field('glob', i.glob), field('output mode', i.output_mode)),
@@ -192,7 +192,7 @@ function glob(call, i, o) {
   ];
 }
 
-function task(call, i, o) {
+function task(i, o) {
   let text = null;
   if (isObj(o) && Array.isArray(o.content)) {
     text = o.content.map((c) => (isObj(c) && typeof c.text === 'string' ? c.text : asText(c))).join('\n');
@@ -247,7 +247,7 @@ export function detail(call) {
   const ran = changed ? { ...call, input: call.updated_input } : call;
   const render = isObj(ran.input) ? RENDERERS[ran.tool_name] : null;
   // A tool drawn as JSON: the changed-input section already shows both inputs.
-  const parts = render ? render(ran, ran.input, ran.output) : generic(ran, { withInput: !changed });
+  const parts = render ? render(ran.input, ran.output) : generic(ran, { withInput: !changed });
   return h(
     'div',
     { class: 'tool-detail' },
