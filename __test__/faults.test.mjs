@@ -27,6 +27,7 @@ import { startFaultProxy, freePort } from './support/fault-proxy.mjs';
 
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent } = require('../index.js');
+const { FakeQuery } = require('./support/fake-query.cjs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const API_KEY = 'fault-key-' + Math.random().toString(36).slice(2);
@@ -94,62 +95,7 @@ async function storedFor(baseUrl, agent) {
   return { sessions, events, duplicates: events.length - ids.size };
 }
 
-// --- a fake, class-based query() with realistic messages and hooks ------------------------------
-
-class FakeQuery {
-  #script;
-  #i = 0;
-  #done = false;
-  #delayMs;
-
-  constructor(params, script, delayMs) {
-    this.#script = script;
-    this.#delayMs = delayMs;
-    this.options = (params && params.options) || {};
-    this.yielded = [];
-    this.hookResults = [];
-  }
-
-  async #runHooks(event, input) {
-    for (const m of (this.options.hooks && this.options.hooks[event]) || []) {
-      if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
-      for (const hook of m.hooks) {
-        this.hookResults.push({ event, res: await hook(input, input.tool_use_id, { signal: new AbortController().signal }) });
-      }
-    }
-  }
-
-  async next() {
-    while (!this.#done && this.#i < this.#script.length) {
-      if (this.#delayMs) await sleep(this.#delayMs);
-      const step = this.#script[this.#i++];
-      if (step.hook) {
-        await this.#runHooks(step.hook, step.input);
-        continue;
-      }
-      this.yielded.push(step.message);
-      return { value: step.message, done: false };
-    }
-    this.#done = true;
-    return { value: undefined, done: true };
-  }
-
-  async return(value) {
-    this.#done = true;
-    return { value, done: true };
-  }
-
-  async throw(err) {
-    this.#done = true;
-    throw err;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  async interrupt() {}
-}
+// --- realistic messages and hooks, played by the fake query() (support/fake-query.cjs) -----------
 
 const STDOUT_SMALL = 'hello-from-bash\n';
 
@@ -243,9 +189,11 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
   const script = sessionScript(tag, { stdout });
   const expected = script.filter((s) => s.message).map((s) => s.message);
 
+  // The fake waits `delayMs` before each step, so a run spans the fault.
+  const fake = { pace: delayMs ? () => sleep(delayMs) : undefined };
   const plainInstances = [];
   const plainQuery = (params) => {
-    const q = new FakeQuery(params, script, delayMs);
+    const q = new FakeQuery(params, script, fake);
     plainInstances.push(q);
     return q;
   };
@@ -254,7 +202,7 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
 
   const instances = [];
   const fakeQuery = (params) => {
-    const q = new FakeQuery(params, script, delayMs);
+    const q = new FakeQuery(params, script, fake);
     instances.push(q);
     return q;
   };
@@ -882,34 +830,19 @@ function childScript({ apiUrl, agent, how, exitTimeoutMs }) {
       apiKey: ${JSON.stringify(API_KEY)}, apiUrl: ${JSON.stringify(apiUrl)},
       flushIntervalMs: 60000, requestTimeoutMs: 5000, exitTimeoutMs: ${exitTimeoutMs},
     });
+    const HOOK = { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hi' }, tool_response: { stdout: 'hi' }, tool_use_id: 'toolu_x' };
     const STEPS = [
-      { type: 'system', subtype: 'init', session_id: 'cc-exit', model: 'claude-sonnet-4-5' },
-      { type: 'assistant', parent_tool_use_id: null, message: { id: 'm1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x', name: 'Bash', input: { command: 'echo hi' } }] } },
-      'hook',
-      { type: 'user', parent_tool_use_id: null, message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'hi', is_error: false }] } },
-      { type: 'result', subtype: 'success', is_error: false, result: 'ok', num_turns: 2, total_cost_usd: 0.01, modelUsage: {} },
+      { message: { type: 'system', subtype: 'init', session_id: 'cc-exit', model: 'claude-sonnet-4-5' } },
+      { message: { type: 'assistant', parent_tool_use_id: null, message: { id: 'm1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x', name: 'Bash', input: { command: 'echo hi' } }] } } },
+      { hook: 'PostToolUse', input: HOOK },
+      { message: { type: 'user', parent_tool_use_id: null, message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'hi', is_error: false }] } } },
+      { message: { type: 'result', subtype: 'success', is_error: false, result: 'ok', num_turns: 2, total_cost_usd: 0.01, modelUsage: {} } },
     ];
-    class FakeQuery {
-      constructor(params) { this.hooks = params.options.hooks; this.i = 0; }
-      async next() {
-        while (this.i < STEPS.length) {
-          const s = STEPS[this.i++];
-          if (s === 'hook') {
-            for (const m of this.hooks.PostToolUse) for (const h of m.hooks)
-              await h({ hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hi' }, tool_response: { stdout: 'hi' }, tool_use_id: 'toolu_x' }, 'toolu_x', {});
-            continue;
-          }
-          return { value: s, done: false };
-        }
-        return { value: undefined, done: true };
-      }
-      async return() { return { value: undefined, done: true }; }
-      [Symbol.asyncIterator]() { return this; }
-    }
+    const fakeQuery = require(${JSON.stringify(path.join(repoRoot, '__test__', 'support', 'fake-query.cjs'))}).fakeQuery(STEPS);
     (async () => {
       const seen = [];
-      for await (const m of wrapClaudeAgent((p) => new FakeQuery(p), { client, defaultAgent: ${JSON.stringify(agent)}, userId: 'user-exit' })({ prompt: 'hi', options: {} })) seen.push(m);
-      const expected = STEPS.filter((s) => s !== 'hook');
+      for await (const m of wrapClaudeAgent(fakeQuery, { client, defaultAgent: ${JSON.stringify(agent)}, userId: 'user-exit' })({ prompt: 'hi', options: {} })) seen.push(m);
+      const expected = STEPS.filter((s) => s.message).map((s) => s.message);
       const unchanged = seen.length === expected.length && seen.every((m, i) => m === expected[i]);
       for (let i = 0; i < 200 && client.stats().produced < 5; i++) await new Promise((r) => setTimeout(r, 10));
       console.log(JSON.stringify({ ready: true, unchanged, stats: client.stats() }));

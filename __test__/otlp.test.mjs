@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { repoRoot, startCollector } from './support/harness.mjs';
@@ -24,7 +23,7 @@ for (const name of Object.keys(process.env)) {
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent } = require('../index.js');
 const { otlpSettings, parseHeaders } = require('../lib/otlp.js');
-const { fakeQuery } = require('./support/fake-query.cjs');
+const { fakeQuery, fixtureSteps, readFixture } = require('./support/fake-query.cjs');
 const { version } = require('../package.json');
 
 const FIXTURE_SESSION = '19163448-032f-411f-bf34-adeaf62e17c9';
@@ -58,16 +57,7 @@ async function startSink(statuses = []) {
 
 /** A recorded stream (`__test__/fixtures/NAME.jsonl`) as fake-query steps. */
 function fixture(name) {
-  const text = readFileSync(path.join(repoRoot, '__test__', 'fixtures', `${name}.jsonl`), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .flatMap((l) => {
-      if (l.kind === 'message') return [{ message: l.data }];
-      if (l.kind === 'hook') return [{ hook: l.event, input: l.data }];
-      return [];
-    });
+  return fixtureSteps(readFixture(path.join(repoRoot, '__test__', 'fixtures', `${name}.jsonl`)));
 }
 
 /** Runs the wrapped fake query over `steps` to its end. */

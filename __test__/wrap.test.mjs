@@ -1,10 +1,10 @@
 // Unit tests of wrapClaudeAgent with a fake query(): no real SDK, no collector.
 // Run: node --test __test__/wrap.test.mjs
 //
-// The fake behaves like the real SDK's query(): it returns a class instance that is an
-// AsyncGenerator with control methods on its prototype (one of them using a private field, so a
-// wrapper that calls it with the wrong `this` fails), yields a scripted list of messages and calls
-// options.hooks matchers the way the CLI does.
+// The fake (support/fake-query.cjs) behaves like the real SDK's query(): it returns a class
+// instance that is an AsyncGenerator with control methods on its prototype (some of them using a
+// private field, so a wrapper that calls one with the wrong `this` fails), yields a scripted list
+// of messages and calls options.hooks matchers the way the CLI does.
 
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,121 +17,22 @@ delete process.env.SENTRIAL_API_URL;
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK } = require('../index.js');
 const { safeJson } = require('../lib/metadata.js');
+const { FakeQuery, fakeQuery } = require('./support/fake-query.cjs');
 
 const UNREACHABLE = 'http://127.0.0.1:9';
 
 // --- the fake SDK -------------------------------------------------------------------------------
 
-class FakeQuery {
-  #secret;
-  #script;
-  #i = 0;
-  #done = false;
-
-  constructor(params, script) {
-    this.#secret = 'private-' + Math.random().toString(36).slice(2);
-    this.#script = script;
-    this.params = params;
-    this.options = (params && params.options) || {};
-    this.returnCalls = [];
-    this.hookResults = [];
-    this.promptSeen = [];
-    this.promptDone = null;
-    const prompt = params && params.prompt;
-    if (prompt && typeof prompt !== 'string' && typeof prompt[Symbol.asyncIterator] === 'function') {
-      // The CLI reads a streamed prompt on its own, while the caller iterates.
-      this.promptDone = (async () => {
-        for await (const m of prompt) this.promptSeen.push(m);
-      })();
-    }
-  }
-
-  get secret() {
-    return this.#secret;
-  }
-
-  async #runHooks(event, input) {
-    const matchers = (this.options.hooks && this.options.hooks[event]) || [];
-    for (const m of matchers) {
-      if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
-      for (const hook of m.hooks) {
-        const res = await hook(input, input.tool_use_id, { signal: new AbortController().signal });
-        this.hookResults.push({ event, res });
-      }
-    }
-  }
-
-  async next() {
-    while (!this.#done && this.#i < this.#script.length) {
-      const step = this.#script[this.#i++];
-      if (step.hook) {
-        await this.#runHooks(step.hook, step.input);
-        continue;
-      }
-      if (step.throw) {
-        this.#done = true;
-        throw step.throw;
-      }
-      return { value: step.message, done: false };
-    }
-    this.#done = true;
-    return { value: undefined, done: true };
-  }
-
-  async return(value) {
-    this.returnCalls.push(value);
-    this.#done = true;
-    return { value, done: true };
-  }
-
-  async throw(err) {
-    this.#done = true;
-    throw err;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  async interrupt() {
-    // Uses a private field: fails with a TypeError unless `this` is the real instance.
-    return `interrupted:${this.#secret}`;
-  }
-
-  async setPermissionMode(mode) {
-    this.mode = mode;
-    return { mode, secret: this.#secret };
-  }
-
-  async setModel(model) {
-    this.model = model;
-    return `model:${model}`;
-  }
-
-  async supportedCommands() {
-    return [{ name: 'compact', description: 'Compact', argumentHint: '' }];
-  }
-
-  async streamInput(stream) {
-    const got = [];
-    for await (const m of stream) got.push(m);
-    return got.length;
-  }
-}
-
-/** A fake `query` function; `calls` records each call synchronously. */
+/** A fake SDK module: `query`, the params of each call (`calls`) and the Query each returned. */
 function fakeSdk(script) {
-  const sdk = {
-    calls: [],
-    instances: [],
-    query(params) {
-      sdk.calls.push(params);
-      const q = new FakeQuery(params, script);
-      sdk.instances.push(q);
-      return q;
+  const query = fakeQuery(script);
+  return {
+    query,
+    instances: query.calls,
+    get calls() {
+      return query.calls.map((q) => q.params);
     },
   };
-  return sdk;
 }
 
 // A small but realistic script: init, a Bash tool call with its PostToolUse hook, the result.
