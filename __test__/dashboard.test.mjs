@@ -320,6 +320,74 @@ describe('the dashboard in a browser', () => {
     assert.match(await page.textContent('[data-card="output"]'), /One, two, three\./);
   });
 
+  it("ends a view's timers and listeners when the route changes, without a reload", async () => {
+    const t0 = Date.now() - 1000;
+    const ev = (n, type, data) => ({ id: `leave-e${n}`, session_id: 'leave-session', ts: t0 + n, type, data });
+    await ingest([ev(0, 'session_start', { agent: 'leave-agent', user_id: 'erin', input: 'Keep running', started_at: t0 })]);
+    // The intervals a page has running, and the click listeners on its document (by function name).
+    await page.addInitScript(() => {
+      const running = new Set();
+      const set = window.setInterval.bind(window);
+      const clear = window.clearInterval.bind(window);
+      window.setInterval = (...args) => {
+        const id = set(...args);
+        running.add(id);
+        return id;
+      };
+      window.clearInterval = (id) => {
+        running.delete(id);
+        clear(id);
+      };
+      window.__intervals = running;
+    });
+    const intervals = () => page.evaluate(() => [...window.__intervals]);
+    const cdp = await browser.newCDPSession(page);
+    const documentClickListeners = async () => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression: 'document', objectGroup: 'listeners' });
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+      return listeners.filter((l) => l.type === 'click').map((l) => /^function (\w+)/.exec(l.handler.description)?.[1] ?? l.handler.description);
+    };
+    const shown = async (url, selector) => {
+      await page.waitForURL(url);
+      await page.waitForSelector(selector);
+      await page.waitForSelector('body[data-ready="true"]');
+    };
+
+    // The first page of the list refreshes itself; it listens for row clicks on its own table.
+    await open('/?agent=leave-agent');
+    await page.evaluate(() => (window.__sameDocument = true));
+    const list = await intervals();
+    assert.equal(list.length, 1, 'the list refreshes itself');
+    assert.equal(await page.isVisible('#live'), true);
+    assert.deepEqual(await documentClickListeners(), ['follow'], "the document has the router's listener only");
+
+    // To the running session: the list's timer ends, the session's own starts.
+    await page.click('tr[data-session-id="leave-session"] td:nth-child(6)');
+    await shown('**/sessions/leave-session', '[data-card="timeline"]');
+    const session = await intervals();
+    assert.equal(session.length, 1, 'only the session refreshes');
+    assert.notEqual(session[0], list[0]);
+    assert.equal(await page.isVisible('#live'), true);
+
+    // To the overview: nothing refreshes, and it is not live.
+    await page.click('#nav a[data-nav="overview"]');
+    await shown('**/overview', '.stats');
+    assert.deepEqual(await intervals(), [], 'the session stopped refreshing');
+    assert.equal(await page.isVisible('#live'), false);
+    assert.deepEqual(await documentClickListeners(), ['follow']);
+
+    // Back to the session, then to the list: each refreshes again, one at a time.
+    await page.goBack();
+    await shown('**/sessions/leave-session', '[data-card="timeline"]');
+    assert.equal((await intervals()).length, 1);
+    await page.goBack();
+    await shown(/\/\?agent=leave-agent$/, 'table.sessions');
+    assert.equal((await intervals()).length, 1);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'every change of route in the same document');
+    await cdp.detach();
+    await ingest([ev(1, 'session_end', { status: 'completed', output: 'Stopped.', ended_at: t0 + 500, duration_ms: 500, usage, results: 1 })]);
+  });
+
   it('ran without script errors or CSP violations', () => {
     assert.deepEqual(pageErrors, []);
   });

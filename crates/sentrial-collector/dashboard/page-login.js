@@ -7,10 +7,10 @@ const ERRORS = {
   key: 'That API key is not known to this collector.',
 };
 
-export function loginPage(main) {
+export function loginPage(root) {
   const error = ERRORS[new URLSearchParams(location.search).get('error')];
   replace(
-    main,
+    root,
     h(
       'div',
       { class: 'login card' },

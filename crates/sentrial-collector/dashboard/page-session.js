@@ -3,19 +3,20 @@
 
 import { api } from './api.js';
 import { stackBar } from './charts.js';
-import { h, path, withQuery } from './dom.js';
+import { h } from './dom.js';
 import { asText, cost, datetime, duration, num, tokens } from './format.js';
-import { stat } from './page-conversation.js';
+import { href, path } from './routes.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { timeline } from './timeline.js';
 import { block } from './tools.js';
+import { card, outputTokens, stat } from './widgets.js';
 
-export async function sessionPage(main, { id, setLive }) {
+export async function sessionPage(root, { id, setLive }) {
   const open = new Set();
   const state = { last: '' };
   return refreshWhileRunning(async () => {
     const s = await api(path`/api/sessions/${id}`);
-    rerender(main, state, JSON.stringify(s), () => render(s, open));
+    rerender(root, state, JSON.stringify(s), () => render(s, open));
     return s;
   }, setLive);
 }
@@ -88,16 +89,6 @@ function turns(s) {
   );
 }
 
-const UNKNOWN_OUTPUT =
-  'Unknown: without includePartialMessages the stream shows a call\'s output count only as the call started. The session\'s totals come from the result.';
-
-/** A model call's output tokens: the final count, or "—" when the stream did not tell it. */
-export function outputTokens(c) {
-  return c.output_tokens_final
-    ? tokens(c.output_tokens)
-    : h('span', { class: 'muted', title: UNKNOWN_OUTPUT, dataset: { outputUnknown: 'true' } }, '—');
-}
-
 /** One row per assistant message id, sub-agent calls marked, and how they reconcile. */
 function modelCalls(s) {
   const r = s.usage_reconciliation;
@@ -134,18 +125,14 @@ function overview(s) {
   return h(
     'div',
     { class: 'stats' },
-    stat('User', s.user_id ? h('a', { href: withQuery('/', { user_id: s.user_id }) }, s.user_id) : '—'),
-    stat('Conversation', s.convo_id ? h('a', { href: path`/conversations/${s.convo_id}`, class: 'mono' }, s.convo_id) : '—'),
+    stat('User', s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }) }, s.user_id) : '—'),
+    stat('Conversation', s.convo_id ? h('a', { href: href.conversation(s.convo_id), class: 'mono' }, s.convo_id) : '—'),
     stat('Started', datetime(s.started_at).slice(11), s.started_at ? datetime(s.started_at).slice(0, 10) + (s.ended_at ? ` · ended ${datetime(s.ended_at).slice(11)}` : '') : null),
     stat('Duration', duration(s.duration_ms), s.api_duration_ms !== null ? `API ${duration(s.api_duration_ms)}` : null),
     stat('Turns', num(s.num_turns)),
     stat('Tokens', tokens(s.total_tokens)),
     stat('Cost', cost(s.cost_usd), s.model ?? null),
   );
-}
-
-function card(title, name, ...children) {
-  return h('section', { class: 'card', dataset: { card: name } }, h('h2', {}, title), children);
 }
 
 function usage(s) {

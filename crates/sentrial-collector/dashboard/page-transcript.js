@@ -5,20 +5,21 @@
 // its cost. Everything lands in text nodes; long parts are collapsed and say what they hide.
 
 import { api } from './api.js';
-import { h, path } from './dom.js';
+import { h } from './dom.js';
 import { bytes, cost, datetime, duration, percent, tokens } from './format.js';
-import { outputTokens } from './page-session.js';
+import { path } from './routes.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { block, callTags, detail, STATUS, summary } from './tools.js';
+import { outputTokens } from './widgets.js';
 
 /** Lines of thinking shown before it collapses. */
 const THINKING_LINES = 4;
 
-export async function transcriptPage(main, { id, setLive }) {
+export async function transcriptPage(root, { id, setLive }) {
   const state = { last: '' };
   return refreshWhileRunning(async () => {
     const [s, t] = await Promise.all([api(path`/api/sessions/${id}`), api(path`/api/sessions/${id}/transcript`)]);
-    rerender(main, state, JSON.stringify([s, t]), () => [...sessionHead(s, 'transcript'), transcript(t)]);
+    rerender(root, state, JSON.stringify([s, t]), () => [...sessionHead(s, 'transcript'), transcript(t)]);
     return s;
   }, setLive);
 }
