@@ -74,7 +74,8 @@ async function play(f, client) {
       steps.push({ message: line.data });
       if (streamed && line.data.type === 'result') steps.push({ promptTurn: true });
     } else if (line.kind === 'hook') {
-      (answers[line.event] ??= []).push(line.answer ?? {});
+      answers[line.event] ??= [];
+      answers[line.event].push(line.answer ?? {});
       steps.push({ hook: line.event, input: line.data, toolUseID: line.tool_use_id });
     } else if (line.kind === 'can_use_tool') {
       decisions.push(line.decision);
