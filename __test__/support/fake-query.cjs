@@ -88,9 +88,12 @@ class FakeQuery {
     throw new Error(`fake query: a step of no known kind (${Object.keys(step).join(', ')})`);
   }
 
-  async #runHooks({ hook: event, input, toolUseID = input && input.tool_use_id }) {
+  async #runHooks(step) {
+    const event = step.hook;
     const matchers = this.options.hooks && this.options.hooks[event];
     if (!matchers) return;
+    const input = step.input;
+    const toolUseID = step.toolUseID === undefined ? input && input.tool_use_id : step.toolUseID;
     for (const m of matchers) {
       if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
       for (const hook of m.hooks) {
