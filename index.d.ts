@@ -188,4 +188,7 @@ export declare function wrapClaudeAgent<Q extends QueryFunction>(query: Q, optio
  * `prewarm` (`spare.claim({ prompt, options })`) tracked, their hooks registered where the SDK
  * fixes them, and every other export the SDK's own.
  */
-export declare function wrapClaudeAgentSDK<M extends { query: QueryFunction }>(sdk: M, options: WrapClaudeAgentOptions): M;
+export declare function wrapClaudeAgentSDK<M extends { query: QueryFunction }>(
+  sdk: M,
+  options: WrapClaudeAgentOptions,
+): M;

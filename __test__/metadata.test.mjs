@@ -62,7 +62,14 @@ it('follows cycles and shared values through Maps and Sets', () => {
 });
 
 it('keeps the forms of the other values', () => {
-  const meta = { big: 10n, fn: function named() {}, anon: (() => () => {})(), sym: Symbol('s'), date: new Date(0), none: null };
+  const meta = {
+    big: 10n,
+    fn: function named() {},
+    anon: (() => () => {})(),
+    sym: Symbol('s'),
+    date: new Date(0),
+    none: null,
+  };
   assert.deepStrictEqual(JSON.parse(safeJson(meta)), {
     big: '10',
     fn: '[Function named]',

@@ -98,7 +98,9 @@ async function play(f, client) {
   if (run.entry === 'query') {
     tracked = wrapClaudeAgent(query, { client })({ prompt, options });
   } else if (run.entry === 'startup') {
-    const startup = async (params) => ({ query: (p) => new FakeQuery({ prompt: p, options: params.options }, steps, fake) });
+    const startup = async (params) => ({
+      query: (p) => new FakeQuery({ prompt: p, options: params.options }, steps, fake),
+    });
     const warm = await wrapClaudeAgentSDK({ query, startup }, { client }).startup({ options });
     tracked = warm.query(prompt);
   } else if (run.entry === 'prewarm') {
@@ -121,7 +123,8 @@ async function play(f, client) {
 }
 
 async function* turns(texts) {
-  for (const text of texts) yield { type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' };
+  for (const text of texts)
+    yield { type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' };
 }
 
 // --- what the native side was given -------------------------------------------------------------
@@ -223,12 +226,20 @@ function expected(f) {
     } else if (line.kind === 'hook' && HOOKS.has(line.event)) {
       const refusal = line.event === 'PreToolUse' ? hookRefusal(line.answer) : null;
       if (refusal) {
-        out.push(['decision', { tool_use_id: line.data.tool_use_id, source: 'hook', behavior: 'deny', message: refusal.reason }]);
+        out.push([
+          'decision',
+          { tool_use_id: line.data.tool_use_id, source: 'hook', behavior: 'deny', message: refusal.reason },
+        ]);
       }
       if (line.event !== 'PreToolUse' && typeof line.data.tool_use_id === 'string') hooked.add(line.data.tool_use_id);
       out.push(['hook', line.data]);
     } else if (line.kind === 'can_use_tool' && line.decision.behavior === 'deny') {
-      const d = { tool_use_id: line.options.toolUseID, source: 'can_use_tool', behavior: 'deny', message: line.decision.message };
+      const d = {
+        tool_use_id: line.options.toolUseID,
+        source: 'can_use_tool',
+        behavior: 'deny',
+        message: line.decision.message,
+      };
       out.push(['decision', d]);
     } else if (noted(line, 'q.interrupt()')) {
       out.push(['interrupting']);
@@ -252,7 +263,9 @@ function userBlocks(m, hooked) {
     const one = { type: 'user', parent_tool_use_id: m.parent_tool_use_id ?? null, message: { content: [block] } };
     if (block.type === 'tool_result') {
       if (hooked.delete(block.tool_use_id)) continue;
-      const meta = Array.isArray(m.tool_result_meta) ? m.tool_result_meta.find((e) => e && e.id === block.tool_use_id) : undefined;
+      const meta = Array.isArray(m.tool_result_meta)
+        ? m.tool_result_meta.find((e) => e && e.id === block.tool_use_id)
+        : undefined;
       if (block.is_error === true && meta !== undefined) one.tool_result_meta = [meta];
     }
     out.push(['message', one]);

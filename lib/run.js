@@ -127,7 +127,12 @@ function observeHookCallback(hook, run) {
     noteDecision(run, () => {
       const refusal = hookRefusal(answer);
       if (!refusal) return null;
-      return { tool_use_id: (input && input.tool_use_id) || toolUseID, source: 'hook', behavior: 'deny', message: refusal.reason };
+      return {
+        tool_use_id: (input && input.tool_use_id) || toolUseID,
+        source: 'hook',
+        behavior: 'deny',
+        message: refusal.reason,
+      };
     });
     return answer;
   };
@@ -148,7 +153,12 @@ function observeCanUseTool(canUseTool, run) {
     const answer = await canUseTool.call(this, toolName, input, context);
     noteDecision(run, () => {
       if (!answer || answer.behavior !== 'deny') return null;
-      return { tool_use_id: context && context.toolUseID, source: 'can_use_tool', behavior: 'deny', message: answer.message };
+      return {
+        tool_use_id: context && context.toolUseID,
+        source: 'can_use_tool',
+        behavior: 'deny',
+        message: answer.message,
+      };
     });
     return answer;
   };

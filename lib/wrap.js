@@ -4,7 +4,16 @@
 // off this thread.
 
 const { SentrialClient } = require('./client.js');
-const { newRun, begin, instrumentOptions, tappedPrompt, finish, discard, observeResult, bindProxy } = require('./run.js');
+const {
+  newRun,
+  begin,
+  instrumentOptions,
+  tappedPrompt,
+  finish,
+  discard,
+  observeResult,
+  bindProxy,
+} = require('./run.js');
 const { sdkNameOf } = require('./sdk-exports.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');

@@ -34,7 +34,10 @@ export const T = {
   messageDelta: msgOf(partial, (d) => d.type === 'stream_event' && d.event.type === 'message_delta'),
   messageStop: msgOf(partial, (d) => d.type === 'stream_event' && d.event.type === 'message_stop'),
   text: msgOf(parallel, (d) => d.type === 'assistant' && d.message.content[0].type === 'text'),
-  finalText: parallel.filter((l) => l.kind === 'message' && l.data.type === 'assistant').map((l) => clone(l.data)).at(-1),
+  finalText: parallel
+    .filter((l) => l.kind === 'message' && l.data.type === 'assistant')
+    .map((l) => clone(l.data))
+    .at(-1),
   toolUse: parallel
     .filter((l) => l.kind === 'message' && l.data.type === 'assistant' && l.data.message.content[0].type === 'tool_use')
     .map((l) => clone(l.data)),
@@ -49,7 +52,11 @@ const byId = (list, id) => list.find((x) => (x.tool_use_id ?? x.message?.content
 function toolBlockStart(toolUse) {
   const m = clone(T.blockStart);
   const b = toolUse.message.content[0];
-  m.event = { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } };
+  m.event = {
+    type: 'content_block_start',
+    index: 1,
+    content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} },
+  };
   return m;
 }
 function jsonDelta(part) {
@@ -110,7 +117,13 @@ export function shortSession({ bigBytes = 200 * 1024 } = {}) {
       hookInput.tool_input = { file_path: '/work/repo/src/big-module.ts' };
       hookInput.tool_response = {
         type: 'text',
-        file: { filePath: '/work/repo/src/big-module.ts', content: big.content, numLines: big.numLines, startLine: 1, totalLines: big.numLines },
+        file: {
+          filePath: '/work/repo/src/big-module.ts',
+          content: big.content,
+          numLines: big.numLines,
+          startLine: 1,
+          totalLines: big.numLines,
+        },
       };
       user = clone(user);
       user.message.content[0].content = big.numbered;
@@ -150,14 +163,24 @@ function* longTurn(turn) {
   const toolUse = {
     ...BASH,
     uuid: uuid(),
-    message: { ...BASH.message, id: `msg_bench_${turn}`, content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }] },
+    message: {
+      ...BASH.message,
+      id: `msg_bench_${turn}`,
+      content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }],
+    },
   };
   yield { message: fresh(T.status) };
   yield { message: fresh(T.messageStart) };
   yield { message: fresh(T.blockStart) };
   yield { message: fresh(T.textDelta) };
   yield { message: fresh(T.textDelta) };
-  yield { message: { ...T.text, uuid: uuid(), message: { ...T.text.message, content: [{ type: 'text', text: `Checking module ${turn}.` }] } } };
+  yield {
+    message: {
+      ...T.text,
+      uuid: uuid(),
+      message: { ...T.text.message, content: [{ type: 'text', text: `Checking module ${turn}.` }] },
+    },
+  };
   yield { message: fresh(T.blockStop) };
   yield { message: { ...toolBlockStart(toolUse), uuid: uuid() } };
   yield { message: { ...jsonDelta('{"command": "'), uuid: uuid() } };
@@ -168,7 +191,10 @@ function* longTurn(turn) {
   yield { message: fresh(T.messageStop) };
   const stdout = `src/module-${turn}.ts:${turn % 97}:  // TODO: handle the empty case (${turn})\n`;
   const response = { stdout, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
-  yield { hook: 'PostToolUse', input: { ...BASH_POST, tool_use_id: id, tool_input: { command }, tool_response: response } };
+  yield {
+    hook: 'PostToolUse',
+    input: { ...BASH_POST, tool_use_id: id, tool_input: { command }, tool_response: response },
+  };
   yield {
     message: {
       ...BASH_USER,

@@ -51,7 +51,10 @@ async function show() {
   replace(main, root);
   const found = routeOf(location.pathname);
   if (!found) {
-    replace(root, h('div', { class: 'empty' }, h('h3', {}, 'Nothing here'), h('a', { href: href.sessions() }, 'Back to sessions')));
+    replace(
+      root,
+      h('div', { class: 'empty' }, h('h3', {}, 'Nothing here'), h('a', { href: href.sessions() }, 'Back to sessions')),
+    );
     return;
   }
   const { route, rawId } = found;
@@ -105,7 +108,9 @@ function follow(e) {
   show();
 }
 
-nav.replaceChildren(...ROUTES.filter((r) => r.menu).map((r) => h('a', { href: href[r.name](), dataset: { nav: r.nav } }, r.menu)));
+nav.replaceChildren(
+  ...ROUTES.filter((r) => r.menu).map((r) => h('a', { href: href[r.name](), dataset: { nav: r.nav } }, r.menu)),
+);
 document.addEventListener('click', follow);
 window.addEventListener('popstate', show);
 show();

@@ -21,7 +21,13 @@ export async function conversationPage(root, { id }) {
       stat('Total duration', duration(c.total_duration_ms)),
     ),
     c.session_count > c.sessions.length
-      ? h('p', { class: 'muted small' }, `The first ${c.sessions.length} of ${c.session_count} sessions; `, h('a', { href: href.sessions({ convo_id: c.convo_id }) }, 'list all'), '.')
+      ? h(
+          'p',
+          { class: 'muted small' },
+          `The first ${c.sessions.length} of ${c.session_count} sessions; `,
+          h('a', { href: href.sessions({ convo_id: c.convo_id }) }, 'list all'),
+          '.',
+        )
       : null,
     h(
       'ol',

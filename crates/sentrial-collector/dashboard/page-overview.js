@@ -33,11 +33,15 @@ export async function overviewPage(root) {
   const byStart = new Map(o.series.map((b) => [Date.parse(b.start), b]));
   const buckets = [];
   for (let b = Date.parse(o.from); b < Date.parse(o.to); b += o.bucket_ms) {
-    buckets.push(byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 });
+    buckets.push(
+      byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 },
+    );
   }
   const label = (iso) => {
     const d = new Date(iso);
-    return o.bucket_ms < DAY ? `${String(d.getHours()).padStart(2, '0')}:00` : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+    return o.bucket_ms < DAY
+      ? `${String(d.getHours()).padStart(2, '0')}:00`
+      : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
   };
   const since = new Date(Date.parse(o.from)).toISOString();
 
@@ -51,7 +55,17 @@ export async function overviewPage(root) {
       h(
         'div',
         { class: 'segmented', role: 'group', 'aria-label': 'Time range' },
-        RANGES.map((r) => h('a', { href: href.overview({ range: r.key }), class: r === range ? 'active' : null, 'aria-current': r === range ? 'true' : null }, r.label)),
+        RANGES.map((r) =>
+          h(
+            'a',
+            {
+              href: href.overview({ range: r.key }),
+              class: r === range ? 'active' : null,
+              'aria-current': r === range ? 'true' : null,
+            },
+            r.label,
+          ),
+        ),
       ),
     ),
     h(
@@ -70,7 +84,11 @@ export async function overviewPage(root) {
         'Sessions over time',
         null,
         columnChart({
-          bars: buckets.map((b) => ({ label: label(b.start), values: [b.sessions - b.failed, b.failed], title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed` })),
+          bars: buckets.map((b) => ({
+            label: label(b.start),
+            values: [b.sessions - b.failed, b.failed],
+            title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed`,
+          })),
           series: [
             { name: 'Succeeded or running', className: 'c-ok' },
             { name: 'Failed', className: 'c-fail' },
@@ -84,7 +102,11 @@ export async function overviewPage(root) {
         'Cost over time',
         null,
         columnChart({
-          bars: buckets.map((b) => ({ label: label(b.start), values: [b.cost_usd], title: `${label(b.start)}: ${cost(b.cost_usd)}` })),
+          bars: buckets.map((b) => ({
+            label: label(b.start),
+            values: [b.cost_usd],
+            title: `${label(b.start)}: ${cost(b.cost_usd)}`,
+          })),
           series: [{ name: 'Cost', className: 'c-cost' }],
           format: cost,
           ariaLabel: 'Cost per bucket',
@@ -98,33 +120,72 @@ export async function overviewPage(root) {
         'By agent',
         null,
         barList(
-          o.by_agent.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? href.sessions({ agent: g.key }) : null, className: 'c-ok' })),
+          o.by_agent.map((g) => ({
+            label: g.key ?? '(unknown)',
+            value: g.sessions,
+            text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
+            sub: g.failed ? `${g.failed} failed` : null,
+            href: g.key ? href.sessions({ agent: g.key }) : null,
+            className: 'c-ok',
+          })),
         ),
       ),
       card(
         'By user',
         null,
         barList(
-          o.by_user.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? href.sessions({ user_id: g.key }) : null, className: 'c-user' })),
+          o.by_user.map((g) => ({
+            label: g.key ?? '(unknown)',
+            value: g.sessions,
+            text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
+            sub: g.failed ? `${g.failed} failed` : null,
+            href: g.key ? href.sessions({ user_id: g.key }) : null,
+            className: 'c-user',
+          })),
         ),
       ),
     ),
     h(
       'div',
       { class: 'three' },
-      card('Tools most called', null, barList(o.tools_most_called.map((t) => ({ label: t.tool_name, value: t.calls, text: num(t.calls), className: 'c-tool' })))),
+      card(
+        'Tools most called',
+        null,
+        barList(
+          o.tools_most_called.map((t) => ({
+            label: t.tool_name,
+            value: t.calls,
+            text: num(t.calls),
+            className: 'c-tool',
+          })),
+        ),
+      ),
       card(
         'Tools most failing',
         null,
         barList(
-          o.tools_most_failing.map((t) => ({ label: t.tool_name, value: t.failures, text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`, sub: `of ${num(t.calls)} calls`, className: 'c-fail' })),
+          o.tools_most_failing.map((t) => ({
+            label: t.tool_name,
+            value: t.failures,
+            text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`,
+            sub: `of ${num(t.calls)} calls`,
+            className: 'c-fail',
+          })),
           { empty: 'No failed tool calls in this range.' },
         ),
       ),
       card(
         'Slowest tools',
         null,
-        barList(o.tools_slowest.map((t) => ({ label: t.tool_name, value: t.avg_duration_ms, text: duration(t.avg_duration_ms), sub: `avg · max ${duration(t.max_duration_ms)}`, className: 'c-slow' }))),
+        barList(
+          o.tools_slowest.map((t) => ({
+            label: t.tool_name,
+            value: t.avg_duration_ms,
+            text: duration(t.avg_duration_ms),
+            sub: `avg · max ${duration(t.max_duration_ms)}`,
+            className: 'c-slow',
+          })),
+        ),
       ),
     ),
     h('p', { class: 'muted small' }, 'Sessions counted by their start, from ', new Date(since).toLocaleString(), '.'),

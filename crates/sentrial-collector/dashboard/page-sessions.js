@@ -51,8 +51,18 @@ export async function sessionsPage(root, { setLive }) {
     replace(
       pager,
       cursor ? h('a', { class: 'btn', href: href.sessions(filters) }, '← Newest') : null,
-      h('span', { class: 'muted small' }, `${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'} on this page`),
-      page.next_cursor ? h('a', { class: 'btn', href: href.sessions({ ...filters, cursor: page.next_cursor }), rel: 'next' }, 'Older →') : null,
+      h(
+        'span',
+        { class: 'muted small' },
+        `${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'} on this page`,
+      ),
+      page.next_cursor
+        ? h(
+            'a',
+            { class: 'btn', href: href.sessions({ ...filters, cursor: page.next_cursor }), rel: 'next' },
+            'Older →',
+          )
+        : null,
     );
   };
   await load();
@@ -67,7 +77,12 @@ export async function sessionsPage(root, { setLive }) {
 
 function filterForm(f) {
   const input = (name, label, attrs = {}) =>
-    h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: f[name], autocomplete: 'off', ...attrs }));
+    h(
+      'label',
+      { class: 'field' },
+      h('span', {}, label),
+      h('input', { name, value: f[name], autocomplete: 'off', ...attrs }),
+    );
   const select = (name, values) =>
     h(
       'select',
@@ -86,7 +101,13 @@ function filterForm(f) {
       'label',
       { class: 'field field-search' },
       h('span', {}, 'Search prompts and responses'),
-      h('input', { name: 'q', type: 'search', value: f.q, placeholder: 'Text in the input or output…', autocomplete: 'off' }),
+      h('input', {
+        name: 'q',
+        type: 'search',
+        value: f.q,
+        placeholder: 'Text in the input or output…',
+        autocomplete: 'off',
+      }),
     ),
     input('agent', 'Agent'),
     input('user_id', 'User'),
@@ -95,7 +116,12 @@ function filterForm(f) {
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     input('from', 'From', { type: 'datetime-local' }),
     input('to', 'To', { type: 'datetime-local' }),
-    h('div', { class: 'field-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'), any ? h('a', { class: 'btn', href: href.sessions() }, 'Clear') : null),
+    h(
+      'div',
+      { class: 'field-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'),
+      any ? h('a', { class: 'btn', href: href.sessions() }, 'Clear') : null,
+    ),
   );
 }
 
@@ -125,8 +151,8 @@ function sessionTable(sessions) {
       h(
         'tr',
         {},
-        ['Status', 'Prompt', 'Agent', 'User', 'Conversation', 'Started', 'Duration', 'Tools', 'Tokens', 'Cost'].map((c, i) =>
-          h('th', { class: i >= 6 ? 'num' : null, scope: 'col' }, c),
+        ['Status', 'Prompt', 'Agent', 'User', 'Conversation', 'Started', 'Duration', 'Tools', 'Tokens', 'Cost'].map(
+          (c, i) => h('th', { class: i >= 6 ? 'num' : null, scope: 'col' }, c),
         ),
       ),
     ),
@@ -146,10 +172,26 @@ function sessionTable(sessions) {
             s.failure_reason ? h('div', { class: 'error-line small' }, snippet(s.failure_reason, 110)) : null,
           ),
           h('td', {}, s.agent ? h('a', { href: href.sessions({ agent: s.agent }), class: 'chip' }, s.agent) : '—'),
-          h('td', {}, s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }), class: 'subtle' }, s.user_id) : '—'),
-          h('td', {}, s.convo_id ? h('a', { href: href.conversation(s.convo_id), class: 'subtle mono' }, snippet(s.convo_id, 24)) : '—'),
+          h(
+            'td',
+            {},
+            s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }), class: 'subtle' }, s.user_id) : '—',
+          ),
+          h(
+            'td',
+            {},
+            s.convo_id
+              ? h('a', { href: href.conversation(s.convo_id), class: 'subtle mono' }, snippet(s.convo_id, 24))
+              : '—',
+          ),
           h('td', { title: datetime(s.started_at), class: 'nowrap' }, ago(s.started_at)),
-          h('td', { class: 'num' }, s.status === 'running' && s.duration_ms === null ? h('span', { class: 'muted' }, 'running') : duration(s.duration_ms)),
+          h(
+            'td',
+            { class: 'num' },
+            s.status === 'running' && s.duration_ms === null
+              ? h('span', { class: 'muted' }, 'running')
+              : duration(s.duration_ms),
+          ),
           h('td', { class: 'num' }, String(s.tool_call_count)),
           h('td', { class: 'num' }, tokens(s.total_tokens)),
           h('td', { class: 'num' }, cost(s.cost_usd)),

@@ -13,7 +13,16 @@ const REFRESH_MS = 1500;
 /** Crumbs, title, status, tabs and lineage of session `s`; `view` is `overview` or `transcript`. */
 export function sessionHead(s, view) {
   const tab = (name, label, link) =>
-    h('a', { href: link, class: ['tab', view === name && 'active'], 'aria-current': view === name ? 'page' : null, dataset: { tab: name } }, label);
+    h(
+      'a',
+      {
+        href: link,
+        class: ['tab', view === name && 'active'],
+        'aria-current': view === name ? 'page' : null,
+        dataset: { tab: name },
+      },
+      label,
+    );
   return [
     h('nav', { class: 'crumbs' }, h('a', { href: href.sessions() }, 'Sessions'), ' / ', h('code', {}, s.id)),
     h(
@@ -22,10 +31,21 @@ export function sessionHead(s, view) {
       h('h1', {}, s.agent ?? 'Session'),
       statusBadge(s.status),
       endReasonTag(s),
-      s.cost_estimated ? h('span', { class: 'tag tag-warn', title: 'The SDK estimated the cost from its pricing table' }, 'cost estimated') : null,
+      s.cost_estimated
+        ? h(
+            'span',
+            { class: 'tag tag-warn', title: 'The SDK estimated the cost from its pricing table' },
+            'cost estimated',
+          )
+        : null,
     ),
     lineage(s.lineage),
-    h('nav', { class: 'tabs', 'aria-label': 'Session views' }, tab('overview', 'Overview', href.session(s.id)), tab('transcript', 'Transcript', href.transcript(s.id))),
+    h(
+      'nav',
+      { class: 'tabs', 'aria-label': 'Session views' },
+      tab('overview', 'Overview', href.session(s.id)),
+      tab('transcript', 'Transcript', href.transcript(s.id)),
+    ),
   ];
 }
 
@@ -33,7 +53,12 @@ export function sessionHead(s, view) {
 function runLink(run) {
   return h(
     'a',
-    { href: href.session(run.id), class: 'run-link', title: `${run.id} · ${datetime(run.started_at)}`, dataset: { run: run.id, relation: run.relation } },
+    {
+      href: href.session(run.id),
+      class: 'run-link',
+      title: `${run.id} · ${datetime(run.started_at)}`,
+      dataset: { run: run.id, relation: run.relation },
+    },
     h('span', { class: 'mono' }, run.id.length > 14 ? run.id.slice(0, 13) + '…' : run.id),
     h('span', { class: 'muted' }, ` · ${ago(run.started_at)} · ${run.status} · ${cost(run.cost_usd)}`),
   );
@@ -44,7 +69,14 @@ function lineage(l) {
   return h(
     'p',
     { class: 'lineage small', dataset: { card: 'lineage' } },
-    l.previous ? h('span', { class: 'lineage-part' }, l.previous.relation === 'forked' ? 'Forked from ' : 'Resumed from ', runLink(l.previous)) : null,
+    l.previous
+      ? h(
+          'span',
+          { class: 'lineage-part' },
+          l.previous.relation === 'forked' ? 'Forked from ' : 'Resumed from ',
+          runLink(l.previous),
+        )
+      : null,
     l.continued_by.length
       ? h(
           'span',
@@ -72,7 +104,8 @@ export async function refreshWhileRunning(load, setLive) {
     }
     return running;
   };
-  if (await tick()) timer = setInterval(() => tick().catch((e) => e instanceof ApiError || console.error(e)), REFRESH_MS);
+  if (await tick())
+    timer = setInterval(() => tick().catch((e) => e instanceof ApiError || console.error(e)), REFRESH_MS);
   return () => timer && clearInterval(timer);
 }
 

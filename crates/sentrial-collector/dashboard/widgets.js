@@ -35,7 +35,7 @@ export function card(title, name, ...children) {
 }
 
 const UNKNOWN_OUTPUT =
-  'Unknown: without includePartialMessages the stream shows a call\'s output count only as the call started. The session\'s totals come from the result.';
+  "Unknown: without includePartialMessages the stream shows a call's output count only as the call started. The session's totals come from the result.";
 
 /** A model call's output tokens: the final count, or "—" when the stream did not tell it. */
 export function outputTokens(c) {
