@@ -171,6 +171,7 @@ export interface WrapClaudeAgentOptions {
  * A function shaped like the SDK's `query`: it takes `{ prompt, options }` and returns a Query (an
  * async iterable of messages). `startup`, `prewarm` and the SDK's other functions are not.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's query takes its own message and Options types; `unknown` would refuse it (parameters are contravariant)
 export type QueryFunction = (params: { prompt: string | AsyncIterable<any>; options?: any }) => AsyncIterable<unknown>;
 
 /**
@@ -187,4 +188,7 @@ export declare function wrapClaudeAgent<Q extends QueryFunction>(query: Q, optio
  * `prewarm` (`spare.claim({ prompt, options })`) tracked, their hooks registered where the SDK
  * fixes them, and every other export the SDK's own.
  */
-export declare function wrapClaudeAgentSDK<M extends { query: QueryFunction }>(sdk: M, options: WrapClaudeAgentOptions): M;
+export declare function wrapClaudeAgentSDK<M extends { query: QueryFunction }>(
+  sdk: M,
+  options: WrapClaudeAgentOptions,
+): M;

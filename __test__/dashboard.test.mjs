@@ -27,7 +27,9 @@ let pageErrors = [];
 /** Runs one scenario through the real SDK and the wrapper; returns the stored session. */
 async function record(scenario, prompt, tools, wrap) {
   const tracked = wrapClaudeAgent(query, { client, extraMetadata: { suite: 'dashboard' }, ...wrap });
-  const run = await drain(tracked({ prompt: `[scenario:${scenario}] ${prompt}`, options: sdkOptions(model.url, { tools, maxTurns: 6 }) }));
+  const run = await drain(
+    tracked({ prompt: `[scenario:${scenario}] ${prompt}`, options: sdkOptions(model.url, { tools, maxTurns: 6 }) }),
+  );
   assert.equal(run.error, null, `${scenario}: ${run.error?.stack}`);
   const flushed = await client.flush({ timeoutMs: 5000 });
   assert.equal(flushed.timedOut, false);
@@ -40,13 +42,31 @@ async function record(scenario, prompt, tools, wrap) {
 
 const ingest = (events) => postEvents(collector, events);
 
-const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cache_read_tokens: 0, cache_creation_tokens: 0, cost_usd: 0.001 };
+const usage = {
+  prompt_tokens: 10,
+  completion_tokens: 20,
+  total_tokens: 30,
+  cache_read_tokens: 0,
+  cache_creation_tokens: 0,
+  cost_usd: 0.001,
+};
 
 /** A failed session whose every text field is hostile markup, with a 400-line Bash output. */
 function hostileSession(id, t0) {
   const ev = (n, type, data, ts = t0 + n) => ({ id: `${id}-e${n}`, session_id: id, ts, type, data });
   const call = (n, tool_name, status, input, output, extra = {}) =>
-    ev(n, 'tool_call', { tool_use_id: `toolu_${id}_${n}`, tool_name, seq: n - 1, status, input, output, duration_ms: 40, started_at: t0 + n * 50, ended_at: t0 + n * 50 + 40, ...extra });
+    ev(n, 'tool_call', {
+      tool_use_id: `toolu_${id}_${n}`,
+      tool_name,
+      seq: n - 1,
+      status,
+      input,
+      output,
+      duration_ms: 40,
+      started_at: t0 + n * 50,
+      ended_at: t0 + n * 50 + 40,
+      ...extra,
+    });
   return [
     ev(0, 'session_start', {
       agent: 'xss-agent',
@@ -56,10 +76,30 @@ function hostileSession(id, t0) {
       metadata: { note: '<script>window.__x=5</script>' },
       started_at: t0,
     }),
-    call(1, 'Bash', 'success', { command: `echo '${PAYLOAD}'`, description: 'Echo markup' }, { stdout: PAYLOAD, stderr: '', interrupted: false }),
-    call(2, 'Write', 'success', { file_path: '/tmp/"><svg onload=window.__x=8>.html', content: '<script>window.__x=2</script>\n<p>hi</p>\n' }, { type: 'create' }),
-    call(3, 'Read', 'error', { file_path: '/etc/shadow' }, null, { error: '<b onmouseover="window.__x=9">permission denied</b>' }),
-    call(4, 'Bash', 'success', { command: 'seq 1 400', description: 'Many lines' }, { stdout: Array.from({ length: 400 }, (_, i) => `line ${i + 1}`).join('\n'), stderr: '' }),
+    call(
+      1,
+      'Bash',
+      'success',
+      { command: `echo '${PAYLOAD}'`, description: 'Echo markup' },
+      { stdout: PAYLOAD, stderr: '', interrupted: false },
+    ),
+    call(
+      2,
+      'Write',
+      'success',
+      { file_path: '/tmp/"><svg onload=window.__x=8>.html', content: '<script>window.__x=2</script>\n<p>hi</p>\n' },
+      { type: 'create' },
+    ),
+    call(3, 'Read', 'error', { file_path: '/etc/shadow' }, null, {
+      error: '<b onmouseover="window.__x=9">permission denied</b>',
+    }),
+    call(
+      4,
+      'Bash',
+      'success',
+      { command: 'seq 1 400', description: 'Many lines' },
+      { stdout: Array.from({ length: 400 }, (_, i) => `line ${i + 1}`).join('\n'), stderr: '' },
+    ),
     ev(5, 'session_end', {
       status: 'failed',
       failure_reason: '<svg onload="window.__x=6">',
@@ -91,10 +131,24 @@ async function openCall(toolUseId) {
 before(async () => {
   [collector, model] = await Promise.all([startCollector(), startScriptedModel()]);
   client = new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 100 });
-  sessions.success = await record('tool-success', 'Print a greeting', ['Bash'], { defaultAgent: 'dash-builder', userId: 'alice', convoId: 'convo-dash-1' });
-  sessions.failure = await record('tool-failure', 'List a missing directory', ['Bash'], { defaultAgent: 'dash-fixer', userId: 'bob', convoId: 'convo-dash-1' });
-  sessions.parallel = await record('parallel-tools', 'Run three tools', ['Bash', 'Read', 'Glob'], { defaultAgent: 'dash-builder', userId: 'alice' });
-  sessions.subagent = await record('subagent', 'Delegate the echo', ['Bash', 'Task', 'Agent'], { defaultAgent: 'dash-delegator', userId: 'carol' });
+  sessions.success = await record('tool-success', 'Print a greeting', ['Bash'], {
+    defaultAgent: 'dash-builder',
+    userId: 'alice',
+    convoId: 'convo-dash-1',
+  });
+  sessions.failure = await record('tool-failure', 'List a missing directory', ['Bash'], {
+    defaultAgent: 'dash-fixer',
+    userId: 'bob',
+    convoId: 'convo-dash-1',
+  });
+  sessions.parallel = await record('parallel-tools', 'Run three tools', ['Bash', 'Read', 'Glob'], {
+    defaultAgent: 'dash-builder',
+    userId: 'alice',
+  });
+  sessions.subagent = await record('subagent', 'Delegate the echo', ['Bash', 'Task', 'Agent'], {
+    defaultAgent: 'dash-delegator',
+    userId: 'carol',
+  });
   await ingest(hostileSession('xss-session', Date.now() - 60_000));
   sessions.xss = await collector.get('/api/sessions/xss-session');
 
@@ -155,7 +209,9 @@ describe('the dashboard in a browser', () => {
     await page.click('form.filters button[type="submit"]');
     await page.waitForURL(/status=failed/);
     await page.waitForSelector('body[data-ready="true"]');
-    const failed = await page.$$eval('table.sessions tbody tr', (rows) => rows.map((r) => [r.dataset.sessionId, r.dataset.status]));
+    const failed = await page.$$eval('table.sessions tbody tr', (rows) =>
+      rows.map((r) => [r.dataset.sessionId, r.dataset.status]),
+    );
     assert.deepEqual(failed, [[sessions.xss.id, 'failed']]);
 
     await open('/');
@@ -183,7 +239,7 @@ describe('the dashboard in a browser', () => {
     assert.match(text, /\$ echo hello-from-bash/);
     assert.match(text, /hello-from-bash/);
     assert.ok(text.includes(call.tool_use_id), 'tool_use_id shown');
-    assert.equal(await row.locator('.block-terminal').count() >= 2, true, 'command and output as terminal blocks');
+    assert.equal((await row.locator('.block-terminal').count()) >= 2, true, 'command and output as terminal blocks');
     assert.match(await page.textContent('[data-card="input"]'), /Print a greeting/);
     assert.match(await page.textContent('[data-card="output"]'), /Done: tool-success/);
     assert.match(await page.textContent('[data-card="usage"]'), /Cache read/);
@@ -214,7 +270,10 @@ describe('the dashboard in a browser', () => {
     assert.equal(rows[ti][1], '0');
     assert.equal(rows[ci][1], '1', 'the sub-agent call is one level down');
     assert.ok(ci > ti, 'and listed under its Task call');
-    assert.match(await page.locator(`.tl-row[data-tool-use-id="${task.tool_use_id}"] .tag-sub`).textContent(), /sub-agent · 1 call/);
+    assert.match(
+      await page.locator(`.tl-row[data-tool-use-id="${task.tool_use_id}"] .tag-sub`).textContent(),
+      /sub-agent · 1 call/,
+    );
     await openCall(task.tool_use_id);
     await shot('session-subagent');
   });
@@ -223,7 +282,9 @@ describe('the dashboard in a browser', () => {
     await openSession(sessions.subagent);
     const stored = sessions.subagent.model_calls;
     assert.ok(stored.length >= 3, 'main agent and sub-agent calls');
-    const cells = await page.$$eval('[data-card="model-calls"] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    const cells = await page.$$eval('[data-card="model-calls"] tbody tr td:first-child', (tds) =>
+      tds.map((td) => td.textContent),
+    );
     assert.deepEqual(
       cells,
       stored.map((c) => (c.parent_tool_use_id ? `↳ ${c.message_id}` : c.message_id)),
@@ -235,7 +296,9 @@ describe('the dashboard in a browser', () => {
 
   it('draws calls that ran at the same time side by side on the time axis', async () => {
     await openSession(sessions.parallel);
-    const bars = await page.$$eval('.tl-row .tl-bar', (els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right, r.top]));
+    const bars = await page.$$eval('.tl-row .tl-bar', (els) =>
+      els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right, r.top]),
+    );
     assert.equal(bars.length, 3);
     const tops = new Set(bars.map((b) => Math.round(b[2])));
     assert.equal(tops.size, 3, 'one row each');
@@ -257,14 +320,21 @@ describe('the dashboard in a browser', () => {
     await openCall(read.tool_use_id);
     await page.hover(`.tl-row[data-tool-use-id="${read.tool_use_id}"] .tl-detail`);
     assert.equal(await page.evaluate(() => window.__x), undefined, 'no injected handler ran');
-    assert.equal(await page.locator('main img, main svg image, main script, main b, main p > svg').count(), 0, 'no injected element');
+    assert.equal(
+      await page.locator('main img, main svg image, main script, main b, main p > svg').count(),
+      0,
+      'no injected element',
+    );
     const timelineText = await page.textContent('[data-card="timeline"]');
     assert.ok(timelineText.includes(PAYLOAD), 'the payload shows as text');
     assert.ok(timelineText.includes('<script>window.__x=2</script>'));
     assert.ok(timelineText.includes('<b onmouseover="window.__x=9">permission denied</b>'));
     assert.ok((await page.textContent('[data-card="input"]')).includes(PAYLOAD));
     assert.ok((await page.textContent('.alert')).includes('<svg onload="window.__x=6">'));
-    assert.match(await page.locator(`.tl-row[data-tool-use-id="${read.tool_use_id}"]`).getAttribute('class'), /is-error/);
+    assert.match(
+      await page.locator(`.tl-row[data-tool-use-id="${read.tool_use_id}"]`).getAttribute('class'),
+      /is-error/,
+    );
 
     // A large output is collapsed, says what it hides, and opens whole.
     const row = await openCall(big.tool_use_id);
@@ -298,26 +368,127 @@ describe('the dashboard in a browser', () => {
     await open('/overview');
     assert.equal(await page.locator('svg.chart').count(), 2);
     const text = await page.textContent('main');
-    for (const word of ['dash-builder', 'dash-delegator', 'alice', 'carol', 'Bash', 'Tools most failing']) assert.ok(text.includes(word), word);
+    for (const word of ['dash-builder', 'dash-delegator', 'alice', 'carol', 'Bash', 'Tools most failing'])
+      assert.ok(text.includes(word), word);
     await shot('overview');
   });
 
   it('updates a running session without a reload', async () => {
     const t0 = Date.now() - 2000;
     const ev = (n, type, data) => ({ id: `live-e${n}`, session_id: 'live-session', ts: t0 + n, type, data });
-    await ingest([ev(0, 'session_start', { agent: 'live-agent', user_id: 'dora', input: 'Count to three', started_at: t0 })]);
+    await ingest([
+      ev(0, 'session_start', { agent: 'live-agent', user_id: 'dora', input: 'Count to three', started_at: t0 }),
+    ]);
     await open('/sessions/live-session');
     await page.waitForSelector('.page-head .badge.st-running');
     assert.equal(await page.isVisible('#live'), true);
     await page.evaluate(() => (window.__stillHere = true));
     await ingest([
-      ev(1, 'tool_call', { tool_use_id: 'toolu_live_1', tool_name: 'Bash', seq: 0, status: 'success', input: { command: 'seq 3' }, output: { stdout: '1\n2\n3', stderr: '' }, duration_ms: 12, started_at: t0 + 100, ended_at: t0 + 112 }),
-      ev(2, 'session_end', { status: 'completed', output: 'One, two, three.', ended_at: t0 + 500, duration_ms: 500, usage, results: 1 }),
+      ev(1, 'tool_call', {
+        tool_use_id: 'toolu_live_1',
+        tool_name: 'Bash',
+        seq: 0,
+        status: 'success',
+        input: { command: 'seq 3' },
+        output: { stdout: '1\n2\n3', stderr: '' },
+        duration_ms: 12,
+        started_at: t0 + 100,
+        ended_at: t0 + 112,
+      }),
+      ev(2, 'session_end', {
+        status: 'completed',
+        output: 'One, two, three.',
+        ended_at: t0 + 500,
+        duration_ms: 500,
+        usage,
+        results: 1,
+      }),
     ]);
     await page.waitForSelector('.page-head .badge.st-completed', { timeout: 10_000 });
     await page.waitForSelector('.tl-row[data-tool-use-id="toolu_live_1"]');
     assert.equal(await page.evaluate(() => window.__stillHere), true, 'the same page, not a reload');
     assert.match(await page.textContent('[data-card="output"]'), /One, two, three\./);
+  });
+
+  it("ends a view's timers and listeners when the route changes, without a reload", async () => {
+    const t0 = Date.now() - 1000;
+    const ev = (n, type, data) => ({ id: `leave-e${n}`, session_id: 'leave-session', ts: t0 + n, type, data });
+    await ingest([
+      ev(0, 'session_start', { agent: 'leave-agent', user_id: 'erin', input: 'Keep running', started_at: t0 }),
+    ]);
+    // The intervals a page has running, and the click listeners on its document (by function name).
+    await page.addInitScript(() => {
+      const running = new Set();
+      const set = window.setInterval.bind(window);
+      const clear = window.clearInterval.bind(window);
+      window.setInterval = (...args) => {
+        const id = set(...args);
+        running.add(id);
+        return id;
+      };
+      window.clearInterval = (id) => {
+        running.delete(id);
+        clear(id);
+      };
+      window.__intervals = running;
+    });
+    const intervals = () => page.evaluate(() => [...window.__intervals]);
+    const cdp = await browser.newCDPSession(page);
+    const documentClickListeners = async () => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression: 'document', objectGroup: 'listeners' });
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+      return listeners
+        .filter((l) => l.type === 'click')
+        .map((l) => /^function (\w+)/.exec(l.handler.description)?.[1] ?? l.handler.description);
+    };
+    const shown = async (url, selector) => {
+      await page.waitForURL(url);
+      await page.waitForSelector(selector);
+      await page.waitForSelector('body[data-ready="true"]');
+    };
+
+    // The first page of the list refreshes itself; it listens for row clicks on its own table.
+    await open('/?agent=leave-agent');
+    await page.evaluate(() => (window.__sameDocument = true));
+    const list = await intervals();
+    assert.equal(list.length, 1, 'the list refreshes itself');
+    assert.equal(await page.isVisible('#live'), true);
+    assert.deepEqual(await documentClickListeners(), ['follow'], "the document has the router's listener only");
+
+    // To the running session: the list's timer ends, the session's own starts.
+    await page.click('tr[data-session-id="leave-session"] td:nth-child(6)');
+    await shown('**/sessions/leave-session', '[data-card="timeline"]');
+    const session = await intervals();
+    assert.equal(session.length, 1, 'only the session refreshes');
+    assert.notEqual(session[0], list[0]);
+    assert.equal(await page.isVisible('#live'), true);
+
+    // To the overview: nothing refreshes, and it is not live.
+    await page.click('#nav a[data-nav="overview"]');
+    await shown('**/overview', '.stats');
+    assert.deepEqual(await intervals(), [], 'the session stopped refreshing');
+    assert.equal(await page.isVisible('#live'), false);
+    assert.deepEqual(await documentClickListeners(), ['follow']);
+
+    // Back to the session, then to the list: each refreshes again, one at a time.
+    await page.goBack();
+    await shown('**/sessions/leave-session', '[data-card="timeline"]');
+    assert.equal((await intervals()).length, 1);
+    await page.goBack();
+    await shown(/\/\?agent=leave-agent$/, 'table.sessions');
+    assert.equal((await intervals()).length, 1);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'every change of route in the same document');
+    await cdp.detach();
+    await ingest([
+      ev(1, 'session_end', {
+        status: 'completed',
+        output: 'Stopped.',
+        ended_at: t0 + 500,
+        duration_ms: 500,
+        usage,
+        results: 1,
+      }),
+    ]);
   });
 
   it('ran without script errors or CSP violations', () => {

@@ -4,5 +4,7 @@ import { query } from 'claude-agent-sdk-v0.2';
 import { readFileSync } from 'node:fs';
 import { e2eSuite } from './support/e2e-suite.mjs';
 
-const { version } = JSON.parse(readFileSync(new URL('../node_modules/claude-agent-sdk-v0.2/package.json', import.meta.url), 'utf8'));
+const { version } = JSON.parse(
+  readFileSync(new URL('../node_modules/claude-agent-sdk-v0.2/package.json', import.meta.url), 'utf8'),
+);
 e2eSuite(query, version);

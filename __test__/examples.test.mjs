@@ -125,14 +125,8 @@ describe('examples/', () => {
     const thread = await sessions({ convo_id: convoId });
     assert.equal(thread.length, 2, JSON.stringify(thread));
     assert.ok(thread.every((s) => s.status === 'completed' && s.agent === 'threading' && s.user_id === 'user-42'));
-    assert.deepEqual(
-      thread.map((s) => s.input).sort(),
-      ['This is turn 2.', '[scenario:turns] This is turn 1.'].sort(),
-    );
-    assert.deepEqual(
-      new Set(thread.map((s) => s.claude_session_id)),
-      new Set(printed.claudeSessionIds),
-    );
+    assert.deepEqual(thread.map((s) => s.input).sort(), ['This is turn 2.', '[scenario:turns] This is turn 1.'].sort());
+    assert.deepEqual(new Set(thread.map((s) => s.claude_session_id)), new Set(printed.claudeSessionIds));
   });
 
   describe('in-process handlers (imported and invoked as their platform does)', () => {

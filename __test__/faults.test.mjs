@@ -27,6 +27,7 @@ import { startFaultProxy, freePort } from './support/fault-proxy.mjs';
 
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent } = require('../index.js');
+const { FakeQuery } = require('./support/fake-query.cjs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const API_KEY = 'fault-key-' + Math.random().toString(36).slice(2);
@@ -94,62 +95,7 @@ async function storedFor(baseUrl, agent) {
   return { sessions, events, duplicates: events.length - ids.size };
 }
 
-// --- a fake, class-based query() with realistic messages and hooks ------------------------------
-
-class FakeQuery {
-  #script;
-  #i = 0;
-  #done = false;
-  #delayMs;
-
-  constructor(params, script, delayMs) {
-    this.#script = script;
-    this.#delayMs = delayMs;
-    this.options = (params && params.options) || {};
-    this.yielded = [];
-    this.hookResults = [];
-  }
-
-  async #runHooks(event, input) {
-    for (const m of (this.options.hooks && this.options.hooks[event]) || []) {
-      if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
-      for (const hook of m.hooks) {
-        this.hookResults.push({ event, res: await hook(input, input.tool_use_id, { signal: new AbortController().signal }) });
-      }
-    }
-  }
-
-  async next() {
-    while (!this.#done && this.#i < this.#script.length) {
-      if (this.#delayMs) await sleep(this.#delayMs);
-      const step = this.#script[this.#i++];
-      if (step.hook) {
-        await this.#runHooks(step.hook, step.input);
-        continue;
-      }
-      this.yielded.push(step.message);
-      return { value: step.message, done: false };
-    }
-    this.#done = true;
-    return { value: undefined, done: true };
-  }
-
-  async return(value) {
-    this.#done = true;
-    return { value, done: true };
-  }
-
-  async throw(err) {
-    this.#done = true;
-    throw err;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  async interrupt() {}
-}
+// --- realistic messages and hooks, played by the fake query() (support/fake-query.cjs) -----------
 
 const STDOUT_SMALL = 'hello-from-bash\n';
 
@@ -164,7 +110,15 @@ function sessionScript(tag, { stdout = STDOUT_SMALL } = {}) {
     parent_tool_use_id: null,
     session_id: sid,
     uuid: `${tag}-${id}`,
-    message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content, stop_reason: null, usage: { input_tokens: 120, output_tokens: 1 } },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content,
+      stop_reason: null,
+      usage: { input_tokens: 120, output_tokens: 1 },
+    },
   });
   const toolResult = (id, content, isError) => ({
     type: 'user',
@@ -173,20 +127,73 @@ function sessionScript(tag, { stdout = STDOUT_SMALL } = {}) {
     message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content, is_error: isError }] },
   });
   return [
-    { message: { type: 'system', subtype: 'init', session_id: sid, model: 'claude-sonnet-4-5', cwd: '/tmp/work', tools: ['Bash', 'Read'], claude_code_version: '2.1.330' } },
+    {
+      message: {
+        type: 'system',
+        subtype: 'init',
+        session_id: sid,
+        model: 'claude-sonnet-4-5',
+        cwd: '/tmp/work',
+        tools: ['Bash', 'Read'],
+        claude_code_version: '2.1.330',
+      },
+    },
     { message: assistant(`msg_${tag}_1`, [{ type: 'text', text: 'Let me look.' }]) },
-    { message: assistant(`msg_${tag}_1`, [{ type: 'tool_use', id: bash, name: 'Bash', input: { command: 'echo hello-from-bash' } }]) },
-    { hook: 'PreToolUse', input: { ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo hello-from-bash' }, tool_use_id: bash } },
+    {
+      message: assistant(`msg_${tag}_1`, [
+        { type: 'tool_use', id: bash, name: 'Bash', input: { command: 'echo hello-from-bash' } },
+      ]),
+    },
+    {
+      hook: 'PreToolUse',
+      input: {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'echo hello-from-bash' },
+        tool_use_id: bash,
+      },
+    },
     {
       hook: 'PostToolUse',
-      input: { ...base, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hello-from-bash' }, tool_response: { stdout, stderr: '', interrupted: false, isImage: false }, tool_use_id: bash, duration_ms: 12 },
+      input: {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'echo hello-from-bash' },
+        tool_response: { stdout, stderr: '', interrupted: false, isImage: false },
+        tool_use_id: bash,
+        duration_ms: 12,
+      },
     },
     { message: toolResult(bash, stdout, false) },
-    { message: assistant(`msg_${tag}_2`, [{ type: 'tool_use', id: read, name: 'Read', input: { file_path: '/tmp/work/missing.txt' } }]) },
-    { hook: 'PreToolUse', input: { ...base, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: '/tmp/work/missing.txt' }, tool_use_id: read } },
+    {
+      message: assistant(`msg_${tag}_2`, [
+        { type: 'tool_use', id: read, name: 'Read', input: { file_path: '/tmp/work/missing.txt' } },
+      ]),
+    },
+    {
+      hook: 'PreToolUse',
+      input: {
+        ...base,
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Read',
+        tool_input: { file_path: '/tmp/work/missing.txt' },
+        tool_use_id: read,
+      },
+    },
     {
       hook: 'PostToolUseFailure',
-      input: { ...base, hook_event_name: 'PostToolUseFailure', tool_name: 'Read', tool_input: { file_path: '/tmp/work/missing.txt' }, tool_use_id: read, error: 'File does not exist.', is_interrupt: false, duration_ms: 3 },
+      input: {
+        ...base,
+        hook_event_name: 'PostToolUseFailure',
+        tool_name: 'Read',
+        tool_input: { file_path: '/tmp/work/missing.txt' },
+        tool_use_id: read,
+        error: 'File does not exist.',
+        is_interrupt: false,
+        duration_ms: 3,
+      },
     },
     { message: toolResult(read, 'File does not exist.', true) },
     { message: { type: 'system', subtype: 'task_progress', session_id: sid, whatever: { nested: [1, 2] } } },
@@ -203,7 +210,15 @@ function sessionScript(tag, { stdout = STDOUT_SMALL } = {}) {
         session_id: sid,
         total_cost_usd: 0.0123,
         usage: { input_tokens: 200, output_tokens: 40 },
-        modelUsage: { 'claude-sonnet-4-5': { inputTokens: 200, outputTokens: 40, cacheReadInputTokens: 2400, cacheCreationInputTokens: 150, costUSD: 0.0123 } },
+        modelUsage: {
+          'claude-sonnet-4-5': {
+            inputTokens: 200,
+            outputTokens: 40,
+            cacheReadInputTokens: 2400,
+            cacheCreationInputTokens: 150,
+            costUSD: 0.0123,
+          },
+        },
       },
     },
   ];
@@ -216,17 +231,38 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
     prompt: `fix the tests (${tag})`,
     options: {
       hooks: {
-        PreToolUse: [{ hooks: [async (input) => (userHookCalls[which].push(['pre', input.tool_use_id]), { continue: true })] }],
-        PostToolUse: [{ matcher: 'Bash', hooks: [async (input) => (userHookCalls[which].push(['post', input.tool_use_id]), {})] }],
+        PreToolUse: [
+          {
+            hooks: [
+              async (input) => {
+                userHookCalls[which].push(['pre', input.tool_use_id]);
+                return { continue: true };
+              },
+            ],
+          },
+        ],
+        PostToolUse: [
+          {
+            matcher: 'Bash',
+            hooks: [
+              async (input) => {
+                userHookCalls[which].push(['post', input.tool_use_id]);
+                return {};
+              },
+            ],
+          },
+        ],
       },
     },
   });
   const script = sessionScript(tag, { stdout });
   const expected = script.filter((s) => s.message).map((s) => s.message);
 
+  // The fake waits `delayMs` before each step, so a run spans the fault.
+  const fake = { pace: delayMs ? () => sleep(delayMs) : undefined };
   const plainInstances = [];
   const plainQuery = (params) => {
-    const q = new FakeQuery(params, script, delayMs);
+    const q = new FakeQuery(params, script, fake);
     plainInstances.push(q);
     return q;
   };
@@ -235,14 +271,19 @@ async function runOne(client, agent, tag, { stdout, delayMs = 0 } = {}) {
 
   const instances = [];
   const fakeQuery = (params) => {
-    const q = new FakeQuery(params, script, delayMs);
+    const q = new FakeQuery(params, script, fake);
     instances.push(q);
     return q;
   };
   const seen = [];
   let exceptions = 0;
   try {
-    const tracked = wrapClaudeAgent(fakeQuery, { client, defaultAgent: agent, userId: 'user-fault', convoId: `convo-${tag}` });
+    const tracked = wrapClaudeAgent(fakeQuery, {
+      client,
+      defaultAgent: agent,
+      userId: 'user-fault',
+      convoId: `convo-${tag}`,
+    });
     for await (const m of tracked(paramsFor('tracked'))) seen.push(m);
   } catch (err) {
     exceptions++;
@@ -305,7 +346,14 @@ function assertSessionsComplete(stored, n, { toolCalls = () => 2 } = {}) {
     assert.ok(Math.abs(s.cost_usd - 0.0123) < 1e-12, `session ${s.id} cost ${s.cost_usd}`);
     const want = toolCalls(s);
     assert.equal(s.tool_calls.length, want, `session ${s.convo_id} tool calls`);
-    if (want === 2) assert.deepEqual(s.tool_calls.map((c) => [c.tool_name, c.status]), [['Bash', 'success'], ['Read', 'error']]);
+    if (want === 2)
+      assert.deepEqual(
+        s.tool_calls.map((c) => [c.tool_name, c.status]),
+        [
+          ['Bash', 'success'],
+          ['Read', 'error'],
+        ],
+      );
   }
 }
 
@@ -361,12 +409,21 @@ after(async () => {
   process.off('uncaughtException', onUncaught);
   if (process.env.SENTRIAL_RELIABILITY_OUT) {
     mkdirSync(path.dirname(process.env.SENTRIAL_RELIABILITY_OUT), { recursive: true });
-    writeFileSync(process.env.SENTRIAL_RELIABILITY_OUT, JSON.stringify({ when: new Date().toISOString(), node: process.version, rows }, null, 2));
+    writeFileSync(
+      process.env.SENTRIAL_RELIABILITY_OUT,
+      JSON.stringify({ when: new Date().toISOString(), node: process.version, rows }, null, 2),
+    );
   }
 });
 
 function newClient(url, extra = {}) {
-  const client = new SentrialClient({ apiKey: API_KEY, apiUrl: url, flushIntervalMs: 50, requestTimeoutMs: 500, ...extra });
+  const client = new SentrialClient({
+    apiKey: API_KEY,
+    apiUrl: url,
+    flushIntervalMs: 50,
+    requestTimeoutMs: 500,
+    ...extra,
+  });
   assert.equal(client.enabled, true, 'tracking must be on (is the addon built?)');
   clients.push(client);
   return client;
@@ -427,7 +484,9 @@ async function faultScenario({
       [
         faultMode ? `${plural(faultRequests, 'request')} hit the fault` : null,
         plural(stats.retried, 'retry', 'retries'),
-        duplicatesAbsorbed > 0 ? `collector answered ${plural(duplicatesAbsorbed, 're-sent event')} as duplicates` : null,
+        duplicatesAbsorbed > 0
+          ? `collector answered ${plural(duplicatesAbsorbed, 're-sent event')} as duplicates`
+          : null,
         `flush after recovery ${flushMs} ms`,
         notes({ stats, stored, since }),
       ]
@@ -474,7 +533,8 @@ describe('delivery under faults: nothing lost, nothing doubled, the host untouch
       agent: 'f-reset',
       mode: 'reset',
       minFaultRequests: 3,
-      check: ({ stats, faultRequests }) => assert.ok(stats.retried >= faultRequests, `retried ${stats.retried} < ${faultRequests}`),
+      check: ({ stats, faultRequests }) =>
+        assert.ok(stats.retried >= faultRequests, `retried ${stats.retried} < ${faultRequests}`),
     });
   });
 
@@ -582,7 +642,10 @@ describe('delivery under faults: nothing lost, nothing doubled, the host untouch
         const large = proxy.log.filter((e) => e.mode === 'too-large' && e.at >= since && e.status === 413);
         assert.ok(large.length >= 2, 'the proxy answered 413');
         // After the split the oversize event went alone, and was cut until it fit.
-        assert.ok(large.some((e) => e.events === 1), `413 events per request: ${large.map((e) => e.events)}`);
+        assert.ok(
+          large.some((e) => e.events === 1),
+          `413 events per request: ${large.map((e) => e.events)}`,
+        );
         const s = stored.sessions.find((x) => x.convo_id === 'convo-f-413-1');
         const bash = s.tool_calls.find((c) => c.tool_name === 'Bash');
         const out = JSON.stringify(bash.output);
@@ -863,34 +926,19 @@ function childScript({ apiUrl, agent, how, exitTimeoutMs }) {
       apiKey: ${JSON.stringify(API_KEY)}, apiUrl: ${JSON.stringify(apiUrl)},
       flushIntervalMs: 60000, requestTimeoutMs: 5000, exitTimeoutMs: ${exitTimeoutMs},
     });
+    const HOOK = { hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hi' }, tool_response: { stdout: 'hi' }, tool_use_id: 'toolu_x' };
     const STEPS = [
-      { type: 'system', subtype: 'init', session_id: 'cc-exit', model: 'claude-sonnet-4-5' },
-      { type: 'assistant', parent_tool_use_id: null, message: { id: 'm1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x', name: 'Bash', input: { command: 'echo hi' } }] } },
-      'hook',
-      { type: 'user', parent_tool_use_id: null, message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'hi', is_error: false }] } },
-      { type: 'result', subtype: 'success', is_error: false, result: 'ok', num_turns: 2, total_cost_usd: 0.01, modelUsage: {} },
+      { message: { type: 'system', subtype: 'init', session_id: 'cc-exit', model: 'claude-sonnet-4-5' } },
+      { message: { type: 'assistant', parent_tool_use_id: null, message: { id: 'm1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x', name: 'Bash', input: { command: 'echo hi' } }] } } },
+      { hook: 'PostToolUse', input: HOOK },
+      { message: { type: 'user', parent_tool_use_id: null, message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'hi', is_error: false }] } } },
+      { message: { type: 'result', subtype: 'success', is_error: false, result: 'ok', num_turns: 2, total_cost_usd: 0.01, modelUsage: {} } },
     ];
-    class FakeQuery {
-      constructor(params) { this.hooks = params.options.hooks; this.i = 0; }
-      async next() {
-        while (this.i < STEPS.length) {
-          const s = STEPS[this.i++];
-          if (s === 'hook') {
-            for (const m of this.hooks.PostToolUse) for (const h of m.hooks)
-              await h({ hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'echo hi' }, tool_response: { stdout: 'hi' }, tool_use_id: 'toolu_x' }, 'toolu_x', {});
-            continue;
-          }
-          return { value: s, done: false };
-        }
-        return { value: undefined, done: true };
-      }
-      async return() { return { value: undefined, done: true }; }
-      [Symbol.asyncIterator]() { return this; }
-    }
+    const fakeQuery = require(${JSON.stringify(path.join(repoRoot, '__test__', 'support', 'fake-query.cjs'))}).fakeQuery(STEPS);
     (async () => {
       const seen = [];
-      for await (const m of wrapClaudeAgent((p) => new FakeQuery(p), { client, defaultAgent: ${JSON.stringify(agent)}, userId: 'user-exit' })({ prompt: 'hi', options: {} })) seen.push(m);
-      const expected = STEPS.filter((s) => s !== 'hook');
+      for await (const m of wrapClaudeAgent(fakeQuery, { client, defaultAgent: ${JSON.stringify(agent)}, userId: 'user-exit' })({ prompt: 'hi', options: {} })) seen.push(m);
+      const expected = STEPS.filter((s) => s.message).map((s) => s.message);
       const unchanged = seen.length === expected.length && seen.every((m, i) => m === expected[i]);
       for (let i = 0; i < 200 && client.stats().produced < 5; i++) await new Promise((r) => setTimeout(r, 10));
       console.log(JSON.stringify({ ready: true, unchanged, stats: client.stats() }));
@@ -981,7 +1029,10 @@ describe('the host process exiting with events pending', () => {
     it(`${exitLabel[how]}, collector black-holed: exits within exitTimeoutMs + 1 s`, async () => {
       const exitTimeoutMs = 1000;
       const since = Date.now();
-      const res = await runChild(childScript({ apiUrl: blackhole.url, agent: `f-exit-bh-${how}`, how, exitTimeoutMs }), how);
+      const res = await runChild(
+        childScript({ apiUrl: blackhole.url, agent: `f-exit-bh-${how}`, how, exitTimeoutMs }),
+        how,
+      );
       assert.ok(res.ready, `child never got ready: ${res.stderr}`);
       assert.equal(res.ready.stats.pending, EVENTS);
       if (how === 'sigterm') assert.ok(res.signal === 'SIGTERM' || res.code === 143, `exit ${res.code}/${res.signal}`);

@@ -6,18 +6,16 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './support/harness.mjs';
 
+const FAKE_QUERY = path.join(repoRoot, '__test__', 'support', 'fake-query.cjs');
+// A run's messages: init and a result.
+const MESSAGES = [
+  { type: 'system', subtype: 'init', session_id: 's', model: 'claude-sonnet-4-5' },
+  { type: 'result', subtype: 'success', is_error: false, result: 'ok', total_cost_usd: 0.01, modelUsage: {} },
+];
+
 const script = (body) => `
   const { SentrialClient, wrapClaudeAgent } = require(${JSON.stringify(path.join(repoRoot, 'index.js'))});
-  class FakeQuery {
-    constructor(messages) { this.messages = messages; this.i = 0; }
-    async next() { return this.i < this.messages.length ? { value: this.messages[this.i++], done: false } : { value: undefined, done: true }; }
-    async return() { return { value: undefined, done: true }; }
-    [Symbol.asyncIterator]() { return this; }
-  }
-  const fakeQuery = () => new FakeQuery([
-    { type: 'system', subtype: 'init', session_id: 's', model: 'claude-sonnet-4-5' },
-    { type: 'result', subtype: 'success', is_error: false, result: 'ok', total_cost_usd: 0.01, modelUsage: {} },
-  ]);
+  const fakeQuery = require(${JSON.stringify(FAKE_QUERY)}).fakeQuery(${JSON.stringify(MESSAGES.map((message) => ({ message })))});
   ${body}
 `;
 
@@ -199,18 +197,18 @@ it('works from worker_threads and with the module loaded twice in one process', 
         const workerCode = \`
           const { parentPort, workerData } = require('node:worker_threads');
           const { SentrialClient, wrapClaudeAgent } = require(workerData.index);
-          class Q { constructor(){ this.m = [{ type: 'system', subtype: 'init', session_id: 'w', model: 'm' },
-            { type: 'result', subtype: 'success', is_error: false, result: 'from worker', total_cost_usd: 0.1, modelUsage: {} }]; this.i = 0; }
-            async next(){ return this.i < this.m.length ? { value: this.m[this.i++], done: false } : { value: undefined, done: true }; }
-            async return(){ return { done: true }; } [Symbol.asyncIterator](){ return this; } }
+          const fakeQuery = require(workerData.fakeQuery).fakeQuery([
+            { message: { type: 'system', subtype: 'init', session_id: 'w', model: 'm' } },
+            { message: { type: 'result', subtype: 'success', is_error: false, result: 'from worker', total_cost_usd: 0.1, modelUsage: {} } },
+          ]);
           (async () => {
             const client = new SentrialClient(workerData.opts);
-            for await (const m of wrapClaudeAgent(() => new Q(), { client, defaultAgent: 'threads' })({ prompt: 'worker ' + workerData.n })) {}
+            for await (const m of wrapClaudeAgent(fakeQuery, { client, defaultAgent: 'threads' })({ prompt: 'worker ' + workerData.n })) {}
             parentPort.postMessage(await client.flush({ timeoutMs: 5000 }));
           })();\`;
         const index = ${JSON.stringify(path.join(repoRoot, 'index.js'))};
         const runs = [1, 2, 3].map((n) => new Promise((resolve, reject) => {
-          const w = new Worker(workerCode, { eval: true, workerData: { opts, n, index } });
+          const w = new Worker(workerCode, { eval: true, workerData: { opts, n, index, fakeQuery: ${JSON.stringify(FAKE_QUERY)} } });
           w.once('message', resolve); w.once('error', reject);
         }));
         // A second copy of the module (another entry in the require cache) in the main thread.

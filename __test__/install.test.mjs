@@ -8,7 +8,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { repoRoot, startScriptedModel, tempDir } from './support/harness.mjs';
@@ -85,16 +94,25 @@ before(async () => {
     JSON.stringify({ name: 'my-agent-app', version: '1.0.0', private: true }, null, 2),
   );
   const sdkVersion = rootPkg.devDependencies['@anthropic-ai/claude-agent-sdk'];
-  const tsVersion = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
+  const tsVersion = JSON.parse(
+    readFileSync(path.join(repoRoot, 'node_modules', 'typescript', 'package.json'), 'utf8'),
+  ).version;
   const platformTarball = packed.platforms.find((p) => p.name === `@sentrial/sdk-${platform}`);
   assert.ok(platformTarball, 'platform package packed');
   // As a user would, in one command; the SDK and TypeScript come from the npm cache the repo's
   // own install filled (@types/node, which the SDK's types need, from the registry if not cached).
   ok(
     run('npm', [
-      'install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error',
-      packed.main.file, platformTarball.file,
-      `@anthropic-ai/claude-agent-sdk@${sdkVersion}`, `typescript@${tsVersion}`, '@types/node@20',
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      packed.main.file,
+      platformTarball.file,
+      `@anthropic-ai/claude-agent-sdk@${sdkVersion}`,
+      `typescript@${tsVersion}`,
+      '@types/node@20',
     ]),
     'npm install',
   );
@@ -114,7 +132,17 @@ after(async () => {
 describe('the packages', { skip: !supported && 'the prebuilt binary tested here is linux-x64-gnu' }, () => {
   it('main tarball: loader and types, no binary, optionalDependencies on all 7 platforms at its version', (t) => {
     const files = packed.main.files;
-    for (const f of ['index.js', 'index.d.ts', 'binding.js', 'binding.d.ts', 'lib/native.js', 'bin/sentrial.js', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+    for (const f of [
+      'index.js',
+      'index.d.ts',
+      'binding.js',
+      'binding.d.ts',
+      'lib/native.js',
+      'bin/sentrial.js',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball: ${files}`);
     }
     assert.ok(!files.some((f) => f.endsWith('.node')), 'no binary in the main package');
@@ -124,14 +152,15 @@ describe('the packages', { skip: !supported && 'the prebuilt binary tested here 
     assert.equal(Object.keys(expected).length, 7);
     // The npm/ dirs are exactly the package.json napi targets.
     const abi = {
-      'x86_64-unknown-linux-gnu': 'linux-x64-gnu', 'aarch64-unknown-linux-gnu': 'linux-arm64-gnu',
-      'x86_64-unknown-linux-musl': 'linux-x64-musl', 'aarch64-unknown-linux-musl': 'linux-arm64-musl',
-      'x86_64-apple-darwin': 'darwin-x64', 'aarch64-apple-darwin': 'darwin-arm64', 'x86_64-pc-windows-msvc': 'win32-x64-msvc',
+      'x86_64-unknown-linux-gnu': 'linux-x64-gnu',
+      'aarch64-unknown-linux-gnu': 'linux-arm64-gnu',
+      'x86_64-unknown-linux-musl': 'linux-x64-musl',
+      'aarch64-unknown-linux-musl': 'linux-arm64-musl',
+      'x86_64-apple-darwin': 'darwin-x64',
+      'aarch64-apple-darwin': 'darwin-arm64',
+      'x86_64-pc-windows-msvc': 'win32-x64-msvc',
     };
-    assert.deepEqual(
-      rootPkg.napi.targets.map((tr) => `@sentrial/sdk-${abi[tr]}`).sort(),
-      Object.keys(expected).sort(),
-    );
+    assert.deepEqual(rootPkg.napi.targets.map((tr) => `@sentrial/sdk-${abi[tr]}`).sort(), Object.keys(expected).sort());
     assert.equal(installed.engines.node, '>= 18');
     assert.equal(installed.peerDependencies['@anthropic-ai/claude-agent-sdk'], '>=0.2.0');
     t.diagnostic(`@sentrial/sdk tarball: ${packed.main.size} bytes (${packed.main.unpackedSize} unpacked)`);
@@ -142,8 +171,13 @@ describe('the packages', { skip: !supported && 'the prebuilt binary tested here 
     assert.deepEqual(p.files, ['README.md', binaryName, 'package.json'].sort());
     const binary = path.join(project, 'node_modules/@sentrial', `sdk-${platform}`, binaryName);
     const bytes = statSync(binary).size;
-    t.diagnostic(`${p.name} tarball: ${p.size} bytes; ${binaryName}: ${bytes} bytes (${(bytes / 1024 / 1024).toFixed(2)} MiB)`);
-    assert.ok(bytes <= SIZE_BUDGET, `${binaryName} is ${bytes} bytes, over the ${SIZE_BUDGET}-byte budget (a debug build? 'npm run build' makes the release one)`);
+    t.diagnostic(
+      `${p.name} tarball: ${p.size} bytes; ${binaryName}: ${bytes} bytes (${(bytes / 1024 / 1024).toFixed(2)} MiB)`,
+    );
+    assert.ok(
+      bytes <= SIZE_BUDGET,
+      `${binaryName} is ${bytes} bytes, over the ${SIZE_BUDGET}-byte budget (a debug build? 'npm run build' makes the release one)`,
+    );
     const sections = execFileSync('readelf', ['-S', '-W', binary], { encoding: 'utf8' });
     assert.ok(!/\.symtab\b/.test(sections), 'the binary still has its symbol table (not stripped)');
     assert.ok(!/\.debug_info\b/.test(sections), 'the binary has debug info');
@@ -197,12 +231,16 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     const dbPath = path.join(project, 'sentrial.db');
     const apiKey = 'user-key-' + Math.random().toString(36).slice(2);
     // Its own process group, so the npx wrapper and the collector under it stop together.
-    const child = spawn('npx', ['--no-install', 'sentrial', 'serve', '--port', '0', '--db', dbPath, '--api-key', apiKey], {
-      cwd: project,
-      env: userEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      'npx',
+      ['--no-install', 'sentrial', 'serve', '--port', '0', '--db', dbPath, '--api-key', apiKey],
+      {
+        cwd: project,
+        env: userEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     collector = { child, apiKey };
     let banner = '';
     let stderr = '';
@@ -234,8 +272,14 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
       path.join(project, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
-          rootDir: 'src', outDir: 'dist', types: ['node'], noEmitOnError: true,
+          strict: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          rootDir: 'src',
+          outDir: 'dist',
+          types: ['node'],
+          noEmitOnError: true,
         },
         include: ['src/typed-query.mts'],
       }),
@@ -282,7 +326,10 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     const s = await get(`/api/sessions/${sessions[0].id}`);
     assert.equal(s.status, 'completed');
     assert.equal(s.input, '[scenario:tool-success] from an installed package');
-    assert.deepEqual(s.tool_calls.map((c) => [c.tool_name, c.status]), [['Bash', 'success']]);
+    assert.deepEqual(
+      s.tool_calls.map((c) => [c.tool_name, c.status]),
+      [['Bash', 'success']],
+    );
     assert.ok(s.cost_usd > 0);
   });
 
@@ -290,7 +337,9 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     // A copy of the installed main package alone, as after `npm install --omit=optional`.
     const lone = tempDir('sentrial-no-binary-');
     cleanups.push(lone.cleanup);
-    cpSync(path.join(project, 'node_modules/@sentrial/sdk'), path.join(lone.dir, 'node_modules/@sentrial/sdk'), { recursive: true });
+    cpSync(path.join(project, 'node_modules/@sentrial/sdk'), path.join(lone.dir, 'node_modules/@sentrial/sdk'), {
+      recursive: true,
+    });
     assert.ok(!readdirSync(path.join(lone.dir, 'node_modules/@sentrial')).includes(`sdk-${platform}`));
     writeFileSync(
       path.join(lone.dir, 'app.cjs'),
@@ -313,7 +362,10 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     const warnings = res.stderr.split('\n').filter((l) => l.includes('SentrialWarning'));
     assert.equal(warnings.length, 1, res.stderr);
     assert.match(warnings[0], new RegExp(`no native binary for ${platform}`));
-    assert.match(warnings[0], new RegExp(`npm install @sentrial/sdk-${platform}@${rootPkg.version.replace(/\./g, '\\.')}`));
+    assert.match(
+      warnings[0],
+      new RegExp(`npm install @sentrial/sdk-${platform}@${rootPkg.version.replace(/\./g, '\\.')}`),
+    );
     assert.match(warnings[0], /tracking is off/);
     // The bin says the same and exits non-zero instead of a stack trace.
     const bin = spawnSync(process.execPath, ['node_modules/@sentrial/sdk/bin/sentrial.js', 'serve'], {
@@ -331,7 +383,10 @@ describe('the loader in this checkout', () => {
   it('a binary that cannot load names the platform package and leaves tracking off', () => {
     const res = spawnSync(
       process.execPath,
-      ['-e', `const { SentrialClient } = require(${JSON.stringify(repoRoot)}); console.log(new SentrialClient({ apiKey: 'k' }).enabled);`],
+      [
+        '-e',
+        `const { SentrialClient } = require(${JSON.stringify(repoRoot)}); console.log(new SentrialClient({ apiKey: 'k' }).enabled);`,
+      ],
       { encoding: 'utf8', env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/sentrial.node' } },
     );
     assert.equal(res.status, 0, res.stderr);

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { repoRoot, startCollector } from './support/harness.mjs';
@@ -24,7 +23,7 @@ for (const name of Object.keys(process.env)) {
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent } = require('../index.js');
 const { otlpSettings, parseHeaders } = require('../lib/otlp.js');
-const { fakeQuery } = require('./support/fake-query.cjs');
+const { fakeQuery, fixtureSteps, readFixture } = require('./support/fake-query.cjs');
 const { version } = require('../package.json');
 
 const FIXTURE_SESSION = '19163448-032f-411f-bf34-adeaf62e17c9';
@@ -58,16 +57,7 @@ async function startSink(statuses = []) {
 
 /** A recorded stream (`__test__/fixtures/NAME.jsonl`) as fake-query steps. */
 function fixture(name) {
-  const text = readFileSync(path.join(repoRoot, '__test__', 'fixtures', `${name}.jsonl`), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .flatMap((l) => {
-      if (l.kind === 'message') return [{ message: l.data }];
-      if (l.kind === 'hook') return [{ hook: l.event, input: l.data }];
-      return [];
-    });
+  return fixtureSteps(readFixture(path.join(repoRoot, '__test__', 'fixtures', `${name}.jsonl`)));
 }
 
 /** Runs the wrapped fake query over `steps` to its end. */
@@ -99,12 +89,12 @@ function spansOf(requests) {
 }
 
 /** An OTLP JSON AnyValue as a plain JS value. */
-function valueOf(v) {
+function anyValue(v) {
   if ('stringValue' in v) return v.stringValue;
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return v.doubleValue;
   if ('boolValue' in v) return v.boolValue;
-  if ('arrayValue' in v) return v.arrayValue.values.map(valueOf);
+  if ('arrayValue' in v) return v.arrayValue.values.map(anyValue);
   throw new Error('unexpected value ' + JSON.stringify(v));
 }
 
@@ -112,7 +102,7 @@ function attrs(list) {
   const out = {};
   for (const kv of list) {
     assert.ok(!(kv.key in out), `${kv.key} twice`);
-    out[kv.key] = valueOf(kv.value);
+    out[kv.key] = anyValue(kv.value);
   }
   return out;
 }
@@ -134,7 +124,10 @@ describe('otlp options', () => {
       [{ otlp: { endpoint: 'localhost:4318' } }, /otlp.endpoint must be an http\(s\) URL/],
       [{ otlp: { endpoint: 'ftp://collector:4318' } }, /otlp.endpoint must be an http\(s\) URL/],
       [{ otlp: { endpoint: 42 } }, /otlp.endpoint must be an http\(s\) URL.*number/],
-      [{ otlp: { endpoint: 'http://h:4318', protocol: 'grpc' } }, /otlp.protocol must be 'http\/protobuf' or 'http\/json', got "grpc"/],
+      [
+        { otlp: { endpoint: 'http://h:4318', protocol: 'grpc' } },
+        /otlp.protocol must be 'http\/protobuf' or 'http\/json', got "grpc"/,
+      ],
       [{ otlp: { endpoint: 'http://h:4318', headers: 'k=v' } }, /otlp.headers must be an object/],
       [{ otlp: { endpoint: 'http://h:4318', headers: { 'x-key': 5 } } }, /otlp.headers\["x-key"\] must be a string/],
       [{ otlp: { endpoint: 'http://h:4318', serviceName: '' } }, /otlp.serviceName must be a non-empty string/],
@@ -142,7 +135,11 @@ describe('otlp options', () => {
       [{ otlp: { endpoint: 'http://h:4318', headers: { 'bad name': 'v' } } }, /"bad name" is not a valid header name/],
     ];
     for (const [options, message] of bad) {
-      assert.throws(() => new SentrialClient(options), (err) => err instanceof TypeError && message.test(err.message), JSON.stringify(options));
+      assert.throws(
+        () => new SentrialClient(options),
+        (err) => err instanceof TypeError && message.test(err.message),
+        JSON.stringify(options),
+      );
     }
   });
 
@@ -178,19 +175,38 @@ describe('otlp options', () => {
       serviceName: 'from-env',
     });
     // The traces endpoint is used as is; the option wins over every variable.
-    assert.equal(otlpSettings({}, { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:1/custom' }).tracesEndpoint, 'http://t:1/custom');
+    assert.equal(
+      otlpSettings({}, { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:1/custom' }).tracesEndpoint,
+      'http://t:1/custom',
+    );
     assert.deepEqual(
-      otlpSettings({ endpoint: 'http://mine:4318', headers: { a: 'b' }, protocol: 'http/protobuf', serviceName: 'svc' }, env),
+      otlpSettings(
+        { endpoint: 'http://mine:4318', headers: { a: 'b' }, protocol: 'http/protobuf', serviceName: 'svc' },
+        env,
+      ),
       { endpoint: 'http://mine:4318', headers: { a: 'b' }, protocol: 'http/protobuf', serviceName: 'svc' },
     );
-    assert.equal(otlpSettings({}, { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://b' }).protocol, 'http/json');
+    assert.equal(
+      otlpSettings(
+        {},
+        {
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://b',
+        },
+      ).protocol,
+      'http/json',
+    );
     // Off unless asked, and off (with a warning) when there is nowhere to send.
     assert.equal(otlpSettings(undefined, env), undefined);
     assert.equal(otlpSettings(false, env), undefined);
     assert.equal(otlpSettings(true, {}), undefined);
     assert.equal(otlpSettings(true, { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }), undefined);
     // A protocol variable this exporter cannot speak falls back to protobuf rather than throwing.
-    assert.equal(otlpSettings(true, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://b', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).protocol, 'http/protobuf');
+    assert.equal(
+      otlpSettings(true, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://b', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).protocol,
+      'http/protobuf',
+    );
     assert.deepEqual(parseHeaders(''), {});
     // A pair HTTP cannot carry is left out (a warning), never a TypeError from the environment.
     assert.deepEqual(parseHeaders('bad name=1,ok=2,x=line%0Abreak'), { ok: '2' });
@@ -219,7 +235,12 @@ describe('otlp export', () => {
   it('a recorded sub-agent run becomes one trace: session, model call and tool call spans (http/json, no collector)', async () => {
     sink.requests.length = 0;
     const client = new SentrialClient({
-      otlp: { endpoint: sink.url, protocol: 'http/json', headers: { 'x-honeycomb-team': 'hc-key-1' }, serviceName: 'svc-test' },
+      otlp: {
+        endpoint: sink.url,
+        protocol: 'http/json',
+        headers: { 'x-honeycomb-team': 'hc-key-1' },
+        serviceName: 'svc-test',
+      },
     });
     assert.equal(client.enabled, true, 'OTLP alone needs no API key');
     await runSession(client, fixture('subagent'));
@@ -316,7 +337,9 @@ describe('otlp export', () => {
       // Without partial messages the stream shows the output count as the call started.
       'sentrial.usage.output_tokens_final': false,
       // What it did, as GenAI output messages: it called Bash.
-      'gen_ai.output.messages': JSON.stringify([{ parts: [{ id: SUB_BASH, name: 'Bash', type: 'tool_call' }], role: 'assistant' }]),
+      'gen_ai.output.messages': JSON.stringify([
+        { parts: [{ id: SUB_BASH, name: 'Bash', type: 'tool_call' }], role: 'assistant' },
+      ]),
       'sentrial.session.id': sessionId,
       'sentrial.parent_tool_use_id': TASK,
       // The main model call (0), the Task call (1), then this, the sub-agent's.
@@ -333,8 +356,17 @@ describe('otlp export', () => {
       'gen_ai.tool.name': 'Bash',
       'gen_ai.tool.call.id': SUB_BASH,
       'gen_ai.tool.type': 'function',
-      'gen_ai.tool.call.arguments': JSON.stringify({ command: 'echo from-subagent', description: 'Echo from subagent' }),
-      'gen_ai.tool.call.result': JSON.stringify({ interrupted: false, isImage: false, noOutputExpected: false, stderr: '', stdout: 'from-subagent' }),
+      'gen_ai.tool.call.arguments': JSON.stringify({
+        command: 'echo from-subagent',
+        description: 'Echo from subagent',
+      }),
+      'gen_ai.tool.call.result': JSON.stringify({
+        interrupted: false,
+        isImage: false,
+        noOutputExpected: false,
+        stderr: '',
+        stdout: 'from-subagent',
+      }),
       'sentrial.tool.status': 'success',
       'sentrial.tool.seq': 1,
       'sentrial.session.id': sessionId,
@@ -350,7 +382,14 @@ describe('otlp export', () => {
     const stats = client.stats();
     assert.equal(stats.produced, 0, 'no collector, no events');
     assert.deepEqual(
-      [stats.otlp.produced, stats.otlp.delivered, stats.otlp.pending, stats.otlp.dropped, stats.otlp.sessionsDropped, stats.otlp.eventsSkipped],
+      [
+        stats.otlp.produced,
+        stats.otlp.delivered,
+        stats.otlp.pending,
+        stats.otlp.dropped,
+        stats.otlp.sessionsDropped,
+        stats.otlp.eventsSkipped,
+      ],
       [6, 6, 0, 0, 0, 0],
     );
     await client.shutdown();
@@ -361,7 +400,10 @@ describe('otlp export', () => {
     const client = new SentrialClient({ otlp: { endpoint: `${sink.url}/v1/traces`, protocol: 'http/json' } });
     await runSession(client, fixture('tool-failure'), 'read it, password=hunter2hunter2');
     await client.flush();
-    assert.ok(sink.requests.every((r) => r.url === '/v1/traces'), 'an endpoint ending in /v1/traces is used as is');
+    assert.ok(
+      sink.requests.every((r) => r.url === '/v1/traces'),
+      'an endpoint ending in /v1/traces is used as is',
+    );
     const spans = spansOf(sink.requests);
     const failed = spans.filter((s) => s.name.startsWith('execute_tool') && s.status);
     assert.ok(failed.length >= 1, spans.map((s) => s.name).join());
@@ -480,7 +522,9 @@ describe('otlp failures and exit', () => {
       assert.ok(stats.produced >= 4, out.stdout);
       assert.equal(stats.droppedUnauthorized, stats.produced);
       assert.deepEqual([stats.delivered, stats.pending, stats.retried], [0, 0, 0]);
-      const warnings = out.stderr.split('\n').filter((l) => l.includes('the OTLP endpoint refused the request (HTTP 401)'));
+      const warnings = out.stderr
+        .split('\n')
+        .filter((l) => l.includes('the OTLP endpoint refused the request (HTTP 401)'));
       assert.equal(warnings.length, 1, out.stderr);
       assert.match(warnings[0], /otlp\.headers or OTEL_EXPORTER_OTLP_HEADERS/);
       assert.match(out.stderr, /client started/, 'debug output was on');
@@ -609,9 +653,28 @@ describe('otlp round trip through sentrial serve', () => {
     const session = (s) => {
       return Object.fromEntries(
         [
-          'id', 'claude_session_id', 'agent', 'user_id', 'convo_id', 'status', 'failure_reason', 'started_at', 'ended_at',
-          'api_duration_ms', 'num_turns', 'model', 'input', 'output', 'metadata', 'prompt_tokens', 'completion_tokens',
-          'total_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'tool_call_count',
+          'id',
+          'claude_session_id',
+          'agent',
+          'user_id',
+          'convo_id',
+          'status',
+          'failure_reason',
+          'started_at',
+          'ended_at',
+          'api_duration_ms',
+          'num_turns',
+          'model',
+          'input',
+          'output',
+          'metadata',
+          'prompt_tokens',
+          'completion_tokens',
+          'total_tokens',
+          'cache_read_tokens',
+          'cache_creation_tokens',
+          'cost_usd',
+          'tool_call_count',
         ].map((k) => [k, s[k]]),
       );
     };
@@ -619,7 +682,10 @@ describe('otlp round trip through sentrial serve', () => {
       d.tool_calls.map(({ duration_ms: _d, subagent: _s, ...rest }) => rest).sort((x, y) => x.seq - y.seq);
     const models = (d) => [...d.model_calls].sort((x, y) => x.message_id.localeCompare(y.message_id));
     // Not two empty records: the protocol's session is the fixture's.
-    assert.deepEqual([a.status, a.input, a.cost_usd, a.cache_read_tokens, a.num_turns], ['completed', '[scenario:subagent] go', 0.0234, 4800, 2]);
+    assert.deepEqual(
+      [a.status, a.input, a.cost_usd, a.cache_read_tokens, a.num_turns],
+      ['completed', '[scenario:subagent] go', 0.0234, 4800, 2],
+    );
     assert.ok(a.started_at && a.ended_at && a.claude_session_id === FIXTURE_SESSION);
     assert.deepEqual(session(b), session(a));
     assert.equal(a.tool_calls.length, 2);

@@ -58,7 +58,9 @@ async function sessionOf(collector, id) {
   return s;
 }
 
-describe('two collectors on one PostgreSQL database behind a load balancer', { skip: !ADMIN_URL && 'SENTRIAL_TEST_DATABASE_URL is not set (scripts/test.sh sets it)' }, () => {
+describe('two collectors on one PostgreSQL database behind a load balancer', {
+  skip: !ADMIN_URL && 'SENTRIAL_TEST_DATABASE_URL is not set (scripts/test.sh sets it)',
+}, () => {
   const apiKey = 'scaling-key-0123456789';
   let a;
   let b;
@@ -84,14 +86,20 @@ describe('two collectors on one PostgreSQL database behind a load balancer', { s
   });
 
   it('stores every session once, the same through either collector, with one collector stopped mid-run', async () => {
-    const prompts = ['[scenario:tool-success] first', '[scenario:parallel-tools] second', '[scenario:tool-failure] third'];
+    const prompts = [
+      '[scenario:tool-success] first',
+      '[scenario:parallel-tools] second',
+      '[scenario:tool-failure] third',
+    ];
     const runAll = async (apiUrl, beforeRun = async () => {}) => {
       const client = new SentrialClient({ apiKey, apiUrl, flushIntervalMs: 50 });
       const tracked = wrapClaudeAgent(query, { client, defaultAgent: 'scaling', userId: 'u-1', convoId: 'thread-1' });
       const ids = [];
       for (const [i, prompt] of prompts.entries()) {
         await beforeRun(i);
-        const run = await drain(tracked({ prompt, options: sdkOptions(model.url, { tools: ['Bash', 'Read', 'Glob'] }) }));
+        const run = await drain(
+          tracked({ prompt, options: sdkOptions(model.url, { tools: ['Bash', 'Read', 'Glob'] }) }),
+        );
         assert.equal(run.error, null, String(run.error));
         ids.push(run.messages.find((m) => m.type === 'system' && m.subtype === 'init').session_id);
         assert.equal((await client.flush({ timeoutMs: 15_000 })).timedOut, false);
@@ -131,7 +139,11 @@ describe('two collectors on one PostgreSQL database behind a load balancer', { s
         total_tokens: s.total_tokens,
         cost_usd: s.cost_usd,
         // Each run has its own temporary cwd.
-        tools: s.tool_calls.map((t) => [t.tool_name, t.status, JSON.stringify(t.input).replace(/sentrial-cwd-\w+/g, 'CWD')]),
+        tools: s.tool_calls.map((t) => [
+          t.tool_name,
+          t.status,
+          JSON.stringify(t.input).replace(/sentrial-cwd-\w+/g, 'CWD'),
+        ]),
         model_calls: s.model_calls.length,
       });
       assert.deepEqual(shape(viaB), shape(refDetail), `session ${viaB.input}`);

@@ -58,9 +58,21 @@ function secretRun() {
 }
 
 const MARKERS = [
-  'anthropic_key', 'openai_key', 'aws_access_key', 'aws_secret_key', 'github_token', 'slack_token',
-  'stripe_key', 'google_api_key', 'jwt', 'private_key', 'authorization', 'url_password', 'secret_value',
-  'password', 'token',
+  'anthropic_key',
+  'openai_key',
+  'aws_access_key',
+  'aws_secret_key',
+  'github_token',
+  'slack_token',
+  'stripe_key',
+  'google_api_key',
+  'jwt',
+  'private_key',
+  'authorization',
+  'url_password',
+  'secret_value',
+  'password',
+  'token',
 ].map((k) => `[REDACTED:${k}]`);
 
 function dbBytes(dbPath) {
@@ -78,7 +90,13 @@ async function sessionOf(collector, agent) {
 }
 
 function client(collector, extra = {}) {
-  return new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 20, exitTimeoutMs: 0, ...extra });
+  return new SentrialClient({
+    apiKey: collector.apiKey,
+    apiUrl: collector.url,
+    flushIntervalMs: 20,
+    exitTimeoutMs: 0,
+    ...extra,
+  });
 }
 
 async function run(c, agent, { prompt = 'hi', script, metadata, hooks } = {}) {
@@ -138,7 +156,10 @@ describe('secrets never leave the host', () => {
     // What is not a secret is kept.
     assert.equal(session.cost_usd, 0.0123);
     const bash = session.tool_calls.find((t) => t.tool_name === 'Bash');
-    assert.equal(bash.input.command, 'curl -H "Authorization: Bearer [REDACTED:authorization]" https://api.example.com');
+    assert.equal(
+      bash.input.command,
+      'curl -H "Authorization: Bearer [REDACTED:authorization]" https://api.example.com',
+    );
     assert.equal(bash.input.env.GITHUB_TOKEN, '[REDACTED:token]');
     assert.equal(session.input, 'Deploy with [REDACTED:anthropic_key]; fallback [REDACTED:openai_key]');
   });
@@ -186,7 +207,10 @@ describe('privacy modes, extra patterns and the redact function', () => {
       assert.equal(s.input, expect.input);
       assert.equal(s.output, expect.output);
       assert.deepEqual(bash.input, expect.toolInput && { command: 'ls' });
-      assert.deepEqual(bash.output, expect.toolOutput && { stdout: 'a.txt', stderr: '', interrupted: false, isImage: false });
+      assert.deepEqual(
+        bash.output,
+        expect.toolOutput && { stdout: 'a.txt', stderr: '', interrupted: false, isImage: false },
+      );
       assert.equal(s.metadata.env === 'prod', expect.metadata, JSON.stringify(s.metadata));
       assert.equal(s.cost_usd, 0.0123);
       assert.equal(s.total_tokens, 15);
@@ -201,7 +225,10 @@ describe('privacy modes, extra patterns and the redact function', () => {
     const c = client(collector, {
       redact: {
         patterns: [/customer-\d{4}/i, { name: 'ticket', pattern: 'TICKET-[0-9]+' }],
-        fn: (text) => (seen.push(text), text.replaceAll('Project Falcon', '[codename]')),
+        fn: (text) => {
+          seen.push(text);
+          return text.replaceAll('Project Falcon', '[codename]');
+        },
       },
     });
     await run(c, 'custom', {
@@ -213,7 +240,10 @@ describe('privacy modes, extra patterns and the redact function', () => {
     assert.equal(s.input, 'Help [REDACTED:custom] with [REDACTED:ticket] on [codename]');
     assert.equal(s.output, 'done for [REDACTED:ticket]');
     assert.equal(s.metadata.codename, '[codename]');
-    assert.equal(s.tool_calls.find((t) => t.tool_name === 'Bash').output.stdout, '[codename] build for [REDACTED:custom] ok');
+    assert.equal(
+      s.tool_calls.find((t) => t.tool_name === 'Bash').output.stdout,
+      '[codename] build for [REDACTED:custom] ok',
+    );
     assert.ok(seen.includes('Help Customer-1234 with TICKET-77 on Project Falcon'));
     assert.equal(c.stats().faults, 0);
   });
@@ -224,32 +254,51 @@ describe('privacy modes, extra patterns and the redact function', () => {
     const long = ('line of build output\n'.repeat(250) + secret + '\n').padEnd(5000, '.');
     assert.ok(long.length >= 5000);
     const seen = [];
-    const c = client(collector, { redact: { fn: (t) => (seen.push(t.length), t.replaceAll(secret, '[launch-code]')) } });
+    const fn = (t) => {
+      seen.push(t.length);
+      return t.replaceAll(secret, '[launch-code]');
+    };
+    const c = client(collector, { redact: { fn } });
     // The Bash output comes through its PostToolUse hook; the Read output only through its tool_result.
     await run(c, 'fn-long', { script: toolRun({ bashOutput: long, readOutput: long }) });
     const s = await sessionOf(collector, 'fn-long');
     const bash = s.tool_calls.find((t) => t.tool_name === 'Bash');
     const read = s.tool_calls.find((t) => t.tool_name === 'Read');
-    for (const [what, text] of [['hook', bash.output.stdout], ['tool_result', read.output]]) {
+    for (const [what, text] of [
+      ['hook', bash.output.stdout],
+      ['tool_result', read.output],
+    ]) {
       assert.equal(typeof text, 'string', what);
       assert.ok(!text.includes(secret), `${what}: the secret reached the collector`);
       assert.ok(text.includes('[launch-code]'), what);
       assert.equal(text.length, long.length - secret.length + '[launch-code]'.length, what);
     }
-    assert.ok(seen.some((n) => n === long.length), 'the function was given the long string itself');
+    assert.ok(
+      seen.some((n) => n === long.length),
+      'the function was given the long string itself',
+    );
     assert.equal(c.stats().faults, 0);
   });
 
-  it("the redacting session serves every method of the native session, and nothing else", () => {
+  it('the redacting session serves every method of the native session, and nothing else', () => {
     const { REDACTED_SESSION_METHODS } = require('../lib/redact.js');
     const raw = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', exitTimeoutMs: 0 });
     const nativeSession = raw[Symbol.for('sentrial.native')].startSession({ agent: 'a', userId: 'u' });
     const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(nativeSession)).filter(
       (m) => m !== 'constructor' && typeof nativeSession[m] === 'function',
     );
-    assert.deepEqual([...REDACTED_SESSION_METHODS].sort(), methods.sort(), 'a new native method must be listed (and redacted) in lib/redact.js');
+    assert.deepEqual(
+      [...REDACTED_SESSION_METHODS].sort(),
+      methods.sort(),
+      'a new native method must be listed (and redacted) in lib/redact.js',
+    );
     nativeSession.discard();
-    const redacting = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', exitTimeoutMs: 0, redact: { fn: (t) => t } });
+    const redacting = new SentrialClient({
+      apiKey: 'k',
+      apiUrl: 'http://127.0.0.1:9',
+      exitTimeoutMs: 0,
+      redact: { fn: (t) => t },
+    });
     const wrapped = redacting[Symbol.for('sentrial.native')].startSession({ agent: 'a', userId: 'u' });
     assert.deepEqual(Object.keys(wrapped).sort(), [...REDACTED_SESSION_METHODS].sort());
     assert.equal(wrapped.somethingNew, undefined, 'an unknown method is not forwarded');
@@ -282,10 +331,16 @@ describe('privacy modes, extra patterns and the redact function', () => {
 
   it('redaction can be turned off; the size cap still applies', async () => {
     const c = client(collector, { redact: { enabled: false } });
-    await run(c, 'redact-off', { prompt: `key ${S.github_token}`, script: toolRun({ bashOutput: 'y'.repeat(300 * 1024) }) });
+    await run(c, 'redact-off', {
+      prompt: `key ${S.github_token}`,
+      script: toolRun({ bashOutput: 'y'.repeat(300 * 1024) }),
+    });
     const s = await sessionOf(collector, 'redact-off');
     assert.equal(s.input, `key ${S.github_token}`);
-    assert.match(s.tool_calls.find((t) => t.tool_name === 'Bash').output.stdout, /…\[truncated by sentrial: 307200 bytes\]$/);
+    assert.match(
+      s.tool_calls.find((t) => t.tool_name === 'Bash').output.stdout,
+      /…\[truncated by sentrial: 307200 bytes\]$/,
+    );
   });
 });
 
@@ -369,7 +424,14 @@ describe('bad input to the SDK: each has a defined outcome', () => {
   });
 
   it('extraMetadata with a cycle, BigInt, function, symbol, Date, Map and Set is stored in a defined form', async () => {
-    const meta = { n: 10n, f: function named() {}, sym: Symbol('s'), d: new Date(0), m: new Map([['k', 1]]), set: new Set([1]) };
+    const meta = {
+      n: 10n,
+      f: function named() {},
+      sym: Symbol('s'),
+      d: new Date(0),
+      m: new Map([['k', 1]]),
+      set: new Set([1]),
+    };
     meta.self = meta;
     const c = client(collector);
     await run(c, 'odd-metadata', { script: toolRun(), metadata: meta });
@@ -377,7 +439,15 @@ describe('bad input to the SDK: each has a defined outcome', () => {
     const m = s.metadata;
     assert.deepEqual(
       { n: m.n, f: m.f, sym: m.sym, d: m.d, m: m.m, set: m.set, self: m.self },
-      { n: '10', f: '[Function named]', sym: 'Symbol(s)', d: '1970-01-01T00:00:00.000Z', m: { k: 1 }, set: [1], self: '[Circular]' },
+      {
+        n: '10',
+        f: '[Function named]',
+        sym: 'Symbol(s)',
+        d: '1970-01-01T00:00:00.000Z',
+        m: { k: 1 },
+        set: [1],
+        self: '[Circular]',
+      },
     );
   });
 
@@ -385,8 +455,23 @@ describe('bad input to the SDK: each has a defined outcome', () => {
     const calls = [];
     const hooks = {
       PostToolUse: [
-        { matcher: 'Bash', hooks: [async () => { calls.push('first'); throw new Error('user hook failed'); }] },
-        { hooks: [async (input) => (calls.push(`second:${input.tool_use_id}`), {})] },
+        {
+          matcher: 'Bash',
+          hooks: [
+            async () => {
+              calls.push('first');
+              throw new Error('user hook failed');
+            },
+          ],
+        },
+        {
+          hooks: [
+            async (input) => {
+              calls.push(`second:${input.tool_use_id}`);
+              return {};
+            },
+          ],
+        },
       ],
     };
     const c = client(collector);

@@ -15,11 +15,45 @@ import { repoRoot, startCollector, tempDir } from './support/harness.mjs';
 /** A CA and a certificate for 127.0.0.1 signed by it, made with the openssl CLI. */
 function makeCertificates(dir) {
   const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=sentrial test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=sentrial test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
   run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.crt');
-  return { ca: path.join(dir, 'ca.crt'), key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.crt')) };
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  );
+  return {
+    ca: path.join(dir, 'ca.crt'),
+    key: readFileSync(path.join(dir, 'server.key')),
+    cert: readFileSync(path.join(dir, 'server.crt')),
+  };
 }
 
 /**
@@ -40,7 +74,10 @@ async function runHost(apiUrl, apiKey, env) {
       const flushed = await client.flush({ timeoutMs: 3000 });
       console.log(JSON.stringify({ flushed, stats: client.stats() }));
     })();`;
-  const res = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...env }, timeout: 30_000 });
+  const res = await promisify(execFile)(process.execPath, ['-e', script], {
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
   return { ...JSON.parse(res.stdout.trim().split('\n').pop()), stderr: res.stderr };
 }
 
@@ -55,10 +92,13 @@ describe('HTTPS to the collector', () => {
     collector = await startCollector();
     const target = new URL(collector.url);
     front = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
-      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode, up.headers);
-        up.pipe(res);
-      });
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode, up.headers);
+          up.pipe(res);
+        },
+      );
       req.pipe(upstream);
     });
     await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
@@ -71,7 +111,10 @@ describe('HTTPS to the collector', () => {
   });
 
   it('delivers when the server certificate is trusted', async () => {
-    const { flushed, stats, stderr } = await runHost(url, collector.apiKey, { SSL_CERT_FILE: certs.ca, SENTRIAL_DEBUG: '1' });
+    const { flushed, stats, stderr } = await runHost(url, collector.apiKey, {
+      SSL_CERT_FILE: certs.ca,
+      SENTRIAL_DEBUG: '1',
+    });
     assert.equal(flushed.timedOut, false, stderr);
     assert.equal(stats.dropped, 0);
     const list = await collector.get('/api/sessions?agent=tls');
@@ -81,7 +124,10 @@ describe('HTTPS to the collector', () => {
 
   it('delivers nothing to an untrusted certificate, and the host runs on', async () => {
     const before = (await collector.get('/api/sessions?agent=tls')).sessions.length;
-    const { flushed, stats } = await runHost(url, collector.apiKey, { SSL_CERT_FILE: '/nonexistent-ca.crt', SENTRIAL_DEBUG: '1' });
+    const { flushed, stats } = await runHost(url, collector.apiKey, {
+      SSL_CERT_FILE: '/nonexistent-ca.crt',
+      SENTRIAL_DEBUG: '1',
+    });
     assert.equal(flushed.timedOut, true, 'nothing can be delivered');
     assert.ok(stats.pending > 0);
     assert.equal((await collector.get('/api/sessions?agent=tls')).sessions.length, before);

@@ -1,10 +1,10 @@
 // Unit tests of wrapClaudeAgent with a fake query(): no real SDK, no collector.
 // Run: node --test __test__/wrap.test.mjs
 //
-// The fake behaves like the real SDK's query(): it returns a class instance that is an
-// AsyncGenerator with control methods on its prototype (one of them using a private field, so a
-// wrapper that calls it with the wrong `this` fails), yields a scripted list of messages and calls
-// options.hooks matchers the way the CLI does.
+// The fake (support/fake-query.cjs) behaves like the real SDK's query(): it returns a class
+// instance that is an AsyncGenerator with control methods on its prototype (some of them using a
+// private field, so a wrapper that calls one with the wrong `this` fails), yields a scripted list
+// of messages and calls options.hooks matchers the way the CLI does.
 
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,121 +17,22 @@ delete process.env.SENTRIAL_API_URL;
 const require = createRequire(import.meta.url);
 const { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK } = require('../index.js');
 const { safeJson } = require('../lib/metadata.js');
+const { FakeQuery, fakeQuery } = require('./support/fake-query.cjs');
 
 const UNREACHABLE = 'http://127.0.0.1:9';
 
 // --- the fake SDK -------------------------------------------------------------------------------
 
-class FakeQuery {
-  #secret;
-  #script;
-  #i = 0;
-  #done = false;
-
-  constructor(params, script) {
-    this.#secret = 'private-' + Math.random().toString(36).slice(2);
-    this.#script = script;
-    this.params = params;
-    this.options = (params && params.options) || {};
-    this.returnCalls = [];
-    this.hookResults = [];
-    this.promptSeen = [];
-    this.promptDone = null;
-    const prompt = params && params.prompt;
-    if (prompt && typeof prompt !== 'string' && typeof prompt[Symbol.asyncIterator] === 'function') {
-      // The CLI reads a streamed prompt on its own, while the caller iterates.
-      this.promptDone = (async () => {
-        for await (const m of prompt) this.promptSeen.push(m);
-      })();
-    }
-  }
-
-  get secret() {
-    return this.#secret;
-  }
-
-  async #runHooks(event, input) {
-    const matchers = (this.options.hooks && this.options.hooks[event]) || [];
-    for (const m of matchers) {
-      if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
-      for (const hook of m.hooks) {
-        const res = await hook(input, input.tool_use_id, { signal: new AbortController().signal });
-        this.hookResults.push({ event, res });
-      }
-    }
-  }
-
-  async next() {
-    while (!this.#done && this.#i < this.#script.length) {
-      const step = this.#script[this.#i++];
-      if (step.hook) {
-        await this.#runHooks(step.hook, step.input);
-        continue;
-      }
-      if (step.throw) {
-        this.#done = true;
-        throw step.throw;
-      }
-      return { value: step.message, done: false };
-    }
-    this.#done = true;
-    return { value: undefined, done: true };
-  }
-
-  async return(value) {
-    this.returnCalls.push(value);
-    this.#done = true;
-    return { value, done: true };
-  }
-
-  async throw(err) {
-    this.#done = true;
-    throw err;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  async interrupt() {
-    // Uses a private field: fails with a TypeError unless `this` is the real instance.
-    return `interrupted:${this.#secret}`;
-  }
-
-  async setPermissionMode(mode) {
-    this.mode = mode;
-    return { mode, secret: this.#secret };
-  }
-
-  async setModel(model) {
-    this.model = model;
-    return `model:${model}`;
-  }
-
-  async supportedCommands() {
-    return [{ name: 'compact', description: 'Compact', argumentHint: '' }];
-  }
-
-  async streamInput(stream) {
-    const got = [];
-    for await (const m of stream) got.push(m);
-    return got.length;
-  }
-}
-
-/** A fake `query` function; `calls` records each call synchronously. */
+/** A fake SDK module: `query`, the params of each call (`calls`) and the Query each returned. */
 function fakeSdk(script) {
-  const sdk = {
-    calls: [],
-    instances: [],
-    query(params) {
-      sdk.calls.push(params);
-      const q = new FakeQuery(params, script);
-      sdk.instances.push(q);
-      return q;
+  const query = fakeQuery(script);
+  return {
+    query,
+    instances: query.calls,
+    get calls() {
+      return query.calls.map((q) => q.params);
     },
   };
-  return sdk;
 }
 
 // A small but realistic script: init, a Bash tool call with its PostToolUse hook, the result.
@@ -152,7 +53,11 @@ function script() {
       message: {
         type: 'assistant',
         parent_tool_use_id: null,
-        message: { id: 'msg_1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }] },
+        message: {
+          id: 'msg_1',
+          model: 'claude-sonnet-4-5',
+          content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }],
+        },
       },
     },
     { hook: 'PostToolUse', input },
@@ -160,7 +65,10 @@ function script() {
       message: {
         type: 'user',
         parent_tool_use_id: null,
-        message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hi', is_error: false }] },
+        message: {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hi', is_error: false }],
+        },
       },
     },
     { message: { type: 'system', subtype: 'task_progress', whatever: { nested: [1, 2] } } },
@@ -173,7 +81,15 @@ function script() {
         result: 'done',
         num_turns: 2,
         total_cost_usd: 0.01,
-        modelUsage: { 'claude-sonnet-4-5': { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.01 } },
+        modelUsage: {
+          'claude-sonnet-4-5': {
+            inputTokens: 10,
+            outputTokens: 5,
+            cacheReadInputTokens: 0,
+            cacheCreationInputTokens: 0,
+            costUSD: 0.01,
+          },
+        },
       },
     },
   ];
@@ -187,7 +103,12 @@ async function collect(iterable) {
 }
 
 function trackingClient() {
-  const client = new SentrialClient({ apiKey: 'test-key', apiUrl: UNREACHABLE, requestTimeoutMs: 200, flushIntervalMs: 20 });
+  const client = new SentrialClient({
+    apiKey: 'test-key',
+    apiUrl: UNREACHABLE,
+    requestTimeoutMs: 200,
+    flushIntervalMs: 20,
+  });
   assert.equal(client.enabled, true, 'tracking must be on for these tests (is the addon built?)');
   return client;
 }
@@ -220,7 +141,9 @@ describe('missing API key', () => {
       const got = await collect(q);
       const expected = messagesOf(s);
       assert.deepStrictEqual(got, expected);
-      got.forEach((m, i) => assert.strictEqual(m, expected[i], `message ${i} is the same object`));
+      got.forEach((m, i) => {
+        assert.strictEqual(m, expected[i], `message ${i} is the same object`);
+      });
       // Off means off: the stats are all zero and flush resolves at once.
       assert.deepStrictEqual(client.stats().produced, 0);
       const flushed = await client.flush({ timeoutMs: 100 });
@@ -237,18 +160,30 @@ describe('wrapClaudeAgent arguments', () => {
 
   it('refuses a query that is not a function', () => {
     for (const bad of [undefined, null, 42, 'query', {}, { query }]) {
-      assert.throws(() => wrapClaudeAgent(bad, { client }), (e) => e instanceof TypeError && /query must be the query function/.test(e.message));
+      assert.throws(
+        () => wrapClaudeAgent(bad, { client }),
+        (e) => e instanceof TypeError && /query must be the query function/.test(e.message),
+      );
     }
   });
 
   it('refuses missing options', () => {
     for (const bad of [undefined, null, 'opts', 7]) {
-      assert.throws(() => wrapClaudeAgent(query, bad), (e) => e instanceof TypeError && /options must be an object/.test(e.message));
+      assert.throws(
+        () => wrapClaudeAgent(query, bad),
+        (e) => e instanceof TypeError && /options must be an object/.test(e.message),
+      );
     }
   });
 
   it('refuses a missing client or one that is not a SentrialClient', () => {
-    for (const bad of [{}, { client: undefined }, { client: {} }, { client: { flush() {}, stats() {} } }, { client: SentrialClient }]) {
+    for (const bad of [
+      {},
+      { client: undefined },
+      { client: {} },
+      { client: { flush() {}, stats() {} } },
+      { client: SentrialClient },
+    ]) {
       assert.throws(
         () => wrapClaudeAgent(query, bad),
         (e) => e instanceof TypeError && /options\.client must be a SentrialClient/.test(e.message),
@@ -268,7 +203,10 @@ describe('wrapClaudeAgent arguments', () => {
       for (const name of ['startup', 'prewarm', 'tool', 'forkSession'].filter((n) => typeof sdk[n] === 'function')) {
         assert.throws(
           () => wrapClaudeAgent(sdk[name], { client }),
-          (e) => e instanceof TypeError && e.message.startsWith(`wrapClaudeAgent(${name}, options)`) && /wrapClaudeAgentSDK\(sdk, options\)/.test(e.message),
+          (e) =>
+            e instanceof TypeError &&
+            e.message.startsWith(`wrapClaudeAgent(${name}, options)`) &&
+            /wrapClaudeAgentSDK\(sdk, options\)/.test(e.message),
           `${spec} ${name}`,
         );
       }
@@ -284,18 +222,49 @@ describe('wrapClaudeAgentSDK', () => {
   // here, so that one that starts runs is never passed through untracked unnoticed.
   const TRACKED = ['query', 'startup', 'prewarm'];
   const NO_RUN = [
-    'AbortError', 'BUILTIN_TOOL_NAMES', 'CommandMatcher', 'DirectConnectError', 'DirectConnectTransport', 'EXIT_REASONS',
-    'FileIndex', 'HOOK_EVENTS', 'InMemorySessionStore', 'LEGACY_TOOL_NAME_ALIASES', 'ORG_POLICY_LIMIT_PREFIXES',
-    'SYSTEM_PROMPT_DYNAMIC_BOUNDARY', 'USAGE_LIMIT_ERROR_PREFIXES', 'USAGE_TRANSITION_PREFIXES', 'USAGE_WARNING_PREFIXES',
-    'archiveSession', 'createSdkMcpServer', 'deleteSession', 'filterEscalatingDefaultMode', 'foldSessionSummary',
-    'forkSession', 'getSessionInfo', 'getSessionMessages', 'getSubagentMessages', 'importSessionToStore', 'listSessions',
-    'listSubagents', 'matchDeniedModels', 'parseDirectConnectUrl', 'renameSession', 'resolveSettings', 'tagSession',
-    'tool', 'unarchiveSession',
+    'AbortError',
+    'BUILTIN_TOOL_NAMES',
+    'CommandMatcher',
+    'DirectConnectError',
+    'DirectConnectTransport',
+    'EXIT_REASONS',
+    'FileIndex',
+    'HOOK_EVENTS',
+    'InMemorySessionStore',
+    'LEGACY_TOOL_NAME_ALIASES',
+    'ORG_POLICY_LIMIT_PREFIXES',
+    'SYSTEM_PROMPT_DYNAMIC_BOUNDARY',
+    'USAGE_LIMIT_ERROR_PREFIXES',
+    'USAGE_TRANSITION_PREFIXES',
+    'USAGE_WARNING_PREFIXES',
+    'archiveSession',
+    'createSdkMcpServer',
+    'deleteSession',
+    'filterEscalatingDefaultMode',
+    'foldSessionSummary',
+    'forkSession',
+    'getSessionInfo',
+    'getSessionMessages',
+    'getSubagentMessages',
+    'importSessionToStore',
+    'listSessions',
+    'listSubagents',
+    'matchDeniedModels',
+    'parseDirectConnectUrl',
+    'renameSession',
+    'resolveSettings',
+    'tagSession',
+    'tool',
+    'unarchiveSession',
   ];
   // They start runs but are not tracked (0.2.x only, unstable; documented in the README).
   const UNTRACKED = ['unstable_v2_createSession', 'unstable_v2_prompt', 'unstable_v2_resumeSession'];
 
-  for (const spec of ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/claude-agent-sdk/core', 'claude-agent-sdk-v0.2']) {
+  for (const spec of [
+    '@anthropic-ai/claude-agent-sdk',
+    '@anthropic-ai/claude-agent-sdk/core',
+    'claude-agent-sdk-v0.2',
+  ]) {
     it(`wraps ${spec}: query, startup and prewarm tracked, every other export the SDK's own`, async () => {
       const sdk = await import(spec);
       const unknown = Object.keys(sdk).filter((k) => ![...TRACKED, ...NO_RUN, ...UNTRACKED].includes(k));
@@ -334,7 +303,9 @@ describe('with tracking on', () => {
     const got = await collect(q);
     const expected = messagesOf(s);
     assert.equal(got.length, expected.length);
-    got.forEach((m, i) => assert.strictEqual(m, expected[i], `message ${i}`));
+    got.forEach((m, i) => {
+      assert.strictEqual(m, expected[i], `message ${i}`);
+    });
     assert.deepStrictEqual(got, messagesOf(script()), 'and unchanged (not mutated by tracking)');
   });
 
@@ -359,7 +330,9 @@ describe('with tracking on', () => {
     assert.equal(real.mode, 'plan');
     assert.equal(await q.setModel('claude-haiku-4-5'), 'model:claude-haiku-4-5');
     assert.equal(real.model, 'claude-haiku-4-5');
-    assert.deepStrictEqual(await q.supportedCommands(), [{ name: 'compact', description: 'Compact', argumentHint: '' }]);
+    assert.deepStrictEqual(await q.supportedCommands(), [
+      { name: 'compact', description: 'Compact', argumentHint: '' },
+    ]);
     async function* more() {
       yield { type: 'user', message: { role: 'user', content: 'a' } };
       yield { type: 'user', message: { role: 'user', content: 'b' } };
@@ -408,7 +381,10 @@ describe('with tracking on', () => {
     const throwing = () => {
       throw sync;
     };
-    assert.throws(() => wrapClaudeAgent(throwing, { client })({ prompt: 'x' }), (e) => e === sync);
+    assert.throws(
+      () => wrapClaudeAgent(throwing, { client })({ prompt: 'x' }),
+      (e) => e === sync,
+    );
   });
 
   it("keeps the user's hooks, before the tracker's, and calls them", async () => {
@@ -454,20 +430,25 @@ describe('with tracking on', () => {
   });
 
   it("observes the user's permission callbacks without changing what they answer or throw", async () => {
-    const deny = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no' } };
+    const deny = {
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'no' },
+    };
     const seenThis = [];
-    const userPre = async function (input, id, ctx) {
+    const userPre = async function (input) {
       seenThis.push(this);
       if (input.tool_name === 'Boom') throw new Error('hook failed');
       return deny;
     };
-    const canUseTool = async function (name, input, ctx) {
+    const canUseTool = async function (name) {
       seenThis.push(this);
       if (name === 'Boom') throw new Error('callback failed');
       return { behavior: 'deny', message: `no ${name}`, interrupt: true };
     };
     const sdk = fakeSdk([]);
-    wrapClaudeAgent(sdk.query, { client })({ prompt: 'hi', options: { canUseTool, hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [userPre], timeout: 5 }] } } });
+    wrapClaudeAgent(sdk.query, { client })({
+      prompt: 'hi',
+      options: { canUseTool, hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [userPre], timeout: 5 }] } },
+    });
     const options = sdk.calls[0].options;
     const observedPre = options.hooks.PreToolUse[0];
     assert.equal(observedPre.matcher, 'Bash');
@@ -477,11 +458,20 @@ describe('with tracking on', () => {
     assert.strictEqual(await observedPre.hooks[0].call(self, input, 'toolu_1', {}), deny, 'the same answer object');
     await assert.rejects(observedPre.hooks[0]({ ...input, tool_name: 'Boom' }, 'toolu_2', {}), /hook failed/);
     assert.notStrictEqual(options.canUseTool, canUseTool);
-    const answer = await options.canUseTool.call(self, 'Write', {}, { toolUseID: 'toolu_3', signal: new AbortController().signal });
+    const answer = await options.canUseTool.call(
+      self,
+      'Write',
+      {},
+      { toolUseID: 'toolu_3', signal: new AbortController().signal },
+    );
     assert.deepStrictEqual(answer, { behavior: 'deny', message: 'no Write', interrupt: true });
     await assert.rejects(options.canUseTool('Boom', {}, { toolUseID: 'toolu_4' }), /callback failed/);
     // Garbage from the SDK side never breaks them either.
-    assert.deepStrictEqual(await options.canUseTool('Write', {}, undefined), { behavior: 'deny', message: 'no Write', interrupt: true });
+    assert.deepStrictEqual(await options.canUseTool('Write', {}, undefined), {
+      behavior: 'deny',
+      message: 'no Write',
+      interrupt: true,
+    });
     assert.strictEqual(seenThis[0], self);
     assert.strictEqual(seenThis[2], self);
     assert.equal(client.stats().faults, 0);
@@ -491,7 +481,7 @@ describe('with tracking on', () => {
     const c = trackingClient();
     const notQuery = (params) => Promise.resolve({ query: () => params });
     const got = await wrapClaudeAgent(notQuery, { client: c })({ prompt: 'hi', options: {} });
-    assert.equal(typeof got.query, 'function', "its own value, unchanged");
+    assert.equal(typeof got.query, 'function', 'its own value, unchanged');
     await c.flush({ timeoutMs: 500 });
     assert.equal(c.stats().produced, 0, 'no session events');
     await c.shutdown({ timeoutMs: 200 });
@@ -547,8 +537,18 @@ describe('with tracking on', () => {
   it('passes an AsyncIterable prompt through with the same messages in order', async () => {
     const turns = [
       { type: 'user', message: { role: 'user', content: 'turn 1' }, parent_tool_use_id: null, session_id: '' },
-      { type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'turn 2' }] }, parent_tool_use_id: null, session_id: '' },
-      { type: 'user', message: { role: 'user', content: [{ type: 'image', source: {} }] }, parent_tool_use_id: null, session_id: '' },
+      {
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'text', text: 'turn 2' }] },
+        parent_tool_use_id: null,
+        session_id: '',
+      },
+      {
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'image', source: {} }] },
+        parent_tool_use_id: null,
+        session_id: '',
+      },
       { type: 'user', message: null },
     ];
     async function* prompt() {
@@ -560,7 +560,9 @@ describe('with tracking on', () => {
     await sdk.instances[0].promptDone;
     const seen = sdk.instances[0].promptSeen;
     assert.equal(seen.length, turns.length);
-    seen.forEach((m, i) => assert.strictEqual(m, turns[i], `prompt message ${i}`));
+    seen.forEach((m, i) => {
+      assert.strictEqual(m, turns[i], `prompt message ${i}`);
+    });
   });
 
   it('extraMetadata with a cycle, BigInt, function, Symbol, Map and Date does not throw', async () => {
@@ -593,7 +595,9 @@ describe('with tracking on', () => {
         throw new Error('getter');
       },
     };
-    assert.doesNotThrow(() => wrapClaudeAgent(sdk.query, { client, extraMetadata: hostile })({ prompt: 'x', options: {} }));
+    assert.doesNotThrow(() =>
+      wrapClaudeAgent(sdk.query, { client, extraMetadata: hostile })({ prompt: 'x', options: {} }),
+    );
     assert.equal(typeof safeJson(hostile), 'string');
   });
 
@@ -636,14 +640,24 @@ describe('large strings', () => {
         message: {
           type: 'assistant',
           parent_tool_use_id: null,
-          message: { id: `msg_${id}`, model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id, name, input: { file_path: '/f' } }] },
+          message: {
+            id: `msg_${id}`,
+            model: 'claude-sonnet-4-5',
+            content: [{ type: 'tool_use', id, name, input: { file_path: '/f' } }],
+          },
         },
       });
       const result = (id, content) => ({
-        message: { type: 'user', parent_tool_use_id: null, message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content, is_error: false }] } },
+        message: {
+          type: 'user',
+          parent_tool_use_id: null,
+          message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content, is_error: false }] },
+        },
       });
       const s = [
-        { message: { type: 'system', subtype: 'init', session_id: 'cc-large', model: 'claude-sonnet-4-5', cwd: '/tmp' } },
+        {
+          message: { type: 'system', subtype: 'init', session_id: 'cc-large', model: 'claude-sonnet-4-5', cwd: '/tmp' },
+        },
         tool('toolu_l1', 'Read'),
         {
           hook: 'PostToolUse',
@@ -652,13 +666,20 @@ describe('large strings', () => {
             hook_event_name: 'PostToolUse',
             tool_name: 'Read',
             tool_input: { file_path: '/f' },
-            tool_response: { type: 'text', file: { filePath: '/f', content: big, numLines: 2001 }, copies: [big2, small] },
+            tool_response: {
+              type: 'text',
+              file: { filePath: '/f', content: big, numLines: 2001 },
+              copies: [big2, small],
+            },
             tool_use_id: 'toolu_l1',
           },
         },
         result('toolu_l1', big),
         tool('toolu_l2', 'Read'),
-        result('toolu_l2', [{ type: 'text', text: big2 }, { type: 'text', text: small }]),
+        result('toolu_l2', [
+          { type: 'text', text: big2 },
+          { type: 'text', text: small },
+        ]),
         tool('toolu_l3', 'Read'),
         result('toolu_l3', big),
         { message: { type: 'result', subtype: 'success', is_error: false, result: 'done', num_turns: 1 } },
@@ -677,7 +698,10 @@ describe('large strings', () => {
         file: { filePath: '/f', content: stored, numLines: 2001 },
         copies: [big2, small],
       });
-      assert.deepStrictEqual(calls.toolu_l2.output, [{ type: 'text', text: big2 }, { type: 'text', text: small }]);
+      assert.deepStrictEqual(calls.toolu_l2.output, [
+        { type: 'text', text: big2 },
+        { type: 'text', text: small },
+      ]);
       assert.equal(calls.toolu_l3.output, stored);
       await c.shutdown({ timeoutMs: 1000 });
     } finally {
@@ -692,13 +716,19 @@ describe('how a session ends', () => {
     const collector = await startCollector();
     try {
       const c = new SentrialClient({ apiKey: collector.apiKey, apiUrl: collector.url, flushIntervalMs: 20 });
-      const init = (id) => ({ message: { type: 'system', subtype: 'init', session_id: id, model: 'claude-sonnet-4-5', cwd: '/tmp' } });
-      const tracked = (id) => wrapClaudeAgent(fakeSdk([init(id), init(id)]).query, { client: c })({ prompt: id, options: {} });
+      const init = (id) => ({
+        message: { type: 'system', subtype: 'init', session_id: id, model: 'claude-sonnet-4-5', cwd: '/tmp' },
+      });
+      const tracked = (id) =>
+        wrapClaudeAgent(fakeSdk([init(id), init(id)]).query, { client: c })({ prompt: id, options: {} });
 
       const returned = tracked('cc-returned');
       await returned.next();
       await returned.return();
-      for (const [id, thrown] of [['cc-threw-string', 'stopped'], ['cc-threw-error', new Error('boom')]]) {
+      for (const [id, thrown] of [
+        ['cc-threw-string', 'stopped'],
+        ['cc-threw-error', new Error('boom')],
+      ]) {
         const q = tracked(id);
         await q.next();
         await assert.rejects(q.throw(thrown), (e) => e === thrown);
@@ -712,7 +742,10 @@ describe('how a session ends', () => {
         const s = await collector.get(`/api/sessions/${hit.id}`);
         return [s.status, s.failure_reason];
       };
-      assert.deepStrictEqual(await ending('cc-returned'), ['interrupted', 'the caller stopped iterating before a result']);
+      assert.deepStrictEqual(await ending('cc-returned'), [
+        'interrupted',
+        'the caller stopped iterating before a result',
+      ]);
       assert.deepStrictEqual(await ending('cc-threw-string'), ['failed', 'stopped']);
       assert.deepStrictEqual(await ending('cc-threw-error'), ['failed', 'boom']);
       await c.shutdown({ timeoutMs: 1000 });

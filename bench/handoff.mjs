@@ -22,9 +22,15 @@ function spin(us) {
 
 /** A `user` tool_result of about `bytes` bytes when serialized; `wide` puts a non-Latin-1 character in. */
 function messageOf(bytes, wide) {
-  const line = wide ? '  const x = f(y); // → keeps it in range\n' : '  const x = f(y); // keeps it in range, "quoted"\n';
+  const line = wide
+    ? '  const x = f(y); // → keeps it in range\n'
+    : '  const x = f(y); // keeps it in range, "quoted"\n';
   const content = line.repeat(Math.max(1, Math.round((bytes - 120) / (line.length + 1))));
-  return { type: 'user', parent_tool_use_id: null, message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content, is_error: false }] } };
+  return {
+    type: 'user',
+    parent_tool_use_id: null,
+    message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content, is_error: false }] },
+  };
 }
 
 const marker = typeof native.partMarker === 'function' ? native.partMarker() : null;
@@ -51,7 +57,13 @@ function measure(n, gap, f) {
 
 const fmt = (v) => (v == null ? '-' : `${quantile(v, 0.5).toFixed(2)} / ${quantile(v, 0.99).toFixed(1)}`);
 const rows = [];
-for (const [label, bytes, wide] of [['100 B', 100, false], ['1 KB', 1024, false], ['10 KB', 10240, false], ['200 KB', 204800, false], ['200 KB, two-byte', 204800, true]]) {
+for (const [label, bytes, wide] of [
+  ['100 B', 100, false],
+  ['1 KB', 1024, false],
+  ['10 KB', 10240, false],
+  ['200 KB', 204800, false],
+  ['200 KB, two-byte', 204800, true],
+]) {
   const m = messageOf(bytes, wide);
   const str = JSON.stringify(m);
   const n = bytes > 100_000 ? Math.min(N, 300) : N;
@@ -59,16 +71,20 @@ for (const [label, bytes, wide] of [['100 B', 100, false], ['1 KB', 1024, false]
   r.stringify = measure(n, gapOf(str.length), () => JSON.stringify(m));
   r.call = measure(n, gapOf(str.length), (ns) => ns.message(str));
   r.whole = measure(n, gapOf(str.length), (ns) => ns.message(JSON.stringify(m)));
-  if (marker && lifted(m)) r.parts = measure(n, gapOf(str.length), (ns) => {
-    const l = lifted(m);
-    ns.messageParts(l.json, l.parts);
-  });
+  if (marker && lifted(m))
+    r.parts = measure(n, gapOf(str.length), (ns) => {
+      const l = lifted(m);
+      ns.messageParts(l.json, l.parts);
+    });
   rows.push(r);
   await new Promise((res) => setTimeout(res, 50));
 }
 await client.flush(1000);
 console.log('µs per call, median / p99\n');
-console.log('| message | `JSON.stringify(m)` | `message(str)` | `message(JSON.stringify(m))` | large strings lifted: `messageParts(...)` |');
+console.log(
+  '| message | `JSON.stringify(m)` | `message(str)` | `message(JSON.stringify(m))` | large strings lifted: `messageParts(...)` |',
+);
 console.log('| --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.label} | ${fmt(r.stringify)} | ${fmt(r.call)} | ${fmt(r.whole)} | ${fmt(r.parts)} |`);
+for (const r of rows)
+  console.log(`| ${r.label} | ${fmt(r.stringify)} | ${fmt(r.call)} | ${fmt(r.whole)} | ${fmt(r.parts)} |`);
 process.exit(0);

@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setup } from './lib/contenders.mjs';
 import { T, shortSession, longSession, promptFor, countMessages, LONG_TURN_MESSAGES } from './lib/workload.mjs';
-import { median, p99, quantile, sleep, tick, shuffle, memory, fullGc, collectorCount, collectorSessions } from './lib/stats.mjs';
+import { median, p99, sleep, tick, shuffle, memory, fullGc, collectorCount, collectorSessions } from './lib/stats.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 // A host process has something keeping its loop alive (a server socket); some peers' batch timers
@@ -51,14 +51,28 @@ async function warmUp(n = 30) {
 // --- per message: sessions made of one kind of message ----------------------------------------------
 
 const BIG = SHORT.find((s) => s.hook === 'PostToolUse' && s.input.tool_name === 'Read').input;
-const BIG_USER = SHORT.find((s) => s.message && s.message.type === 'user' && s.message.message.content[0].tool_use_id === BIG.tool_use_id).message;
+const BIG_USER = SHORT.find(
+  (s) => s.message && s.message.type === 'user' && s.message.message.content[0].tool_use_id === BIG.tool_use_id,
+).message;
 const TOOL_USE = T.toolUse[0];
 const USER_SMALL = T.toolResult[0]; // not reported by a hook: stored from the message itself
 
 const KINDS = [
-  { key: 'stream_event', label: '`stream_event` (text delta)', stores: null, n: 2000, steps: [{ message: T.textDelta }] },
+  {
+    key: 'stream_event',
+    label: '`stream_event` (text delta)',
+    stores: null,
+    n: 2000,
+    steps: [{ message: T.textDelta }],
+  },
   { key: 'status', label: '`system/status`', stores: null, n: 2000, steps: [{ message: T.status }] },
-  { key: 'tool_use', label: '`assistant` with a `tool_use`', stores: () => TOOL_USE, n: 1500, steps: [{ message: TOOL_USE }] },
+  {
+    key: 'tool_use',
+    label: '`assistant` with a `tool_use`',
+    stores: () => TOOL_USE,
+    n: 1500,
+    steps: [{ message: TOOL_USE }],
+  },
   {
     key: 'tool_result',
     label: '`user` tool_result (no hook)',
@@ -77,7 +91,7 @@ const KINDS = [
 ];
 
 async function micro() {
-  const dbg = (...a) => process.env.BENCH_DEBUG && console.error("[micro]", ...a);
+  const dbg = (...a) => process.env.BENCH_DEBUG && console.error('[micro]', ...a);
   const reps = cfg.reps ?? 5;
   const samples = {};
   for (const kind of KINDS) {
@@ -131,7 +145,8 @@ async function micro() {
     for (const c of contenders) await c.flush();
   }
   const out = {};
-  for (const [k, v] of Object.entries(samples)) out[k] = k.startsWith('bytes/') ? v[0] : { median: median(v), p99: p99(v), n: v.length };
+  for (const [k, v] of Object.entries(samples))
+    out[k] = k.startsWith('bytes/') ? v[0] : { median: median(v), p99: p99(v), n: v.length };
   return out;
 }
 
@@ -211,14 +226,31 @@ async function long() {
     await c.flush();
     const stats = c.stats();
     const stored = await collectorCount(col, cfg.agent);
-    delivery = { lastEventMs, produced: stats.produced, delivered: stats.delivered, dropped: stats.dropped, stored: stored.events, sessions: stored.sessions };
+    delivery = {
+      lastEventMs,
+      produced: stats.produced,
+      delivered: stats.delivered,
+      dropped: stats.dropped,
+      stored: stored.events,
+      sessions: stored.sessions,
+    };
   } else {
     await c.flush();
   }
   await sleep(300);
   fullGc();
   const afterFlush = memory();
-  return { messages: n, loopMs, perMessageUs: (loopMs * 1000) / n, before, atEnd, afterFlush, peakRss, peakHeap, delivery };
+  return {
+    messages: n,
+    loopMs,
+    perMessageUs: (loopMs * 1000) / n,
+    before,
+    atEnd,
+    afterFlush,
+    peakRss,
+    peakHeap,
+    delivery,
+  };
 }
 
 // --- 100 sessions at once, paced to about 1,000 messages/s ---------------------------------------------
@@ -270,7 +302,14 @@ async function concurrent() {
     await c.flush();
     const stats = c.stats();
     const stored = await collectorCount(col, cfg.agent);
-    out.delivery = { lastEventMs, produced: stats.produced, delivered: stats.delivered, dropped: stats.dropped, stored: stored.events, sessions: stored.sessions };
+    out.delivery = {
+      lastEventMs,
+      produced: stats.produced,
+      delivered: stats.delivered,
+      dropped: stats.dropped,
+      stored: stored.events,
+      sessions: stored.sessions,
+    };
   } else {
     await c.flush();
   }

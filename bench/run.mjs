@@ -5,7 +5,16 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, statSync, writeFileSync, readdirSync, mkdtempSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import {
+  readFileSync,
+  statSync,
+  writeFileSync,
+  readdirSync,
+  mkdtempSync,
+  rmSync,
+  copyFileSync,
+  existsSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +54,9 @@ async function measure() {
       .filter((f) => existsSync(f) && statSync(f).size < 50 * 2 ** 20)
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
     if (!release) {
-      console.error(`bench: ${addonFile} is a debug build (${(statSync(addonSource).size / 2 ** 20).toFixed(0)} MiB); run \`npm run build\` (release) first.`);
+      console.error(
+        `bench: ${addonFile} is a debug build (${(statSync(addonSource).size / 2 ** 20).toFixed(0)} MiB); run \`npm run build\` (release) first.`,
+      );
       process.exit(2);
     }
     console.error(`bench: ${addonFile} is a debug build; using the release build ${path.relative(repoRoot, release)}`);
@@ -57,7 +68,9 @@ async function measure() {
   process.env.NAPI_RS_NATIVE_LIBRARY_PATH = addonPath;
   process.on('exit', () => rmSync(addonDir, { recursive: true, force: true }));
 
-  const sinkProc = spawn(process.execPath, [path.join(here, 'lib', 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sinkProc = spawn(process.execPath, [path.join(here, 'lib', 'sink.mjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const sinkUrl = await new Promise((resolve) =>
     createInterface({ input: sinkProc.stdout }).on('line', (l) => {
       const m = /(http:\/\/\S+)/.exec(l);
@@ -103,7 +116,13 @@ async function measure() {
   log('per message: every contender in one process');
   R.microAll = phase({ phase: 'micro', contenders: CONTENDERS, reps: QUICK ? 1 : 3, warmUp: 10, nScale: 0.1 });
   log('per session (short session): every contender in one process, interleaved');
-  R.sessions = phase({ phase: 'sessions', contenders: CONTENDERS, rounds: QUICK ? 30 : 200, blockReps: QUICK ? 1 : 3, block: 25 });
+  R.sessions = phase({
+    phase: 'sessions',
+    contenders: CONTENDERS,
+    rounds: QUICK ? 30 : 200,
+    blockReps: QUICK ? 1 : 3,
+    block: 25,
+  });
   R.sinkAfterSessions = await sinkStats();
 
   // 3. The long session, one process per contender.
@@ -138,10 +157,18 @@ async function measure() {
   const timeIt = (load) => `const t = performance.now(); ${load}; console.log(performance.now() - t);`;
   R.cold = {
     bare: coldRun(timeIt('0'), N),
-    sentrial: coldRun(timeIt(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(repoRoot)})`), N),
+    sentrial: coldRun(
+      timeIt(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(repoRoot)})`),
+      N,
+    ),
     langsmith: coldRun(timeIt(`await import('langsmith/experimental/anthropic'); await import('langsmith')`), N),
     braintrust: coldRun(timeIt(`await import('braintrust')`), N),
-    openinference: coldRun(timeIt(`await import('@arizeai/openinference-instrumentation-claude-agent-sdk'); await import('@opentelemetry/sdk-trace-base'); await import('@opentelemetry/exporter-trace-otlp-http')`), N),
+    openinference: coldRun(
+      timeIt(
+        `await import('@arizeai/openinference-instrumentation-claude-agent-sdk'); await import('@opentelemetry/sdk-trace-base'); await import('@opentelemetry/exporter-trace-otlp-http')`,
+      ),
+      N,
+    ),
     posthog: coldRun(timeIt(`await import('posthog-node'); await import('@posthog/ai/claude-agent-sdk')`), N),
   };
   R.addon = { file: addonFile, source: path.relative(repoRoot, addonSource), bytes: statSync(addonPath).size };
@@ -154,12 +181,21 @@ async function measure() {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'sentrial-bench-'));
     const big = await startCollector({ apiKey: 'bench-key', db: path.join(tmp, 'bench.db') });
     try {
-      const out = execFileSync(process.execPath, [path.join(here, 'lib', 'ingest-load.mjs'), big.url, big.apiKey, String(QUICK ? 20_000 : 100_000)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      R.collector = JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
+      const out = execFileSync(
+        process.execPath,
+        [path.join(here, 'lib', 'ingest-load.mjs'), big.url, big.apiKey, String(QUICK ? 20_000 : 100_000)],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+      R.collector = JSON.parse(
+        out
+          .split('\n')
+          .find((l) => l.startsWith('RESULT '))
+          .slice(7),
+      );
     } finally {
       await big.stop();
       rmSync(tmp, { recursive: true, force: true });
@@ -176,9 +212,20 @@ async function measure() {
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 15 * 60_000,
     });
-    const m = /ingest: (\d+) events in (\d+) batches of (\d+), (\d+) senders, ([\d.]+) MiB: ([\d.]+) s, (\d+) events\/s/.exec(out);
+    const m =
+      /ingest: (\d+) events in (\d+) batches of (\d+), (\d+) senders, ([\d.]+) MiB: ([\d.]+) s, (\d+) events\/s/.exec(
+        out,
+      );
     R.collectorRust = m
-      ? { events: +m[1], batches: +m[2], batch: +m[3], senders: +m[4], mib: +m[5], seconds: +m[6], eventsPerSecond: +m[7] }
+      ? {
+          events: +m[1],
+          batches: +m[2],
+          batch: +m[3],
+          senders: +m[4],
+          mib: +m[5],
+          seconds: +m[6],
+          eventsPerSecond: +m[7],
+        }
       : null;
   } catch (err) {
     log(`the Rust ingest bench did not run: ${err.message.split('\n')[0]}`);
@@ -200,7 +247,12 @@ const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const us = (x) => (Number.isFinite(x) ? (Math.abs(x) < 10 ? x.toFixed(2) : x.toFixed(0)) : 'n/a');
 const mib = (b) => (b / 2 ** 20).toFixed(1);
 const ratio = (a, b) => (b > 0 ? (a / b).toFixed(1) + 'x' : 'n/a');
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 const KIND_LABELS = {
   stream_event: '`stream_event` (a text delta): nothing to store',
@@ -226,33 +278,74 @@ const microRows = Object.keys(KIND_LABELS).map((k) => {
   ];
 });
 const breakdownTable = table(
-  ['message', '`JSON.stringify`, µs', 'native call on the serialized string (`session.message`/`hook`), µs', 'for comparison: one UTF-8 encoding pass (`Buffer.from`), µs'],
-  storedKindsAll.map((k) => [KIND_LABELS[k], us(mc[`stringify/${k}`].median), us(mc[`nativecall/${k}`].median), us(mc[`utf8/${k}`].median)]),
+  [
+    'message',
+    '`JSON.stringify`, µs',
+    'native call on the serialized string (`session.message`/`hook`), µs',
+    'for comparison: one UTF-8 encoding pass (`Buffer.from`), µs',
+  ],
+  storedKindsAll.map((k) => [
+    KIND_LABELS[k],
+    us(mc[`stringify/${k}`].median),
+    us(mc[`nativecall/${k}`].median),
+    us(mc[`utf8/${k}`].median),
+  ]),
 );
-const microTable = table(['message', 'stored part', '@sentrial/sdk above floor, µs (median / p99)', '`JSON.stringify` of the stored part, µs (median / p99)', 'ours / stringify'], microRows);
+const microTable = table(
+  [
+    'message',
+    'stored part',
+    '@sentrial/sdk above floor, µs (median / p99)',
+    '`JSON.stringify` of the stored part, µs (median / p99)',
+    'ours / stringify',
+  ],
+  microRows,
+);
 
 const ma = R.microAll;
 const microAllTable = table(
   ['message', ...CONTENDERS.filter((c) => c !== 'floor').map((c) => LABELS[c])],
-  Object.keys(KIND_LABELS).map((k) => [KIND_LABELS[k], ...CONTENDERS.filter((c) => c !== 'floor').map((c) => `${us(above(ma, c, k, 'median'))} / ${us(above(ma, c, k, 'p99'))}`)]),
+  Object.keys(KIND_LABELS).map((k) => [
+    KIND_LABELS[k],
+    ...CONTENDERS.filter((c) => c !== 'floor').map(
+      (c) => `${us(above(ma, c, k, 'median'))} / ${us(above(ma, c, k, 'p99'))}`,
+    ),
+  ]),
 );
 
 const S = R.sessions;
 const sessRow = (c) => [
   LABELS[c],
-  c === 'floor' ? `${f2(S.inline.floor.median * 1000 / 1000)} / ${f2(S.inline.floor.p99)}` : `${f2(S.inline[c].median - S.inline.floor.median)} / ${f2(S.inline[c].p99 - S.inline.floor.p99)}`,
+  c === 'floor'
+    ? `${f2((S.inline.floor.median * 1000) / 1000)} / ${f2(S.inline.floor.p99)}`
+    : `${f2(S.inline[c].median - S.inline.floor.median)} / ${f2(S.inline[c].p99 - S.inline.floor.p99)}`,
   c === 'floor' ? f2(S.total.floor.median) : f2(S.total[c].median - S.total.floor.median),
   c === 'floor' ? '' : f2(((S.total[c].median - S.total.floor.median) * 1000) / S.messages),
-  c === 'floor' || c === 'sentrial' ? '' : ratio(S.total[c].median - S.total.floor.median, S.total.sentrial.median - S.total.floor.median),
+  c === 'floor' || c === 'sentrial'
+    ? ''
+    : ratio(S.total[c].median - S.total.floor.median, S.total.sentrial.median - S.total.floor.median),
 ];
 const sessionsTable = table(
-  ['contender', 'inline ms per session above floor (median / p99)', 'all main-thread ms per session above floor (ELU, deferred work included)', 'µs per message (all main-thread, above floor)', 'theirs / ours'],
+  [
+    'contender',
+    'inline ms per session above floor (median / p99)',
+    'all main-thread ms per session above floor (ELU, deferred work included)',
+    'µs per message (all main-thread, above floor)',
+    'theirs / ours',
+  ],
   CONTENDERS.map(sessRow),
 );
 
 const L = R.long;
 const longTable = table(
-  ['contender', 'µs per message (loop)', 'RSS growth, MiB (after GC)', 'peak RSS growth during, MiB', 'heap growth, MiB (after GC)', 'RSS growth after flush, MiB'],
+  [
+    'contender',
+    'µs per message (loop)',
+    'RSS growth, MiB (after GC)',
+    'peak RSS growth during, MiB',
+    'heap growth, MiB (after GC)',
+    'RSS growth after flush, MiB',
+  ],
   CONTENDERS.map((c) => [
     LABELS[c],
     f2(L[c].perMessageUs),
@@ -302,14 +395,34 @@ const rssUpFloor = (L.floor.atEnd.rss - L.floor.before.rss) / 2 ** 20;
 const targets = table(
   ['target', 'figure', ''],
   [
-    ['main thread above floor, message with nothing to store: ≤ 2 µs', `${us(nothing)} µs (median, worst of stream_event / status)`, met(nothing <= 2)],
-    ['main thread above floor, message that stores: ≤ `JSON.stringify` of the stored part', `${worstStored.toFixed(1)}x stringify at worst (per kind above)`, met(worstStored <= 1.05)],
-    ['200 KB tool output copied off the JS thread once, not walked field by field', `lifted out of the JSON and copied once, as it is, into Rust (escaped and parsed on the core's thread): ${us(above(mc, 'sentrial', 'big', 'median'))} µs vs ${us(mc['stringify/big'].median)} µs for \`JSON.stringify\` of the stored part`, met(above(mc, 'sentrial', 'big', 'median') <= mc['stringify/big'].median)],
+    [
+      'main thread above floor, message with nothing to store: ≤ 2 µs',
+      `${us(nothing)} µs (median, worst of stream_event / status)`,
+      met(nothing <= 2),
+    ],
+    [
+      'main thread above floor, message that stores: ≤ `JSON.stringify` of the stored part',
+      `${worstStored.toFixed(1)}x stringify at worst (per kind above)`,
+      met(worstStored <= 1.05),
+    ],
+    [
+      '200 KB tool output copied off the JS thread once, not walked field by field',
+      `lifted out of the JSON and copied once, as it is, into Rust (escaped and parsed on the core's thread): ${us(above(mc, 'sentrial', 'big', 'median'))} µs vs ${us(mc['stringify/big'].median)} µs for \`JSON.stringify\` of the stored part`,
+      met(above(mc, 'sentrial', 'big', 'median') <= mc['stringify/big'].median),
+    ],
     ['≥ 10x less main-thread time per session than LangSmith', `${lsRatio.toFixed(1)}x`, met(lsRatio >= 10)],
     ['≥ 3x less main-thread time per session than OpenInference', `${oiRatio.toFixed(1)}x`, met(oiRatio >= 3)],
     ['event-loop delay p99 raised < 1 ms at ~1,000 events/s', `${f2(delayUp)} ms`, met(delayUp < 1)],
-    ['RSS growth < 10 MB over the 10,000-message session (above the floor)', `${rssUp.toFixed(1)} MiB (the floor's own: ${rssUpFloor.toFixed(1)} MiB; above it: ${(rssUp - rssUpFloor).toFixed(1)} MiB); heap ${mib(L.sentrial.atEnd.heapUsed - L.sentrial.before.heapUsed)} MiB`, met((rssUp - rssUpFloor) * 1.048576 < 10)],
-    ['every event delivered', `long: ${dl.stored}/${dl.produced} stored; 100 sessions: ${dc.stored}/${dc.produced} stored; dropped ${dl.dropped + dc.dropped}`, met(dl.stored === dl.produced && dc.stored === dc.produced)],
+    [
+      'RSS growth < 10 MB over the 10,000-message session (above the floor)',
+      `${rssUp.toFixed(1)} MiB (the floor's own: ${rssUpFloor.toFixed(1)} MiB; above it: ${(rssUp - rssUpFloor).toFixed(1)} MiB); heap ${mib(L.sentrial.atEnd.heapUsed - L.sentrial.before.heapUsed)} MiB`,
+      met((rssUp - rssUpFloor) * 1.048576 < 10),
+    ],
+    [
+      'every event delivered',
+      `long: ${dl.stored}/${dl.produced} stored; 100 sessions: ${dc.stored}/${dc.produced} stored; dropped ${dl.dropped + dc.dropped}`,
+      met(dl.stored === dl.produced && dc.stored === dc.produced),
+    ],
     [
       'collector ≥ 20,000 events/s sustained into SQLite',
       KR
@@ -317,8 +430,16 @@ const targets = table(
         : `${Math.round(K.eventsPerSecond).toLocaleString('en-US')} events/s (Node sender; the Rust bench did not run)`,
       met(Math.max(K.eventsPerSecond, KR ? KR.eventsPerSecond : 0) >= 20_000),
     ],
-    ['list page < 100 ms at 100,000 sessions', `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95 (${K.sessions.toLocaleString('en-US')} sessions)`, met(K.list.first.p95 < 100 && K.sessions >= 100_000)],
-    ['cold load < 20 ms', `${f1(R.cold.sentrial.inProcess)} ms \`require\`; ${(R.addon.bytes / 2 ** 20).toFixed(1)} MiB addon`, met(R.cold.sentrial.inProcess < 20)],
+    [
+      'list page < 100 ms at 100,000 sessions',
+      `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95 (${K.sessions.toLocaleString('en-US')} sessions)`,
+      met(K.list.first.p95 < 100 && K.sessions >= 100_000),
+    ],
+    [
+      'cold load < 20 ms',
+      `${f1(R.cold.sentrial.inProcess)} ms \`require\`; ${(R.addon.bytes / 2 ** 20).toFixed(1)} MiB addon`,
+      met(R.cold.sentrial.inProcess < 20),
+    ],
   ],
 );
 
@@ -492,12 +613,23 @@ it holds the tracking core and the whole collector with its dashboard).
 ${table(
   ['figure', 'value'],
   [
-    ['ingest, sustained, Node sender', `${Math.round(K.eventsPerSecond).toLocaleString('en-US')} events/s (${K.events.toLocaleString('en-US')} events, ${K.batches} batches of ${K.batch}, ${K.senders} senders, ${f1(K.mib)} MiB in ${f1(K.seconds)} s)`],
-    ['ingest, sustained, Rust bench', KR ? `${Math.round(KR.eventsPerSecond).toLocaleString('en-US')} events/s (${KR.events.toLocaleString('en-US')} events, ${KR.batches} batches of ${KR.batch}, ${KR.senders} senders, ${f1(KR.mib)} MiB in ${f1(KR.seconds)} s)` : 'did not run'],
-    ['list, first page (\`/api/sessions?limit=50\`)', `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95`],
+    [
+      'ingest, sustained, Node sender',
+      `${Math.round(K.eventsPerSecond).toLocaleString('en-US')} events/s (${K.events.toLocaleString('en-US')} events, ${K.batches} batches of ${K.batch}, ${K.senders} senders, ${f1(K.mib)} MiB in ${f1(K.seconds)} s)`,
+    ],
+    [
+      'ingest, sustained, Rust bench',
+      KR
+        ? `${Math.round(KR.eventsPerSecond).toLocaleString('en-US')} events/s (${KR.events.toLocaleString('en-US')} events, ${KR.batches} batches of ${KR.batch}, ${KR.senders} senders, ${f1(KR.mib)} MiB in ${f1(KR.seconds)} s)`
+        : 'did not run',
+    ],
+    [
+      'list, first page (`/api/sessions?limit=50`)',
+      `${f1(K.list.first.median)} ms median, ${f1(K.list.first.p95)} ms p95`,
+    ],
     ['list filtered by agent', `${f1(K.list.agent.median)} ms median, ${f1(K.list.agent.p95)} ms p95`],
     ['list filtered by user and status', `${f1(K.list.user.median)} ms median, ${f1(K.list.user.p95)} ms p95`],
-    ['text search (\`q=\`)', `${f1(K.list.search.median)} ms median, ${f1(K.list.search.p95)} ms p95`],
+    ['text search (`q=`)', `${f1(K.list.search.median)} ms median, ${f1(K.list.search.p95)} ms p95`],
   ],
 )}
 
@@ -534,8 +666,28 @@ dependency on them. Nothing leaves 127.0.0.1.
 writeFileSync(path.join(repoRoot, 'docs', 'benchmarks.md'), doc);
 writeFileSync(path.join(here, 'last-run.json'), JSON.stringify(R, null, 1));
 
-console.log('\n' + ['## Targets', targets, '## Per message (ours vs stringify)', microTable, '## Per session (ms)', sessionsTable, '## Long session', longTable, '## 100 concurrent sessions', concTable, '## Cold start', coldTable].join('\n\n'));
-console.log(`\nCollector: ${Math.round(K.eventsPerSecond)} events/s; list page ${f1(K.list.first.median)} ms at ${K.sessions} sessions.`);
-console.log(`Delivery: long ${dl.stored}/${dl.produced} (last after ${dl.lastEventMs} ms); concurrent ${dc.stored}/${dc.produced} (last after ${dc.lastEventMs} ms).`);
+console.log(
+  '\n' +
+    [
+      '## Targets',
+      targets,
+      '## Per message (ours vs stringify)',
+      microTable,
+      '## Per session (ms)',
+      sessionsTable,
+      '## Long session',
+      longTable,
+      '## 100 concurrent sessions',
+      concTable,
+      '## Cold start',
+      coldTable,
+    ].join('\n\n'),
+);
+console.log(
+  `\nCollector: ${Math.round(K.eventsPerSecond)} events/s; list page ${f1(K.list.first.median)} ms at ${K.sessions} sessions.`,
+);
+console.log(
+  `Delivery: long ${dl.stored}/${dl.produced} (last after ${dl.lastEventMs} ms); concurrent ${dc.stored}/${dc.produced} (last after ${dc.lastEventMs} ms).`,
+);
 console.log(`\nWrote docs/benchmarks.md (${(R.seconds / 60).toFixed(1)} min).`);
 process.exit(0);

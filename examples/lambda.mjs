@@ -20,7 +20,10 @@ export async function handler(event) {
   let answer = null;
   let isError = false;
   try {
-    for await (const m of trackedQuery({ prompt: event.prompt, options: { maxTurns: 5, allowedTools: ['Read', 'Glob'] } })) {
+    for await (const m of trackedQuery({
+      prompt: event.prompt,
+      options: { maxTurns: 5, allowedTools: ['Read', 'Glob'] },
+    })) {
       if (m.type === 'result') {
         isError = m.is_error;
         answer = m.subtype === 'success' ? m.result : m.subtype;

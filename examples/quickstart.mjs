@@ -28,7 +28,9 @@ for await (const message of trackedQuery({
       if (block.type === 'tool_use') console.log(`→ ${block.name} ${JSON.stringify(block.input)}`);
     }
   } else if (message.type === 'result') {
-    console.log(`[${message.subtype}] ${message.num_turns} turns, $${Number(message.total_cost_usd ?? 0).toFixed(4)}, session ${message.session_id}`);
+    console.log(
+      `[${message.subtype}] ${message.num_turns} turns, $${Number(message.total_cost_usd ?? 0).toFixed(4)}, session ${message.session_id}`,
+    );
   }
 }
 

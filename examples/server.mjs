@@ -37,7 +37,9 @@ const server = http.createServer(async (req, res) => {
     const result = await ask(userId, prompt);
     res.writeHead(result.ok ? 200 : 502, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   } catch (err) {
-    res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(err && err.message) }));
+    res
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: String(err && err.message) }));
   }
 });
 

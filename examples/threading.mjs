@@ -10,7 +10,12 @@ import { SentrialClient, wrapClaudeAgent } from '@sentrial/sdk';
 const sentrial = new SentrialClient();
 const convoId = process.argv[2] ?? `convo-${Date.now()}`;
 // One wrapper per conversation (wrapping is cheap): every run through it carries this convoId.
-const trackedQuery = wrapClaudeAgent(query, { client: sentrial, defaultAgent: 'threading', userId: 'user-42', convoId });
+const trackedQuery = wrapClaudeAgent(query, {
+  client: sentrial,
+  defaultAgent: 'threading',
+  userId: 'user-42',
+  convoId,
+});
 
 async function turn(prompt, resume) {
   let sessionId;

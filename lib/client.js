@@ -13,9 +13,23 @@ const DEFAULT_EXIT_TIMEOUT_MS = 2000;
 const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 
 const EMPTY_STATS = Object.freeze({
-  produced: 0, delivered: 0, pending: 0, dropped: 0, droppedQueueFull: 0, droppedRejected: 0,
-  droppedUnauthorized: 0, droppedTooLarge: 0, droppedShutdown: 0, retried: 0, inputs: 0, recovered: 0, spoolErrors: 0, inputsIgnored: 0, inputsOverload: 0,
-  badInputs: 0, faults: 0,
+  produced: 0,
+  delivered: 0,
+  pending: 0,
+  dropped: 0,
+  droppedQueueFull: 0,
+  droppedRejected: 0,
+  droppedUnauthorized: 0,
+  droppedTooLarge: 0,
+  droppedShutdown: 0,
+  retried: 0,
+  inputs: 0,
+  recovered: 0,
+  spoolErrors: 0,
+  inputsIgnored: 0,
+  inputsOverload: 0,
+  badInputs: 0,
+  faults: 0,
 });
 
 function positiveInt(value, name) {

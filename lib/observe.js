@@ -88,11 +88,15 @@ function observeUser(session, run, message) {
 
 function frameHead(message) {
   const parent = message.parent_tool_use_id;
-  return parent == null ? USER_FRAME_HEAD : `{"type":"user","parent_tool_use_id":${JSON.stringify(parent)},"message":{"content":[`;
+  return parent == null
+    ? USER_FRAME_HEAD
+    : `{"type":"user","parent_tool_use_id":${JSON.stringify(parent)},"message":{"content":[`;
 }
 
 function metaTail(message, id) {
-  const meta = Array.isArray(message.tool_result_meta) ? message.tool_result_meta.find((m) => m && m.id === id) : undefined;
+  const meta = Array.isArray(message.tool_result_meta)
+    ? message.tool_result_meta.find((m) => m && m.id === id)
+    : undefined;
   return meta === undefined ? USER_FRAME_TAIL : `]},"tool_result_meta":[${JSON.stringify(meta)}]}`;
 }
 

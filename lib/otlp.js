@@ -73,9 +73,11 @@ function fail(message) {
 function endpointOf(option, env) {
   if (option.endpoint !== undefined) {
     if (typeof option.endpoint !== 'string' || !isHttpUrl(option.endpoint)) {
-      fail(`otlp.endpoint must be an http(s) URL such as http://localhost:4318, got ${
-        typeof option.endpoint === 'string' ? JSON.stringify(shown(option.endpoint)) : typeof option.endpoint
-      }`);
+      fail(
+        `otlp.endpoint must be an http(s) URL such as http://localhost:4318, got ${
+          typeof option.endpoint === 'string' ? JSON.stringify(shown(option.endpoint)) : typeof option.endpoint
+        }`,
+      );
     }
     return { endpoint: option.endpoint };
   }
@@ -106,7 +108,8 @@ function headersOf(option, env) {
     };
   }
   const h = option.headers;
-  if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('otlp.headers must be an object of header names to string values');
+  if (h === null || typeof h !== 'object' || Array.isArray(h))
+    fail('otlp.headers must be an object of header names to string values');
   for (const [k, v] of Object.entries(h)) {
     if (typeof v !== 'string') fail(`otlp.headers[${JSON.stringify(k)}] must be a string`);
   }
@@ -120,7 +123,9 @@ function protocolOf(option, env) {
     }
     return option.protocol;
   }
-  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const value = env[name];
   if (!value) return 'http/protobuf';
   if (!PROTOCOLS.includes(value)) {

@@ -55,7 +55,9 @@ function patternOf(p, i) {
     return { name, source: (flags ? `(?${flags})` : '') + pattern.source };
   }
   if (typeof pattern !== 'string' || pattern === '') {
-    throw new TypeError(`SentrialClient: redact.patterns[${i}] must be a non-empty string, a RegExp or { name, pattern }`);
+    throw new TypeError(
+      `SentrialClient: redact.patterns[${i}] must be a non-empty string, a RegExp or { name, pattern }`,
+    );
   }
   return { name, source: pattern };
 }
@@ -130,7 +132,7 @@ function withRedactFn(client, fn, onFault, partMarker) {
 function forward(target, own) {
   return new Proxy(target, {
     get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
+      if (Object.hasOwn(own, prop)) return own[prop];
       const value = Reflect.get(t, prop, t);
       return typeof value === 'function' ? value.bind(t) : value;
     },
@@ -138,6 +140,16 @@ function forward(target, own) {
 }
 
 /** The methods a redacting session wrapper serves, for the test that keeps it in step. */
-const REDACTED_SESSION_METHODS = ['message', 'hook', 'decision', 'messageParts', 'hookParts', 'userTurn', 'interrupting', 'finish', 'discard'];
+const REDACTED_SESSION_METHODS = [
+  'message',
+  'hook',
+  'decision',
+  'messageParts',
+  'hookParts',
+  'userTurn',
+  'interrupting',
+  'finish',
+  'discard',
+];
 
 module.exports = { redactSettings, withRedactFn, FAILED_MARKER, PRIVACY_MODES, REDACTED_SESSION_METHODS };

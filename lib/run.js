@@ -127,7 +127,12 @@ function observeHookCallback(hook, run) {
     noteDecision(run, () => {
       const refusal = hookRefusal(answer);
       if (!refusal) return null;
-      return { tool_use_id: (input && input.tool_use_id) || toolUseID, source: 'hook', behavior: 'deny', message: refusal.reason };
+      return {
+        tool_use_id: (input && input.tool_use_id) || toolUseID,
+        source: 'hook',
+        behavior: 'deny',
+        message: refusal.reason,
+      };
     });
     return answer;
   };
@@ -148,7 +153,12 @@ function observeCanUseTool(canUseTool, run) {
     const answer = await canUseTool.call(this, toolName, input, context);
     noteDecision(run, () => {
       if (!answer || answer.behavior !== 'deny') return null;
-      return { tool_use_id: context && context.toolUseID, source: 'can_use_tool', behavior: 'deny', message: answer.message };
+      return {
+        tool_use_id: context && context.toolUseID,
+        source: 'can_use_tool',
+        behavior: 'deny',
+        message: answer.message,
+      };
     });
     return answer;
   };
@@ -325,7 +335,7 @@ function bindProxy(target, own) {
   const bound = new Map();
   return new Proxy(target, {
     get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop](t);
+      if (Object.hasOwn(own, prop)) return own[prop](t);
       return boundMember(t, prop, bound);
     },
   });

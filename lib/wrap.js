@@ -4,7 +4,16 @@
 // off this thread.
 
 const { SentrialClient } = require('./client.js');
-const { newRun, begin, instrumentOptions, tappedPrompt, finish, discard, observeResult, bindProxy } = require('./run.js');
+const {
+  newRun,
+  begin,
+  instrumentOptions,
+  tappedPrompt,
+  finish,
+  discard,
+  observeResult,
+  bindProxy,
+} = require('./run.js');
 const { sdkNameOf } = require('./sdk-exports.js');
 
 const ORIGINAL = Symbol.for('sentrial.originalQuery');
@@ -62,6 +71,7 @@ function trackQuery(query, settings) {
     const run = newRun(settings);
     const options = params && typeof params === 'object' ? params.options : undefined;
     if (!begin(run, { prompt: params && params.prompt, options, entryPoint: 'query' })) {
+      // biome-ignore lint/complexity/noArguments: the call goes on as it was made (its argument count too), and query's arity of one stays
       return original.apply(this, arguments);
     }
     let tracked = params;
@@ -109,24 +119,18 @@ function wrapClaudeAgentSDK(sdk, options) {
  */
 function trackStartup(startup, settings) {
   return async function trackedStartup(params) {
-    const run = newRun(settings);
-    const options = params && typeof params === 'object' ? params.options : undefined;
-    const tracked = params && typeof params === 'object' ? { ...params, options: instrumentOptions(options, run) } : params;
+    const { run, options, tracked } = prepared(params, settings);
     const warm = await startup.call(this, tracked);
     if (!warm || typeof warm.query !== 'function') return warm;
     return bindProxy(warm, {
       query: (target) =>
         function query(prompt) {
-          if (!begin(run, { prompt, options, entryPoint: 'startup' })) return target.query(prompt);
-          let q;
-          try {
-            q = target.query(tappedPrompt(prompt, run));
-          } catch (err) {
-            // Refused before anything was sent (a second query(), a closed WarmQuery): no run.
-            discard(run);
-            throw err;
-          }
-          return observeResult(q, run, options);
+          return sendPrompt(
+            run,
+            { prompt, options, entryPoint: 'startup' },
+            (tapped) => target.query(tapped),
+            () => target.query(prompt),
+          );
         },
     });
   };
@@ -138,31 +142,53 @@ function trackStartup(startup, settings) {
  */
 function trackPrewarm(prewarm, settings) {
   return async function trackedPrewarm(params) {
-    const run = newRun(settings);
-    const options = params && typeof params === 'object' ? params.options : undefined;
-    const tracked = params && typeof params === 'object' ? { ...params, options: instrumentOptions(options, run) } : params;
+    const { run, options, tracked } = prepared(params, settings);
     const spare = await prewarm.call(this, tracked);
     if (!spare || typeof spare.claim !== 'function') return spare;
     return bindProxy(spare, {
       claim: (target) =>
         function claim(claimParams) {
           const claimOptions = claimParams && typeof claimParams === 'object' ? claimParams.options : undefined;
-          const prompt = claimParams && claimParams.prompt;
           // The run's options are the spare's, with what the claim sets on top.
           const runOptions = { ...(options || {}), ...(claimOptions || {}) };
-          if (!begin(run, { prompt, options: runOptions, entryPoint: 'prewarm' })) return target.claim(claimParams);
-          let q;
-          try {
-            q = target.claim({ ...claimParams, prompt: tappedPrompt(prompt, run) });
-          } catch (err) {
-            // Refused before anything was sent (a second claim, a closed spare): no run.
-            discard(run);
-            throw err;
-          }
-          return observeResult(q, run, runOptions);
+          return sendPrompt(
+            run,
+            { prompt: claimParams && claimParams.prompt, options: runOptions, entryPoint: 'prewarm' },
+            (tapped) => target.claim({ ...claimParams, prompt: tapped }),
+            () => target.claim(claimParams),
+          );
         },
     });
   };
+}
+
+/**
+ * A run of a process started ahead of its prompt (startup, prewarm): the run, the options it was
+ * started with, and the parameters the SDK is given instead (our hooks added).
+ */
+function prepared(params, settings) {
+  const run = newRun(settings);
+  const given = params && typeof params === 'object';
+  const options = given ? params.options : undefined;
+  return { run, options, tracked: given ? { ...params, options: instrumentOptions(options, run) } : params };
+}
+
+/**
+ * Begins `run`'s session (`start`: its prompt, options and entry point), then sends the prompt
+ * tapped with `send(tapped)`; `sendUntracked()` when the session could not begin. What the SDK
+ * refuses before anything was sent (a second query() or claim, a closed WarmQuery or spare)
+ * leaves no run.
+ */
+function sendPrompt(run, start, send, sendUntracked) {
+  if (!begin(run, start)) return sendUntracked();
+  let q;
+  try {
+    q = send(tappedPrompt(start.prompt, run));
+  } catch (err) {
+    discard(run);
+    throw err;
+  }
+  return observeResult(q, run, start.options);
 }
 
 module.exports = { wrapClaudeAgent, wrapClaudeAgentSDK };

@@ -89,7 +89,9 @@ const session = sessions.length ? await collector.get(`/api/sessions/${sessions[
 
 if (session) {
   console.log('\nThe session the collector recorded:');
-  console.log(`  id ${session.id}   status ${session.status}   agent ${session.agent}   user ${session.user_id}   convo ${session.convo_id}`);
+  console.log(
+    `  id ${session.id}   status ${session.status}   agent ${session.agent}   user ${session.user_id}   convo ${session.convo_id}`,
+  );
   console.log(`  model ${session.model}   duration ${session.duration_ms} ms (API ${session.api_duration_ms} ms)`);
   console.log(
     `  tokens ${session.total_tokens} (prompt ${session.prompt_tokens}, completion ${session.completion_tokens}, ` +
@@ -98,7 +100,9 @@ if (session) {
   console.log(`  output: ${session.output}`);
   console.log(`  tool calls:`);
   for (const c of session.tool_calls) {
-    console.log(`    ${c.seq}. ${c.tool_name} [${c.status}] ${c.tool_use_id} ${JSON.stringify(c.input)} (${c.duration_ms ?? '?'} ms)`);
+    console.log(
+      `    ${c.seq}. ${c.tool_name} [${c.status}] ${c.tool_use_id} ${JSON.stringify(c.input)} (${c.duration_ms ?? '?'} ms)`,
+    );
   }
   console.log('\nAs JSON (GET /api/sessions/:id):');
   console.log(JSON.stringify(session, null, 2));

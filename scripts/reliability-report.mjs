@@ -31,15 +31,25 @@ if (from) {
 } else {
   const dir = mkdtempSync(path.join(tmpdir(), 'sentrial-reliability-'));
   const out = path.join(dir, 'results.json');
-  const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', path.join(root, '__test__', 'faults.test.mjs')], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SENTRIAL_RELIABILITY_OUT: out },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--test', '--test-concurrency=1', path.join(root, '__test__', 'faults.test.mjs')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, SENTRIAL_RELIABILITY_OUT: out },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   status = run.status ?? 1;
   const count = (k) => Number((new RegExp(`^# ${k} (\\d+)`, 'm').exec(run.stdout) || [])[1] ?? NaN);
-  summary = { tests: count('tests'), pass: count('pass'), fail: count('fail'), todo: count('todo'), ms: count('duration_ms') };
+  summary = {
+    tests: count('tests'),
+    pass: count('pass'),
+    fail: count('fail'),
+    todo: count('todo'),
+    ms: count('duration_ms'),
+  };
   try {
     results = JSON.parse(readFileSync(out, 'utf8'));
   } catch {
@@ -49,7 +59,13 @@ if (from) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (status !== 0) process.stderr.write(run.stdout.split('\n').filter((l) => /not ok|error:|failure/i.test(l)).join('\n') + '\n');
+  if (status !== 0)
+    process.stderr.write(
+      run.stdout
+        .split('\n')
+        .filter((l) => /not ok|error:|failure/i.test(l))
+        .join('\n') + '\n',
+    );
 }
 
 const cell = (v) => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -67,8 +83,11 @@ for (const r of results.rows) {
   );
 }
 const failed = results.rows.filter((r) => r.ok === false).length;
-const when = `Run ${results.when} (Node ${results.node})` +
-  (summary ? `: ${summary.tests} tests, ${summary.pass} passed, ${summary.fail} failed, in ${Math.round(summary.ms / 1000)} s.` : '.') +
+const when =
+  `Run ${results.when} (Node ${results.node})` +
+  (summary
+    ? `: ${summary.tests} tests, ${summary.pass} passed, ${summary.fail} failed, in ${Math.round(summary.ms / 1000)} s.`
+    : '.') +
   (failed ? ` ${failed} row(s) FAILED.` : '');
 const table = [when, '', ...lines].join('\n');
 

@@ -27,7 +27,16 @@ const dir = mkdtempSync(path.join(tmpdir(), 'sentrial-smoke-'));
 const apiKey = 'smoke-' + Math.random().toString(36).slice(2);
 const collector = spawn(
   process.execPath,
-  [path.join(root, 'bin', 'sentrial.js'), 'serve', '--port', '0', '--db', path.join(dir, 'smoke.db'), '--api-key', apiKey],
+  [
+    path.join(root, 'bin', 'sentrial.js'),
+    'serve',
+    '--port',
+    '0',
+    '--db',
+    path.join(dir, 'smoke.db'),
+    '--api-key',
+    apiKey,
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
 );
 try {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: Rust format and lint, Rust tests, the release addon, then the package's
+# The whole test suite: JS and Rust format and lint, Rust tests, the release addon, then the package's
 # tests (unit and end to end against the real SDK, CLI and collector).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== JS lint and format (Biome, check mode: npm run format fixes what it can)"
+npm run lint
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"

@@ -27,12 +27,24 @@ export async function launchBrowser() {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1360, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   const pageErrors = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => msg.type() === 'error' && !/401 \(Unauthorized\)/.test(msg.text()) && pageErrors.push(msg.text()));
+  page.on(
+    'console',
+    (msg) => msg.type() === 'error' && !/401 \(Unauthorized\)/.test(msg.text()) && pageErrors.push(msg.text()),
+  );
   const close = async () => {
     await browser.close();
     profile.cleanup();

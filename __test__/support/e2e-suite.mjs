@@ -76,13 +76,18 @@ export function e2eSuite(query, sdkLabel) {
       session.total_tokens,
       sum('inputTokens') + sum('outputTokens') + sum('cacheReadInputTokens') + sum('cacheCreationInputTokens'),
     );
-    assert.ok(Math.abs(session.cost_usd - result.total_cost_usd) < 1e-12, `${session.cost_usd} vs ${result.total_cost_usd}`);
+    assert.ok(
+      Math.abs(session.cost_usd - result.total_cost_usd) < 1e-12,
+      `${session.cost_usd} vs ${result.total_cost_usd}`,
+    );
   }
 
   function toolUseBlocks(messages) {
     return messages
       .filter((m) => m.type === 'assistant')
-      .flatMap((m) => m.message.content.filter((b) => b.type === 'tool_use').map((b) => ({ ...b, parent: m.parent_tool_use_id })));
+      .flatMap((m) =>
+        m.message.content.filter((b) => b.type === 'tool_use').map((b) => ({ ...b, parent: m.parent_tool_use_id })),
+      );
   }
 
   describe(`a tracked agent run, end to end (SDK ${sdkLabel})`, () => {
@@ -130,11 +135,17 @@ export function e2eSuite(query, sdkLabel) {
 
       // One model call per assistant message id, however many blocks each streamed.
       const ids = [...new Set(messages.filter((m) => m.type === 'assistant').map((m) => m.message.id))];
-      assert.deepEqual(session.model_calls.map((c) => c.message_id), ids);
+      assert.deepEqual(
+        session.model_calls.map((c) => c.message_id),
+        ids,
+      );
       assert.ok(session.model_calls.every((c) => c.model === init.model && c.input_tokens > 0));
       assert.equal(session.usage_reconciliation.model_calls, ids.length);
       assert.deepEqual(session.usage_reconciliation.result_tokens, [
-        session.prompt_tokens, session.completion_tokens, session.cache_read_tokens, session.cache_creation_tokens,
+        session.prompt_tokens,
+        session.completion_tokens,
+        session.cache_read_tokens,
+        session.cache_creation_tokens,
       ]);
       assert.equal(session.turns.length, 1);
       assert.equal(session.turns[0].input, prompt);
@@ -245,7 +256,10 @@ export function e2eSuite(query, sdkLabel) {
       }
       const list = await collector.get(`/api/sessions?convo_id=${encodeURIComponent(convoId)}`);
       assert.equal(list.sessions.length, 2);
-      assert.deepEqual(list.sessions.map((s) => s.input).sort(), ['[scenario:hello] message 1', '[scenario:hello] message 2']);
+      assert.deepEqual(list.sessions.map((s) => s.input).sort(), [
+        '[scenario:hello] message 1',
+        '[scenario:hello] message 2',
+      ]);
       assert.notEqual(list.sessions[0].claude_session_id, list.sessions[1].claude_session_id);
     });
 
@@ -278,8 +292,14 @@ export function e2eSuite(query, sdkLabel) {
       assertUsageMatches(session, results.at(-1));
       assert.ok(session.cost_usd > results[0].total_cost_usd, 'cumulative, latest wins');
       // Each streamed turn with its input, its output and its own cost (the change in the total).
-      assert.deepEqual(session.turns.map((t) => t.input), session.inputs.map((i) => i.text));
-      assert.deepEqual(session.turns.map((t) => t.output), results.map((r) => r.result));
+      assert.deepEqual(
+        session.turns.map((t) => t.input),
+        session.inputs.map((i) => i.text),
+      );
+      assert.deepEqual(
+        session.turns.map((t) => t.output),
+        results.map((r) => r.result),
+      );
       let before = 0;
       for (const [i, turn] of session.turns.entries()) {
         assert.ok(Math.abs(turn.cost_usd - (results[i].total_cost_usd - before)) < 1e-12, `turn ${i}`);
@@ -378,7 +398,10 @@ export function e2eSuite(query, sdkLabel) {
   describe(`fail-safe when the collector is down (SDK ${sdkLabel})`, () => {
     it('passes every message through unchanged, throws nothing, and flush returns in time', async () => {
       const down = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', requestTimeoutMs: 500 });
-      const params = () => ({ prompt: '[scenario:tool-success] go', options: sdkOptions(model.url, { tools: ['Bash'] }) });
+      const params = () => ({
+        prompt: '[scenario:tool-success] go',
+        options: sdkOptions(model.url, { tools: ['Bash'] }),
+      });
       const plain = await drain(query(params()));
       const wrapped = await drain(wrapClaudeAgent(query, { client: down })(params()));
       assert.equal(plain.error, null);

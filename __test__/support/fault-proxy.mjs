@@ -114,7 +114,9 @@ export async function startFaultProxy({ target, mode = 'pass', options = {} } = 
         (ures) => {
           const chunks = [];
           ures.on('data', (c) => chunks.push(c));
-          ures.on('end', () => resolve({ status: ures.statusCode, headers: ures.headers, body: Buffer.concat(chunks) }));
+          ures.on('end', () =>
+            resolve({ status: ures.statusCode, headers: ures.headers, body: Buffer.concat(chunks) }),
+          );
           ures.on('error', () => resolve(null));
         },
       );

@@ -23,7 +23,13 @@ export function tempDir(prefix = 'sentrial-test-') {
  * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop(), stderr() }.
  * `env` is added to the collector's environment (e.g. `RUST_LOG`).
  */
-export async function startCollector({ apiKey = 'test-key-' + Math.random().toString(36).slice(2), port = 0, db, databaseUrl, env = {} } = {}) {
+export async function startCollector({
+  apiKey = 'test-key-' + Math.random().toString(36).slice(2),
+  port = 0,
+  db,
+  databaseUrl,
+  env = {},
+} = {}) {
   const tmp = db || databaseUrl ? null : tempDir('sentrial-db-');
   const dbPath = db ?? (tmp ? path.join(tmp.dir, 'sentrial.db') : null);
   const store = databaseUrl ? ['--database-url', databaseUrl] : ['--db', dbPath];

@@ -53,7 +53,8 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
   });
 
   // 0.2.x CLIs state the cwd nowhere in a request: the scripted model reads it from a marker.
-  const prompt = (scenario, text, cwd) => `[scenario:${scenario}]${line === '0.2' && cwd ? ` [cwd:${cwd}]` : ''} ${text}`;
+  const prompt = (scenario, text, cwd) =>
+    `[scenario:${scenario}]${line === '0.2' && cwd ? ` [cwd:${cwd}]` : ''} ${text}`;
 
   /** Flushes and returns the stored session of a run by its Claude session id. */
   async function stored(messages) {
@@ -78,7 +79,12 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
   describe(`the truth of every session (SDK ${line})`, () => {
     it('resumed and forked runs each hold what they spent, and the conversation adds up', async () => {
       const convoId = `convo-resume-${line}`;
-      const threaded = wrapClaudeAgentSDK(sdk, { client, defaultAgent: `threads-${line}`, userId: `resumer-${line}`, convoId });
+      const threaded = wrapClaudeAgentSDK(sdk, {
+        client,
+        defaultAgent: `threads-${line}`,
+        userId: `resumer-${line}`,
+        convoId,
+      });
       const base = sdkOptions(model.url, { tools: ['Bash'] });
       const go = async (options, text) => {
         const r = await drain(threaded.query({ prompt: prompt('tool-success', text, base.cwd), options }));
@@ -93,7 +99,11 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       for (const [i, r] of runs.entries()) {
         close(r.session.cost_usd, ownCost(r.messages), `run ${i + 1} holds its own spend`);
         const reported = r.messages.filter((m) => m.type === 'result').at(-1).total_cost_usd;
-        close(r.session.cost_usd + (r.session.carried?.cost_usd ?? 0), reported, `run ${i + 1}: own + carried = reported`);
+        close(
+          r.session.cost_usd + (r.session.carried?.cost_usd ?? 0),
+          reported,
+          `run ${i + 1}: own + carried = reported`,
+        );
         // Its one turn's cost is its own cost, not the carried total.
         close(r.session.turns[0].cost_usd, r.session.cost_usd, `run ${i + 1} turn`);
       }
@@ -101,7 +111,11 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
         // The SDK's totals carried the earlier runs: named apart, not counted again.
         assert.equal(first.session.carried, null);
         close(second.session.carried.cost_usd, first.session.cost_usd, 'run 2 carried run 1');
-        close(third.session.carried.cost_usd, first.session.cost_usd + second.session.cost_usd, 'the fork carried both');
+        close(
+          third.session.carried.cost_usd,
+          first.session.cost_usd + second.session.cost_usd,
+          'the fork carried both',
+        );
       }
       // Lineage, both ways.
       assert.equal(second.session.resumed_from, claude1);
@@ -114,9 +128,15 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       assert.equal(third.session.lineage.previous.relation, 'forked');
       // Read again now that the fork exists.
       const secondNow = await collector.get(`/api/sessions/${second.session.id}`);
-      assert.deepEqual(secondNow.lineage.continued_by.map((r) => [r.id, r.relation]), [[third.session.id, 'forked']]);
+      assert.deepEqual(
+        secondNow.lineage.continued_by.map((r) => [r.id, r.relation]),
+        [[third.session.id, 'forked']],
+      );
       const firstNow = await collector.get(`/api/sessions/${first.session.id}`);
-      assert.deepEqual(firstNow.lineage.continued_by.map((r) => [r.id, r.relation]), [[second.session.id, 'resumed']]);
+      assert.deepEqual(
+        firstNow.lineage.continued_by.map((r) => [r.id, r.relation]),
+        [[second.session.id, 'resumed']],
+      );
       // The conversation and the user count every run once.
       const total = runs.reduce((a, r) => a + r.session.cost_usd, 0);
       const convo = await collector.get(`/api/conversations/${convoId}`);
@@ -128,13 +148,22 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
 
     it('a denial keeps the reason its hook or canUseTool gave, and a changed input keeps both', async () => {
       const gated = (extra) => sdkOptions(model.url, extra);
-      const deny = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: DENY_REASON } };
+      const deny = {
+        hookSpecificOutput: {
+          hookEventName: 'PreToolUse',
+          permissionDecision: 'deny',
+          permissionDecisionReason: DENY_REASON,
+        },
+      };
       const byHook = await run({
         prompt: prompt('gated-bash', 'hook'),
         options: gated({ tools: ['Bash'], hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [async () => deny] }] } }),
       });
       let call = byHook.session.tool_calls.find((c) => c.tool_name === 'Bash');
-      assert.deepEqual([call.status, call.error, call.denied_by, call.duration_ms], ['denied', DENY_REASON, 'hook', null]);
+      assert.deepEqual(
+        [call.status, call.error, call.denied_by, call.duration_ms],
+        ['denied', DENY_REASON, 'hook', null],
+      );
       assert.equal(byHook.session.end_reason, null, 'a denial does not fail the run');
 
       const byCallback = await run({
@@ -146,7 +175,9 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
 
       const interrupted = await run({
         prompt: prompt('gated-bash', 'interrupt'),
-        options: gated({ canUseTool: async () => ({ behavior: 'deny', message: 'stop everything now', interrupt: true }) }),
+        options: gated({
+          canUseTool: async () => ({ behavior: 'deny', message: 'stop everything now', interrupt: true }),
+        }),
       });
       assert.ok(interrupted.error, 'the SDK throws after the interrupt');
       call = interrupted.session.tool_calls.find((c) => c.tool_name === 'Bash');
@@ -158,11 +189,22 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
         options: gated({
           tools: ['Bash'],
           hooks: {
-            PreToolUse: [{
-              hooks: [async (input) => input.tool_name === 'Bash'
-                ? { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', updatedInput: { command: 'echo rewritten' } } }
-                : {}],
-            }],
+            PreToolUse: [
+              {
+                hooks: [
+                  async (input) =>
+                    input.tool_name === 'Bash'
+                      ? {
+                          hookSpecificOutput: {
+                            hookEventName: 'PreToolUse',
+                            permissionDecision: 'allow',
+                            updatedInput: { command: 'echo rewritten' },
+                          },
+                        }
+                      : {},
+                ],
+              },
+            ],
           },
         }),
       });
@@ -173,10 +215,16 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
     });
 
     it('how a run ended is a field, filterable in the list', async () => {
-      const maxTurns = await run({ prompt: prompt('max-turns', 'loop'), options: sdkOptions(model.url, { tools: ['Bash'], maxTurns: 2 }) });
+      const maxTurns = await run({
+        prompt: prompt('max-turns', 'loop'),
+        options: sdkOptions(model.url, { tools: ['Bash'], maxTurns: 2 }),
+      });
       assert.equal(maxTurns.session.end_reason, 'error_max_turns');
       assert.equal(maxTurns.session.output, null, 'no mid-run message as the final response');
-      const budget = await run({ prompt: prompt('budget', 'spend'), options: sdkOptions(model.url, { tools: ['Bash'], maxBudgetUsd: 0.001 }) });
+      const budget = await run({
+        prompt: prompt('budget', 'spend'),
+        options: sdkOptions(model.url, { tools: ['Bash'], maxBudgetUsd: 0.001 }),
+      });
       assert.equal(budget.session.end_reason, 'error_max_budget_usd');
       close(budget.session.cost_usd, ownCost(budget.messages), 'the budget run still counts what it spent');
       const apiError = await run({ prompt: prompt('api-error', 'bad'), options: sdkOptions(model.url) });
@@ -185,10 +233,18 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       assert.equal(success.session.end_reason, null);
 
       const filtered = await collector.get('/api/sessions?end_reason=error_max_turns&limit=100');
-      assert.deepEqual(filtered.sessions.map((s) => s.id), [maxTurns.session.id]);
+      assert.deepEqual(
+        filtered.sessions.map((s) => s.id),
+        [maxTurns.session.id],
+      );
       const byClaude = await collector.get(`/api/sessions?claude_session_id=${budget.session.claude_session_id}`);
-      assert.deepEqual(byClaude.sessions.map((s) => s.id), [budget.session.id]);
-      const res = await fetch(`${collector.url}/api/sessions?claude_session=x`, { headers: { authorization: `Bearer ${collector.apiKey}` } });
+      assert.deepEqual(
+        byClaude.sessions.map((s) => s.id),
+        [budget.session.id],
+      );
+      const res = await fetch(`${collector.url}/api/sessions?claude_session=x`, {
+        headers: { authorization: `Bearer ${collector.apiKey}` },
+      });
       assert.equal(res.status, 400);
       assert.match((await res.json()).error, /unknown parameter `claude_session`.*claude_session_id/);
     });
@@ -197,14 +253,19 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       const options = sdkOptions(model.url, { tools: ['Bash'] });
       const q = tracked.query({ prompt: prompt('slow', 'wait'), options });
       const r = await drain(q, async (m) => {
-        if (m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use')) setTimeout(() => q.interrupt(), 300);
+        if (m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use'))
+          setTimeout(() => q.interrupt(), 300);
       });
       const interrupted = await stored(r.messages);
       assert.equal(interrupted.end_reason, 'interrupted');
       const abortController = new AbortController();
-      const a = await drain(tracked.query({ prompt: prompt('slow', 'abort'), options: { ...options, abortController } }), async (m) => {
-        if (m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use')) setTimeout(() => abortController.abort(), 300);
-      });
+      const a = await drain(
+        tracked.query({ prompt: prompt('slow', 'abort'), options: { ...options, abortController } }),
+        async (m) => {
+          if (m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use'))
+            setTimeout(() => abortController.abort(), 300);
+        },
+      );
       assert.ok(a.error);
       const aborted = await stored(a.messages);
       assert.equal(aborted.end_reason, 'aborted');
@@ -220,7 +281,10 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       assert.equal(kinds[0], 'user');
       assert.equal(kinds.at(-1), 'result');
       const first = t.items.find((i) => i.kind === 'model_call');
-      assert.deepEqual(first.content.map((b) => b.type), ['thinking', 'text', 'tool_use']);
+      assert.deepEqual(
+        first.content.map((b) => b.type),
+        ['thinking', 'text', 'tool_use'],
+      );
       assert.match(first.content[0].thinking, /^The user wants/);
       const bash = t.items.find((i) => i.kind === 'tool_call' && i.tool_name === 'Bash');
       assert.ok(t.items.indexOf(bash) > t.items.indexOf(first), 'the tool call after the model call that made it');
@@ -247,24 +311,38 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       });
       const compacted = await stored(c.messages);
       assert.equal(compacted.marker_counts.compact, 1);
-      assert.deepEqual(compacted.inputs.map((i) => i.text), turns);
+      assert.deepEqual(
+        compacted.inputs.map((i) => i.text),
+        turns,
+      );
       const boundary = c.messages.find((m) => m.subtype === 'compact_boundary').compact_metadata;
       const ct = await collector.get(`/api/sessions/${compacted.id}/transcript`);
       const marker = ct.items.find((i) => i.kind === 'marker');
-      assert.deepEqual([marker.data.trigger, marker.data.pre_tokens, marker.data.post_tokens], ['manual', boundary.pre_tokens, boundary.post_tokens]);
+      assert.deepEqual(
+        [marker.data.trigger, marker.data.pre_tokens, marker.data.post_tokens],
+        ['manual', boundary.pre_tokens, boundary.post_tokens],
+      );
       close(compacted.cost_usd, ownCost(c.messages), 'the compaction call is counted once');
 
-      const sub = await run({ prompt: prompt('subagent', 'delegate'), options: sdkOptions(model.url, { tools: ['Bash', 'Agent', 'Task'] }) });
+      const sub = await run({
+        prompt: prompt('subagent', 'delegate'),
+        options: sdkOptions(model.url, { tools: ['Bash', 'Agent', 'Task'] }),
+      });
       const st = await collector.get(`/api/sessions/${sub.session.id}/transcript`);
       const task = st.items.find((i) => i.kind === 'tool_call' && (i.tool_name === 'Agent' || i.tool_name === 'Task'));
       assert.ok(task.items.length > 0, 'the sub-agent section holds its steps');
-      assert.ok(task.items.some((i) => i.kind === 'tool_call' && i.tool_name === 'Bash'), 'its Bash call nested under it');
+      assert.ok(
+        task.items.some((i) => i.kind === 'tool_call' && i.tool_name === 'Bash'),
+        'its Bash call nested under it',
+      );
       assert.ok(!st.items.some((i) => i.kind === 'tool_call' && i.tool_name === 'Bash'), 'not at the top level');
     });
 
     it('an MCP call names its server and the session keeps the init MCP servers', async () => {
       const { z } = await loadZod();
-      const add = sdk.tool('add', 'Add two numbers', { a: z.number(), b: z.number() }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
+      const add = sdk.tool('add', 'Add two numbers', { a: z.number(), b: z.number() }, async ({ a, b }) => ({
+        content: [{ type: 'text', text: String(a + b) }],
+      }));
       const calc = sdk.createSdkMcpServer({ name: 'calc', version: '1.0.0', tools: [add] });
       const r = await run({
         prompt: prompt('mcp', 'add'),
@@ -279,8 +357,14 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
 
     it('a model call shows its output count only when the stream gave it', async () => {
       const plain = await run({ prompt: prompt('hello', 'plain'), options: sdkOptions(model.url) });
-      assert.deepEqual(plain.session.model_calls.map((c) => c.output_tokens_final), [false]);
-      const partial = await run({ prompt: prompt('hello', 'partial'), options: sdkOptions(model.url, { includePartialMessages: true }) });
+      assert.deepEqual(
+        plain.session.model_calls.map((c) => c.output_tokens_final),
+        [false],
+      );
+      const partial = await run({
+        prompt: prompt('hello', 'partial'),
+        options: sdkOptions(model.url, { includePartialMessages: true }),
+      });
       const [call] = partial.session.model_calls;
       assert.equal(call.output_tokens_final, true);
       assert.equal(call.stop_reason, 'end_turn');
@@ -304,7 +388,12 @@ export function truthSuite(sdk, line, { loadZod = () => import('zod') } = {}) {
       if (typeof sdk.prewarm !== 'function') return;
       const { cwd, ...rest } = options;
       const spare = await tracked.prewarm({ options: rest });
-      const p = await drain(spare.claim({ prompt: prompt('tool-success', 'claimed'), options: { cwd, model: options.model, permissionMode: 'default' } }));
+      const p = await drain(
+        spare.claim({
+          prompt: prompt('tool-success', 'claimed'),
+          options: { cwd, model: options.model, permissionMode: 'default' },
+        }),
+      );
       assert.equal(p.error, null);
       const claimed = await stored(p.messages);
       assert.equal(claimed.entry_point, 'prewarm');

@@ -72,7 +72,12 @@ export async function setup(name, env) {
 
     case 'braintrust': {
       const bt = await import('braintrust');
-      const logger = bt.initLogger({ projectName: 'bench', apiKey: 'bt-bench-dummy', appUrl: env.sinkUrl, asyncFlush: true });
+      const logger = bt.initLogger({
+        projectName: 'bench',
+        apiKey: 'bt-bench-dummy',
+        appUrl: env.sinkUrl,
+        asyncFlush: true,
+      });
       const sdk = bt.wrapClaudeAgentSDK({ query: fakeQuery });
       return { name, query: sdk.query, flush: () => logger.flush() };
     }

@@ -15,7 +15,8 @@ const server = http.createServer((req, res) => {
       return res.end(JSON.stringify(stats));
     }
     const key = `${req.method} ${path}`;
-    const s = (stats[key] ??= { requests: 0, bytes: 0 });
+    stats[key] ??= { requests: 0, bytes: 0 };
+    const s = stats[key];
     s.requests += 1;
     s.bytes += bytes;
     const origin = `http://${req.headers.host}`;

@@ -40,7 +40,9 @@ export async function collectorCount(col, agent) {
   let cursor = null;
   const sessions = [];
   do {
-    const page = await get(`/api/sessions?agent=${encodeURIComponent(agent)}&limit=500${cursor ? '&cursor=' + cursor : ''}`);
+    const page = await get(
+      `/api/sessions?agent=${encodeURIComponent(agent)}&limit=500${cursor ? '&cursor=' + cursor : ''}`,
+    );
     sessions.push(...page.sessions);
     cursor = page.next_cursor;
   } while (cursor);

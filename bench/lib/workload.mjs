@@ -1,20 +1,20 @@
 // The workload: message streams built from real SDK recordings (__test__/fixtures/*.jsonl, SDK
-// 0.3.330 / CLI 2.1.330), and a fake `query()` that replays them the way the real one behaves:
-// it returns a class instance that is an AsyncGenerator with its control methods on the
-// prototype (one uses a private field, so a wrapper calling it with the wrong `this` fails), and
-// it calls `options.hooks` matchers for each tool call before yielding the tool's result, as the
-// CLI does (PreToolUse after the tool_use message, PostToolUse before the user tool_result).
+// 0.3.330 / CLI 2.1.330), and a fake `query()` that replays them the way the real one behaves (the
+// tests' fake, __test__/support/fake-query.cjs): it returns a class instance that is an
+// AsyncGenerator with its control methods on the prototype (some use a private field, so a wrapper
+// calling them with the wrong `this` fails), and it calls `options.hooks` matchers for each tool
+// call before yielding the tool's result, as the CLI does (PreToolUse after the tool_use message,
+// PostToolUse before the user tool_result).
 
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const require = createRequire(import.meta.url);
+const { FakeQuery, readFixture } = require('../../__test__/support/fake-query.cjs');
+
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '__test__', 'fixtures');
-const load = (name) =>
-  readFileSync(path.join(fixtures, name), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const load = (name) => readFixture(path.join(fixtures, name));
 
 const parallel = load('parallel-tools.jsonl');
 const partial = load('hello-partial.jsonl');
@@ -34,7 +34,10 @@ export const T = {
   messageDelta: msgOf(partial, (d) => d.type === 'stream_event' && d.event.type === 'message_delta'),
   messageStop: msgOf(partial, (d) => d.type === 'stream_event' && d.event.type === 'message_stop'),
   text: msgOf(parallel, (d) => d.type === 'assistant' && d.message.content[0].type === 'text'),
-  finalText: parallel.filter((l) => l.kind === 'message' && l.data.type === 'assistant').map((l) => clone(l.data)).at(-1),
+  finalText: parallel
+    .filter((l) => l.kind === 'message' && l.data.type === 'assistant')
+    .map((l) => clone(l.data))
+    .at(-1),
   toolUse: parallel
     .filter((l) => l.kind === 'message' && l.data.type === 'assistant' && l.data.message.content[0].type === 'tool_use')
     .map((l) => clone(l.data)),
@@ -49,7 +52,11 @@ const byId = (list, id) => list.find((x) => (x.tool_use_id ?? x.message?.content
 function toolBlockStart(toolUse) {
   const m = clone(T.blockStart);
   const b = toolUse.message.content[0];
-  m.event = { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } };
+  m.event = {
+    type: 'content_block_start',
+    index: 1,
+    content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} },
+  };
   return m;
 }
 function jsonDelta(part) {
@@ -110,7 +117,13 @@ export function shortSession({ bigBytes = 200 * 1024 } = {}) {
       hookInput.tool_input = { file_path: '/work/repo/src/big-module.ts' };
       hookInput.tool_response = {
         type: 'text',
-        file: { filePath: '/work/repo/src/big-module.ts', content: big.content, numLines: big.numLines, startLine: 1, totalLines: big.numLines },
+        file: {
+          filePath: '/work/repo/src/big-module.ts',
+          content: big.content,
+          numLines: big.numLines,
+          startLine: 1,
+          totalLines: big.numLines,
+        },
       };
       user = clone(user);
       user.message.content[0].content = big.numbered;
@@ -150,14 +163,24 @@ function* longTurn(turn) {
   const toolUse = {
     ...BASH,
     uuid: uuid(),
-    message: { ...BASH.message, id: `msg_bench_${turn}`, content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }] },
+    message: {
+      ...BASH.message,
+      id: `msg_bench_${turn}`,
+      content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }],
+    },
   };
   yield { message: fresh(T.status) };
   yield { message: fresh(T.messageStart) };
   yield { message: fresh(T.blockStart) };
   yield { message: fresh(T.textDelta) };
   yield { message: fresh(T.textDelta) };
-  yield { message: { ...T.text, uuid: uuid(), message: { ...T.text.message, content: [{ type: 'text', text: `Checking module ${turn}.` }] } } };
+  yield {
+    message: {
+      ...T.text,
+      uuid: uuid(),
+      message: { ...T.text.message, content: [{ type: 'text', text: `Checking module ${turn}.` }] },
+    },
+  };
   yield { message: fresh(T.blockStop) };
   yield { message: { ...toolBlockStart(toolUse), uuid: uuid() } };
   yield { message: { ...jsonDelta('{"command": "'), uuid: uuid() } };
@@ -168,7 +191,10 @@ function* longTurn(turn) {
   yield { message: fresh(T.messageStop) };
   const stdout = `src/module-${turn}.ts:${turn % 97}:  // TODO: handle the empty case (${turn})\n`;
   const response = { stdout, stderr: '', interrupted: false, isImage: false, noOutputExpected: false };
-  yield { hook: 'PostToolUse', input: { ...BASH_POST, tool_use_id: id, tool_input: { command }, tool_response: response } };
+  yield {
+    hook: 'PostToolUse',
+    input: { ...BASH_POST, tool_use_id: id, tool_input: { command }, tool_response: response },
+  };
   yield {
     message: {
       ...BASH_USER,
@@ -194,96 +220,18 @@ export function countMessages(steps) {
   return n;
 }
 
-// --- the fake query() -----------------------------------------------------------------------------
-
-const SIGNAL = new AbortController().signal;
-
-export class FakeQuery {
-  #steps;
-  #done = false;
-  #secret = Math.random();
-  #pace;
-
-  constructor(params, steps, pace) {
-    this.#steps = steps[Symbol.iterator]();
-    this.options = (params && params.options) || {};
-    this.#pace = pace;
-  }
-
-  async #runHooks(event, input) {
-    const matchers = this.options.hooks && this.options.hooks[event];
-    if (!matchers) return;
-    for (const m of matchers) {
-      if (m.matcher && !new RegExp(`^(?:${m.matcher})$`).test(input.tool_name)) continue;
-      for (const hook of m.hooks) await hook(input, input.tool_use_id, { signal: SIGNAL });
-    }
-  }
-
-  async next() {
-    if (this.#pace) await this.#pace();
-    while (!this.#done) {
-      const { value: step, done } = this.#steps.next();
-      if (done) break;
-      if (step.hook) {
-        await this.#runHooks(step.hook, step.input);
-        continue;
-      }
-      return { value: step.message, done: false };
-    }
-    this.#done = true;
-    return { value: undefined, done: true };
-  }
-
-  async return(value) {
-    this.#done = true;
-    return { value, done: true };
-  }
-
-  async throw(err) {
-    this.#done = true;
-    throw err;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  async interrupt() {
-    this.#secret.toFixed();
-  }
-  async setPermissionMode() {
-    this.#secret.toFixed();
-  }
-  async setModel() {
-    this.#secret.toFixed();
-  }
-  async supportedCommands() {
-    return [];
-  }
-  async supportedModels() {
-    return [];
-  }
-  async mcpServerStatus() {
-    return [];
-  }
-  async accountInfo() {
-    return {};
-  }
-  async streamInput() {}
-  close() {
-    this.#done = true;
-  }
-}
-
 // Which steps a call replays: the prompt names a registered workload (`[bench:NAME] ...`), so the
 // peers' wrappers, which copy params and options, pass it through untouched.
 const workloads = new Map();
 let nextId = 0;
 
-/** Registers `make() -> iterable of steps` (and an optional pacer); returns the prompt to pass. */
+/**
+ * Registers `make() -> iterable of steps` (and an optional pacer, awaited before each message);
+ * returns the prompt to pass.
+ */
 export function promptFor(make, pace) {
   const name = `w${nextId++}`;
-  workloads.set(name, { make, pace });
+  workloads.set(name, { make, pace: pace && ((step) => (step.message === undefined ? undefined : pace())) });
   return `[bench:${name}] Fix the failing test in src/big-module.ts`;
 }
 export function forget(prompt) {
@@ -295,7 +243,8 @@ export function query({ prompt, options }) {
   const name = /\[bench:(\w+)\]/.exec(prompt)?.[1];
   const w = workloads.get(name);
   if (!w) throw new Error('bench: unknown workload in prompt ' + JSON.stringify(prompt));
-  return new FakeQuery({ prompt, options }, w.make(), w.pace);
+  // Nothing is recorded: the tests' fake keeps what it yielded, a benchmark does not.
+  return new FakeQuery({ prompt, options }, w.make(), { pace: w.pace, record: false });
 }
 
 /** The fake SDK module: what the peers' `wrapClaudeAgentSDK(sdk)` take. */

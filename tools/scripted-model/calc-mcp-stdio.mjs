@@ -12,7 +12,12 @@ const TOOLS = [
   {
     name: 'add',
     description: 'Add two numbers',
-    inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'], additionalProperties: false },
+    inputSchema: {
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' } },
+      required: ['a', 'b'],
+      additionalProperties: false,
+    },
   },
 ];
 
@@ -36,7 +41,8 @@ function answer(msg) {
       const { name, arguments: args = {} } = msg.params || {};
       if (name !== 'add') return { content: [{ type: 'text', text: `unknown tool ${name}` }], isError: true };
       const { a, b } = args;
-      if (typeof a !== 'number' || typeof b !== 'number') return { content: [{ type: 'text', text: 'a and b must be numbers' }], isError: true };
+      if (typeof a !== 'number' || typeof b !== 'number')
+        return { content: [{ type: 'text', text: 'a and b must be numbers' }], isError: true };
       return { content: [{ type: 'text', text: String(a + b) }] };
     }
     case 'resources/list':
@@ -60,7 +66,8 @@ rl.on('line', (line) => {
   if (process.env.CALC_MCP_LOG) fs.appendFileSync(process.env.CALC_MCP_LOG, JSON.stringify(msg) + '\n');
   if (msg.id === undefined || msg.id === null) return; // a notification (e.g. notifications/initialized)
   const result = answer(msg);
-  if (result === undefined) send({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `method not found: ${msg.method}` } });
+  if (result === undefined)
+    send({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `method not found: ${msg.method}` } });
   else send({ jsonrpc: '2.0', id: msg.id, result });
 });
 rl.on('close', () => process.exit(0));

@@ -32,7 +32,7 @@ const MAX_STRING = 20 * 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 // The SDK lines this repository installs (package.json devDependencies).
-const SDK_LINES = { '0.3': '@anthropic-ai/claude-agent-sdk', '0.2': 'claude-agent-sdk-v0.2' };
+const SDK_LINES = { 0.3: '@anthropic-ai/claude-agent-sdk', 0.2: 'claude-agent-sdk-v0.2' };
 
 const BASE_HOOKS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'SubagentStart', 'SubagentStop'];
 const PERMISSION_HOOKS = ['PermissionRequest', 'PermissionDenied'];
@@ -41,8 +41,10 @@ const DENY_REASON = 'Blocked by the recorder (PreToolUse hook answered deny)';
 const DENY_MESSAGE = 'Denied by the recorder (canUseTool answered deny)';
 const INTERRUPT_MESSAGE = 'Denied by the recorder (canUseTool answered deny with interrupt)';
 
-const preToolUse = (hookSpecificOutput) => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', ...hookSpecificOutput } });
-const allowAll = (toolName, input) => ({ behavior: 'allow', updatedInput: input });
+const preToolUse = (hookSpecificOutput) => ({
+  hookSpecificOutput: { hookEventName: 'PreToolUse', ...hookSpecificOutput },
+});
+const allowAll = (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
 
 // name -> recording spec
 //   scenario (default: name), tools (allowedTools), header:false (no `run` line: the 15 original fixtures),
@@ -76,9 +78,17 @@ const RUNS = {
   'mcp-stdio': { scenario: 'mcp', tools: ['mcp__calc__add'], mcp: 'stdio' },
   'overloaded-once': { tools: [], extraHooks: ['Stop', 'StopFailure'] },
   'server-error': { tools: [], env: { CLAUDE_CODE_MAX_RETRIES: '2' }, extraHooks: ['Stop', 'StopFailure'] },
-  compact: { tools: [], prompts: ['{marker} This is turn 1.', '/compact', 'This is turn 3, after the compaction.'], extraHooks: ['PreCompact', 'PostCompact'] },
+  compact: {
+    tools: [],
+    prompts: ['{marker} This is turn 1.', '/compact', 'This is turn 3, after the compaction.'],
+    extraHooks: ['PreCompact', 'PostCompact'],
+  },
   // 0.3.337 compacts on its own only with an auto-compact window set (see README FINDINGS)
-  'huge-context': { tools: ['Bash'], env: { CLAUDE_CODE_AUTO_COMPACT_WINDOW: '200000' }, extraHooks: ['PreCompact', 'PostCompact'] },
+  'huge-context': {
+    tools: ['Bash'],
+    env: { CLAUDE_CODE_AUTO_COMPACT_WINDOW: '200000' },
+    extraHooks: ['PreCompact', 'PostCompact'],
+  },
   budget: { tools: ['Bash'], options: { maxBudgetUsd: 0.001 } },
   'deny-hook': {
     scenario: 'gated-bash',
@@ -103,18 +113,37 @@ const RUNS = {
     tools: ['Bash'],
     hooks: {
       PreToolUse: (input) =>
-        input.tool_name === 'Bash' ? preToolUse({ permissionDecision: 'allow', updatedInput: { ...input.tool_input, command: 'echo rewritten-by-hook' } }) : {},
+        input.tool_name === 'Bash'
+          ? preToolUse({
+              permissionDecision: 'allow',
+              updatedInput: { ...input.tool_input, command: 'echo rewritten-by-hook' },
+            })
+          : {},
     },
     extraHooks: PERMISSION_HOOKS,
   },
   'updated-input-can-use-tool': {
     scenario: 'gated-bash',
     tools: [],
-    canUseTool: (toolName, input) => ({ behavior: 'allow', updatedInput: toolName === 'Bash' ? { ...input, command: 'echo rewritten-by-can-use-tool' } : input }),
+    canUseTool: (toolName, input) => ({
+      behavior: 'allow',
+      updatedInput: toolName === 'Bash' ? { ...input, command: 'echo rewritten-by-can-use-tool' } : input,
+    }),
     extraHooks: PERMISSION_HOOKS,
   },
-  startup: { scenario: 'tool-success', tools: ['Bash'], entry: 'startup', extraHooks: ['SessionStart', 'UserPromptSubmit', 'Stop'] },
-  prewarm: { scenario: 'tool-success', tools: ['Bash'], entry: 'prewarm', extraHooks: ['SessionStart', 'UserPromptSubmit', 'Stop'], lines: ['0.3'] },
+  startup: {
+    scenario: 'tool-success',
+    tools: ['Bash'],
+    entry: 'startup',
+    extraHooks: ['SessionStart', 'UserPromptSubmit', 'Stop'],
+  },
+  prewarm: {
+    scenario: 'tool-success',
+    tools: ['Bash'],
+    entry: 'prewarm',
+    extraHooks: ['SessionStart', 'UserPromptSubmit', 'Stop'],
+    lines: ['0.3'],
+  },
   'prewarm-refused': {
     scenario: 'tool-success',
     tools: ['Bash'],
@@ -131,7 +160,14 @@ const CHAINS = {
   'resume-chain': [
     { name: 'resume-1', scenario: 'tool-success', tools: ['Bash'] },
     { name: 'resume-2', scenario: 'tool-success', tools: ['Bash'], resume: 'resume-1', prompt: 'Please continue.' },
-    { name: 'fork-3', scenario: 'tool-success', tools: ['Bash'], resume: 'resume-2', forkSession: true, prompt: 'Please continue in a fork.' },
+    {
+      name: 'fork-3',
+      scenario: 'tool-success',
+      tools: ['Bash'],
+      resume: 'resume-2',
+      forkSession: true,
+      prompt: 'Please continue in a fork.',
+    },
     {
       name: 'resume-turns-4',
       scenario: 'tool-success',
@@ -194,14 +230,17 @@ async function mcpServers(kind, sdk) {
     return { calc: { type: 'stdio', command: process.execPath, args: [path.join(here, 'calc-mcp-stdio.mjs')] } };
   }
   const { z } = await import('zod');
-  const add = sdk.tool('add', 'Add two numbers', { a: z.number(), b: z.number() }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
+  const add = sdk.tool('add', 'Add two numbers', { a: z.number(), b: z.number() }, async ({ a, b }) => ({
+    content: [{ type: 'text', text: String(a + b) }],
+  }));
   return { calc: sdk.createSdkMcpServer({ name: 'calc', version: '1.0.0', tools: [add] }) };
 }
 
 // Only what can be written as JSON: the options a run was given, for the `run` line.
 function optionsSummary(spec, options) {
   const o = { allowedTools: options.allowedTools, permissionMode: options.permissionMode, model: options.model };
-  for (const k of ['thinking', 'maxBudgetUsd', 'maxTurns', 'includePartialMessages', 'resume', 'forkSession']) if (options[k] !== undefined) o[k] = options[k];
+  for (const k of ['thinking', 'maxBudgetUsd', 'maxTurns', 'includePartialMessages', 'resume', 'forkSession'])
+    if (options[k] !== undefined) o[k] = options[k];
   if (spec.mcp) o.mcpServers = { calc: spec.mcp };
   o.hooks = Object.keys(options.hooks || {});
   if (spec.hooks) o.hookAnswers = Object.keys(spec.hooks);
@@ -214,13 +253,18 @@ function optionsSummary(spec, options) {
  * Record one run. `dirs` (shared cwd/configDir) and `resumeId` come from a chain; otherwise fresh temp dirs.
  * Returns { items, elapsed, sessionId, skipped? }.
  */
-export async function record(name, { model, verbose = false, sdkLine, spec: givenSpec, dirs: givenDirs, resumeId, chain } = {}) {
+export async function record(
+  name,
+  { model, verbose = false, sdkLine, spec: givenSpec, dirs: givenDirs, resumeId, chain } = {},
+) {
   const spec = givenSpec || RUNS[name];
   if (!spec) throw new Error(`unknown run ${name}`);
   const { sdk, version, line } = sdkLine || (await loadSdk('0.3'));
   if (spec.lines && !spec.lines.includes(line)) return { items: [], elapsed: 0, skipped: `not on the ${line} line` };
-  if (spec.entry === 'prewarm' && typeof sdk.prewarm !== 'function') return { items: [], elapsed: 0, skipped: 'no prewarm() in this SDK' };
-  if (spec.entry === 'startup' && typeof sdk.startup !== 'function') return { items: [], elapsed: 0, skipped: 'no startup() in this SDK' };
+  if (spec.entry === 'prewarm' && typeof sdk.prewarm !== 'function')
+    return { items: [], elapsed: 0, skipped: 'no prewarm() in this SDK' };
+  if (spec.entry === 'startup' && typeof sdk.startup !== 'function')
+    return { items: [], elapsed: 0, skipped: 'no startup() in this SDK' };
 
   const scenario = spec.scenario || name;
   const dirs = givenDirs || tempDirs(name);
@@ -233,7 +277,10 @@ export async function record(name, { model, verbose = false, sdkLine, spec: give
     items.push(item);
     if (verbose) {
       const d = item.data || {};
-      const what = item.kind === 'can_use_tool' ? `${item.tool_name} → ${item.decision && item.decision.behavior}` : `${item.event || d.type || ''} ${d.subtype || ''}`;
+      const what =
+        item.kind === 'can_use_tool'
+          ? `${item.tool_name} → ${item.decision && item.decision.behavior}`
+          : `${item.event || d.type || ''} ${d.subtype || ''}`;
       process.stderr.write(`  +${item.t_ms}ms ${item.kind} ${what}\n`);
     }
   };
@@ -300,7 +347,10 @@ export async function record(name, { model, verbose = false, sdkLine, spec: give
   const cwdMarker = line === '0.2' ? ` [cwd:${cwd}]` : '';
   let prompts = null;
   if (spec.prompts) prompts = spec.prompts.map((p) => p.replace('{marker}', marker));
-  else if (spec.streamingTurns) prompts = Array.from({ length: spec.streamingTurns }, (_, i) => (i === 0 ? `${marker} This is turn 1.` : `This is turn ${i + 1}.`));
+  else if (spec.streamingTurns)
+    prompts = Array.from({ length: spec.streamingTurns }, (_, i) =>
+      i === 0 ? `${marker} This is turn 1.` : `This is turn ${i + 1}.`,
+    );
   if (prompts && cwdMarker && prompts[0].includes(marker)) prompts[0] += cwdMarker;
   const single = spec.prompt || `${marker} Please do the scripted thing.${cwdMarker}`;
 
@@ -315,7 +365,12 @@ export async function record(name, { model, verbose = false, sdkLine, spec: give
     };
     prompt = (async function* () {
       for (let i = 0; i < prompts.length; i++) {
-        yield { type: 'user', message: { role: 'user', content: prompts[i] }, parent_tool_use_id: null, session_id: '' };
+        yield {
+          type: 'user',
+          message: { role: 'user', content: prompts[i] },
+          parent_tool_use_id: null,
+          session_id: '',
+        };
         if (spec.burst) continue;
         // wait until this turn's result arrived before sending the next one
         await new Promise((r) => {
@@ -330,7 +385,15 @@ export async function record(name, { model, verbose = false, sdkLine, spec: give
 
   if (spec.header !== false) {
     const entry = spec.entry || 'query';
-    const run = { kind: 'run', name, sdk: version, entry, scenario, prompt: prompts || single, options: optionsSummary(spec, options) };
+    const run = {
+      kind: 'run',
+      name,
+      sdk: version,
+      entry,
+      scenario,
+      prompt: prompts || single,
+      options: optionsSummary(spec, options),
+    };
     if (spec.claimCwd) run.claimCwd = spec.claimCwd;
     if (chain) run.chain = chain;
     push(run);
@@ -352,7 +415,10 @@ export async function record(name, { model, verbose = false, sdkLine, spec: give
       push({ kind: 'note', data: { note: 'prewarm() resolved' } });
       const claimCwd = spec.claimCwd || cwd;
       q = spare.claim({ prompt, options: { cwd: claimCwd, model: options.model, permissionMode: 'default' } });
-      push({ kind: 'note', data: { note: `spare.claim() returned (cwd ${claimCwd === cwd ? '<run cwd>' : claimCwd})` } });
+      push({
+        kind: 'note',
+        data: { note: `spare.claim() returned (cwd ${claimCwd === cwd ? '<run cwd>' : claimCwd})` },
+      });
       spare.claimed.then(
         (v) => push({ kind: 'note', data: { note: 'spare.claimed resolved', value: v } }),
         (e) => push({ kind: 'note', data: { note: `spare.claimed rejected: ${(e && e.message) || e}` } }),
@@ -449,7 +515,12 @@ async function recordChain(chainName, opts) {
       const spec = steps[i];
       const resumeId = spec.resume ? sessions[spec.resume] : undefined;
       if (spec.resume && !resumeId) throw new Error(`${spec.name}: no session id from ${spec.resume}`);
-      const chain = { name: chainName, index: i + 1, of: steps.length, ...(spec.resume ? { resume_of: spec.resume, resume: resumeId } : {}) };
+      const chain = {
+        name: chainName,
+        index: i + 1,
+        of: steps.length,
+        ...(spec.resume ? { resume_of: spec.resume, resume: resumeId } : {}),
+      };
       if (spec.forkSession) chain.fork_session = true;
       const r = await record(spec.name, { ...opts, spec, dirs, resumeId, chain });
       sessions[spec.name] = r.sessionId;
@@ -479,14 +550,18 @@ async function main() {
   const { names, line, verbose } = parseArgs(process.argv.slice(2));
   const keepTimes = !!process.env.KEEP_TIMES;
   const sdkLine = await loadSdk(line);
-  const OUT_DIR = process.env.OUT_DIR || path.join(repoRoot, '__test__', 'fixtures', ...(line === '0.2' ? ['v0.2'] : []));
+  const OUT_DIR =
+    process.env.OUT_DIR || path.join(repoRoot, '__test__', 'fixtures', ...(line === '0.2' ? ['v0.2'] : []));
   // a name of a chain member records its whole chain
   const chainOf = (n) => Object.keys(CHAINS).find((c) => c === n || CHAINS[c].some((s) => s.name === n));
   const list = [];
   for (const n of names.length ? names : [...Object.keys(RUNS), ...Object.keys(CHAINS)]) {
     const c = chainOf(n);
     const key = c ? `chain:${c}` : n;
-    if (!c && !RUNS[n]) throw new Error(`unknown run ${n}; runs: ${Object.keys(RUNS).join(' ')}; chains: ${Object.keys(CHAINS).join(' ')}`);
+    if (!c && !RUNS[n])
+      throw new Error(
+        `unknown run ${n}; runs: ${Object.keys(RUNS).join(' ')}; chains: ${Object.keys(CHAINS).join(' ')}`,
+      );
     if (!list.includes(key)) list.push(key);
   }
   fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -514,7 +589,9 @@ async function main() {
       if (key.startsWith('chain:')) {
         const runs = await recordChain(key.slice(6), { model, verbose, sdkLine });
         const reqs = model.requests.slice(before);
-        runs.forEach((r, i) => write(r.name, r, i === runs.length - 1 ? reqs : []));
+        runs.forEach((r, i) => {
+          write(r.name, r, i === runs.length - 1 ? reqs : []);
+        });
       } else {
         const r = await record(key, { model, verbose, sdkLine });
         write(key, r, model.requests.slice(before));

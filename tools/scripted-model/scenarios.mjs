@@ -46,7 +46,8 @@ export function userTextTurns(messages) {
 export function toolUses(messages) {
   const out = [];
   for (const m of messages || []) {
-    if (m && m.role === 'assistant' && Array.isArray(m.content)) for (const b of m.content) if (b && b.type === 'tool_use') out.push(b);
+    if (m && m.role === 'assistant' && Array.isArray(m.content))
+      for (const b of m.content) if (b && b.type === 'tool_use') out.push(b);
   }
   return out;
 }
@@ -75,7 +76,11 @@ function lastUserText(messages) {
 // (2.1.x: "… Please provide your summary …, an <analysis> block followed by a <summary> block"); older
 // CLIs said so in the system prompt.
 export function isSummaryRequest(ctx) {
-  return /provide your summary|detailed summary of the conversation|<summary>[\s\S]*<\/summary>/i.test(lastUserText(ctx.messages)) || /summariz/i.test(ctx.system);
+  return (
+    /provide your summary|detailed summary of the conversation|<summary>[\s\S]*<\/summary>/i.test(
+      lastUserText(ctx.messages),
+    ) || /summariz/i.test(ctx.system)
+  );
 }
 
 // After a compaction the history starts with the summary: "This session is being continued from a previous
@@ -109,7 +114,12 @@ export function cwdFromRequest(body) {
 // Deterministic usage per (scenario, step). Step 0 writes the prompt cache, later steps read it.
 export function usageFor(step, outputTokens) {
   if (step === 0) {
-    return { input_tokens: 120, cache_creation_input_tokens: 2400, cache_read_input_tokens: 0, output_tokens: outputTokens };
+    return {
+      input_tokens: 120,
+      cache_creation_input_tokens: 2400,
+      cache_read_input_tokens: 0,
+      output_tokens: outputTokens,
+    };
   }
   return {
     input_tokens: 40 + 15 * step,
@@ -164,7 +174,12 @@ export const SCENARIOS = {
 
   'tool-success': ({ step }) =>
     step === 0
-      ? { content: [text('I will run a command.'), tool('Bash', { command: 'echo hello-from-bash', description: 'Print a greeting' })] }
+      ? {
+          content: [
+            text('I will run a command.'),
+            tool('Bash', { command: 'echo hello-from-bash', description: 'Print a greeting' }),
+          ],
+        }
       : { content: [text('The command printed hello-from-bash. Done: tool-success')] },
 
   'tool-failure': ({ step }) =>
@@ -223,12 +238,17 @@ export const SCENARIOS = {
     const last = ctx.messages[ctx.messages.length - 1];
     const lastText = last ? blockTexts(last.content).join('\n') : '';
     const notified = /task[-_ ]?notification|completed|<task/i.test(lastText) && !isToolResultOnly(last);
-    if (notified || ctx.step >= 2) return { content: [text('The background sub-agent reported back. Done: background-subagent')] };
+    if (notified || ctx.step >= 2)
+      return { content: [text('The background sub-agent reported back. Done: background-subagent')] };
     return { content: [text('The sub-agent is running in the background; waiting for it.')] };
   },
 
   'api-error': () => ({
-    error: { status: 400, type: 'invalid_request_error', message: 'scripted-model: this request is invalid (api-error scenario)' },
+    error: {
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'scripted-model: this request is invalid (api-error scenario)',
+    },
   }),
 
   turns: ({ turns }) => ({ content: [text(`reply to turn ${turns}`)] }),
@@ -252,7 +272,10 @@ export const SCENARIOS = {
     step === 0
       ? {
           content: [
-            thinking('The user wants the scripted thing. I should run one command and then report.', 'c2NyaXB0ZWQtc2lnbmF0dXJlLTE='),
+            thinking(
+              'The user wants the scripted thing. I should run one command and then report.',
+              'c2NyaXB0ZWQtc2lnbmF0dXJlLTE=',
+            ),
             text('I thought about it; running a command.'),
             tool('Bash', { command: 'echo thought-through', description: 'Print after thinking' }),
           ],
@@ -279,7 +302,12 @@ export const SCENARIOS = {
     }
     const loaded = ctx.tools.includes(name);
     if (!loaded && ctx.tools.includes('ToolSearch') && !calls.some((c) => c.name === 'ToolSearch')) {
-      return { content: [text('Loading the calculator tool.'), tool('ToolSearch', { query: `select:${name}`, max_results: 1 })] };
+      return {
+        content: [
+          text('Loading the calculator tool.'),
+          tool('ToolSearch', { query: `select:${name}`, max_results: 1 }),
+        ],
+      };
     }
     return { content: [text('Adding with the calculator.'), tool(name, { a: 2, b: 3 })] };
   },
@@ -290,13 +318,21 @@ export const SCENARIOS = {
     const k = `overloaded-once:${ctx.key}`;
     if (!ctx.state.has(k)) {
       ctx.state.set(k, true);
-      return { error: { status: 529, type: 'overloaded_error', message: 'Overloaded (scripted-model: overloaded-once, first request)' } };
+      return {
+        error: {
+          status: 529,
+          type: 'overloaded_error',
+          message: 'Overloaded (scripted-model: overloaded-once, first request)',
+        },
+      };
     }
     return { content: [text('Answered after one overloaded error. Done: overloaded-once')] };
   },
 
   // Every request gets HTTP 500 api_error (bound the run with CLAUDE_CODE_MAX_RETRIES).
-  'server-error': () => ({ error: { status: 500, type: 'api_error', message: 'Internal server error (scripted-model: server-error)' } }),
+  'server-error': () => ({
+    error: { status: 500, type: 'api_error', message: 'Internal server error (scripted-model: server-error)' },
+  }),
 
   // Manual compaction, with streaming input: turn 1 `[scenario:compact] …` → text; turn 2 `/compact` →
   // the CLI asks for a summary (answered with <analysis>/<summary>, repeating the marker so the scenario
@@ -312,10 +348,14 @@ export const SCENARIOS = {
   // the CLI compacts on its own; after the summary the model answers `… Done: huge-context`.
   'huge-context': (ctx) => {
     if (isSummaryRequest(ctx)) return summaryPlan('huge-context');
-    if (isAfterCompaction(ctx)) return { content: [text('Continuing after the automatic compaction. Done: huge-context')] };
+    if (isAfterCompaction(ctx))
+      return { content: [text('Continuing after the automatic compaction. Done: huge-context')] };
     if (ctx.step === 0) {
       return {
-        content: [text('Reading a lot of context.'), tool('Bash', { command: 'echo big-context', description: 'Print a marker' })],
+        content: [
+          text('Reading a lot of context.'),
+          tool('Bash', { command: 'echo big-context', description: 'Print a marker' }),
+        ],
         usage: { input_tokens: 1200, cache_creation_input_tokens: 800, cache_read_input_tokens: 188000 },
       };
     }
@@ -325,7 +365,10 @@ export const SCENARIOS = {
   // Costly answers: every step runs a Bash command and reports 5000 input / 1000 output tokens (step 0
   // ≈ $0.039 at sonnet list price), so `maxBudgetUsd: 0.001` ends the run after the first step.
   budget: ({ step }) => ({
-    content: [text(`Spending tokens (step ${step}).`), tool('Bash', { command: `echo spend-${step}`, description: 'Spend a step' })],
+    content: [
+      text(`Spending tokens (step ${step}).`),
+      tool('Bash', { command: `echo spend-${step}`, description: 'Spend a step' }),
+    ],
     usage: { input_tokens: 5000, output_tokens: 1000 },
   }),
 
@@ -333,7 +376,13 @@ export const SCENARIOS = {
   // step 0: text + Bash `touch gated.txt && echo gated-command` (not auto-approved as read-only); step 1: repeats what the tool_result said (so the fixture shows
   // what the model was told).
   'gated-bash': (ctx) => {
-    if (ctx.step === 0) return { content: [text('Running a gated command.'), tool('Bash', { command: 'touch gated.txt && echo gated-command', description: 'Create a marker file' })] };
+    if (ctx.step === 0)
+      return {
+        content: [
+          text('Running a gated command.'),
+          tool('Bash', { command: 'touch gated.txt && echo gated-command', description: 'Create a marker file' }),
+        ],
+      };
     const call = toolUses(ctx.messages)[0];
     const r = call && toolResultFor(ctx.messages, call.id);
     const said = r ? toolResultText(r).trim().replace(/\s+/g, ' ').slice(0, 300) : '(no tool result)';
@@ -341,9 +390,11 @@ export const SCENARIOS = {
   },
 
   'max-turns': ({ step }) => ({
-    content: [text(`Calling again (step ${step}).`), tool('Bash', { command: 'echo again', description: 'Echo again' })],
+    content: [
+      text(`Calling again (step ${step}).`),
+      tool('Bash', { command: 'echo again', description: 'Echo again' }),
+    ],
   }),
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
-

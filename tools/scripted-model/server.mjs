@@ -12,7 +12,16 @@
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { randId, sseEvents, sendJson, sendError } from './sse.mjs';
-import { SCENARIOS, firstUserText, toolNames, cwdFromRequest, userTextTurns, systemText, usageFor, outputTokensFor } from './scenarios.mjs';
+import {
+  SCENARIOS,
+  firstUserText,
+  toolNames,
+  cwdFromRequest,
+  userTextTurns,
+  systemText,
+  usageFor,
+  outputTokensFor,
+} from './scenarios.mjs';
 
 export { SCENARIO_NAMES } from './scenarios.mjs';
 
@@ -22,7 +31,9 @@ const MODEL_FALLBACK = 'claude-sonnet-4-5';
 // building the answer
 
 function finalizeContent(content) {
-  return content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: randId('toolu_'), name: b.name, input: b.input } : b));
+  return content.map((b) =>
+    b.type === 'tool_use' ? { type: 'tool_use', id: randId('toolu_'), name: b.name, input: b.input } : b,
+  );
 }
 
 function buildMessage(body, plan, step, scenario) {
@@ -99,7 +110,10 @@ export async function startScriptedModel({ port = 0, host = '127.0.0.1', log = f
       const p = plan(body);
       entry.scenario = p.scenario;
       entry.step = p.step;
-      if (log) process.stderr.write(`[scripted-model] ${req.method} ${req.url} scenario=${p.scenario} step=${p.step} stream=${!!body.stream}\n`);
+      if (log)
+        process.stderr.write(
+          `[scripted-model] ${req.method} ${req.url} scenario=${p.scenario} step=${p.step} stream=${!!body.stream}\n`,
+        );
 
       if (p.plan.error) {
         entry.status = p.plan.error.status;

@@ -24,35 +24,65 @@ export function chunkText(s, size = 24) {
 export function sseEvents(msg, slow) {
   const events = [];
   const startUsage = { ...msg.usage, output_tokens: 1 };
-  events.push(['message_start', { type: 'message_start', message: { ...msg, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }]);
+  events.push([
+    'message_start',
+    {
+      type: 'message_start',
+      message: { ...msg, content: [], stop_reason: null, stop_sequence: null, usage: startUsage },
+    },
+  ]);
   msg.content.forEach((b, index) => {
     const delta = (d) => events.push(['content_block_delta', { type: 'content_block_delta', index, delta: d }]);
     if (b.type === 'text') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }]);
+      events.push([
+        'content_block_start',
+        { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+      ]);
       const pieces = slow ? b.text.split(/(?<= )/) : chunkText(b.text);
       for (const p of pieces) delta({ type: 'text_delta', text: p });
     } else if (b.type === 'tool_use') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } }]);
+      events.push([
+        'content_block_start',
+        { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } },
+      ]);
       for (const p of chunkText(JSON.stringify(b.input), 40)) delta({ type: 'input_json_delta', partial_json: p });
     } else if (b.type === 'thinking') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }]);
+      events.push([
+        'content_block_start',
+        { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      ]);
       for (const p of chunkText(b.thinking)) delta({ type: 'thinking_delta', thinking: p });
       delta({ type: 'signature_delta', signature: b.signature });
     } else if (b.type === 'redacted_thinking') {
-      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: b.data } }]);
+      events.push([
+        'content_block_start',
+        { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: b.data } },
+      ]);
     } else {
       throw new Error(`scripted-model: no SSE writer for block type ${b.type}`);
     }
     events.push(['content_block_stop', { type: 'content_block_stop', index }]);
   });
-  events.push(['message_delta', { type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: null }, usage: { output_tokens: msg.usage.output_tokens } }]);
+  events.push([
+    'message_delta',
+    {
+      type: 'message_delta',
+      delta: { stop_reason: msg.stop_reason, stop_sequence: null },
+      usage: { output_tokens: msg.usage.output_tokens },
+    },
+  ]);
   events.push(['message_stop', { type: 'message_stop' }]);
   return events;
 }
 
 export function sendJson(res, status, obj, headers = {}) {
   const s = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': randId('req_'), 'content-length': Buffer.byteLength(s), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': randId('req_'),
+    'content-length': Buffer.byteLength(s),
+    ...headers,
+  });
   res.end(s);
 }
 

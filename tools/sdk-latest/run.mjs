@@ -30,15 +30,26 @@ function step(what, cmd, args, options = {}) {
 try {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'sentrial-sdk-latest', private: true }));
   step(`install @anthropic-ai/claude-agent-sdk@${version}`, 'npm', [
-    'install', '--no-audit', '--no-fund', '--prefix', dir, `@anthropic-ai/claude-agent-sdk@${version}`, 'zod',
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefix',
+    dir,
+    `@anthropic-ai/claude-agent-sdk@${version}`,
+    'zod',
   ]);
   const sdkDir = path.join(dir, 'node_modules', '@anthropic-ai', 'claude-agent-sdk');
   const installed = JSON.parse(readFileSync(path.join(sdkDir, 'package.json'), 'utf8')).version;
   console.log(`== testing against @anthropic-ai/claude-agent-sdk ${installed}`);
-  step('node --test (the end-to-end suites)', process.execPath, ['--test', '--test-concurrency=1', path.join(here, 'suite.test.mjs')], {
-    cwd: repoRoot,
-    env: { ...process.env, SENTRIAL_SDK_DIR: sdkDir },
-  });
+  step(
+    'node --test (the end-to-end suites)',
+    process.execPath,
+    ['--test', '--test-concurrency=1', path.join(here, 'suite.test.mjs')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, SENTRIAL_SDK_DIR: sdkDir },
+    },
+  );
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }

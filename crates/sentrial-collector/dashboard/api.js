@@ -1,5 +1,7 @@
 // The read API, with the sign-in cookie. A 401 sends the browser to the sign-in page.
 
+import { withQuery } from './routes.js';
+
 export class ApiError extends Error {
   constructor(status, message) {
     super(message);
@@ -9,8 +11,7 @@ export class ApiError extends Error {
 
 /** GET `path` with the non-empty `params` as query string; resolves to the JSON body. */
 export async function api(path, params = {}) {
-  const url = new URL(path, location.origin);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+  const url = new URL(withQuery(path, params), location.origin);
   const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (res.status === 401) {
     location.assign('/login');

@@ -1,4 +1,6 @@
-// The dashboard's entry: picks the view from the path, runs it, and shows errors as errors.
+// The dashboard's entry: the router. It finds the page a path names (routes.js), runs its view and
+// shows errors as errors. Links between pages are followed without a reload, and the page shown is
+// left first: its view's cleanup (what it returned: timers, listeners) runs when the route changes.
 
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
@@ -8,51 +10,107 @@ import { overviewPage } from './page-overview.js';
 import { sessionPage } from './page-session.js';
 import { sessionsPage } from './page-sessions.js';
 import { transcriptPage } from './page-transcript.js';
+import { href, ROUTES, routeOf } from './routes.js';
 
-const ROUTES = [
-  { re: /^\/$/, nav: 'sessions', title: 'Sessions', view: sessionsPage },
-  { re: /^\/overview$/, nav: 'overview', title: 'Overview', view: overviewPage },
-  { re: /^\/sessions\/([^/]+)$/, nav: 'sessions', title: 'Session', view: sessionPage },
-  { re: /^\/sessions\/([^/]+)\/transcript$/, nav: 'sessions', title: 'Transcript', view: transcriptPage },
-  { re: /^\/conversations\/([^/]+)$/, nav: 'sessions', title: 'Conversation', view: conversationPage },
-  { re: /^\/login$/, nav: null, title: 'Sign in', view: loginPage },
-];
+/**
+ * The view of each page: `view(root, { id, setLive })` renders into `root` and resolves to what
+ * ends it (a function, or null), called when the route changes.
+ */
+const VIEWS = {
+  sessions: sessionsPage,
+  overview: overviewPage,
+  session: sessionPage,
+  transcript: transcriptPage,
+  conversation: conversationPage,
+  login: loginPage,
+};
 
-async function start() {
-  const main = document.getElementById('main');
-  const live = document.getElementById('live');
-  const setLive = (on) => {
-    live.hidden = !on;
+const main = document.getElementById('main');
+const live = document.getElementById('live');
+const nav = document.getElementById('nav');
+
+/** Ends the view shown: it stops drawing, and its cleanup runs (now, or once it has one). */
+let leaveShown = () => {};
+
+/** Shows the page of the current location, in a root of its own, after leaving the one shown. */
+async function show() {
+  leaveShown();
+  let left = false;
+  let cleanup = null;
+  leaveShown = () => {
+    left = true;
+    end(cleanup);
   };
-  const route = ROUTES.find((r) => r.re.test(location.pathname));
-  if (!route) {
-    replace(main, h('div', { class: 'empty' }, h('h3', {}, 'Nothing here'), h('a', { href: '/' }, 'Back to sessions')));
+  delete document.body.dataset.ready;
+  live.hidden = true;
+  const setLive = (on) => {
+    if (!left) live.hidden = !on;
+  };
+  // A view still loading when the route changes draws into its root, which is no longer shown.
+  const root = h('div', { class: 'view' }, h('p', { class: 'loading' }, 'Loading…'));
+  replace(main, root);
+  const found = routeOf(location.pathname);
+  if (!found) {
+    replace(
+      root,
+      h('div', { class: 'empty' }, h('h3', {}, 'Nothing here'), h('a', { href: href.sessions() }, 'Back to sessions')),
+    );
     return;
   }
-  const [, id] = location.pathname.match(route.re);
+  const { route, rawId } = found;
   document.title = `${route.title} · Sentrial`;
   document.body.dataset.view = route.nav ?? 'login';
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.nav === route.nav);
+  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.nav === route.nav);
   document.getElementById('signout').hidden = route.nav === null;
-  document.getElementById('nav').hidden = route.nav === null;
+  nav.hidden = route.nav === null;
   try {
-    await route.view(main, { id: id && decodeURIComponent(id), setLive });
+    const ended = await VIEWS[route.name](root, { id: rawId && decodeURIComponent(rawId), setLive });
+    cleanup = typeof ended === 'function' ? ended : null;
+    if (left) end(cleanup);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return;
+    if (left || (err instanceof ApiError && err.status === 401)) return;
     const notFound = err instanceof ApiError && err.status === 404;
     replace(
-      main,
+      root,
       h(
         'div',
         { class: 'empty' },
         h('h3', {}, notFound ? 'Not found' : 'Something went wrong'),
         h('p', { class: 'muted' }, err.message),
-        h('a', { href: '/' }, 'Back to sessions'),
+        h('a', { href: href.sessions() }, 'Back to sessions'),
       ),
     );
     if (!notFound) console.error(err);
   }
-  document.body.dataset.ready = 'true';
+  if (!left) document.body.dataset.ready = 'true';
 }
 
-start();
+/** Runs a view's cleanup, once. */
+function end(cleanup) {
+  if (!cleanup) return;
+  try {
+    cleanup();
+  } catch (err) {
+    console.error(err);
+  }
+}
+
+/** A plain click on a link to a page of the dashboard shows that page without a reload. */
+function follow(e) {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = e.target instanceof Element ? e.target.closest('a[href]') : null;
+  if (!a || (a.target && a.target !== '_self') || a.hasAttribute('download')) return;
+  const url = new URL(a.href);
+  if (url.origin !== location.origin || url.hash || !routeOf(url.pathname)) return;
+  e.preventDefault();
+  history.pushState(null, '', url.href);
+  window.scrollTo(0, 0);
+  show();
+}
+
+nav.replaceChildren(
+  ...ROUTES.filter((r) => r.menu).map((r) => h('a', { href: href[r.name](), dataset: { nav: r.nav } }, r.menu)),
+);
+document.addEventListener('click', follow);
+window.addEventListener('popstate', show);
+show();

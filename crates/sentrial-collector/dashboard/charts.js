@@ -86,7 +86,10 @@ export function barList(items, { empty = 'Nothing in this range.' } = {}) {
         h(
           'div',
           { class: 'barlist-track' },
-          h('div', { class: ['barlist-bar', item.className], style: { width: `${Math.max(1, (100 * item.value) / max)}%` } }),
+          h('div', {
+            class: ['barlist-bar', item.className],
+            style: { width: `${Math.max(1, (100 * item.value) / max)}%` },
+          }),
         ),
         h('div', { class: 'barlist-value' }, item.text),
       ),
@@ -105,13 +108,25 @@ export function stackBar(parts, format) {
       { class: 'stack-bar', role: 'img', 'aria-label': parts.map((p) => `${p.name} ${format(p.value)}`).join(', ') },
       parts
         .filter((p) => p.value > 0)
-        .map((p) => h('div', { class: ['stack-part', p.className], title: `${p.name}: ${format(p.value)}`, style: { width: `${(100 * p.value) / (total || 1)}%` } })),
+        .map((p) =>
+          h('div', {
+            class: ['stack-part', p.className],
+            title: `${p.name}: ${format(p.value)}`,
+            style: { width: `${(100 * p.value) / (total || 1)}%` },
+          }),
+        ),
     ),
     h(
       'div',
       { class: 'stack-legend' },
       parts.map((p) =>
-        h('div', { class: 'stack-item' }, h('i', { class: ['swatch', p.className] }), h('span', { class: 'muted' }, p.name), h('strong', {}, format(p.value))),
+        h(
+          'div',
+          { class: 'stack-item' },
+          h('i', { class: ['swatch', p.className] }),
+          h('span', { class: 'muted' }, p.name),
+          h('strong', {}, format(p.value)),
+        ),
       ),
     ),
   );

@@ -47,16 +47,3 @@ function internalHref(value) {
   const href = String(value);
   return href.startsWith('/') && !href.startsWith('//') ? href : '#';
 }
-
-/** A path with its dynamic segments URL-encoded: path`/sessions/${id}`. */
-export function path(strings, ...values) {
-  return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i]) : ''), '');
-}
-
-/** A path with a query string from the non-empty entries of `params`. */
-export function withQuery(base, params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
-  const s = q.toString();
-  return s ? `${base}?${s}` : base;
-}

@@ -1,15 +1,16 @@
 // Conversation: the sessions of one convo_id in order, each linked, with their totals.
 
 import { api } from './api.js';
-import { h, path, replace, withQuery } from './dom.js';
+import { h, replace } from './dom.js';
 import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
-import { statusBadge } from './page-sessions.js';
+import { href, path } from './routes.js';
+import { stat, statusBadge } from './widgets.js';
 
-export async function conversationPage(main, { id }) {
+export async function conversationPage(root, { id }) {
   const c = await api(path`/api/conversations/${id}`);
   replace(
-    main,
-    h('nav', { class: 'crumbs' }, h('a', { href: '/' }, 'Sessions'), ' / ', h('span', {}, 'Conversation')),
+    root,
+    h('nav', { class: 'crumbs' }, h('a', { href: href.sessions() }, 'Sessions'), ' / ', h('span', {}, 'Conversation')),
     h('div', { class: 'page-head' }, h('h1', {}, 'Conversation ', h('code', { class: 'title-id' }, c.convo_id))),
     h(
       'div',
@@ -20,7 +21,13 @@ export async function conversationPage(main, { id }) {
       stat('Total duration', duration(c.total_duration_ms)),
     ),
     c.session_count > c.sessions.length
-      ? h('p', { class: 'muted small' }, `The first ${c.sessions.length} of ${c.session_count} sessions; `, h('a', { href: withQuery('/', { convo_id: c.convo_id }) }, 'list all'), '.')
+      ? h(
+          'p',
+          { class: 'muted small' },
+          `The first ${c.sessions.length} of ${c.session_count} sessions; `,
+          h('a', { href: href.sessions({ convo_id: c.convo_id }) }, 'list all'),
+          '.',
+        )
       : null,
     h(
       'ol',
@@ -34,7 +41,7 @@ export async function conversationPage(main, { id }) {
             { class: 'convo-head' },
             h('span', { class: 'convo-n' }, `#${i + 1}`),
             statusBadge(s.status),
-            h('a', { href: path`/sessions/${s.id}`, class: 'convo-link' }, snippet(s.input, 140) || s.id),
+            h('a', { href: href.session(s.id), class: 'convo-link' }, snippet(s.input, 140) || s.id),
             h('span', { class: 'spacer' }),
             h('span', { class: 'muted small', title: datetime(s.started_at) }, ago(s.started_at)),
           ),
@@ -48,17 +55,5 @@ export async function conversationPage(main, { id }) {
         ),
       ),
     ),
-  );
-}
-
-/** A labelled figure; long values are cut by CSS, so the whole text is in the tooltip. */
-export function stat(label, value, sub) {
-  const title = (v) => (typeof v === 'string' ? v : v instanceof Node ? v.textContent : null);
-  return h(
-    'div',
-    { class: 'stat' },
-    h('div', { class: 'stat-label' }, label),
-    h('div', { class: 'stat-value', title: title(value) }, value),
-    sub ? h('div', { class: 'stat-sub muted small', title: sub }, sub) : null,
   );
 }

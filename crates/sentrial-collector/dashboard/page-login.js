@@ -7,20 +7,37 @@ const ERRORS = {
   key: 'That API key is not known to this collector.',
 };
 
-export function loginPage(main) {
+export function loginPage(root) {
   const error = ERRORS[new URLSearchParams(location.search).get('error')];
   replace(
-    main,
+    root,
     h(
       'div',
       { class: 'login card' },
       h('h1', {}, 'Sign in to Sentrial'),
-      h('p', { class: 'muted' }, 'Open the Dashboard link that ', h('code', {}, 'sentrial serve'), ' printed, or paste an API key of this collector.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Open the Dashboard link that ',
+        h('code', {}, 'sentrial serve'),
+        ' printed, or paste an API key of this collector.',
+      ),
       error ? h('p', { class: 'alert', role: 'alert' }, error) : null,
       h(
         'form',
         { method: 'post', action: '/login', class: 'login-form' },
-        h('label', { class: 'field' }, h('span', {}, 'API key'), h('input', { type: 'password', name: 'key', required: true, autocomplete: 'current-password', placeholder: 'sk_sentrial_…' })),
+        h(
+          'label',
+          { class: 'field' },
+          h('span', {}, 'API key'),
+          h('input', {
+            type: 'password',
+            name: 'key',
+            required: true,
+            autocomplete: 'current-password',
+            placeholder: 'sk_sentrial_…',
+          }),
+        ),
         h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in'),
       ),
     ),

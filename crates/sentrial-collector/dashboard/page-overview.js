@@ -3,9 +3,10 @@
 
 import { api } from './api.js';
 import { barList, columnChart } from './charts.js';
-import { h, replace, withQuery } from './dom.js';
+import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
-import { stat } from './page-conversation.js';
+import { href } from './routes.js';
+import { card, stat } from './widgets.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,7 +17,7 @@ const RANGES = [
   { key: '90d', label: '90 days', ms: 90 * DAY },
 ];
 
-export async function overviewPage(main) {
+export async function overviewPage(root) {
   const key = new URLSearchParams(location.search).get('range') ?? '7d';
   const range = RANGES.find((r) => r.key === key) ?? RANGES[1];
   const to = Date.now();
@@ -32,17 +33,20 @@ export async function overviewPage(main) {
   const byStart = new Map(o.series.map((b) => [Date.parse(b.start), b]));
   const buckets = [];
   for (let b = Date.parse(o.from); b < Date.parse(o.to); b += o.bucket_ms) {
-    buckets.push(byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 });
+    buckets.push(
+      byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 },
+    );
   }
   const label = (iso) => {
     const d = new Date(iso);
-    return o.bucket_ms < DAY ? `${String(d.getHours()).padStart(2, '0')}:00` : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+    return o.bucket_ms < DAY
+      ? `${String(d.getHours()).padStart(2, '0')}:00`
+      : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
   };
   const since = new Date(Date.parse(o.from)).toISOString();
-  const sessionsHref = (extra) => withQuery('/', extra);
 
   replace(
-    main,
+    root,
     h(
       'div',
       { class: 'page-head' },
@@ -51,7 +55,17 @@ export async function overviewPage(main) {
       h(
         'div',
         { class: 'segmented', role: 'group', 'aria-label': 'Time range' },
-        RANGES.map((r) => h('a', { href: withQuery('/overview', { range: r.key }), class: r === range ? 'active' : null, 'aria-current': r === range ? 'true' : null }, r.label)),
+        RANGES.map((r) =>
+          h(
+            'a',
+            {
+              href: href.overview({ range: r.key }),
+              class: r === range ? 'active' : null,
+              'aria-current': r === range ? 'true' : null,
+            },
+            r.label,
+          ),
+        ),
       ),
     ),
     h(
@@ -66,10 +80,15 @@ export async function overviewPage(main) {
     h(
       'div',
       { class: 'two' },
-      chartCard(
+      card(
         'Sessions over time',
+        null,
         columnChart({
-          bars: buckets.map((b) => ({ label: label(b.start), values: [b.sessions - b.failed, b.failed], title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed` })),
+          bars: buckets.map((b) => ({
+            label: label(b.start),
+            values: [b.sessions - b.failed, b.failed],
+            title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed`,
+          })),
           series: [
             { name: 'Succeeded or running', className: 'c-ok' },
             { name: 'Failed', className: 'c-fail' },
@@ -79,10 +98,15 @@ export async function overviewPage(main) {
           ariaLabel: 'Sessions per bucket',
         }),
       ),
-      chartCard(
+      card(
         'Cost over time',
+        null,
         columnChart({
-          bars: buckets.map((b) => ({ label: label(b.start), values: [b.cost_usd], title: `${label(b.start)}: ${cost(b.cost_usd)}` })),
+          bars: buckets.map((b) => ({
+            label: label(b.start),
+            values: [b.cost_usd],
+            title: `${label(b.start)}: ${cost(b.cost_usd)}`,
+          })),
           series: [{ name: 'Cost', className: 'c-cost' }],
           format: cost,
           ariaLabel: 'Cost per bucket',
@@ -92,40 +116,79 @@ export async function overviewPage(main) {
     h(
       'div',
       { class: 'two' },
-      chartCard(
+      card(
         'By agent',
+        null,
         barList(
-          o.by_agent.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? sessionsHref({ agent: g.key }) : null, className: 'c-ok' })),
+          o.by_agent.map((g) => ({
+            label: g.key ?? '(unknown)',
+            value: g.sessions,
+            text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
+            sub: g.failed ? `${g.failed} failed` : null,
+            href: g.key ? href.sessions({ agent: g.key }) : null,
+            className: 'c-ok',
+          })),
         ),
       ),
-      chartCard(
+      card(
         'By user',
+        null,
         barList(
-          o.by_user.map((g) => ({ label: g.key ?? '(unknown)', value: g.sessions, text: `${num(g.sessions)} · ${cost(g.cost_usd)}`, sub: g.failed ? `${g.failed} failed` : null, href: g.key ? sessionsHref({ user_id: g.key }) : null, className: 'c-user' })),
+          o.by_user.map((g) => ({
+            label: g.key ?? '(unknown)',
+            value: g.sessions,
+            text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
+            sub: g.failed ? `${g.failed} failed` : null,
+            href: g.key ? href.sessions({ user_id: g.key }) : null,
+            className: 'c-user',
+          })),
         ),
       ),
     ),
     h(
       'div',
       { class: 'three' },
-      chartCard('Tools most called', barList(o.tools_most_called.map((t) => ({ label: t.tool_name, value: t.calls, text: num(t.calls), className: 'c-tool' })))),
-      chartCard(
-        'Tools most failing',
+      card(
+        'Tools most called',
+        null,
         barList(
-          o.tools_most_failing.map((t) => ({ label: t.tool_name, value: t.failures, text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`, sub: `of ${num(t.calls)} calls`, className: 'c-fail' })),
+          o.tools_most_called.map((t) => ({
+            label: t.tool_name,
+            value: t.calls,
+            text: num(t.calls),
+            className: 'c-tool',
+          })),
+        ),
+      ),
+      card(
+        'Tools most failing',
+        null,
+        barList(
+          o.tools_most_failing.map((t) => ({
+            label: t.tool_name,
+            value: t.failures,
+            text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`,
+            sub: `of ${num(t.calls)} calls`,
+            className: 'c-fail',
+          })),
           { empty: 'No failed tool calls in this range.' },
         ),
       ),
-      chartCard(
+      card(
         'Slowest tools',
-        barList(o.tools_slowest.map((t) => ({ label: t.tool_name, value: t.avg_duration_ms, text: duration(t.avg_duration_ms), sub: `avg · max ${duration(t.max_duration_ms)}`, className: 'c-slow' }))),
+        null,
+        barList(
+          o.tools_slowest.map((t) => ({
+            label: t.tool_name,
+            value: t.avg_duration_ms,
+            text: duration(t.avg_duration_ms),
+            sub: `avg · max ${duration(t.max_duration_ms)}`,
+            className: 'c-slow',
+          })),
+        ),
       ),
     ),
     h('p', { class: 'muted small' }, 'Sessions counted by their start, from ', new Date(since).toLocaleString(), '.'),
   );
   return null;
-}
-
-function chartCard(title, body) {
-  return h('section', { class: 'card' }, h('h2', {}, title), body);
 }

@@ -3,19 +3,20 @@
 
 import { api } from './api.js';
 import { stackBar } from './charts.js';
-import { h, path, withQuery } from './dom.js';
+import { h } from './dom.js';
 import { asText, cost, datetime, duration, num, tokens } from './format.js';
-import { stat } from './page-conversation.js';
+import { href, path } from './routes.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { timeline } from './timeline.js';
 import { block } from './tools.js';
+import { card, outputTokens, stat } from './widgets.js';
 
-export async function sessionPage(main, { id, setLive }) {
+export async function sessionPage(root, { id, setLive }) {
   const open = new Set();
   const state = { last: '' };
   return refreshWhileRunning(async () => {
     const s = await api(path`/api/sessions/${id}`);
-    rerender(main, state, JSON.stringify(s), () => render(s, open));
+    rerender(root, state, JSON.stringify(s), () => render(s, open));
     return s;
   }, setLive);
 }
@@ -31,7 +32,11 @@ function render(s, open) {
     h(
       'div',
       { class: 'io' },
-      card('Prompt', 'input', s.input === null ? h('p', { class: 'muted' }, 'No prompt recorded yet.') : block(s.input, { kind: 'prose' })),
+      card(
+        'Prompt',
+        'input',
+        s.input === null ? h('p', { class: 'muted' }, 'No prompt recorded yet.') : block(s.input, { kind: 'prose' }),
+      ),
       card(
         'Final response',
         'output',
@@ -55,7 +60,12 @@ function render(s, open) {
       timeline(s, open),
     ),
     s.turns && s.turns.length > 1 ? card('Turns', 'turns', turns(s)) : null,
-    h('div', { class: 'two' }, card('Tokens and cost', 'usage', usage(s)), card('Metadata', 'metadata', metadata(s), mcpServers(s))),
+    h(
+      'div',
+      { class: 'two' },
+      card('Tokens and cost', 'usage', usage(s)),
+      card('Metadata', 'metadata', metadata(s), mcpServers(s)),
+    ),
     s.model_calls && s.model_calls.length ? card('Model calls', 'model-calls', modelCalls(s)) : null,
   ];
 }
@@ -64,7 +74,15 @@ function table(headers, rows) {
   return h(
     'table',
     { class: 'by-model' },
-    h('thead', {}, h('tr', {}, headers.map(([c, isNum]) => h('th', { class: isNum ? 'num' : null }, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map(([c, isNum]) => h('th', { class: isNum ? 'num' : null }, c)),
+      ),
+    ),
     h('tbody', {}, rows),
   );
 }
@@ -88,16 +106,6 @@ function turns(s) {
   );
 }
 
-const UNKNOWN_OUTPUT =
-  'Unknown: without includePartialMessages the stream shows a call\'s output count only as the call started. The session\'s totals come from the result.';
-
-/** A model call's output tokens: the final count, or "—" when the stream did not tell it. */
-export function outputTokens(c) {
-  return c.output_tokens_final
-    ? tokens(c.output_tokens)
-    : h('span', { class: 'muted', title: UNKNOWN_OUTPUT, dataset: { outputUnknown: 'true' } }, '—');
-}
-
 /** One row per assistant message id, sub-agent calls marked, and how they reconcile. */
 function modelCalls(s) {
   const r = s.usage_reconciliation;
@@ -106,11 +114,31 @@ function modelCalls(s) {
       ? h(
           'p',
           { class: 'card-sub' },
-          h('span', { class: 'tag tag-warn', title: r.note || 'The model calls the stream showed do not add up to the result\'s totals; the session keeps the result\'s.', dataset: { reconciliation: 'differs' } }, 'stream ≠ result totals'),
+          h(
+            'span',
+            {
+              class: 'tag tag-warn',
+              title:
+                r.note ||
+                "The model calls the stream showed do not add up to the result's totals; the session keeps the result's.",
+              dataset: { reconciliation: 'differs' },
+            },
+            'stream ≠ result totals',
+          ),
         )
       : null,
     table(
-      [['Message'], ['Model'], ['Stop'], ['Input', true], ['Output', true], ['Cache read', true], ['Cache write', true], ['First token', true], ['Time', true]],
+      [
+        ['Message'],
+        ['Model'],
+        ['Stop'],
+        ['Input', true],
+        ['Output', true],
+        ['Cache read', true],
+        ['Cache write', true],
+        ['First token', true],
+        ['Time', true],
+      ],
       s.model_calls.map((c) =>
         h(
           'tr',
@@ -134,18 +162,20 @@ function overview(s) {
   return h(
     'div',
     { class: 'stats' },
-    stat('User', s.user_id ? h('a', { href: withQuery('/', { user_id: s.user_id }) }, s.user_id) : '—'),
-    stat('Conversation', s.convo_id ? h('a', { href: path`/conversations/${s.convo_id}`, class: 'mono' }, s.convo_id) : '—'),
-    stat('Started', datetime(s.started_at).slice(11), s.started_at ? datetime(s.started_at).slice(0, 10) + (s.ended_at ? ` · ended ${datetime(s.ended_at).slice(11)}` : '') : null),
+    stat('User', s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }) }, s.user_id) : '—'),
+    stat('Conversation', s.convo_id ? h('a', { href: href.conversation(s.convo_id), class: 'mono' }, s.convo_id) : '—'),
+    stat(
+      'Started',
+      datetime(s.started_at).slice(11),
+      s.started_at
+        ? datetime(s.started_at).slice(0, 10) + (s.ended_at ? ` · ended ${datetime(s.ended_at).slice(11)}` : '')
+        : null,
+    ),
     stat('Duration', duration(s.duration_ms), s.api_duration_ms !== null ? `API ${duration(s.api_duration_ms)}` : null),
     stat('Turns', num(s.num_turns)),
     stat('Tokens', tokens(s.total_tokens)),
     stat('Cost', cost(s.cost_usd), s.model ?? null),
   );
-}
-
-function card(title, name, ...children) {
-  return h('section', { class: 'card', dataset: { card: name } }, h('h2', {}, title), children);
 }
 
 function usage(s) {
@@ -170,7 +200,17 @@ function usage(s) {
       ? h(
           'table',
           { class: 'by-model' },
-          h('thead', {}, h('tr', {}, ['Model', 'Prompt', 'Completion', 'Cache read', 'Cache write', 'Cost'].map((c, i) => h('th', { class: i ? 'num' : null }, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Model', 'Prompt', 'Completion', 'Cache read', 'Cache write', 'Cost'].map((c, i) =>
+                h('th', { class: i ? 'num' : null }, c),
+              ),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -187,7 +227,16 @@ function usage(s) {
               ),
             ),
             models.length > 1
-              ? h('tr', { class: 'total' }, h('td', {}, 'Total'), h('td', { class: 'num' }, tokens(s.prompt_tokens)), h('td', { class: 'num' }, tokens(s.completion_tokens)), h('td', { class: 'num' }, tokens(s.cache_read_tokens)), h('td', { class: 'num' }, tokens(s.cache_creation_tokens)), h('td', { class: 'num' }, cost(s.cost_usd)))
+              ? h(
+                  'tr',
+                  { class: 'total' },
+                  h('td', {}, 'Total'),
+                  h('td', { class: 'num' }, tokens(s.prompt_tokens)),
+                  h('td', { class: 'num' }, tokens(s.completion_tokens)),
+                  h('td', { class: 'num' }, tokens(s.cache_read_tokens)),
+                  h('td', { class: 'num' }, tokens(s.cache_creation_tokens)),
+                  h('td', { class: 'num' }, cost(s.cost_usd)),
+                )
               : null,
           ),
         )
@@ -201,7 +250,18 @@ function mcpServers(s) {
     'div',
     { class: 'mcp-list', dataset: { card: 'mcp' } },
     h('h4', {}, 'MCP servers'),
-    s.mcp_servers.map((m) => h('span', { class: ['chip', 'mcp', `mcp-${m.status === 'connected' ? 'ok' : 'bad'}`], title: m.status, dataset: { mcp: m.name } }, m.name, h('span', { class: 'muted' }, ` · ${m.status || 'unknown'}`))),
+    s.mcp_servers.map((m) =>
+      h(
+        'span',
+        {
+          class: ['chip', 'mcp', `mcp-${m.status === 'connected' ? 'ok' : 'bad'}`],
+          title: m.status,
+          dataset: { mcp: m.name },
+        },
+        m.name,
+        h('span', { class: 'muted' }, ` · ${m.status || 'unknown'}`),
+      ),
+    ),
   );
 }
 

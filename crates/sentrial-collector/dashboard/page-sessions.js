@@ -2,9 +2,11 @@
 // refreshes itself while it is open.
 
 import { api } from './api.js';
-import { h, path, replace, withQuery } from './dom.js';
+import { h, replace } from './dom.js';
 import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
 import { END_REASONS } from './protocol.js';
+import { href } from './routes.js';
+import { endReasonTag, statusBadge } from './widgets.js';
 
 const FILTERS = ['q', 'agent', 'user_id', 'convo_id', 'status', 'end_reason', 'from', 'to'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
@@ -18,29 +20,17 @@ function localToIso(value) {
   return Number.isNaN(t.getTime()) ? '' : t.toISOString();
 }
 
-/** A status pill. */
-export function statusBadge(status) {
-  return h('span', { class: ['badge', `st-${status}`] }, status);
-}
-
-/** How a session ended, as a small label beside its status: `api_error 529`; nothing for a
- * success or when the status says it already (`interrupted`). */
-export function endReasonTag(s) {
-  if (!s.end_reason || s.end_reason === s.status) return null;
-  const text = s.api_error_status ? `${s.end_reason} ${s.api_error_status}` : s.end_reason;
-  return h('span', { class: 'tag tag-reason', title: 'How the run ended', dataset: { endReason: s.end_reason } }, text);
-}
-
-export async function sessionsPage(main, { setLive }) {
+export async function sessionsPage(root, { setLive }) {
   const params = new URLSearchParams(location.search);
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? '']));
   const cursor = params.get('cursor') ?? '';
   const query = () => ({ ...filters, from: localToIso(filters.from), to: localToIso(filters.to), limit: PAGE, cursor });
 
-  const table = h('div', { class: 'table-wrap' }, h('p', { class: 'loading' }, 'Loading…'));
+  // A click anywhere on a row opens its session (the prompt cell holds the real link).
+  const table = h('div', { class: 'table-wrap', onclick: openRow }, h('p', { class: 'loading' }, 'Loading…'));
   const pager = h('div', { class: 'pager' });
   const form = filterForm(filters);
-  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), form, table, pager);
+  replace(root, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), form, table, pager);
 
   let last = '';
   const load = async () => {
@@ -60,9 +50,19 @@ export async function sessionsPage(main, { setLive }) {
     replace(table, page.sessions.length ? sessionTable(page.sessions) : emptyState(filters));
     replace(
       pager,
-      cursor ? h('a', { class: 'btn', href: withQuery('/', filters) }, '← Newest') : null,
-      h('span', { class: 'muted small' }, `${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'} on this page`),
-      page.next_cursor ? h('a', { class: 'btn', href: withQuery('/', { ...filters, cursor: page.next_cursor }), rel: 'next' }, 'Older →') : null,
+      cursor ? h('a', { class: 'btn', href: href.sessions(filters) }, '← Newest') : null,
+      h(
+        'span',
+        { class: 'muted small' },
+        `${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'} on this page`,
+      ),
+      page.next_cursor
+        ? h(
+            'a',
+            { class: 'btn', href: href.sessions({ ...filters, cursor: page.next_cursor }), rel: 'next' },
+            'Older →',
+          )
+        : null,
     );
   };
   await load();
@@ -77,7 +77,12 @@ export async function sessionsPage(main, { setLive }) {
 
 function filterForm(f) {
   const input = (name, label, attrs = {}) =>
-    h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: f[name], autocomplete: 'off', ...attrs }));
+    h(
+      'label',
+      { class: 'field' },
+      h('span', {}, label),
+      h('input', { name, value: f[name], autocomplete: 'off', ...attrs }),
+    );
   const select = (name, values) =>
     h(
       'select',
@@ -91,12 +96,18 @@ function filterForm(f) {
   const any = FILTERS.some((k) => f[k]);
   return h(
     'form',
-    { class: 'filters', method: 'get', action: '/', role: 'search' },
+    { class: 'filters', method: 'get', action: href.sessions(), role: 'search' },
     h(
       'label',
       { class: 'field field-search' },
       h('span', {}, 'Search prompts and responses'),
-      h('input', { name: 'q', type: 'search', value: f.q, placeholder: 'Text in the input or output…', autocomplete: 'off' }),
+      h('input', {
+        name: 'q',
+        type: 'search',
+        value: f.q,
+        placeholder: 'Text in the input or output…',
+        autocomplete: 'off',
+      }),
     ),
     input('agent', 'Agent'),
     input('user_id', 'User'),
@@ -105,7 +116,12 @@ function filterForm(f) {
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     input('from', 'From', { type: 'datetime-local' }),
     input('to', 'To', { type: 'datetime-local' }),
-    h('div', { class: 'field-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'), any ? h('a', { class: 'btn', href: '/' }, 'Clear') : null),
+    h(
+      'div',
+      { class: 'field-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'),
+      any ? h('a', { class: 'btn', href: href.sessions() }, 'Clear') : null,
+    ),
   );
 }
 
@@ -135,8 +151,8 @@ function sessionTable(sessions) {
       h(
         'tr',
         {},
-        ['Status', 'Prompt', 'Agent', 'User', 'Conversation', 'Started', 'Duration', 'Tools', 'Tokens', 'Cost'].map((c, i) =>
-          h('th', { class: i >= 6 ? 'num' : null, scope: 'col' }, c),
+        ['Status', 'Prompt', 'Agent', 'User', 'Conversation', 'Started', 'Duration', 'Tools', 'Tokens', 'Cost'].map(
+          (c, i) => h('th', { class: i >= 6 ? 'num' : null, scope: 'col' }, c),
         ),
       ),
     ),
@@ -144,7 +160,7 @@ function sessionTable(sessions) {
       'tbody',
       {},
       sessions.map((s) => {
-        const href = path`/sessions/${s.id}`;
+        const link = href.session(s.id);
         return h(
           'tr',
           { class: `st-row-${s.status}`, dataset: { sessionId: s.id, status: s.status } },
@@ -152,14 +168,30 @@ function sessionTable(sessions) {
           h(
             'td',
             { class: 'prompt' },
-            h('a', { href, class: 'row-link' }, snippet(s.input, 110) || h('span', { class: 'muted' }, s.id)),
+            h('a', { href: link, class: 'row-link' }, snippet(s.input, 110) || h('span', { class: 'muted' }, s.id)),
             s.failure_reason ? h('div', { class: 'error-line small' }, snippet(s.failure_reason, 110)) : null,
           ),
-          h('td', {}, s.agent ? h('a', { href: withQuery('/', { agent: s.agent }), class: 'chip' }, s.agent) : '—'),
-          h('td', {}, s.user_id ? h('a', { href: withQuery('/', { user_id: s.user_id }), class: 'subtle' }, s.user_id) : '—'),
-          h('td', {}, s.convo_id ? h('a', { href: path`/conversations/${s.convo_id}`, class: 'subtle mono' }, snippet(s.convo_id, 24)) : '—'),
+          h('td', {}, s.agent ? h('a', { href: href.sessions({ agent: s.agent }), class: 'chip' }, s.agent) : '—'),
+          h(
+            'td',
+            {},
+            s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }), class: 'subtle' }, s.user_id) : '—',
+          ),
+          h(
+            'td',
+            {},
+            s.convo_id
+              ? h('a', { href: href.conversation(s.convo_id), class: 'subtle mono' }, snippet(s.convo_id, 24))
+              : '—',
+          ),
           h('td', { title: datetime(s.started_at), class: 'nowrap' }, ago(s.started_at)),
-          h('td', { class: 'num' }, s.status === 'running' && s.duration_ms === null ? h('span', { class: 'muted' }, 'running') : duration(s.duration_ms)),
+          h(
+            'td',
+            { class: 'num' },
+            s.status === 'running' && s.duration_ms === null
+              ? h('span', { class: 'muted' }, 'running')
+              : duration(s.duration_ms),
+          ),
           h('td', { class: 'num' }, String(s.tool_call_count)),
           h('td', { class: 'num' }, tokens(s.total_tokens)),
           h('td', { class: 'num' }, cost(s.cost_usd)),
@@ -169,10 +201,10 @@ function sessionTable(sessions) {
   );
 }
 
-/** Clicking anywhere on a row opens its session (the prompt cell holds the real link). */
-document.addEventListener('click', (e) => {
+/** A click on a row of the table, not on one of its links, opens the row's session. */
+function openRow(e) {
   const row = e.target instanceof Element && e.target.closest('table.sessions tbody tr');
   if (!row || e.target.closest('a')) return;
   const link = row.querySelector('a.row-link');
   if (link) link.click();
-});
+}

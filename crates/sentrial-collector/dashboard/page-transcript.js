@@ -5,27 +5,33 @@
 // its cost. Everything lands in text nodes; long parts are collapsed and say what they hide.
 
 import { api } from './api.js';
-import { h, path } from './dom.js';
+import { h } from './dom.js';
 import { bytes, cost, datetime, duration, percent, tokens } from './format.js';
-import { outputTokens } from './page-session.js';
+import { path } from './routes.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { block, callTags, detail, STATUS, summary } from './tools.js';
+import { outputTokens } from './widgets.js';
 
 /** Lines of thinking shown before it collapses. */
 const THINKING_LINES = 4;
 
-export async function transcriptPage(main, { id, setLive }) {
+export async function transcriptPage(root, { id, setLive }) {
   const state = { last: '' };
   return refreshWhileRunning(async () => {
     const [s, t] = await Promise.all([api(path`/api/sessions/${id}`), api(path`/api/sessions/${id}/transcript`)]);
-    rerender(main, state, JSON.stringify([s, t]), () => [...sessionHead(s, 'transcript'), transcript(t)]);
+    rerender(root, state, JSON.stringify([s, t]), () => [...sessionHead(s, 'transcript'), transcript(t)]);
     return s;
   }, setLive);
 }
 
 function transcript(t) {
   if (!t.items.length) {
-    return h('div', { class: 'empty' }, h('h3', {}, 'Nothing to read yet'), h('p', { class: 'muted' }, 'The transcript fills in as the run’s events arrive.'));
+    return h(
+      'div',
+      { class: 'empty' },
+      h('h3', {}, 'Nothing to read yet'),
+      h('p', { class: 'muted' }, 'The transcript fills in as the run’s events arrive.'),
+    );
   }
   return h('ol', { class: 'transcript', 'aria-label': 'Transcript' }, items(t.items));
 }
@@ -57,7 +63,12 @@ function items(list) {
 }
 
 function who(label, ...rest) {
-  return h('div', { class: 'tr-who' }, h('strong', {}, label), rest.length ? h('span', { class: 'muted small' }, ...rest) : null);
+  return h(
+    'div',
+    { class: 'tr-who' },
+    h('strong', {}, label),
+    rest.length ? h('span', { class: 'muted small' }, ...rest) : null,
+  );
 }
 
 function user(u) {
@@ -83,7 +94,13 @@ function modelCall(m) {
       m.ttft_ms === null || m.ttft_ms === undefined ? null : ` · first token ${duration(m.ttft_ms)}`,
     ),
     said.map(contentBlock),
-    !m.content.length ? h('p', { class: 'muted small' }, 'What the model said was not kept (an SDK before transcripts, or the privacy mode).') : null,
+    !m.content.length
+      ? h(
+          'p',
+          { class: 'muted small' },
+          'What the model said was not kept (an SDK before transcripts, or the privacy mode).',
+        )
+      : null,
     uses.length ? h('p', { class: 'tr-uses muted small' }, `Calls ${uses.map((b) => b.name).join(', ')}`) : null,
   );
 }
@@ -104,9 +121,16 @@ function contentBlock(b) {
         block(b.thinking, { kind: 'prose', className: 'thinking', maxLines: THINKING_LINES }),
       );
     case 'redacted_thinking':
-      return note('redacted_thinking', h('span', { class: 'tag tag-redacted' }, 'redacted thinking'), ' The API returned this thinking encrypted; only the fact is kept.');
+      return note(
+        'redacted_thinking',
+        h('span', { class: 'tag tag-redacted' }, 'redacted thinking'),
+        ' The API returned this thinking encrypted; only the fact is kept.',
+      );
     case 'omitted':
-      return note('omitted', `${b.kind === 'thinking' ? 'Thinking' : 'Text'} of ${bytes(b.bytes)} left out: the session’s transcript budget was spent.`);
+      return note(
+        'omitted',
+        `${b.kind === 'thinking' ? 'Thinking' : 'Text'} of ${bytes(b.bytes)} left out: the session’s transcript budget was spent.`,
+      );
     case 'unsupported':
       return note('unsupported', `A ${b.kind} block, not kept in transcripts.`);
     default:
@@ -119,7 +143,10 @@ function toolCall(c) {
   const sub = c.items.length || c.subagent ? subagent(c) : null;
   return h(
     'li',
-    { class: ['tr-item', 'tr-call', `st-${c.status}`], dataset: { kind: 'tool_call', toolUseId: c.tool_use_id, status: c.status } },
+    {
+      class: ['tr-item', 'tr-call', `st-${c.status}`],
+      dataset: { kind: 'tool_call', toolUseId: c.tool_use_id, status: c.status },
+    },
     h(
       'div',
       { class: 'tr-call-head' },
@@ -127,7 +154,9 @@ function toolCall(c) {
       h('strong', { class: 'tl-tool' }, c.tool_name),
       h('span', { class: 'tl-summary' }, summary(c)),
       callTags(c),
-      c.status !== 'denied' && c.duration_ms !== null ? h('span', { class: 'muted small nowrap' }, duration(c.duration_ms)) : null,
+      c.status !== 'denied' && c.duration_ms !== null
+        ? h('span', { class: 'muted small nowrap' }, duration(c.duration_ms))
+        : null,
     ),
     detail(c),
     sub,
@@ -149,15 +178,24 @@ function subagent(c) {
       h('span', { class: 'tag tag-sub' }, 'sub-agent'),
       h('strong', {}, type),
       description ? h('span', { class: 'muted' }, ` · ${description}`) : null,
-      a ? h('span', { class: ['tag', a.status === 'failed' ? 'tag-error' : 'tag-sub'], dataset: { subagentStatus: a.status } }, a.status) : null,
+      a
+        ? h(
+            'span',
+            { class: ['tag', a.status === 'failed' ? 'tag-error' : 'tag-sub'], dataset: { subagentStatus: a.status } },
+            a.status,
+          )
+        : null,
       a && a.total_tokens !== null ? h('span', { class: 'muted small' }, `${tokens(a.total_tokens)} tokens`) : null,
     ),
-    c.items.length ? h('ol', { class: 'transcript nested' }, items(c.items)) : h('p', { class: 'muted small' }, 'No steps of this sub-agent were recorded.'),
+    c.items.length
+      ? h('ol', { class: 'transcript nested' }, items(c.items))
+      : h('p', { class: 'muted small' }, 'No steps of this sub-agent were recorded.'),
   );
 }
 
 /** A value of a marker's data as text, whatever its type. */
-const v = (x) => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : JSON.stringify(x));
+const v = (x) =>
+  typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : JSON.stringify(x);
 const given = (x) => x !== null && x !== undefined && x !== '';
 const part = (x, f) => (given(x) ? f(x) : null);
 
@@ -169,7 +207,16 @@ function resetTime(x) {
 
 /** How each kind of marker reads: its icon, then its line. */
 const MARKERS = {
-  compact: ['⇊', (d) => ['Context compacted', part(d.trigger, (t) => ` (${v(t)})`), given(d.pre_tokens) ? ` · ${tokens(d.pre_tokens)} → ${given(d.post_tokens) ? tokens(d.post_tokens) : '?'} tokens` : null]],
+  compact: [
+    '⇊',
+    (d) => [
+      'Context compacted',
+      part(d.trigger, (t) => ` (${v(t)})`),
+      given(d.pre_tokens)
+        ? ` · ${tokens(d.pre_tokens)} → ${given(d.post_tokens) ? tokens(d.post_tokens) : '?'} tokens`
+        : null,
+    ],
+  ],
   api_retry: [
     '↻',
     (d) => [
@@ -180,7 +227,10 @@ const MARKERS = {
       part(d.error, (e) => ` · ${v(e)}`),
     ],
   ],
-  api_error: ['!', (d) => ['API error', part(d.status, (s) => ` · status ${v(s)}`), part(d.message, (m) => ` · ${v(m)}`)]],
+  api_error: [
+    '!',
+    (d) => ['API error', part(d.status, (s) => ` · status ${v(s)}`), part(d.message, (m) => ` · ${v(m)}`)],
+  ],
   rate_limit: [
     '◔',
     (d) => [
@@ -191,8 +241,22 @@ const MARKERS = {
       part(d.resets_at, (r) => ` · resets ${resetTime(r)}`),
     ],
   ],
-  model_fallback: ['⇄', (d) => [`Model fallback · ${given(d.original_model) ? v(d.original_model) : '?'} → ${given(d.fallback_model) ? v(d.fallback_model) : '?'}`, part(d.category, (c) => ` (${v(c)})`)]],
-  refusal: ['⊘', (d) => ['The model refused', part(d.model, (m) => ` · ${v(m)}`), part(d.category, (c) => ` · ${v(c)}`), part(d.explanation, (e) => ` · ${v(e)}`)]],
+  model_fallback: [
+    '⇄',
+    (d) => [
+      `Model fallback · ${given(d.original_model) ? v(d.original_model) : '?'} → ${given(d.fallback_model) ? v(d.fallback_model) : '?'}`,
+      part(d.category, (c) => ` (${v(c)})`),
+    ],
+  ],
+  refusal: [
+    '⊘',
+    (d) => [
+      'The model refused',
+      part(d.model, (m) => ` · ${v(m)}`),
+      part(d.category, (c) => ` · ${v(c)}`),
+      part(d.explanation, (e) => ` · ${v(e)}`),
+    ],
+  ],
   interrupt: ['■', (d) => ['Interrupted by the user', part(d.text, (t) => ` · ${v(t)}`)]],
   tool_summary: ['∑', (d) => ['Tool summary', part(d.summary, (s) => ` · ${v(s)}`)]],
 };
@@ -202,9 +266,17 @@ function marker(m) {
   const data = m.data && typeof m.data === 'object' ? m.data : {};
   return h(
     'li',
-    { class: ['tr-item', 'tr-marker', known ? `mk-${m.marker}` : 'mk-other'], dataset: { kind: 'marker', marker: m.marker }, title: datetime(m.at) },
+    {
+      class: ['tr-item', 'tr-marker', known ? `mk-${m.marker}` : 'mk-other'],
+      dataset: { kind: 'marker', marker: m.marker },
+      title: datetime(m.at),
+    },
     h('span', { class: 'tr-marker-icon', 'aria-hidden': 'true' }, known ? known[0] : '•'),
-    h('span', { class: 'tr-marker-text' }, known ? known[1](data) : [m.marker, Object.entries(data).map(([k, x]) => ` · ${k}: ${v(x)}`)]),
+    h(
+      'span',
+      { class: 'tr-marker-text' },
+      known ? known[1](data) : [m.marker, Object.entries(data).map(([k, x]) => ` · ${k}: ${v(x)}`)],
+    ),
   );
 }
 
@@ -220,7 +292,12 @@ function result(r, showOutput) {
       r.terminal_reason && r.terminal_reason !== r.subtype ? ` · ${r.terminal_reason}` : null,
       r.api_error_status ? ` · API status ${r.api_error_status}` : null,
       h('span', { class: 'spacer' }),
-      h('span', { class: 'tr-cost' }, `${tokens(r.total_tokens)} tokens · ${duration(r.duration_ms)} · `, h('strong', {}, cost(r.cost_usd))),
+      h(
+        'span',
+        { class: 'tr-cost' },
+        `${tokens(r.total_tokens)} tokens · ${duration(r.duration_ms)} · `,
+        h('strong', {}, cost(r.cost_usd)),
+      ),
     ),
     showOutput && r.output ? block(r.output, { kind: 'prose' }) : null,
   );

@@ -75,7 +75,10 @@ export function timeline(session, open) {
   const spans = new Map(calls.map((c) => [c.tool_use_id, span(c, now)]));
   const known = [...spans.values()].filter(Boolean);
   const t0 = Math.min(ms(session.started_at) ?? Infinity, ...known.map((s) => s[0]));
-  const t1 = Math.max(ms(session.ended_at) ?? (session.status === 'running' ? now : -Infinity), ...known.map((s) => s[1]));
+  const t1 = Math.max(
+    ms(session.ended_at) ?? (session.status === 'running' ? now : -Infinity),
+    ...known.map((s) => s[1]),
+  );
   const total = Number.isFinite(t0) && Number.isFinite(t1) ? Math.max(t1 - t0, 1) : null;
   const roots = tree(calls);
   const parallel = parallelIds(roots, spans);
@@ -95,7 +98,11 @@ export function timeline(session, open) {
     const denied = call.status === 'denied';
     const bar =
       total && s && denied
-        ? h('div', { class: 'tl-point st-denied', title: `+${duration(s[0] - t0)} · denied, never ran`, style: { left: `${((s[0] - t0) / total) * 100}%` } })
+        ? h('div', {
+            class: 'tl-point st-denied',
+            title: `+${duration(s[0] - t0)} · denied, never ran`,
+            style: { left: `${((s[0] - t0) / total) * 100}%` },
+          })
         : total && s
           ? h('div', {
               class: ['tl-bar', `st-${call.status}`],
@@ -148,8 +155,12 @@ export function timeline(session, open) {
         h('strong', { class: 'tl-tool' }, call.tool_name),
         h('span', { class: 'tl-summary' }, summary(call)),
         callTags(call),
-        node.children.length || call.subagent ? h('span', { class: 'tag tag-sub' }, subagentLabel(call, node.children.length)) : null,
-        parallel.has(call.tool_use_id) ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel') : null,
+        node.children.length || call.subagent
+          ? h('span', { class: 'tag tag-sub' }, subagentLabel(call, node.children.length))
+          : null,
+        parallel.has(call.tool_use_id)
+          ? h('span', { class: 'tag tag-par', title: 'Ran at the same time as another call' }, 'parallel')
+          : null,
       ),
       h('span', { class: 'tl-dur' }, shownDuration),
       h('span', { class: 'tl-track' }, bar),
@@ -168,12 +179,20 @@ export function timeline(session, open) {
   addRows(roots, 0);
 
   const ticks = total
-    ? [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { class: 'tl-tick', style: { left: `${f * 100}%` } }, duration(total * f)))
+    ? [0, 0.25, 0.5, 0.75, 1].map((f) =>
+        h('span', { class: 'tl-tick', style: { left: `${f * 100}%` } }, duration(total * f)),
+      )
     : [];
   return h(
     'div',
     { class: 'timeline' },
-    h('div', { class: 'tl-axis' }, h('span', { class: 'tl-name muted small' }, 'Tool · input'), h('span', { class: 'tl-dur muted small' }, 'Duration'), h('span', { class: 'tl-track tl-ticks' }, ticks)),
+    h(
+      'div',
+      { class: 'tl-axis' },
+      h('span', { class: 'tl-name muted small' }, 'Tool · input'),
+      h('span', { class: 'tl-dur muted small' }, 'Duration'),
+      h('span', { class: 'tl-track tl-ticks' }, ticks),
+    ),
     rows,
   );
 }

@@ -21,10 +21,24 @@ export function callTags(call) {
   return [
     call.status === 'error' ? h('span', { class: 'tag tag-error' }, 'failed') : null,
     call.status === 'denied'
-      ? h('span', { class: 'tag tag-warn', dataset: { deniedBy: call.denied_by ?? '' } }, call.denied_by ? `denied by ${call.denied_by.replaceAll('_', ' ')}` : st.label)
+      ? h(
+          'span',
+          { class: 'tag tag-warn', dataset: { deniedBy: call.denied_by ?? '' } },
+          call.denied_by ? `denied by ${call.denied_by.replaceAll('_', ' ')}` : st.label,
+        )
       : null,
     ['interrupted', 'not_completed'].includes(call.status) ? h('span', { class: 'tag tag-warn' }, st.label) : null,
-    call.mcp_server ? h('span', { class: 'tag tag-mcp', title: `Served by the MCP server ${call.mcp_server}`, dataset: { mcpServer: call.mcp_server } }, `MCP ${call.mcp_server}`) : null,
+    call.mcp_server
+      ? h(
+          'span',
+          {
+            class: 'tag tag-mcp',
+            title: `Served by the MCP server ${call.mcp_server}`,
+            dataset: { mcpServer: call.mcp_server },
+          },
+          `MCP ${call.mcp_server}`,
+        )
+      : null,
   ];
 }
 
@@ -66,7 +80,10 @@ export function summary(call) {
 }
 
 /** A text block that collapses past `maxLines` (MAX_LINES) / MAX_CHARS and says what it hides. */
-export function block(text, { kind = 'code', lineNumbers = false, startLine = 1, label, className, maxLines = MAX_LINES } = {}) {
+export function block(
+  text,
+  { kind = 'code', lineNumbers = false, startLine = 1, label, className, maxLines = MAX_LINES } = {},
+) {
   const full = text ?? '';
   const lines = full.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
@@ -118,14 +135,19 @@ export function block(text, { kind = 'code', lineNumbers = false, startLine = 1,
 
 function field(name, value) {
   if (value === null || value === undefined || value === '') return null;
-  return h('div', { class: 'kv' }, h('span', { class: 'kv-key' }, name), h('code', { class: 'kv-value' }, asText(value)));
+  return h(
+    'div',
+    { class: 'kv' },
+    h('span', { class: 'kv-key' }, name),
+    h('code', { class: 'kv-value' }, asText(value)),
+  );
 }
 
 function section(title, ...children) {
   return h('section', { class: 'tool-section' }, h('h4', {}, title), children);
 }
 
-function bash(call, i, o) {
+function bash(i, o) {
   const out = [];
   if (isObj(o)) {
     if (str(o.stdout) !== null) out.push(block(o.stdout, { kind: 'terminal', label: 'stdout' }));
@@ -140,7 +162,7 @@ function bash(call, i, o) {
   ];
 }
 
-function read(call, i, o) {
+function read(i, o) {
   const file = isObj(o) && isObj(o.file) ? o.file : null;
   return [
     section('File', field('path', i.file_path), field('offset', i.offset), field('limit', i.limit)),
@@ -155,14 +177,14 @@ function read(call, i, o) {
   ];
 }
 
-function write(call, i, o) {
+function write(i, o) {
   return [
     section('File', field('path', i.file_path), isObj(o) ? field('result', o.type) : null),
     section('Content', block(asText(i.content), { lineNumbers: true })),
   ];
 }
 
-function edit(call, i) {
+function edit(i) {
   const edits = Array.isArray(i.edits) ? i.edits : [i];
   return [
     section('File', field('path', i.file_path), i.replace_all ? field('replace all', 'yes') : null),
@@ -176,10 +198,16 @@ function edit(call, i) {
   ];
 }
 
-function glob(call, i, o) {
+function glob(i, o) {
   const names = isObj(o) && Array.isArray(o.filenames) ? o.filenames : null;
   return [
-    section('Pattern', field('pattern', i.pattern), field('path', i.path), field('glob', i.glob), field('output mode', i.output_mode)),
+    section(
+      'Pattern',
+      field('pattern', i.pattern),
+      field('path', i.path),
+      field('glob', i.glob),
+      field('output mode', i.output_mode),
+    ),
     names
       ? section(
           `Matches · ${num(o.numFiles ?? names.length)}${o.truncated ? ' (truncated by the tool)' : ''}`,
@@ -192,7 +220,7 @@ function glob(call, i, o) {
   ];
 }
 
-function task(call, i, o) {
+function task(i, o) {
   let text = null;
   if (isObj(o) && Array.isArray(o.content)) {
     text = o.content.map((c) => (isObj(c) && typeof c.text === 'string' ? c.text : asText(c))).join('\n');
@@ -200,7 +228,12 @@ function task(call, i, o) {
     text = o;
   }
   return [
-    section('Sub-agent', field('type', i.subagent_type), field('description', i.description), field('background', i.run_in_background ? 'yes' : null)),
+    section(
+      'Sub-agent',
+      field('type', i.subagent_type),
+      field('description', i.description),
+      field('background', i.run_in_background ? 'yes' : null),
+    ),
     section('Prompt', block(asText(i.prompt), { kind: 'prose' })),
     text !== null
       ? section('Result', block(text, { kind: 'prose' }))
@@ -211,10 +244,23 @@ function task(call, i, o) {
 }
 
 function generic(call, { withInput = true } = {}) {
-  return [withInput ? section('Input', block(asText(call.input))) : null, call.output !== null ? section('Output', block(asText(call.output))) : null];
+  return [
+    withInput ? section('Input', block(asText(call.input))) : null,
+    call.output !== null ? section('Output', block(asText(call.output))) : null,
+  ];
 }
 
-const RENDERERS = { Bash: bash, Read: read, Write: write, Edit: edit, MultiEdit: edit, Glob: glob, Grep: glob, Task: task, Agent: task };
+const RENDERERS = {
+  Bash: bash,
+  Read: read,
+  Write: write,
+  Edit: edit,
+  MultiEdit: edit,
+  Glob: glob,
+  Grep: glob,
+  Task: task,
+  Agent: task,
+};
 
 /** Why a denied call was refused, and by whom; or the error of a failed one. */
 function outcome(call) {
@@ -236,7 +282,12 @@ function changedInput(call) {
     'section',
     { class: 'tool-section changed-input', dataset: { changedInput: 'true' } },
     h('h4', {}, 'Input changed before the tool ran'),
-    h('div', { class: 'two' }, block(asText(call.input), { label: 'model asked' }), block(asText(call.updated_input), { label: 'ran with' })),
+    h(
+      'div',
+      { class: 'two' },
+      block(asText(call.input), { label: 'model asked' }),
+      block(asText(call.updated_input), { label: 'ran with' }),
+    ),
   );
 }
 
@@ -247,7 +298,7 @@ export function detail(call) {
   const ran = changed ? { ...call, input: call.updated_input } : call;
   const render = isObj(ran.input) ? RENDERERS[ran.tool_name] : null;
   // A tool drawn as JSON: the changed-input section already shows both inputs.
-  const parts = render ? render(ran, ran.input, ran.output) : generic(ran, { withInput: !changed });
+  const parts = render ? render(ran.input, ran.output) : generic(ran, { withInput: !changed });
   return h(
     'div',
     { class: 'tool-detail' },
