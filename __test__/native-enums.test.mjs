@@ -29,7 +29,10 @@ describe('native string enums', () => {
     for (const protocol of Object.values(native.OtlpProtocol)) {
       await new native.NativeClient(options({ otlp: { endpoint: 'http://127.0.0.1:9', protocol } })).shutdown(100);
     }
-    assert.throws(() => new native.NativeClient(options({ otlp: { endpoint: 'http://127.0.0.1:9', protocol: 'grpc' } })), refused);
+    assert.throws(
+      () => new native.NativeClient(options({ otlp: { endpoint: 'http://127.0.0.1:9', protocol: 'grpc' } })),
+      refused,
+    );
   });
 
   it('how a run ended: each word ends the session once; another word is refused, not taken for stopped', async () => {

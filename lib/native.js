@@ -81,4 +81,14 @@ try {
   partMarker = null;
 }
 
-module.exports = { native, loadError, platformName, partMarker };
+/**
+ * The values of one of the binding's string enums (`PrivacyMode`, `OtlpProtocol`): the Rust enum
+ * is the one list. Null when the addon is not loaded (tracking is off then, and the option that
+ * takes them is not used).
+ */
+function enumValues(name) {
+  const e = native && native[name];
+  return e && typeof e === 'object' ? Object.values(e) : null;
+}
+
+module.exports = { native, loadError, platformName, partMarker, enumValues };

@@ -4,9 +4,12 @@
 // option leaves out, and a wrong one of those is a warning (deployment settings must not crash the
 // host). Header values hold backend keys: no message here ever shows one.
 
+const { enumValues } = require('./native.js');
 const { warnOnce } = require('./warn.js');
 
-const PROTOCOLS = ['http/protobuf', 'http/json'];
+/** The OTLP protocols, as the core defines them (null without the addon: nothing is checked then). */
+const PROTOCOLS = enumValues('OtlpProtocol');
+const supported = (value) => PROTOCOLS === null || PROTOCOLS.includes(value);
 
 /** The URL as an error may show it: no credentials, no query. */
 function shown(url) {
@@ -118,7 +121,7 @@ function headersOf(option, env) {
 
 function protocolOf(option, env) {
   if (option.protocol !== undefined) {
-    if (!PROTOCOLS.includes(option.protocol)) {
+    if (!supported(option.protocol)) {
       fail(`otlp.protocol must be 'http/protobuf' or 'http/json', got ${JSON.stringify(String(option.protocol))}`);
     }
     return option.protocol;
@@ -128,7 +131,7 @@ function protocolOf(option, env) {
     : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const value = env[name];
   if (!value) return 'http/protobuf';
-  if (!PROTOCOLS.includes(value)) {
+  if (!supported(value)) {
     warnOnce(
       'SENTRIAL_OTLP_BAD_PROTOCOL',
       `@sentrial/sdk: ${name}=${JSON.stringify(value)} is not supported (http/protobuf or http/json); using http/protobuf.`,

@@ -8,7 +8,10 @@
 // cost (a parse and a stringify of each message) is paid only by those who pass a function; the
 // core never calls back into JS, so nothing can keep the process alive or run during an exit flush.
 
-const PRIVACY_MODES = ['full', 'no_inputs', 'no_outputs', 'metadata_only'];
+const { enumValues } = require('./native.js');
+
+/** The privacy modes, as the core defines them (null without the addon: nothing is checked then). */
+const PRIVACY_MODES = enumValues('PrivacyMode');
 
 /** Marker left where the user's function threw or returned something that is not a string. */
 const FAILED_MARKER = '[REDACTED:redact_function_failed]';
@@ -16,7 +19,7 @@ const FAILED_MARKER = '[REDACTED:redact_function_failed]';
 /** Checks the options; returns what the native client takes, and the user's function if any. */
 function redactSettings(options) {
   const privacy = options.privacy ?? undefined;
-  if (privacy !== undefined && !PRIVACY_MODES.includes(privacy)) {
+  if (privacy !== undefined && PRIVACY_MODES !== null && !PRIVACY_MODES.includes(privacy)) {
     throw new TypeError(`SentrialClient: privacy must be one of ${PRIVACY_MODES.join(', ')}, got ${String(privacy)}`);
   }
   let redact = options.redact ?? {};

@@ -94,6 +94,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("page-conversation.js", JS),
     asset!("page-overview.js", JS),
     asset!("page-login.js", JS),
+    asset!("routes.js", JS),
+    asset!("widgets.js", JS),
 ];
 
 /// The embedded file called `name`.

@@ -1,14 +1,22 @@
 //! Replays the REAL recorded SDK streams of `__test__/fixtures/*.jsonl` into a `SessionState`, the
-//! way `lib/wrap.js` feeds it (shared by the fixture tests).
+//! way the JS layer feeds it (shared by the fixture tests). `__test__/observe-fixtures.test.mjs`
+//! plays the same fixtures through the real JS wrapper and checks it follows these rules.
 //!
-//! Feeding rules (mirroring `observe()` and `instrumentParams()` in lib/wrap.js):
+//! Feeding rules (mirroring `observe()` / `observeHook()` in lib/observe.js and
+//! `instrumentOptions()`, `tappedPrompt()` and `finish()` in lib/run.js):
 //! - the message types, `system` subtypes and `stream_event` kinds listed in `lib/observed.json`
-//!   (the list lib/wrap.js reads) go whole;
+//!   (the table lib/observe.js reads) go whole;
 //! - `user` messages: `tool_result` blocks whose `tool_use_id` was NOT already reported by a
 //!   PostToolUse/PostToolUseFailure hook, and text blocks, each reduced to
 //!   `{type:'user', parent_tool_use_id, message:{content:[block]}}`, plus the block's
 //!   `tool_result_meta` entry when the result is an error;
 //! - hooks: PreToolUse, PostToolUse and PostToolUseFailure (the ones the wrapper registers);
+//! - refusals: a `canUseTool` answer `{ behavior: 'deny' }` and a user's PreToolUse hook answer
+//!   `permissionDecision: 'deny'` (or `decision: 'block'`) are handed over as decisions, before the
+//!   hook itself;
+//! - a streamed prompt's turns: the first at the start, each next one when a result came (as the
+//!   recorder's prompt gave them);
+//! - notes: `interrupt()` called; the ending from the fixture's end line and notes;
 //! - everything else is skipped.
 //!
 //! Every line of a fixture advances the clock by [`STEP`] ms from [`START`], so times are known.
@@ -242,11 +250,13 @@ pub fn replay_with(
         now += STEP;
         match line {
             Line::CanUseTool { options, decision } => {
-                // lib/wrap.js observes the user's canUseTool and passes on a refusal.
-                let mut d = decision.clone();
-                d["tool_use_id"] = options["toolUseID"].clone();
-                d["source"] = json!("can_use_tool");
-                s.on_decision(d);
+                // lib/run.js observes the user's canUseTool and passes on a refusal.
+                if decision["behavior"] == "deny" {
+                    let mut d = decision.clone();
+                    d["tool_use_id"] = options["toolUseID"].clone();
+                    d["source"] = json!("can_use_tool");
+                    s.on_decision(d);
+                }
             }
             Line::Hook {
                 event,
@@ -260,11 +270,20 @@ pub fn replay_with(
                 // ... and the user's PreToolUse hooks, whose refusal comes before our own hook.
                 let refusal = answer
                     .as_ref()
-                    .map(|a| &a["hookSpecificOutput"])
-                    .filter(|o| o["permissionDecision"] == "deny");
-                if let Some(o) = refusal {
+                    .filter(|_| event == "PreToolUse")
+                    .and_then(|a| {
+                        let o = &a["hookSpecificOutput"];
+                        if o["permissionDecision"] == "deny" {
+                            Some(o["permissionDecisionReason"].clone())
+                        } else if a["decision"] == "block" {
+                            Some(a["reason"].clone())
+                        } else {
+                            None
+                        }
+                    });
+                if let Some(reason) = refusal {
                     s.on_decision(json!({"tool_use_id": data["tool_use_id"], "source": "hook",
-                        "behavior": "deny", "message": o["permissionDecisionReason"]}));
+                        "behavior": "deny", "message": reason}));
                 }
                 if event != "PreToolUse" {
                     if let Some(id) = data["tool_use_id"].as_str() {
