@@ -62,13 +62,7 @@ impl Figures {
             }
             self.by_model.insert(
                 model.clone(),
-                ModelUsage {
-                    input_tokens: u64_of(mu, "inputTokens").unwrap_or(0),
-                    output_tokens: u64_of(mu, "outputTokens").unwrap_or(0),
-                    cache_read_tokens: u64_of(mu, "cacheReadInputTokens").unwrap_or(0),
-                    cache_creation_tokens: u64_of(mu, "cacheCreationInputTokens").unwrap_or(0),
-                    cost_usd: cost.unwrap_or(0.0),
-                },
+                counts(mu, MODEL_USAGE_KEYS, cost.unwrap_or(0.0)),
             );
         }
     }
@@ -76,13 +70,7 @@ impl Figures {
     /// The result's `usage` (main loop only), for a result without `modelUsage`. A usage of all
     /// zeros (a result of a run that made no model call) names no model.
     fn read_main_loop(&mut self, u: &Value, model: &str) {
-        let counts = [
-            "input_tokens",
-            "output_tokens",
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-        ];
-        if counts.iter().all(|k| u64_of(u, k).unwrap_or(0) == 0) {
+        if USAGE_KEYS.iter().all(|k| u64_of(u, k).unwrap_or(0) == 0) {
             return;
         }
         if let Some(n) = u
@@ -91,16 +79,8 @@ impl Figures {
         {
             self.one_hour.insert(model.to_owned(), n);
         }
-        self.by_model.insert(
-            model.to_owned(),
-            ModelUsage {
-                input_tokens: u64_of(u, "input_tokens").unwrap_or(0),
-                output_tokens: u64_of(u, "output_tokens").unwrap_or(0),
-                cache_read_tokens: u64_of(u, "cache_read_input_tokens").unwrap_or(0),
-                cache_creation_tokens: u64_of(u, "cache_creation_input_tokens").unwrap_or(0),
-                cost_usd: 0.0,
-            },
-        );
+        self.by_model
+            .insert(model.to_owned(), counts(u, USAGE_KEYS, 0.0));
         self.sdk_cost_complete = false;
     }
 
@@ -158,6 +138,35 @@ fn model_op(a: &ModelUsage, b: &ModelUsage, op: fn(u64, u64) -> u64, cost: f64) 
         cache_read_tokens: op(a.cache_read_tokens, b.cache_read_tokens),
         cache_creation_tokens: op(a.cache_creation_tokens, b.cache_creation_tokens),
         cost_usd: cost,
+    }
+}
+
+/// The four token counts as `modelUsage` names them: input, output, cache read, cache creation.
+const MODEL_USAGE_KEYS: [&str; 4] = [
+    "inputTokens",
+    "outputTokens",
+    "cacheReadInputTokens",
+    "cacheCreationInputTokens",
+];
+
+/// The same four counts as a result's (and the Messages API's) `usage` names them.
+const USAGE_KEYS: [&str; 4] = [
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+];
+
+/// One model's counts read from `v` under `keys` (input, output, cache read, cache creation);
+/// a count that is missing reads as zero.
+fn counts(v: &Value, keys: [&str; 4], cost_usd: f64) -> ModelUsage {
+    let [input, output, read, creation] = keys.map(|k| u64_of(v, k).unwrap_or(0));
+    ModelUsage {
+        input_tokens: input,
+        output_tokens: output,
+        cache_read_tokens: read,
+        cache_creation_tokens: creation,
+        cost_usd,
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use sentrial_protocol::{SessionStart, SessionStatus};
+use sentrial_protocol::{SessionStart, SessionStatus, ToolCall};
 use serde_json::json;
 
 fn init() -> SessionInit {
@@ -61,6 +61,15 @@ fn run(s: &mut SessionState, inputs: Vec<(&str, Value)>) -> Vec<Payload> {
     out
 }
 
+fn tool_calls(out: &[Payload]) -> Vec<&ToolCall> {
+    out.iter()
+        .filter_map(|p| match p {
+            Payload::ToolCall(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 fn end_of(out: &[Payload]) -> &SessionEnd {
     match out.last() {
         Some(Payload::SessionEnd(e)) => e,
@@ -104,13 +113,7 @@ fn a_full_session_in_order() {
     assert_eq!(start.metadata["cwd"], "/tmp/x");
     assert_eq!(start.started_at, 1_000);
 
-    let calls: Vec<_> = out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::ToolCall(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let calls = tool_calls(&out);
     assert_eq!(calls.len(), 1, "{out:?}");
     assert_eq!(calls[0].tool_use_id, "t1");
     assert_eq!(calls[0].status, ToolStatus::Success);
@@ -318,13 +321,7 @@ fn subagent_calls_carry_their_parent_and_failures_their_error() {
         ],
     );
     s.finish(Ending::Done, 9_000, &mut out);
-    let calls: Vec<_> = out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::ToolCall(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let calls = tool_calls(&out);
     assert_eq!(calls.len(), 2);
     let sub = calls.iter().find(|c| c.tool_use_id == "sub1").unwrap();
     assert_eq!(sub.parent_tool_use_id.as_deref(), Some("task1"));
@@ -466,13 +463,7 @@ fn a_denial_a_callback_explained_keeps_its_words() {
         ],
     );
     s.finish(Ending::Done, 9_000, &mut out);
-    let calls: Vec<_> = out
-        .iter()
-        .filter_map(|p| match p {
-            Payload::ToolCall(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let calls = tool_calls(&out);
     let w = calls.iter().find(|c| c.tool_use_id == "w1").unwrap();
     assert_eq!(w.status, ToolStatus::Denied);
     assert_eq!(w.error.as_deref(), Some("writes are off"));
