@@ -6,6 +6,7 @@
 //! this module; the two must change together.
 
 pub mod otel;
+pub mod url;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

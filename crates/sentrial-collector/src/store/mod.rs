@@ -4,15 +4,24 @@
 //! A store owns the apply semantics of protocol v1: dedupe by event id, and a final state of each
 //! session that does not depend on how often or in which order its events arrive.
 
+mod apply;
+mod db;
+mod dialect;
 mod incoming;
+mod keys;
 mod lineage;
 mod model;
+mod overview;
 mod overview_model;
 mod postgres;
 mod queries;
+mod read;
 mod row;
+mod search;
 mod sqlite;
 mod transcript;
+mod value;
+mod writes;
 
 use std::future::Future;
 use std::pin::Pin;

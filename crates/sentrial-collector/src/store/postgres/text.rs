@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use sentrial_protocol::Event;
 use serde_json::Value;
 
+use crate::store::{Cursor, ListQuery};
+
 /// What a NUL becomes in a column.
 const REPLACEMENT: char = '\u{FFFD}';
 
@@ -20,6 +22,24 @@ impl Clean {
             Cow::Owned(s.replace('\0', &REPLACEMENT.to_string()))
         } else {
             Cow::Borrowed(s)
+        }
+    }
+
+    /// `query` with NULs replaced in the text it filters by.
+    pub fn query(query: &ListQuery) -> ListQuery {
+        let text = |v: &Option<String>| v.as_deref().map(|s| Clean::text(s).into_owned());
+        ListQuery {
+            user_id: text(&query.user_id),
+            agent: text(&query.agent),
+            convo_id: text(&query.convo_id),
+            end_reason: text(&query.end_reason),
+            claude_session_id: text(&query.claude_session_id),
+            text: text(&query.text),
+            after: query.after.as_ref().map(|c| Cursor {
+                sort_ts: c.sort_ts,
+                id: Clean::text(&c.id).into_owned(),
+            }),
+            ..query.clone()
         }
     }
 
