@@ -91,6 +91,11 @@ impl Incoming {
         };
         Ok(Incoming { event, raw, json })
     }
+
+    /// Every event of a batch, serialized (on the request's task: see [`Incoming`]).
+    pub fn all(events: Vec<Event>) -> Result<Vec<Incoming>, serde_json::Error> {
+        events.into_iter().map(Incoming::new).collect()
+    }
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {

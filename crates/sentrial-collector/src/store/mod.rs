@@ -6,6 +6,7 @@
 
 mod apply;
 mod db;
+mod ddl;
 mod dialect;
 mod incoming;
 mod keys;
@@ -16,6 +17,7 @@ mod overview_model;
 mod postgres;
 mod queries;
 mod read;
+mod reads;
 mod row;
 mod search;
 mod sqlite;
@@ -27,6 +29,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use sentrial_protocol::{Event, IngestResponse};
+
+use incoming::Incoming;
 
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use model::{
@@ -112,6 +116,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project_id: String,
         events: Vec<Event>,
+    ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
+        Box::pin(async move {
+            // Serialized here, on the request's task, so the store's writer only writes.
+            let events = Incoming::all(events)?;
+            self.ingest_serialized(project_id, events).await
+        })
+    }
+
+    /// [`Store::ingest`] of events already serialized.
+    #[doc(hidden)]
+    fn ingest_serialized(
+        &self,
+        project_id: String,
+        events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>>;
 
     /// The project of the key with this SHA-256 hex digest, if the key is stored.

@@ -33,11 +33,7 @@ pub(crate) async fn conversation<D: Db>(
             row::session,
         )
         .await?;
-    Ok(Some(Conversation {
-        convo_id: convo_id.to_string(),
-        sessions,
-        ..totals
-    }))
+    Ok(Some(Conversation { sessions, ..totals }))
 }
 
 /// Sessions and cost over `q`'s range, by agent and user, and the tools' figures.

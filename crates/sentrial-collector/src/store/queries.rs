@@ -133,9 +133,11 @@ pub static CONTINUED_BY: Sql = Sql::new(concat!(
      ORDER BY y.sort_ts, y.id LIMIT ?5"
 ));
 
-/// The totals of conversation `?2` of project `?1` (`row::conversation_totals`).
+/// The totals of conversation `?2` of project `?1`, with its id as stored (PostgreSQL's without
+/// NUL) (`row::conversation_totals`).
 pub static CONVERSATION_TOTALS: Sql = Sql::new(
-    "SELECT COUNT(*) AS session_count, COALESCE(SUM(cost_usd), 0) AS total_cost_usd,
+    "SELECT ?2 AS convo_id, COUNT(*) AS session_count,
+        COALESCE(SUM(cost_usd), 0) AS total_cost_usd,
         {capped_sum:total_tokens} AS total_tokens, {capped_sum:duration_ms} AS total_duration_ms
      FROM sessions WHERE project_id = ?1 AND convo_id = ?2",
 );

@@ -1,7 +1,7 @@
 //! The read API's queries, once for both stores: a page of sessions, one session with everything
 //! it holds, its events. Filters are bound parameters; only fixed SQL fragments are joined.
 
-use crate::store::db::Db;
+use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
 use crate::store::model::DetailRows;
@@ -97,11 +97,13 @@ async fn page_rows<D: Db>(
         " ORDER BY s.sort_ts DESC, s.id DESC LIMIT ?",
         Value::from(i64::from(q.limit) + 1),
     );
-    if searching {
-        db.rows_planned(&s.sql, &s.args, row::session).await
-    } else {
-        db.rows(&s.sql, &s.args, row::session).await
-    }
+    db.rows(Query {
+        sql: &s.sql,
+        args: &s.args,
+        plan: if searching { Plan::Fresh } else { Plan::Kept },
+        make: row::session,
+    })
+    .await
 }
 
 /// One session with everything it holds.

@@ -257,10 +257,10 @@ pub(crate) fn event(r: &dyn Columns) -> Result<EventRef, StoreError> {
     })
 }
 
-/// A conversation's totals (`queries::CONVERSATION_TOTALS`); the caller adds its id and sessions.
+/// A conversation's totals (`queries::CONVERSATION_TOTALS`); the caller adds its sessions.
 pub(crate) fn conversation_totals(r: &dyn Columns) -> Result<Conversation, StoreError> {
     Ok(Conversation {
-        convo_id: String::new(),
+        convo_id: r.string("convo_id")?,
         session_count: r.integer("session_count")?,
         total_cost_usd: r.real("total_cost_usd")?.unwrap_or(0.0),
         total_tokens: r.integer("total_tokens")?,

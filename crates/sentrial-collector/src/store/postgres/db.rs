@@ -1,18 +1,33 @@
 //! The shared SQL's [`Db`] over a PostgreSQL connection or transaction. Statements are prepared
-//! once per connection and kept, by their text.
+//! once per connection and kept, by their text. Every string bound goes through [`Clean`].
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
-use crate::store::db::{Db, MakeRow};
+use super::text::Clean;
+use crate::store::db::{Answer, Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::value::Value;
-use crate::store::StoreError;
 
 /// A PostgreSQL client (a pooled connection or an open transaction) the shared SQL runs on.
 pub(super) struct PgDb<'c, C>(pub &'c C);
+
+/// `params` as PostgreSQL can store them: text without NUL (see `text.rs`), borrowed as they are
+/// when none holds one (nearly always).
+fn clean<'v>(params: &'v [Value<'v>]) -> Cow<'v, [Value<'v>]> {
+    let nul = |v: &Value<'_>| matches!(v, Value::Text(Some(s)) if s.contains('\0'));
+    if !params.iter().any(nul) {
+        return Cow::Borrowed(params);
+    }
+    let cleaned = params.iter().map(|v| match v {
+        Value::Text(Some(s)) => Value::Text(Some(Clean::text(s))),
+        other => other.clone(),
+    });
+    Cow::Owned(cleaned.collect())
+}
 
 /// `params` as the driver binds them: each the typed `Option` it holds, so a NULL has its
 /// column's type.
@@ -33,39 +48,25 @@ fn bound<'v>(params: &'v [Value<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
 impl<C: GenericClient> Db for PgDb<'_, C> {
     const DIALECT: Dialect = Dialect::Postgres;
 
-    fn execute(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+    fn execute(&self, sql: &str, args: &[Value<'_>]) -> impl Future<Output = Answer<u64>> + Send {
         async move {
+            let args = clean(args);
             let stmt = self.0.prepare_cached(sql).await?;
-            Ok(self.0.execute(&stmt, &bound(params)).await?)
+            Ok(self.0.execute(&stmt, &bound(&args)).await?)
         }
     }
 
-    fn rows<T: Send>(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-        make: MakeRow<T>,
-    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+    fn rows<T: Send>(&self, q: Query<'_, '_, T>) -> impl Future<Output = Answer<Vec<T>>> + Send {
         async move {
-            let stmt = self.0.prepare_cached(sql).await?;
-            let rows = self.0.query(&stmt, &bound(params)).await?;
-            rows.iter().map(|r| make(r)).collect()
-        }
-    }
-
-    fn rows_planned<T: Send>(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-        make: MakeRow<T>,
-    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
-        async move {
-            let rows = self.0.query(sql, &bound(params)).await?;
-            rows.iter().map(|r| make(r)).collect()
+            let args = clean(q.args);
+            let rows = match q.plan {
+                Plan::Kept => {
+                    let stmt = self.0.prepare_cached(q.sql).await?;
+                    self.0.query(&stmt, &bound(&args)).await?
+                }
+                Plan::Fresh => self.0.query(q.sql, &bound(&args)).await?,
+            };
+            rows.iter().map(|r| (q.make)(r)).collect()
         }
     }
 }

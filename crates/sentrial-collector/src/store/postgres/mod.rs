@@ -16,17 +16,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use sentrial_protocol::{Event, IngestResponse};
+use sentrial_protocol::IngestResponse;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::{
-    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
-    SessionPage, Store, StoreError,
-};
+use super::{BoxFuture, Store, StoreError};
 use crate::store::incoming::Incoming;
-use crate::store::{keys, overview, read};
+use crate::store::keys;
+use crate::store::reads::store_reads;
 use crate::time::now_ms;
 use db::PgDb;
 use text::Clean;
@@ -163,17 +161,24 @@ pub fn redacted_url(url: &str) -> String {
     })
 }
 
+/// Lends a pooled connection for one shared read (see [`store_reads`]).
+macro_rules! on_connection {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin(async move {
+            let conn = $store.conn().await?;
+            let $db = &PgDb(&conn);
+            $query.await
+        })
+    };
+}
+
 impl Store for PgStore {
-    fn ingest(
+    fn ingest_serialized(
         &self,
         project_id: String,
-        events: Vec<Event>,
+        events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
         Box::pin(async move {
-            let events = events
-                .into_iter()
-                .map(|event| Ok(Incoming::new(event)?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
             let project = Clean::text(&project_id);
             let mut tries = 0;
             loop {
@@ -197,16 +202,6 @@ impl Store for PgStore {
         })
     }
 
-    fn project_for_key(
-        &self,
-        key_hash: String,
-    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            keys::project_for_key(&PgDb(&conn), &Clean::text(&key_hash)).await
-        })
-    }
-
     fn add_key(
         &self,
         key_hash: String,
@@ -214,15 +209,7 @@ impl Store for PgStore {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let conn = self.conn().await?;
-            let (key, project) = (Clean::text(&key_hash), Clean::text(&project_id));
-            keys::add_key(&PgDb(&conn), &key, &project, now_ms()).await
-        })
-    }
-
-    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            keys::key_count(&PgDb(&conn)).await
+            keys::add_key(&PgDb(&conn), &key_hash, &project_id, now_ms()).await
         })
     }
 
@@ -233,64 +220,7 @@ impl Store for PgStore {
         })
     }
 
-    fn list_sessions(
-        &self,
-        project_id: String,
-        query: ListQuery,
-    ) -> BoxFuture<'_, Result<SessionPage, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let query = Clean::query(&query);
-            read::list_sessions(&PgDb(&conn), &Clean::text(&project_id), &query).await
-        })
-    }
-
-    fn get_session(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let (project, id) = (Clean::text(&project_id), Clean::text(&session_id));
-            read::get_session(&PgDb(&conn), &project, &id).await
-        })
-    }
-
-    fn session_events(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let (project, id) = (Clean::text(&project_id), Clean::text(&session_id));
-            read::session_events(&PgDb(&conn), &project, &id).await
-        })
-    }
-
-    fn conversation(
-        &self,
-        project_id: String,
-        convo_id: String,
-    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let (project, convo) = (Clean::text(&project_id), Clean::text(&convo_id));
-            overview::conversation(&PgDb(&conn), &project, &convo).await
-        })
-    }
-
-    fn overview(
-        &self,
-        project_id: String,
-        query: OverviewQuery,
-    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            overview::overview(&PgDb(&conn), &Clean::text(&project_id), &query).await
-        })
-    }
+    store_reads!(on_connection);
 
     fn signing_secret(&self) -> Vec<u8> {
         self.secret.clone()

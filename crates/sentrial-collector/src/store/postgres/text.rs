@@ -1,13 +1,12 @@
 //! PostgreSQL text cannot hold U+0000, which JSON strings (and so events) may. Every string bound
-//! to a query goes through [`Clean`], which replaces it by U+FFFD. The raw event log keeps the
+//! to a query goes through [`Clean`] (in `db.rs`, and for the raw event log, `ingest.rs`), which
+//! replaces it by U+FFFD. The raw event log keeps the
 //! event exactly: its JSON spells the character as the escape `\u0000`, which is plain text.
 
 use std::borrow::Cow;
 
 use sentrial_protocol::Event;
 use serde_json::Value;
-
-use crate::store::{Cursor, ListQuery};
 
 /// What a NUL becomes in a column.
 const REPLACEMENT: char = '\u{FFFD}';
@@ -22,24 +21,6 @@ impl Clean {
             Cow::Owned(s.replace('\0', &REPLACEMENT.to_string()))
         } else {
             Cow::Borrowed(s)
-        }
-    }
-
-    /// `query` with NULs replaced in the text it filters by.
-    pub fn query(query: &ListQuery) -> ListQuery {
-        let text = |v: &Option<String>| v.as_deref().map(|s| Clean::text(s).into_owned());
-        ListQuery {
-            user_id: text(&query.user_id),
-            agent: text(&query.agent),
-            convo_id: text(&query.convo_id),
-            end_reason: text(&query.end_reason),
-            claude_session_id: text(&query.claude_session_id),
-            text: text(&query.text),
-            after: query.after.as_ref().map(|c| Cursor {
-                sort_ts: c.sort_ts,
-                id: Clean::text(&c.id).into_owned(),
-            }),
-            ..query.clone()
         }
     }
 

@@ -1,65 +1,29 @@
-//! The shared SQL's [`Db`] over a SQLite connection (or savepoint): statements run when called,
-//! so the futures it returns are ready at once (see [`crate::store::db::now`]).
-
-use std::future::{ready, Future};
+//! The shared SQL over a SQLite connection (or savepoint): statements run when called (see
+//! [`Immediate`]).
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, Connection};
 
-use crate::store::db::{Db, MakeRow};
+use crate::store::db::{Answer, Immediate, Query};
 use crate::store::dialect::Dialect;
 use crate::store::value::Value;
-use crate::store::StoreError;
 
 /// A SQLite connection the shared SQL runs on.
 pub(super) struct SqliteDb<'c>(pub &'c Connection);
 
-impl SqliteDb<'_> {
-    fn rows_now<T>(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-        make: MakeRow<T>,
-    ) -> Result<Vec<T>, StoreError> {
-        self.0
-            .prepare_cached(sql)?
-            .query_and_then(params_from_iter(params), |r| make(r))?
-            .collect()
-    }
-}
-
-impl Db for SqliteDb<'_> {
+impl Immediate for SqliteDb<'_> {
     const DIALECT: Dialect = Dialect::Sqlite;
 
-    fn execute(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        let changed = self
-            .0
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute(params_from_iter(params)));
-        ready(changed.map(|n| n as u64).map_err(StoreError::from))
+    fn execute_now(&self, sql: &str, args: &[Value<'_>]) -> Answer<u64> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        Ok(stmt.execute(params_from_iter(args))? as u64)
     }
 
-    fn rows<T: Send>(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-        make: MakeRow<T>,
-    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
-        ready(self.rows_now(sql, params, make))
-    }
-
-    fn rows_planned<T: Send>(
-        &self,
-        sql: &str,
-        params: &[Value<'_>],
-        make: MakeRow<T>,
-    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
-        // SQLite plans a statement with its parameters at hand: keeping it costs nothing.
-        ready(self.rows_now(sql, params, make))
+    fn rows_now<T>(&self, q: Query<'_, '_, T>) -> Answer<Vec<T>> {
+        // Kept whatever `q.plan` says: SQLite plans with the parameters at hand anyway.
+        let mut stmt = self.0.prepare_cached(q.sql)?;
+        let rows = stmt.query_and_then(params_from_iter(q.args), |r| (q.make)(r))?;
+        rows.collect()
     }
 }
 

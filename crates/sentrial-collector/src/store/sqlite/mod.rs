@@ -12,16 +12,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use sentrial_protocol::{Event, IngestResponse};
+use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{
-    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
-    SessionPage, Store, StoreError,
-};
+use super::{BoxFuture, Store, StoreError};
 use crate::store::db::now;
 use crate::store::incoming::Incoming;
-use crate::store::{keys, overview, read};
+use crate::store::keys;
+use crate::store::reads::store_reads;
 use db::SqliteDb;
 use writer::{writer_loop, WriteJob};
 
@@ -142,32 +140,28 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Lends a pooled reading connection for one shared read, on the blocking pool (see
+/// [`store_reads`]).
+macro_rules! on_reader {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin($store.read(move |conn| {
+            let $db = &SqliteDb(conn);
+            now($query)
+        }))
+    };
+}
+
 impl Store for SqliteStore {
-    fn ingest(
+    fn ingest_serialized(
         &self,
         project_id: String,
-        events: Vec<Event>,
+        events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
-        Box::pin(async move {
-            // Serialized here, on the request's task, so the single writer thread only writes.
-            let events = events
-                .into_iter()
-                .map(|event| Ok(Incoming::new(event)?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            self.write(|reply| WriteJob::Ingest {
-                project_id,
-                events,
-                reply,
-            })
-            .await
-        })
-    }
-
-    fn project_for_key(
-        &self,
-        key_hash: String,
-    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        Box::pin(self.read(move |conn| now(keys::project_for_key(&SqliteDb(conn), &key_hash))))
+        Box::pin(self.write(|reply| WriteJob::Ingest {
+            project_id,
+            events,
+            reply,
+        }))
     }
 
     fn add_key(
@@ -180,10 +174,6 @@ impl Store for SqliteStore {
             project_id,
             reply,
         }))
-    }
-
-    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(self.read(|conn| now(keys::key_count(&SqliteDb(conn)))))
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -206,65 +196,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_sessions(
-        &self,
-        project_id: String,
-        query: ListQuery,
-    ) -> BoxFuture<'_, Result<SessionPage, StoreError>> {
-        Box::pin(
-            self.read(move |conn| now(read::list_sessions(&SqliteDb(conn), &project_id, &query))),
-        )
-    }
-
-    fn get_session(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>> {
-        Box::pin(
-            self.read(move |conn| {
-                now(read::get_session(&SqliteDb(conn), &project_id, &session_id))
-            }),
-        )
-    }
-
-    fn session_events(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
-        Box::pin(self.read(move |conn| {
-            now(read::session_events(
-                &SqliteDb(conn),
-                &project_id,
-                &session_id,
-            ))
-        }))
-    }
-
-    fn conversation(
-        &self,
-        project_id: String,
-        convo_id: String,
-    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
-        Box::pin(self.read(move |conn| {
-            now(overview::conversation(
-                &SqliteDb(conn),
-                &project_id,
-                &convo_id,
-            ))
-        }))
-    }
-
-    fn overview(
-        &self,
-        project_id: String,
-        query: OverviewQuery,
-    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
-        Box::pin(
-            self.read(move |conn| now(overview::overview(&SqliteDb(conn), &project_id, &query))),
-        )
-    }
+    store_reads!(on_reader);
 
     fn signing_secret(&self) -> Vec<u8> {
         self.secret.clone()

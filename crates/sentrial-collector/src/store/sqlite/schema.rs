@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
@@ -14,7 +15,8 @@ const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 /// `*_key_*` columns hold the ordering key of the event whose values a row holds, so that a
 /// later-applied event replaces them only when its key is greater: the final state is the same
 /// whatever the arrival order.
-const V1: &str = r#"
+const V1: &str = concat!(
+    r#"
 CREATE TABLE api_keys (
     key_hash   TEXT PRIMARY KEY,      -- SHA-256 hex of the key; the key itself is never stored
     project_id TEXT NOT NULL,
@@ -73,12 +75,9 @@ CREATE TABLE sessions (
     fig_key_id            TEXT,
     PRIMARY KEY (project_id, id)
 );
-CREATE INDEX sessions_recent   ON sessions (project_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_user  ON sessions (project_id, user_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_agent ON sessions (project_id, agent, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_convo ON sessions (project_id, convo_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_status ON sessions (project_id, status, sort_ts DESC, id DESC);
-
+"#,
+    session_list_indexes!(),
+    r#"
 CREATE TABLE session_inputs (
     project_id TEXT NOT NULL,
     session_id TEXT NOT NULL,
@@ -108,7 +107,8 @@ CREATE TABLE tool_calls (
     key_id             TEXT NOT NULL,
     PRIMARY KEY (project_id, session_id, tool_use_id)
 );
-"#;
+"#
+);
 
 /// Version 2, for the dashboard: text search over a session's input and output, covering indexes
 /// for the overview, and the collector's own settings (the secret that
@@ -259,7 +259,8 @@ CREATE TABLE subagents (
 ///
 /// A denied call's reason is merged rather than replaced (see `apply.rs`); the old SDKs'
 /// `permission denied` said no more than the status, so it is cleared here as ingest now does.
-const V4: &str = r#"
+const V4: &str = concat!(
+    r#"
 ALTER TABLE sessions ADD COLUMN end_reason TEXT;
 ALTER TABLE sessions ADD COLUMN api_error_status INTEGER;
 ALTER TABLE sessions ADD COLUMN resumed_from TEXT;
@@ -267,14 +268,9 @@ ALTER TABLE sessions ADD COLUMN forked_from TEXT;
 ALTER TABLE sessions ADD COLUMN entry_point TEXT;
 ALTER TABLE sessions ADD COLUMN mcp_servers TEXT;   -- JSON array of {name, status}; NULL: none
 ALTER TABLE sessions ADD COLUMN carried TEXT;       -- JSON usage; NULL: nothing carried
-CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_claude_session
-    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
-    WHERE resumed_from IS NOT NULL;
-CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
-    WHERE forked_from IS NOT NULL;
-
+"#,
+    lineage_indexes!(),
+    r#"
 ALTER TABLE tool_calls ADD COLUMN updated_input TEXT;   -- JSON; NULL: ran with `input`
 ALTER TABLE tool_calls ADD COLUMN denied_by TEXT;
 ALTER TABLE tool_calls ADD COLUMN mcp_server TEXT;
@@ -305,7 +301,8 @@ CREATE TABLE session_markers (
     key_id             TEXT NOT NULL,
     PRIMARY KEY (project_id, session_id, position)
 ) WITHOUT ROWID;
-"#;
+"#
+);
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

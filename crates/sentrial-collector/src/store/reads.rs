@@ -1,0 +1,99 @@
+//! The methods of [`Store`] that only read, written once for every store: each runs a shared
+//! query (`read.rs`, `overview.rs`, `keys.rs`) on a connection the store lends for that read.
+//!
+//! [`Store`]: crate::store::Store
+
+/// Expands, inside an `impl Store for ...`, to the reading methods. `$lend` is the store's macro
+/// `$lend!(self, |db| query)`: it gets a connection, makes a [`Db`] of it named `db`, and
+/// answers with the `query` future's output as a [`BoxFuture`].
+///
+/// [`Db`]: crate::store::db::Db
+/// [`BoxFuture`]: crate::store::BoxFuture
+macro_rules! store_reads {
+    ($lend:ident) => {
+        fn project_for_key(
+            &self,
+            key_hash: String,
+        ) -> $crate::store::BoxFuture<'_, Result<Option<String>, $crate::store::StoreError>> {
+            $lend!(self, |db| $crate::store::keys::project_for_key(db, &key_hash))
+        }
+
+        fn key_count(&self) -> $crate::store::BoxFuture<'_, Result<u64, $crate::store::StoreError>> {
+            $lend!(self, |db| $crate::store::keys::key_count(db))
+        }
+
+        fn list_sessions(
+            &self,
+            project_id: String,
+            query: $crate::store::ListQuery,
+        ) -> $crate::store::BoxFuture<
+            '_,
+            Result<$crate::store::SessionPage, $crate::store::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::list_sessions(
+                db,
+                &project_id,
+                &query
+            ))
+        }
+
+        fn get_session(
+            &self,
+            project_id: String,
+            session_id: String,
+        ) -> $crate::store::BoxFuture<
+            '_,
+            Result<Option<$crate::store::SessionDetail>, $crate::store::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::get_session(
+                db,
+                &project_id,
+                &session_id
+            ))
+        }
+
+        fn session_events(
+            &self,
+            project_id: String,
+            session_id: String,
+        ) -> $crate::store::BoxFuture<
+            '_,
+            Result<Option<Vec<$crate::store::EventRef>>, $crate::store::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::session_events(
+                db,
+                &project_id,
+                &session_id
+            ))
+        }
+
+        fn conversation(
+            &self,
+            project_id: String,
+            convo_id: String,
+        ) -> $crate::store::BoxFuture<
+            '_,
+            Result<Option<$crate::store::Conversation>, $crate::store::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::overview::conversation(
+                db,
+                &project_id,
+                &convo_id
+            ))
+        }
+
+        fn overview(
+            &self,
+            project_id: String,
+            query: $crate::store::OverviewQuery,
+        ) -> $crate::store::BoxFuture<'_, Result<$crate::store::Overview, $crate::store::StoreError>>
+        {
+            $lend!(self, |db| $crate::store::overview::overview(
+                db,
+                &project_id,
+                &query
+            ))
+        }
+    };
+}
+pub(crate) use store_reads;
