@@ -19,10 +19,10 @@
 use sentrial_protocol::{Event, Payload, SessionStatus, ToolStatus};
 
 use crate::store::db::Db;
+use crate::store::error::StoreError;
 use crate::store::incoming::{clamp, mcp_server, tool_error, Figures, Json, END_RANK};
 use crate::store::value::values;
 use crate::store::writes;
-use crate::store::StoreError;
 
 /// Applies new event `ev` of `project`, whose JSON columns are `json`, received at `now`.
 pub(crate) async fn apply<D: Db>(

@@ -9,9 +9,9 @@
 use std::future::{ready, Future};
 
 use crate::store::dialect::{Dialect, Sql};
+use crate::store::error::StoreError;
 use crate::store::row::Columns;
 use crate::store::value::Value;
-use crate::store::StoreError;
 
 /// What a database call gives.
 pub(crate) type Answer<T> = Result<T, StoreError>;

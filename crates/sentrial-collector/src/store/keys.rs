@@ -1,8 +1,9 @@
 //! The stored API key digests and the signing secret, once for both stores.
 
 use crate::store::db::Db;
+use crate::store::error::StoreError;
 use crate::store::value::values;
-use crate::store::{row, writes, StoreError};
+use crate::store::{row, writes};
 
 /// The project of the key with digest `key_hash`, if it is stored.
 pub(crate) async fn project_for_key<D: Db>(

@@ -4,9 +4,10 @@
 //! overview down.
 
 use crate::store::db::Db;
+use crate::store::error::StoreError;
+use crate::store::overview_model::{Conversation, Overview, OverviewQuery, CONVERSATION_LIMIT};
 use crate::store::value::values;
 use crate::store::{queries, row};
-use crate::store::{Conversation, Overview, OverviewQuery, StoreError, CONVERSATION_LIMIT};
 
 /// The sessions of `convo_id`, oldest first; `None` when the project has none.
 pub(crate) async fn conversation<D: Db>(

@@ -2,12 +2,14 @@
 //! it holds, its events. Filters are bound parameters; only fixed SQL fragments are joined.
 
 use crate::store::db::{Db, Plan, Query};
+use crate::store::detail::DetailRows;
 use crate::store::dialect::Dialect;
+use crate::store::error::StoreError;
 use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
-use crate::store::model::DetailRows;
+use crate::store::model::{EventRef, SessionDetail, SessionRecord};
+use crate::store::page::{ListQuery, SessionPage};
 use crate::store::value::{values, Value};
 use crate::store::{queries, row, search};
-use crate::store::{EventRef, ListQuery, SessionDetail, SessionPage, SessionRecord, StoreError};
 
 /// One page of a project's sessions, newest first.
 pub(crate) async fn list_sessions<D: Db>(
@@ -120,7 +122,7 @@ pub(crate) async fn get_session<D: Db>(
     else {
         return Ok(None);
     };
-    let (previous_of, continued_of) = Lineage::lookups(&session);
+    let (previous_of, continued_of) = Lineage::lookups(session.run());
     let previous = match previous_of {
         Some(c) => db
             .select(

@@ -5,13 +5,15 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::store::detail::ResultRow;
+use crate::store::error::StoreError;
 use crate::store::incoming::mcp_server;
 use crate::store::lineage::RunRow;
-use crate::store::model::ResultRow;
-use crate::store::{
-    Bucket, Conversation, EventRef, Group, MarkerRecord, ModelCallRecord, SessionRecord,
-    StoreError, SubagentRecord, ToolCallRecord, ToolStat, Totals, TurnInput,
+use crate::store::model::{
+    EventRef, MarkerRecord, ModelCallRecord, SessionRecord, SubagentRecord, ToolCallRecord,
+    TurnInput,
 };
+use crate::store::overview_model::{Bucket, Conversation, Group, ToolStat, Totals};
 use crate::time::Timestamp;
 
 /// A result row whose columns are read by name; NULL reads as `None`.

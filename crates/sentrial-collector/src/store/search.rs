@@ -10,7 +10,6 @@
 //!   newest-first index (a common one). The page is the union of the two.
 
 use crate::store::dialect::Dialect;
-use crate::store::model::escape_like;
 
 /// One query's text filter: a fragment of the `WHERE` clause whose `?` is bound to `value`.
 pub(crate) struct Arm {
@@ -53,4 +52,17 @@ pub(crate) fn arms(dialect: Dialect, text: &str) -> Vec<Arm> {
             ]
         }
     }
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash, the escape
+/// both stores' LIKE clauses use.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

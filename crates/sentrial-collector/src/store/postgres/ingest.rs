@@ -15,8 +15,8 @@ use tokio_postgres::types::ToSql;
 use super::db::PgDb;
 use super::text::Clean;
 use crate::store::apply::apply;
+use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
-use crate::store::StoreError;
 
 /// Stores `events` for `project` in `tx`; the caller commits.
 ///

@@ -21,7 +21,8 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::{BoxFuture, Store, StoreError};
+use crate::store::api::{BoxFuture, Store};
+use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
 use crate::store::keys;
 use crate::store::reads::store_reads;
@@ -130,15 +131,6 @@ fn retryable(err: &StoreError) -> bool {
                 || *c == SqlState::T_R_SERIALIZATION_FAILURE
         ),
         _ => false,
-    }
-}
-
-/// A tokio-postgres error with the server's message, when there is one (its own `Display` says
-/// only "db error").
-pub(crate) fn pg_message(err: &tokio_postgres::Error) -> String {
-    match err.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => err.to_string(),
     }
 }
 

@@ -11,7 +11,7 @@
 use deadpool_postgres::Object;
 
 use crate::store::ddl::{lineage_indexes, session_list_indexes};
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];

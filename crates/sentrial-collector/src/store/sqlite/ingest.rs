@@ -7,9 +7,9 @@ use sentrial_protocol::IngestResponse;
 use super::db::SqliteDb;
 use crate::store::apply::apply;
 use crate::store::db::now;
+use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
 use crate::store::value::values;
-use crate::store::StoreError;
 
 /// An event into the raw log, unless its id is stored (then it changes nothing). The log's
 /// `seq`, its rowid, is the ingest order.

@@ -15,8 +15,9 @@ use rusqlite::{Connection, OpenFlags};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BoxFuture, Store, StoreError};
+use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
+use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::keys;
 use crate::store::reads::store_reads;

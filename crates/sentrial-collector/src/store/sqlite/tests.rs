@@ -237,7 +237,7 @@ fn a_placeholder_session_is_running_and_sorted_by_its_earliest_event() {
     let page = now(read::list_sessions(
         &SqliteDb(&conn),
         "p",
-        &crate::store::ListQuery {
+        &crate::store::page::ListQuery {
             limit: 10,
             ..Default::default()
         },

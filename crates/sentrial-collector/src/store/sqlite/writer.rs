@@ -8,8 +8,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::db::SqliteDb;
 use super::ingest;
 use crate::store::db::now;
+use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::store::{keys, StoreError};
+use crate::store::keys;
 use crate::time::now_ms;
 
 /// A write for the writer thread.
