@@ -544,10 +544,7 @@ async fn nul_characters_are_stored_and_read_back() {
             .unwrap_or_else(|| panic!("{name}: no conversation"));
         assert_eq!(convo.convo_id, format!("con{nul}vo"), "{name}");
         assert_eq!(convo.sessions.len(), 1, "{name}");
-        let events = s
-            .session_events("p".into(), "n\0ul".into())
-            .await
-            .unwrap();
+        let events = s.session_events("p".into(), "n\0ul".into()).await.unwrap();
         assert_eq!(events.map(|e| e.len()), Some(1), "{name}");
     }
 }

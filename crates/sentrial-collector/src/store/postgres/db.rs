@@ -2,7 +2,6 @@
 //! once per connection and kept, by their text. Every string bound goes through [`Clean`].
 
 use std::borrow::Cow;
-use std::future::Future;
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
@@ -48,25 +47,21 @@ fn bound<'v>(params: &'v [Value<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
 impl<C: GenericClient> Db for PgDb<'_, C> {
     const DIALECT: Dialect = Dialect::Postgres;
 
-    fn execute(&self, sql: &str, args: &[Value<'_>]) -> impl Future<Output = Answer<u64>> + Send {
-        async move {
-            let args = clean(args);
-            let stmt = self.0.prepare_cached(sql).await?;
-            Ok(self.0.execute(&stmt, &bound(&args)).await?)
-        }
+    async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Answer<u64> {
+        let args = clean(args);
+        let stmt = self.0.prepare_cached(sql).await?;
+        Ok(self.0.execute(&stmt, &bound(&args)).await?)
     }
 
-    fn rows<T: Send>(&self, q: Query<'_, '_, T>) -> impl Future<Output = Answer<Vec<T>>> + Send {
-        async move {
-            let args = clean(q.args);
-            let rows = match q.plan {
-                Plan::Kept => {
-                    let stmt = self.0.prepare_cached(q.sql).await?;
-                    self.0.query(&stmt, &bound(&args)).await?
-                }
-                Plan::Fresh => self.0.query(q.sql, &bound(&args)).await?,
-            };
-            rows.iter().map(|r| (q.make)(r)).collect()
-        }
+    async fn rows<T: Send>(&self, q: Query<'_, '_, T>) -> Answer<Vec<T>> {
+        let args = clean(q.args);
+        let rows = match q.plan {
+            Plan::Kept => {
+                let stmt = self.0.prepare_cached(q.sql).await?;
+                self.0.query(&stmt, &bound(&args)).await?
+            }
+            Plan::Fresh => self.0.query(q.sql, &bound(&args)).await?,
+        };
+        rows.iter().map(|r| (q.make)(r)).collect()
     }
 }
