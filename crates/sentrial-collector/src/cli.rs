@@ -47,10 +47,10 @@ enum Command {
         api_keys: Vec<String>,
         /// Requests per second each API key may make on average (429 with Retry-After past it;
         /// 0: no limit).
-        #[arg(long = "rate-limit", value_name = "PER_SECOND", default_value_t = crate::DEFAULT_RATE_LIMIT.per_second)]
+        #[arg(long = "rate-limit", value_name = "PER_SECOND", default_value_t = crate::rate_limit::DEFAULT_RATE_LIMIT.per_second)]
         rate_limit: f64,
         /// Requests each API key may make at once, above the average rate.
-        #[arg(long = "rate-burst", value_name = "N", default_value_t = crate::DEFAULT_RATE_LIMIT.burst)]
+        #[arg(long = "rate-burst", value_name = "N", default_value_t = crate::rate_limit::DEFAULT_RATE_LIMIT.burst)]
         rate_burst: u32,
     },
     /// Manage API keys.
@@ -76,7 +76,7 @@ enum KeyCommand {
         )]
         database_url: Option<String>,
         /// Project the key reads and writes.
-        #[arg(long, default_value = crate::server::DEFAULT_PROJECT)]
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
         project: String,
     },
 }
@@ -140,14 +140,14 @@ async fn run(command: Command) -> Result<(), CollectorError> {
                 database_url,
                 api_keys,
                 rate_limit: (rate_limit.is_finite() && rate_limit > 0.0).then_some(
-                    crate::RateLimit {
+                    crate::rate_limit::RateLimit {
                         per_second: rate_limit,
                         burst: rate_burst.max(1),
                     },
                 ),
                 ..ServeConfig::default()
             };
-            crate::serve(config, shutdown_signal()?).await
+            crate::server::serve(config, shutdown_signal()?).await
         }
         Command::Key {
             command:

@@ -17,7 +17,7 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 pub struct ServeConfig {
     /// Interface to bind, e.g. `127.0.0.1` or `0.0.0.0`.
     pub host: String,
-    /// Port to bind; 0 picks a free one (see [`crate::Server::local_addr`]).
+    /// Port to bind; 0 picks a free one (see [`crate::server::Server::local_addr`]).
     pub port: u16,
     /// SQLite database file; created with its schema when missing. Unused when
     /// [`ServeConfig::database_url`] is set.
@@ -29,14 +29,14 @@ pub struct ServeConfig {
     /// database. They are held hashed in memory and never written to the database.
     pub api_keys: Vec<String>,
     /// When no key was given and the database holds none, mint one (reported through
-    /// [`crate::KeyInfo::Created`]) so a fresh collector is usable at once.
+    /// [`crate::banner::KeyInfo::Created`]) so a fresh collector is usable at once.
     pub create_key_if_none: bool,
     /// Longest a request may take before it is answered with 408.
     pub request_timeout: Duration,
     /// Requests each API key may make (429 with `Retry-After` past it). `None` (the default of
     /// this struct, for embedding and benchmarks) is no limit; `sentrial serve` applies
-    /// [`crate::DEFAULT_RATE_LIMIT`] unless `--rate-limit 0`.
-    pub rate_limit: Option<crate::RateLimit>,
+    /// [`crate::rate_limit::DEFAULT_RATE_LIMIT`] unless `--rate-limit 0`.
+    pub rate_limit: Option<crate::rate_limit::RateLimit>,
 }
 
 impl ServeConfig {

@@ -38,7 +38,7 @@ pub enum AppError {
     /// 404: nothing there (or it belongs to another project).
     #[error("{0}")]
     NotFound(String),
-    /// 413: the body exceeds [`crate::MAX_BODY_BYTES`] after decompression.
+    /// 413: the body exceeds [`crate::config::MAX_BODY_BYTES`] after decompression.
     #[error("{0}")]
     PayloadTooLarge(String),
     /// 415: the body's `Content-Type` is not one this endpoint reads; the message names those it does.

@@ -1,5 +1,7 @@
 //! `POST /v1/batch`: decode a batch, check its version, hand its events to the store.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -11,14 +13,14 @@ use serde::Deserialize;
 use crate::auth::Project;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::store::Store;
 
 /// Bodies above this size are decoded on the blocking pool rather than on a runtime worker.
 pub(crate) const INLINE_DECODE_BYTES: usize = 512 * 1024;
 
 /// Stores a batch and says how many of its events were new.
 pub async fn post_batch(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Project(project): Project,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, AppError> {
@@ -30,7 +32,7 @@ pub async fn post_batch(
     } else {
         decode(&body)?
     };
-    let response = state.store.ingest(project, batch.events).await?;
+    let response = store.ingest(project, batch.events).await?;
     Ok(Json(response))
 }
 

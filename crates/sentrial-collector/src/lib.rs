@@ -13,25 +13,32 @@
 //! `docs/protocol.md` describes the wire protocol and the read API this crate implements.
 
 mod auth;
+mod banner;
 mod cli;
 mod config;
 mod dashboard;
 mod error;
+mod health;
 mod ingest;
 mod otlp;
 mod params;
 mod rate_limit;
 mod read_api;
+mod router;
 mod server;
 pub mod signin;
+mod state;
 pub mod store;
 mod time;
 mod views_api;
 
-pub use auth::{hash_key, new_key};
+pub use auth::{hash_key, new_key, DEFAULT_PROJECT};
+pub use banner::KeyInfo;
 pub use cli::run_cli;
 pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
 pub use error::{AppError, CollectorError};
 pub use rate_limit::{RateLimit, DEFAULT_RATE_LIMIT};
-pub use server::{router, serve, AppState, KeyInfo, Server, DEFAULT_PROJECT};
+pub use router::router;
+pub use server::{serve, Server};
+pub use state::AppState;
 pub use time::{iso8601, parse_time, Timestamp};

@@ -2,6 +2,8 @@
 //! `GET /api/sessions/{id}/events`, `GET /api/sessions/{id}/transcript`. Bearer key or dashboard
 //! cookie ([`Reader`]); a query parameter an endpoint does not take is a 400 ([`Params`]).
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::Json;
 use sentrial_protocol::SessionStatus;
@@ -10,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
-use crate::server::AppState;
-use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Transcript};
+use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
 use crate::time::parse_time;
 
 /// Page size when `limit` is not given.
@@ -46,12 +47,12 @@ pub struct SessionList {
 
 /// Lists the project's sessions, newest first.
 pub async fn list_sessions(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Params(params): Params<ListParams>,
 ) -> Result<Json<SessionList>, AppError> {
     let query = parse_list(params)?;
-    let page = state.store.list_sessions(project, query).await?;
+    let page = store.list_sessions(project, query).await?;
     Ok(Json(SessionList {
         sessions: page.sessions,
         next_cursor: page.next.map(|c| c.encode()),
@@ -60,28 +61,27 @@ pub async fn list_sessions(
 
 /// One session with everything it holds.
 pub async fn get_session(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Path(id): Path<String>,
     _: Params<NoParams>,
 ) -> Result<Json<SessionDetail>, AppError> {
-    detail(&state, project, id).await.map(Json)
+    detail(store.as_ref(), project, id).await.map(Json)
 }
 
 /// A session's transcript: its steps in order, sub-agents nested under their Task calls.
 pub async fn session_transcript(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Path(id): Path<String>,
     _: Params<NoParams>,
 ) -> Result<Json<Transcript>, AppError> {
-    let detail = detail(&state, project, id).await?;
+    let detail = detail(store.as_ref(), project, id).await?;
     Ok(Json(Transcript::from_detail(detail)))
 }
 
-async fn detail(state: &AppState, project: String, id: String) -> Result<SessionDetail, AppError> {
-    state
-        .store
+async fn detail(store: &dyn Store, project: String, id: String) -> Result<SessionDetail, AppError> {
+    store
         .get_session(project, id)
         .await?
         .ok_or_else(|| AppError::NotFound("session not found".into()))
@@ -89,13 +89,12 @@ async fn detail(state: &AppState, project: String, id: String) -> Result<Session
 
 /// A session's events in ingest order.
 pub async fn session_events(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Path(id): Path<String>,
     _: Params<NoParams>,
 ) -> Result<Json<Vec<EventRef>>, AppError> {
-    state
-        .store
+    store
         .session_events(project, id)
         .await?
         .map(Json)

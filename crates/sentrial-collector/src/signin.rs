@@ -5,7 +5,9 @@
 //! it under the database's signing secret. Nothing is kept per token: a token is valid until it
 //! expires, and every token dies with the secret.
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 /// The cookie that carries a dashboard sign-in.
 pub const COOKIE_NAME: &str = "sentrial_session";
@@ -63,7 +65,7 @@ impl Signer {
     pub fn verify(&self, kind: TokenKind, token: &str, now_ms: i64) -> Option<String> {
         let (body, mac) = token.rsplit_once('.')?;
         let expected = hmac_sha256(&self.secret, body.as_bytes());
-        if !constant_time_eq(&hex::decode(mac).ok()?, &expected) {
+        if !bool::from(hex::decode(mac).ok()?.ct_eq(&expected)) {
             return None;
         }
         let mut parts = body.splitn(3, '.');
@@ -76,29 +78,11 @@ impl Signer {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104).
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`.
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| k.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The value of cookie `name` in a `Cookie` header, if present.

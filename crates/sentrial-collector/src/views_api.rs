@@ -1,6 +1,8 @@
 //! The dashboard's aggregate read endpoints: `GET /api/conversations/{convo_id}` and
 //! `GET /api/overview`. Bearer key or dashboard cookie, like the rest of the read API.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
@@ -9,8 +11,7 @@ use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
 use crate::read_api::time_param;
-use crate::server::AppState;
-use crate::store::{Conversation, Overview, OverviewQuery};
+use crate::store::{Conversation, Overview, OverviewQuery, Store};
 use crate::time::now_ms;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -24,13 +25,12 @@ const MAX_BUCKETS: i64 = 5000;
 
 /// The sessions of one conversation, oldest first, with their totals.
 pub async fn conversation(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Path(convo_id): Path<String>,
     _: Params<NoParams>,
 ) -> Result<Json<Conversation>, AppError> {
-    state
-        .store
+    store
         .conversation(project, convo_id)
         .await?
         .map(Json)
@@ -47,12 +47,12 @@ pub struct OverviewParams {
 
 /// Sessions and cost over a time range, by agent and user, and the tools' figures.
 pub async fn overview(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
     Params(params): Params<OverviewParams>,
 ) -> Result<Json<Overview>, AppError> {
     let query = parse_overview(params, now_ms())?;
-    Ok(Json(state.store.overview(project, query).await?))
+    Ok(Json(store.overview(project, query).await?))
 }
 
 /// Checks the query string: `to` defaults to now, `from` to 7 days before `to`; `bucket` is

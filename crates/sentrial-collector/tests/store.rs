@@ -517,6 +517,7 @@ async fn nul_characters_are_stored_and_read_back() {
         if let Payload::SessionStart(st) = &mut events[0].payload {
             st.input = Some("before\0after".into());
             st.metadata.insert("k\0ey".into(), json!("v\0al"));
+            st.convo_id = Some("con\0vo".into());
         }
         assert_eq!(put(s, "p", &events).await.accepted, 1, "{name}");
         // SQLite keeps the character; PostgreSQL text cannot hold it and gets U+FFFD.
@@ -535,6 +536,16 @@ async fn nul_characters_are_stored_and_read_back() {
         )
         .await;
         assert_eq!(found.len(), 1, "{name}");
+        // A conversation is found by its id as given, and named as stored.
+        let convo = s
+            .conversation("p".into(), "con\0vo".into())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name}: no conversation"));
+        assert_eq!(convo.convo_id, format!("con{nul}vo"), "{name}");
+        assert_eq!(convo.sessions.len(), 1, "{name}");
+        let events = s.session_events("p".into(), "n\0ul".into()).await.unwrap();
+        assert_eq!(events.map(|e| e.len()), Some(1), "{name}");
     }
 }
 

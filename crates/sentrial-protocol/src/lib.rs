@@ -1,4 +1,4 @@
-//! The wire protocol between the SDK and the collector, version 1.
+//! The wire protocol between the SDK and the collector, version 2.
 //!
 //! The SDK sends [`Batch`]es of [`Event`]s to `POST /v1/batch`. Every event carries an id made when
 //! the event was born (a UUIDv7 string) and kept across retries, so the collector can drop duplicates
@@ -10,6 +10,7 @@ mod end_reasons;
 mod marker;
 pub mod otel;
 mod session;
+pub mod url;
 mod usage;
 
 pub use calls::{Block, ModelCall, Subagent, ToolCall, ToolStatus};

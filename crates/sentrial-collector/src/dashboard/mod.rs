@@ -9,7 +9,9 @@
 
 mod assets;
 
-use axum::extract::{Form, Path, Query, State};
+use std::sync::Arc;
+
+use axum::extract::{Form, FromRef, Path, Query, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY, SET_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -20,9 +22,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::auth::hash_key;
+use crate::auth::{hash_key, Auth};
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::signin::{clear_cookie, set_cookie, TokenKind, COOKIE_TTL_MS};
 use crate::time::now_ms;
 
@@ -32,8 +33,12 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
      form-action 'self'";
 
-/// The dashboard's routes.
-pub fn routes() -> Router<AppState> {
+/// The dashboard's routes, on a router whose state gives [`Auth`].
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Auth>: FromRef<S>,
+{
     Router::new()
         .route("/", get(page))
         .route("/overview", get(page))
@@ -103,15 +108,15 @@ struct LinkParams {
 /// `GET /login?token=...`: a valid link signs the browser in and goes to `/`; without a token,
 /// the sign-in page (a form for an API key).
 async fn login_link(
-    State(state): State<AppState>,
+    State(auth): State<Arc<Auth>>,
     Query(p): Query<LinkParams>,
     headers: HeaderMap,
 ) -> Response {
     let Some(token) = p.token.filter(|t| !t.is_empty()) else {
         return page(headers).await;
     };
-    match state.signer().verify(TokenKind::Link, &token, now_ms()) {
-        Some(project) => signed_in(&state, &project),
+    match auth.signer().verify(TokenKind::Link, &token, now_ms()) {
+        Some(project) => signed_in(&auth, &project),
         None => redirect("/login?error=link", None),
     }
 }
@@ -124,15 +129,15 @@ struct KeyForm {
 
 /// `POST /login` with an API key (`key=...`): a known key signs the browser in for its project.
 async fn login_key(
-    State(state): State<AppState>,
+    State(auth): State<Arc<Auth>>,
     Form(form): Form<KeyForm>,
 ) -> Result<Response, AppError> {
     let key = form.key.trim();
     if key.is_empty() {
         return Ok(redirect("/login?error=key", None));
     }
-    Ok(match state.project_for_key(&hash_key(key)).await? {
-        Some(project) => signed_in(&state, &project),
+    Ok(match auth.project_for_key(&hash_key(key)).await? {
+        Some(project) => signed_in(&auth, &project),
         None => redirect("/login?error=key", None),
     })
 }
@@ -142,8 +147,8 @@ async fn logout() -> Response {
     redirect("/login", Some(clear_cookie()))
 }
 
-fn signed_in(state: &AppState, project: &str) -> Response {
-    let token = state
+fn signed_in(auth: &Auth, project: &str) -> Response {
+    let token = auth
         .signer()
         .sign(TokenKind::Cookie, project, now_ms() + COOKIE_TTL_MS);
     redirect("/", Some(set_cookie(&token)))

@@ -10,6 +10,8 @@ mod json;
 mod map;
 mod reject;
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -19,7 +21,7 @@ use axum::response::Response;
 use crate::auth::Project;
 use crate::error::AppError;
 use crate::ingest::{read_body, INLINE_DECODE_BYTES};
-use crate::server::AppState;
+use crate::store::Store;
 use decode::Encoding;
 use map::Mapped;
 
@@ -29,7 +31,7 @@ pub const TRACES_PATH: &str = "/v1/traces";
 /// Stores a trace export's GenAI spans and answers an `ExportTraceServiceResponse` in the
 /// request's encoding.
 pub async fn post_traces(
-    State(state): State<AppState>,
+    State(store): State<Arc<dyn Store>>,
     Project(project): Project,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -44,7 +46,7 @@ pub async fn post_traces(
         decode_and_map(encoding, &body)?
     };
     if !mapped.events.is_empty() {
-        state.store.ingest(project, mapped.events).await?;
+        store.ingest(project, mapped.events).await?;
     }
     Ok(decode::response(
         encoding,

@@ -11,14 +11,50 @@ pub struct Incoming {
     pub event: Event,
     /// The whole event, for the raw log.
     pub raw: String,
-    /// The JSON columns of its payload, `None` where the column stays NULL:
-    /// - `session_start`: metadata, MCP servers (none when the list is empty);
-    /// - `tool_call`: input, output, updated input;
-    /// - `model_call`: content blocks (none when empty);
-    /// - `marker`: data;
-    /// - `session_result`: usage by model, carried usage;
-    /// - `session_end`: usage by model, carried usage, reconciliation.
-    pub json: [Option<String>; 3],
+    /// The JSON columns of its payload.
+    pub json: Json,
+}
+
+/// The JSON columns of an event's payload, by event type; `None` where the column stays NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// A `session_input` or a `subagent`: no JSON column.
+    None,
+    /// A `session_start`.
+    SessionStart {
+        /// The metadata object.
+        metadata: String,
+        /// The MCP servers (none when the list is empty).
+        mcp_servers: Option<String>,
+    },
+    /// A `tool_call`.
+    ToolCall {
+        /// The input, as the model gave it.
+        input: String,
+        /// The tool's response.
+        output: String,
+        /// The input the tool ran with, when it was changed.
+        updated_input: Option<String>,
+    },
+    /// A `model_call`.
+    ModelCall {
+        /// The content blocks (none when empty).
+        content: Option<String>,
+    },
+    /// A `marker`.
+    Marker {
+        /// What the SDK said of it.
+        data: String,
+    },
+    /// A `session_result` or a `session_end`: figures.
+    Figures {
+        /// The usage by model.
+        model_usage: String,
+        /// The usage carried from earlier runs.
+        carried: Option<String>,
+        /// How the stream's model calls reconcile with the totals (an end's only).
+        reconciliation: Option<String>,
+    },
 }
 
 impl Incoming {
@@ -26,36 +62,56 @@ impl Incoming {
     pub fn new(event: Event) -> Result<Incoming, serde_json::Error> {
         let raw = serde_json::to_string(&event)?;
         let json = match &event.payload {
-            Payload::SessionStart(s) => [json(&s.metadata)?, list(&s.mcp_servers)?, None],
-            Payload::ToolCall(t) => [json(&t.input)?, json(&t.output)?, opt(&t.updated_input)?],
-            Payload::ModelCall(m) => [list(&m.content)?, None, None],
-            Payload::Marker(m) => [json(&m.data)?, None, None],
-            Payload::SessionResult(r) => [json(&r.usage.by_model)?, opt(&r.carried)?, None],
-            Payload::SessionEnd(e) => [
-                json(&e.usage.by_model)?,
-                opt(&e.carried)?,
-                opt(&e.reconciliation)?,
-            ],
-            Payload::SessionInput(_) | Payload::Subagent(_) => Default::default(),
+            Payload::SessionStart(s) => Json::SessionStart {
+                metadata: json(&s.metadata)?,
+                mcp_servers: list(&s.mcp_servers)?,
+            },
+            Payload::ToolCall(t) => Json::ToolCall {
+                input: json(&t.input)?,
+                output: json(&t.output)?,
+                updated_input: opt(&t.updated_input)?,
+            },
+            Payload::ModelCall(m) => Json::ModelCall {
+                content: list(&m.content)?,
+            },
+            Payload::Marker(m) => Json::Marker {
+                data: json(&m.data)?,
+            },
+            Payload::SessionResult(r) => Json::Figures {
+                model_usage: json(&r.usage.by_model)?,
+                carried: opt(&r.carried)?,
+                reconciliation: None,
+            },
+            Payload::SessionEnd(e) => Json::Figures {
+                model_usage: json(&e.usage.by_model)?,
+                carried: opt(&e.carried)?,
+                reconciliation: opt(&e.reconciliation)?,
+            },
+            Payload::SessionInput(_) | Payload::Subagent(_) => Json::None,
         };
         Ok(Incoming { event, raw, json })
     }
+
+    /// Every event of a batch, serialized (on the request's task: see [`Incoming`]).
+    pub fn all(events: Vec<Event>) -> Result<Vec<Incoming>, serde_json::Error> {
+        events.into_iter().map(Incoming::new).collect()
+    }
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, serde_json::Error> {
-    serde_json::to_string(value).map(Some)
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string(value)
 }
 
 /// A list's JSON, none when it is empty.
 fn list<T: Serialize>(items: &[T]) -> Result<Option<String>, serde_json::Error> {
     match items {
         [] => Ok(None),
-        _ => json(items),
+        _ => json(items).map(Some),
     }
 }
 
 fn opt<T: Serialize>(value: &Option<T>) -> Result<Option<String>, serde_json::Error> {
-    value.as_ref().map_or(Ok(None), json)
+    value.as_ref().map(json).transpose()
 }
 
 /// The cumulative figures a result or an end carries, as the session row keeps them.
@@ -71,35 +127,43 @@ pub struct Figures<'a> {
     /// This run's tokens and cost.
     pub usage: &'a Usage,
     /// The usage by model, as JSON.
-    pub model_usage: Option<&'a str>,
+    pub model_usage: &'a str,
     /// What earlier runs spent, as JSON (never added to `usage`).
     pub carried: Option<&'a str>,
 }
 
 impl<'a> Figures<'a> {
-    /// The figures of a result whose JSON columns are `json` (see [`Incoming::json`]).
-    pub fn of_result(r: &'a SessionResult, json: &'a [Option<String>; 3]) -> Figures<'a> {
+    /// The figures of a result, with its usage by model and carried usage as JSON.
+    pub fn of_result(
+        r: &'a SessionResult,
+        model_usage: &'a str,
+        carried: Option<&'a str>,
+    ) -> Figures<'a> {
         Figures {
             output: r.output.as_deref(),
             duration_ms: Some(r.duration_ms),
             api_duration_ms: r.api_duration_ms,
             num_turns: r.num_turns,
             usage: &r.usage,
-            model_usage: json[0].as_deref(),
-            carried: json[1].as_deref(),
+            model_usage,
+            carried,
         }
     }
 
-    /// The figures of an end whose JSON columns are `json` (see [`Incoming::json`]).
-    pub fn of_end(e: &'a SessionEnd, json: &'a [Option<String>; 3]) -> Figures<'a> {
+    /// The figures of an end, with its usage by model and carried usage as JSON.
+    pub fn of_end(
+        e: &'a SessionEnd,
+        model_usage: &'a str,
+        carried: Option<&'a str>,
+    ) -> Figures<'a> {
         Figures {
             output: e.output.as_deref(),
             duration_ms: Some(e.duration_ms),
             api_duration_ms: e.api_duration_ms,
             num_turns: e.num_turns,
             usage: &e.usage,
-            model_usage: json[0].as_deref(),
-            carried: json[1].as_deref(),
+            model_usage,
+            carried,
         }
     }
 }

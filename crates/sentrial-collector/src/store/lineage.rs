@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use crate::store::SessionRecord;
 use crate::time::Timestamp;
 
 /// Most runs listed as having continued one session.
@@ -50,6 +49,19 @@ pub struct Lineage {
     pub continued_by: Vec<RunRef>,
 }
 
+/// What a lineage needs to know of the session it is made for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Run<'a> {
+    /// Session id.
+    pub id: &'a str,
+    /// Claude session id.
+    pub claude_session_id: Option<&'a str>,
+    /// The Claude session it resumed.
+    pub resumed_from: Option<&'a str>,
+    /// The Claude session it forked.
+    pub forked_from: Option<&'a str>,
+}
+
 /// A run as a store reads it for a lineage.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RunRow {
@@ -83,30 +95,24 @@ impl Lineage {
     /// What a store looks up for `session`: the Claude session whose latest run before it is
     /// its `previous` (the one it continued), and the Claude session whose later runs may have
     /// continued it (its own).
-    pub(crate) fn lookups(session: &SessionRecord) -> (Option<&str>, Option<&str>) {
-        let of = continued(
-            session.resumed_from.as_deref(),
-            session.forked_from.as_deref(),
-        );
-        (of.map(|(c, _)| c), session.claude_session_id.as_deref())
+    pub(crate) fn lookups(session: Run<'_>) -> (Option<&str>, Option<&str>) {
+        let of = continued(session.resumed_from, session.forked_from);
+        (of.map(|(c, _)| c), session.claude_session_id)
     }
 
     /// The lineage of `session` from the runs its store found: `previous`, the latest run of the
     /// continued Claude session that started before it; `continued_by`, the runs that resumed or
     /// forked its Claude session after it with no run of that session between.
     pub(crate) fn from_rows(
-        session: &SessionRecord,
+        session: Run<'_>,
         previous: Option<RunRow>,
         continued_by: Vec<RunRow>,
     ) -> Lineage {
-        let mine = continued(
-            session.resumed_from.as_deref(),
-            session.forked_from.as_deref(),
-        );
+        let mine = continued(session.resumed_from, session.forked_from);
         let previous = previous
             .zip(mine)
             .map(|(row, (_, relation))| row.into_ref(relation));
-        let claude = session.claude_session_id.as_deref();
+        let claude = session.claude_session_id;
         let continued_by = continued_by
             .into_iter()
             .filter_map(|row| {
@@ -165,7 +171,7 @@ mod tests {
     fn relations_are_said_from_the_later_run() {
         let session = sample("b", "claude-1", Some("claude-1"), None);
         let lineage = Lineage::from_rows(
-            &session,
+            session,
             Some(row("a", "claude-1", None, None)),
             vec![
                 row("c", "claude-1", Some("claude-1"), None),
@@ -187,22 +193,21 @@ mod tests {
         assert_eq!(after, [("c", Relation::Resumed), ("f", Relation::Forked)]);
         // A session that continued nothing has no previous run, whatever a store found.
         let fresh = sample("a", "claude-1", None, None);
-        let none = Lineage::from_rows(&fresh, Some(row("z", "claude-1", None, None)), vec![]);
+        let none = Lineage::from_rows(fresh, Some(row("z", "claude-1", None, None)), vec![]);
         assert_eq!(none.previous, None);
     }
 
     fn sample(
-        id: &str,
-        claude: &str,
-        resumed: Option<&str>,
-        forked: Option<&str>,
-    ) -> SessionRecord {
-        SessionRecord {
-            id: id.into(),
-            claude_session_id: Some(claude.into()),
-            resumed_from: resumed.map(Into::into),
-            forked_from: forked.map(Into::into),
-            ..Default::default()
+        id: &'static str,
+        claude: &'static str,
+        resumed: Option<&'static str>,
+        forked: Option<&'static str>,
+    ) -> Run<'static> {
+        Run {
+            id,
+            claude_session_id: Some(claude),
+            resumed_from: resumed,
+            forked_from: forked,
         }
     }
 }

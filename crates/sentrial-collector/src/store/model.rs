@@ -5,92 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::store::lineage::{Lineage, RunRow};
+use crate::store::lineage::{Lineage, Run};
 use crate::time::Timestamp;
-use sentrial_protocol::{Block, McpServer, SessionStatus, Usage};
-
-/// Filters and position of one page of sessions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListQuery {
-    /// Only sessions of this end user.
-    pub user_id: Option<String>,
-    /// Only sessions of this agent.
-    pub agent: Option<String>,
-    /// Only sessions of this conversation.
-    pub convo_id: Option<String>,
-    /// Only sessions in this status.
-    pub status: Option<SessionStatus>,
-    /// Only sessions that ended for this reason.
-    pub end_reason: Option<String>,
-    /// Only sessions of this Claude session (runs that resumed it included: they share it).
-    pub claude_session_id: Option<String>,
-    /// Only sessions whose input or output contains this text (case-insensitive).
-    pub text: Option<String>,
-    /// Only sessions that started at or after this time, ms.
-    pub from: Option<i64>,
-    /// Only sessions that started before this time, ms.
-    pub to: Option<i64>,
-    /// Page size, 1..=500.
-    pub limit: u32,
-    /// Start after this position (from the previous page's `next_cursor`).
-    pub after: Option<Cursor>,
-}
-
-/// A position in the newest-first order of sessions: the last item of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    /// The item's sort time (its `started_at`, or its earliest event's ts before its start arrived).
-    pub sort_ts: i64,
-    /// The item's id, the tie breaker.
-    pub id: String,
-}
-
-impl Cursor {
-    /// The opaque form handed to clients.
-    pub fn encode(&self) -> String {
-        hex::encode(format!("v1:{}:{}", self.sort_ts, self.id))
-    }
-
-    /// Reads [`Cursor::encode`]'s output back; `None` when it is not one.
-    pub fn decode(s: &str) -> Option<Cursor> {
-        let raw = String::from_utf8(hex::decode(s).ok()?).ok()?;
-        let rest = raw.strip_prefix("v1:")?;
-        let (ts, id) = rest.split_once(':')?;
-        Some(Cursor {
-            sort_ts: ts.parse().ok()?,
-            id: id.to_string(),
-        })
-    }
-}
-
-/// One page of sessions.
-#[derive(Debug, Clone)]
-pub struct SessionPage {
-    /// The sessions, newest first.
-    pub sessions: Vec<SessionRecord>,
-    /// Where the next page starts, when there is one.
-    pub next: Option<Cursor>,
-}
-
-impl SessionPage {
-    /// The page of `limit` from `rows`, up to `limit + 1` sessions newest first as a store reads
-    /// them: a row beyond `limit` means there is a next page, which starts after the last kept.
-    pub(crate) fn from_rows(mut rows: Vec<SessionRecord>, limit: u32) -> SessionPage {
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|s| Cursor {
-                sort_ts: s.sort_ts,
-                id: s.id.clone(),
-            })
-        } else {
-            None
-        };
-        SessionPage {
-            sessions: rows,
-            next,
-        }
-    }
-}
+use sentrial_protocol::{Block, McpServer, Usage};
 
 /// The scalar fields of a session, as listed. `None` fields are `null` in JSON: the event that
 /// sets them has not arrived (a placeholder session made by an early event has no agent yet).
@@ -168,6 +85,18 @@ pub struct SessionRecord {
     /// Position in the list order, for cursors.
     #[serde(skip)]
     pub sort_ts: i64,
+}
+
+impl SessionRecord {
+    /// What its lineage is made from.
+    pub(crate) fn run(&self) -> Run<'_> {
+        Run {
+            id: &self.id,
+            claude_session_id: self.claude_session_id.as_deref(),
+            resumed_from: self.resumed_from.as_deref(),
+            forked_from: self.forked_from.as_deref(),
+        }
+    }
 }
 
 /// One user turn of a streamed prompt.
@@ -355,56 +284,6 @@ pub struct MarkerRecord {
     pub data: Value,
 }
 
-/// What a store reads for one session's detail; [`DetailRows::assemble`] makes the detail, the
-/// same for both stores.
-pub(crate) struct DetailRows {
-    /// The session.
-    pub session: SessionRecord,
-    /// Its streamed turns.
-    pub inputs: Vec<TurnInput>,
-    /// Its tool calls.
-    pub tool_calls: Vec<ToolCallRecord>,
-    /// Its model calls.
-    pub model_calls: Vec<ModelCallRecord>,
-    /// Its results, cumulative.
-    pub results: Vec<ResultRow>,
-    /// Its reconciliation, as stored JSON.
-    pub reconciliation: Option<String>,
-    /// Its markers.
-    pub markers: Vec<MarkerRecord>,
-    /// The run it continued (see [`Lineage::from_rows`]).
-    pub previous: Option<RunRow>,
-    /// The runs that continued it.
-    pub continued_by: Vec<RunRow>,
-}
-
-impl DetailRows {
-    /// The detail these rows make.
-    pub fn assemble(self) -> Result<SessionDetail, serde_json::Error> {
-        let turns = turns_from_results(self.results, &self.session, &self.inputs);
-        let usage_reconciliation = match self.reconciliation {
-            Some(text) => serde_json::from_str(&text)?,
-            None => Value::Null,
-        };
-        let mut marker_counts = BTreeMap::new();
-        for m in &self.markers {
-            *marker_counts.entry(m.kind.clone()).or_insert(0) += 1;
-        }
-        let lineage = Lineage::from_rows(&self.session, self.previous, self.continued_by);
-        Ok(SessionDetail {
-            session: self.session,
-            inputs: self.inputs,
-            tool_calls: self.tool_calls,
-            model_calls: self.model_calls,
-            turns,
-            usage_reconciliation,
-            markers: self.markers,
-            marker_counts,
-            lineage,
-        })
-    }
-}
-
 /// One stored event, for checking ingest order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRef {
@@ -417,101 +296,4 @@ pub struct EventRef {
     pub ts: Timestamp,
     /// Position in the collector's ingest order: strictly increasing across all stored events.
     pub ingest_seq: i64,
-}
-
-/// One stored result of a session, as both stores read it: cumulative figures.
-pub(crate) struct ResultRow {
-    /// 0-based result index.
-    pub index: i64,
-    /// When it was produced, ms.
-    pub ts: i64,
-    /// The result's subtype.
-    pub subtype: String,
-    /// The result's is_error.
-    pub is_error: bool,
-    /// Why the SDK's loop ended the turn.
-    pub terminal_reason: Option<String>,
-    /// The HTTP status of the API error that ended the turn.
-    pub api_error_status: Option<i64>,
-    /// Place in the transcript.
-    pub position: Option<i64>,
-    /// The result's text.
-    pub output: Option<String>,
-    /// Cumulative duration, prompt, completion, total, cache read and cache write tokens.
-    pub figures: [i64; 6],
-    /// Cumulative cost, USD.
-    pub cost_usd: f64,
-}
-
-/// A session's results (in index order) as turns: each with the change in the cumulative figures
-/// since the previous result, and its input (the streamed turn's, or the prompt for turn 0).
-fn turns_from_results(
-    rows: Vec<ResultRow>,
-    session: &SessionRecord,
-    inputs: &[TurnInput],
-) -> Vec<TurnRecord> {
-    let mut prev = [0i64; 6];
-    let mut prev_cost = 0.0;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let figures = row.figures;
-        let d = |i: usize| (figures[i] - prev[i]).max(0);
-        let input = inputs
-            .iter()
-            .find(|t| t.turn == row.index)
-            .map(|t| t.text.clone())
-            .or_else(|| (row.index == 0).then(|| session.input.clone()).flatten());
-        out.push(TurnRecord {
-            index: row.index,
-            input,
-            output: row.output,
-            subtype: row.subtype,
-            is_error: row.is_error,
-            terminal_reason: row.terminal_reason,
-            api_error_status: row.api_error_status,
-            position: row.position,
-            duration_ms: d(0),
-            prompt_tokens: d(1),
-            completion_tokens: d(2),
-            total_tokens: d(3),
-            cache_read_tokens: d(4),
-            cache_creation_tokens: d(5),
-            cost_usd: (row.cost_usd - prev_cost).max(0.0),
-            cumulative_cost_usd: row.cost_usd,
-            at: Timestamp(row.ts),
-        });
-        prev = figures;
-        prev_cost = row.cost_usd;
-    }
-    out
-}
-
-/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash, the escape
-/// both stores' LIKE clauses use.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let c = Cursor {
-            sort_ts: -5,
-            id: "a:b".into(),
-        };
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        assert_eq!(Cursor::decode("zz"), None);
-        assert_eq!(Cursor::decode(&hex::encode("v2:1:x")), None);
-        assert_eq!(Cursor::decode(&hex::encode("v1:x:y")), None);
-    }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::store::SessionRecord;
+use crate::store::model::SessionRecord;
 use crate::time::Timestamp;
 
 /// The sessions of one conversation, oldest first, with their totals.

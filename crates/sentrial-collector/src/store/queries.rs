@@ -1,14 +1,54 @@
-//! The read queries both stores run alike, written once in SQLite's parameter syntax (`?1`); the
-//! PostgreSQL store numbers them its way (`$1`). Each names its columns as `row.rs` reads them.
-//! Where the two engines differ (text aggregation, search), each store writes its own SQL.
+//! The read statements of both stores, each written once (see `store/dialect.rs` for the marks)
+//! and naming its columns as `row.rs` reads them. Text search, where the engines differ, is
+//! `store/search.rs`.
+
+use crate::store::dialect::Sql;
+
+/// The columns `row::session` reads; `s` is the sessions table. A session's input is the
+/// start's, else its streamed turns joined by a blank line.
+macro_rules! session_columns {
+    () => {
+        "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id, s.status, s.failure_reason,
+    s.end_reason, s.api_error_status, s.resumed_from, s.forked_from, s.entry_point,
+    s.mcp_servers, s.started_at, s.ended_at, s.duration_ms, s.api_duration_ms, s.num_turns,
+    s.model,
+    COALESCE(s.input, (SELECT string_agg(i.text, '\n\n' ORDER BY i.turn)
+                       FROM session_inputs i
+                       WHERE i.project_id = s.project_id AND i.session_id = s.id)) AS input,
+    s.output, s.metadata, s.prompt_tokens, s.completion_tokens, s.total_tokens,
+    s.cache_read_tokens, s.cache_creation_tokens, s.cost_usd, s.cost_estimated, s.model_usage,
+    s.carried, s.results, s.received_at,
+    (SELECT COUNT(*) FROM tool_calls t
+     WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
+    s.sort_ts"
+    };
+}
+
+/// The sessions of project `?1`, before the filters, order and limit of a page (`read.rs`
+/// appends them).
+pub static SESSIONS: Sql = Sql::new(concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions s WHERE s.project_id = ?1"
+));
+
+/// Session `?2` of project `?1`.
+pub static SESSION: Sql = Sql::new(concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions s WHERE s.project_id = ?1 AND s.id = ?2"
+));
 
 /// The streamed turns of session `?2` of project `?1`, in turn order.
-pub const INPUTS: &str = "SELECT turn, text, position, key_ts AS at FROM session_inputs
-     WHERE project_id = ?1 AND session_id = ?2 ORDER BY turn";
+pub static INPUTS: Sql = Sql::new(
+    "SELECT turn, text, position, key_ts AS at FROM session_inputs
+     WHERE project_id = ?1 AND session_id = ?2 ORDER BY turn",
+);
 
 /// The tool calls of session `?2` of project `?1` with their sub-agents, in call order (`seq`,
 /// then start, calls without one first, then id).
-pub const TOOL_CALLS: &str = "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input,
+pub static TOOL_CALLS: Sql = Sql::new(
+    "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input,
         t.updated_input, t.output, t.error, t.denied_by, t.mcp_server, t.duration_ms,
         t.parent_tool_use_id, t.started_at, t.ended_at, t.position,
         a.status AS sub_status, a.agent_id AS sub_agent_id, a.agent_type AS sub_agent_type,
@@ -19,35 +59,45 @@ pub const TOOL_CALLS: &str = "SELECT t.tool_use_id, t.tool_name, t.seq, t.status
      LEFT JOIN subagents a ON a.project_id = t.project_id
           AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
      WHERE t.project_id = ?1 AND t.session_id = ?2
-     ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id";
+     ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id",
+);
 
 /// The model calls of session `?2` of project `?1`, in the order they started.
-pub const MODEL_CALLS: &str = "SELECT message_id, model, stop_reason, input_tokens,
+pub static MODEL_CALLS: Sql = Sql::new(
+    "SELECT message_id, model, stop_reason, input_tokens,
         output_tokens, output_tokens_final, cache_read_tokens, cache_creation_tokens,
         parent_tool_use_id, started_at, ended_at, ttft_ms, position, content
      FROM model_calls WHERE project_id = ?1 AND session_id = ?2
-     ORDER BY started_at, message_id";
+     ORDER BY started_at, message_id",
+);
 
 /// The markers of session `?2` of project `?1`, in position order.
-pub const MARKERS: &str = "SELECT position, kind, at, parent_tool_use_id, data
-     FROM session_markers WHERE project_id = ?1 AND session_id = ?2 ORDER BY position";
+pub static MARKERS: Sql = Sql::new(
+    "SELECT position, kind, at, parent_tool_use_id, data
+     FROM session_markers WHERE project_id = ?1 AND session_id = ?2 ORDER BY position",
+);
 
 /// The results of session `?2` of project `?1`, in index order, with cumulative figures.
-pub const RESULTS: &str = "SELECT idx, ts, subtype, is_error, terminal_reason, api_error_status,
+pub static RESULTS: Sql = Sql::new(
+    "SELECT idx, ts, subtype, is_error, terminal_reason, api_error_status,
         position, output, duration_ms, prompt_tokens, completion_tokens, total_tokens,
         cache_read_tokens, cache_creation_tokens, cost_usd
-     FROM session_results WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx";
+     FROM session_results WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
+);
 
 /// The usage reconciliation of session `?2` of project `?1`.
-pub const RECONCILIATION: &str =
-    "SELECT reconciliation FROM sessions WHERE project_id = ?1 AND id = ?2";
+pub static RECONCILIATION: Sql =
+    Sql::new("SELECT reconciliation FROM sessions WHERE project_id = ?1 AND id = ?2");
 
 /// Whether project `?1` has session `?2`.
-pub const EXISTS: &str = "SELECT 1 FROM sessions WHERE project_id = ?1 AND id = ?2";
+pub static EXISTS: Sql =
+    Sql::new("SELECT 1 AS found FROM sessions WHERE project_id = ?1 AND id = ?2");
 
 /// The stored events of session `?2` of project `?1`, in ingest order.
-pub const EVENTS: &str = "SELECT id, type, ts, seq FROM events
-     WHERE project_id = ?1 AND session_id = ?2 ORDER BY seq";
+pub static EVENTS: Sql = Sql::new(
+    "SELECT id, type, ts, seq FROM events
+     WHERE project_id = ?1 AND session_id = ?2 ORDER BY seq",
+);
 
 /// The columns `row::run` reads.
 macro_rules! run_columns {
@@ -58,19 +108,19 @@ macro_rules! run_columns {
 
 /// The run a session continued: of project `?1`, the latest started run of Claude session `?2`
 /// that sorts before (`sort_ts`, `id`) = (`?3`, `?4`).
-pub const PREVIOUS_RUN: &str = concat!(
+pub static PREVIOUS_RUN: Sql = Sql::new(concat!(
     "SELECT ",
     run_columns!(),
     " FROM sessions
      WHERE project_id = ?1 AND claude_session_id = ?2 AND started_at IS NOT NULL
        AND (sort_ts, id) < (?3, ?4)
      ORDER BY sort_ts DESC, id DESC LIMIT 1"
-);
+));
 
 /// The runs that continued a session: of project `?1`, the started runs that resumed or forked
 /// its Claude session `?2` and sort after it (`?3`, `?4`), with no run of `?2` between it and
 /// them (that run is the one they continued); oldest first, at most `?5`.
-pub const CONTINUED_BY: &str = concat!(
+pub static CONTINUED_BY: Sql = Sql::new(concat!(
     "SELECT ",
     run_columns!(),
     " FROM sessions y
@@ -81,6 +131,75 @@ pub const CONTINUED_BY: &str = concat!(
            WHERE z.project_id = ?1 AND z.claude_session_id = ?2 AND z.started_at IS NOT NULL
              AND (z.sort_ts, z.id) > (?3, ?4) AND (z.sort_ts, z.id) < (y.sort_ts, y.id))
      ORDER BY y.sort_ts, y.id LIMIT ?5"
+));
+
+/// The totals of conversation `?2` of project `?1`, with its id as stored (PostgreSQL's without
+/// NUL) (`row::conversation_totals`).
+pub static CONVERSATION_TOTALS: Sql = Sql::new(
+    "SELECT ?2 AS convo_id, COUNT(*) AS session_count,
+        COALESCE(SUM(cost_usd), 0) AS total_cost_usd,
+        {capped_sum:total_tokens} AS total_tokens, {capped_sum:duration_ms} AS total_duration_ms
+     FROM sessions WHERE project_id = ?1 AND convo_id = ?2",
+);
+
+/// The sessions of conversation `?2` of project `?1`, oldest first, at most `?3`.
+pub static CONVERSATION: Sql = Sql::new(concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions s WHERE s.project_id = ?1 AND s.convo_id = ?2
+     ORDER BY s.sort_ts, s.id LIMIT ?3"
+));
+
+/// The figures of the sessions of project `?1` that started in [`?2`, `?3`) (`row::totals`).
+pub static OVERVIEW_TOTALS: Sql = Sql::new(
+    "SELECT COUNT(*) AS sessions, COUNT(*) FILTER (WHERE status = 'failed') AS failed,
+        COUNT(*) FILTER (WHERE status = 'running') AS running,
+        COALESCE(SUM(cost_usd), 0) AS cost_usd, {capped_sum:total_tokens} AS total_tokens,
+        CAST(AVG(duration_ms) AS DOUBLE PRECISION) AS avg_duration_ms
+     FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3",
+);
+
+/// The same range in buckets of `?4` ms from `?2`, oldest first (`row::bucket`).
+pub static OVERVIEW_SERIES: Sql = Sql::new(
+    "SELECT ((sort_ts - ?2) / ?4) * ?4 + ?2 AS bucket_start, COUNT(*) AS sessions,
+        COUNT(*) FILTER (WHERE status = 'failed') AS failed,
+        COALESCE(SUM(cost_usd), 0) AS cost_usd, {capped_sum:total_tokens} AS total_tokens
+     FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3
+     GROUP BY bucket_start ORDER BY bucket_start",
+);
+
+/// The top 10 values of a sessions column in the range by number of sessions, NULL first among
+/// equals (`row::group`).
+macro_rules! top_groups {
+    ($column:literal) => {
+        Sql::new(concat!(
+            "SELECT ",
+            $column,
+            " AS group_key, COUNT(*) AS sessions,
+                COUNT(*) FILTER (WHERE status = 'failed') AS failed,
+                COALESCE(SUM(cost_usd), 0) AS cost_usd
+             FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3
+             GROUP BY ",
+            $column,
+            " ORDER BY 2 DESC, 1 NULLS FIRST LIMIT 10"
+        ))
+    };
+}
+
+/// The top agents of the range.
+pub static TOP_AGENTS: Sql = top_groups!("agent");
+
+/// The top users of the range.
+pub static TOP_USERS: Sql = top_groups!("user_id");
+
+/// Every tool's calls that started in the range (an index range, no join; tools are few, so the
+/// rankings are made in memory) (`row::tool_stat`).
+pub static TOOLS: Sql = Sql::new(
+    "SELECT tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE status = 'error') AS failures,
+        CAST(AVG(duration_ms) AS DOUBLE PRECISION) AS avg_duration_ms,
+        MAX(duration_ms) AS max_duration_ms
+     FROM tool_calls WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3
+     GROUP BY tool_name",
 );
 
 #[cfg(test)]
@@ -88,24 +207,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_question_mark_is_a_numbered_parameter() {
-        // The PostgreSQL store turns each `?` into `$`: no other `?` may appear.
-        for sql in [
-            INPUTS,
-            TOOL_CALLS,
-            MODEL_CALLS,
-            MARKERS,
-            RESULTS,
-            RECONCILIATION,
-            EXISTS,
-            EVENTS,
-            PREVIOUS_RUN,
-            CONTINUED_BY,
-        ] {
-            let bytes = sql.as_bytes();
-            for (i, _) in sql.match_indices('?') {
-                assert!(bytes.get(i + 1).is_some_and(u8::is_ascii_digit), "{sql}");
-            }
-        }
+    fn every_statement_renders_in_both_dialects() {
+        crate::store::dialect::assert_renders(&[
+            &SESSIONS,
+            &SESSION,
+            &INPUTS,
+            &TOOL_CALLS,
+            &MODEL_CALLS,
+            &MARKERS,
+            &RESULTS,
+            &RECONCILIATION,
+            &EXISTS,
+            &EVENTS,
+            &PREVIOUS_RUN,
+            &CONTINUED_BY,
+            &CONVERSATION_TOTALS,
+            &CONVERSATION,
+            &OVERVIEW_TOTALS,
+            &OVERVIEW_SERIES,
+            &TOP_AGENTS,
+            &TOP_USERS,
+            &TOOLS,
+        ]);
     }
 }

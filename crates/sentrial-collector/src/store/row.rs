@@ -5,13 +5,15 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::store::detail::ResultRow;
+use crate::store::error::StoreError;
 use crate::store::incoming::mcp_server;
 use crate::store::lineage::RunRow;
-use crate::store::model::ResultRow;
-use crate::store::{
-    EventRef, MarkerRecord, ModelCallRecord, SessionRecord, StoreError, SubagentRecord,
-    ToolCallRecord, TurnInput,
+use crate::store::model::{
+    EventRef, MarkerRecord, ModelCallRecord, SessionRecord, SubagentRecord, ToolCallRecord,
+    TurnInput,
 };
+use crate::store::overview_model::{Bucket, Conversation, Group, ToolStat, Totals};
 use crate::time::Timestamp;
 
 /// A result row whose columns are read by name; NULL reads as `None`.
@@ -255,4 +257,85 @@ pub(crate) fn event(r: &dyn Columns) -> Result<EventRef, StoreError> {
         ts: Timestamp(r.integer("ts")?),
         ingest_seq: r.integer("seq")?,
     })
+}
+
+/// A conversation's totals (`queries::CONVERSATION_TOTALS`); the caller adds its sessions.
+pub(crate) fn conversation_totals(r: &dyn Columns) -> Result<Conversation, StoreError> {
+    Ok(Conversation {
+        convo_id: r.string("convo_id")?,
+        session_count: r.integer("session_count")?,
+        total_cost_usd: r.real("total_cost_usd")?.unwrap_or(0.0),
+        total_tokens: r.integer("total_tokens")?,
+        total_duration_ms: r.integer("total_duration_ms")?,
+        sessions: Vec::new(),
+    })
+}
+
+/// The figures of a range of sessions.
+pub(crate) fn totals(r: &dyn Columns) -> Result<Totals, StoreError> {
+    Ok(Totals {
+        sessions: r.integer("sessions")?,
+        failed: r.integer("failed")?,
+        running: r.integer("running")?,
+        cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
+        total_tokens: r.integer("total_tokens")?,
+        avg_duration_ms: r.real("avg_duration_ms")?,
+    })
+}
+
+/// One bucket of the overview's series.
+pub(crate) fn bucket(r: &dyn Columns) -> Result<Bucket, StoreError> {
+    Ok(Bucket {
+        start: Timestamp(r.integer("bucket_start")?),
+        sessions: r.integer("sessions")?,
+        failed: r.integer("failed")?,
+        cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
+        total_tokens: r.integer("total_tokens")?,
+    })
+}
+
+/// One agent's or user's sessions.
+pub(crate) fn group(r: &dyn Columns) -> Result<Group, StoreError> {
+    Ok(Group {
+        key: r.text("group_key")?,
+        sessions: r.integer("sessions")?,
+        failed: r.integer("failed")?,
+        cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
+    })
+}
+
+/// One tool's calls.
+pub(crate) fn tool_stat(r: &dyn Columns) -> Result<ToolStat, StoreError> {
+    Ok(ToolStat {
+        tool_name: r.string("tool_name")?,
+        calls: r.integer("calls")?,
+        failures: r.integer("failures")?,
+        avg_duration_ms: r.real("avg_duration_ms")?,
+        max_duration_ms: r.int("max_duration_ms")?,
+    })
+}
+
+/// A session's usage reconciliation, as stored JSON.
+pub(crate) fn reconciliation(r: &dyn Columns) -> Result<Option<String>, StoreError> {
+    r.text("reconciliation")
+}
+
+/// The project of a key.
+pub(crate) fn project(r: &dyn Columns) -> Result<String, StoreError> {
+    r.string("project_id")
+}
+
+/// A count.
+pub(crate) fn count(r: &dyn Columns) -> Result<i64, StoreError> {
+    r.integer("n")
+}
+
+/// A setting's value.
+pub(crate) fn setting(r: &dyn Columns) -> Result<String, StoreError> {
+    r.string("value")
+}
+
+/// Nothing: a row that is there.
+pub(crate) fn found(_: &dyn Columns) -> Result<(), StoreError> {
+    Ok(())
 }

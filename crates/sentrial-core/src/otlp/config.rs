@@ -70,16 +70,8 @@ pub fn traces_url(base: &str) -> String {
 
 /// `url` as it may appear in a log line or an error: no userinfo, no query, no fragment.
 pub fn safe_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string()
-        }
-        Err(_) => "(not a URL)".into(),
-    }
+    use sentrial_protocol::url::{redacted, Userinfo};
+    redacted(url, Userinfo::Hidden).unwrap_or_else(|| "(not a URL)".into())
 }
 
 impl OtlpConfig {

@@ -7,9 +7,8 @@
 //! a serialization failure (two collectors writing the same sessions in another order) is
 //! retried.
 
-mod apply;
-mod overview;
-mod read;
+mod db;
+mod ingest;
 mod schema;
 mod text;
 
@@ -17,17 +16,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use sentrial_protocol::{Event, IngestResponse};
+use sentrial_protocol::IngestResponse;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-use super::{
-    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
-    SessionPage, Store, StoreError,
-};
+use crate::store::api::{BoxFuture, Store};
+use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
+use crate::store::keys;
+use crate::store::reads::store_reads;
 use crate::time::now_ms;
+use db::PgDb;
 use text::Clean;
 
 pub use schema::SCHEMA_VERSION as PG_SCHEMA_VERSION;
@@ -78,7 +78,7 @@ impl PgStore {
             .map_err(|e| StoreError::Config(e.to_string()))?;
         let mut conn = get(&pool).await?;
         schema::migrate(&mut conn).await?;
-        let secret = signing_secret(&conn).await?;
+        let secret = keys::signing_secret(&PgDb(&conn)).await?;
         Ok(PgStore {
             pool,
             secret,
@@ -121,24 +121,6 @@ async fn get(pool: &Pool) -> Result<Object, StoreError> {
     })
 }
 
-/// The database's signing secret, made on first use (the first collector wins, so all agree).
-async fn signing_secret(conn: &Object) -> Result<Vec<u8>, StoreError> {
-    conn.execute(
-        "INSERT INTO settings (name, value) VALUES ('signing_secret', $1)
-         ON CONFLICT (name) DO NOTHING",
-        &[&hex::encode(rand::random::<[u8; 32]>())],
-    )
-    .await?;
-    let value: String = conn
-        .query_one(
-            "SELECT value FROM settings WHERE name = 'signing_secret'",
-            &[],
-        )
-        .await?
-        .try_get(0)?;
-    hex::decode(value).map_err(|e| StoreError::Io(std::io::Error::other(e)))
-}
-
 /// Whether PostgreSQL aborted the transaction to resolve a conflict, so running it again can
 /// succeed.
 fn retryable(err: &StoreError) -> bool {
@@ -152,21 +134,13 @@ fn retryable(err: &StoreError) -> bool {
     }
 }
 
-/// A tokio-postgres error with the server's message, when there is one (its own `Display` says
-/// only "db error").
-pub(crate) fn pg_message(err: &tokio_postgres::Error) -> String {
-    match err.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => err.to_string(),
-    }
-}
-
-/// `url` with the password replaced by `***`.
+/// `url` with the password replaced by `***`, fit for a log line: a URL as
+/// [`sentrial_protocol::url::redacted`] shows it (the user kept), else the key=value form with
+/// any `password=...` pair hidden.
 pub fn redacted_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        // key=value form: hide a password=... pair.
-        return url
-            .split_whitespace()
+    use sentrial_protocol::url::{redacted, Userinfo};
+    redacted(url, Userinfo::UserOnly).unwrap_or_else(|| {
+        url.split_whitespace()
             .map(|kv| {
                 if kv.starts_with("password=") {
                     "password=***"
@@ -175,29 +149,28 @@ pub fn redacted_url(url: &str) -> String {
                 }
             })
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(" ")
+    })
+}
+
+/// Lends a pooled connection for one shared read (see [`store_reads`]).
+macro_rules! on_connection {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin(async move {
+            let conn = $store.conn().await?;
+            let $db = &PgDb(&conn);
+            $query.await
+        })
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.split('?').next().unwrap_or(url).to_string();
-    };
-    let user = userinfo.split(':').next().unwrap_or("");
-    let path = path.split('?').next().unwrap_or("");
-    let hidden = if userinfo.contains(':') { ":***" } else { "" };
-    format!("{scheme}://{user}{hidden}@{host}{path}")
 }
 
 impl Store for PgStore {
-    fn ingest(
+    fn ingest_serialized(
         &self,
         project_id: String,
-        events: Vec<Event>,
+        events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
         Box::pin(async move {
-            let events = events
-                .into_iter()
-                .map(|event| Ok(Incoming::new(event)?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
             let project = Clean::text(&project_id);
             let mut tries = 0;
             loop {
@@ -205,7 +178,7 @@ impl Store for PgStore {
                 let mut conn = self.conn().await?;
                 let outcome = async {
                     let tx = conn.transaction().await?;
-                    let out = apply::ingest(&tx, &project, &events, now_ms()).await?;
+                    let out = ingest::ingest(&tx, &project, &events, now_ms()).await?;
                     tx.commit().await?;
                     Ok(out)
                 }
@@ -221,24 +194,6 @@ impl Store for PgStore {
         })
     }
 
-    fn project_for_key(
-        &self,
-        key_hash: String,
-    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let stmt = conn
-                .prepare_cached("SELECT project_id FROM api_keys WHERE key_hash = $1")
-                .await?;
-            let key = Clean::text(&key_hash);
-            let key: &str = &key;
-            Ok(match conn.query_opt(&stmt, &[&key]).await? {
-                Some(row) => Some(row.try_get(0)?),
-                None => None,
-            })
-        })
-    }
-
     fn add_key(
         &self,
         key_hash: String,
@@ -246,26 +201,7 @@ impl Store for PgStore {
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let conn = self.conn().await?;
-            let (key, project) = (Clean::text(&key_hash), Clean::text(&project_id));
-            let (key, project): (&str, &str) = (&key, &project);
-            conn.execute(
-                "INSERT INTO api_keys (key_hash, project_id, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (key_hash) DO NOTHING",
-                &[&key, &project, &now_ms()],
-            )
-            .await?;
-            Ok(())
-        })
-    }
-
-    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            let n: i64 = conn
-                .query_one("SELECT COUNT(*) FROM api_keys", &[])
-                .await?
-                .try_get(0)?;
-            Ok(n as u64)
+            keys::add_key(&PgDb(&conn), &key_hash, &project_id, now_ms()).await
         })
     }
 
@@ -276,60 +212,7 @@ impl Store for PgStore {
         })
     }
 
-    fn list_sessions(
-        &self,
-        project_id: String,
-        query: ListQuery,
-    ) -> BoxFuture<'_, Result<SessionPage, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            read::list_sessions(&conn, &Clean::text(&project_id), &query).await
-        })
-    }
-
-    fn get_session(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            read::get_session(&conn, &Clean::text(&project_id), &session_id).await
-        })
-    }
-
-    fn session_events(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            read::session_events(&conn, &Clean::text(&project_id), &session_id).await
-        })
-    }
-
-    fn conversation(
-        &self,
-        project_id: String,
-        convo_id: String,
-    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            overview::conversation(&conn, &Clean::text(&project_id), &convo_id).await
-        })
-    }
-
-    fn overview(
-        &self,
-        project_id: String,
-        query: OverviewQuery,
-    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            overview::overview(&conn, &Clean::text(&project_id), &query).await
-        })
-    }
+    store_reads!(on_connection);
 
     fn signing_secret(&self) -> Vec<u8> {
         self.secret.clone()
@@ -348,18 +231,15 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_a_log_line() {
+        // The URL form is `sentrial_protocol::url`'s (tested there); the key=value form is
+        // PostgreSQL's own.
         assert_eq!(
             redacted_url("postgres://app:s3cret@db.internal:5432/sentrial?sslmode=require"),
             "postgres://app:***@db.internal:5432/sentrial"
         );
         assert_eq!(
-            redacted_url("postgresql://app@localhost/x"),
-            "postgresql://app@localhost/x"
-        );
-        assert_eq!(
             redacted_url("host=/tmp user=app password=s3cret dbname=x"),
             "host=/tmp user=app password=*** dbname=x"
         );
-        assert!(!redacted_url("postgres://u:p%40ss@h/d").contains("p%40ss"));
     }
 }

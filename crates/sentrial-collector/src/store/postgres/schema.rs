@@ -10,7 +10,8 @@
 
 use deadpool_postgres::Object;
 
-use crate::store::StoreError;
+use crate::store::ddl::{lineage_indexes, session_list_indexes};
+use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
@@ -19,7 +20,8 @@ const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
 
 /// Version 1: everything the SQLite store holds at its version 3.
-const V1: &str = r#"
+const V1: &str = concat!(
+    r#"
 CREATE TABLE api_keys (
     key_hash   TEXT PRIMARY KEY,
     project_id TEXT NOT NULL,
@@ -83,12 +85,9 @@ CREATE TABLE sessions (
     fig_key_id            TEXT COLLATE "C",
     PRIMARY KEY (project_id, id)
 );
-CREATE INDEX sessions_recent    ON sessions (project_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_user   ON sessions (project_id, user_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_agent  ON sessions (project_id, agent, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_convo  ON sessions (project_id, convo_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_status ON sessions (project_id, status, sort_ts DESC, id DESC);
-CREATE INDEX sessions_overview  ON sessions (project_id, sort_ts)
+"#,
+    session_list_indexes!(),
+    r#"CREATE INDEX sessions_overview  ON sessions (project_id, sort_ts)
     INCLUDE (status, agent, user_id, cost_usd, total_tokens, duration_ms);
 
 CREATE TABLE session_inputs (
@@ -177,7 +176,8 @@ CREATE TABLE subagents (
     key_id       TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (project_id, session_id, tool_use_id)
 );
-"#;
+"#
+);
 
 /// Version 2: text search. With the `pg_trgm` extension (PostgreSQL's contrib, present in every
 /// common distribution) trigram GIN indexes serve `ILIKE '%text%'` over a session's input and
@@ -211,7 +211,8 @@ CREATE INDEX sessions_without_input ON sessions (project_id, sort_ts DESC, id DE
 /// figures of sessions; updated input, denial, MCP server and position of tool calls; final
 /// output flag, time to first token, position and content of model calls; position, terminal
 /// reason and API error status of results; position of turns; markers.
-const V4: &str = r#"
+const V4: &str = concat!(
+    r#"
 ALTER TABLE sessions
     ADD COLUMN end_reason       TEXT COLLATE "C",
     ADD COLUMN api_error_status BIGINT,
@@ -220,14 +221,9 @@ ALTER TABLE sessions
     ADD COLUMN entry_point      TEXT,
     ADD COLUMN mcp_servers      TEXT,
     ADD COLUMN carried          TEXT;
-CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_claude_session
-    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
-    WHERE resumed_from IS NOT NULL;
-CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
-    WHERE forked_from IS NOT NULL;
-
+"#,
+    lineage_indexes!(),
+    r#"
 ALTER TABLE tool_calls
     ADD COLUMN updated_input TEXT,
     ADD COLUMN denied_by     TEXT,
@@ -261,7 +257,8 @@ CREATE TABLE session_markers (
     key_id             TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (project_id, session_id, position)
 );
-"#;
+"#
+);
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,5 +1,6 @@
 //! PostgreSQL text cannot hold U+0000, which JSON strings (and so events) may. Every string bound
-//! to a query goes through [`Clean`], which replaces it by U+FFFD. The raw event log keeps the
+//! to a query goes through [`Clean`] (in `db.rs`, and for the raw event log, `ingest.rs`), which
+//! replaces it by U+FFFD. The raw event log keeps the
 //! event exactly: its JSON spells the character as the escape `\u0000`, which is plain text.
 
 use std::borrow::Cow;

@@ -1,26 +1,28 @@
 //! [`SqliteStore`]: one writer thread owning the only writing connection, plus a small pool of
 //! reading connections used from `spawn_blocking`. WAL mode lets reads run beside the writer.
 
-mod apply;
-mod overview;
-mod read;
+mod db;
+mod ingest;
 mod schema;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
-use sentrial_protocol::{Event, IngestResponse};
+use rusqlite::{Connection, OpenFlags};
+use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{
-    BoxFuture, Conversation, EventRef, ListQuery, Overview, OverviewQuery, SessionDetail,
-    SessionPage, Store, StoreError,
-};
+use crate::store::api::{BoxFuture, Store};
+use crate::store::db::now;
+use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::time::now_ms;
+use crate::store::keys;
+use crate::store::reads::store_reads;
+use db::SqliteDb;
+use writer::{writer_loop, WriteJob};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -32,20 +34,6 @@ const MAX_IDLE_READERS: usize = 8;
 
 /// Writes queued for the writer thread before senders wait: backpressure, not unbounded memory.
 const WRITE_QUEUE: usize = 64;
-
-/// A write for the writer thread.
-enum WriteJob {
-    Ingest {
-        project_id: String,
-        events: Vec<Incoming>,
-        reply: oneshot::Sender<Result<IngestResponse, StoreError>>,
-    },
-    AddKey {
-        key_hash: String,
-        project_id: String,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
-}
 
 /// A [`Store`] on one SQLite file.
 pub struct SqliteStore {
@@ -74,7 +62,7 @@ impl SqliteStore {
         // Checkpoint every ~16 MiB of WAL rather than 4 MiB: hot pages are copied back less often.
         conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
         schema::migrate(&mut conn)?;
-        let secret = signing_secret(&conn)?;
+        let secret = now(keys::signing_secret(&SqliteDb(&conn)))?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let thread = std::thread::Builder::new()
             .name("sentrial-db-writer".into())
@@ -140,22 +128,6 @@ impl SqliteStore {
     }
 }
 
-/// The database's signing secret, made on first use (the first writer wins, so two collectors
-/// on one file agree).
-fn signing_secret(conn: &Connection) -> Result<Vec<u8>, StoreError> {
-    conn.execute(
-        "INSERT INTO settings (name, value) VALUES ('signing_secret', ?1)
-         ON CONFLICT (name) DO NOTHING",
-        [hex::encode(rand::random::<[u8; 32]>())],
-    )?;
-    let value: String = conn.query_row(
-        "SELECT value FROM settings WHERE name = 'signing_secret'",
-        [],
-        |r| r.get(0),
-    )?;
-    hex::decode(value).map_err(|e| StoreError::Io(std::io::Error::other(e)))
-}
-
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
@@ -169,135 +141,27 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Most jobs committed together; bounds the latency a job can add to the others of its group.
-const MAX_GROUP_JOBS: usize = 32;
-
-/// A job done inside the open transaction, its answer held until the commit.
-enum Done {
-    Ingest(
-        oneshot::Sender<Result<IngestResponse, StoreError>>,
-        Result<IngestResponse, StoreError>,
-    ),
-    AddKey(
-        oneshot::Sender<Result<(), StoreError>>,
-        Result<(), StoreError>,
-    ),
-}
-
-/// Group commit: the jobs queued while the previous commit ran are done in one transaction, each
-/// in a savepoint of its own, so a failing batch leaves no trace and does not fail the others.
-/// A batch is never split across transactions.
-fn writer_loop(mut conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
-    while let Some(first) = jobs.blocking_recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP_JOBS {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        run_group(&mut conn, group);
-    }
-    // Fold the WAL back into the database so a stopped collector leaves one file behind.
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-}
-
-fn run_group(conn: &mut Connection, group: Vec<WriteJob>) {
-    let mut done = Vec::with_capacity(group.len());
-    let committed = (|| -> Result<(), rusqlite::Error> {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = now_ms();
-        for job in group {
-            let sp = tx.savepoint()?;
-            let (ok, answer) = match job {
-                WriteJob::Ingest {
-                    project_id,
-                    events,
-                    reply,
-                } => {
-                    let result = apply::ingest(&sp, &project_id, &events, now);
-                    (result.is_ok(), Done::Ingest(reply, result))
-                }
-                WriteJob::AddKey {
-                    key_hash,
-                    project_id,
-                    reply,
-                } => {
-                    let result = sp
-                        .execute(
-                            "INSERT INTO api_keys (key_hash, project_id, created_at)
-                             VALUES (?1, ?2, ?3) ON CONFLICT (key_hash) DO NOTHING",
-                            params![key_hash, project_id, now],
-                        )
-                        .map(|_| ())
-                        .map_err(StoreError::from);
-                    (result.is_ok(), Done::AddKey(reply, result))
-                }
-            };
-            if ok {
-                sp.commit()?;
-            } else {
-                sp.finish()?; // drop behavior: roll back to the savepoint and release it
-            }
-            done.push(answer);
-        }
-        tx.commit()
-    })();
-    for answer in done {
-        let failed = || StoreError::Commit(committed.as_ref().err().map(|e| e.to_string()));
-        match answer {
-            Done::Ingest(reply, result) => {
-                let _ = reply.send(if committed.is_ok() {
-                    result
-                } else {
-                    Err(failed())
-                });
-            }
-            Done::AddKey(reply, result) => {
-                let _ = reply.send(if committed.is_ok() {
-                    result
-                } else {
-                    Err(failed())
-                });
-            }
-        }
-    }
-    if let Err(err) = committed {
-        tracing::error!(error = %err, "write transaction failed");
-    }
+/// Lends a pooled reading connection for one shared read, on the blocking pool (see
+/// [`store_reads`]).
+macro_rules! on_reader {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin($store.read(move |conn| {
+            let $db = &SqliteDb(conn);
+            now($query)
+        }))
+    };
 }
 
 impl Store for SqliteStore {
-    fn ingest(
+    fn ingest_serialized(
         &self,
         project_id: String,
-        events: Vec<Event>,
+        events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>> {
-        Box::pin(async move {
-            // Serialized here, on the request's task, so the single writer thread only writes.
-            let events = events
-                .into_iter()
-                .map(|event| Ok(Incoming::new(event)?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            self.write(|reply| WriteJob::Ingest {
-                project_id,
-                events,
-                reply,
-            })
-            .await
-        })
-    }
-
-    fn project_for_key(
-        &self,
-        key_hash: String,
-    ) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        Box::pin(self.read(move |conn| {
-            use rusqlite::OptionalExtension;
-            Ok(conn
-                .prepare_cached("SELECT project_id FROM api_keys WHERE key_hash = ?1")?
-                .query_row([key_hash], |r| r.get(0))
-                .optional()?)
+        Box::pin(self.write(|reply| WriteJob::Ingest {
+            project_id,
+            events,
+            reply,
         }))
     }
 
@@ -310,13 +174,6 @@ impl Store for SqliteStore {
             key_hash,
             project_id,
             reply,
-        }))
-    }
-
-    fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(self.read(|conn| {
-            let n: i64 = conn.query_row("SELECT COUNT(*) FROM api_keys", [], |r| r.get(0))?;
-            Ok(n as u64)
         }))
     }
 
@@ -340,45 +197,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_sessions(
-        &self,
-        project_id: String,
-        query: ListQuery,
-    ) -> BoxFuture<'_, Result<SessionPage, StoreError>> {
-        Box::pin(self.read(move |conn| read::list_sessions(conn, &project_id, &query)))
-    }
-
-    fn get_session(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>> {
-        Box::pin(self.read(move |conn| read::get_session(conn, &project_id, &session_id)))
-    }
-
-    fn session_events(
-        &self,
-        project_id: String,
-        session_id: String,
-    ) -> BoxFuture<'_, Result<Option<Vec<EventRef>>, StoreError>> {
-        Box::pin(self.read(move |conn| read::session_events(conn, &project_id, &session_id)))
-    }
-
-    fn conversation(
-        &self,
-        project_id: String,
-        convo_id: String,
-    ) -> BoxFuture<'_, Result<Option<Conversation>, StoreError>> {
-        Box::pin(self.read(move |conn| overview::conversation(conn, &project_id, &convo_id)))
-    }
-
-    fn overview(
-        &self,
-        project_id: String,
-        query: OverviewQuery,
-    ) -> BoxFuture<'_, Result<Overview, StoreError>> {
-        Box::pin(self.read(move |conn| overview::overview(conn, &project_id, &query)))
-    }
+    store_reads!(on_reader);
 
     fn signing_secret(&self) -> Vec<u8> {
         self.secret.clone()

@@ -4,7 +4,8 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::store::StoreError;
+use crate::store::ddl::{lineage_indexes, session_list_indexes};
+use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
@@ -14,7 +15,8 @@ const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 /// `*_key_*` columns hold the ordering key of the event whose values a row holds, so that a
 /// later-applied event replaces them only when its key is greater: the final state is the same
 /// whatever the arrival order.
-const V1: &str = r#"
+const V1: &str = concat!(
+    r#"
 CREATE TABLE api_keys (
     key_hash   TEXT PRIMARY KEY,      -- SHA-256 hex of the key; the key itself is never stored
     project_id TEXT NOT NULL,
@@ -73,12 +75,9 @@ CREATE TABLE sessions (
     fig_key_id            TEXT,
     PRIMARY KEY (project_id, id)
 );
-CREATE INDEX sessions_recent   ON sessions (project_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_user  ON sessions (project_id, user_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_agent ON sessions (project_id, agent, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_convo ON sessions (project_id, convo_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_status ON sessions (project_id, status, sort_ts DESC, id DESC);
-
+"#,
+    session_list_indexes!(),
+    r#"
 CREATE TABLE session_inputs (
     project_id TEXT NOT NULL,
     session_id TEXT NOT NULL,
@@ -108,7 +107,8 @@ CREATE TABLE tool_calls (
     key_id             TEXT NOT NULL,
     PRIMARY KEY (project_id, session_id, tool_use_id)
 );
-"#;
+"#
+);
 
 /// Version 2, for the dashboard: text search over a session's input and output, covering indexes
 /// for the overview, and the collector's own settings (the secret that
@@ -259,7 +259,8 @@ CREATE TABLE subagents (
 ///
 /// A denied call's reason is merged rather than replaced (see `apply.rs`); the old SDKs'
 /// `permission denied` said no more than the status, so it is cleared here as ingest now does.
-const V4: &str = r#"
+const V4: &str = concat!(
+    r#"
 ALTER TABLE sessions ADD COLUMN end_reason TEXT;
 ALTER TABLE sessions ADD COLUMN api_error_status INTEGER;
 ALTER TABLE sessions ADD COLUMN resumed_from TEXT;
@@ -267,14 +268,9 @@ ALTER TABLE sessions ADD COLUMN forked_from TEXT;
 ALTER TABLE sessions ADD COLUMN entry_point TEXT;
 ALTER TABLE sessions ADD COLUMN mcp_servers TEXT;   -- JSON array of {name, status}; NULL: none
 ALTER TABLE sessions ADD COLUMN carried TEXT;       -- JSON usage; NULL: nothing carried
-CREATE INDEX sessions_by_end_reason ON sessions (project_id, end_reason, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_claude_session
-    ON sessions (project_id, claude_session_id, sort_ts DESC, id DESC);
-CREATE INDEX sessions_by_resumed_from ON sessions (project_id, resumed_from, sort_ts, id)
-    WHERE resumed_from IS NOT NULL;
-CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_ts, id)
-    WHERE forked_from IS NOT NULL;
-
+"#,
+    lineage_indexes!(),
+    r#"
 ALTER TABLE tool_calls ADD COLUMN updated_input TEXT;   -- JSON; NULL: ran with `input`
 ALTER TABLE tool_calls ADD COLUMN denied_by TEXT;
 ALTER TABLE tool_calls ADD COLUMN mcp_server TEXT;
@@ -305,7 +301,8 @@ CREATE TABLE session_markers (
     key_id             TEXT NOT NULL,
     PRIMARY KEY (project_id, session_id, position)
 ) WITHOUT ROWID;
-"#;
+"#
+);
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -348,111 +345,4 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrates_once_and_records_the_version() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        migrate(&mut conn).unwrap();
-        let rows: Vec<i64> = conn
-            .prepare("SELECT version FROM schema_version ORDER BY version")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(rows, vec![1, 2, 3, 4]);
-    }
-
-    /// A database as version `v` left it.
-    fn at_version(v: usize) -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-            .unwrap();
-        conn.execute("INSERT INTO schema_version VALUES (?1)", [v as i64])
-            .unwrap();
-        for m in &MIGRATIONS[..v] {
-            conn.execute_batch(m).unwrap();
-        }
-        conn
-    }
-
-    #[test]
-    fn version_2_indexes_sessions_stored_before_it() {
-        let mut conn = at_version(1);
-        conn.execute_batch(
-            "INSERT INTO sessions (project_id, id, sort_ts, received_at, output)
-                 VALUES ('p', 'old', 1, 1, 'Older Output');
-             INSERT INTO session_inputs (project_id, session_id, turn, text, key_ts, key_id)
-                 VALUES ('p', 'old', 0, 'streamed turn', 1, 'e');",
-        )
-        .unwrap();
-        migrate(&mut conn).unwrap();
-        let found = |q: &str| -> i64 {
-            conn.query_row(
-                "SELECT COUNT(*) FROM session_text WHERE session_text MATCH ?1",
-                [q],
-                |r| r.get(0),
-            )
-            .unwrap()
-        };
-        assert_eq!((found("\"older output\""), found("\"streamed\"")), (1, 1));
-        // Triggers keep it current from now on.
-        conn.execute(
-            "UPDATE sessions SET output = 'new words' WHERE id = 'old'",
-            [],
-        )
-        .unwrap();
-        assert_eq!((found("\"older\""), found("\"new words\"")), (0, 1));
-    }
-
-    #[test]
-    fn version_4_reads_rows_stored_before_it() {
-        let mut conn = at_version(3);
-        conn.execute_batch(
-            "INSERT INTO model_calls VALUES ('p', 's', 'final', 'm', 'end_turn', 1, 50, 0, 0, NULL,
-                 1, 2, 1, 'e1');
-             INSERT INTO model_calls VALUES ('p', 's', 'started', 'm', NULL, 1, 1, 0, 0, NULL,
-                 1, 2, 1, 'e2');
-             INSERT INTO tool_calls (project_id, session_id, tool_use_id, tool_name, seq, status,
-                 input, output, error, key_final, key_ts, key_id)
-             VALUES ('p', 's', 'd', 'Bash', 0, 'denied', '{}', 'null', 'permission denied', 1, 1, 'e3'),
-                    ('p', 's', 'r', 'Read', 1, 'error', '{}', 'null', 'permission denied', 1, 1, 'e4');",
-        )
-        .unwrap();
-        migrate(&mut conn).unwrap();
-        let column = |sql: &str| -> Vec<rusqlite::types::Value> {
-            let mut stmt = conn.prepare(sql).unwrap();
-            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-            rows.collect::<Result<_, _>>().unwrap()
-        };
-        use rusqlite::types::Value::{Integer, Null, Text};
-        // Output counts of calls that stopped were final; the others are unknown.
-        let finals = column("SELECT output_tokens_final FROM model_calls ORDER BY message_id");
-        assert_eq!(finals, [Integer(1), Integer(0)]);
-        // The old SDKs' generic denial is no reason; an OS error that says the same is kept.
-        let errors = column("SELECT error FROM tool_calls ORDER BY seq");
-        assert_eq!(errors, [Null, Text("permission denied".into())]);
-    }
-
-    #[test]
-    fn refuses_a_newer_schema() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        conn.execute("INSERT INTO schema_version (version) VALUES (99)", [])
-            .unwrap();
-        let err = migrate(&mut conn).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StoreError::SchemaTooNew {
-                    found: 99,
-                    known: 4
-                }
-            ),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -4,9 +4,12 @@ use rusqlite::Connection;
 use sentrial_protocol::*;
 use serde_json::json;
 
-use super::apply::ingest;
-use super::{read, schema};
+use super::db::SqliteDb;
+use super::ingest::ingest;
+use super::schema;
+use crate::store::db::now;
 use crate::store::incoming::Incoming;
+use crate::store::read;
 
 fn db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
@@ -137,8 +140,12 @@ fn session() -> Vec<Event> {
 fn final_state(events: &[Event]) -> serde_json::Value {
     let mut conn = db();
     put(&mut conn, "p", events);
-    let mut detail =
-        serde_json::to_value(read::get_session(&conn, "p", "s1").unwrap().unwrap()).unwrap();
+    let mut detail = serde_json::to_value(
+        now(read::get_session(&SqliteDb(&conn), "p", "s1"))
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
     detail["received_at"] = json!(null);
     detail
 }
@@ -188,8 +195,12 @@ fn one_event_per_batch_in_reverse_gives_the_same_session() {
     for e in events.iter().rev() {
         put(&mut conn, "p", std::slice::from_ref(e));
     }
-    let mut s =
-        serde_json::to_value(read::get_session(&conn, "p", "s1").unwrap().unwrap()).unwrap();
+    let mut s = serde_json::to_value(
+        now(read::get_session(&SqliteDb(&conn), "p", "s1"))
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
     s["received_at"] = json!(null);
     assert_eq!(s, final_state(&events));
 }
@@ -223,14 +234,14 @@ fn a_placeholder_session_is_running_and_sorted_by_its_earliest_event() {
         "p",
         &[ev("x2", 400, tool("u", 1, ToolStatus::Success))],
     );
-    let page = read::list_sessions(
-        &conn,
+    let page = now(read::list_sessions(
+        &SqliteDb(&conn),
         "p",
-        &crate::store::ListQuery {
+        &crate::store::page::ListQuery {
             limit: 10,
             ..Default::default()
         },
-    )
+    ))
     .unwrap();
     let s = &page.sessions[0];
     assert_eq!(
@@ -262,7 +273,7 @@ fn an_end_never_turns_back_to_running_and_the_later_end_wins() {
         &[end("early", 200, SessionStatus::Completed)],
     );
     put(&mut conn, "p", &[end("odd", 400, SessionStatus::Running)]);
-    let s = read::get_session(&conn, "p", "s1")
+    let s = now(read::get_session(&SqliteDb(&conn), "p", "s1"))
         .unwrap()
         .unwrap()
         .session;

@@ -1,0 +1,51 @@
+//! The routes and the layers every request goes through.
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::MAX_BODY_BYTES;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{dashboard, health, ingest, otlp, read_api, views_api};
+
+/// The routes and layers over `state`; what [`Server::run`] serves.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout();
+    Router::new()
+        .route(sentrial_protocol::INGEST_PATH, post(ingest::post_batch))
+        .route(otlp::TRACES_PATH, post(otlp::post_traces))
+        .route("/api/sessions", get(read_api::list_sessions))
+        .route("/api/sessions/{id}", get(read_api::get_session))
+        .route("/api/sessions/{id}/events", get(read_api::session_events))
+        .route(
+            "/api/sessions/{id}/transcript",
+            get(read_api::session_transcript),
+        )
+        .route("/api/conversations/{convo_id}", get(views_api::conversation))
+        .route("/api/overview", get(views_api::overview))
+        .route("/healthz", get(health::healthz))
+        .merge(dashboard::routes())
+        .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
+        .layer(axum::middleware::map_response(dashboard::security_headers))
+        // Outermost last. The limit applies to the body as the handler reads it, which is after
+        // decompression, chunk by chunk: a gzip bomb stops at MAX_BODY_BYTES.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        // The span has method and path only: never headers (keys, cookies) nor the query string
+        // (a sign-in link's token).
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,60 @@
+//! What every handler shares, and how each reaches the part it needs (`FromRef`): the store,
+//! and [`Auth`] for the extractors and the dashboard's sign-in.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+
+use crate::auth::Auth;
+use crate::rate_limit::RateLimit;
+use crate::store::Store;
+
+/// The router's state.
+#[derive(Clone)]
+pub struct AppState {
+    /// Where everything is stored.
+    pub store: Arc<dyn Store>,
+    auth: Arc<Auth>,
+    request_timeout: Duration,
+}
+
+impl AppState {
+    /// State over `store`, accepting the stored keys plus `api_keys` (for project `default`).
+    pub fn new(store: Arc<dyn Store>, api_keys: &[String], request_timeout: Duration) -> Self {
+        let auth = Arc::new(Auth::new(store.clone(), api_keys));
+        AppState {
+            store,
+            auth,
+            request_timeout,
+        }
+    }
+
+    /// The same state, limiting each key to `limit` (`None`: no limit).
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.auth = Arc::new((*self.auth).clone().with_rate_limit(limit));
+        self
+    }
+
+    /// Who may call.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// How long a request may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+}
+
+impl FromRef<AppState> for Arc<dyn Store> {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}

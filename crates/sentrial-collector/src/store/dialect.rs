@@ -1,0 +1,155 @@
+//! The two SQL dialects the stores speak, and the one place their differences are written.
+//!
+//! Every statement is written once ([`Sql`]), in SQL both engines read, with these marks where
+//! they differ; [`Dialect::render`] turns a statement into each engine's text, once per process:
+//! - `?1`, `?2`, ...: a numbered parameter; PostgreSQL spells it `$1`.
+//! - `{greatest:A, B}`: the greater of two values: SQLite's scalar `MAX(A, B)`, PostgreSQL's
+//!   `GREATEST(A, B)`.
+//! - `{capped_sum:X}`: the sum of an integer column, capped at `i64::MAX` rather than failing:
+//!   SQLite's `SUM` fails the whole query with "integer overflow", so the sum is taken as a float
+//!   (`TOTAL`) and cast back, which saturates; PostgreSQL sums into `numeric`, which cannot
+//!   overflow, and caps it.
+//!
+//! Everything else is the same text on both: an upsert names the stored row `o` (`INSERT INTO t
+//! AS o ... ON CONFLICT ... DO UPDATE SET c = excluded.c WHERE ... o.c`), text is aggregated
+//! with `string_agg(x, sep ORDER BY y)` (SQLite has it since 3.44; the bundled one is newer),
+//! conditional counts are `COUNT(*) FILTER (WHERE ...)`, and booleans are bound from Rust
+//! `bool` (SQLite stores 0 or 1). What the engines do differently beyond a statement (text
+//! search, the raw event log's insert, migrations) is in `store/search.rs` and in each store.
+
+use std::sync::OnceLock;
+
+/// Which SQL a database speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// The embedded store (`SqliteStore`).
+    Sqlite,
+    /// The shared store (`PgStore`).
+    Postgres,
+}
+
+impl Dialect {
+    /// Parameter number `n` (from 1).
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// `template` (see the module doc) as this dialect writes it.
+    ///
+    /// Panics on a mark it does not know: every statement is rendered in both dialects by the
+    /// tests of `store/queries.rs` and `store/writes.rs`.
+    pub fn render(self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(i) = rest.find(['{', '?']) {
+            out.push_str(&rest[..i]);
+            if rest[i..].starts_with('?') {
+                out.push(match self {
+                    Dialect::Sqlite => '?',
+                    Dialect::Postgres => '$',
+                });
+                rest = &rest[i + 1..];
+                continue;
+            }
+            let end = rest[i..]
+                .find('}')
+                .unwrap_or_else(|| panic!("unclosed mark in {template}"));
+            let mark = &rest[i + 1..i + end];
+            let (name, arg) = mark.split_once(':').unwrap_or((mark, ""));
+            out.push_str(&self.mark(name, arg.trim()));
+            rest = &rest[i + end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn mark(self, name: &str, arg: &str) -> String {
+        match (name, self) {
+            ("greatest", Dialect::Sqlite) => format!("MAX({arg})"),
+            ("greatest", Dialect::Postgres) => format!("GREATEST({arg})"),
+            ("capped_sum", Dialect::Sqlite) => format!("CAST(TOTAL({arg}) AS INTEGER)"),
+            ("capped_sum", Dialect::Postgres) => {
+                format!("LEAST(COALESCE(SUM({arg}), 0), 9223372036854775807)::bigint")
+            }
+            _ => panic!("unknown SQL mark {{{name}}}"),
+        }
+    }
+}
+
+/// A statement written once for both stores; [`Sql::text`] is its text for one dialect, rendered
+/// on first use and kept (statements are prepared and cached by their text).
+pub(crate) struct Sql {
+    template: &'static str,
+    rendered: [OnceLock<String>; 2],
+}
+
+impl Sql {
+    /// The statement `template` (see the module doc).
+    pub const fn new(template: &'static str) -> Sql {
+        Sql {
+            template,
+            rendered: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The statement as `dialect` writes it.
+    pub fn text(&self, dialect: Dialect) -> &str {
+        self.rendered[dialect as usize].get_or_init(|| dialect.render(self.template))
+    }
+
+    /// The statement as written, marks and all.
+    #[cfg(test)]
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+}
+
+/// Checks `statements` render in both dialects, and that a `?` is only ever a numbered
+/// parameter (PostgreSQL's rendering turns every one into `$`).
+#[cfg(test)]
+pub(crate) fn assert_renders(statements: &[&Sql]) {
+    for sql in statements {
+        let template = sql.template();
+        let bytes = template.as_bytes();
+        for (i, _) in template.match_indices('?') {
+            assert!(
+                bytes.get(i + 1).is_some_and(u8::is_ascii_digit),
+                "{template}"
+            );
+        }
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let text = sql.text(dialect);
+            assert!(!text.contains(['{', '}']), "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_render_per_dialect() {
+        let t = "SELECT {capped_sum:n}, {greatest:o.k, excluded.k} FROM t WHERE a = ?1 AND b = ?12";
+        assert_eq!(
+            Dialect::Sqlite.render(t),
+            "SELECT CAST(TOTAL(n) AS INTEGER), MAX(o.k, excluded.k) FROM t WHERE a = ?1 AND b = ?12"
+        );
+        assert_eq!(
+            Dialect::Postgres.render(t),
+            "SELECT LEAST(COALESCE(SUM(n), 0), 9223372036854775807)::bigint, \
+             GREATEST(o.k, excluded.k) FROM t WHERE a = $1 AND b = $12"
+        );
+        assert_eq!(Dialect::Postgres.placeholder(3), "$3");
+        assert_eq!(Dialect::Sqlite.placeholder(3), "?3");
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown SQL mark")]
+    fn an_unknown_mark_is_refused() {
+        Dialect::Sqlite.render("SELECT {least:a, b}");
+    }
+}

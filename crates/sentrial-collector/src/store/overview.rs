@@ -1,0 +1,63 @@
+//! The dashboard's aggregate views, once for both stores: a conversation, and the overview of a
+//! time range. Sums of integer columns saturate at `i64::MAX` instead of failing (see
+//! `{capped_sum}` in `store/dialect.rs`): one session reporting absurd counts must not take the
+//! overview down.
+
+use crate::store::db::Db;
+use crate::store::error::StoreError;
+use crate::store::overview_model::{Conversation, Overview, OverviewQuery, CONVERSATION_LIMIT};
+use crate::store::value::values;
+use crate::store::{queries, row};
+
+/// The sessions of `convo_id`, oldest first; `None` when the project has none.
+pub(crate) async fn conversation<D: Db>(
+    db: &D,
+    project: &str,
+    convo_id: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let key = values![project, convo_id];
+    let totals = db
+        .select(
+            &queries::CONVERSATION_TOTALS,
+            &key,
+            row::conversation_totals,
+        )
+        .await?
+        .pop();
+    let Some(totals) = totals.filter(|t| t.session_count > 0) else {
+        return Ok(None);
+    };
+    let sessions = db
+        .select(
+            &queries::CONVERSATION,
+            &values![project, convo_id, CONVERSATION_LIMIT],
+            row::session,
+        )
+        .await?;
+    Ok(Some(Conversation { sessions, ..totals }))
+}
+
+/// Sessions and cost over `q`'s range, by agent and user, and the tools' figures.
+pub(crate) async fn overview<D: Db>(
+    db: &D,
+    project: &str,
+    q: &OverviewQuery,
+) -> Result<Overview, StoreError> {
+    let range = values![project, q.from, q.to];
+    let totals = db
+        .select(&queries::OVERVIEW_TOTALS, &range, row::totals)
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let series = db
+        .select(
+            &queries::OVERVIEW_SERIES,
+            &values![project, q.from, q.to, q.bucket_ms],
+            row::bucket,
+        )
+        .await?;
+    let by_agent = db.select(&queries::TOP_AGENTS, &range, row::group).await?;
+    let by_user = db.select(&queries::TOP_USERS, &range, row::group).await?;
+    let tools = db.select(&queries::TOOLS, &range, row::tool_stat).await?;
+    Ok(Overview::new(q, totals, series, by_agent, by_user, tools))
+}

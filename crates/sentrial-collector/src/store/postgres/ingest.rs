@@ -1,0 +1,128 @@
+//! Ingest into PostgreSQL: one transaction per batch, dedupe by event id, apply each new event by
+//! the shared rules (`store/apply.rs`).
+//!
+//! Those rules make the final state independent of arrival order; here that also makes
+//! concurrent collectors agree: every upsert is one statement whose `WHERE` compares keys on the
+//! row as committed, and a duplicate event id inserted by another collector waits for that
+//! collector's commit and is then skipped.
+
+use std::borrow::Cow;
+
+use deadpool_postgres::Transaction;
+use sentrial_protocol::IngestResponse;
+use tokio_postgres::types::ToSql;
+
+use super::db::PgDb;
+use super::text::Clean;
+use crate::store::apply::apply;
+use crate::store::error::StoreError;
+use crate::store::incoming::{kind, Incoming};
+
+/// Stores `events` for `project` in `tx`; the caller commits.
+///
+/// Three round trips whatever the batch size, plus the steps of the longest event: the session
+/// locks; every event into the log in one statement, which says which ids were new; then the
+/// new events' statements, pipelined on the connection (sent without waiting for each answer).
+/// Their order does not matter: every write is keyed (see the module doc), and each event's own
+/// statements still run in order.
+pub async fn ingest(
+    tx: &Transaction<'_>,
+    project: &str,
+    events: &[Incoming],
+    now: i64,
+) -> Result<IngestResponse, StoreError> {
+    lock_sessions(tx, project, events).await?;
+    // serde_json writes a NUL as `\u0000`: without one in the raw text there is none to clean.
+    let cleaned: Vec<Cow<'_, sentrial_protocol::Event>> = events
+        .iter()
+        .map(|incoming| {
+            if incoming.raw.contains("\\u0000") {
+                Clean::event(&incoming.event)
+            } else {
+                Cow::Borrowed(&incoming.event)
+            }
+        })
+        .collect();
+    let ids: Vec<&str> = cleaned.iter().map(|e| e.id.as_str()).collect();
+    let sessions: Vec<&str> = cleaned.iter().map(|e| e.session_id.as_str()).collect();
+    let kinds: Vec<&str> = cleaned.iter().map(|e| kind(&e.payload)).collect();
+    let ts: Vec<i64> = cleaned.iter().map(|e| e.ts).collect();
+    let raw: Vec<&str> = events.iter().map(|e| e.raw.as_str()).collect();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO events (project_id, id, session_id, type, ts, received_at, payload)
+             SELECT $1, u.id, u.session_id, u.type, u.ts, $2, u.payload
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                  WITH ORDINALITY AS u (id, session_id, type, ts, payload, n)
+             ORDER BY u.n
+             ON CONFLICT (project_id, id) DO NOTHING
+             RETURNING id",
+        )
+        .await?;
+    let mut new: std::collections::HashSet<String> = tx
+        .query(&stmt, &[&project, &now, &ids, &sessions, &kinds, &ts, &raw])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut out = IngestResponse::default();
+    let db = PgDb(tx);
+    let mut writes = Vec::new();
+    for (incoming, ev) in events.iter().zip(&cleaned) {
+        // An id is new once: a second copy in the same batch is a duplicate.
+        if !new.remove(&ev.id) {
+            out.duplicates += 1;
+            continue;
+        }
+        out.accepted += 1;
+        // JSON text holds no raw NUL (it is escaped), so it is stored as made.
+        writes.push(apply(&db, project, ev, &incoming.json, now));
+    }
+    futures_util::future::try_join_all(writes).await?;
+    Ok(out)
+}
+
+/// Takes a transaction-scoped advisory lock on each session the batch touches, in one order for
+/// everyone. Two collectors writing batches that share sessions then queue on the first shared
+/// session instead of each locking rows the other needs next (a deadlock PostgreSQL would break
+/// by aborting one of them). A batch's own order, which is the ingest order, is kept.
+async fn lock_sessions(
+    tx: &Transaction<'_>,
+    project: &str,
+    events: &[Incoming],
+) -> Result<(), StoreError> {
+    let mut keys: Vec<i64> = events
+        .iter()
+        .map(|e| session_lock_key(project, &e.event.session_id))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    run(
+        tx,
+        "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k",
+        &[&keys],
+    )
+    .await
+}
+
+/// A session's advisory lock key: 64 bits of SHA-256 over project and session id. Two sessions
+/// sharing a key only wait for each other.
+fn session_lock_key(project: &str, session_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(project.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(session_id.as_bytes());
+    let digest = hasher.finalize();
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+async fn run(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<(), StoreError> {
+    let stmt = tx.prepare_cached(sql).await?;
+    tx.execute(&stmt, params).await?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The methods of [`Store`] that only read, written once for every store: each runs a shared
+//! query (`read.rs`, `overview.rs`, `keys.rs`) on a connection the store lends for that read.
+//!
+//! [`Store`]: crate::store::api::Store
+
+/// Expands, inside an `impl Store for ...`, to the reading methods. `$lend` is the store's macro
+/// `$lend!(self, |db| query)`: it gets a connection, makes a [`Db`] of it named `db`, and
+/// answers with the `query` future's output as a [`BoxFuture`].
+///
+/// [`Db`]: crate::store::db::Db
+/// [`BoxFuture`]: crate::store::api::BoxFuture
+macro_rules! store_reads {
+    ($lend:ident) => {
+        fn project_for_key(
+            &self,
+            key_hash: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Option<String>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::keys::project_for_key(
+                db, &key_hash
+            ))
+        }
+
+        fn key_count(
+            &self,
+        ) -> $crate::store::api::BoxFuture<'_, Result<u64, $crate::store::error::StoreError>> {
+            $lend!(self, |db| $crate::store::keys::key_count(db))
+        }
+
+        fn list_sessions(
+            &self,
+            project_id: String,
+            query: $crate::store::page::ListQuery,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<$crate::store::page::SessionPage, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::list_sessions(
+                db,
+                &project_id,
+                &query
+            ))
+        }
+
+        fn get_session(
+            &self,
+            project_id: String,
+            session_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Option<$crate::store::model::SessionDetail>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::get_session(
+                db,
+                &project_id,
+                &session_id
+            ))
+        }
+
+        fn session_events(
+            &self,
+            project_id: String,
+            session_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Option<Vec<$crate::store::model::EventRef>>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::read::session_events(
+                db,
+                &project_id,
+                &session_id
+            ))
+        }
+
+        fn conversation(
+            &self,
+            project_id: String,
+            convo_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<
+                Option<$crate::store::overview_model::Conversation>,
+                $crate::store::error::StoreError,
+            >,
+        > {
+            $lend!(self, |db| $crate::store::overview::conversation(
+                db,
+                &project_id,
+                &convo_id
+            ))
+        }
+
+        fn overview(
+            &self,
+            project_id: String,
+            query: $crate::store::overview_model::OverviewQuery,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<$crate::store::overview_model::Overview, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::overview::overview(
+                db,
+                &project_id,
+                &query
+            ))
+        }
+    };
+}
+pub(crate) use store_reads;

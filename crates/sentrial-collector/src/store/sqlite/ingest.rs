@@ -1,0 +1,49 @@
+//! Ingest into SQLite: the raw event log dedupes by event id, then each new event is applied by
+//! the shared rules (`store/apply.rs`). The writer thread commits.
+
+use rusqlite::Connection;
+use sentrial_protocol::IngestResponse;
+
+use super::db::SqliteDb;
+use crate::store::apply::apply;
+use crate::store::db::now;
+use crate::store::error::StoreError;
+use crate::store::incoming::{kind, Incoming};
+use crate::store::value::values;
+
+/// An event into the raw log, unless its id is stored (then it changes nothing). The log's
+/// `seq`, its rowid, is the ingest order.
+const INSERT_EVENT: &str =
+    "INSERT INTO events (project_id, id, session_id, type, ts, received_at, payload)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (project_id, id) DO NOTHING";
+
+/// Stores `events` for `project_id` in `tx`, received at `received`; the caller commits.
+pub fn ingest(
+    tx: &Connection,
+    project_id: &str,
+    events: &[Incoming],
+    received: i64,
+) -> Result<IngestResponse, StoreError> {
+    let db = SqliteDb(tx);
+    let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
+    let mut out = IngestResponse::default();
+    for Incoming { event, raw, json } in events {
+        let row = values![
+            project_id,
+            &event.id,
+            &event.session_id,
+            kind(&event.payload),
+            event.ts,
+            received,
+            raw
+        ];
+        if insert_event.execute(rusqlite::params_from_iter(&row))? == 0 {
+            out.duplicates += 1;
+            continue;
+        }
+        out.accepted += 1;
+        now(apply(&db, project_id, event, json, received))?;
+    }
+    Ok(out)
+}
