@@ -496,6 +496,8 @@ describe('bad input to the SDK: each has a defined outcome', () => {
       () => new SentrialClient({ apiKey: 'k', redact: { fn: 'redact' } }),
       // Valid in JS, not in the core's regex syntax (no look-behind): refused, never skipped.
       () => new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', redact: { patterns: [/(?<=id:)\d+/] } }),
+      // Unicode property classes are left out of the addon (\w, \d and (?i) know every script): refused.
+      () => new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', redact: { patterns: ['\\p{Greek}+'] } }),
       () => wrapClaudeAgent(undefined, { client: new SentrialClient({ apiKey: '' }) }),
       () => wrapClaudeAgent({ query() {} }, { client: new SentrialClient({ apiKey: '' }) }),
       () => wrapClaudeAgent(() => {}, {}),

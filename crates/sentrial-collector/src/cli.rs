@@ -91,13 +91,7 @@ pub fn run_cli<I: IntoIterator<Item = String>>(args: I) -> i32 {
             return err.exit_code();
         }
     };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "sentrial_collector=info,tower_http=warn".into()),
-        )
-        .try_init();
+    crate::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("sentrial-collector")

@@ -20,6 +20,7 @@ mod dashboard;
 mod error;
 mod health;
 mod ingest;
+mod logging;
 mod otlp;
 mod params;
 mod rate_limit;

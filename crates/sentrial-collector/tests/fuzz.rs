@@ -63,7 +63,7 @@ fn harness() -> &'static Harness {
         // The collector logs the store error behind any 500; show it with the failing case.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
-            .with_env_filter("sentrial_collector=warn")
+            .with_max_level(tracing::Level::WARN)
             .try_init();
         let dir = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()

@@ -348,3 +348,19 @@ fn scrub_for_log_redacts_and_bounds() {
     assert!(line.contains("[REDACTED:anthropic_key]"));
     assert!(line.len() < 300);
 }
+
+/// `\w`, `\d` and `(?i)` in a user's pattern know every script (the addon carries Unicode's Perl
+/// classes and case folding; that it refuses property classes is tested on the addon itself, in
+/// `__test__/security.test.mjs`, as test builds link them in through proptest).
+#[test]
+fn user_patterns_are_unicode_aware() {
+    let config = RedactConfig {
+        enabled: true,
+        patterns: vec![("name".into(), r"(?i)ΚΩΔΙΚΟΣ-\w+-\d+".into())],
+    };
+    let r = Redactor::new(&config, Privacy::Full).unwrap();
+    assert_eq!(
+        r.redact_text("see κωδικος-αβγ-٣٤ now").unwrap(),
+        "see [REDACTED:name] now"
+    );
+}
