@@ -165,7 +165,7 @@ impl NativeClient {
         };
         let url = match config.api_key.is_empty() {
             true => "none (OTLP only)".to_string(),
-            false => redact_userinfo(&config.api_url),
+            false => sentrial_core::config::safe_url(&config.api_url),
         };
         let (flush_ms, queue) = (
             config.delivery.flush_interval.as_millis(),
@@ -238,17 +238,4 @@ impl NativeClient {
 
 fn timeout(ms: Option<u32>) -> Duration {
     ms.map_or(DEFAULT_FLUSH_TIMEOUT, |ms| Duration::from_millis(ms.into()))
-}
-
-/// The URL as it may appear in a log line: credentials in its userinfo part are never printed.
-fn redact_userinfo(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    match authority.rfind('@') {
-        Some(at) => format!("{}***@{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_string(),
-    }
 }

@@ -56,3 +56,10 @@ impl Default for Config {
         }
     }
 }
+
+/// `url` as it may appear in a log line or an error: no userinfo, no query, no fragment. For the
+/// collector's URL and the OTLP endpoint alike.
+pub fn safe_url(url: &str) -> String {
+    use sentrial_protocol::url::{redacted, Userinfo};
+    redacted(url, Userinfo::Hidden).unwrap_or_else(|| "(not a URL)".into())
+}

@@ -1,5 +1,6 @@
 //! Settings of the OTLP exporter, checked once when the tracker is made.
 
+use crate::config::safe_url;
 use crate::error::CoreError;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -66,12 +67,6 @@ pub fn traces_url(base: &str) -> String {
         }
         _ => with_path(base),
     }
-}
-
-/// `url` as it may appear in a log line or an error: no userinfo, no query, no fragment.
-pub fn safe_url(url: &str) -> String {
-    use sentrial_protocol::url::{redacted, Userinfo};
-    redacted(url, Userinfo::Hidden).unwrap_or_else(|| "(not a URL)".into())
 }
 
 impl OtlpConfig {
