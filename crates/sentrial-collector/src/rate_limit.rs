@@ -1,5 +1,6 @@
-//! Per-key rate limiting: a token bucket for each API key (by its digest). A request over the
-//! limit is answered 429 with `Retry-After`, which the SDK honours before it retries.
+//! Rate limiting by token buckets: one per API key (by its digest) for requests, and one per
+//! client address for failed sign-ins and unknown keys (see [`DEFAULT_FAILURE_LIMIT`]). A request
+//! over a limit is answered 429 with `Retry-After`, which the SDK honours before it retries.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,6 +20,14 @@ pub struct RateLimit {
 pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
     per_second: 100.0,
     burst: 200,
+};
+
+/// Failed authentications (unknown key, wrong sign-in) a client address may make: bursts of 20,
+/// then one a second. Past it every attempt from the address, right or wrong, gets 429 until the
+/// bucket refills, so guessing costs a second a guess (it was free: 3,500 guesses/s).
+pub const DEFAULT_FAILURE_LIMIT: RateLimit = RateLimit {
+    per_second: 1.0,
+    burst: 20,
 };
 
 /// Past this many tracked keys, buckets that are full again (idle keys) are forgotten.
@@ -47,6 +56,15 @@ impl RateLimiter {
             },
             buckets: Mutex::default(),
         }
+    }
+
+    /// How long until `key` has a token at `now`, taking none; `None` when it has one now.
+    pub fn wait(&self, key: &str, now: Instant) -> Option<Duration> {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets.get(key)?;
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        let tokens = bucket.tokens + elapsed * self.limit.per_second;
+        (tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - tokens) / self.limit.per_second))
     }
 
     /// Takes one token for `key` at `now`; when there is none, how long until there is one.
@@ -97,6 +115,8 @@ mod tests {
         let wait = rl.check("a", t0).unwrap_err();
         assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
         assert_eq!(retry_after_secs(wait), 1);
+        assert_eq!(rl.wait("a", t0), Some(wait));
+        assert_eq!(rl.wait("never-seen", t0), None);
         // Another key has its own bucket.
         assert!(rl.check("b", t0).is_ok());
         // 100 ms later one more request fits, not two.
