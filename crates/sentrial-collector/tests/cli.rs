@@ -25,6 +25,23 @@ fn serve(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, Vec<Stri
     (child, lines)
 }
 
+/// `method path` with `key` on the collector at `port`; status and body.
+fn request(port: u16, key: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let resp = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("http://127.0.0.1:{port}{path}"))
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    })
+}
+
 fn stop(mut child: std::process::Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -47,21 +64,16 @@ fn serve_prints_the_real_address_and_a_key_once_then_stops_on_sigterm() {
     assert_ne!(port, 0);
     assert_eq!(lines[1], format!("Database: {}", db.display()));
     let key = lines[2]
-        .strip_prefix("API key (created now, shown once): ")
+        .strip_prefix("Ingest key for the SDK (created now, shown once): ")
         .unwrap_or_else(|| panic!("{lines:?}"));
 
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::new()
-            .get(format!("http://127.0.0.1:{port}/api/sessions"))
-            .header("authorization", format!("Bearer {key}"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
-    assert_eq!(status.as_u16(), 200);
+    // It sends events; reading takes a key with `read` (or the printed sign-in link).
+    let batch = r#"{"protocol":1,"events":[]}"#;
+    let (sent, _) = request(port, key, "POST", "/v1/batch", batch);
+    assert_eq!(sent, 200);
+    let (read, body) = request(port, key, "GET", "/api/sessions", "");
+    assert_eq!(read, 403);
+    assert!(body.contains("this key lacks the 'read' scope"), "{body}");
     stop(child);
 
     // Second start: the key is not shown again.

@@ -6,7 +6,10 @@ pub mod stores;
 
 use std::path::PathBuf;
 
-use sentrial_collector::{hash_key, KeyInfo, ServeConfig, Server};
+use std::sync::Arc;
+
+use sentrial_collector::store::Store;
+use sentrial_collector::{hash_key, KeyInfo, Scopes, ServeConfig, Server};
 use sentrial_protocol::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -73,8 +76,10 @@ pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
     pub key_info: KeyInfo,
-    /// The store's secret that signs dashboard links and cookies.
-    pub secret: Vec<u8>,
+    /// The sign-in link the banner printed (works once).
+    pub signin_link: String,
+    /// The server's store, to reach its keys and sign-ins directly.
+    pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -82,7 +87,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key.
+    /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key
+    /// with every scope.
     /// Its store is a new SQLite file, or a new PostgreSQL database when
     /// `SENTRIAL_TEST_STORE=postgres` (the suite's second pass, see `scripts/test.sh`).
     pub async fn start(stored: &[(&str, &str)]) -> TestServer {
@@ -128,13 +134,14 @@ impl TestServer {
             server
                 .state()
                 .store
-                .add_key(hash_key(key), project.to_string())
+                .add_key(hash_key(key), project.to_string(), Scopes::FULL)
                 .await
                 .unwrap();
         }
         let url = server.url();
         let key_info = server.key_info().clone();
-        let secret = server.state().store.signing_secret();
+        let signin_link = server.signin_link().to_string();
+        let store = server.state().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -148,7 +155,8 @@ impl TestServer {
             url,
             db,
             key_info,
-            secret,
+            signin_link,
+            store,
             client: http_client(),
             stop: Some(stop),
             task: Some(task),
