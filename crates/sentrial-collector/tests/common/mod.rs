@@ -75,6 +75,8 @@ pub const KEY: &str = "test-key-default-0123456789";
 pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
+    /// The PostgreSQL database, when the store is PostgreSQL.
+    pub database_url: Option<String>,
     pub key_info: KeyInfo,
     /// The sign-in link the banner printed (works once).
     pub signin_link: String,
@@ -92,6 +94,14 @@ impl TestServer {
     /// Its store is a new SQLite file, or a new PostgreSQL database when
     /// `SENTRIAL_TEST_STORE=postgres` (the suite's second pass, see `scripts/test.sh`).
     pub async fn start(stored: &[(&str, &str)]) -> TestServer {
+        Self::start_with(stored, |_| {}).await
+    }
+
+    /// [`TestServer::start`] with its config changed by `change` first.
+    pub async fn start_with(
+        stored: &[(&str, &str)],
+        change: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("collector.db");
         let database_url = if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
@@ -103,13 +113,14 @@ impl TestServer {
         } else {
             None
         };
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             port: 0,
             db,
             database_url,
             api_keys: vec![KEY.to_string()],
             ..ServeConfig::default()
         };
+        change(&mut config);
         let mut server = Self::start_config(config, stored).await;
         server._dir = Some(dir);
         server
@@ -129,6 +140,7 @@ impl TestServer {
     /// A server with this config (port and db as given) and stored keys.
     pub async fn start_config(config: ServeConfig, stored: &[(&str, &str)]) -> TestServer {
         let db = config.db.clone();
+        let database_url = config.database_url.clone();
         let server = Server::bind(config).await.unwrap();
         for (key, project) in stored {
             server
@@ -154,6 +166,7 @@ impl TestServer {
         TestServer {
             url,
             db,
+            database_url,
             key_info,
             signin_link,
             store,
@@ -161,6 +174,14 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
             _dir: None,
+        }
+    }
+
+    /// The command-line flags that point at this server's database.
+    pub fn db_args(&self) -> Vec<String> {
+        match &self.database_url {
+            Some(url) => vec!["--database-url".into(), url.clone()],
+            None => vec!["--db".into(), self.db.display().to_string()],
         }
     }
 
