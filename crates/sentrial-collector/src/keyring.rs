@@ -36,6 +36,9 @@ pub async fn find(
 
 /// A new key with `old`'s project and scopes; `old` itself is left for the caller to revoke
 /// (at once, so the new key works before the old one stops).
-pub async fn successor(store: &dyn Store, old: &StoredKey) -> Result<(String, StoredKey), StoreError> {
+pub async fn successor(
+    store: &dyn Store,
+    old: &StoredKey,
+) -> Result<(String, StoredKey), StoreError> {
     mint(store, &old.project, old.scopes).await
 }

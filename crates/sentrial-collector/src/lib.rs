@@ -36,13 +36,13 @@ mod time;
 mod views_api;
 
 pub use auth::{hash_key, new_key, Caller, DEFAULT_PROJECT, KEY_CACHE_TTL};
-pub use scope::{Scope, Scopes};
 pub use banner::KeyInfo;
 pub use cli::run_cli;
 pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
 pub use error::{AppError, CollectorError};
 pub use rate_limit::{RateLimit, DEFAULT_FAILURE_LIMIT, DEFAULT_RATE_LIMIT};
 pub use router::router;
+pub use scope::{Scope, Scopes};
 pub use server::{serve, Server};
 pub use state::AppState;
 pub use time::{iso8601, parse_time, Timestamp};

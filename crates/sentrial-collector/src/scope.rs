@@ -109,7 +109,10 @@ mod tests {
         let s = Scopes::parse(&["admin,ingest"]).unwrap();
         assert!(s.has(Scope::Admin) && s.has(Scope::Ingest) && !s.has(Scope::Read));
         assert_eq!(s.to_string(), "ingest,admin");
-        assert_eq!(Scopes::parse(&["read", "READ"]).unwrap().to_string(), "read");
+        assert_eq!(
+            Scopes::parse(&["read", "READ"]).unwrap().to_string(),
+            "read"
+        );
         assert_eq!(Scopes::FULL.to_string(), "ingest,read,admin");
         assert!(Scopes::parse(&["write"]).unwrap_err().contains("`write`"));
         assert!(Scopes::parse::<&str>(&[]).is_err());

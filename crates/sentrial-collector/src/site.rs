@@ -42,7 +42,12 @@ impl Site {
         }
         let mut names: Vec<String> = LOOPBACK_NAMES.iter().map(|n| n.to_string()).collect();
         let bound = (!unspecified).then_some(bind_host);
-        names.extend(bound.into_iter().chain(extra.iter().map(String::as_str)).map(hostname));
+        names.extend(
+            bound
+                .into_iter()
+                .chain(extra.iter().map(String::as_str))
+                .map(hostname),
+        );
         Site {
             allowed: Some(names),
         }
@@ -97,7 +102,8 @@ pub async fn check_host(State(site): State<Arc<Site>>, req: Request, next: Next)
 /// posted to: an `Origin` whose host differs from `Host` (or `null`), or `Sec-Fetch-Site:
 /// cross-site`. A request without either (curl, a script) is taken.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
-    let refused = || AppError::Forbidden("sign-in and sign-out must come from this dashboard".into());
+    let refused =
+        || AppError::Forbidden("sign-in and sign-out must come from this dashboard".into());
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if fetch_site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
         return Err(refused());
@@ -120,7 +126,13 @@ mod tests {
     #[test]
     fn loopback_and_configured_names_pass_any_port_others_do_not() {
         let site = Site::new("127.0.0.1", &[]);
-        for ok in ["127.0.0.1:7878", "localhost:1", "LOCALHOST", "[::1]:7878", "localhost."] {
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:7878",
+            "localhost.",
+        ] {
             assert!(site.allows(Some(ok)), "{ok}");
         }
         for bad in ["evil.example:7878", "127.0.0.1.evil.example", "10.0.0.1"] {
@@ -152,6 +164,9 @@ mod tests {
             assert_eq!(err.status(), 403, "{bad}");
         }
         assert!(same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])).is_err());
-        assert_eq!(url_host("https://u@x.example:8443/p?q"), Some("x.example:8443"));
+        assert_eq!(
+            url_host("https://u@x.example:8443/p?q"),
+            Some("x.example:8443")
+        );
     }
 }

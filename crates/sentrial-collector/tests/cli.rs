@@ -31,7 +31,10 @@ fn request(port: u16, key: &str, method: &str, path: &str, body: &str) -> (u16, 
     rt.block_on(async {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let resp = reqwest::Client::new()
-            .request(method.parse().unwrap(), format!("http://127.0.0.1:{port}{path}"))
+            .request(
+                method.parse().unwrap(),
+                format!("http://127.0.0.1:{port}{path}"),
+            )
             .header("authorization", format!("Bearer {key}"))
             .header("content-type", "application/json")
             .body(body.to_string())
@@ -101,7 +104,11 @@ fn sentrial(args: &[&str]) -> (i32, String, String) {
         .output()
         .unwrap();
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+    (
+        out.status.code().unwrap(),
+        text(out.stdout),
+        text(out.stderr),
+    )
 }
 
 #[test]
@@ -134,9 +141,15 @@ fn keys_are_minted_scoped_listed_rotated_and_revoked_from_the_command_line() {
     assert!(lines[1].contains("full (made before scopes)"), "{list}");
     let id = &sentrial_collector::hash_key(&key)[..12];
     let row = lines.iter().find(|l| l.starts_with(id)).unwrap();
-    assert!(row.contains("default") && row.contains("read,admin") && row.ends_with(" -"), "{row}");
+    assert!(
+        row.contains("default") && row.contains("read,admin") && row.ends_with(" -"),
+        "{row}"
+    );
     assert!(list.contains("p2") && list.contains("ingest"), "{list}");
-    assert!(!list.contains(&key) && !list.contains(ingest.trim()), "a key in the listing");
+    assert!(
+        !list.contains(&key) && !list.contains(ingest.trim()),
+        "a key in the listing"
+    );
     let (_, p2_only, _) = sentrial(&["key", "list", "--db", db, "--project", "p2"]);
     assert_eq!(p2_only.lines().count(), 2, "{p2_only}");
 
@@ -144,14 +157,23 @@ fn keys_are_minted_scoped_listed_rotated_and_revoked_from_the_command_line() {
     let (code, new_key, err) = sentrial(&["key", "rotate", id, "--db", db]);
     assert_eq!(code, 0, "{err}");
     assert!(new_key.trim().starts_with("sk_sentrial_") && new_key.trim() != key);
-    assert!(err.contains("read,admin") && err.contains(&format!("key {id} is revoked")), "{err}");
+    assert!(
+        err.contains("read,admin") && err.contains(&format!("key {id} is revoked")),
+        "{err}"
+    );
     let (_, list, _) = sentrial(&["key", "list", "--db", db]);
     let row = list.lines().find(|l| l.starts_with(id)).unwrap();
     assert!(!row.ends_with(" -"), "not shown revoked: {row}");
     let new_id = &sentrial_collector::hash_key(new_key.trim())[..12];
     assert_eq!(sentrial(&["key", "revoke", new_id, "--db", db]).0, 0);
     let (code, _, err) = sentrial(&["key", "revoke", new_id, "--db", db]);
-    assert_eq!((code, err.trim()), (1, format!("error: key {new_id} is already revoked").as_str()));
+    assert_eq!(
+        (code, err.trim()),
+        (
+            1,
+            format!("error: key {new_id} is already revoked").as_str()
+        )
+    );
 }
 
 #[test]
@@ -200,7 +222,13 @@ fn short_given_keys_are_warned_about_and_key_files_are_read() {
     }
     let port: u16 = lines[0].rsplit(':').next().unwrap().parse().unwrap();
     assert_eq!(lines[2], "API keys: 2 from --api-key/SENTRIAL_API_KEYS");
-    let (status, _) = request(port, "file-key-0123456789abcdefghij", "GET", "/api/sessions", "");
+    let (status, _) = request(
+        port,
+        "file-key-0123456789abcdefghij",
+        "GET",
+        "/api/sessions",
+        "",
+    );
     assert_eq!(status, 200, "the file's key works");
     let mut err = child.stderr.take().unwrap();
     stop(child);
@@ -208,6 +236,9 @@ fn short_given_keys_are_warned_about_and_key_files_are_read() {
     std::io::Read::read_to_string(&mut err, &mut text).unwrap();
     let warnings: Vec<&str> = text.lines().filter(|l| l.contains("warning:")).collect();
     assert_eq!(warnings.len(), 1, "one short key: {text}");
-    assert!(warnings[0].contains("5 characters") && warnings[0].contains("--api-key-file"), "{text}");
+    assert!(
+        warnings[0].contains("5 characters") && warnings[0].contains("--api-key-file"),
+        "{text}"
+    );
     assert!(!text.contains("KEY_A"), "the key itself is never printed");
 }

@@ -269,7 +269,11 @@ async fn sign_in_with_a_link_or_a_key_gives_a_cookie_that_reads_but_does_not_ing
     let linked = cookie_of(&resp).unwrap();
     assert_eq!(read(linked.clone()).await, 200);
     let again = http.get(&link).send().await.unwrap();
-    assert_eq!(again.headers()["location"], "/login?error=link", "a link works once");
+    assert_eq!(
+        again.headers()["location"],
+        "/login?error=link",
+        "a link works once"
+    );
     assert!(again.headers().get("set-cookie").is_none());
     let resp = http
         .get(format!("{}/login?token=forged", srv.url))

@@ -59,7 +59,10 @@ async fn call(srv: &TestServer, key: &str, method: &str, path: &str, body: &str)
         .unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// POST /login with `key` (and `origin` when given): status, Location, the cookie set.
@@ -82,7 +85,11 @@ fn answer(resp: reqwest::Response) -> (u16, String, Option<String>) {
             .map(|v| v.to_str().unwrap().to_string())
     };
     let cookie = header("set-cookie").map(|c| c.split(';').next().unwrap().to_string());
-    (resp.status().as_u16(), header("location").unwrap_or_default(), cookie)
+    (
+        resp.status().as_u16(),
+        header("location").unwrap_or_default(),
+        cookie,
+    )
 }
 
 /// GET /api/sessions with a cookie; the status.
@@ -110,18 +117,34 @@ async fn cli(srv: &TestServer, args: &[&str]) -> i32 {
 #[tokio::test]
 async fn each_scope_opens_its_endpoints_and_others_get_403_naming_the_scope() {
     let srv = scoped().await;
-    let (ingest, read, admin) = (key_of(Scope::Ingest), key_of(Scope::Read), key_of(Scope::Admin));
+    let (ingest, read, admin) = (
+        key_of(Scope::Ingest),
+        key_of(Scope::Read),
+        key_of(Scope::Admin),
+    );
     let batch = String::from_utf8(batch_json(&full_session("s", T0))).unwrap();
 
-    assert_eq!(call(&srv, &ingest, "POST", "/v1/batch", &batch).await.0, 200);
+    assert_eq!(
+        call(&srv, &ingest, "POST", "/v1/batch", &batch).await.0,
+        200
+    );
     let (status, body) = call(&srv, &ingest, "GET", "/api/sessions", "").await;
-    assert_eq!((status, body), (403, json!({"error": "this key lacks the 'read' scope"})));
+    assert_eq!(
+        (status, body),
+        (403, json!({"error": "this key lacks the 'read' scope"}))
+    );
     let (status, body) = call(&srv, &ingest, "GET", "/api/keys", "").await;
-    assert_eq!((status, body), (403, json!({"error": "this key lacks the 'admin' scope"})));
+    assert_eq!(
+        (status, body),
+        (403, json!({"error": "this key lacks the 'admin' scope"}))
+    );
 
     assert_eq!(call(&srv, &read, "GET", "/api/sessions/s", "").await.0, 200);
     let (status, body) = call(&srv, &read, "POST", "/v1/batch", &batch).await;
-    assert_eq!((status, body), (403, json!({"error": "this key lacks the 'ingest' scope"})));
+    assert_eq!(
+        (status, body),
+        (403, json!({"error": "this key lacks the 'ingest' scope"}))
+    );
     let (status, _) = call(&srv, &read, "POST", "/v1/traces", "{}").await;
     assert_eq!(status, 403, "OTLP ingest needs `ingest` too");
 
@@ -134,7 +157,10 @@ async fn each_scope_opens_its_endpoints_and_others_get_403_naming_the_scope() {
 
     // The dashboard takes a key that reads, not one that only sends.
     let (status, location, cookie) = login(&srv, &ingest, None).await;
-    assert_eq!((status, location.as_str(), cookie), (303, "/login?error=scope", None));
+    assert_eq!(
+        (status, location.as_str(), cookie),
+        (303, "/login?error=scope", None)
+    );
     let (_, location, cookie) = login(&srv, &read, None).await;
     assert_eq!(location, "/");
     assert_eq!(read_with(&srv, &cookie.unwrap()).await, 200);
@@ -162,8 +188,16 @@ async fn a_key_revoked_by_the_cli_stops_working_on_a_running_collector_within_th
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(cli(&srv, &["key", "revoke", id]).await, 1, "revoked already");
-    assert_eq!(cli(&srv, &["key", "revoke", "000000000000"]).await, 1, "no such key");
+    assert_eq!(
+        cli(&srv, &["key", "revoke", id]).await,
+        1,
+        "revoked already"
+    );
+    assert_eq!(
+        cli(&srv, &["key", "revoke", "000000000000"]).await,
+        1,
+        "no such key"
+    );
 }
 
 #[tokio::test]
@@ -184,9 +218,19 @@ async fn the_admin_api_mints_lists_rotates_and_revokes_keys_of_its_project() {
     let (status, listing) = call(&srv, KEY, "GET", "/api/keys", "").await;
     assert_eq!(status, 200);
     let keys = listing["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 2, "the other project's key is not listed: {listing}");
-    assert!(!listing.to_string().contains(&key), "the listing shows a key");
-    assert!(!listing.to_string().contains(&hash_key(&key)), "the listing shows a digest");
+    assert_eq!(
+        keys.len(),
+        2,
+        "the other project's key is not listed: {listing}"
+    );
+    assert!(
+        !listing.to_string().contains(&key),
+        "the listing shows a key"
+    );
+    assert!(
+        !listing.to_string().contains(&hash_key(&key)),
+        "the listing shows a digest"
+    );
     let mine = keys.iter().find(|k| k["id"] == id.as_str()).unwrap();
     assert_eq!(mine["scopes"], json!(["read"]));
     assert_eq!(mine["made_before_scopes"], json!(false));
@@ -199,14 +243,20 @@ async fn the_admin_api_mints_lists_rotates_and_revokes_keys_of_its_project() {
     assert_eq!(rotated["revoked"], json!(id));
     assert_eq!(rotated["scopes"], json!(["read"]));
     assert_eq!(call(&srv, &key, "GET", "/api/sessions", "").await.0, 401);
-    assert_eq!(call(&srv, &new_key, "GET", "/api/sessions", "").await.0, 200);
+    assert_eq!(
+        call(&srv, &new_key, "GET", "/api/sessions", "").await.0,
+        200
+    );
 
     // Revoke.
     let new_id = rotated["id"].as_str().unwrap();
     let (status, body) = call(&srv, KEY, "POST", &format!("/api/keys/{new_id}/revoke"), "").await;
     assert_eq!(status, 200, "{body}");
     assert!(body["revoked"]["revoked_at"].is_string(), "{body}");
-    assert_eq!(call(&srv, &new_key, "GET", "/api/sessions", "").await.0, 401);
+    assert_eq!(
+        call(&srv, &new_key, "GET", "/api/sessions", "").await.0,
+        401
+    );
     let (status, _) = call(&srv, KEY, "POST", &format!("/api/keys/{new_id}/revoke"), "").await;
     assert_eq!(status, 404, "revoked already");
 
@@ -216,10 +266,19 @@ async fn the_admin_api_mints_lists_rotates_and_revokes_keys_of_its_project() {
     assert_eq!(status, 404);
     let (status, body) = call(&srv, KEY, "POST", "/api/keys", r#"{"scopes":["write"]}"#).await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("`write`"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("`write`"),
+        "{body}"
+    );
     let (status, body) = call(&srv, KEY, "POST", "/api/keys", "{not json").await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().starts_with("bad key request"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad key request"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -235,11 +294,19 @@ async fn sign_ins_end_with_their_key_and_with_sign_out_all() {
     let id = &hash_key("reader-key-0123456789abcdef")[..12];
     let (status, _) = call(&srv, KEY, "POST", &format!("/api/keys/{id}/revoke"), "").await;
     assert_eq!(status, 200);
-    assert_eq!(read_with(&srv, &by_key).await, 401, "the revoked key's cookie still reads");
+    assert_eq!(
+        read_with(&srv, &by_key).await,
+        401,
+        "the revoked key's cookie still reads"
+    );
     assert_eq!(read_with(&srv, &by_link).await, 200);
 
     assert_eq!(cli(&srv, &["dashboard", "sign-out-all"]).await, 0);
-    assert_eq!(read_with(&srv, &by_link).await, 401, "a cookie outlived sign-out-all");
+    assert_eq!(
+        read_with(&srv, &by_link).await,
+        401,
+        "a cookie outlived sign-out-all"
+    );
 }
 
 #[tokio::test]
@@ -250,7 +317,11 @@ async fn links_work_once_briefly_and_no_sign_in_outlives_its_cap() {
         let url = format!("{}/login?token={token}", srv.url);
         async move { answer(no_redirects().get(url).send().await.unwrap()) }
     };
-    for (token, expires) in [("fresh", now + 60_000), ("expired", now - 1), ("century", now + CENTURY_MS)] {
+    for (token, expires) in [
+        ("fresh", now + 60_000),
+        ("expired", now - 1),
+        ("century", now + CENTURY_MS),
+    ] {
         srv.store
             .add_link(hash_key(token), "default".into(), expires)
             .await
@@ -261,7 +332,11 @@ async fn links_work_once_briefly_and_no_sign_in_outlives_its_cap() {
     assert_eq!(read_with(&srv, &cookie.unwrap()).await, 200);
     for token in ["fresh", "expired", "century", "never-made"] {
         let (_, location, cookie) = take(token.into()).await;
-        assert_eq!((location.as_str(), cookie), ("/login?error=link", None), "{token}");
+        assert_eq!(
+            (location.as_str(), cookie),
+            ("/login?error=link", None),
+            "{token}"
+        );
     }
 
     // A session row claiming centuries (written by anyone with the database) is refused.
@@ -275,7 +350,10 @@ async fn links_work_once_briefly_and_no_sign_in_outlives_its_cap() {
         .unwrap();
     let (_, _, cookie) = answer(no_redirects().get(&srv.signin_link).send().await.unwrap());
     let cookie_name = cookie.unwrap().split('=').next().unwrap().to_string();
-    assert_eq!(read_with(&srv, &format!("{cookie_name}=forever")).await, 401);
+    assert_eq!(
+        read_with(&srv, &format!("{cookie_name}=forever")).await,
+        401
+    );
 }
 
 #[tokio::test]
@@ -350,22 +428,36 @@ async fn host_and_origin_are_checked_and_the_cookie_is_this_collectors() {
     };
     assert_eq!(health(format!("127.0.0.1:{port}")).await, 200);
     assert_eq!(health(format!("localhost:{port}")).await, 200);
-    assert_eq!(health(format!("rebound.attacker.example:{port}")).await, 421);
+    assert_eq!(
+        health(format!("rebound.attacker.example:{port}")).await,
+        421
+    );
 
     let here = format!("http://127.0.0.1:{port}");
     let (status, _, cookie) = login(&srv, KEY, Some(&here)).await;
     assert_eq!(status, 303);
     let cookie = cookie.unwrap();
-    assert!(cookie.starts_with(&format!("sentrial_session_{port}=")), "{cookie}");
+    assert!(
+        cookie.starts_with(&format!("sentrial_session_{port}=")),
+        "{cookie}"
+    );
     let (status, _, cookie) = login(&srv, KEY, Some("http://evil.example")).await;
-    assert_eq!((status, cookie), (403, None), "a cross-site form signed a browser in");
+    assert_eq!(
+        (status, cookie),
+        (403, None),
+        "a cross-site form signed a browser in"
+    );
     let resp = no_redirects()
         .post(format!("{}/logout", srv.url))
         .header("origin", "http://127.0.0.1:3000")
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status().as_u16(), 403, "another local app signed the browser out");
+    assert_eq!(
+        resp.status().as_u16(),
+        403,
+        "another local app signed the browser out"
+    );
 }
 
 #[tokio::test]
@@ -374,7 +466,9 @@ async fn behind_an_https_proxy_the_cookie_is_secure_and_the_public_host_is_allow
         c.public_url = Some("https://sentrial.example.com/".into());
     })
     .await;
-    assert!(srv.signin_link.starts_with("https://sentrial.example.com/login?token="));
+    assert!(srv
+        .signin_link
+        .starts_with("https://sentrial.example.com/login?token="));
     let resp = no_redirects()
         .post(format!("{}/login", srv.url))
         .header("host", "sentrial.example.com")
@@ -408,7 +502,10 @@ async fn the_database_file_holds_no_key_cookie_or_link_and_no_signing_secret() {
         bytes.extend(wal);
     }
     let holds = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
-    assert!(holds(&hash_key(&value)), "the session is in the file we searched");
+    assert!(
+        holds(&hash_key(&value)),
+        "the session is in the file we searched"
+    );
     for (what, secret) in [("key", &key), ("cookie", &value), ("link", &unused_link)] {
         assert!(!holds(secret), "the {what} is stored in plain text");
     }

@@ -219,10 +219,7 @@ impl Auth {
     /// The caller of a dashboard cookie's value: a live session whose key (if it was signed in
     /// with one) still works; it may read, nothing else.
     pub async fn session_caller(&self, value: &str) -> Result<Option<Caller>, AppError> {
-        let found = self
-            .store
-            .session(token_hash(value), COOKIE_TTL_MS)
-            .await?;
+        let found = self.store.session(token_hash(value), COOKIE_TTL_MS).await?;
         let Some(session) = found else {
             return Ok(None);
         };

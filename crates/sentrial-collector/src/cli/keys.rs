@@ -100,7 +100,9 @@ pub(super) async fn run_dashboard(command: DashboardCommand) -> Result<(), Colle
 async fn live(store: &dyn Store, id: &str) -> Result<StoredKey, CollectorError> {
     match keyring::find(store, id, None).await? {
         Some(key) if key.revoked_at.is_none() => Ok(key),
-        Some(_) => Err(CollectorError::Usage(format!("key {id} is already revoked"))),
+        Some(_) => Err(CollectorError::Usage(format!(
+            "key {id} is already revoked"
+        ))),
         None => Err(CollectorError::Usage(format!(
             "no key {id}; `sentrial key list` shows the ids"
         ))),
@@ -130,7 +132,9 @@ fn listing(keys: &[StoredKey]) -> String {
         "ID", "PROJECT", "SCOPES", "CREATED", "REVOKED"
     );
     for k in keys {
-        let revoked = k.revoked_at.map_or_else(|| "-".into(), |t| crate::time::iso8601(t.0));
+        let revoked = k
+            .revoked_at
+            .map_or_else(|| "-".into(), |t| crate::time::iso8601(t.0));
         out.push_str(&format!(
             "{:<12}  {:<16}  {:<26}  {:<24}  {revoked}\n",
             k.id,

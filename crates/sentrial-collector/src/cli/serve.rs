@@ -22,7 +22,10 @@ pub(super) fn config(args: ServeArgs) -> Result<ServeConfig, CollectorError> {
     }
     for path in &args.api_key_files {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            CollectorError::Usage(format!("cannot read --api-key-file {}: {e}", path.display()))
+            CollectorError::Usage(format!(
+                "cannot read --api-key-file {}: {e}",
+                path.display()
+            ))
         })?;
         api_keys.extend(keys_in_file(&text));
     }

@@ -79,7 +79,10 @@ pub(super) async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     same_origin(&headers)?;
-    let cookies = headers.get_all(COOKIE).iter().filter_map(|h| h.to_str().ok());
+    let cookies = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok());
     if let Some(value) = auth.cookie().find(cookies) {
         auth.close_session(value).await?;
     }

@@ -5,8 +5,8 @@ use std::pin::Pin;
 
 use sentrial_protocol::{Event, IngestResponse};
 
-use crate::store::error::StoreError;
 use crate::scope::Scopes;
+use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
@@ -97,7 +97,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Takes (deletes: it works once) the link with this digest.
-    fn take_link(&self, token_hash: String) -> BoxFuture<'_, Result<Option<TakenLink>, StoreError>>;
+    fn take_link(&self, token_hash: String)
+        -> BoxFuture<'_, Result<Option<TakenLink>, StoreError>>;
 
     /// Ends every dashboard session and voids every sign-in link; how many sessions ended.
     fn sign_out_all(&self) -> BoxFuture<'_, Result<u64, StoreError>>;

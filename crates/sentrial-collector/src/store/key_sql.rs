@@ -34,9 +34,8 @@ pub static KEY_BY_ID: Sql = Sql::new(
 );
 
 /// Revokes live key digest `?1` at `?2`.
-pub static REVOKE_KEY: Sql = Sql::new(
-    "UPDATE api_keys SET revoked_at = ?2 WHERE key_hash = ?1 AND revoked_at IS NULL",
-);
+pub static REVOKE_KEY: Sql =
+    Sql::new("UPDATE api_keys SET revoked_at = ?2 WHERE key_hash = ?1 AND revoked_at IS NULL");
 
 /// A dashboard session: id digest `?1`, project `?2`, key digest `?3` (NULL: a link), made at
 /// `?4`, ending at `?5`.
@@ -56,8 +55,7 @@ pub static SESSION: Sql = Sql::new(
 pub static CLOSE_SESSION: Sql = Sql::new("DELETE FROM dashboard_sessions WHERE id_hash = ?1");
 
 /// Ends the dashboard sessions signed in with key digest `?1`.
-pub static CLOSE_KEY_SESSIONS: Sql =
-    Sql::new("DELETE FROM dashboard_sessions WHERE key_hash = ?1");
+pub static CLOSE_KEY_SESSIONS: Sql = Sql::new("DELETE FROM dashboard_sessions WHERE key_hash = ?1");
 
 /// Forgets sessions and links that ended before `?1`.
 pub static PURGE_SESSIONS: Sql = Sql::new("DELETE FROM dashboard_sessions WHERE expires_at <= ?1");

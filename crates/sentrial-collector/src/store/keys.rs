@@ -56,8 +56,12 @@ pub(crate) async fn keys_by_id<D: Db>(
     id: &str,
     project: Option<&str>,
 ) -> Result<Vec<StoredKey>, StoreError> {
-    db.select(&sql::KEY_BY_ID, &values![id, project.unwrap_or("")], stored_key)
-        .await
+    db.select(
+        &sql::KEY_BY_ID,
+        &values![id, project.unwrap_or("")],
+        stored_key,
+    )
+    .await
 }
 
 /// Revokes key digest `key_hash` at `now` and ends the dashboard sessions it opened; whether it

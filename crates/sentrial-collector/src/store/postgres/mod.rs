@@ -21,10 +21,10 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
+use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
-use crate::store::access::store_access;
 use crate::store::reads::store_reads;
 use crate::time::now_ms;
 use db::PgDb;

@@ -17,13 +17,20 @@ pub(super) fn create_private(path: &Path) -> std::io::Result<()> {
         {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                for file in [path.to_path_buf(), side_file(path, "-wal"), side_file(path, "-shm")] {
+                for file in [
+                    path.to_path_buf(),
+                    side_file(path, "-wal"),
+                    side_file(path, "-shm"),
+                ] {
                     let Ok(meta) = std::fs::metadata(&file) else {
                         continue;
                     };
                     let mode = meta.permissions().mode();
                     if mode & 0o077 != 0 {
-                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))?;
+                        std::fs::set_permissions(
+                            &file,
+                            std::fs::Permissions::from_mode(mode & 0o700),
+                        )?;
                         tracing::warn!(file = %file.display(), "database file was readable by others; now 0600");
                     }
                 }

@@ -21,11 +21,11 @@ use rusqlite::{Connection, OpenFlags};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::store::access::store_access;
 use crate::store::reads::store_reads;
 use db::SqliteDb;
 use writer::{writer_loop, WriteJob};

@@ -126,7 +126,11 @@ fn keys_made_before_scopes_keep_full_rights_and_the_signing_secret_goes() {
         .unwrap();
     assert_eq!((scopes, revoked), (None, None));
     let secrets: i64 = conn
-        .query_row("SELECT COUNT(*) FROM settings WHERE name = 'signing_secret'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM settings WHERE name = 'signing_secret'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(secrets, 0);
 }
