@@ -58,13 +58,14 @@ impl RateLimiter {
         }
     }
 
-    /// How long until `key` has a token at `now`, taking none; `None` when it has one now.
-    pub fn wait(&self, key: &str, now: Instant) -> Option<Duration> {
-        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let bucket = buckets.get(key)?;
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        let tokens = bucket.tokens + elapsed * self.limit.per_second;
-        (tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - tokens) / self.limit.per_second))
+    /// Returns the token a [`RateLimiter::check`] of `key` took (the attempt it paid for turned
+    /// out not to count), never past the bucket's size.
+    pub fn give_back(&self, key: &str) {
+        let burst = f64::from(self.limit.burst);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bucket) = buckets.get_mut(key) {
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
+        }
     }
 
     /// Takes one token for `key` at `now`; when there is none, how long until there is one.
@@ -115,8 +116,13 @@ mod tests {
         let wait = rl.check("a", t0).unwrap_err();
         assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
         assert_eq!(retry_after_secs(wait), 1);
-        assert_eq!(rl.wait("a", t0), Some(wait));
-        assert_eq!(rl.wait("never-seen", t0), None);
+        rl.give_back("a");
+        assert!(
+            rl.check("a", t0).is_ok(),
+            "a token given back is there again"
+        );
+        assert!(rl.check("a", t0).is_err());
+        rl.give_back("never-seen");
         // Another key has its own bucket.
         assert!(rl.check("b", t0).is_ok());
         // 100 ms later one more request fits, not two.

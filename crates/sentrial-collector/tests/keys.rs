@@ -511,3 +511,31 @@ async fn the_database_file_holds_no_key_cookie_or_link_and_no_signing_secret() {
     }
     assert!(!holds("signing_secret"), "a signing secret is stored");
 }
+
+#[tokio::test]
+async fn concurrent_guesses_cannot_outrun_the_budget() {
+    let srv = TestServer::start(&[]).await;
+    let guesses = (0..100).map(|i| {
+        let (http, url) = (srv.client.clone(), srv.url.clone());
+        tokio::spawn(async move {
+            http.get(format!("{url}/api/sessions"))
+                .header("authorization", format!("Bearer guess-{i}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut answered = 0;
+    for g in guesses.collect::<Vec<_>>() {
+        if g.await.unwrap() == 401 {
+            answered += 1;
+        }
+    }
+    let burst = sentrial_collector::DEFAULT_FAILURE_LIMIT.burst;
+    assert!(
+        answered <= burst + 1,
+        "{answered} of 100 concurrent guesses answered"
+    );
+}

@@ -99,7 +99,7 @@ async fn bearer(auth: &Auth, parts: &Parts) -> Result<Caller, AppError> {
             "missing Authorization header; send `Authorization: Bearer <api key>`".into(),
         )
     })?;
-    auth.check_failures(client)?;
+    auth.attempt(client)?;
     let key = header
         .to_str()
         .ok()
@@ -109,20 +109,16 @@ async fn bearer(auth: &Auth, parts: &Parts) -> Result<Caller, AppError> {
         })
         .filter(|k| !k.is_empty());
     let Some(key) = key else {
-        auth.failed(client);
         return Err(AppError::Unauthorized(
             "malformed Authorization header; expected `Bearer <api key>`".into(),
         ));
     };
     let digest = hash_key(key);
+    let caller = auth.caller_for_key(&digest).await?;
+    let caller = caller.ok_or_else(|| AppError::Unauthorized("unknown API key".into()))?;
+    auth.succeeded(client);
     auth.check_rate(&digest)?;
-    match auth.caller_for_key(&digest).await? {
-        Some(caller) => Ok(caller),
-        None => {
-            auth.failed(client);
-            Err(AppError::Unauthorized("unknown API key".into()))
-        }
-    }
+    Ok(caller)
 }
 
 /// The caller of the request's dashboard cookie.
@@ -137,14 +133,10 @@ async fn cookie(auth: &Auth, parts: &Parts) -> Result<Caller, AppError> {
                 .into(),
         ));
     };
-    auth.check_failures(client)?;
-    match auth.session_caller(value).await? {
-        Some(caller) => Ok(caller),
-        None => {
-            auth.failed(client);
-            Err(AppError::Unauthorized(
-                "dashboard sign-in expired or invalid".into(),
-            ))
-        }
-    }
+    auth.attempt(client)?;
+    let caller = auth.session_caller(value).await?;
+    let caller = caller
+        .ok_or_else(|| AppError::Unauthorized("dashboard sign-in expired or invalid".into()))?;
+    auth.succeeded(client);
+    Ok(caller)
 }

@@ -150,22 +150,23 @@ impl Auth {
         }
     }
 
-    /// 429 when `client` has failed to authenticate too often: nothing is checked for it, right
-    /// or wrong, until its budget refills.
-    pub fn check_failures(&self, client: Option<IpAddr>) -> Result<(), AppError> {
-        let Some(failures) = &self.failures else {
-            return Ok(());
-        };
-        match failures.wait(&client_key(client), Instant::now()) {
-            Some(wait) => Err(AppError::TooManyFailures(retry_after_secs(wait))),
+    /// Pays for one authentication attempt of `client` from its failure budget: 429 when the
+    /// budget is spent, and nothing is checked, right or wrong, until it refills. An attempt
+    /// that succeeds gets its token back ([`Auth::succeeded`]), so only failures spend it; paying
+    /// first means concurrent guesses cannot all pass before the first one fails.
+    pub fn attempt(&self, client: Option<IpAddr>) -> Result<(), AppError> {
+        match &self.failures {
+            Some(failures) => failures
+                .check(&client_key(client), Instant::now())
+                .map_err(|wait| AppError::TooManyFailures(retry_after_secs(wait))),
             None => Ok(()),
         }
     }
 
-    /// Counts a failed authentication of `client`.
-    pub fn failed(&self, client: Option<IpAddr>) {
+    /// Gives back the token of an attempt of `client` that succeeded (see [`Auth::attempt`]).
+    pub fn succeeded(&self, client: Option<IpAddr>) {
         if let Some(failures) = &self.failures {
-            let _ = failures.check(&client_key(client), Instant::now());
+            failures.give_back(&client_key(client));
         }
     }
 

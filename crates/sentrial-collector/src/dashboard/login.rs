@@ -33,13 +33,13 @@ pub(super) async fn login_link(
     let Some(token) = p.token.filter(|t| !t.is_empty()) else {
         return Ok(super::page(headers).await);
     };
-    auth.check_failures(client)?;
+    auth.attempt(client)?;
     match auth.take_link(&token).await? {
-        Some(caller) => signed_in(&auth, &caller).await,
-        None => {
-            auth.failed(client);
-            Ok(redirect("/login?error=link", None))
+        Some(caller) => {
+            auth.succeeded(client);
+            signed_in(&auth, &caller).await
         }
+        None => Ok(redirect("/login?error=link", None)),
     }
 }
 
@@ -62,15 +62,15 @@ pub(super) async fn login_key(
     if key.is_empty() {
         return Ok(redirect("/login?error=key", None));
     }
-    auth.check_failures(client)?;
-    match auth.caller_for_key(&hash_key(key)).await? {
-        Some(caller) if caller.scopes.has(Scope::Read) => signed_in(&auth, &caller).await,
-        Some(_) => Ok(redirect("/login?error=scope", None)),
-        None => {
-            auth.failed(client);
-            Ok(redirect("/login?error=key", None))
-        }
+    auth.attempt(client)?;
+    let Some(caller) = auth.caller_for_key(&hash_key(key)).await? else {
+        return Ok(redirect("/login?error=key", None));
+    };
+    auth.succeeded(client);
+    if !caller.scopes.has(Scope::Read) {
+        return Ok(redirect("/login?error=scope", None));
     }
+    signed_in(&auth, &caller).await
 }
 
 /// `POST /logout`: ends the session and forgets the cookie.
