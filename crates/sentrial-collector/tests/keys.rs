@@ -178,6 +178,10 @@ async fn a_key_revoked_by_the_cli_stops_working_on_a_running_collector_within_th
     loop {
         let status = call(&srv, key, "GET", "/api/sessions", "").await.0;
         if status == 401 {
+            eprintln!(
+                "revoked key refused {:?} after the command",
+                revoked.elapsed()
+            );
             break;
         }
         assert_eq!(status, 200);
