@@ -100,10 +100,11 @@ async fn live(auth: &Auth, project: &str, id: &str) -> Result<StoredKey, AppErro
         .ok_or_else(|| AppError::NotFound(format!("no live key `{id}` in this project")))
 }
 
+/// The answer that shows a minted key, this once: the key and its listing's fields (and the id
+/// of the key it replaces).
 fn minted(key: &str, stored: &StoredKey, replaces: Option<&str>) -> serde_json::Value {
-    let mut body = json!({ "key": key, "id": stored.id, "project": stored.project,
-                           "scopes": stored });
-    body["scopes"] = serde_json::to_value(stored).map_or(json!(null), |v| v["scopes"].clone());
+    let mut body = serde_json::to_value(stored).unwrap_or_default();
+    body["key"] = json!(key);
     if let Some(old) = replaces {
         body["revoked"] = json!(old);
     }
