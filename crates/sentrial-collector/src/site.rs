@@ -5,16 +5,16 @@
 //!   a page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) gets nothing. Bound to
 //!   every interface (`0.0.0.0`) with no name configured, any `Host` is taken: the names it is
 //!   reached by are not known.
-//! - `POST /login` and `/logout` are refused (403) when the browser says they come from another
-//!   origin (`Origin`, or `Sec-Fetch-Site: cross-site`): a cross-site form cannot sign a browser
-//!   in or out.
+//! - `POST /login` and `/logout` are refused (403) unless the browser says they come from this
+//!   origin (see [`same_origin`]): another site's form, or another local app's, cannot sign a
+//!   browser in or out.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::{HOST, ORIGIN};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -98,26 +98,36 @@ pub async fn check_host(State(site): State<Arc<Site>>, req: Request, next: Next)
     }
 }
 
-/// 403 when the browser says this request comes from another origin than the page it is
-/// posted to: an `Origin` whose host differs from `Host` (or `null`), or `Sec-Fetch-Site:
-/// cross-site`. A request without either (curl, a script) is taken.
+/// 403 unless the browser says this request comes from this very origin. `Sec-Fetch-Site`
+/// decides when present (every current browser sends it): only `same-origin` (or `none`, typed
+/// by the user) passes; `same-site` is another port of the same host, another local app.
+/// Otherwise `Origin` must name the `Host`; our own pages send `Origin: null` (their
+/// `Referrer-Policy` is `no-referrer`), which then cannot be told from a hostile page's and is
+/// refused. A request with neither header (curl, a script: no cookie to ride on) is taken.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     let refused =
         || AppError::Forbidden("sign-in and sign-out must come from this dashboard".into());
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if fetch_site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
-        return Err(refused());
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text(SEC_FETCH_SITE) {
+        let ours = site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none");
+        return if ours { Ok(()) } else { Err(refused()) };
     }
     let Some(origin) = headers.get(ORIGIN) else {
         return Ok(());
     };
     let origin_host = origin.to_str().ok().and_then(url_host);
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-    match (origin_host, host) {
+    match (origin_host, text(HOST.as_str())) {
         (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
         _ => Err(refused()),
     }
 }
+
+/// The header browsers send to say where a request comes from.
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
 
 #[cfg(test)]
 mod tests {
@@ -164,6 +174,11 @@ mod tests {
             assert_eq!(err.status(), 403, "{bad}");
         }
         assert!(same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])).is_err());
+        // Our own page's form: `Origin: null` (no-referrer), told apart by Sec-Fetch-Site.
+        let ours = [host, ("origin", "null"), ("sec-fetch-site", "same-origin")];
+        assert!(same_origin(&headers(&ours)).is_ok());
+        let other_port = [host, ("origin", "null"), ("sec-fetch-site", "same-site")];
+        assert!(same_origin(&headers(&other_port)).is_err());
         assert_eq!(
             url_host("https://u@x.example:8443/p?q"),
             Some("x.example:8443")
