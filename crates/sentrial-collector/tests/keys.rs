@@ -462,6 +462,25 @@ async fn host_and_origin_are_checked_and_the_cookie_is_this_collectors() {
         403,
         "another local app signed the browser out"
     );
+
+    // What browsers send: our own page's form says `Origin: null` (its Referrer-Policy is
+    // no-referrer) and `Sec-Fetch-Site: same-origin`; another port of the host is `same-site`.
+    for (site, expected) in [
+        ("same-origin", 303),
+        ("same-site", 403),
+        ("cross-site", 403),
+    ] {
+        let resp = no_redirects()
+            .post(format!("{}/login", srv.url))
+            .header("origin", "null")
+            .header("sec-fetch-site", site)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("key={KEY}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), expected, "{site}");
+    }
 }
 
 #[tokio::test]
