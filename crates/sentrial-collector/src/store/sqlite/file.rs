@@ -8,31 +8,19 @@ use std::path::Path;
 pub(super) fn create_private(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        match std::fs::OpenOptions::new()
+        use std::os::unix::fs::OpenOptionsExt;
+        let created = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(path)
-        {
+            .open(path);
+        match created {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                for file in [
-                    path.to_path_buf(),
-                    side_file(path, "-wal"),
-                    side_file(path, "-shm"),
-                ] {
-                    let Ok(meta) = std::fs::metadata(&file) else {
-                        continue;
-                    };
-                    let mode = meta.permissions().mode();
-                    if mode & 0o077 != 0 {
-                        std::fs::set_permissions(
-                            &file,
-                            std::fs::Permissions::from_mode(mode & 0o700),
-                        )?;
-                        tracing::warn!(file = %file.display(), "database file was readable by others; now 0600");
-                    }
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(suffix);
+                    tighten(Path::new(&name));
                 }
             }
             Err(e) => return Err(e),
@@ -43,9 +31,25 @@ pub(super) fn create_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Takes group and other access away from `file` if it exists and has any; a file that is not
+/// ours to change (another owner) is warned about and left as it is.
 #[cfg(unix)]
-fn side_file(path: &Path, suffix: &str) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    name.into()
+fn tighten(file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return;
+    };
+    let mode = meta.permissions().mode();
+    if mode & 0o077 == 0 {
+        return;
+    }
+    let private = std::fs::Permissions::from_mode(mode & 0o700);
+    match std::fs::set_permissions(file, private) {
+        Ok(()) => {
+            tracing::warn!(file = %file.display(), "database file was readable by others; now 0600")
+        }
+        Err(e) => {
+            tracing::warn!(file = %file.display(), error = %e, "database file is readable by others and cannot be made 0600")
+        }
+    }
 }
