@@ -133,10 +133,7 @@ impl SqliteStore {
 
     /// Runs `f` on a writing connection of its own, on the blocking pool: the key and sign-in
     /// writes, a few a minute at most.
-    async fn write_aside<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+    async fn write_aside<T: Send + 'static>(&self, f: Job<T>) -> Result<T, StoreError> {
         if self.writer.lock().unwrap().is_none() {
             return Err(StoreError::Closed);
         }
@@ -163,10 +160,24 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// Lends a writing connection of its own for one key or sign-in write (see [`store_access`]).
 macro_rules! on_writer {
     ($store:expr, |$db:ident| $query:expr) => {
-        Box::pin($store.write_aside(move |conn| {
+        Box::pin($store.write_aside(Box::new(move |conn: &Connection| {
             let $db = &SqliteDb(conn);
             now($query)
-        }))
+        })))
+    };
+}
+
+/// A job for a connection, boxed: the blocking pool's plumbing is made once per result type
+/// rather than once per job (the addon's size).
+type Job<T> = Box<dyn FnOnce(&Connection) -> Result<T, StoreError> + Send>;
+
+/// [`on_reader`] with the job boxed (see [`Job`]), for the key and sign-in reads.
+macro_rules! on_reader_boxed {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin($store.read(Box::new(move |conn: &Connection| {
+            let $db = &SqliteDb(conn);
+            now($query)
+        }) as Job<_>))
     };
 }
 
@@ -215,7 +226,7 @@ impl Store for SqliteStore {
     }
 
     store_reads!(on_reader);
-    store_access!(on_reader, on_writer);
+    store_access!(on_reader_boxed, on_writer);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
