@@ -185,7 +185,8 @@ describe('the dashboard in a browser', () => {
     await page.click('form.login-form button[type="submit"]');
     await page.waitForURL(collector.url + '/');
     await page.waitForSelector('table.sessions');
-    const cookie = (await browser.cookies()).find((c) => c.name === 'sentrial_session');
+    const port = new URL(collector.url).port;
+    const cookie = (await browser.cookies()).find((c) => c.name === `sentrial_session_${port}`);
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
 
     await browser.clearCookies();
@@ -195,7 +196,13 @@ describe('the dashboard in a browser', () => {
     await page.waitForSelector('table.sessions');
     await page.goto(collector.url + '/login?token=forged.token');
     await page.waitForSelector('.login .alert');
+    // The printed link works once: the browser is still signed in by it, but the link is spent.
+    await browser.clearCookies();
     await page.goto(collector.dashboardUrl);
+    await page.waitForSelector('.login .alert');
+    assert.match(await page.textContent('.login .alert'), /used, expired or not valid/);
+    await page.fill('input[name="key"]', collector.apiKey);
+    await page.click('form.login-form button[type="submit"]');
     await page.waitForSelector('table.sessions');
   });
 

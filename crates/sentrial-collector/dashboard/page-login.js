@@ -3,8 +3,9 @@
 import { h, replace } from './dom.js';
 
 const ERRORS = {
-  link: 'That sign-in link is expired or not valid. Restart `sentrial serve` for a fresh one, or paste an API key.',
+  link: 'That sign-in link is used, expired or not valid. `sentrial dashboard link` prints a fresh one, or paste an API key.',
   key: 'That API key is not known to this collector.',
+  scope: "That API key cannot read: it lacks the 'read' scope. Mint one with `sentrial key new --scope read`.",
 };
 
 export function loginPage(root) {

@@ -4,15 +4,11 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::auth::DEFAULT_PROJECT;
-use crate::signin::{Signer, TokenKind, LINK_TTL_MS};
-use crate::time::now_ms;
-
 /// Which keys a started collector accepts, for the start banner.
 #[derive(Clone, PartialEq, Eq)]
 pub enum KeyInfo {
-    /// The database held no key and none was given: this one was minted and stored hashed. It is
-    /// not recoverable later, so show it once.
+    /// The database held no key and none was given: this `ingest` key (what the SDK needs) was
+    /// minted and stored hashed. It is not recoverable later, so show it once.
     Created(String),
     /// This many keys were given in the config (`--api-key`, `SENTRIAL_API_KEYS`).
     Given(usize),
@@ -40,7 +36,7 @@ pub struct Banner<'a> {
     pub key_flag: &'a str,
     /// The keys it accepts.
     pub keys: &'a KeyInfo,
-    /// A dashboard sign-in link.
+    /// A dashboard sign-in link (works once, for 15 minutes).
     pub signin_link: &'a str,
 }
 
@@ -48,7 +44,9 @@ impl fmt::Display for Banner<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let flag = self.key_flag;
         let keys = match self.keys {
-            KeyInfo::Created(key) => format!("API key (created now, shown once): {key}"),
+            KeyInfo::Created(key) => {
+                format!("Ingest key for the SDK (created now, shown once): {key}")
+            }
             KeyInfo::Given(n) => format!("API keys: {n} from --api-key/SENTRIAL_API_KEYS"),
             KeyInfo::Stored(0) => {
                 format!("API keys: none yet; mint one with `sentrial key new {flag}`")
@@ -65,13 +63,21 @@ impl fmt::Display for Banner<'_> {
     }
 }
 
-/// A dashboard sign-in link for project `default` on the collector at `addr`, valid for a day.
-pub fn signin_link(signer: &Signer, addr: SocketAddr) -> String {
-    let token = signer.sign(TokenKind::Link, DEFAULT_PROJECT, now_ms() + LINK_TTL_MS);
+/// Where the dashboard of the collector at `addr` is reached: `public_url` when given, else the
+/// bound address (`127.0.0.1` when bound to every interface). No trailing slash.
+pub fn base_url(addr: SocketAddr, public_url: Option<&str>) -> String {
+    if let Some(url) = public_url {
+        return url.trim_end_matches('/').to_string();
+    }
     let host = match addr.ip() {
         ip if ip.is_unspecified() => "127.0.0.1".to_string(),
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    format!("http://{host}:{}/login?token={token}", addr.port())
+    format!("http://{host}:{}", addr.port())
+}
+
+/// The sign-in link of `token` on the dashboard at `base`.
+pub fn signin_link(base: &str, token: &str) -> String {
+    format!("{base}/login?token={token}")
 }

@@ -25,11 +25,12 @@ pub struct ServeConfig {
     /// A PostgreSQL database URL (`postgres://user:password@host/db`): store there instead of
     /// in [`ServeConfig::db`], so several collectors can share one database.
     pub database_url: Option<String>,
-    /// Plaintext API keys accepted for project `default`, in addition to the keys stored in the
+    /// Plaintext API keys accepted for project `default` with every scope, in addition to the keys stored in the
     /// database. They are held hashed in memory and never written to the database.
     pub api_keys: Vec<String>,
-    /// When no key was given and the database holds none, mint one (reported through
-    /// [`crate::banner::KeyInfo::Created`]) so a fresh collector is usable at once.
+    /// When no key was given and the database holds none, mint an `ingest` key for the SDK
+    /// (reported through [`crate::banner::KeyInfo::Created`]) so a fresh collector is usable at
+    /// once; the printed sign-in link opens the dashboard.
     pub create_key_if_none: bool,
     /// Longest a request may take before it is answered with 408.
     pub request_timeout: Duration,
@@ -37,6 +38,16 @@ pub struct ServeConfig {
     /// this struct, for embedding and benchmarks) is no limit; `sentrial serve` applies
     /// [`crate::rate_limit::DEFAULT_RATE_LIMIT`] unless `--rate-limit 0`.
     pub rate_limit: Option<crate::rate_limit::RateLimit>,
+    /// Failed authentications each client address may make (429 with `Retry-After` past it,
+    /// for right and wrong credentials alike); `None`: no limit. Defaults to
+    /// [`crate::rate_limit::DEFAULT_FAILURE_LIMIT`].
+    pub failure_limit: Option<crate::rate_limit::RateLimit>,
+    /// More host names the collector answers for (see `site.rs`), beside loopback and `host`.
+    pub allowed_hosts: Vec<String>,
+    /// Where users reach the dashboard, when not at the bound address (behind a reverse proxy):
+    /// its host is allowed, the printed sign-in link uses it, and an `https://` URL makes the
+    /// cookie `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl ServeConfig {
@@ -60,6 +71,9 @@ impl Default for ServeConfig {
             create_key_if_none: true,
             request_timeout: Duration::from_secs(30),
             rate_limit: None,
+            failure_limit: Some(crate::rate_limit::DEFAULT_FAILURE_LIMIT),
+            allowed_hosts: Vec::new(),
+            public_url: None,
         }
     }
 }

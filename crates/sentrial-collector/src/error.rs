@@ -21,6 +21,10 @@ pub enum CollectorError {
     /// The database could not be opened, migrated or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The command line asked for something that cannot be done (an unknown scope or key id, an
+    /// unreadable key file); the message says what.
+    #[error("{0}")]
+    Usage(String),
     /// Any other I/O failure (runtime, signals).
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -35,6 +39,10 @@ pub enum AppError {
     /// 401: the API key is missing, malformed or unknown.
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: the caller is known but may not do this (a key without the scope it needs, a
+    /// sign-in posted from another site); the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: nothing there (or it belongs to another project).
     #[error("{0}")]
     NotFound(String),
@@ -47,6 +55,12 @@ pub enum AppError {
     /// 429: the key made too many requests; retry after this many seconds.
     #[error("too many requests for this API key; retry after {0} s")]
     TooManyRequests(u64),
+    /// 429: this client address failed to authenticate too often; retry after this many seconds.
+    #[error("too many failed authentications from this address; retry after {0} s")]
+    TooManyFailures(u64),
+    /// 421: the `Host` header names no host this collector answers for (DNS rebinding).
+    #[error("{0}")]
+    MisdirectedRequest(String),
     /// 503: the store is shutting down.
     #[error("{0}")]
     Unavailable(String),
@@ -61,10 +75,14 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) | AppError::TooManyFailures(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +106,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let body = Json(serde_json::json!({ "error": self.to_string() }));
         match self {
-            AppError::TooManyRequests(secs) => (
+            AppError::TooManyRequests(secs) | AppError::TooManyFailures(secs) => (
                 status,
                 [(axum::http::header::RETRY_AFTER, secs.to_string())],
                 body,

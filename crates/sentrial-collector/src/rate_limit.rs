@@ -1,5 +1,6 @@
-//! Per-key rate limiting: a token bucket for each API key (by its digest). A request over the
-//! limit is answered 429 with `Retry-After`, which the SDK honours before it retries.
+//! Rate limiting by token buckets: one per API key (by its digest) for requests, and one per
+//! client address for failed sign-ins and unknown keys (see [`DEFAULT_FAILURE_LIMIT`]). A request
+//! over a limit is answered 429 with `Retry-After`, which the SDK honours before it retries.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,6 +20,14 @@ pub struct RateLimit {
 pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
     per_second: 100.0,
     burst: 200,
+};
+
+/// Failed authentications (unknown key, wrong sign-in) a client address may make: bursts of 20,
+/// then one a second. Past it every attempt from the address, right or wrong, gets 429 until the
+/// bucket refills, so guessing costs a second a guess (it was free: 3,500 guesses/s).
+pub const DEFAULT_FAILURE_LIMIT: RateLimit = RateLimit {
+    per_second: 1.0,
+    burst: 20,
 };
 
 /// Past this many tracked keys, buckets that are full again (idle keys) are forgotten.
@@ -46,6 +55,16 @@ impl RateLimiter {
                 burst: limit.burst.max(1),
             },
             buckets: Mutex::default(),
+        }
+    }
+
+    /// Returns the token a [`RateLimiter::check`] of `key` took (the attempt it paid for turned
+    /// out not to count), never past the bucket's size.
+    pub fn give_back(&self, key: &str) {
+        let burst = f64::from(self.limit.burst);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bucket) = buckets.get_mut(key) {
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
         }
     }
 
@@ -97,6 +116,13 @@ mod tests {
         let wait = rl.check("a", t0).unwrap_err();
         assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
         assert_eq!(retry_after_secs(wait), 1);
+        rl.give_back("a");
+        assert!(
+            rl.check("a", t0).is_ok(),
+            "a token given back is there again"
+        );
+        assert!(rl.check("a", t0).is_err());
+        rl.give_back("never-seen");
         // Another key has its own bucket.
         assert!(rl.check("b", t0).is_ok());
         // 100 ms later one more request fits, not two.

@@ -11,7 +11,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{dashboard, health, ingest, otlp, read_api, views_api};
+use crate::{dashboard, health, ingest, keys_api, otlp, read_api, site, views_api};
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
 pub fn router(state: AppState) -> Router {
@@ -29,8 +29,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversations/{convo_id}", get(views_api::conversation))
         .route("/api/overview", get(views_api::overview))
         .route("/healthz", get(health::healthz))
+        .merge(keys_api::routes())
         .merge(dashboard::routes())
         .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.site(),
+            site::check_host,
+        ))
         .layer(axum::middleware::map_response(dashboard::security_headers))
         // Outermost last. The limit applies to the body as the handler reads it, which is after
         // decompression, chunk by chunk: a gzip bomb stops at MAX_BODY_BYTES.

@@ -6,11 +6,14 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use crate::auth::{hash_key, new_key, DEFAULT_PROJECT};
-use crate::banner::{signin_link, Banner, KeyInfo};
+use crate::auth::signin::CookieJar;
+use crate::auth::DEFAULT_PROJECT;
+use crate::banner::{base_url, signin_link, Banner, KeyInfo};
 use crate::config::ServeConfig;
 use crate::error::CollectorError;
 use crate::router::router;
+use crate::scope::{Scope, Scopes};
+use crate::site::{url_host, Site};
 use crate::state::AppState;
 use crate::store::Location;
 
@@ -24,6 +27,10 @@ pub struct Server {
     key_flag: String,
     state: AppState,
     key_info: KeyInfo,
+    /// Where the dashboard is reached (`--public-url`, else the bound address).
+    base_url: String,
+    /// The sign-in link the banner prints.
+    signin_link: String,
 }
 
 impl Server {
@@ -49,23 +56,32 @@ impl Server {
                 "--database-url <the same URL>".to_string(),
             ),
         };
+        let public_url = config.public_url.as_deref();
+        let mut names = config.allowed_hosts.clone();
+        names.extend(public_url.and_then(url_host).map(str::to_string));
+        let https = public_url.is_some_and(|u| u.starts_with("https://"));
         let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout)
-            .with_rate_limit(config.rate_limit);
+            .with_rate_limit(config.rate_limit)
+            .with_failure_limit(config.failure_limit)
+            .with_site(
+                Site::new(&config.host, &names),
+                CookieJar::for_port(addr.port(), https),
+            );
         let given = state.auth().given_key_count();
         let key_info = if given > 0 {
             KeyInfo::Given(given)
         } else {
             match store.key_count().await? {
                 0 if config.create_key_if_none => {
-                    let key = new_key();
-                    store
-                        .add_key(hash_key(&key), DEFAULT_PROJECT.to_string())
-                        .await?;
+                    let scopes = Scopes::only(Scope::Ingest);
+                    let (key, _) = crate::keyring::mint(&*store, DEFAULT_PROJECT, scopes).await?;
                     KeyInfo::Created(key)
                 }
                 n => KeyInfo::Stored(n),
             }
         };
+        let base_url = base_url(addr, public_url);
+        let token = crate::auth::signin::mint_link(&*store, DEFAULT_PROJECT).await?;
         Ok(Server {
             listener,
             addr,
@@ -73,6 +89,8 @@ impl Server {
             key_flag,
             state,
             key_info,
+            signin_link: signin_link(&base_url, &token),
+            base_url,
         })
     }
 
@@ -96,20 +114,28 @@ impl Server {
         &self.state
     }
 
-    /// A dashboard sign-in link for project `default`, valid for a day.
-    pub fn signin_link(&self) -> String {
-        signin_link(self.state.auth().signer(), self.addr)
+    /// The dashboard sign-in link for project `default` made at start (the banner's): it works
+    /// once, for 15 minutes.
+    pub fn signin_link(&self) -> &str {
+        &self.signin_link
+    }
+
+    /// Another sign-in link for project `default`, as [`Server::signin_link`].
+    pub async fn new_signin_link(&self) -> Result<String, CollectorError> {
+        let token = crate::auth::signin::mint_link(&*self.state.store, DEFAULT_PROJECT).await?;
+        Ok(signin_link(&self.base_url, &token))
     }
 
     /// The start banner, one line each: address, database, keys, the dashboard's sign-in link
-    /// (valid for a day; a new one at every start). Only a freshly created key is ever shown.
+    /// (single use, 15 minutes; a new one at every start). Only a freshly created key is ever
+    /// shown.
     pub fn banner(&self) -> String {
         Banner {
             url: &self.url(),
             database: &self.database,
             key_flag: &self.key_flag,
             keys: &self.key_info,
-            signin_link: &self.signin_link(),
+            signin_link: &self.signin_link,
         }
         .to_string()
     }
@@ -121,7 +147,9 @@ impl Server {
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
         tracing::info!(addr = %self.addr, "collector listening");
-        let served = axum::serve(self.listener, router(self.state))
+        // The client's address reaches the extractors: failed authentications are limited by it.
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         store.close().await;

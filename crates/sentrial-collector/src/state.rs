@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use axum::extract::FromRef;
 
+use crate::auth::signin::CookieJar;
 use crate::auth::Auth;
 use crate::rate_limit::RateLimit;
+use crate::site::Site;
 use crate::store::Store;
 
 /// The router's state.
@@ -16,18 +18,39 @@ pub struct AppState {
     /// Where everything is stored.
     pub store: Arc<dyn Store>,
     auth: Arc<Auth>,
+    site: Arc<Site>,
     request_timeout: Duration,
 }
 
 impl AppState {
-    /// State over `store`, accepting the stored keys plus `api_keys` (for project `default`).
+    /// State over `store`, accepting the stored keys plus `api_keys` (for project `default`), on
+    /// any host name, with the default failure limit.
     pub fn new(store: Arc<dyn Store>, api_keys: &[String], request_timeout: Duration) -> Self {
         let auth = Arc::new(Auth::new(store.clone(), api_keys));
         AppState {
             store,
             auth,
+            site: Arc::default(),
             request_timeout,
         }
+    }
+
+    /// The same state, limiting failed authentications per client address (`None`: no limit).
+    pub fn with_failure_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.auth = Arc::new((*self.auth).clone().with_failure_limit(limit));
+        self
+    }
+
+    /// The same state, answering for `site`'s host names with `cookie` for the dashboard.
+    pub fn with_site(mut self, site: Site, cookie: CookieJar) -> Self {
+        self.auth = Arc::new((*self.auth).clone().with_cookie(cookie));
+        self.site = Arc::new(site);
+        self
+    }
+
+    /// The host names it answers for.
+    pub fn site(&self) -> Arc<Site> {
+        self.site.clone()
     }
 
     /// The same state, limiting each key to `limit` (`None`: no limit).

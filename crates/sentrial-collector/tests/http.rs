@@ -564,7 +564,9 @@ async fn a_fresh_database_gets_one_key_stored_only_as_its_hash() {
     // A restart keeps the key and mints no other; a key given in the config is not stored.
     let mut again = TestServer::start_on(db.clone(), vec![], &[]).await;
     assert_eq!(again.key_info, KeyInfo::Stored(1));
-    assert_eq!(again.get(&key, "/api/sessions/s").await.0, 200);
+    assert_eq!(again.post(&key, &full_session("s2", T0)).await.0, 200);
+    let (status, body) = again.get(&key, "/api/sessions/s").await;
+    assert_eq!(status, 403, "the minted key only sends: {body}");
     again.stop().await;
     let mut given = TestServer::start_on(db.clone(), vec![KEY.into()], &[]).await;
     assert_eq!(given.key_info, KeyInfo::Given(1));

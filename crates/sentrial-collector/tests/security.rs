@@ -290,7 +290,9 @@ async fn an_unknown_key_learns_nothing() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(resp.status().as_u16(), 401, "{path} {auth}");
+            // 429 once this address has failed 20 times (the failure limit).
+            let status = resp.status().as_u16();
+            assert!(status == 401 || status == 429, "{path} {auth}: {status}");
             let body: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
             assert!(!body.to_string().contains("support-bot"), "{body}");
         }

@@ -1,31 +1,28 @@
 //! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/sessions/{id}/transcript`,
-//! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in (`/login` with a
-//! link's token or an API key) and sign-out (`/logout`), and the security headers every response
-//! carries.
+//! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in and sign-out
+//! (`login.rs`), and the security headers every response carries.
 //!
 //! The page is static; it reads everything through the read API with the sign-in cookie, and
 //! renders data through DOM text nodes only. The Content-Security-Policy allows nothing but this
 //! origin's own scripts and styles, so even a rendering bug cannot run a tool output as script.
 
 mod assets;
+mod login;
 
 use std::sync::Arc;
 
-use axum::extract::{Form, FromRef, Path, Query, State};
+use axum::extract::{FromRef, Path};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY, SET_COOKIE,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
 
-use crate::auth::{hash_key, Auth};
+use crate::auth::Auth;
 use crate::error::AppError;
-use crate::signin::{clear_cookie, set_cookie, TokenKind, COOKIE_TTL_MS};
-use crate::time::now_ms;
 
 /// The policy of every response: this origin's scripts, styles and fetches only; no inline
 /// script or style, no framing, no `<base>`, forms post only here.
@@ -45,8 +42,8 @@ where
         .route("/sessions/{id}", get(page_with_id))
         .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))
-        .route("/login", get(login_link).post(login_key))
-        .route("/logout", post(logout))
+        .route("/login", get(login::login_link).post(login::login_key))
+        .route("/logout", post(login::logout))
         .route("/assets/protocol.js", get(protocol_js))
         .route("/assets/{name}", get(asset))
 }
@@ -66,7 +63,7 @@ pub async fn security_headers(mut response: Response) -> Response {
 }
 
 /// `index.html`: the page renders the view its path names.
-async fn page(headers: HeaderMap) -> Response {
+pub(super) async fn page(headers: HeaderMap) -> Response {
     let index = assets::find("index.html").expect("index.html is embedded");
     index.response(&headers)
 }
@@ -97,68 +94,4 @@ async fn protocol_js() -> Response {
         body,
     )
         .into_response()
-}
-
-/// Query string of `GET /login`.
-#[derive(Debug, Deserialize)]
-struct LinkParams {
-    token: Option<String>,
-}
-
-/// `GET /login?token=...`: a valid link signs the browser in and goes to `/`; without a token,
-/// the sign-in page (a form for an API key).
-async fn login_link(
-    State(auth): State<Arc<Auth>>,
-    Query(p): Query<LinkParams>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(token) = p.token.filter(|t| !t.is_empty()) else {
-        return page(headers).await;
-    };
-    match auth.signer().verify(TokenKind::Link, &token, now_ms()) {
-        Some(project) => signed_in(&auth, &project),
-        None => redirect("/login?error=link", None),
-    }
-}
-
-/// Body of `POST /login`.
-#[derive(Deserialize)]
-struct KeyForm {
-    key: String,
-}
-
-/// `POST /login` with an API key (`key=...`): a known key signs the browser in for its project.
-async fn login_key(
-    State(auth): State<Arc<Auth>>,
-    Form(form): Form<KeyForm>,
-) -> Result<Response, AppError> {
-    let key = form.key.trim();
-    if key.is_empty() {
-        return Ok(redirect("/login?error=key", None));
-    }
-    Ok(match auth.project_for_key(&hash_key(key)).await? {
-        Some(project) => signed_in(&auth, &project),
-        None => redirect("/login?error=key", None),
-    })
-}
-
-/// `POST /logout`: forgets the cookie.
-async fn logout() -> Response {
-    redirect("/login", Some(clear_cookie()))
-}
-
-fn signed_in(auth: &Auth, project: &str) -> Response {
-    let token = auth
-        .signer()
-        .sign(TokenKind::Cookie, project, now_ms() + COOKIE_TTL_MS);
-    redirect("/", Some(set_cookie(&token)))
-}
-
-/// 303 to `to`, setting `cookie` when given.
-fn redirect(to: &'static str, cookie: Option<String>) -> Response {
-    let mut response = (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response();
-    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().insert(SET_COOKIE, value);
-    }
-    response
 }

@@ -5,8 +5,10 @@ use std::pin::Pin;
 
 use sentrial_protocol::{Event, IngestResponse};
 
+use crate::scope::Scopes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
+use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
 use crate::store::overview_model::{Conversation, Overview, OverviewQuery};
 use crate::store::page::{ListQuery, SessionPage};
@@ -38,21 +40,68 @@ pub trait Store: Send + Sync + 'static {
         events: Vec<Incoming>,
     ) -> BoxFuture<'_, Result<IngestResponse, StoreError>>;
 
-    /// The project of the key with this SHA-256 hex digest, if the key is stored.
-    fn project_for_key(
-        &self,
-        key_hash: String,
-    ) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+    /// The live (stored, not revoked) key with this SHA-256 hex digest.
+    fn live_key(&self, key_hash: String) -> BoxFuture<'_, Result<Option<StoredKey>, StoreError>>;
 
-    /// Stores a key digest for a project (idempotent).
+    /// Stores a key digest for a project with its scopes (a stored digest keeps its own).
     fn add_key(
         &self,
         key_hash: String,
         project_id: String,
+        scopes: Scopes,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
 
-    /// How many keys are stored, all projects together.
+    /// How many live keys are stored, all projects together.
     fn key_count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// The keys of a project (`None`: of all), revoked ones included, oldest first.
+    fn list_keys(
+        &self,
+        project_id: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<StoredKey>, StoreError>>;
+
+    /// The keys with this public id (see [`StoredKey::id`]), in a project (`None`: any).
+    fn keys_by_id(
+        &self,
+        id: String,
+        project_id: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<StoredKey>, StoreError>>;
+
+    /// Revokes a key by digest and ends its dashboard sessions; whether it was live.
+    fn revoke_key(&self, key_hash: String) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Opens a dashboard session under the digest of its cookie's value, until `expires_at` (ms).
+    fn open_session(
+        &self,
+        id_hash: String,
+        session: DashboardSession,
+        expires_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The live dashboard session with this digest, if it was made to last at most `max_ms`.
+    fn session(
+        &self,
+        id_hash: String,
+        max_ms: i64,
+    ) -> BoxFuture<'_, Result<Option<DashboardSession>, StoreError>>;
+
+    /// Ends a dashboard session.
+    fn close_session(&self, id_hash: String) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Stores a sign-in link's token digest for a project, until `expires_at` (ms).
+    fn add_link(
+        &self,
+        token_hash: String,
+        project_id: String,
+        expires_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Takes (deletes: it works once) the link with this digest.
+    fn take_link(&self, token_hash: String)
+        -> BoxFuture<'_, Result<Option<TakenLink>, StoreError>>;
+
+    /// Ends every dashboard session and voids every sign-in link; how many sessions ended.
+    fn sign_out_all(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
 
     /// Whether the database answers a trivial query (what `/healthz` reports).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
@@ -91,10 +140,6 @@ pub trait Store: Send + Sync + 'static {
         project_id: String,
         query: OverviewQuery,
     ) -> BoxFuture<'_, Result<Overview, StoreError>>;
-
-    /// The secret that signs dashboard sign-in links and cookies: random, made once per database
-    /// and kept in it, so links and cookies outlive a restart.
-    fn signing_secret(&self) -> Vec<u8>;
 
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].

@@ -5,9 +5,10 @@
 //! session that does not depend on how often or in which order its events arrive.
 //!
 //! Both stores run the same SQL (`queries.rs`, `writes.rs`, rendered per engine by `dialect.rs`)
-//! through the same code (`apply.rs`, `read.rs`, `overview.rs`, `keys.rs`, `reads.rs`) over a
+//! through the same code (`apply.rs`, `read.rs`, `overview.rs`, `keys.rs`, `reads.rs`, `access.rs`) over a
 //! small `Db` trait (`db.rs`) each implements; what differs is each store's own (`sqlite/`, `postgres/`).
 
+mod access;
 mod api;
 mod apply;
 mod db;
@@ -16,6 +17,8 @@ mod detail;
 mod dialect;
 mod error;
 mod incoming;
+mod key_model;
+mod key_sql;
 mod keys;
 mod lineage;
 mod location;
@@ -36,6 +39,7 @@ mod writes;
 
 pub use api::{BoxFuture, Store};
 pub use error::StoreError;
+pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};
 pub use model::{

@@ -1,5 +1,5 @@
 //! The methods of [`Store`] that only read, written once for every store: each runs a shared
-//! query (`read.rs`, `overview.rs`, `keys.rs`) on a connection the store lends for that read.
+//! query (`read.rs`, `overview.rs`) on a connection the store lends for that read.
 //!
 //! [`Store`]: crate::store::api::Store
 
@@ -11,24 +11,6 @@
 /// [`BoxFuture`]: crate::store::api::BoxFuture
 macro_rules! store_reads {
     ($lend:ident) => {
-        fn project_for_key(
-            &self,
-            key_hash: String,
-        ) -> $crate::store::api::BoxFuture<
-            '_,
-            Result<Option<String>, $crate::store::error::StoreError>,
-        > {
-            $lend!(self, |db| $crate::store::keys::project_for_key(
-                db, &key_hash
-            ))
-        }
-
-        fn key_count(
-            &self,
-        ) -> $crate::store::api::BoxFuture<'_, Result<u64, $crate::store::error::StoreError>> {
-            $lend!(self, |db| $crate::store::keys::key_count(db))
-        }
-
         fn list_sessions(
             &self,
             project_id: String,

@@ -320,19 +320,9 @@ pub(crate) fn reconciliation(r: &dyn Columns) -> Result<Option<String>, StoreErr
     r.text("reconciliation")
 }
 
-/// The project of a key.
-pub(crate) fn project(r: &dyn Columns) -> Result<String, StoreError> {
-    r.string("project_id")
-}
-
 /// A count.
 pub(crate) fn count(r: &dyn Columns) -> Result<i64, StoreError> {
     r.integer("n")
-}
-
-/// A setting's value.
-pub(crate) fn setting(r: &dyn Columns) -> Result<String, StoreError> {
-    r.string("value")
 }
 
 /// Nothing: a row that is there.

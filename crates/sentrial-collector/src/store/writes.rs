@@ -210,27 +210,6 @@ pub static FIGURES: Sql = Sql::new(
             OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
 );
 
-/// Key digest `?1` for project `?2`, made at `?3`; a stored digest keeps its project.
-pub static ADD_KEY: Sql = Sql::new(
-    "INSERT INTO api_keys (key_hash, project_id, created_at) VALUES (?1, ?2, ?3)
-     ON CONFLICT (key_hash) DO NOTHING",
-);
-
-/// The project of key digest `?1`.
-pub static PROJECT_FOR_KEY: Sql = Sql::new("SELECT project_id FROM api_keys WHERE key_hash = ?1");
-
-/// How many keys are stored.
-pub static KEY_COUNT: Sql = Sql::new("SELECT COUNT(*) AS n FROM api_keys");
-
-/// The signing secret `?1`, unless one is stored (the first collector wins, so all agree).
-pub static PUT_SECRET: Sql = Sql::new(
-    "INSERT INTO settings (name, value) VALUES ('signing_secret', ?1)
-     ON CONFLICT (name) DO NOTHING",
-);
-
-/// The stored signing secret.
-pub static SECRET: Sql = Sql::new("SELECT value FROM settings WHERE name = 'signing_secret'");
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,11 +228,6 @@ mod tests {
             &MARKER,
             &SESSION_END,
             &FIGURES,
-            &ADD_KEY,
-            &PROJECT_FOR_KEY,
-            &KEY_COUNT,
-            &PUT_SECRET,
-            &SECRET,
         ]);
     }
 }

@@ -6,7 +6,10 @@ pub mod stores;
 
 use std::path::PathBuf;
 
-use sentrial_collector::{hash_key, KeyInfo, ServeConfig, Server};
+use std::sync::Arc;
+
+use sentrial_collector::store::Store;
+use sentrial_collector::{hash_key, KeyInfo, Scopes, ServeConfig, Server};
 use sentrial_protocol::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -72,9 +75,13 @@ pub const KEY: &str = "test-key-default-0123456789";
 pub struct TestServer {
     pub url: String,
     pub db: PathBuf,
+    /// The PostgreSQL database, when the store is PostgreSQL.
+    pub database_url: Option<String>,
     pub key_info: KeyInfo,
-    /// The store's secret that signs dashboard links and cookies.
-    pub secret: Vec<u8>,
+    /// The sign-in link the banner printed (works once).
+    pub signin_link: String,
+    /// The server's store, to reach its keys and sign-ins directly.
+    pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -82,10 +89,19 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key.
+    /// A server accepting [`KEY`] for `default` and, for each `(key, project)`, a stored key
+    /// with every scope.
     /// Its store is a new SQLite file, or a new PostgreSQL database when
     /// `SENTRIAL_TEST_STORE=postgres` (the suite's second pass, see `scripts/test.sh`).
     pub async fn start(stored: &[(&str, &str)]) -> TestServer {
+        Self::start_with(stored, |_| {}).await
+    }
+
+    /// [`TestServer::start`] with its config changed by `change` first.
+    pub async fn start_with(
+        stored: &[(&str, &str)],
+        change: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("collector.db");
         let database_url = if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
@@ -97,13 +113,14 @@ impl TestServer {
         } else {
             None
         };
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             port: 0,
             db,
             database_url,
             api_keys: vec![KEY.to_string()],
             ..ServeConfig::default()
         };
+        change(&mut config);
         let mut server = Self::start_config(config, stored).await;
         server._dir = Some(dir);
         server
@@ -123,18 +140,20 @@ impl TestServer {
     /// A server with this config (port and db as given) and stored keys.
     pub async fn start_config(config: ServeConfig, stored: &[(&str, &str)]) -> TestServer {
         let db = config.db.clone();
+        let database_url = config.database_url.clone();
         let server = Server::bind(config).await.unwrap();
         for (key, project) in stored {
             server
                 .state()
                 .store
-                .add_key(hash_key(key), project.to_string())
+                .add_key(hash_key(key), project.to_string(), Scopes::FULL)
                 .await
                 .unwrap();
         }
         let url = server.url();
         let key_info = server.key_info().clone();
-        let secret = server.state().store.signing_secret();
+        let signin_link = server.signin_link().to_string();
+        let store = server.state().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -147,12 +166,22 @@ impl TestServer {
         TestServer {
             url,
             db,
+            database_url,
             key_info,
-            secret,
+            signin_link,
+            store,
             client: http_client(),
             stop: Some(stop),
             task: Some(task),
             _dir: None,
+        }
+    }
+
+    /// The command-line flags that point at this server's database.
+    pub fn db_args(&self) -> Vec<String> {
+        match &self.database_url {
+            Some(url) => vec!["--database-url".into(), url.clone()],
+            None => vec!["--db".into(), self.db.display().to_string()],
         }
     }
 

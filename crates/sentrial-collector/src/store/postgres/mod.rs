@@ -3,7 +3,7 @@
 //! Each collector holds a pool of connections; each batch is one transaction. Nothing is kept
 //! in a collector's memory that the others would need: dedupe is the events table's unique
 //! index, the final state of a session is decided by keys compared inside each upsert, and the
-//! signing secret lives in the database. A transaction that PostgreSQL aborts for a deadlock or
+//! sign-ins live in the database. A transaction that PostgreSQL aborts for a deadlock or
 //! a serialization failure (two collectors writing the same sessions in another order) is
 //! retried.
 
@@ -21,10 +21,10 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
+use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
-use crate::store::keys;
 use crate::store::reads::store_reads;
 use crate::time::now_ms;
 use db::PgDb;
@@ -44,13 +44,12 @@ const MAX_TRIES: u32 = 8;
 /// A [`Store`] on one PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
-    secret: Vec<u8>,
     location: String,
 }
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database?...`, or the key=value
-    /// form), applies pending migrations and loads the signing secret.
+    /// form), applies pending migrations.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Config(format!("bad --database-url: {}", pg_message(&e))))?;
@@ -78,10 +77,8 @@ impl PgStore {
             .map_err(|e| StoreError::Config(e.to_string()))?;
         let mut conn = get(&pool).await?;
         schema::migrate(&mut conn).await?;
-        let secret = keys::signing_secret(&PgDb(&conn)).await?;
         Ok(PgStore {
             pool,
-            secret,
             location: redacted_url(url),
         })
     }
@@ -194,17 +191,6 @@ impl Store for PgStore {
         })
     }
 
-    fn add_key(
-        &self,
-        key_hash: String,
-        project_id: String,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            let conn = self.conn().await?;
-            keys::add_key(&PgDb(&conn), &key_hash, &project_id, now_ms()).await
-        })
-    }
-
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             self.conn().await?.simple_query("SELECT 1").await?;
@@ -213,10 +199,7 @@ impl Store for PgStore {
     }
 
     store_reads!(on_connection);
-
-    fn signing_secret(&self) -> Vec<u8> {
-        self.secret.clone()
-    }
+    store_access!(on_connection, on_connection);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {

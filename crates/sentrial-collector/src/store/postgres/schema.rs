@@ -14,7 +14,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -259,6 +259,34 @@ CREATE TABLE session_markers (
 );
 "#
 );
+
+// ---- Issue 15 (keys, scopes, sign-ins): one migration, self-contained. ----
+/// Version 5: the SQLite store's version 5 (see there): key scopes and revocation, dashboard
+/// sessions and sign-in links as rows, and the signing secret dropped.
+const V5: &str = r#"
+ALTER TABLE api_keys
+    ADD COLUMN scopes     TEXT,
+    ADD COLUMN revoked_at BIGINT;
+
+CREATE TABLE dashboard_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    key_hash   TEXT,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions (key_hash);
+
+CREATE TABLE signin_links (
+    token_hash TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+DELETE FROM settings WHERE name = 'signing_secret';
+"#;
+// ---- end of issue 15's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

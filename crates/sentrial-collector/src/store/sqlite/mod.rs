@@ -1,7 +1,13 @@
-//! [`SqliteStore`]: one writer thread owning the only writing connection, plus a small pool of
+//! [`SqliteStore`]: one writer thread owning the ingest's writing connection, plus a small pool of
 //! reading connections used from `spawn_blocking`. WAL mode lets reads run beside the writer.
+//! The rare writes of keys and sign-ins take a connection of their own (SQLite's lock and the
+//! busy timeout order them with the writer's), so they never wait behind a queue of batches.
+//!
+//! The file is created readable by its owner only (0600): it holds every prompt and output. SQLite
+//! gives the `-wal` and `-shm` files the database file's mode.
 
 mod db;
+mod file;
 mod ingest;
 mod schema;
 mod writer;
@@ -15,11 +21,11 @@ use rusqlite::{Connection, OpenFlags};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::store::keys;
 use crate::store::reads::store_reads;
 use db::SqliteDb;
 use writer::{writer_loop, WriteJob};
@@ -41,7 +47,6 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
-    secret: Vec<u8>,
 }
 
 impl SqliteStore {
@@ -52,6 +57,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
+        file::create_private(&path)?;
         let mut conn = open_connection(&path)?;
         // WAL: readers do not block the writer; NORMAL: no fsync per commit, still durable
         // across an application crash (only an OS crash may lose the last commits).
@@ -62,7 +68,6 @@ impl SqliteStore {
         // Checkpoint every ~16 MiB of WAL rather than 4 MiB: hot pages are copied back less often.
         conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
         schema::migrate(&mut conn)?;
-        let secret = now(keys::signing_secret(&SqliteDb(&conn)))?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let thread = std::thread::Builder::new()
             .name("sentrial-db-writer".into())
@@ -72,7 +77,6 @@ impl SqliteStore {
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
-            secret,
         })
     }
 
@@ -126,6 +130,18 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
     }
+
+    /// Runs `f` on a writing connection of its own, on the blocking pool: the key and sign-in
+    /// writes, a few a minute at most.
+    async fn write_aside<T: Send + 'static>(&self, f: Job<T>) -> Result<T, StoreError> {
+        if self.writer.lock().unwrap().is_none() {
+            return Err(StoreError::Closed);
+        }
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || f(&open_connection(&path)?))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+    }
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -139,6 +155,30 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
+}
+
+/// Lends a writing connection of its own for one key or sign-in write (see [`store_access`]).
+macro_rules! on_writer {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin($store.write_aside(Box::new(move |conn: &Connection| {
+            let $db = &SqliteDb(conn);
+            now($query)
+        })))
+    };
+}
+
+/// A job for a connection, boxed: the blocking pool's plumbing is made once per result type
+/// rather than once per job (the addon's size).
+type Job<T> = Box<dyn FnOnce(&Connection) -> Result<T, StoreError> + Send>;
+
+/// [`on_reader`] with the job boxed (see [`Job`]), for the key and sign-in reads.
+macro_rules! on_reader_boxed {
+    ($store:expr, |$db:ident| $query:expr) => {
+        Box::pin($store.read(Box::new(move |conn: &Connection| {
+            let $db = &SqliteDb(conn);
+            now($query)
+        }) as Job<_>))
+    };
 }
 
 /// Lends a pooled reading connection for one shared read, on the blocking pool (see
@@ -165,18 +205,6 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn add_key(
-        &self,
-        key_hash: String,
-        project_id: String,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(self.write(|reply| WriteJob::AddKey {
-            key_hash,
-            project_id,
-            reply,
-        }))
-    }
-
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             // The writer must be running (ingest goes through it), and the file must answer.
@@ -198,10 +226,7 @@ impl Store for SqliteStore {
     }
 
     store_reads!(on_reader);
-
-    fn signing_secret(&self) -> Vec<u8> {
-        self.secret.clone()
-    }
+    store_access!(on_reader_boxed, on_writer);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {

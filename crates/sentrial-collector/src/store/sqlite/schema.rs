@@ -8,7 +8,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -303,6 +303,35 @@ CREATE TABLE session_markers (
 ) WITHOUT ROWID;
 "#
 );
+
+// ---- Issue 15 (keys, scopes, sign-ins): one migration, self-contained. ----
+/// Version 5: keys get scopes (NULL: all, for keys made before scopes) and can be revoked; the
+/// dashboard's sign-ins become rows (`dashboard_sessions`, `signin_links`: only SHA-256 digests
+/// of their random ids are stored) that sign-out, revocation and expiry delete. The signing secret
+/// that made stateless cookies is dropped: nothing is signed any more.
+const V5: &str = r#"
+ALTER TABLE api_keys ADD COLUMN scopes TEXT;          -- e.g. 'ingest,read'; NULL: all three
+ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;   -- ms since the epoch; NULL: live
+
+CREATE TABLE dashboard_sessions (
+    id_hash    TEXT PRIMARY KEY,  -- SHA-256 hex of the cookie's random value
+    project_id TEXT NOT NULL,
+    key_hash   TEXT,              -- the key signed in with; NULL: a sign-in link
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions (key_hash);
+
+CREATE TABLE signin_links (
+    token_hash TEXT PRIMARY KEY,  -- SHA-256 hex of the link's random token
+    project_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+
+DELETE FROM settings WHERE name = 'signing_secret';
+"#;
+// ---- end of issue 15's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

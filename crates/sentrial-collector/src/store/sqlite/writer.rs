@@ -5,12 +5,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
-use super::db::SqliteDb;
 use super::ingest;
-use crate::store::db::now;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::store::keys;
 use crate::time::now_ms;
 
 /// A write for the writer thread.
@@ -19,11 +16,6 @@ pub(super) enum WriteJob {
         project_id: String,
         events: Vec<Incoming>,
         reply: oneshot::Sender<Result<IngestResponse, StoreError>>,
-    },
-    AddKey {
-        key_hash: String,
-        project_id: String,
-        reply: oneshot::Sender<Result<(), StoreError>>,
     },
 }
 
@@ -35,10 +27,6 @@ enum Done {
     Ingest(
         oneshot::Sender<Result<IngestResponse, StoreError>>,
         Result<IngestResponse, StoreError>,
-    ),
-    AddKey(
-        oneshot::Sender<Result<(), StoreError>>,
-        Result<(), StoreError>,
     ),
 }
 
@@ -76,15 +64,6 @@ fn run_group(conn: &mut Connection, group: Vec<WriteJob>) {
                     let result = ingest::ingest(&sp, &project_id, &events, received);
                     (result.is_ok(), Done::Ingest(reply, result))
                 }
-                WriteJob::AddKey {
-                    key_hash,
-                    project_id,
-                    reply,
-                } => {
-                    let db = SqliteDb(&sp);
-                    let result = now(keys::add_key(&db, &key_hash, &project_id, received));
-                    (result.is_ok(), Done::AddKey(reply, result))
-                }
             };
             if ok {
                 sp.commit()?;
@@ -99,13 +78,6 @@ fn run_group(conn: &mut Connection, group: Vec<WriteJob>) {
         let failed = || StoreError::Commit(committed.as_ref().err().map(|e| e.to_string()));
         match answer {
             Done::Ingest(reply, result) => {
-                let _ = reply.send(if committed.is_ok() {
-                    result
-                } else {
-                    Err(failed())
-                });
-            }
-            Done::AddKey(reply, result) => {
                 let _ = reply.send(if committed.is_ok() {
                     result
                 } else {

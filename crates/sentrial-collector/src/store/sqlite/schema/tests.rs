@@ -14,7 +14,7 @@ fn migrates_once_and_records_the_version() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(rows, vec![1, 2, 3, 4]);
+    assert_eq!(rows, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
 }
 
 /// A database as version `v` left it.
@@ -100,9 +100,37 @@ fn refuses_a_newer_schema() {
             err,
             StoreError::SchemaTooNew {
                 found: 99,
-                known: 4
+                known: SCHEMA_VERSION
             }
         ),
         "{err}"
     );
+}
+
+/// Issue 15's migration: a key made before scopes keeps every right (NULL scopes, listed as
+/// such), and the signing secret that could mint cookies leaves the file.
+#[test]
+fn keys_made_before_scopes_keep_full_rights_and_the_signing_secret_goes() {
+    let version = MIGRATIONS.iter().position(|m| *m == V5).unwrap();
+    let mut conn = at_version(version);
+    conn.execute_batch(
+        "INSERT INTO api_keys (key_hash, project_id, created_at) VALUES ('h', 'p', 1);
+         INSERT INTO settings (name, value) VALUES ('signing_secret', 'abcd');",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    let (scopes, revoked): (Option<String>, Option<i64>) = conn
+        .query_row("SELECT scopes, revoked_at FROM api_keys", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((scopes, revoked), (None, None));
+    let secrets: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM settings WHERE name = 'signing_secret'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(secrets, 0);
 }

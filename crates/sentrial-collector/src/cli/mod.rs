@@ -1,85 +1,16 @@
-//! The command line: `serve` and `key new`.
+//! The command line (shape in `args.rs`): `serve` (`serve.rs`), `key ...` and `dashboard ...`
+//! (`keys.rs`).
+
+mod args;
+mod keys;
+mod serve;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use crate::auth::{hash_key, new_key};
-use crate::config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT};
 use crate::error::CollectorError;
-use crate::store::Location;
-
-/// Environment variable with more API keys, comma-separated.
-const KEYS_ENV: &str = "SENTRIAL_API_KEYS";
-
-#[derive(Debug, Parser)]
-#[command(name = "sentrial", about = "The Sentrial collector", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the collector.
-    Serve {
-        /// Interface to listen on.
-        #[arg(long, default_value = DEFAULT_HOST)]
-        host: String,
-        /// Port to listen on; 0 picks a free port.
-        #[arg(long, default_value_t = DEFAULT_PORT)]
-        port: u16,
-        /// SQLite database file (created when missing).
-        #[arg(long, default_value = "sentrial.db")]
-        db: PathBuf,
-        /// Store in PostgreSQL instead (`postgres://user:password@host:5432/db`); several
-        /// collectors may share one database. Also SENTRIAL_DATABASE_URL.
-        #[arg(
-            long,
-            env = "SENTRIAL_DATABASE_URL",
-            value_name = "URL",
-            hide_env_values = true
-        )]
-        database_url: Option<String>,
-        /// An API key for project `default` (repeatable; also SENTRIAL_API_KEYS, comma-separated).
-        #[arg(long = "api-key", value_name = "KEY")]
-        api_keys: Vec<String>,
-        /// Requests per second each API key may make on average (429 with Retry-After past it;
-        /// 0: no limit).
-        #[arg(long = "rate-limit", value_name = "PER_SECOND", default_value_t = crate::rate_limit::DEFAULT_RATE_LIMIT.per_second)]
-        rate_limit: f64,
-        /// Requests each API key may make at once, above the average rate.
-        #[arg(long = "rate-burst", value_name = "N", default_value_t = crate::rate_limit::DEFAULT_RATE_LIMIT.burst)]
-        rate_burst: u32,
-    },
-    /// Manage API keys.
-    Key {
-        #[command(subcommand)]
-        command: KeyCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum KeyCommand {
-    /// Mint a key, store its hash, print it once.
-    New {
-        /// SQLite database file (created when missing).
-        #[arg(long, default_value = "sentrial.db")]
-        db: PathBuf,
-        /// The collectors' PostgreSQL database instead. Also SENTRIAL_DATABASE_URL.
-        #[arg(
-            long,
-            env = "SENTRIAL_DATABASE_URL",
-            value_name = "URL",
-            hide_env_values = true
-        )]
-        database_url: Option<String>,
-        /// Project the key reads and writes.
-        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
-        project: String,
-    },
-}
+use args::{Cli, Command};
 
 /// Runs the command line `args` (the first is the program name) on a runtime of its own, and
 /// returns the process exit code: 0 done, 1 failed, 2 bad usage.
@@ -114,55 +45,12 @@ pub fn run_cli<I: IntoIterator<Item = String>>(args: I) -> i32 {
 
 async fn run(command: Command) -> Result<(), CollectorError> {
     match command {
-        Command::Serve {
-            host,
-            port,
-            db,
-            database_url,
-            mut api_keys,
-            rate_limit,
-            rate_burst,
-        } => {
-            if let Ok(list) = std::env::var(KEYS_ENV) {
-                api_keys.extend(list.split(',').map(str::to_string));
-            }
-            api_keys.retain(|k| !k.trim().is_empty());
-            let config = ServeConfig {
-                host,
-                port,
-                db,
-                database_url,
-                api_keys,
-                rate_limit: (rate_limit.is_finite() && rate_limit > 0.0).then_some(
-                    crate::rate_limit::RateLimit {
-                        per_second: rate_limit,
-                        burst: rate_burst.max(1),
-                    },
-                ),
-                ..ServeConfig::default()
-            };
+        Command::Serve(args) => {
+            let config = serve::config(args)?;
             crate::server::serve(config, shutdown_signal()?).await
         }
-        Command::Key {
-            command:
-                KeyCommand::New {
-                    db,
-                    database_url,
-                    project,
-                },
-        } => {
-            let location = match database_url {
-                Some(url) => Location::Postgres(url),
-                None => Location::Sqlite(db),
-            };
-            let store = crate::store::open(&location).await?;
-            let key = new_key();
-            store.add_key(hash_key(&key), project.clone()).await?;
-            store.close().await;
-            eprintln!("New API key for project `{project}` (shown once, stored hashed):");
-            println!("{key}");
-            Ok(())
-        }
+        Command::Key { command } => keys::run(command).await,
+        Command::Dashboard { command } => keys::run_dashboard(command).await,
     }
 }
 

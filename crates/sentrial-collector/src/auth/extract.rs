@@ -1,0 +1,142 @@
+//! The extractors: [`Project`] (a Bearer key with `ingest`), [`Reader`] (a Bearer key with
+//! `read`, or the dashboard's cookie) and [`Admin`] (a Bearer key with `admin`). A missing,
+//! malformed or unknown credential is 401; a known one without the scope is 403 naming it; a
+//! client address that failed too often is 429 whatever it shows.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+
+use crate::auth::{hash_key, Auth, Caller};
+use crate::error::AppError;
+use crate::scope::Scope;
+
+/// The project of the request's API key, which holds `ingest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project(pub String);
+
+/// The project of a read request: from its Bearer key (with `read`) when it has an
+/// `Authorization` header, else from a live dashboard session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader(pub String);
+
+/// The caller of an admin request: a Bearer key with `admin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin(pub Caller);
+
+impl<S> FromRequestParts<S> for Project
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let auth = Arc::<Auth>::from_ref(state);
+        let caller = bearer(&auth, parts).await?.require(Scope::Ingest)?;
+        Ok(Project(caller.project))
+    }
+}
+
+impl<S> FromRequestParts<S> for Reader
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let auth = Arc::<Auth>::from_ref(state);
+        let caller = if parts.headers.contains_key(AUTHORIZATION) {
+            bearer(&auth, parts).await?
+        } else {
+            cookie(&auth, parts).await?
+        };
+        Ok(Reader(caller.require(Scope::Read)?.project))
+    }
+}
+
+impl<S> FromRequestParts<S> for Admin
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let auth = Arc::<Auth>::from_ref(state);
+        Ok(Admin(bearer(&auth, parts).await?.require(Scope::Admin)?))
+    }
+}
+
+/// The client's address, when the server passes it (`into_make_service_with_connect_info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+fn client_ip(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The caller of the request's `Authorization: Bearer <key>`.
+async fn bearer(auth: &Auth, parts: &Parts) -> Result<Caller, AppError> {
+    let client = client_ip(parts);
+    let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized(
+            "missing Authorization header; send `Authorization: Bearer <api key>`".into(),
+        )
+    })?;
+    auth.attempt(client)?;
+    let key = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            let (scheme, key) = h.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+        })
+        .filter(|k| !k.is_empty());
+    let Some(key) = key else {
+        return Err(AppError::Unauthorized(
+            "malformed Authorization header; expected `Bearer <api key>`".into(),
+        ));
+    };
+    let digest = hash_key(key);
+    let caller = auth.caller_for_key(&digest).await?;
+    let caller = caller.ok_or_else(|| AppError::Unauthorized("unknown API key".into()))?;
+    auth.succeeded(client);
+    auth.check_rate(&digest)?;
+    Ok(caller)
+}
+
+/// The caller of the request's dashboard cookie.
+async fn cookie(auth: &Auth, parts: &Parts) -> Result<Caller, AppError> {
+    let client = client_ip(parts);
+    let headers = parts.headers.get_all(COOKIE).iter();
+    let value = auth.cookie().find(headers.filter_map(|h| h.to_str().ok()));
+    let Some(value) = value else {
+        return Err(AppError::Unauthorized(
+            "missing Authorization header; send `Authorization: Bearer <api key>`, or sign in \
+             to the dashboard"
+                .into(),
+        ));
+    };
+    auth.attempt(client)?;
+    let caller = auth.session_caller(value).await?;
+    let caller = caller
+        .ok_or_else(|| AppError::Unauthorized("dashboard sign-in expired or invalid".into()))?;
+    auth.succeeded(client);
+    Ok(caller)
+}

@@ -1,0 +1,158 @@
+//! The command line's shape: `serve`, `key new|list|revoke|rotate`, `dashboard
+//! link|sign-out-all`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{DEFAULT_HOST, DEFAULT_PORT};
+use crate::rate_limit::{DEFAULT_FAILURE_LIMIT, DEFAULT_RATE_LIMIT};
+use crate::store::Location;
+
+#[derive(Debug, Parser)]
+#[command(name = "sentrial", about = "The Sentrial collector", version)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives: a SQLite file, or the collectors' PostgreSQL database.
+#[derive(Debug, Args)]
+pub(super) struct DbArgs {
+    /// SQLite database file (created when missing, readable by its owner only).
+    #[arg(long, default_value = "sentrial.db")]
+    pub db: PathBuf,
+    /// Store in PostgreSQL instead (`postgres://user:password@host:5432/db`); several
+    /// collectors may share one database. Also SENTRIAL_DATABASE_URL.
+    #[arg(
+        long,
+        env = "SENTRIAL_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    /// Where they point.
+    pub fn location(self) -> Location {
+        match self.database_url {
+            Some(url) => Location::Postgres(url),
+            None => Location::Sqlite(self.db),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Run the collector.
+    Serve(ServeArgs),
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Manage dashboard sign-ins.
+    Dashboard {
+        #[command(subcommand)]
+        command: DashboardCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ServeArgs {
+    /// Interface to listen on.
+    #[arg(long, default_value = DEFAULT_HOST)]
+    pub host: String,
+    /// Port to listen on; 0 picks a free port.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// An API key for project `default`, with every scope (repeatable; also SENTRIAL_API_KEYS,
+    /// comma-separated). Keys on the command line show in `ps`: prefer --api-key-file.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+    /// A file of API keys for project `default`, one a line (`#` starts a comment).
+    #[arg(long = "api-key-file", value_name = "PATH")]
+    pub api_key_files: Vec<PathBuf>,
+    /// Requests per second each API key may make on average (429 with Retry-After past it;
+    /// 0: no limit).
+    #[arg(long = "rate-limit", value_name = "PER_SECOND", default_value_t = DEFAULT_RATE_LIMIT.per_second)]
+    pub rate_limit: f64,
+    /// Requests each API key may make at once, above the average rate.
+    #[arg(long = "rate-burst", value_name = "N", default_value_t = DEFAULT_RATE_LIMIT.burst)]
+    pub rate_burst: u32,
+    /// Failed authentications (unknown keys, wrong sign-ins) a client address may make at once;
+    /// one more a second after that, and 429 for everything it tries meanwhile (0: no limit).
+    #[arg(long = "failed-auth-limit", value_name = "N", default_value_t = DEFAULT_FAILURE_LIMIT.burst)]
+    pub failed_auth_limit: u32,
+    /// Another host name the collector answers for (repeatable); besides 127.0.0.1, localhost,
+    /// [::1] and --host, other `Host` headers get 421 (DNS rebinding).
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// Where users reach the dashboard when not at the bound address, e.g. behind a reverse
+    /// proxy: `https://sentrial.example.com`. Its host is allowed, the sign-in link uses it,
+    /// and an https URL makes the cookie Secure.
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum KeyCommand {
+    /// Mint a key, store its hash, print it once.
+    New {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Project the key reads and writes.
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
+        project: String,
+        /// What it may do: ingest (send events: what the SDK needs), read (read API and
+        /// dashboard), admin (manage keys). Repeatable or comma-separated.
+        #[arg(long = "scope", value_name = "SCOPE", default_value = "ingest")]
+        scopes: Vec<String>,
+    },
+    /// List the stored keys (ids, never the keys).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Only this project's.
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Revoke a key: every collector refuses it within 5 seconds, and its dashboard sign-ins end.
+    Revoke {
+        /// The key's id, as `key list` shows it.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace a key: a new one with the same project and scopes is printed once, the old one is
+    /// revoked at once.
+    Rotate {
+        /// The key's id, as `key list` shows it.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum DashboardCommand {
+    /// Print a dashboard sign-in link (works once, for 15 minutes).
+    Link {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Project it signs in to.
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
+        project: String,
+        /// Where the dashboard is reached.
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7878")]
+        url: String,
+    },
+    /// Sign every browser out and void every sign-in link, on every collector of the database.
+    SignOutAll {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
