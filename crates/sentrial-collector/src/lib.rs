@@ -16,6 +16,7 @@ mod auth;
 mod banner;
 mod cli;
 mod config;
+mod connections;
 mod dashboard;
 mod error;
 mod health;
@@ -35,7 +36,10 @@ mod views_api;
 pub use auth::{hash_key, new_key, DEFAULT_PROJECT};
 pub use banner::KeyInfo;
 pub use cli::run_cli;
-pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
+pub use config::{
+    default_max_connections, ServeConfig, DEFAULT_HEADER_TIMEOUT, DEFAULT_HOST, DEFAULT_PORT,
+    DEFAULT_SHUTDOWN_GRACE, MAX_BODY_BYTES,
+};
 pub use error::{AppError, CollectorError};
 pub use rate_limit::{RateLimit, DEFAULT_RATE_LIMIT};
 pub use router::router;

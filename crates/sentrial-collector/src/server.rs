@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::auth::{hash_key, new_key, DEFAULT_PROJECT};
 use crate::banner::{signin_link, Banner, KeyInfo};
 use crate::config::ServeConfig;
+use crate::connections::{serve_connections, ConnectionLimits};
 use crate::error::CollectorError;
 use crate::router::router;
 use crate::state::AppState;
@@ -24,6 +25,7 @@ pub struct Server {
     key_flag: String,
     state: AppState,
     key_info: KeyInfo,
+    limits: ConnectionLimits,
 }
 
 impl Server {
@@ -50,7 +52,8 @@ impl Server {
             ),
         };
         let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout)
-            .with_rate_limit(config.rate_limit);
+            .with_rate_limit(config.rate_limit)
+            .with_max_writer_lag(config.max_writer_lag);
         let given = state.auth().given_key_count();
         let key_info = if given > 0 {
             KeyInfo::Given(given)
@@ -73,6 +76,11 @@ impl Server {
             key_flag,
             state,
             key_info,
+            limits: ConnectionLimits {
+                header_timeout: config.header_timeout,
+                max_connections: config.max_connections,
+                shutdown_grace: config.shutdown_grace,
+            },
         })
     }
 
@@ -114,19 +122,23 @@ impl Server {
         .to_string()
     }
 
-    /// Serves until `shutdown` resolves, lets open requests finish, then closes the database.
+    /// Serves until `shutdown` resolves, lets open requests finish within the shutdown grace,
+    /// then closes the database (waiting at most the grace again for its last commit).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
         tracing::info!(addr = %self.addr, "collector listening");
-        let served = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await;
-        store.close().await;
+        serve_connections(self.listener, router(self.state), self.limits, shutdown).await;
+        if tokio::time::timeout(self.limits.shutdown_grace, store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database did not close within the shutdown grace");
+        }
         tracing::info!("collector stopped");
-        served.map_err(CollectorError::Io)
+        Ok(())
     }
 }
 

@@ -10,6 +10,10 @@ use crate::auth::Auth;
 use crate::rate_limit::RateLimit;
 use crate::store::Store;
 
+/// [`AppState::max_writer_lag`] unless told otherwise: a third of the default request timeout,
+/// so a collector is taken out of rotation before its ingest answers 408.
+pub const DEFAULT_MAX_WRITER_LAG: Duration = Duration::from_secs(10);
+
 /// The router's state.
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +21,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     auth: Arc<Auth>,
     request_timeout: Duration,
+    max_writer_lag: Duration,
 }
 
 impl AppState {
@@ -27,7 +32,14 @@ impl AppState {
             store,
             auth,
             request_timeout,
+            max_writer_lag: DEFAULT_MAX_WRITER_LAG,
         }
+    }
+
+    /// The same state, `/healthz` unhealthy once a write has waited longer than `lag`.
+    pub fn with_max_writer_lag(mut self, lag: Duration) -> Self {
+        self.max_writer_lag = lag;
+        self
     }
 
     /// The same state, limiting each key to `limit` (`None`: no limit).
@@ -39,6 +51,11 @@ impl AppState {
     /// Who may call.
     pub fn auth(&self) -> &Auth {
         &self.auth
+    }
+
+    /// How long the oldest write may wait for the store before `/healthz` answers 503.
+    pub fn max_writer_lag(&self) -> Duration {
+        self.max_writer_lag
     }
 
     /// How long a request may take.
