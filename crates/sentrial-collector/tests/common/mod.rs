@@ -86,6 +86,14 @@ impl TestServer {
     /// Its store is a new SQLite file, or a new PostgreSQL database when
     /// `SENTRIAL_TEST_STORE=postgres` (the suite's second pass, see `scripts/test.sh`).
     pub async fn start(stored: &[(&str, &str)]) -> TestServer {
+        Self::start_with(stored, |_| {}).await
+    }
+
+    /// [`TestServer::start`] with its config changed by `adjust` first (limits, timeouts).
+    pub async fn start_with(
+        stored: &[(&str, &str)],
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("collector.db");
         let database_url = if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
@@ -97,13 +105,14 @@ impl TestServer {
         } else {
             None
         };
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             port: 0,
             db,
             database_url,
             api_keys: vec![KEY.to_string()],
             ..ServeConfig::default()
         };
+        adjust(&mut config);
         let mut server = Self::start_config(config, stored).await;
         server._dir = Some(dir);
         server
@@ -153,6 +162,13 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
             _dir: None,
+        }
+    }
+
+    /// Asks the server to stop, without waiting.
+    pub fn begin_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
     }
 
