@@ -79,6 +79,10 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
     /// `/healthz` answers 503 once the oldest write queued for the store has waited longer.
     pub max_writer_lag: Duration,
+    /// Ingest requests holding a body at once; more are answered 503 with `Retry-After`.
+    pub ingest_requests: usize,
+    /// Body bytes being decoded and written at once (see [`crate::ingest_limit`]).
+    pub ingest_decode_bytes: usize,
 }
 
 impl ServeConfig {
@@ -106,6 +110,8 @@ impl Default for ServeConfig {
             max_connections: default_max_connections(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             max_writer_lag: crate::state::DEFAULT_MAX_WRITER_LAG,
+            ingest_requests: crate::ingest_limit::DEFAULT_INGEST_REQUESTS,
+            ingest_decode_bytes: crate::ingest_limit::DEFAULT_DECODE_BYTES,
         }
     }
 }

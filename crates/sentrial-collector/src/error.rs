@@ -50,6 +50,9 @@ pub enum AppError {
     /// 503: the store is shutting down.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the collector has no room for this request now; retry after this many seconds.
+    #[error("the collector is busy; retry after {0} s")]
+    Busy(u64),
     /// 500: a failure of ours; the detail is logged, not sent.
     #[error("internal error")]
     Internal,
@@ -65,7 +68,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,7 +91,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let body = Json(serde_json::json!({ "error": self.to_string() }));
         match self {
-            AppError::TooManyRequests(secs) => (
+            AppError::TooManyRequests(secs) | AppError::Busy(secs) => (
                 status,
                 [(axum::http::header::RETRY_AFTER, secs.to_string())],
                 body,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::auth::Project;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
+use crate::ingest_limit::IngestLimit;
 use crate::store::Store;
 
 /// Bodies above this size are decoded on the blocking pool rather than on a runtime worker.
@@ -21,10 +22,12 @@ pub(crate) const INLINE_DECODE_BYTES: usize = 512 * 1024;
 /// Stores a batch and says how many of its events were new.
 pub async fn post_batch(
     State(store): State<Arc<dyn Store>>,
+    State(limit): State<IngestLimit>,
     Project(project): Project,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, AppError> {
     let body = read_body(body)?;
+    let _room = limit.decoding(body.len()).await?;
     let batch = if body.len() > INLINE_DECODE_BYTES {
         tokio::task::spawn_blocking(move || decode(&body))
             .await

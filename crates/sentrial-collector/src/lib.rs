@@ -21,6 +21,7 @@ mod dashboard;
 mod error;
 mod health;
 mod ingest;
+pub mod ingest_limit;
 mod otlp;
 mod params;
 mod rate_limit;

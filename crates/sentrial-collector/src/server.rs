@@ -11,6 +11,7 @@ use crate::banner::{signin_link, Banner, KeyInfo};
 use crate::config::ServeConfig;
 use crate::connections::{serve_connections, ConnectionLimits};
 use crate::error::CollectorError;
+use crate::ingest_limit::IngestLimit;
 use crate::router::router;
 use crate::state::AppState;
 use crate::store::Location;
@@ -53,7 +54,11 @@ impl Server {
         };
         let state = AppState::new(store.clone(), &config.api_keys, config.request_timeout)
             .with_rate_limit(config.rate_limit)
-            .with_max_writer_lag(config.max_writer_lag);
+            .with_max_writer_lag(config.max_writer_lag)
+            .with_ingest_limit(IngestLimit::new(
+                config.ingest_requests,
+                config.ingest_decode_bytes,
+            ));
         let given = state.auth().given_key_count();
         let key_info = if given > 0 {
             KeyInfo::Given(given)

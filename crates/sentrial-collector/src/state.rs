@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 
 use crate::auth::Auth;
+use crate::ingest_limit::IngestLimit;
 use crate::rate_limit::RateLimit;
 use crate::store::Store;
 
@@ -22,6 +23,7 @@ pub struct AppState {
     auth: Arc<Auth>,
     request_timeout: Duration,
     max_writer_lag: Duration,
+    ingest_limit: IngestLimit,
 }
 
 impl AppState {
@@ -33,7 +35,14 @@ impl AppState {
             auth,
             request_timeout,
             max_writer_lag: DEFAULT_MAX_WRITER_LAG,
+            ingest_limit: IngestLimit::default(),
         }
+    }
+
+    /// The same state, ingest bounded by `limit`.
+    pub fn with_ingest_limit(mut self, limit: IngestLimit) -> Self {
+        self.ingest_limit = limit;
+        self
     }
 
     /// The same state, `/healthz` unhealthy once a write has waited longer than `lag`.
@@ -67,6 +76,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<dyn Store> {
     fn from_ref(state: &AppState) -> Self {
         state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for IngestLimit {
+    fn from_ref(state: &AppState) -> Self {
+        state.ingest_limit.clone()
     }
 }
 

@@ -43,7 +43,7 @@ pub(super) const MAX_TX_EVENTS: usize = 1_000;
 /// of 2,000 events of new sessions: 0.11 s, then 0.42 s, 0.94 s; 4,000: 9.3 s). Short
 /// savepoints keep that walk short and the cost linear; bounded transactions let other requests
 /// in between.
-const MAX_SAVEPOINT_EVENTS: usize = 100;
+const MAX_SAVEPOINT_EVENTS: usize = 250;
 
 /// Jobs the writer holds taken from its channel; the rest wait in the channel (backpressure).
 const MAX_HELD_JOBS: usize = 64;
