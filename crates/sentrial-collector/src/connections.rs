@@ -8,7 +8,8 @@
 //!   accepting until one closes, so connections cannot use up the process's file descriptors
 //!   (which would fail the database and `/healthz` too).
 //! - A bounded shutdown: once `shutdown` resolves no connection is accepted, open ones finish
-//!   the request in hand, and after [`ConnectionLimits::shutdown_grace`] the rest are dropped.
+//!   the request in hand, and after [`ConnectionLimits::shutdown_grace`] the rest are dropped
+//!   (their requests cut: the SDK sends a batch it got no answer for again).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 
 /// How connections are bounded (see the module doc).
 #[derive(Debug, Clone, Copy)]
@@ -43,12 +45,13 @@ pub async fn serve_connections(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    // `closing` tells connections to finish; every connection holds a `done` receiver, so
-    // `done_tx.closed()` resolves when the last one ends.
+    // `closing` tells connections to finish; `open` holds them, so the rest can be dropped when
+    // the grace is over.
     let (closing_tx, closing_rx) = watch::channel(false);
-    let (done_tx, done_rx) = watch::channel(());
+    let mut open = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        while open.try_join_next().is_some() {}
         let permit = tokio::select! {
             permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
@@ -65,26 +68,27 @@ pub async fn serve_connections(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_one(
+        open.spawn(serve_one(
             stream,
             app.clone(),
             limits.header_timeout,
             permit,
             closing_rx.clone(),
-            done_rx.clone(),
         ));
     }
     drop(listener);
-    drop(done_rx);
     let _ = closing_tx.send(true);
-    if tokio::time::timeout(limits.shutdown_grace, done_tx.closed())
+    let drained = async { while open.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.shutdown_grace, drained)
         .await
         .is_err()
     {
         tracing::warn!(
-            "connections still open {:?} after shutdown began; closing them",
+            "{} connections still open {:?} after shutdown began; closing them",
+            open.len(),
             limits.shutdown_grace
         );
+        open.shutdown().await;
     }
 }
 
@@ -95,7 +99,6 @@ async fn serve_one(
     header_timeout: Duration,
     _permit: OwnedSemaphorePermit,
     mut closing: watch::Receiver<bool>,
-    _done: watch::Receiver<()>,
 ) {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder

@@ -66,7 +66,13 @@ async fn peak_memory_stays_under_1_gb_under_the_worst_mix_of_one_key() {
 
     // Sessions with large inputs, one batch each.
     for k in 0..BIG_SESSIONS {
-        let mut start = start(&format!("big-{k}"), 1_700_000_000_000 + k as i64, "a", "u", None);
+        let mut start = start(
+            &format!("big-{k}"),
+            1_700_000_000_000 + k as i64,
+            "a",
+            "u",
+            None,
+        );
         if let Payload::SessionStart(SessionStart { input, .. }) = &mut start.payload {
             *input = Some("a".repeat(BIG_INPUT));
         }
