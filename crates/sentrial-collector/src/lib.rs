@@ -32,6 +32,7 @@ pub mod signin;
 mod state;
 pub mod store;
 mod time;
+mod value_count;
 mod views_api;
 
 pub use auth::{hash_key, new_key, DEFAULT_PROJECT};

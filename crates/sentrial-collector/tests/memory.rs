@@ -1,6 +1,7 @@
 //! The collector's memory under the worst mix of valid requests one key may send (issue 15):
-//! concurrent 10 MiB bodies whose tool input is an array of zeros (a tree node per number when
-//! decoded), then concurrent list requests over sessions of 8 MiB inputs. The peak resident
+//! concurrent 10 MiB bodies whose tool input is an array of as many zeros as a body may hold (a
+//! tree node per number when decoded), then concurrent list requests over sessions of 8 MiB
+//! inputs. The peak resident
 //! memory of this process (collector and client; its own test binary, so no other test runs
 //! beside it) must stay under 1 GB. Bounded in count; prints the figures.
 
@@ -22,6 +23,9 @@ const LISTS: usize = 40;
 
 const LIMIT_BYTES: u64 = 1 << 30;
 
+/// The collector's cap on the values of a body (`value_count::MAX_JSON_VALUES`).
+const MAX_JSON_VALUES: usize = 1_000_000;
+
 /// This process's peak resident memory (`VmHWM`), bytes.
 fn peak_rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -30,8 +34,9 @@ fn peak_rss() -> u64 {
     kb * 1024
 }
 
-/// A batch of one tool call whose input is an array of zeros, just under the body limit.
-fn zeros_body(k: usize) -> Vec<u8> {
+/// A batch of one tool call whose input is an array of `zeros` zeros, its output a text that
+/// takes the body to just under the body limit.
+fn zeros_body(k: usize, zeros: usize) -> Vec<u8> {
     let call = tool(
         &format!("zeros-{k}"),
         &format!("zeros-ev-{k}"),
@@ -41,18 +46,21 @@ fn zeros_body(k: usize) -> Vec<u8> {
             tool_name: "Bash".into(),
             status: ToolStatus::Success,
             input: serde_json::json!("__ZEROS__"),
+            output: serde_json::json!("__PAD__"),
             ..Default::default()
         },
     );
     let text = String::from_utf8(batch_json(&[call])).unwrap();
-    let room = MAX_BODY_BYTES - text.len() - 16;
-    let mut zeros = String::with_capacity(room + 2);
-    zeros.push('[');
-    while zeros.len() + 2 < room {
-        zeros.push_str("0,");
+    let mut array = String::with_capacity(2 * zeros + 1);
+    array.push('[');
+    for i in 0..zeros {
+        array.push_str(if i == 0 { "0" } else { ",0" });
     }
-    zeros.push_str("0]");
-    text.replace("\"__ZEROS__\"", &zeros).into_bytes()
+    array.push(']');
+    let room = MAX_BODY_BYTES.saturating_sub(text.len() + array.len() + 16);
+    text.replace("\"__ZEROS__\"", &array)
+        .replace("__PAD__", &"p".repeat(room))
+        .into_bytes()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,11 +87,25 @@ async fn peak_memory_stays_under_1_gb_under_the_worst_mix_of_one_key() {
         assert_eq!(srv.post(KEY, &[start]).await.0, 200);
     }
 
-    // Concurrent bodies of zeros.
+    // A 10 MiB body of zeros (5 million values) is refused before it is decoded.
+    let (status, body) = srv
+        .post_raw(Some(KEY), zeros_body(0, MAX_BODY_BYTES / 2 - 512), false)
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("JSON values"),
+        "{body}"
+    );
+
+    // Concurrent bodies of as many zeros as may be sent, padded to the body limit.
     let started = Instant::now();
     let mut sends = Vec::new();
     for k in 0..ZERO_BODIES {
-        let (client, url, body) = (srv.client.clone(), url.clone(), zeros_body(k));
+        let (client, url, body) = (
+            srv.client.clone(),
+            url.clone(),
+            zeros_body(k, MAX_JSON_VALUES - 100),
+        );
         sends.push(tokio::spawn(async move {
             let resp = client
                 .post(url)
@@ -108,7 +130,7 @@ async fn peak_memory_stays_under_1_gb_under_the_worst_mix_of_one_key() {
     assert!(stored >= 1, "no body of zeros was stored");
     let after_zeros = peak_rss();
     eprintln!(
-        "{ZERO_BODIES} concurrent 10 MiB bodies of zeros: {stored} stored, {busy} answered 503 \
+        "{ZERO_BODIES} concurrent 10 MiB bodies of 1 million zeros: {stored} stored, {busy} answered 503 \
          (Retry-After) in {:?}; peak RSS {} MB",
         started.elapsed(),
         after_zeros >> 20
