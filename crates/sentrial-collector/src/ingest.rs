@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::auth::Project;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
-use crate::ingest_limit::IngestLimit;
+use crate::ingest_limit::{IngestLimit, IngestSlot};
 use crate::store::Store;
 use crate::value_count::{self, MAX_JSON_VALUES};
 
@@ -22,6 +22,7 @@ pub(crate) const INLINE_DECODE_BYTES: usize = 512 * 1024;
 
 /// Stores a batch and says how many of its events were new.
 pub async fn post_batch(
+    _slot: IngestSlot,
     State(store): State<Arc<dyn Store>>,
     State(limit): State<IngestLimit>,
     Project(project): Project,

@@ -5,17 +5,16 @@
 //! when the values are small: a 10 MiB body whose tool input is an array of zeros took about
 //! 330 MB in flight (issue 15). Two bounds, each answered 503 with `Retry-After` (the SDK waits
 //! and sends the batch again, losing nothing):
-//! - requests: at most [`IngestLimit::requests`] ingest requests hold a body at once (counted
+//! - requests: at most `requests` ingest requests hold a body at once ([`IngestSlot`], counted
 //!   before the body is read, so one over the limit costs no memory);
 //! - decoding: the bodies being decoded and written add up to at most
-//!   [`IngestLimit::decode_bytes`]; a body waits for room up to [`DECODE_WAIT`].
+//!   `decode_bytes`; a body waits for room up to [`DECODE_WAIT`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::MAX_BODY_BYTES;
@@ -77,10 +76,22 @@ impl Default for IngestLimit {
     }
 }
 
-/// Middleware of the ingest routes: a request slot before the body is read, or 503.
-pub async fn admit(State(limit): State<IngestLimit>, req: Request, next: Next) -> Response {
-    match limit.requests.clone().try_acquire_owned() {
-        Ok(_slot) => next.run(req).await,
-        Err(_) => AppError::Busy(RETRY_AFTER_SECS).into_response(),
+/// An ingest request's slot, held until it is answered: the first extractor of the ingest
+/// handlers, so it is taken before the body is read; 503 when none is free.
+pub struct IngestSlot(#[allow(dead_code)] OwnedSemaphorePermit);
+
+impl<S> FromRequestParts<S> for IngestSlot
+where
+    S: Send + Sync,
+    IngestLimit: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, AppError> {
+        IngestLimit::from_ref(state)
+            .requests
+            .try_acquire_owned()
+            .map(IngestSlot)
+            .map_err(|_| AppError::Busy(RETRY_AFTER_SECS))
     }
 }

@@ -11,21 +11,14 @@ use tower_http::trace::TraceLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{dashboard, health, ingest, ingest_limit, otlp, read_api, views_api};
+use crate::{dashboard, health, ingest, otlp, read_api, views_api};
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
 pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout();
-    // Ingest takes a slot before its body is read (see `ingest_limit.rs`).
-    let ingest = Router::new()
+    Router::new()
         .route(sentrial_protocol::INGEST_PATH, post(ingest::post_batch))
         .route(otlp::TRACES_PATH, post(otlp::post_traces))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ingest_limit::admit,
-        ));
-    Router::new()
-        .merge(ingest)
         .route("/api/sessions", get(read_api::list_sessions))
         .route("/api/sessions/{id}", get(read_api::get_session))
         .route("/api/sessions/{id}/events", get(read_api::session_events))

@@ -31,6 +31,7 @@ pub const TRACES_PATH: &str = "/v1/traces";
 /// Stores a trace export's GenAI spans and answers an `ExportTraceServiceResponse` in the
 /// request's encoding.
 pub async fn post_traces(
+    _slot: crate::ingest_limit::IngestSlot,
     State(store): State<Arc<dyn Store>>,
     State(limit): State<crate::ingest_limit::IngestLimit>,
     Project(project): Project,
