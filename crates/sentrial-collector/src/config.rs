@@ -12,6 +12,38 @@ pub const DEFAULT_PORT: u16 = 7878;
 /// Largest request body accepted, counted after gzip decompression (10 MiB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
+/// [`ServeConfig::header_timeout`] unless told otherwise.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`ServeConfig::shutdown_grace`] unless told otherwise.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Most connections a collector keeps open, whatever the file limit.
+const MAX_CONNECTIONS: usize = 1024;
+
+/// File descriptors kept for the database, its WAL, logs and the listener.
+const RESERVED_FILES: usize = 64;
+
+/// [`ServeConfig::max_connections`] unless told otherwise: [`MAX_CONNECTIONS`], or less when the
+/// process's file limit leaves less once [`RESERVED_FILES`] are kept (at least 16).
+pub fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the struct it is given and nothing else.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            let soft = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX);
+            return soft
+                .saturating_sub(RESERVED_FILES)
+                .clamp(16, MAX_CONNECTIONS);
+        }
+    }
+    MAX_CONNECTIONS
+}
+
 /// Settings of one collector.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -48,6 +80,20 @@ pub struct ServeConfig {
     /// its host is allowed, the printed sign-in link uses it, and an `https://` URL makes the
     /// cookie `Secure`.
     pub public_url: Option<String>,
+    /// Longest a connection may take to send a request's headers, counted from when it opens or
+    /// finished its previous request: silent, half-sent and idle connections close after it.
+    pub header_timeout: Duration,
+    /// Connections open at once, at most; past it the collector accepts no more until one
+    /// closes. The default, [`default_max_connections`], stays under the file limit.
+    pub max_connections: usize,
+    /// How long open requests may go on once shutdown begins; then the collector exits.
+    pub shutdown_grace: Duration,
+    /// `/healthz` answers 503 once the oldest write queued for the store has waited longer.
+    pub max_writer_lag: Duration,
+    /// Ingest requests holding a body at once; more are answered 503 with `Retry-After`.
+    pub ingest_requests: usize,
+    /// Body bytes being decoded and written at once (see [`crate::ingest_limit`]).
+    pub ingest_decode_bytes: usize,
 }
 
 impl ServeConfig {
@@ -74,6 +120,12 @@ impl Default for ServeConfig {
             failure_limit: Some(crate::rate_limit::DEFAULT_FAILURE_LIMIT),
             allowed_hosts: Vec::new(),
             public_url: None,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: default_max_connections(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            max_writer_lag: crate::state::DEFAULT_MAX_WRITER_LAG,
+            ingest_requests: crate::ingest_limit::DEFAULT_INGEST_REQUESTS,
+            ingest_decode_bytes: crate::ingest_limit::DEFAULT_DECODE_BYTES,
         }
     }
 }

@@ -64,6 +64,9 @@ pub enum AppError {
     /// 503: the store is shutting down.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the collector has no room for this request now; retry after this many seconds.
+    #[error("the collector is busy; retry after {0} s")]
+    Busy(u64),
     /// 500: a failure of ours; the detail is logged, not sent.
     #[error("internal error")]
     Internal,
@@ -83,7 +86,7 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             AppError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,7 +109,9 @@ impl IntoResponse for AppError {
         let status = self.status();
         let body = Json(serde_json::json!({ "error": self.to_string() }));
         match self {
-            AppError::TooManyRequests(secs) | AppError::TooManyFailures(secs) => (
+            AppError::TooManyRequests(secs)
+            | AppError::TooManyFailures(secs)
+            | AppError::Busy(secs) => (
                 status,
                 [(axum::http::header::RETRY_AFTER, secs.to_string())],
                 body,

@@ -13,18 +13,29 @@ use serde::Deserialize;
 use crate::auth::Project;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
+use crate::ingest_limit::{IngestLimit, IngestSlot};
 use crate::store::Store;
+use crate::value_count::{self, MAX_JSON_VALUES};
 
 /// Bodies above this size are decoded on the blocking pool rather than on a runtime worker.
 pub(crate) const INLINE_DECODE_BYTES: usize = 512 * 1024;
 
 /// Stores a batch and says how many of its events were new.
 pub async fn post_batch(
+    _slot: IngestSlot,
     State(store): State<Arc<dyn Store>>,
+    State(limit): State<IngestLimit>,
     Project(project): Project,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResponse>, AppError> {
     let body = read_body(body)?;
+    if value_count::exceeds(&body, MAX_JSON_VALUES) {
+        return Err(AppError::PayloadTooLarge(format!(
+            "batch holds over {MAX_JSON_VALUES} JSON values (items of arrays and objects); \
+             send fewer events per batch"
+        )));
+    }
+    let _room = limit.decoding(body.len()).await?;
     let batch = if body.len() > INLINE_DECODE_BYTES {
         tokio::task::spawn_blocking(move || decode(&body))
             .await

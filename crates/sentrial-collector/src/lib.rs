@@ -16,10 +16,12 @@ mod auth;
 mod banner;
 mod cli;
 mod config;
+mod connections;
 mod dashboard;
 mod error;
 mod health;
 mod ingest;
+pub mod ingest_limit;
 mod keyring;
 mod keys_api;
 mod logging;
@@ -34,12 +36,16 @@ mod site;
 mod state;
 pub mod store;
 mod time;
+mod value_count;
 mod views_api;
 
 pub use auth::{hash_key, new_key, Caller, DEFAULT_PROJECT, KEY_CACHE_TTL};
 pub use banner::KeyInfo;
 pub use cli::run_cli;
-pub use config::{ServeConfig, DEFAULT_HOST, DEFAULT_PORT, MAX_BODY_BYTES};
+pub use config::{
+    default_max_connections, ServeConfig, DEFAULT_HEADER_TIMEOUT, DEFAULT_HOST, DEFAULT_PORT,
+    DEFAULT_SHUTDOWN_GRACE, MAX_BODY_BYTES,
+};
 pub use error::{AppError, CollectorError};
 pub use rate_limit::{RateLimit, DEFAULT_FAILURE_LIMIT, DEFAULT_RATE_LIMIT};
 pub use router::router;

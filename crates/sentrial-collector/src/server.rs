@@ -10,7 +10,9 @@ use crate::auth::signin::CookieJar;
 use crate::auth::DEFAULT_PROJECT;
 use crate::banner::{base_url, signin_link, Banner, KeyInfo};
 use crate::config::ServeConfig;
+use crate::connections::{serve_connections, ConnectionLimits};
 use crate::error::CollectorError;
+use crate::ingest_limit::IngestLimit;
 use crate::router::router;
 use crate::scope::{Scope, Scopes};
 use crate::site::{url_host, Site};
@@ -31,6 +33,8 @@ pub struct Server {
     base_url: String,
     /// The sign-in link the banner prints.
     signin_link: String,
+    /// How connections are bounded.
+    limits: ConnectionLimits,
 }
 
 impl Server {
@@ -66,7 +70,12 @@ impl Server {
             .with_site(
                 Site::new(&config.host, &names),
                 CookieJar::for_port(addr.port(), https),
-            );
+            )
+            .with_max_writer_lag(config.max_writer_lag)
+            .with_ingest_limit(IngestLimit::new(
+                config.ingest_requests,
+                config.ingest_decode_bytes,
+            ));
         let given = state.auth().given_key_count();
         let key_info = if given > 0 {
             KeyInfo::Given(given)
@@ -91,6 +100,11 @@ impl Server {
             key_info,
             signin_link: signin_link(&base_url, &token),
             base_url,
+            limits: ConnectionLimits {
+                header_timeout: config.header_timeout,
+                max_connections: config.max_connections,
+                shutdown_grace: config.shutdown_grace,
+            },
         })
     }
 
@@ -140,21 +154,23 @@ impl Server {
         .to_string()
     }
 
-    /// Serves until `shutdown` resolves, lets open requests finish, then closes the database.
+    /// Serves until `shutdown` resolves, lets open requests finish within the shutdown grace,
+    /// then closes the database (waiting at most the grace again for its last commit).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
         tracing::info!(addr = %self.addr, "collector listening");
-        // The client's address reaches the extractors: failed authentications are limited by it.
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        store.close().await;
+        serve_connections(self.listener, router(self.state), self.limits, shutdown).await;
+        if tokio::time::timeout(self.limits.shutdown_grace, store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database did not close within the shutdown grace");
+        }
         tracing::info!("collector stopped");
-        served.map_err(CollectorError::Io)
+        Ok(())
     }
 }
 

@@ -8,9 +8,14 @@ use axum::extract::FromRef;
 
 use crate::auth::signin::CookieJar;
 use crate::auth::Auth;
+use crate::ingest_limit::IngestLimit;
 use crate::rate_limit::RateLimit;
 use crate::site::Site;
 use crate::store::Store;
+
+/// [`AppState::max_writer_lag`] unless told otherwise: a third of the default request timeout,
+/// so a collector is taken out of rotation before its ingest answers 408.
+pub const DEFAULT_MAX_WRITER_LAG: Duration = Duration::from_secs(10);
 
 /// The router's state.
 #[derive(Clone)]
@@ -20,6 +25,8 @@ pub struct AppState {
     auth: Arc<Auth>,
     site: Arc<Site>,
     request_timeout: Duration,
+    max_writer_lag: Duration,
+    ingest_limit: IngestLimit,
 }
 
 impl AppState {
@@ -32,6 +39,8 @@ impl AppState {
             auth,
             site: Arc::default(),
             request_timeout,
+            max_writer_lag: DEFAULT_MAX_WRITER_LAG,
+            ingest_limit: IngestLimit::default(),
         }
     }
 
@@ -53,6 +62,18 @@ impl AppState {
         self.site.clone()
     }
 
+    /// The same state, ingest bounded by `limit`.
+    pub fn with_ingest_limit(mut self, limit: IngestLimit) -> Self {
+        self.ingest_limit = limit;
+        self
+    }
+
+    /// The same state, `/healthz` unhealthy once a write has waited longer than `lag`.
+    pub fn with_max_writer_lag(mut self, lag: Duration) -> Self {
+        self.max_writer_lag = lag;
+        self
+    }
+
     /// The same state, limiting each key to `limit` (`None`: no limit).
     pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.auth = Arc::new((*self.auth).clone().with_rate_limit(limit));
@@ -64,6 +85,11 @@ impl AppState {
         &self.auth
     }
 
+    /// How long the oldest write may wait for the store before `/healthz` answers 503.
+    pub fn max_writer_lag(&self) -> Duration {
+        self.max_writer_lag
+    }
+
     /// How long a request may take.
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
@@ -73,6 +99,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<dyn Store> {
     fn from_ref(state: &AppState) -> Self {
         state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for IngestLimit {
+    fn from_ref(state: &AppState) -> Self {
+        state.ingest_limit.clone()
     }
 }
 

@@ -289,6 +289,9 @@ async fn a_full_session_reads_back_with_every_field() {
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
+    // A list item's input and output are previews, with the whole texts' lengths.
+    expected["input_length"] = json!("fix the build".len());
+    expected["output_length"] = json!("final answer".len());
     let mut item = list["sessions"][0].clone();
     item["received_at"] = json!("<checked apart>");
     assert_eq!(item, expected);

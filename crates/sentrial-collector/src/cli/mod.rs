@@ -34,13 +34,17 @@ pub fn run_cli<I: IntoIterator<Item = String>>(args: I) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    let code = match runtime.block_on(run(cli.command)) {
         Ok(()) => 0,
         Err(err) => {
             eprintln!("error: {err}");
             1
         }
-    }
+    };
+    // Dropping a runtime waits for its blocking tasks however long they take (a read, or the
+    // wait for the database writer's last commit); shutdown is bounded instead.
+    runtime.shutdown_timeout(crate::config::DEFAULT_SHUTDOWN_GRACE);
+    code
 }
 
 async fn run(command: Command) -> Result<(), CollectorError> {

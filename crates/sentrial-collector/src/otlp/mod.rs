@@ -31,13 +31,16 @@ pub const TRACES_PATH: &str = "/v1/traces";
 /// Stores a trace export's GenAI spans and answers an `ExportTraceServiceResponse` in the
 /// request's encoding.
 pub async fn post_traces(
+    _slot: crate::ingest_limit::IngestSlot,
     State(store): State<Arc<dyn Store>>,
+    State(limit): State<crate::ingest_limit::IngestLimit>,
     Project(project): Project,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let encoding = Encoding::of(&headers)?;
     let body = read_body(body)?;
+    let _room = limit.decoding(body.len()).await?;
     let mapped = if body.len() > INLINE_DECODE_BYTES {
         tokio::task::spawn_blocking(move || decode_and_map(encoding, &body))
             .await

@@ -18,8 +18,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the collector needs from storage. Every read and write is scoped by `project_id`.
 pub trait Store: Send + Sync + 'static {
-    /// Stores a batch's events in one transaction: new ids are applied, known ids are counted as
-    /// duplicates and ignored.
+    /// Stores a batch's events: new ids are applied, known ids are counted as duplicates and
+    /// ignored. PostgreSQL writes a batch in one transaction; SQLite in bounded parts (see its
+    /// writer), so a batch that fails may be partly stored, and its resend completes it.
     fn ingest(
         &self,
         project_id: String,
@@ -105,6 +106,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the database answers a trivial query (what `/healthz` reports).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// How long the oldest write waiting for the store's single writer has waited (zero for a
+    /// store without one); `/healthz` is unhealthy past a limit.
+    fn writer_lag(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 
     /// One page of a project's sessions, newest first.
     fn list_sessions(

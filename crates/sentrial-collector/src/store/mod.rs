@@ -44,7 +44,7 @@ pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};
 pub use model::{
     EventRef, MarkerRecord, ModelCallRecord, SessionDetail, SessionRecord, SubagentRecord,
-    ToolCallRecord, TurnInput, TurnRecord,
+    ToolCallRecord, TurnInput, TurnRecord, PREVIEW_CHARS,
 };
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,

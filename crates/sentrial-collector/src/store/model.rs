@@ -9,6 +9,9 @@ use crate::store::lineage::{Lineage, Run};
 use crate::time::Timestamp;
 use sentrial_protocol::{Block, McpServer, Usage};
 
+/// Characters of a session's input and output a list item carries (the queries' `substr`).
+pub const PREVIEW_CHARS: usize = 2048;
+
 /// The scalar fields of a session, as listed. `None` fields are `null` in JSON: the event that
 /// sets them has not arrived (a placeholder session made by an early event has no agent yet).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -55,6 +58,14 @@ pub struct SessionRecord {
     pub input: Option<String>,
     /// The final text.
     pub output: Option<String>,
+    /// In a list (sessions, a conversation): `input` is a preview of the first
+    /// [`PREVIEW_CHARS`] characters, and this is the whole input's length in characters (more
+    /// than the preview's: cut). Absent from a session's own endpoint, which has the whole text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_length: Option<i64>,
+    /// As `input_length`, for `output`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_length: Option<i64>,
     /// Metadata object from the start (`{}` before it).
     pub metadata: Value,
     /// Uncached input tokens.

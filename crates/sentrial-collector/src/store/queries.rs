@@ -5,37 +5,62 @@
 use crate::store::dialect::Sql;
 
 /// The columns `row::session` reads; `s` is the sessions table. A session's input is the
-/// start's, else its streamed turns joined by a blank line.
+/// start's, else its streamed turns joined by a blank line. `full` gives the whole input and
+/// output; `preview` their first [`PREVIEW_CHARS`](crate::store::PREVIEW_CHARS) characters
+/// with their whole lengths (`input_length`, `output_length`), so a page of sessions does not
+/// carry (nor read into memory) megabytes each.
 macro_rules! session_columns {
-    () => {
-        "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id, s.status, s.failure_reason,
-    s.end_reason, s.api_error_status, s.resumed_from, s.forked_from, s.entry_point,
-    s.mcp_servers, s.started_at, s.ended_at, s.duration_ms, s.api_duration_ms, s.num_turns,
-    s.model,
-    COALESCE(s.input, (SELECT string_agg(i.text, '\n\n' ORDER BY i.turn)
+    (full) => {
+        session_columns!(
+            "COALESCE(s.input, (SELECT string_agg(i.text, '\n\n' ORDER BY i.turn)
                        FROM session_inputs i
                        WHERE i.project_id = s.project_id AND i.session_id = s.id)) AS input,
-    s.output, s.metadata, s.prompt_tokens, s.completion_tokens, s.total_tokens,
+    s.output, CAST(NULL AS BIGINT) AS input_length, CAST(NULL AS BIGINT) AS output_length"
+        )
+    };
+    (preview) => {
+        session_columns!(
+            "substr(COALESCE(s.input, (SELECT string_agg(i.text, '\n\n' ORDER BY i.turn)
+                       FROM session_inputs i
+                       WHERE i.project_id = s.project_id AND i.session_id = s.id)), 1, 2048)
+        AS input,
+    substr(s.output, 1, 2048) AS output,
+    CAST(length(COALESCE(s.input, (SELECT string_agg(i.text, '\n\n' ORDER BY i.turn)
+                       FROM session_inputs i
+                       WHERE i.project_id = s.project_id AND i.session_id = s.id))) AS BIGINT)
+        AS input_length,
+    CAST(length(s.output) AS BIGINT) AS output_length"
+        )
+    };
+    ($texts:literal) => {
+        concat!(
+            "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id, s.status, s.failure_reason,
+    s.end_reason, s.api_error_status, s.resumed_from, s.forked_from, s.entry_point,
+    s.mcp_servers, s.started_at, s.ended_at, s.duration_ms, s.api_duration_ms, s.num_turns,
+    s.model, ",
+            $texts,
+            ", s.metadata, s.prompt_tokens, s.completion_tokens, s.total_tokens,
     s.cache_read_tokens, s.cache_creation_tokens, s.cost_usd, s.cost_estimated, s.model_usage,
     s.carried, s.results, s.received_at,
     (SELECT COUNT(*) FROM tool_calls t
      WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
     s.sort_ts"
+        )
     };
 }
 
 /// The sessions of project `?1`, before the filters, order and limit of a page (`read.rs`
-/// appends them).
+/// appends them); input and output as previews.
 pub static SESSIONS: Sql = Sql::new(concat!(
     "SELECT ",
-    session_columns!(),
+    session_columns!(preview),
     " FROM sessions s WHERE s.project_id = ?1"
 ));
 
-/// Session `?2` of project `?1`.
+/// Session `?2` of project `?1`, with its whole input and output.
 pub static SESSION: Sql = Sql::new(concat!(
     "SELECT ",
-    session_columns!(),
+    session_columns!(full),
     " FROM sessions s WHERE s.project_id = ?1 AND s.id = ?2"
 ));
 
@@ -142,10 +167,11 @@ pub static CONVERSATION_TOTALS: Sql = Sql::new(
      FROM sessions WHERE project_id = ?1 AND convo_id = ?2",
 );
 
-/// The sessions of conversation `?2` of project `?1`, oldest first, at most `?3`.
+/// The sessions of conversation `?2` of project `?1`, oldest first, at most `?3`; input and
+/// output as previews.
 pub static CONVERSATION: Sql = Sql::new(concat!(
     "SELECT ",
-    session_columns!(),
+    session_columns!(preview),
     " FROM sessions s WHERE s.project_id = ?1 AND s.convo_id = ?2
      ORDER BY s.sort_ts, s.id LIMIT ?3"
 ));
@@ -205,6 +231,17 @@ pub static TOOLS: Sql = Sql::new(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::dialect::Dialect;
+
+    #[test]
+    fn previews_are_cut_at_preview_chars() {
+        let cut = format!("1, {})", crate::store::PREVIEW_CHARS);
+        for q in [&SESSIONS, &CONVERSATION] {
+            for d in [Dialect::Sqlite, Dialect::Postgres] {
+                assert_eq!(q.text(d).matches(&cut).count(), 2, "{}", q.text(d));
+            }
+        }
+    }
 
     #[test]
     fn every_statement_renders_in_both_dialects() {

@@ -113,6 +113,8 @@ pub(crate) fn session(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         model: r.text("model")?,
         input: r.text("input")?,
         output: r.text("output")?,
+        input_length: r.int("input_length")?,
+        output_length: r.int("output_length")?,
         metadata: object(r, "metadata")?,
         prompt_tokens: r.int("prompt_tokens")?,
         completion_tokens: r.int("completion_tokens")?,

@@ -185,6 +185,13 @@ impl TestServer {
         }
     }
 
+    /// Asks the server to stop, without waiting.
+    pub fn begin_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Stops the server and waits until it has closed its database.
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -82,8 +82,8 @@ pub async fn ingest(
     Ok(out)
 }
 
-/// Takes a transaction-scoped advisory lock on each session the batch touches, in one order for
-/// everyone. Two collectors writing batches that share sessions then queue on the first shared
+/// Takes a transaction-scoped advisory lock on the key of each session the batch touches (at
+/// most [`LOCK_KEYS`]), in one order for everyone. Two collectors writing batches that share sessions then queue on the first shared
 /// session instead of each locking rows the other needs next (a deadlock PostgreSQL would break
 /// by aborting one of them). A batch's own order, which is the ingest order, is kept.
 async fn lock_sessions(
@@ -105,8 +105,16 @@ async fn lock_sessions(
     .await
 }
 
-/// A session's advisory lock key: 64 bits of SHA-256 over project and session id. Two sessions
-/// sharing a key only wait for each other.
+/// Advisory lock keys: a batch takes at most this many locks, however many sessions it has.
+///
+/// PostgreSQL's lock table is shared and small (`max_locks_per_transaction`, 64 by default, times
+/// the connections): a lock per session made three concurrent batches of 20,000 new sessions fail
+/// with `out of shared memory` (issue 15). 256 keys per batch, times the pool's 16 connections,
+/// stay under the default table; sessions sharing a key only wait for each other.
+const LOCK_KEYS: u64 = 256;
+
+/// A session's advisory lock key: SHA-256 over project and session id, into [`LOCK_KEYS`]
+/// keys (offset by a constant so they do not collide with the migrations' lock).
 fn session_lock_key(project: &str, session_id: &str) -> i64 {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
@@ -114,8 +122,12 @@ fn session_lock_key(project: &str, session_id: &str) -> i64 {
     hasher.update([0u8]);
     hasher.update(session_id.as_bytes());
     let digest = hasher.finalize();
-    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+    let hash = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    SESSION_LOCKS_BASE + (hash % LOCK_KEYS) as i64
 }
+
+/// The first session lock key ("sessions" in ASCII, shifted to leave room for [`LOCK_KEYS`]).
+const SESSION_LOCKS_BASE: i64 = 0x7365_7373_696f_6e00;
 
 async fn run(
     tx: &Transaction<'_>,

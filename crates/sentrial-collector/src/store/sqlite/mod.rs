@@ -9,10 +9,12 @@
 mod db;
 mod file;
 mod ingest;
+mod lag;
 mod schema;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -28,6 +30,7 @@ use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
 use db::SqliteDb;
+use lag::Lag;
 use writer::{writer_loop, WriteJob};
 
 pub use schema::SCHEMA_VERSION;
@@ -47,6 +50,9 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    lag: Arc<Lag>,
+    /// Set by [`Store::close`]: the writer stops after its transaction in hand.
+    closing: Arc<AtomicBool>,
 }
 
 impl SqliteStore {
@@ -69,14 +75,19 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
         schema::migrate(&mut conn)?;
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let lag = Arc::new(Lag::default());
+        let closing = Arc::new(AtomicBool::new(false));
+        let (writer_lag, writer_closing) = (lag.clone(), closing.clone());
         let thread = std::thread::Builder::new()
             .name("sentrial-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))?;
+            .spawn(move || writer_loop(conn, rx, writer_lag, writer_closing))?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            lag,
+            closing,
         })
     }
 
@@ -225,12 +236,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn writer_lag(&self) -> Duration {
+        self.lag.behind()
+    }
+
     store_reads!(on_reader);
     store_access!(on_reader_boxed, on_writer);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            // Dropping the last sender ends the writer loop once queued jobs are done.
+            // The writer ends after the transaction in hand, answering the jobs left with
+            // `Closed`; dropping the last sender wakes it when it is idle.
+            self.closing.store(true, Ordering::Release);
             drop(self.writer.lock().unwrap().take());
             self.readers.lock().unwrap().clear();
             let thread = self.writer_thread.lock().unwrap().take();
