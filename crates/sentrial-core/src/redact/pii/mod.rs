@@ -8,6 +8,10 @@
 //! octets up to 255 for IPv4, [`std::net::Ipv6Addr`] for IPv6, NANP's area and exchange rules for
 //! phones, and for all, what surrounds the match (a digit run inside a longer one is no hit).
 //! See [`detect`] for each kind and the text they leave alone.
+//!
+//! Cost (`cargo run --release -p sentrial-core --example redaction`, µs per event, secrets only →
+//! with PII): a 200 B prompt 47 → 48; 4 KB of log lines 1,340–1,690 → 1,400–1,830; 64 KB of log
+//! lines 24,500–30,500 → 34,200–47,000 (every timestamp and id is a candidate turned down).
 
 mod detect;
 mod hash;
