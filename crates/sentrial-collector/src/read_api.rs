@@ -151,6 +151,14 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             "invalid q: at most {MAX_QUERY_BYTES} bytes"
         )));
     }
+    // SQLite's full-text query fails on U+0000 and PostgreSQL would search for U+FFFD (what it
+    // stores in its place): the same 400 on both. (The exact-match filters take it: a NUL is
+    // stored, and matched, as the store keeps it.)
+    if text.as_ref().is_some_and(|t| t.contains('\0')) {
+        return Err(AppError::BadRequest(
+            "invalid q: it holds a NUL character (%00), which a text search cannot take".into(),
+        ));
+    }
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
