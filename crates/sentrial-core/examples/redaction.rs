@@ -41,6 +41,17 @@ fn events() -> Vec<(&'static str, Value)> {
             json!({"type": "tool_call", "data": {"tool_name": "Read",
                 "output": log_line.repeat(480)}}),
         ),
+        // Worst cases for PII: every position starts a candidate that its check turns down.
+        (
+            "256 KB of digits",
+            json!({"type": "tool_call", "data": {"tool_name": "Read",
+                "output": "1234567890".repeat(26_214)}}),
+        ),
+        (
+            "256 KB of `de:ad:` (a hex dump)",
+            json!({"type": "tool_call", "data": {"tool_name": "Read",
+                "output": "de:ad:be:ef:".repeat(21_845)}}),
+        ),
     ]
 }
 

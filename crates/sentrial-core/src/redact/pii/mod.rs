@@ -155,8 +155,9 @@ impl Pii {
         let mut out = String::new();
         let mut last = 0;
         let mut from = 0;
+        let mut markers = Markers::new(text);
         while let Some(m) = rule.regex.find_at(text, from) {
-            let normal = match inside_marker(text, m.start()) {
+            let normal = match markers.inside(m.start()) {
                 true => None,
                 false => (rule.check)(text, m.range()),
             };
@@ -186,12 +187,42 @@ impl Pii {
     }
 }
 
-/// Whether `at` is inside a marker left by an earlier rule (`[REDACTED:...]`): its hash digits
-/// are no phone number.
-fn inside_marker(text: &str, at: usize) -> bool {
-    text[..at]
-        .rfind(MARKER_PREFIX)
-        .is_some_and(|open| !text[open..at].contains(']'))
+/// The markers already in a text (`[REDACTED:...]`, left by a secret pattern or an earlier
+/// rule), asked about in increasing positions: a hash's digits are no phone number. One pass over
+/// the text in all, however many candidates there are.
+struct Markers<'a> {
+    text: &'a str,
+    /// The marker found last at or after the position last asked about, as a byte range.
+    next: Option<std::ops::Range<usize>>,
+}
+
+impl<'a> Markers<'a> {
+    fn new(text: &'a str) -> Self {
+        Markers {
+            text,
+            next: find_marker(text, 0),
+        }
+    }
+
+    /// Whether `at` is inside a marker; `at` never goes back between calls.
+    fn inside(&mut self, at: usize) -> bool {
+        while let Some(span) = self.next.clone() {
+            if at < span.end {
+                return span.start <= at;
+            }
+            self.next = find_marker(self.text, span.end);
+        }
+        false
+    }
+}
+
+/// The first marker at or after `from`: `[REDACTED:` to its `]` (or the end).
+fn find_marker(text: &str, from: usize) -> Option<std::ops::Range<usize>> {
+    let start = from + text[from..].find(MARKER_PREFIX)?;
+    let end = text[start..]
+        .find(']')
+        .map_or(text.len(), |i| start + i + 1);
+    Some(start..end)
 }
 
 #[cfg(test)]
