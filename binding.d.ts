@@ -196,6 +196,41 @@ export declare const enum OtlpProtocol {
 export declare function partMarker(): string
 
 /**
+ * A kind of personal data PII redaction finds, as the `redact.pii` option names it. The one
+ * list of the kinds: the JS layer checks `pii`'s fields against it.
+ */
+export declare const enum PiiKind {
+  /** E-mail addresses: `[REDACTED:email]`. */
+  Emails = 'emails',
+  /** Phone numbers (E.164, North American): `[REDACTED:phone]`. */
+  Phones = 'phones',
+  /** Payment card numbers, Luhn-checked: `[REDACTED:card]`. */
+  Cards = 'cards',
+  /** US social security numbers: `[REDACTED:ssn]`. */
+  Ssns = 'ssns',
+  /** IPv4 and IPv6 addresses: `[REDACTED:ip]`. */
+  Ips = 'ips',
+}
+
+/** What a value PII redaction finds becomes. */
+export declare const enum PiiMode {
+  /** `[REDACTED:<kind>]`. The default. */
+  Label = 'label',
+  /** `[REDACTED:<kind>:<12 hex digits>]`: a keyed hash (HMAC-SHA256), equal values alike. */
+  Hash = 'hash',
+}
+
+/** PII redaction settings, as the JS layer hands them over (`true` is every kind). */
+export interface PiiOptions {
+  /** The kinds redacted. */
+  kinds: Array<PiiKind>
+  /** Label (default) or hash. */
+  mode?: PiiMode
+  /** The hash key; default one derived from the API key. Never logged. */
+  hashKey?: string
+}
+
+/**
  * What of a session is kept (see `docs/security.md`). The one list of the modes' names: a name
  * not listed is refused when the options are read (`InvalidArg`).
  */
@@ -216,6 +251,8 @@ export interface RedactOptions {
   enabled?: boolean
   /** Extra patterns, applied before the built-in ones. */
   patterns?: Array<RedactPattern>
+  /** PII redaction; off by default. */
+  pii?: PiiOptions
 }
 
 /** One extra pattern. The JS layer turns a `RegExp` into its source (flags as `(?ims)`). */

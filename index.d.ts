@@ -80,6 +80,42 @@ export interface RedactOptions {
    * text becomes `[REDACTED:redact_function_failed]` and `stats().faults` counts it.
    */
   fn?: (text: string) => string;
+  /**
+   * PII redaction, off by default: `true` replaces e-mail addresses, phone numbers, card numbers
+   * (Luhn-checked), US social security numbers and IP addresses by `[REDACTED:email]`,
+   * `[REDACTED:phone]`, `[REDACTED:card]`, `[REDACTED:ssn]`, `[REDACTED:ip]`; an object picks the
+   * kinds and the mode. Applied after the secret patterns, to every string (also with
+   * `enabled: false`). An unknown field or a wrong value is a TypeError at construction.
+   */
+  pii?: boolean | PiiOptions;
+}
+
+/**
+ * Settings of PII redaction. Kinds not named are off, unless none is named (then all are on):
+ * `{ mode: 'hash' }` is every kind, hashed.
+ */
+export interface PiiOptions {
+  /** E-mail addresses. */
+  emails?: boolean;
+  /** Phone numbers: E.164 (`+14155550123`, `+44 20 7946 0958`) and North American (`(415) 555-0123`, `415-555-0123`, `415.555.0123`). */
+  phones?: boolean;
+  /** Payment card numbers of 13 to 19 digits (spaces or dashes allowed) with an issuer's prefix and a valid Luhn checksum. */
+  cards?: boolean;
+  /** US social security numbers (`123-45-6789`), unassigned ranges excluded. */
+  ssns?: boolean;
+  /** IPv4 and IPv6 addresses. */
+  ips?: boolean;
+  /**
+   * `'label'` (default): `[REDACTED:email]`. `'hash'`: `[REDACTED:email:<12 hex digits>]`, a keyed
+   * hash (HMAC-SHA256) of the value in a normal form, so equal values (`(415) 555-0123` and
+   * `+14155550123`, `Jane@X.com` and `jane@x.com`) give equal markers and stay joinable.
+   */
+  mode?: 'label' | 'hash';
+  /**
+   * The key of hash mode. Default: one derived from the API key, so the runs of one project hash
+   * a value alike (without an API key, a random key per process). Never logged.
+   */
+  hashKey?: string;
 }
 
 /** What a flush achieved by the time it resolved. */

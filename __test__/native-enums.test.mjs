@@ -1,6 +1,6 @@
-// The words the JS layer hands the native binding for a privacy mode, an OTLP protocol and how a
-// run ended are the binding's string enums (src/redact.rs, src/otlp.rs, src/session.rs): one list
-// of each, in Rust. A word not listed is refused (`InvalidArg`, which the JS layer turns into a
+// The words the JS layer hands the native binding for a privacy mode, a PII kind and mode, an OTLP
+// protocol and how a run ended are the binding's string enums (src/redact.rs, src/otlp.rs,
+// src/session.rs): one list of each, in Rust. A word not listed is refused (`InvalidArg`, which the JS layer turns into a
 // TypeError at construction), never read as another one.
 
 import { describe, it } from 'node:test';
@@ -22,6 +22,17 @@ describe('native string enums', () => {
     assert.throws(() => new native.NativeClient(options({ privacy: 'everything' })), refused);
     // Refused even with tracking off: the options are read before anything else.
     assert.throws(() => new native.NativeClient({ apiKey: '', privacy: 'Full' }), refused);
+  });
+
+  it('PII kinds: emails, phones, cards, ssns, ips; modes: label, hash; and no other', async () => {
+    assert.deepEqual(Object.values(native.PiiKind), ['emails', 'phones', 'cards', 'ssns', 'ips']);
+    assert.deepEqual(Object.values(native.PiiMode), ['label', 'hash']);
+    for (const mode of Object.values(native.PiiMode)) {
+      const pii = { kinds: Object.values(native.PiiKind), mode };
+      await new native.NativeClient(options({ redact: { pii } })).shutdown(100);
+    }
+    assert.throws(() => new native.NativeClient(options({ redact: { pii: { kinds: ['email'] } } })), refused);
+    assert.throws(() => new native.NativeClient(options({ redact: { pii: { kinds: [], mode: 'x' } } })), refused);
   });
 
   it('OTLP protocols: http/protobuf and http/json, and no other', async () => {

@@ -13,6 +13,13 @@ const { enumValues } = require('./native.js');
 /** The privacy modes, as the core defines them (null without the addon: nothing is checked then). */
 const PRIVACY_MODES = enumValues('PrivacyMode');
 
+/** The kinds of `redact.pii` (`emails`, `phones`, ...) and its modes, as the binding lists them. */
+const PII_KINDS = enumValues('PiiKind');
+const PII_MODES = enumValues('PiiMode');
+
+/** The fields of a `redact.pii` object that are not kinds. */
+const PII_SETTINGS = ['mode', 'hashKey'];
+
 /** Marker left where the user's function threw or returned something that is not a string. */
 const FAILED_MARKER = '[REDACTED:redact_function_failed]';
 
@@ -25,7 +32,7 @@ function redactSettings(options) {
   let redact = options.redact ?? {};
   if (typeof redact === 'boolean') redact = { enabled: redact };
   if (typeof redact !== 'object') {
-    throw new TypeError('SentrialClient: redact must be an object { enabled?, patterns?, fn? } or a boolean');
+    throw new TypeError('SentrialClient: redact must be an object { enabled?, patterns?, fn?, pii? } or a boolean');
   }
   if (redact.enabled !== undefined && typeof redact.enabled !== 'boolean') {
     throw new TypeError('SentrialClient: redact.enabled must be a boolean');
@@ -36,10 +43,47 @@ function redactSettings(options) {
   const given = redact.patterns ?? [];
   if (!Array.isArray(given)) throw new TypeError('SentrialClient: redact.patterns must be an array');
   const patterns = given.map(patternOf);
+  const pii = piiSettings(redact.pii);
   return {
-    native: { redact: { enabled: redact.enabled ?? true, patterns }, privacy },
+    native: { redact: { enabled: redact.enabled ?? true, patterns, pii }, privacy },
     fn: redact.fn,
   };
+}
+
+/**
+ * `redact.pii` as the native `{ kinds, mode, hashKey }`: `true` is every kind, labelled; an object
+ * picks kinds by name (none named: every kind) and may set `mode` and `hashKey`. Off: undefined.
+ */
+function piiSettings(pii) {
+  if (pii === undefined || pii === null || pii === false) return undefined;
+  const all = PII_KINDS ?? [];
+  if (pii === true) return { kinds: all, mode: 'label' };
+  if (typeof pii !== 'object' || Array.isArray(pii)) {
+    throw new TypeError(
+      `SentrialClient: redact.pii must be a boolean or an object { ${[...all, ...PII_SETTINGS].join(', ')} }`,
+    );
+  }
+  const named = Object.keys(pii).filter((name) => !PII_SETTINGS.includes(name));
+  for (const name of named) {
+    if (PII_KINDS !== null && !PII_KINDS.includes(name)) {
+      throw new TypeError(
+        `SentrialClient: unknown redact.pii field ${JSON.stringify(name)}; known: ${[...all, ...PII_SETTINGS].join(', ')}`,
+      );
+    }
+    if (pii[name] !== undefined && typeof pii[name] !== 'boolean') {
+      throw new TypeError(`SentrialClient: redact.pii.${name} must be a boolean`);
+    }
+  }
+  const mode = pii.mode ?? 'label';
+  if (PII_MODES !== null && !PII_MODES.includes(mode)) {
+    throw new TypeError(`SentrialClient: redact.pii.mode must be one of ${PII_MODES.join(', ')}, got ${String(mode)}`);
+  }
+  // The key itself is never quoted back.
+  if (pii.hashKey !== undefined && (typeof pii.hashKey !== 'string' || pii.hashKey === '')) {
+    throw new TypeError('SentrialClient: redact.pii.hashKey must be a non-empty string');
+  }
+  const kinds = named.length === 0 ? all : named.filter((name) => pii[name] === true);
+  return { kinds, mode, hashKey: pii.hashKey };
 }
 
 // A string, a RegExp, or { name, pattern } with either; as the native { name, source }.

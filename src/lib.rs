@@ -13,7 +13,7 @@ mod text;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
 pub use otlp::{NativeOtlpStats, OtlpOptions, OtlpProtocol};
-pub use redact::{PrivacyMode, RedactOptions, RedactPattern};
+pub use redact::{PiiKind, PiiMode, PiiOptions, PrivacyMode, RedactOptions, RedactPattern};
 pub use session::{part_marker, NativeSession, RunEnd, SessionOptions};
 
 use napi_derive::napi;

@@ -13,7 +13,7 @@ use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
-use crate::time::parse_time;
+use crate::time::{iso8601, parse_time, EARLIEST_MS, LATEST_MS};
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -151,6 +151,14 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             "invalid q: at most {MAX_QUERY_BYTES} bytes"
         )));
     }
+    // SQLite's full-text query fails on U+0000 and PostgreSQL would search for U+FFFD (what it
+    // stores in its place): the same 400 on both. (The exact-match filters take it: a NUL is
+    // stored, and matched, as the store keeps it.)
+    if text.as_ref().is_some_and(|t| t.contains('\0')) {
+        return Err(AppError::BadRequest(
+            "invalid q: it holds a NUL character (%00), which a text search cannot take".into(),
+        ));
+    }
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
@@ -169,13 +177,23 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
 /// Longest text search accepted.
 const MAX_QUERY_BYTES: usize = 1000;
 
-/// A time parameter (`from`, `to`): ms since the epoch or ISO-8601.
+/// A time parameter (`from`, `to`): ms since the epoch or ISO-8601, from [`EARLIEST_MS`] to
+/// [`LATEST_MS`] (so no arithmetic on it can overflow).
 pub fn time_param(name: &str, raw: &str) -> Result<i64, AppError> {
-    parse_time(raw).ok_or_else(|| {
+    let ms = parse_time(raw).ok_or_else(|| {
         AppError::BadRequest(format!(
             "invalid {name} `{raw}`: expected ISO-8601 (2025-01-31T09:00:00Z) or ms since the epoch"
         ))
-    })
+    })?;
+    if !(EARLIEST_MS..=LATEST_MS).contains(&ms) {
+        return Err(AppError::BadRequest(format!(
+            "invalid {name} `{raw}`: out of range; expected a time from {} to {} \
+             ({EARLIEST_MS} to {LATEST_MS} ms since the epoch)",
+            iso8601(EARLIEST_MS),
+            iso8601(LATEST_MS),
+        )));
+    }
+    Ok(ms)
 }
 
 /// Whether `s` can be an end reason: `^[a-z0-9_]{1,64}$` (the known ones and a newer SDK's).

@@ -26,6 +26,13 @@ pub fn iso8601(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
 }
 
+/// The earliest time the read API takes: 0000-01-01T00:00:00.000Z.
+pub const EARLIEST_MS: i64 = -62_167_219_200_000;
+
+/// The latest time the read API takes: 9999-12-31T23:59:59.999Z. Within these bounds a range's
+/// length and a bucket's arithmetic cannot overflow an `i64`.
+pub const LATEST_MS: i64 = 253_402_300_799_999;
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -137,6 +144,13 @@ mod tests {
             parse_time("9999-12-31T23:59:59.999Z"),
             Some(253_402_300_799_999)
         );
+    }
+
+    #[test]
+    fn the_bounds_are_the_first_and_last_instants_of_four_digit_years() {
+        assert_eq!(parse_time("0000-01-01T00:00:00.000Z"), Some(EARLIEST_MS));
+        assert_eq!(parse_time("9999-12-31T23:59:59.999Z"), Some(LATEST_MS));
+        assert_eq!(iso8601(EARLIEST_MS), "0000-01-01T00:00:00.000Z");
     }
 
     #[test]

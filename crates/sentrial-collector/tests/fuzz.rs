@@ -1,7 +1,9 @@
 //! Property tests (proptest) of the collector's parsers, through the real router (no sockets) on a
 //! real SQLite file: any body, any JSON, valid batches with any values, and valid batches with one
 //! part replaced by anything never panic and never answer 5xx; what is accepted reads back (list,
-//! session, events, overview) with 200. Query strings of any content get 200 or 400.
+//! session, events, overview) with 200. Query strings of any content get 200 or 400; every read
+//! endpoint with any mix of its parameters, each with any value, gets 2xx or 4xx, never 5xx nor a
+//! hang.
 //!
 //! Case counts: `PROPTEST_CASES` when set, else the figure in each `config(..)` below.
 
@@ -371,6 +373,9 @@ fn mutate(v: &mut Value, path: &[usize], with: Value) {
     }
 }
 
+/// ISO-8601 shapes with any numbers in them (years past 9999, hours past 23, long fractions).
+const ISO_SHAPE: &str = "[0-9]{1,20}-[0-9]{1,3}-[0-9]{1,3}([Tt ][0-9]{1,3}(:[0-9]{1,3}(:[0-9]{1,3}(\\.[0-9]{1,12})?)?)?)?([Zz]|[+-][0-9]{1,3}(:[0-9]{1,3})?)?";
+
 fn not_5xx(status: StatusCode, body: &str) -> Result<(), TestCaseError> {
     prop_assert!(!status.is_server_error(), "{status}: {body}");
     Ok(())
@@ -444,7 +449,7 @@ proptest! {
         value in prop_oneof![
             any::<String>(),
             "-?[0-9]{1,25}",
-            "[0-9]{1,20}-[0-9]{1,3}-[0-9]{1,3}([Tt ][0-9]{1,3}(:[0-9]{1,3}(:[0-9]{1,3}(\\.[0-9]{1,12})?)?)?)?([Zz]|[+-][0-9]{1,3}(:[0-9]{1,3})?)?",
+            ISO_SHAPE,
             "(hour|day|auto|week|[a-z]{1,6})",
         ],
         page in select(&["/api/sessions", "/api/overview"][..]),
@@ -455,6 +460,123 @@ proptest! {
         for uri in [format!("/api/sessions/{}", enc(&id)), format!("/api/conversations/{}", enc(&id))] {
             let (status, text) = call("GET", &uri, vec![]);
             prop_assert!([200, 404].contains(&status.as_u16()), "{}: {} {}", uri, status, text);
+        }
+    }
+}
+
+/// The read endpoints (the session `s1`, stored first so that searches have text to search,
+/// stands in for a path's id) and the parameters each takes, as its own 400 for an unknown
+/// parameter lists them: the list is the collector's, so a parameter added later is fuzzed too.
+fn read_endpoints() -> &'static [(String, Vec<String>)] {
+    static ENDPOINTS: OnceLock<Vec<(String, Vec<String>)>> = OnceLock::new();
+    ENDPOINTS.get_or_init(|| {
+        let start = Payload::SessionStart(SessionStart {
+            agent: "agent".into(),
+            user_id: "user".into(),
+            convo_id: Some("c1".into()),
+            input: Some("some text to search".into()),
+            started_at: 1_700_000_000_000,
+            ..Default::default()
+        });
+        let batch = Batch {
+            protocol: PROTOCOL_VERSION,
+            sdk: None,
+            events: vec![Event {
+                id: "e-read-endpoints".into(),
+                session_id: "s1".into(),
+                ts: 1_700_000_000_000,
+                payload: start,
+            }],
+        };
+        assert_eq!(post(serde_json::to_vec(&batch).unwrap()).0, StatusCode::OK);
+        [
+            "/api/sessions",
+            "/api/overview",
+            "/api/sessions/s1",
+            "/api/sessions/s1/events",
+            "/api/sessions/s1/transcript",
+            "/api/conversations/c1",
+        ]
+        .into_iter()
+        .map(|path| {
+            let (status, text) = call("GET", &format!("{path}?zz_not_a_parameter=1"), vec![]);
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {text}");
+            let message: Value = serde_json::from_str(&text).unwrap();
+            let known = message["error"]
+                .as_str()
+                .unwrap()
+                .split_once("known: ")
+                .map(|(_, names)| names.split(", ").map(String::from).collect())
+                .unwrap_or_default();
+            (path.to_string(), known)
+        })
+        .collect()
+    })
+}
+
+/// Any value a query parameter might be sent: any text (with NULs and controls now and then),
+/// the integers at and near the ends of `i64`, ISO-8601 shapes with any numbers, the words the
+/// enumerated parameters take, and cursors' base64 shapes.
+fn param_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => any::<String>(),
+        1 => "[\\x00-\\x1f%\"\\\\*_a-z]{0,8}",
+        2 => (any::<String>(), "[a-z]{0,4}").prop_map(|(a, b)| format!("{a}\0{b}")),
+        2 => select(&[i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX][..])
+            .prop_map(|n| n.to_string()),
+        1 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => "-?[0-9]{1,25}",
+        1 => ISO_SHAPE,
+        1 => select(&["hour", "day", "auto", "running", "completed", "failed", "interrupted", "error_max_turns", ""][..])
+            .prop_map(String::from),
+        1 => "[A-Za-z0-9_=-]{0,40}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(400))]
+
+    /// Every read endpoint, with up to three of its parameters (repeats allowed) set to anything:
+    /// 2xx or 4xx with a JSON message, never 5xx, within 5 s.
+    #[test]
+    fn every_read_endpoint_with_any_parameters_gets_2xx_or_4xx(
+        endpoint in any::<prop::sample::Index>(),
+        params in prop::collection::vec((any::<prop::sample::Index>(), param_value()), 0..4),
+    ) {
+        // An endpoint's share of the cases grows with the number of parameters it takes.
+        let weights = read_endpoints().iter().map(|(_, known)| known.len() + 1);
+        let mut pick = endpoint.index(weights.clone().sum());
+        let (path, known) = read_endpoints()
+            .iter()
+            .zip(weights)
+            .find(|(_, w)| pick < *w || { pick -= w; false })
+            .map(|(e, _)| e)
+            .unwrap();
+        let query: Vec<String> = params
+            .iter()
+            .filter(|_| !known.is_empty())
+            .map(|(name, value)| format!("{}={}", known[name.index(known.len())], enc(value)))
+            .collect();
+        let uri = format!("{path}?{}", query.join("&"));
+        let h = harness();
+        let (status, text) = h.rt.block_on(async {
+            let req = Request::builder()
+                .uri(&uri)
+                .header("authorization", format!("Bearer {KEY}"))
+                .body(Body::empty())
+                .unwrap();
+            let resp = tokio::time::timeout(Duration::from_secs(5), h.app.clone().oneshot(req))
+                .await
+                .unwrap_or_else(|_| panic!("{uri}: no answer within 5 s"))
+                .unwrap();
+            let status = resp.status();
+            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        });
+        prop_assert!(status.is_success() || status.is_client_error(), "{}: {} {}", uri, status, text);
+        if status.is_client_error() {
+            let body: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("{uri}: {e}: {text}")))?;
+            prop_assert!(body["error"].is_string(), "{}: {}", uri, text);
         }
     }
 }

@@ -664,6 +664,50 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
     }
 }
 
+/// The two query strings that once answered 500 (issue 15, finding 8), and their kin: a time
+/// out of range (whose arithmetic overflowed) and a NUL in the text search (which SQLite's
+/// full-text query could not take) are 400s naming the parameter. An exact-match filter still
+/// takes a NUL (a stored value may hold one).
+#[tokio::test]
+async fn out_of_range_times_and_nul_characters_get_400_naming_the_parameter() {
+    let srv = TestServer::start(&[]).await;
+    srv.post(KEY, &full_session("s-nul", T0)).await;
+    for (path, name) in [
+        ("/api/overview?from=-9223372036854775808", "from"),
+        ("/api/overview?to=-9223372036854775808", "to"),
+        ("/api/overview?to=9223372036854775807", "to"),
+        (
+            "/api/overview?from=-9223372036854775808&to=0&bucket=day",
+            "from",
+        ),
+        ("/api/sessions?from=-9223372036854775808", "from"),
+        ("/api/sessions?to=9223372036854775807", "to"),
+        ("/api/sessions?q=%00abc", "q"),
+        ("/api/sessions?q=ab%00", "q"),
+        ("/api/sessions?q=%00", "q"),
+        ("/api/overview?bucket=day%00", "bucket"),
+    ] {
+        let (status, err) = srv.get(KEY, path).await;
+        assert_eq!(status, 400, "{path}: {err}");
+        let message = err["error"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("invalid {name}")),
+            "{path}: {message}"
+        );
+    }
+    // The edges of the range still work.
+    for path in [
+        "/api/sessions?from=0000-01-01&to=9999-12-31T23:59:59.999Z",
+        "/api/overview?from=9999-12-01&to=9999-12-31T23:59:59.999Z&bucket=day",
+        "/api/sessions?q=abc",
+        "/api/sessions?agent=support%00bot",
+        "/api/sessions?user_id=%00",
+    ] {
+        let (status, body) = srv.get(KEY, path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+}
+
 /// A transcript's items as `kind:id`, a call's items in brackets after it.
 fn outline(items: &Value) -> Vec<String> {
     items

@@ -169,11 +169,16 @@ async fn sql_injection_and_path_tricks_do_nothing() {
             assert_eq!(status, 200, "{filter}={h}: {body}");
             assert_eq!(body["sessions"], json!([]), "{filter}={h} matched: {body}");
         }
-        // A search with no searchable word (`\0`, `*`) is no search: the project's own sessions.
+        // A search with no searchable word (`*`) is no search: the project's own sessions. One
+        // holding a NUL is a 400 (the text search cannot take it; issue 15, finding 8).
         let (status, body) = srv.get(KEY, &format!("/api/sessions?q={}", enc(h))).await;
-        assert_eq!(status, 200, "q={h}: {body}");
-        for s in body["sessions"].as_array().unwrap() {
-            assert_eq!(s["id"], "mine", "q={h}: {body}");
+        if h.contains('\0') {
+            assert_eq!(status, 400, "q={h}: {body}");
+        } else {
+            assert_eq!(status, 200, "q={h}: {body}");
+            for s in body["sessions"].as_array().unwrap() {
+                assert_eq!(s["id"], "mine", "q={h}: {body}");
+            }
         }
         for filter in ["status", "cursor", "from", "to", "limit"] {
             let (status, _) = srv

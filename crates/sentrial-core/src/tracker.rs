@@ -59,7 +59,7 @@ impl Tracker {
             None => None,
         };
         let rt = runtime::handle()?;
-        let redactor = Redactor::new(&config.redact, config.privacy)
+        let redactor = Redactor::new(&redact_config(&config), config.privacy)
             .map_err(|e| CoreError::InvalidPattern(e.to_string()))?;
         let stats = Arc::new(Stats::default());
         let exporter = otlp.map(|transport| {
@@ -314,4 +314,16 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.finish(Ending::Stopped);
     }
+}
+
+/// The redaction settings with hash mode's default key filled in: derived from the API key (see
+/// [`crate::redact::pii::derive_key`]) when none is given.
+fn redact_config(config: &Config) -> crate::redact::RedactConfig {
+    let mut redact = config.redact.clone();
+    if let Some(pii) = &mut redact.pii {
+        if pii.hash_key.is_none() && pii.mode == crate::redact::PiiMode::Hash {
+            pii.hash_key = Some(crate::redact::pii::derive_key(&config.api_key));
+        }
+    }
+    redact
 }

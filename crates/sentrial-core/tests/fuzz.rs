@@ -7,7 +7,9 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use sentrial_core::redact::{Privacy, RedactConfig, Redactor, MAX_TEXT_BYTES};
+use sentrial_core::redact::{
+    PiiConfig, PiiKind, PiiMode, Privacy, RedactConfig, Redactor, MAX_TEXT_BYTES,
+};
 use sentrial_core::session::{Ending, SessionInit, SessionState};
 use sentrial_protocol::{Event, Payload};
 use serde_json::{Map, Value};
@@ -291,6 +293,67 @@ proptest! {
         r.apply(&mut v);
         let out = v.to_string();
         prop_assert!(!out.contains(secret), "{} survived in {}", secret, out);
+    }
+}
+
+/// Every PII kind on, hash mode.
+fn pii_redactor() -> &'static Redactor {
+    static PII: OnceLock<Redactor> = OnceLock::new();
+    PII.get_or_init(|| {
+        let pii = PiiConfig {
+            kinds: PiiKind::ALL.to_vec(),
+            mode: PiiMode::Hash,
+            hash_key: Some(b"fuzz".to_vec()),
+        };
+        let config = RedactConfig {
+            pii: Some(pii),
+            ..RedactConfig::default()
+        };
+        Redactor::new(&config, Privacy::Full).unwrap()
+    })
+}
+
+/// PII values of every kind (made up; the cards are the networks' test numbers).
+const PII: &[&str] = &[
+    "jane.doe@example.com",
+    "(415) 555-0123",
+    "+44 20 7946 0958",
+    "4111 1111 1111 1111",
+    "378282246310005",
+    "123-45-6789",
+    "192.168.1.20",
+    "2001:db8::8a2e:370:7334",
+];
+
+proptest! {
+    #![proptest_config(config(3000))]
+
+    /// Any text, and text made of the characters PII is written with: no panic, and what comes
+    /// out has nothing left to redact (a hash's digits are never taken for a number).
+    #[test]
+    fn the_pii_redactor_takes_any_text(
+        text in prop_oneof![any::<String>(), "[0-9 .:+()@a-fx\\-\\[\\]]{0,80}"],
+    ) {
+        let r = pii_redactor();
+        let mut v = Value::String(text.clone());
+        r.apply(&mut v);
+        let out = v.as_str().unwrap();
+        prop_assert_eq!(r.redact_text(out), None, "{:?} -> {:?}", text, out);
+    }
+
+    /// A PII value between any two texts (separated by whitespace or a quote) never survives.
+    #[test]
+    fn a_pii_value_anywhere_is_removed(
+        before in any::<String>(),
+        after in any::<String>(),
+        value in select(PII),
+        sep in select(&[" ", "\n", "\t", "\""][..]),
+    ) {
+        let text = format!("{before}{sep}{value}{sep}{after}");
+        let mut v = serde_json::json!({"output": text.clone(), "nested": [{(text.clone()): 1}]});
+        pii_redactor().apply(&mut v);
+        let out = v.to_string();
+        prop_assert!(!out.contains(value), "{} survived in {}", value, out);
     }
 }
 

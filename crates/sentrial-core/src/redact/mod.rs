@@ -8,7 +8,8 @@
 //!    on the cut is still whole when patterns run);
 //! 3. every object key named like a secret (see [`keys`]) has its string values replaced;
 //! 4. every string and object key is matched against the built-in [`patterns`] and the user's;
-//!    what matches becomes `[REDACTED:<kind>]`;
+//!    what matches becomes `[REDACTED:<kind>]`; then, when asked for, against the [`pii`]
+//!    detectors (e-mails, phones, cards, SSNs, IPs);
 //! 5. every string is cut to [`MAX_TEXT_BYTES`] with the marker of [`crate::truncate`] giving its
 //!    original size.
 //!
@@ -17,6 +18,7 @@
 
 mod keys;
 pub mod patterns;
+pub mod pii;
 mod privacy;
 
 use regex::{Regex, RegexSet};
@@ -24,6 +26,7 @@ use sentrial_protocol::Event;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
+pub use pii::{PiiConfig, PiiKind, PiiMode};
 pub use privacy::Privacy;
 
 /// Largest stored text: every string of an event is cut to this many bytes (256 KiB), ending with
@@ -52,6 +55,8 @@ pub struct RedactConfig {
     pub enabled: bool,
     /// Extra patterns as `(kind, regex)`, `regex` crate syntax; the marker says `kind`.
     pub patterns: Vec<(String, String)>,
+    /// PII redaction; off (`None`) by default. Applies whether or not `enabled` is.
+    pub pii: Option<PiiConfig>,
 }
 
 impl Default for RedactConfig {
@@ -59,6 +64,7 @@ impl Default for RedactConfig {
         RedactConfig {
             enabled: true,
             patterns: Vec::new(),
+            pii: None,
         }
     }
 }
@@ -86,6 +92,7 @@ pub struct Redactor {
     privacy: Privacy,
     set: RegexSet,
     rules: Vec<Rule>,
+    pii: Option<pii::Pii>,
 }
 
 impl Redactor {
@@ -124,6 +131,7 @@ impl Redactor {
             privacy,
             set,
             rules,
+            pii: config.pii.as_ref().and_then(pii::Pii::new),
         })
     }
 
@@ -167,7 +175,7 @@ impl Redactor {
     }
 
     fn apply_object(&self, map: &mut Map<String, Value>) {
-        let renamed = self.enabled
+        let renamed = self.rewrites()
             && map
                 .keys()
                 .any(|k| k.len() > MAX_TEXT_BYTES || self.redact_text(k).is_some());
@@ -191,7 +199,7 @@ impl Redactor {
         if s.len() > MAX_TEXT_BYTES + SCAN_MARGIN_BYTES {
             crate::truncate::cut_text(s, MAX_TEXT_BYTES + SCAN_MARGIN_BYTES);
         }
-        if self.enabled {
+        if self.rewrites() {
             if let Some(clean) = self.redact_text(s) {
                 *s = clean;
             }
@@ -199,8 +207,29 @@ impl Redactor {
         crate::truncate::cut_text(s, MAX_TEXT_BYTES);
     }
 
-    /// `text` with every pattern's matches replaced by markers; `None` when nothing matched.
+    /// Whether texts are rewritten at all (secrets or PII), beyond the cap.
+    fn rewrites(&self) -> bool {
+        self.enabled || self.pii.is_some()
+    }
+
+    /// `text` with every secret (when on) and then every PII value (when on) replaced by
+    /// markers; `None` when nothing matched.
     pub fn redact_text(&self, text: &str) -> Option<String> {
+        let secrets = match self.enabled {
+            true => self.redact_secrets(text),
+            false => None,
+        };
+        let Some(pii) = &self.pii else {
+            return secrets;
+        };
+        if text.len() < pii::MIN_PII_TEXT {
+            return None;
+        }
+        pii.redact(secrets.as_deref().unwrap_or(text)).or(secrets)
+    }
+
+    /// `text` with every secret pattern's matches replaced by markers; `None` when none matched.
+    fn redact_secrets(&self, text: &str) -> Option<String> {
         if text.len() < MIN_SECRET_TEXT {
             return None;
         }

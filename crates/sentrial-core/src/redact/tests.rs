@@ -113,6 +113,7 @@ fn a_50_mb_output_is_capped_with_its_original_size_and_a_secret_on_the_cut_is_re
 fn the_cap_applies_even_with_redaction_off() {
     let off = Redactor::new(
         &RedactConfig {
+            pii: None,
             enabled: false,
             patterns: vec![],
         },
@@ -135,6 +136,7 @@ fn the_cap_applies_even_with_redaction_off() {
 fn user_patterns_run_first_with_their_name_and_bad_ones_are_refused() {
     let r = Redactor::new(
         &RedactConfig {
+            pii: None,
             enabled: true,
             patterns: vec![
                 ("employee_id".into(), r"EMP-\d{6}".into()),
@@ -151,6 +153,7 @@ fn user_patterns_run_first_with_their_name_and_bad_ones_are_refused() {
     );
     let err = Redactor::new(
         &RedactConfig {
+            pii: None,
             enabled: true,
             patterns: vec![("x".into(), "(?<=a)b".into())],
         },
@@ -355,6 +358,7 @@ fn scrub_for_log_redacts_and_bounds() {
 #[test]
 fn user_patterns_are_unicode_aware() {
     let config = RedactConfig {
+        pii: None,
         enabled: true,
         patterns: vec![("name".into(), r"(?i)ΚΩΔΙΚΟΣ-\w+-\d+".into())],
     };
