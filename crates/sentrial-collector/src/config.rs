@@ -12,6 +12,13 @@ pub const DEFAULT_PORT: u16 = 7878;
 /// Largest request body accepted, counted after gzip decompression (10 MiB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
+/// Ingest requests holding a body at once, unless told otherwise (see `ingest_limit.rs`).
+pub const DEFAULT_INGEST_REQUESTS: usize = 16;
+
+/// Body bytes being decoded and written at once, unless told otherwise: with the worst
+/// amplification measured (about 33 times, a body of small numbers) that is some 550 MB.
+pub const DEFAULT_DECODE_BYTES: usize = 16 * 1024 * 1024;
+
 /// [`ServeConfig::header_timeout`] unless told otherwise.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -92,7 +99,7 @@ pub struct ServeConfig {
     pub max_writer_lag: Duration,
     /// Ingest requests holding a body at once; more are answered 503 with `Retry-After`.
     pub ingest_requests: usize,
-    /// Body bytes being decoded and written at once (see [`crate::ingest_limit`]).
+    /// Body bytes being decoded and written at once (see `ingest_limit.rs`).
     pub ingest_decode_bytes: usize,
 }
 
@@ -124,8 +131,8 @@ impl Default for ServeConfig {
             max_connections: default_max_connections(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             max_writer_lag: crate::state::DEFAULT_MAX_WRITER_LAG,
-            ingest_requests: crate::ingest_limit::DEFAULT_INGEST_REQUESTS,
-            ingest_decode_bytes: crate::ingest_limit::DEFAULT_DECODE_BYTES,
+            ingest_requests: DEFAULT_INGEST_REQUESTS,
+            ingest_decode_bytes: DEFAULT_DECODE_BYTES,
         }
     }
 }

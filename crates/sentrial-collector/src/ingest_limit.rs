@@ -17,15 +17,8 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::MAX_BODY_BYTES;
+use crate::config::{DEFAULT_DECODE_BYTES, DEFAULT_INGEST_REQUESTS, MAX_BODY_BYTES};
 use crate::error::AppError;
-
-/// Ingest requests holding a body at once, unless told otherwise.
-pub const DEFAULT_INGEST_REQUESTS: usize = 16;
-
-/// Body bytes being decoded and written at once, unless told otherwise: with the worst
-/// amplification measured (about 33 times, a body of small numbers) that is some 550 MB.
-pub const DEFAULT_DECODE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long a read body waits for room to be decoded before it is answered 503.
 pub const DECODE_WAIT: Duration = Duration::from_secs(5);
