@@ -111,7 +111,7 @@ pub(super) fn writer_loop(
             }
         }
         lag.set(held.iter().map(|h| h.queued_at).min());
-        run_transaction(&mut conn, &mut held);
+        run_transaction(&mut conn, &mut held, &lag);
     }
     lag.set(None);
     jobs.close();
@@ -134,7 +134,7 @@ fn refuse(job: WriteJob) {
 }
 
 /// One transaction over the front of `held`, within [`MAX_TX_EVENTS`].
-fn run_transaction(conn: &mut Connection, held: &mut VecDeque<Held>) {
+fn run_transaction(conn: &mut Connection, held: &mut VecDeque<Held>, lag: &Lag) {
     let mut done = Vec::new();
     let mut unfinished = Vec::new();
     let committed = (|| -> Result<(), rusqlite::Error> {
@@ -203,9 +203,12 @@ fn run_transaction(conn: &mut Connection, held: &mut VecDeque<Held>) {
             let _ = reply.send(Err(StoreError::Commit(Some(err.clone()))));
         }
     }
+    // The rest of a large batch waits behind the jobs already held: each request takes turns.
+    held.extend(unfinished);
+    // The lag as it stands after this transaction, before anyone hears back: a request answered
+    // and a `/healthz` after it see the writer as it is then.
+    lag.set(held.iter().map(|h| h.queued_at).min());
     for answer in done {
         answer.send(failed.as_deref());
     }
-    // The rest of a large batch waits behind the jobs already held: each request takes turns.
-    held.extend(unfinished);
 }
