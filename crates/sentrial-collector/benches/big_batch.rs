@@ -6,8 +6,10 @@
 
 use std::time::Instant;
 
-use sentrial_collector::{ServeConfig, Server};
+use sentrial_collector::ServeConfig;
 use sentrial_protocol::*;
+
+mod support;
 
 const KEY: &str = "bench-key";
 
@@ -46,21 +48,15 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::bind(ServeConfig {
+        let server = support::serve(ServeConfig {
             port: 0,
             db: dir.path().join("bench.db"),
             api_keys: vec![KEY.into()],
             request_timeout: std::time::Duration::from_secs(600),
             ..ServeConfig::default()
         })
-        .await
-        .unwrap();
-        let url = format!("{}/v1/batch", server.url());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        .await;
+        let url = format!("{}/v1/batch", server.url);
         let client = reqwest::Client::new();
         let mut offset = 0;
         for n in sizes {
@@ -84,7 +80,6 @@ fn main() {
                 n as f64 / secs
             );
         }
-        let _ = stop.send(());
-        running.await.unwrap().unwrap();
+        server.stop().await;
     });
 }

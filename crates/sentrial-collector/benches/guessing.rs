@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sentrial_collector::{ServeConfig, Server, DEFAULT_RATE_LIMIT};
+use sentrial_collector::{ServeConfig, DEFAULT_RATE_LIMIT};
+
+mod support;
 
 /// At most this many guesses in all, whatever the duration.
 const MAX_GUESSES: u64 = 200_000;
@@ -24,7 +26,6 @@ async fn main() {
         .collect();
     let seconds: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(5);
     let guessers: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let config = ServeConfig {
         port: 0,
@@ -33,9 +34,8 @@ async fn main() {
         rate_limit: Some(DEFAULT_RATE_LIMIT),
         ..ServeConfig::default()
     };
-    let server = Server::bind(config).await.unwrap();
-    let url = server.url();
-    tokio::spawn(server.run(std::future::pending()));
+    let server = support::serve(config).await;
+    let url = server.url.clone();
 
     for (what, login) in [("Bearer keys", false), ("POST /login", true)] {
         let counts = Arc::new(std::sync::Mutex::new(BTreeMap::<String, u64>::new()));
@@ -89,4 +89,5 @@ async fn main() {
             println!("  {label}: {n} ({:.0}/s)", *n as f64 / secs);
         }
     }
+    server.stop().await;
 }

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sentrial_collector::{ServeConfig, Server};
+use sentrial_collector::ServeConfig;
 use sentrial_protocol::*;
 use serde_json::json;
+
+mod support;
 
 const KEY: &str = "bench-key";
 
@@ -123,22 +125,14 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::bind(ServeConfig {
+        let server = support::serve(ServeConfig {
             port: 0,
             db: dir.path().join("bench.db"),
             api_keys: vec![KEY.into()],
             ..ServeConfig::default()
         })
-        .await
-        .unwrap();
-        let url = format!("{}/v1/batch", server.url());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-
-        // reqwest has rustls without a default provider (the SDK brings its own): install one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        .await;
+        let url = format!("{}/v1/batch", server.url);
         let client = reqwest::Client::new();
         let bodies = Arc::new(bodies);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -174,7 +168,6 @@ fn main() {
             bytes as f64 / (1 << 20) as f64,
             total as f64 / secs
         );
-        let _ = stop.send(());
-        running.await.unwrap().unwrap();
+        server.stop().await;
     });
 }

@@ -15,9 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sentrial_collector::store::{Location, Store};
-use sentrial_collector::{ServeConfig, Server};
+use sentrial_collector::ServeConfig;
 use sentrial_protocol::*;
 use serde_json::{json, Value};
+
+mod support;
 
 const KEY: &str = "bench-key";
 const PROJECT: &str = "default";
@@ -362,22 +364,15 @@ fn main() {
             size_mib(&location).await
         );
 
-        let server = Server::bind(ServeConfig {
+        let server = support::serve(ServeConfig {
             port: 0,
             db: db.clone(),
             database_url,
             api_keys: vec![KEY.into()],
             ..ServeConfig::default()
         })
-        .await
-        .unwrap();
-        let url = server.url();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        // reqwest has rustls without a default provider (the SDK brings its own): install one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        .await;
+        let url = server.url.clone();
         let client = reqwest::Client::new();
         let get = |path: String| {
             let (client, url) = (client.clone(), url.clone());
@@ -467,7 +462,6 @@ fn main() {
                 ms(at(1.0))
             );
         }
-        let _ = stop.send(());
-        running.await.unwrap().unwrap();
+        server.stop().await;
     });
 }
