@@ -75,15 +75,14 @@ fn harness() -> &'static Harness {
             .unwrap();
         // The second pass of the suite (`SENTRIAL_TEST_STORE=postgres`) fuzzes PostgreSQL.
         let app = rt.block_on(async {
-            let store: Arc<dyn Store> =
-                if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
-                    let url = common::fresh_postgres()
-                        .await
-                        .expect("SENTRIAL_TEST_STORE=postgres needs SENTRIAL_TEST_DATABASE_URL");
-                    Arc::new(PgStore::connect(&url).await.unwrap())
-                } else {
-                    Arc::new(SqliteStore::open(dir.path().join("f.db")).unwrap())
-                };
+            let store: Arc<dyn Store> = if common::on_postgres() {
+                let url = common::fresh_postgres()
+                    .await
+                    .expect("SENTRIAL_TEST_STORE=postgres needs SENTRIAL_TEST_DATABASE_URL");
+                Arc::new(PgStore::connect(&url).await.unwrap())
+            } else {
+                Arc::new(SqliteStore::open(dir.path().join("f.db")).unwrap())
+            };
             router(AppState::new(store, &[KEY.into()], Duration::from_secs(30)))
         });
         Harness { rt, app, _dir: dir }

@@ -55,22 +55,12 @@ impl Relay {
     }
 }
 
-async fn health(srv: &TestServer) -> (u16, String) {
-    let resp = srv
-        .client
-        .get(format!("{}/healthz", srv.url))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
 /// Polls `/healthz` until it answers `status` (the pool notices a dead connection on its next
 /// use), for at most 15 s.
 async fn wait_for(srv: &TestServer, status: u16) -> (u16, String) {
     let mut last = (0, String::new());
     for _ in 0..60 {
-        last = health(srv).await;
+        last = srv.health().await;
         if last.0 == status {
             return last;
         }
@@ -104,7 +94,7 @@ async fn healthz_answers_503_while_the_database_is_unreachable_and_200_once_it_i
         &[],
     )
     .await;
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
+    assert_eq!(srv.health().await, (200, "ok".to_string()));
 
     relay.cut();
     let (status, body) = wait_for(&srv, 503).await;

@@ -32,20 +32,6 @@ fn inputs(from: usize, n: usize) -> Vec<Event> {
         .collect()
 }
 
-fn postgres() -> bool {
-    std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres")
-}
-
-async fn health(srv: &TestServer) -> (u16, String) {
-    let resp = srv
-        .client
-        .get(format!("{}/healthz", srv.url))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_batch_does_not_hold_up_another_projects_batch() {
     let srv = TestServer::start_with(&[(OTHER_KEY, "other")], |_| {}).await;
@@ -80,7 +66,7 @@ async fn a_large_batch_does_not_hold_up_another_projects_batch() {
     assert_eq!(status, 200, "{body}");
     // PostgreSQL writes batches in transactions side by side; SQLite's one writer takes turns.
     assert!(
-        postgres() || !big.is_finished(),
+        on_postgres() || !big.is_finished(),
         "the other project's batch waited for the large batch ({waited:?})"
     );
     eprintln!("a batch of one event beside a batch of 30,000 events: answered in {waited:?}");
@@ -95,7 +81,7 @@ async fn a_large_batch_does_not_hold_up_another_projects_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_is_503_while_the_writer_is_behind_and_200_once_it_caught_up() {
-    if postgres() {
+    if on_postgres() {
         return; // PostgreSQL has no single writer to fall behind.
     }
     let srv = TestServer::start_with(&[], |c| {
@@ -103,7 +89,7 @@ async fn healthz_is_503_while_the_writer_is_behind_and_200_once_it_caught_up() {
         c.request_timeout = Duration::from_secs(120);
     })
     .await;
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
+    assert_eq!(srv.health().await, (200, "ok".to_string()));
     let big = {
         let (client, url, body) = (
             srv.client.clone(),
@@ -125,7 +111,7 @@ async fn healthz_is_503_while_the_writer_is_behind_and_200_once_it_caught_up() {
     };
     let mut seen = None;
     while !big.is_finished() {
-        let answer = health(&srv).await;
+        let answer = srv.health().await;
         if answer.0 == 503 {
             seen = Some(answer);
             break;
@@ -134,7 +120,7 @@ async fn healthz_is_503_while_the_writer_is_behind_and_200_once_it_caught_up() {
     }
     assert_eq!(seen, Some((503, "writer behind".to_string())));
     assert_eq!(big.await.unwrap(), 200);
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
+    assert_eq!(srv.health().await, (200, "ok".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,7 +210,7 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_healthz_stays_up()
         }
         conns.push(s);
     }
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
+    assert_eq!(srv.health().await, (200, "ok".to_string()));
     let mut slowest = Duration::ZERO;
     for (i, s) in conns.iter_mut().enumerate() {
         let took = closed_within(s, Duration::from_secs(5))
@@ -233,7 +219,7 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_healthz_stays_up()
         slowest = slowest.max(took);
     }
     eprintln!("60 silent, half-sent and idle connections closed; the last after {slowest:?}");
-    assert_eq!(health(&srv).await, (200, "ok".to_string()));
+    assert_eq!(srv.health().await, (200, "ok".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,7 +236,7 @@ async fn hostile_strings_are_stored_and_read_back_verbatim() {
         assert_eq!(status, 200, "{id}: {s}");
         // PostgreSQL text cannot hold NUL: that one character reads back as U+FFFD there.
         let stored = |s: &str| {
-            if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
+            if on_postgres() {
                 s.replace('\0', "\u{FFFD}")
             } else {
                 s.to_string()

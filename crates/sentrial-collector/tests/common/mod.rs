@@ -35,6 +35,12 @@ pub async fn fresh_postgres() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// Whether this is the suite's PostgreSQL pass (`SENTRIAL_TEST_STORE=postgres`, see
+/// `scripts/test.sh`): [`TestServer`] stores there, and tests that depend on the store ask.
+pub fn on_postgres() -> bool {
+    std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres")
+}
+
 /// PostgreSQL is required (the suite is run by `scripts/test.sh`, which starts one): a missing
 /// URL fails the test rather than passing it unseen.
 pub fn postgres_required() -> bool {
@@ -104,7 +110,7 @@ impl TestServer {
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("collector.db");
-        let database_url = if std::env::var("SENTRIAL_TEST_STORE").as_deref() == Ok("postgres") {
+        let database_url = if on_postgres() {
             Some(
                 fresh_postgres()
                     .await
@@ -224,6 +230,17 @@ impl TestServer {
     }
 
     /// GETs `path` with `key`.
+    /// `GET /healthz`: its status and text.
+    pub async fn health(&self) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}/healthz", self.url))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
     pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
         let resp = self
             .client
