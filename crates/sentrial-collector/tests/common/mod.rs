@@ -229,11 +229,11 @@ impl TestServer {
         self.post_raw(Some(key), batch_json(events), false).await
     }
 
-    /// GETs `path` with `key`.
-    /// `GET /healthz`: its status and text.
+    /// `GET /healthz`: its status and text. Asked on a fresh connection, so a test whose
+    /// server closes idle connections quickly never races a pooled one being closed.
     pub async fn health(&self) -> (u16, String) {
-        let resp = self
-            .client
+        let fresh = http_builder().pool_max_idle_per_host(0).build().unwrap();
+        let resp = fresh
             .get(format!("{}/healthz", self.url))
             .send()
             .await
@@ -241,6 +241,7 @@ impl TestServer {
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
+    /// GETs `path` with `key`.
     pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
         let resp = self
             .client
