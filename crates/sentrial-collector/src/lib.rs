@@ -18,6 +18,7 @@ mod cli;
 mod config;
 mod connections;
 mod dashboard;
+pub mod detect;
 mod error;
 mod health;
 mod ingest;
