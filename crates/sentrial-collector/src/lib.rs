@@ -23,6 +23,7 @@ mod error;
 mod health;
 mod ingest;
 pub mod ingest_limit;
+mod issues_api;
 mod keyring;
 mod keys_api;
 mod logging;

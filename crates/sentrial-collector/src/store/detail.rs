@@ -59,6 +59,7 @@ impl DetailRows {
             markers: self.markers,
             marker_counts,
             lineage,
+            issues: Vec::new(),
         })
     }
 }

@@ -228,6 +228,24 @@ pub static TOOLS: Sql = Sql::new(
      GROUP BY tool_name",
 );
 
+/// Whether session `?2` of project `?1` has ended (its `status`), for recomputing its issues.
+pub static SESSION_ENDED: Sql =
+    Sql::new("SELECT status FROM sessions WHERE project_id = ?1 AND id = ?2");
+
+/// The detected issues of session `?2` of project `?1`, in the order they were found.
+pub static SESSION_ISSUES: Sql = Sql::new(
+    "SELECT kind, severity, summary, evidence FROM session_issues
+     WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
+);
+
+/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind.
+pub static ISSUE_GROUPS: Sql = Sql::new(
+    "SELECT kind, COUNT(*) AS count, COUNT(DISTINCT session_id) AS sessions,
+        MIN(at) AS first_seen, MAX(at) AS last_seen
+     FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3
+     GROUP BY kind ORDER BY kind",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +283,9 @@ mod tests {
             &TOP_AGENTS,
             &TOP_USERS,
             &TOOLS,
+            &SESSION_ENDED,
+            &SESSION_ISSUES,
+            &ISSUE_GROUPS,
         ]);
     }
 }

@@ -1,0 +1,130 @@
+//! Detected issues in storage, the same for both stores: recomputed for the ended sessions a
+//! batch touched, inside the batch's transaction (`recompute`), and read back for a session's
+//! detail and for the issues summary.
+//!
+//! Cost: one detail read (the queries of `GET /api/sessions/{id}`) per ended session of the
+//! batch; a batch of a running session's events costs one status read per session.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::detect::{detect, Evidence, Finding, IssueKind, Severity, Thresholds};
+use crate::store::db::Db;
+use crate::store::error::StoreError;
+use crate::store::read::get_session;
+use crate::store::row::Columns;
+use crate::store::value::values;
+use crate::store::{queries, writes};
+use crate::time::Timestamp;
+
+/// Replaces the stored issues of each of `sessions` of `project` that has ended with what
+/// [`detect`] finds in it now.
+pub(crate) async fn recompute<D: Db>(
+    db: &D,
+    project: &str,
+    sessions: BTreeSet<&str>,
+) -> Result<(), StoreError> {
+    let thresholds = Thresholds::default();
+    for id in sessions {
+        let ended = db
+            .select(&queries::SESSION_ENDED, &values![project, id], ended)
+            .await?
+            .pop();
+        if ended != Some(true) {
+            continue;
+        }
+        let Some(detail) = get_session(db, project, id).await? else {
+            continue;
+        };
+        let s = &detail.session;
+        let at = s.ended_at.map_or(s.sort_ts, |t| t.0);
+        db.run(&writes::DELETE_ISSUES, &values![project, id]).await?;
+        for (idx, f) in (0i64..).zip(detect(&detail, &thresholds)) {
+            let evidence = serde_json::to_string(&f.evidence)?;
+            let args = values![
+                project,
+                id,
+                idx,
+                f.kind.as_str(),
+                f.severity.as_str(),
+                &f.summary,
+                &evidence,
+                at,
+            ];
+            db.run(&writes::ISSUE, &args).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The stored issues of session `id`, in the order they were found.
+pub(crate) async fn of_session<D: Db>(
+    db: &D,
+    project: &str,
+    id: &str,
+) -> Result<Vec<Finding>, StoreError> {
+    db.select(&queries::SESSION_ISSUES, &values![project, id], finding)
+        .await
+}
+
+/// One kind of issue over a time range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueGroup {
+    /// The kind.
+    pub kind: IssueKind,
+    /// How many findings of it.
+    pub count: i64,
+    /// How many sessions had one.
+    pub sessions: i64,
+    /// The earliest session end with one.
+    pub first_seen: Timestamp,
+    /// The latest.
+    pub last_seen: Timestamp,
+}
+
+/// The project's issues of sessions that ended in `[from, to)`, by kind.
+pub(crate) async fn summary<D: Db>(
+    db: &D,
+    project: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<IssueGroup>, StoreError> {
+    db.select(&queries::ISSUE_GROUPS, &values![project, from, to], group)
+        .await
+}
+
+fn bad(column: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("session_issues.{column}: unknown value {value:?}"))
+}
+
+fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
+    let name = r.string("kind")?;
+    IssueKind::parse(&name).ok_or_else(|| bad("kind", &name))
+}
+
+fn ended(r: &dyn Columns) -> Result<bool, StoreError> {
+    Ok(r.string("status")? != "running")
+}
+
+fn finding(r: &dyn Columns) -> Result<Finding, StoreError> {
+    let name = r.string("severity")?;
+    let severity = Severity::parse(&name).ok_or_else(|| bad("severity", &name))?;
+    let evidence: Vec<Evidence> = serde_json::from_str(&r.string("evidence")?)?;
+    Ok(Finding {
+        kind: kind(r)?,
+        severity,
+        summary: r.string("summary")?,
+        evidence,
+    })
+}
+
+fn group(r: &dyn Columns) -> Result<IssueGroup, StoreError> {
+    Ok(IssueGroup {
+        kind: kind(r)?,
+        count: r.integer("count")?,
+        sessions: r.integer("sessions")?,
+        first_seen: Timestamp(r.integer("first_seen")?),
+        last_seen: Timestamp(r.integer("last_seen")?),
+    })
+}
