@@ -33,7 +33,12 @@ fn call(session: &str, n: u32, input: Value, status: ToolStatus) -> Event {
 fn looping(session: &str, ended: bool) -> Vec<Event> {
     let mut events = vec![start(session, T0, "bot", "u", None)];
     for n in 1..=3 {
-        events.push(call(session, n, json!({"command": "make"}), ToolStatus::Error));
+        events.push(call(
+            session,
+            n,
+            json!({"command": "make"}),
+            ToolStatus::Error,
+        ));
     }
     if ended {
         let mut e = end(session, T0 + 100, SessionStatus::Failed);
@@ -68,10 +73,18 @@ async fn issues_are_found_at_the_end_and_again_when_late_events_arrive() {
     for (name, store, _dir) in stores().await {
         let s = store.as_ref();
         put(s, "p", &looping("run", false)).await;
-        assert_eq!(kinds(&detail(s, "p", "run").await), Vec::<&str>::new(), "{name}");
+        assert_eq!(
+            kinds(&detail(s, "p", "run").await),
+            Vec::<&str>::new(),
+            "{name}"
+        );
         put(s, "p", &looping("run", true)[4..]).await;
         let d = detail(s, "p", "run").await;
-        assert_eq!(kinds(&d), ["loop", "error_streak", "limits", "unfinished"], "{name}");
+        assert_eq!(
+            kinds(&d),
+            ["loop", "error_streak", "limits", "unfinished"],
+            "{name}"
+        );
         assert_eq!(
             d["issues"][0],
             json!({"kind": "loop", "severity": "warning",
@@ -82,11 +95,23 @@ async fn issues_are_found_at_the_end_and_again_when_late_events_arrive() {
             "{name}"
         );
         // A late call of the ended session: found again, not added to.
-        put(s, "p", &[call("run", 4, json!({"command": "ls"}), ToolStatus::Denied)]).await;
+        put(
+            s,
+            "p",
+            &[call("run", 4, json!({"command": "ls"}), ToolStatus::Denied)],
+        )
+        .await;
         let d = detail(s, "p", "run").await;
         assert_eq!(
             kinds(&d),
-            ["loop", "error_streak", "tool_errors", "limits", "denied", "unfinished"],
+            [
+                "loop",
+                "error_streak",
+                "tool_errors",
+                "limits",
+                "denied",
+                "unfinished"
+            ],
             "{name}"
         );
     }
@@ -105,8 +130,15 @@ async fn the_list_filters_by_issue_and_the_summary_groups_by_kind() {
         put(s, "p", &clean).await;
         put(s, "other", &looping("elsewhere", true)).await;
 
-        assert_eq!(page(s, with_issue(IssueKind::Loop)).await, ["b", "a"], "{name}");
-        assert_eq!(page(s, with_issue(IssueKind::Denied)).await, Vec::<String>::new());
+        assert_eq!(
+            page(s, with_issue(IssueKind::Loop)).await,
+            ["b", "a"],
+            "{name}"
+        );
+        assert_eq!(
+            page(s, with_issue(IssueKind::Denied)).await,
+            Vec::<String>::new()
+        );
         // `clean` sent no result event: a run that ended without a result is unfinished too.
         assert_eq!(
             page(s, with_issue(IssueKind::Unfinished)).await,
@@ -131,7 +163,10 @@ async fn the_list_filters_by_issue_and_the_summary_groups_by_kind() {
             .find(|g| g["kind"] == "unfinished")
             .unwrap();
         assert_eq!(unfinished["sessions"], 3, "{name}");
-        assert_eq!(unfinished["first_seen"], "2023-11-14T22:13:20.050Z", "{name}");
+        assert_eq!(
+            unfinished["first_seen"], "2023-11-14T22:13:20.050Z",
+            "{name}"
+        );
         // The range is of session ends, `to` excluded.
         let none = s.issue_summary("p".into(), T0, T0 + 50).await.unwrap();
         assert!(none.is_empty(), "{name}");

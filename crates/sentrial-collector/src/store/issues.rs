@@ -39,7 +39,8 @@ pub(crate) async fn recompute<D: Db>(
         };
         let s = &detail.session;
         let at = s.ended_at.map_or(s.sort_ts, |t| t.0);
-        db.run(&writes::DELETE_ISSUES, &values![project, id]).await?;
+        db.run(&writes::DELETE_ISSUES, &values![project, id])
+            .await?;
         for (idx, f) in (0i64..).zip(detect(&detail, &thresholds)) {
             let evidence = serde_json::to_string(&f.evidence)?;
             let args = values![
