@@ -228,9 +228,12 @@ pub static TOOLS: Sql = Sql::new(
      GROUP BY tool_name",
 );
 
-/// Whether session `?2` of project `?1` has ended (its `status`), for recomputing its issues.
-pub static SESSION_ENDED: Sql =
-    Sql::new("SELECT status FROM sessions WHERE project_id = ?1 AND id = ?2");
+/// What the issue rules read of session `?2` of project `?1` besides its calls, results and
+/// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
+pub static ISSUE_FACTS: Sql = Sql::new(
+    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts
+     FROM sessions WHERE project_id = ?1 AND id = ?2",
+);
 
 /// The detected issues of session `?2` of project `?1`, in the order they were found.
 pub static SESSION_ISSUES: Sql = Sql::new(
@@ -283,7 +286,7 @@ mod tests {
             &TOP_AGENTS,
             &TOP_USERS,
             &TOOLS,
-            &SESSION_ENDED,
+            &ISSUE_FACTS,
             &SESSION_ISSUES,
             &ISSUE_GROUPS,
         ]);
