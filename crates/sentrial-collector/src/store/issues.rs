@@ -13,7 +13,7 @@ use crate::detect::{detect, Evidence, Finding, IssueKind, Severity, Thresholds};
 use crate::store::db::Db;
 use crate::store::detail::turns_from_results;
 use crate::store::error::StoreError;
-use crate::store::model::{SessionDetail, SessionRecord};
+use crate::store::model::{SessionDetail, SessionRecord, SubagentRecord, ToolCallRecord};
 use crate::store::row::Columns;
 use crate::store::value::values;
 use crate::store::{queries, row, writes};
@@ -71,9 +71,7 @@ async fn ended_session<D: Db>(
     let results = db.select(&queries::RESULTS, &key, row::result).await?;
     Ok(Some(SessionDetail {
         turns: turns_from_results(results, &session, &[]),
-        tool_calls: db
-            .select(&queries::TOOL_CALLS, &key, row::tool_call)
-            .await?,
+        tool_calls: db.select(&queries::ISSUE_CALLS, &key, call).await?,
         markers: db.select(&queries::MARKERS, &key, row::marker).await?,
         session,
         ..SessionDetail::default()
@@ -134,6 +132,30 @@ fn facts(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         ended_at: r.time("ended_at")?,
         sort_ts: r.integer("sort_ts")?,
         ..SessionRecord::default()
+    })
+}
+
+/// A tool call with what the rules read of it (`queries::ISSUE_CALLS`).
+fn call(r: &dyn Columns) -> Result<ToolCallRecord, StoreError> {
+    Ok(ToolCallRecord {
+        tool_use_id: r.string("tool_use_id")?,
+        tool_name: r.string("tool_name")?,
+        seq: r.integer("seq")?,
+        status: r.string("status")?,
+        input: row::json(r, "input")?.unwrap_or_default(),
+        parent_tool_use_id: r.text("parent_tool_use_id")?,
+        subagent: r.text("sub_status")?.map(|status| SubagentRecord {
+            status,
+            agent_id: None,
+            agent_type: None,
+            description: None,
+            background: false,
+            total_tokens: None,
+            tool_uses: None,
+            duration_ms: None,
+            summary: None,
+        }),
+        ..ToolCallRecord::default()
     })
 }
 

@@ -235,6 +235,18 @@ pub static ISSUE_FACTS: Sql = Sql::new(
      FROM sessions WHERE project_id = ?1 AND id = ?2",
 );
 
+/// The tool calls of session `?2` of project `?1` as the issue rules read them: `TOOL_CALLS`'s
+/// order, without the outputs and figures no rule reads.
+pub static ISSUE_CALLS: Sql = Sql::new(
+    "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.parent_tool_use_id,
+        a.status AS sub_status
+     FROM tool_calls t
+     LEFT JOIN subagents a ON a.project_id = t.project_id
+          AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
+     WHERE t.project_id = ?1 AND t.session_id = ?2
+     ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id",
+);
+
 /// The detected issues of session `?2` of project `?1`, in the order they were found.
 pub static SESSION_ISSUES: Sql = Sql::new(
     "SELECT kind, severity, summary, evidence FROM session_issues
@@ -287,6 +299,7 @@ mod tests {
             &TOP_USERS,
             &TOOLS,
             &ISSUE_FACTS,
+            &ISSUE_CALLS,
             &SESSION_ISSUES,
             &ISSUE_GROUPS,
         ]);
