@@ -10,6 +10,7 @@ use sentrial_protocol::SessionStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Reader;
+use crate::detect::{IssueKind, ISSUE_KINDS};
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
@@ -30,6 +31,7 @@ pub struct ListParams {
     convo_id: Option<String>,
     status: Option<String>,
     end_reason: Option<String>,
+    issue: Option<String>,
     claude_session_id: Option<String>,
     q: Option<String>,
     from: Option<String>,
@@ -145,6 +147,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             ))),
         })
         .transpose()?;
+    let issue = given(p.issue).map(|raw| parse_issue(&raw)).transpose()?;
     let text = given(p.q.map(|q| q.trim().to_string()));
     if text.as_ref().is_some_and(|t| t.len() > MAX_QUERY_BYTES) {
         return Err(AppError::BadRequest(format!(
@@ -166,6 +169,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         status,
         end_reason,
         claude_session_id: given(p.claude_session_id),
+        issue,
         text,
         from,
         to,
@@ -194,6 +198,17 @@ pub fn time_param(name: &str, raw: &str) -> Result<i64, AppError> {
         )));
     }
     Ok(ms)
+}
+
+/// An `issue` parameter: one of the kinds of [`ISSUE_KINDS`].
+fn parse_issue(raw: &str) -> Result<IssueKind, AppError> {
+    IssueKind::parse(raw).ok_or_else(|| {
+        let kinds: Vec<&str> = ISSUE_KINDS.iter().map(|k| k.as_str()).collect();
+        AppError::BadRequest(format!(
+            "invalid issue `{raw}`: expected one of {}",
+            kinds.join(", ")
+        ))
+    })
 }
 
 /// Whether `s` can be an end reason: `^[a-z0-9_]{1,64}$` (the known ones and a newer SDK's).

@@ -235,6 +235,7 @@ fn expected_full_session(id: &str) -> Value {
         "markers": [],
         "marker_counts": {},
         "lineage": {"previous": null, "continued_by": []},
+        "issues": [],
     });
     // What protocol v1's later fields add; none of them is sent here.
     let later = json!({
@@ -286,6 +287,7 @@ async fn a_full_session_reads_back_with_every_field() {
         "markers",
         "marker_counts",
         "lineage",
+        "issues",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
@@ -590,7 +592,7 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
         (
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
-                             status, end_reason, claude_session_id, q, from, to, limit, cursor"})
+                             status, end_reason, issue, claude_session_id, q, from, to, limit, cursor"})
         )
     );
     for path in [

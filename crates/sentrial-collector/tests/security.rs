@@ -280,6 +280,7 @@ async fn an_unknown_key_learns_nothing() {
         "/api/sessions/s/events",
         "/api/conversations/c",
         "/api/overview",
+        "/api/issues",
     ] {
         for auth in [
             "Bearer nope",

@@ -8,6 +8,7 @@ use sentrial_protocol::{Event, IngestResponse};
 use crate::scope::Scopes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
+use crate::store::issues::IssueGroup;
 use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
 use crate::store::overview_model::{Conversation, Overview, OverviewQuery};
@@ -147,6 +148,14 @@ pub trait Store: Send + Sync + 'static {
         project_id: String,
         query: OverviewQuery,
     ) -> BoxFuture<'_, Result<Overview, StoreError>>;
+
+    /// The project's detected issues of sessions that ended in `[from, to)` (ms), by kind.
+    fn issue_summary(
+        &self,
+        project_id: String,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<Vec<IssueGroup>, StoreError>>;
 
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].

@@ -59,6 +59,7 @@ impl DetailRows {
             markers: self.markers,
             marker_counts,
             lineage,
+            issues: Vec::new(),
         })
     }
 }
@@ -89,7 +90,7 @@ pub(crate) struct ResultRow {
 
 /// A session's results (in index order) as turns: each with the change in the cumulative figures
 /// since the previous result, and its input (the streamed turn's, or the prompt for turn 0).
-fn turns_from_results(
+pub(crate) fn turns_from_results(
     rows: Vec<ResultRow>,
     session: &SessionRecord,
     inputs: &[TurnInput],

@@ -17,6 +17,7 @@ mod detail;
 mod dialect;
 mod error;
 mod incoming;
+mod issues;
 mod key_model;
 mod key_sql;
 mod keys;
@@ -39,6 +40,7 @@ mod writes;
 
 pub use api::{BoxFuture, Store};
 pub use error::StoreError;
+pub use issues::IssueGroup;
 pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};

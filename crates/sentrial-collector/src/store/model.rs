@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::detect::Finding;
 use crate::store::lineage::{Lineage, Run};
 use crate::time::Timestamp;
 use sentrial_protocol::{Block, McpServer, Usage};
@@ -278,6 +279,8 @@ pub struct SessionDetail {
     pub marker_counts: BTreeMap<String, i64>,
     /// The run this one continued, and the runs that continued it.
     pub lineage: Lineage,
+    /// What the detected-issue rules found in it (`[]` while it runs).
+    pub issues: Vec<Finding>,
 }
 
 /// Something that happened to a run and changes how it reads (a compaction, an API retry, ...).

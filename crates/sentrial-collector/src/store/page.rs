@@ -1,5 +1,6 @@
 //! What a page of the sessions list is asked (filters, position) and what it answers.
 
+use crate::detect::IssueKind;
 use crate::store::model::SessionRecord;
 use sentrial_protocol::SessionStatus;
 
@@ -18,6 +19,8 @@ pub struct ListQuery {
     pub end_reason: Option<String>,
     /// Only sessions of this Claude session (runs that resumed it included: they share it).
     pub claude_session_id: Option<String>,
+    /// Only sessions with a detected issue of this kind.
+    pub issue: Option<IssueKind>,
     /// Only sessions whose input or output contains this text (case-insensitive).
     pub text: Option<String>,
     /// Only sessions that started at or after this time, ms.

@@ -9,7 +9,7 @@ use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
 use crate::store::model::{EventRef, SessionDetail, SessionRecord};
 use crate::store::page::{ListQuery, SessionPage};
 use crate::store::value::{values, Value};
-use crate::store::{queries, row, search};
+use crate::store::{issues, queries, row, search};
 
 /// One page of a project's sessions, newest first.
 pub(crate) async fn list_sessions<D: Db>(
@@ -80,6 +80,13 @@ async fn page_rows<D: Db>(
     }
     if let Some(status) = q.status {
         s.bind(" AND s.status = ?", Value::from(status.as_str()));
+    }
+    if let Some(kind) = q.issue {
+        s.bind(
+            " AND EXISTS (SELECT 1 FROM session_issues i
+                WHERE i.project_id = s.project_id AND i.session_id = s.id AND i.kind = ?)",
+            Value::from(kind.as_str()),
+        );
     }
     if let Some(from) = q.from {
         s.bind(" AND s.sort_ts >= ?", Value::from(from));
@@ -161,7 +168,9 @@ pub(crate) async fn get_session<D: Db>(
         previous,
         continued_by,
     };
-    Ok(Some(rows.assemble()?))
+    let mut detail = rows.assemble()?;
+    detail.issues = issues::of_session(db, project, id).await?;
+    Ok(Some(detail))
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.

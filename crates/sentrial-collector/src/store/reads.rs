@@ -88,6 +88,23 @@ macro_rules! store_reads {
                 &query
             ))
         }
+
+        fn issue_summary(
+            &self,
+            project_id: String,
+            from: i64,
+            to: i64,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Vec<$crate::store::IssueGroup>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::issues::summary(
+                db,
+                &project_id,
+                from,
+                to
+            ))
+        }
     };
 }
 pub(crate) use store_reads;

@@ -210,6 +210,18 @@ pub static FIGURES: Sql = Sql::new(
             OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
 );
 
+/// Deletes the detected issues of session `?2` of project `?1`, before they are found again.
+pub static DELETE_ISSUES: Sql =
+    Sql::new("DELETE FROM session_issues WHERE project_id = ?1 AND session_id = ?2");
+
+/// One detected issue of a session: its place `?3`, kind, severity, summary, evidence (JSON) and
+/// the session's end `?8`.
+pub static ISSUE: Sql = Sql::new(
+    "INSERT INTO session_issues (project_id, session_id, idx, kind, severity, summary, evidence,
+        at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +240,8 @@ mod tests {
             &MARKER,
             &SESSION_END,
             &FIGURES,
+            &DELETE_ISSUES,
+            &ISSUE,
         ]);
     }
 }

@@ -8,7 +8,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -332,6 +332,26 @@ CREATE TABLE signin_links (
 DELETE FROM settings WHERE name = 'signing_secret';
 "#;
 // ---- end of issue 15's migration ----
+
+// ---- Issue 17 (detected issues): one migration, self-contained. ----
+/// Version 6: the issues detected in each ended session (`detect/`), one row per finding,
+/// replaced whenever the session's events change. `at` is the session's end (else its sort time),
+/// so the issues summary can be taken over a time range.
+const V6: &str = r#"
+CREATE TABLE session_issues (
+    project_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    idx        INTEGER NOT NULL,  -- the finding's place in the session's list
+    kind       TEXT NOT NULL,     -- loop, error_streak, ... (detect::IssueKind)
+    severity   TEXT NOT NULL,     -- info, warning, error
+    summary    TEXT NOT NULL,
+    evidence   TEXT NOT NULL,     -- JSON array
+    at         INTEGER NOT NULL,  -- ms since the epoch
+    PRIMARY KEY (project_id, session_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX session_issues_by_kind ON session_issues (project_id, kind, at);
+"#;
+// ---- end of issue 17's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
