@@ -104,13 +104,13 @@ async fn bad_bodies_get_400_with_what_is_wrong() {
         "{err}"
     );
 
-    let v3 = json!({"protocol": 3, "events": []});
-    let (status, err) = srv.post_raw(Some(KEY), v3.to_string().into(), false).await;
+    let v4 = json!({"protocol": 4, "events": []});
+    let (status, err) = srv.post_raw(Some(KEY), v4.to_string().into(), false).await;
     assert_eq!(
         (status, err),
         (
             400,
-            json!({"error": "unsupported protocol version 3; this collector speaks 1 and 2"})
+            json!({"error": "unsupported protocol version 4; this collector speaks 1, 2 and 3"})
         )
     );
     // A version-1 batch (an SDK that predates markers) is still read.

@@ -8,7 +8,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -332,6 +332,29 @@ CREATE TABLE signin_links (
 DELETE FROM settings WHERE name = 'signing_secret';
 "#;
 // ---- end of issue 15's migration ----
+
+// ---- Issue 17 (scores): one migration, self-contained. ----
+/// Version 6: scores, one per `score` event (`id`), by the id it names (`target`): a session's
+/// (`target_kind` 'session') or a Claude session's ('claude_session'), so a score kept before its
+/// session arrives is found by it. `num` is a number's value, 1 or 0 for a boolean.
+const V6: &str = r#"
+CREATE TABLE scores (
+    project_id  TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    target_kind TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,   -- 'number', 'boolean' or 'label'
+    num         REAL,            -- NULL for a label
+    label       TEXT,
+    comment     TEXT,
+    source      TEXT NOT NULL,   -- 'sdk', 'api' or 'dashboard'
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
+"#;
+// ---- end of issue 17's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
