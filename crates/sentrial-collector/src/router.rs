@@ -11,8 +11,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{dashboard, health, ingest, keys_api, otlp, read_api, scores_api, site,
-    views_api};
+use crate::{dashboard, health, ingest, keys_api, otlp, read_api, scores_api, site, views_api};
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
 pub fn router(state: AppState) -> Router {

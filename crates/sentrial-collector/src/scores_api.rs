@@ -55,7 +55,11 @@ pub async fn post_score(
     if let Some(problem) = score.problem() {
         return Err(AppError::BadRequest(format!("invalid score: {problem}")));
     }
-    if store.session_scores(project.clone(), id.clone()).await?.is_none() {
+    if store
+        .session_scores(project.clone(), id.clone())
+        .await?
+        .is_none()
+    {
         return Err(AppError::NotFound("session not found".into()));
     }
     let event = Event {
@@ -146,7 +150,11 @@ mod tests {
             (f.name.as_deref(), f.min, f.max),
             (Some("helpful"), Some(0.5), Some(1.0))
         );
-        for (min, max) in [(Some("x"), None), (Some("NaN"), None), (Some("2"), Some("1"))] {
+        for (min, max) in [
+            (Some("x"), None),
+            (Some("NaN"), None),
+            (Some("2"), Some("1")),
+        ] {
             let err = filter(None, min.map(Into::into), max.map(Into::into));
             assert!(matches!(err, Err(AppError::BadRequest(_))));
         }

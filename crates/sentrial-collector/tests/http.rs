@@ -234,6 +234,7 @@ fn expected_full_session(id: &str) -> Value {
         "turns": turns,
         "markers": [],
         "marker_counts": {},
+        "scores": [],
         "lineage": {"previous": null, "continued_by": []},
     });
     // What protocol v1's later fields add; none of them is sent here.
@@ -285,6 +286,7 @@ async fn a_full_session_reads_back_with_every_field() {
         "usage_reconciliation",
         "markers",
         "marker_counts",
+        "scores",
         "lineage",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
@@ -590,7 +592,8 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
         (
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
-                             status, end_reason, claude_session_id, q, from, to, limit, cursor"})
+                             status, end_reason, claude_session_id, score, score_min, score_max, q, from, to, \
+                             limit, cursor"})
         )
     );
     for path in [

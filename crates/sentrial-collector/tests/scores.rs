@@ -49,7 +49,11 @@ async fn scores_of(store: &dyn Store, id: &str) -> Option<Vec<(String, String, V
     )
 }
 
-fn filtered(name: Option<&str>, min: Option<f64>, max: Option<f64>) -> sentrial_collector::store::ListQuery {
+fn filtered(
+    name: Option<&str>,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> sentrial_collector::store::ListQuery {
     let mut query = q();
     query.score = Some(ScoreFilter {
         name: name.map(String::from),
@@ -64,9 +68,27 @@ async fn a_score_before_its_session_is_kept_and_attached_when_it_arrives() {
     for (kind, store, _dir) in stores().await {
         let store = store.as_ref();
         let early = [
-            score("s1", "sc1", ScoreOf::Session, "helpful", ScoreValue::Bool(true)),
-            score("claude-a", "sc2", ScoreOf::ClaudeSession, "accuracy", ScoreValue::Number(0.25)),
-            score("s2", "sc3", ScoreOf::Session, "tone", ScoreValue::Label("curt".into())),
+            score(
+                "s1",
+                "sc1",
+                ScoreOf::Session,
+                "helpful",
+                ScoreValue::Bool(true),
+            ),
+            score(
+                "claude-a",
+                "sc2",
+                ScoreOf::ClaudeSession,
+                "accuracy",
+                ScoreValue::Number(0.25),
+            ),
+            score(
+                "s2",
+                "sc3",
+                ScoreOf::Session,
+                "tone",
+                ScoreValue::Label("curt".into()),
+            ),
         ];
         let r = put(store, "p", &early).await;
         assert_eq!((r.accepted, r.duplicates), (3, 0), "{kind}");
@@ -131,10 +153,34 @@ async fn the_list_filters_by_score_name_and_range() {
                 start("s2", T0 + 1, "agent", "u", None),
                 start_of_claude("s3", "claude-b", T0 + 2),
                 start("s4", T0 + 3, "agent", "u", None),
-                score("s1", "a", ScoreOf::Session, "helpful", ScoreValue::Bool(true)),
-                score("s2", "b", ScoreOf::Session, "helpful", ScoreValue::Bool(false)),
-                score("claude-b", "c", ScoreOf::ClaudeSession, "accuracy", ScoreValue::Number(7.5)),
-                score("s4", "d", ScoreOf::Session, "accuracy", ScoreValue::Label("high".into())),
+                score(
+                    "s1",
+                    "a",
+                    ScoreOf::Session,
+                    "helpful",
+                    ScoreValue::Bool(true),
+                ),
+                score(
+                    "s2",
+                    "b",
+                    ScoreOf::Session,
+                    "helpful",
+                    ScoreValue::Bool(false),
+                ),
+                score(
+                    "claude-b",
+                    "c",
+                    ScoreOf::ClaudeSession,
+                    "accuracy",
+                    ScoreValue::Number(7.5),
+                ),
+                score(
+                    "s4",
+                    "d",
+                    ScoreOf::Session,
+                    "accuracy",
+                    ScoreValue::Label("high".into()),
+                ),
             ],
         )
         .await;
@@ -186,7 +232,10 @@ async fn post_json(srv: &TestServer, key: &str, path: &str, body: &str) -> (u16,
         .unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 #[tokio::test]
@@ -203,39 +252,68 @@ async fn scores_round_trip_through_the_api_and_bad_ones_are_400s() {
     .await;
     assert_eq!(status, 201, "{made}");
     assert_eq!(
-        (&made["name"], &made["value"], &made["source"], &made["comment"]),
-        (&json!("helpful"), &json!(4.5), &json!("api"), &json!("good run"))
+        (
+            &made["name"],
+            &made["value"],
+            &made["source"],
+            &made["comment"]
+        ),
+        (
+            &json!("helpful"),
+            &json!(4.5),
+            &json!("api"),
+            &json!("good run")
+        )
     );
     let (status, got) = srv.get(KEY, "/api/sessions/s1/scores").await;
     assert_eq!(status, 200);
     assert_eq!(got["scores"], json!([made.clone()]));
     let (_, d) = srv.get(KEY, "/api/sessions/s1").await;
     assert_eq!(d["scores"], json!([made]));
-    let (_, list) = srv.get(KEY, "/api/sessions?score=helpful&score_min=4").await;
+    let (_, list) = srv
+        .get(KEY, "/api/sessions?score=helpful&score_min=4")
+        .await;
     assert_eq!(list["sessions"][0]["id"], "s1", "{list}");
-    let (_, list) = srv.get(KEY, "/api/sessions?score=helpful&score_min=5").await;
+    let (_, list) = srv
+        .get(KEY, "/api/sessions?score=helpful&score_min=5")
+        .await;
     assert_eq!(list["sessions"], json!([]), "{list}");
 
     // Bad input: a clear 400 and nothing stored.
     for (body, says) in [
         (r#"{"name":"","value":1}"#, "`name`"),
         (r#"{"name":"x","value":{"a":1}}"#, "invalid score"),
-        (r#"{"name":"x","value":1,"extra":1}"#, "unknown field `extra`"),
+        (
+            r#"{"name":"x","value":1,"extra":1}"#,
+            "unknown field `extra`",
+        ),
         (r#"{"name":"x","value":""}"#, "label"),
         ("not json", "invalid score"),
     ] {
         let (status, err) = post_json(&srv, KEY, "/api/sessions/s1/scores", body).await;
         assert_eq!(status, 400, "{body}: {err}");
-        assert!(err["error"].as_str().unwrap().contains(says), "{body}: {err}");
+        assert!(
+            err["error"].as_str().unwrap().contains(says),
+            "{body}: {err}"
+        );
     }
     let (_, got) = srv.get(KEY, "/api/sessions/s1/scores").await;
     assert_eq!(got["scores"].as_array().unwrap().len(), 1);
     let (status, err) = srv.get(KEY, "/api/sessions?score_min=lots").await;
     assert_eq!(status, 400);
-    assert!(err["error"].as_str().unwrap().contains("score_min"), "{err}");
+    assert!(
+        err["error"].as_str().unwrap().contains("score_min"),
+        "{err}"
+    );
 
     // An unknown session is a 404 on both.
-    let (status, _) = post_json(&srv, KEY, "/api/sessions/nope/scores", r#"{"name":"x","value":1}"#).await;
+    let (status, _) = post_json(
+        &srv,
+        KEY,
+        "/api/sessions/nope/scores",
+        r#"{"name":"x","value":1}"#,
+    )
+    .await;
     assert_eq!(status, 404);
     let (status, _) = srv.get(KEY, "/api/sessions/nope/scores").await;
     assert_eq!(status, 404);
@@ -262,7 +340,10 @@ async fn writing_a_score_takes_ingest_and_reading_takes_read() {
     let (status, _) = srv.get(sender, "/api/sessions/s1/scores").await;
     assert_eq!(status, 403);
     let (status, got) = srv.get(reader, "/api/sessions/s1/scores").await;
-    assert_eq!((status, got["scores"][0]["value"].clone()), (200, json!(true)));
+    assert_eq!(
+        (status, got["scores"][0]["value"].clone()),
+        (200, json!(true))
+    );
 }
 
 #[tokio::test]
@@ -271,21 +352,37 @@ async fn a_batch_of_version_3_carries_scores_and_a_bad_score_is_a_400() {
     let batch = |events: &[Event]| {
         serde_json::to_vec(&json!({"protocol": SCORE_PROTOCOL_VERSION, "events": events})).unwrap()
     };
-    let by_claude = score("claude-z", "e1", ScoreOf::ClaudeSession, "helpful", ScoreValue::Bool(false));
+    let by_claude = score(
+        "claude-z",
+        "e1",
+        ScoreOf::ClaudeSession,
+        "helpful",
+        ScoreValue::Bool(false),
+    );
     let (status, r) = srv.post_raw(Some(KEY), batch(&[by_claude]), false).await;
     assert_eq!((status, r), (200, json!({"accepted": 1, "duplicates": 0})));
-    srv.post(KEY, &[start_of_claude("s9", "claude-z", T0)]).await;
+    srv.post(KEY, &[start_of_claude("s9", "claude-z", T0)])
+        .await;
     let (_, got) = srv.get(KEY, "/api/sessions/s9/scores").await;
     assert_eq!(got["scores"][0]["value"], json!(false), "{got}");
 
-    let mut bad = score("s9", "e2", ScoreOf::Session, "helpful", ScoreValue::Number(1.0));
+    let mut bad = score(
+        "s9",
+        "e2",
+        ScoreOf::Session,
+        "helpful",
+        ScoreValue::Number(1.0),
+    );
     if let Payload::Score(s) = &mut bad.payload {
         s.source = "someone".into();
     }
     let (status, err) = srv.post_raw(Some(KEY), batch(&[bad]), false).await;
     assert_eq!(status, 400);
     assert!(
-        err["error"].as_str().unwrap().starts_with("invalid batch: events[0].data: `source`"),
+        err["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid batch: events[0].data: `source`"),
         "{err}"
     );
 }

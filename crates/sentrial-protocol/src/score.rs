@@ -81,7 +81,11 @@ impl Score {
             }
             _ => {}
         }
-        if self.comment.as_deref().is_some_and(|c| chars(c) > SCORE_COMMENT_MAX) {
+        if self
+            .comment
+            .as_deref()
+            .is_some_and(|c| chars(c) > SCORE_COMMENT_MAX)
+        {
             return Some(format!(
                 "`comment` must have at most {SCORE_COMMENT_MAX} characters"
             ));

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::store::lineage::{Lineage, RunRow};
-use crate::store::scores::ScoreRecord;
 use crate::store::model::{
     MarkerRecord, ModelCallRecord, SessionDetail, SessionRecord, ToolCallRecord, TurnInput,
     TurnRecord,
 };
+use crate::store::scores::ScoreRecord;
 use crate::time::Timestamp;
 
 /// What a store reads for one session's detail; [`DetailRows::assemble`] makes the detail, the

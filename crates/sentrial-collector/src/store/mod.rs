@@ -51,7 +51,7 @@ pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
 pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
-pub use scores::ScoreRecord;
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
+pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};

@@ -47,7 +47,10 @@ macro_rules! store_reads {
             session_id: String,
         ) -> $crate::store::api::BoxFuture<
             '_,
-            Result<Option<Vec<$crate::store::scores::ScoreRecord>>, $crate::store::error::StoreError>,
+            Result<
+                Option<Vec<$crate::store::scores::ScoreRecord>>,
+                $crate::store::error::StoreError,
+            >,
         > {
             $lend!(self, |db| $crate::store::scores::session_scores(
                 db,
