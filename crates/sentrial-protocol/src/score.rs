@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 /// A score of a session: the payload of a `score` event. The event's `session_id` names the
 /// session as [`Score::of`] says; a score may arrive before its session and is kept until it does.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct Score {
     /// What is scored (`helpful`, `accuracy`, ...): 1 to [`SCORE_NAME_MAX`] characters.
     pub name: String,
