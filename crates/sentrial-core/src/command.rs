@@ -71,6 +71,13 @@ pub enum Command {
         /// When.
         at: i64,
     },
+    /// A score of a session (or of a Claude session id), sent as its own event.
+    Score {
+        /// The id the score names (see [`sentrial_protocol::Score::of`]).
+        session_id: String,
+        /// The score.
+        score: Box<sentrial_protocol::Score>,
+    },
     /// Settle everything queued before this command, or give up at `deadline`.
     Flush {
         /// Latest time to answer.

@@ -130,6 +130,16 @@ impl Tracker {
         }
     }
 
+    /// Queues a score of the session (or Claude session) `session_id` names, as its own event
+    /// through the same delivery as sessions' (queued, retried, counted). `score` is checked by
+    /// the caller ([`sentrial_protocol::Score::problem`]).
+    pub fn score(&self, session_id: String, score: sentrial_protocol::Score) {
+        self.send(Command::Score {
+            session_id,
+            score: Box::new(score),
+        });
+    }
+
     /// Begins a session for one call of the wrapped function.
     pub fn start_session(&self, init: SessionInit) -> Session {
         let handle = match &self.inner {

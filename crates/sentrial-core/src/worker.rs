@@ -182,6 +182,12 @@ impl Worker {
                 }
                 return;
             }
+            Command::Score { session_id, score } => {
+                let (session, at) = (Arc::from(session_id), score.at);
+                self.out.push(Payload::Score(*score));
+                emit(&mut self.sinks, &self.redactor, &session, at, &mut self.out);
+                return;
+            }
             Command::Flush { deadline, reply } => {
                 self.sinks.flush(deadline, reply);
                 return;
@@ -230,6 +236,7 @@ fn emit(
         let kind = match payload {
             Payload::SessionStart(_) => Kind::Start,
             Payload::SessionEnd(_) => Kind::End,
+            Payload::Score(_) => Kind::Score,
             _ => Kind::Other,
         };
         let event = Event {
