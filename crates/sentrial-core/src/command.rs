@@ -15,6 +15,8 @@ pub enum Command {
     Start {
         /// Tracker-local handle of the session.
         handle: u64,
+        /// Its Sentrial session id (a UUIDv7).
+        id: std::sync::Arc<str>,
         /// What the wrapper knows (with the time of the call).
         init: Box<SessionInit>,
     },

@@ -122,8 +122,7 @@ impl Worker {
             return;
         }
         let (handle, at) = match cmd {
-            Command::Start { handle, init } => {
-                let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
+            Command::Start { handle, id, init } => {
                 tracing::debug!(session = %id, agent = %init.agent, "session started");
                 self.sessions.insert(
                     handle,
