@@ -78,3 +78,35 @@ pub fn transport(config: &Config) -> Result<HttpTransport, CoreError> {
         &sdk,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(kinds: &[Kind]) -> serde_json::Value {
+        let encoder = BatchEncoder {
+            prefix: br#"{"protocol":2}"#.to_vec(),
+            score_prefix: br#"{"protocol":3}"#.to_vec(),
+        };
+        let batch: Vec<Queued> = kinds
+            .iter()
+            .map(|&kind| Queued {
+                seq: 0,
+                session: Arc::from("s"),
+                kind,
+                json: b"{}".to_vec(),
+                segment: None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        encoder.write_body(&batch, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn only_a_batch_holding_a_score_is_protocol_3() {
+        assert_eq!(body(&[Kind::Start, Kind::Other])["protocol"], 2);
+        assert_eq!(body(&[Kind::Start, Kind::Score])["protocol"], 3);
+        assert_eq!(body(&[Kind::Score])["events"].as_array().unwrap().len(), 1);
+    }
+}
