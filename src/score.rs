@@ -29,13 +29,15 @@ pub(crate) fn send(tracker: &Tracker, o: NativeScore) -> Option<String> {
     let (id, of) = match (o.session_id, o.claude_session_id) {
         (Some(id), None) => (id, ScoreOf::Session),
         (None, Some(id)) => (id, ScoreOf::ClaudeSession),
-        _ => return Some("give exactly one of sessionId and claudeSessionId".into()),
+        _ => {
+            return Some(tracker.refuse_score("give exactly one of sessionId and claudeSessionId"))
+        }
     };
     let value = match (o.number, o.flag, o.label) {
         (Some(n), None, None) => ScoreValue::Number(n),
         (None, Some(b), None) => ScoreValue::Bool(b),
         (None, None, Some(l)) => ScoreValue::Label(l),
-        _ => return Some("`value` must be a number, a boolean or a string".into()),
+        _ => return Some(tracker.refuse_score("`value` must be a number, a boolean or a string")),
     };
     let score = Score {
         name: o.name,

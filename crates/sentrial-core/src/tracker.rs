@@ -151,6 +151,14 @@ impl Tracker {
         Ok(())
     }
 
+    /// Counts a score the host refused before it reached [`Tracker::score`] (no id, no value)
+    /// as a bad input, as the tracker counts its own refusals; gives `problem` back.
+    pub fn refuse_score(&self, problem: &str) -> String {
+        self.stats.input();
+        self.stats.bad_input();
+        problem.to_string()
+    }
+
     /// Begins a session for one call of the wrapped function.
     pub fn start_session(&self, init: SessionInit) -> Session {
         let (handle, id) = match &self.inner {

@@ -69,10 +69,11 @@ async fn scores_round_trip_by_session_and_claude_session_id() {
         ..Default::default()
     });
     let id = s.id().expect("a tracked session has an id").to_string();
-    s.message(r#"{"type":"system","subtype":"init","session_id":"claude-42","model":"m"}"#);
-    s.finish(Ending::Done);
+    // Before the session's start is even queued: it must not wait for it (nor hold it up).
     let by_id = score("accuracy", ScoreValue::Number(0.75), ScoreOf::Session);
     t.score(id.clone(), by_id).unwrap();
+    s.message(r#"{"type":"system","subtype":"init","session_id":"claude-42","model":"m"}"#);
+    s.finish(Ending::Done);
     // A bad score is refused here, counted, and never sent.
     let bad = score("", ScoreValue::Bool(true), ScoreOf::Session);
     assert!(t.score(id.clone(), bad).unwrap_err().contains("`name`"));

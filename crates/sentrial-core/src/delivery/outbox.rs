@@ -133,7 +133,9 @@ impl Outbox {
             {
                 break;
             }
-            let gated = front.kind != Kind::Start
+            // A score is never held back: the collector keeps one that arrives before its
+            // session (and one queued before its session's start would otherwise wait forever).
+            let gated = !matches!(front.kind, Kind::Start | Kind::Score)
                 && self.unconfirmed.contains(&front.session)
                 && !starts_here.contains(&front.session);
             if gated {
