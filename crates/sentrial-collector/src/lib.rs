@@ -33,6 +33,7 @@ mod rate_limit;
 mod read_api;
 mod router;
 mod scope;
+mod scores_api;
 mod server;
 mod site;
 mod state;

@@ -13,6 +13,7 @@ use crate::auth::Reader;
 use crate::detect::{IssueKind, ISSUE_KINDS};
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
+use crate::scores_api;
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
 use crate::time::{iso8601, parse_time, EARLIEST_MS, LATEST_MS};
 
@@ -33,6 +34,9 @@ pub struct ListParams {
     end_reason: Option<String>,
     issue: Option<String>,
     claude_session_id: Option<String>,
+    score: Option<String>,
+    score_min: Option<String>,
+    score_max: Option<String>,
     q: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -162,6 +166,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             "invalid q: it holds a NUL character (%00), which a text search cannot take".into(),
         ));
     }
+    let score = scores_api::filter(p.score, p.score_min, p.score_max)?;
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
@@ -173,6 +178,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         text,
         from,
         to,
+        score,
         limit,
         after,
     })

@@ -32,6 +32,7 @@ mod queries;
 mod read;
 mod reads;
 mod row;
+mod scores;
 mod search;
 mod sqlite;
 mod transcript;
@@ -51,7 +52,8 @@ pub use model::{
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
-pub use page::{Cursor, ListQuery, SessionPage};
+pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
+pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};

@@ -27,10 +27,24 @@ pub struct ListQuery {
     pub from: Option<i64>,
     /// Only sessions that started before this time, ms.
     pub to: Option<i64>,
+    /// Only sessions with a score as this says.
+    pub score: Option<ScoreFilter>,
     /// Page size, 1..=500.
     pub limit: u32,
     /// Start after this position (from the previous page's `next_cursor`).
     pub after: Option<Cursor>,
+}
+
+/// The sessions list's score filter: sessions with at least one score that has this name (any,
+/// when `None`) and whose number (1 or 0 for a boolean; a label has none) is in the range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreFilter {
+    /// The score's name (`score=`).
+    pub name: Option<String>,
+    /// Least value, inclusive (`score_min=`).
+    pub min: Option<f64>,
+    /// Greatest value, inclusive (`score_max=`).
+    pub max: Option<f64>,
 }
 
 /// A position in the newest-first order of sessions: the last item of a page.

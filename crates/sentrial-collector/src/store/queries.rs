@@ -102,6 +102,16 @@ pub static MARKERS: Sql = Sql::new(
      FROM session_markers WHERE project_id = ?1 AND session_id = ?2 ORDER BY position",
 );
 
+/// The scores of session `?2` of project `?1` whose Claude session id is `?3` (NULL: none),
+/// oldest first.
+pub static SCORES: Sql = Sql::new(
+    "SELECT id, target_kind, name, kind, num, label, comment, source, at
+     FROM scores WHERE project_id = ?1
+       AND ((target_kind = 'session' AND target = ?2)
+         OR (target_kind = 'claude_session' AND target = ?3))
+     ORDER BY at, id",
+);
+
 /// The results of session `?2` of project `?1`, in index order, with cumulative figures.
 pub static RESULTS: Sql = Sql::new(
     "SELECT idx, ts, subtype, is_error, terminal_reason, api_error_status,

@@ -9,7 +9,7 @@ use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
 use crate::store::model::{EventRef, SessionDetail, SessionRecord};
 use crate::store::page::{ListQuery, SessionPage};
 use crate::store::value::{values, Value};
-use crate::store::{issues, queries, row, search};
+use crate::store::{issues, queries, row, scores, search};
 
 /// One page of a project's sessions, newest first.
 pub(crate) async fn list_sessions<D: Db>(
@@ -94,6 +94,19 @@ async fn page_rows<D: Db>(
     if let Some(to) = q.to {
         s.bind(" AND s.sort_ts < ?", Value::from(to));
     }
+    if let Some(f) = &q.score {
+        s.sql.push_str(scores::FILTER_OPEN);
+        if let Some(name) = &f.name {
+            s.bind(" AND sc.name = ?", Value::from(name));
+        }
+        if let Some(min) = f.min {
+            s.bind(" AND sc.num >= ?", Value::from(min));
+        }
+        if let Some(max) = f.max {
+            s.bind(" AND sc.num <= ?", Value::from(max));
+        }
+        s.sql.push(')');
+    }
     let searching = arm.is_some();
     if let Some(arm) = arm {
         s.bind(arm.fragment, Value::from(arm.value));
@@ -163,6 +176,7 @@ pub(crate) async fn get_session<D: Db>(
             .await?,
         results: db.select(&queries::RESULTS, &key, row::result).await?,
         markers: db.select(&queries::MARKERS, &key, row::marker).await?,
+        scores: scores::of_session(db, project, id, session.claude_session_id.as_deref()).await?,
         reconciliation,
         session,
         previous,

@@ -189,6 +189,14 @@ pub static MARKER: Sql = Sql::new(
      WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
 );
 
+/// A score, by the id it names; its event id is its key (stored once, as events are).
+pub static SCORE: Sql = Sql::new(
+    "INSERT INTO scores (project_id, id, target_kind, target, name, kind, num, label,
+        comment, source, at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+     ON CONFLICT (project_id, id) DO NOTHING",
+);
+
 /// A session's end, keyed `(ts, id)`; a NULL status `?3` keeps the stored one.
 pub static SESSION_END: Sql = Sql::new(
     "UPDATE sessions SET status = COALESCE(?3, status), failure_reason = ?4,
@@ -238,6 +246,7 @@ mod tests {
             &SUBAGENT,
             &SESSION_RESULT,
             &MARKER,
+            &SCORE,
             &SESSION_END,
             &FIGURES,
             &DELETE_ISSUES,
