@@ -18,6 +18,11 @@ export declare class NativeClient {
   /** Begins the session of one call of the wrapped `query()`. */
   startSession(options: SessionOptions): NativeSession
   /**
+   * Queues a score of a run through the same delivery as sessions'. Never throws: answers
+   * what is wrong with a score it does not queue (counted in `badInputs`), else null.
+   */
+  score(score: NativeScore): string | null
+  /**
    * Resolves once everything queued so far is delivered or dropped, or after `timeoutMs`
    * (default 5000). Never rejects.
    */
@@ -57,6 +62,8 @@ export declare class NativeSession {
   interrupting(): void
   /** Forgets the session: the wrapped call turned out not to start a run. Nothing of it is sent. */
   discard(): void
+  /** Its Sentrial session id (what the collector lists it by); null when tracking is off. */
+  get id(): string | null
   /** Ends the session; `message` is the error's, for `threw` and `aborted`. */
   finish(how: RunEnd, message?: string | undefined | null): void
 }
@@ -121,6 +128,27 @@ export interface NativeOtlpStats {
   sessionsDropped: number
   /** Events that could not be made into spans. */
   eventsSkipped: number
+}
+
+/**
+ * A score of a run (`client.score`). Exactly one of `sessionId` and `claudeSessionId`, and
+ * exactly one of `number`, `flag` and `label` (the JS layer has checked the types).
+ */
+export interface NativeScore {
+  /** The Sentrial session id (`getSessionId(query)`). */
+  sessionId?: string
+  /** The Claude session id (`session_id` of the SDK's messages). */
+  claudeSessionId?: string
+  /** What is scored. */
+  name: string
+  /** A numeric value. */
+  number?: number
+  /** A thumbs up (`true`) or down. */
+  flag?: boolean
+  /** A label. */
+  label?: string
+  /** Why, in words. */
+  comment?: string
 }
 
 /** Delivery counters; `produced == delivered + pending + dropped` always holds. */

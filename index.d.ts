@@ -185,6 +185,15 @@ export declare class SentrialClient {
   shutdown(options?: { timeoutMs?: number }): Promise<FlushResult>;
   /** Delivery counters. */
   stats(): SentrialStats;
+  /**
+   * Scores a run (thumbs up or down, a number, a label), by its Sentrial session id
+   * (`getSessionId(query)`) or its Claude session id (the `session_id` of the SDK's messages).
+   * Fire-and-forget through the same delivery as sessions (queued, retried, counted in
+   * `stats()`); never throws. A score that arrives before its session is kept and attached when
+   * the session arrives. A bad score (an empty name, a non-finite number, both or neither id) is
+   * not sent: it is counted in `stats().badInputs` and a warning says why.
+   */
+  score(score: SentrialScore): void;
   /** Longest wait for delivery at process exit, in ms. */
   readonly exitTimeoutMs: number;
 }
@@ -216,6 +225,26 @@ export type QueryFunction = (params: { prompt: string | AsyncIterable<any>; opti
  * `startup()` and `prewarm()` start runs without `query()`: wrap the SDK module with
  * {@link wrapClaudeAgentSDK} to track them (passing them here is a TypeError).
  */
+/** A score of a run: exactly one of `sessionId` and `claudeSessionId`. */
+export type SentrialScore = (
+  | { sessionId: string; claudeSessionId?: undefined }
+  | { claudeSessionId: string; sessionId?: undefined }
+) & {
+  /** What is scored (`helpful`, `accuracy`, ...): 1 to 100 characters. */
+  name: string;
+  /** A finite number, a thumbs up (`true`) or down, or a label of 1 to 200 characters. */
+  value: number | boolean | string;
+  /** Why, in words: at most 4,000 characters. */
+  comment?: string;
+};
+
+/**
+ * The Sentrial session id of a Query returned by a wrapped `query()` (what the collector and the
+ * dashboard list it by), for `client.score({ sessionId })`; undefined when the Query is not
+ * tracked (tracking off, or not a wrapped Query's).
+ */
+export declare function getSessionId(query: object): string | undefined;
+
 export declare function wrapClaudeAgent<Q extends QueryFunction>(query: Q, options: WrapClaudeAgentOptions): Q;
 
 /**

@@ -3,5 +3,6 @@
 
 const { SentrialClient } = require('./lib/client.js');
 const { wrapClaudeAgent, wrapClaudeAgentSDK } = require('./lib/wrap.js');
+const { getSessionId } = require('./lib/run.js');
 
-module.exports = { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK };
+module.exports = { SentrialClient, wrapClaudeAgent, wrapClaudeAgentSDK, getSessionId };

@@ -110,6 +110,23 @@ class SentrialClient {
   }
 
   /**
+   * Scores a run: `{ sessionId | claudeSessionId, name, value, comment? }`, `value` a number, a
+   * boolean or a label. Fire-and-forget through the same delivery as sessions (queued, retried,
+   * counted in `stats()`); never throws. A score the collector would refuse is not sent: it is
+   * counted in `stats().badInputs` and a warning says why (once per process).
+   */
+  score(score) {
+    const client = this[NATIVE];
+    if (!client) return;
+    try {
+      const problem = client.score(nativeScore(score));
+      if (problem) warnOnce('SENTRIAL_BAD_SCORE', `@sentrial/sdk: a score was not sent: ${problem}`);
+    } catch {
+      recordFault(this);
+    }
+  }
+
+  /**
    * Resolves once everything queued so far is delivered (or dropped), or when `timeoutMs`
    * (default 5000) has passed. Never rejects, never hangs.
    */
@@ -148,6 +165,22 @@ class SentrialClient {
       return { ...EMPTY_STATS, faults: this[FAULTS] };
     }
   }
+}
+
+/** The native form of `client.score`'s argument: types only; the core checks the rest. */
+function nativeScore(score) {
+  const s = score !== null && typeof score === 'object' ? score : {};
+  const str = (v) => (typeof v === 'string' ? v : undefined);
+  const v = s.value;
+  return {
+    sessionId: str(s.sessionId),
+    claudeSessionId: str(s.claudeSessionId),
+    name: str(s.name) ?? '',
+    number: typeof v === 'number' ? v : undefined,
+    flag: typeof v === 'boolean' ? v : undefined,
+    label: str(v),
+    comment: str(s.comment),
+  };
 }
 
 /** Counts an error inside tracking that was swallowed (shown as `stats().faults`). */

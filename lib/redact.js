@@ -145,8 +145,9 @@ function withRedactFn(client, fn, onFault, partMarker) {
   // Every method of a native session, each with what its text goes through. Fail closed: a method
   // the native session gains is not reachable through here until it is listed (a test checks the
   // list against the native session's methods).
+  // The session id is a property, not a method: kept out of the method list, not enumerable.
   const session = (native) =>
-    Object.freeze({
+    withId(native, {
       message: viaJson((s) => native.message(s)),
       hook: viaJson((s) => native.hook(s)),
       decision: viaJson((s) => native.decision(s)),
@@ -163,7 +164,9 @@ function withRedactFn(client, fn, onFault, partMarker) {
       finish: (how, message) => native.finish(how, typeof message === 'string' ? text(message) : message),
       discard: () => native.discard(),
     });
+  const maybe = (s) => (typeof s === 'string' ? text(s) : s);
   return forward(client, {
+    score: (score) => client.score({ ...score, label: maybe(score.label), comment: maybe(score.comment) }),
     startSession: (options) =>
       session(
         client.startSession({
@@ -173,6 +176,11 @@ function withRedactFn(client, fn, onFault, partMarker) {
         }),
       ),
   });
+}
+
+// `methods`, frozen, with the native session's id as a non-enumerable `id`.
+function withId(native, methods) {
+  return Object.freeze(Object.defineProperty(methods, 'id', { value: native.id, enumerable: false }));
 }
 
 // `target` with `own` methods in front; every other member served by `target` itself.

@@ -311,7 +311,18 @@ function instrumentQuery(q, run, options) {
       }
     },
   });
+  QUERIES.set(proxy, run);
   return proxy;
+}
+
+/** The run of each tracked Query (the object the wrapped `query()` returned). */
+const QUERIES = new WeakMap();
+
+/** The Sentrial session id of a tracked Query; undefined when it is not tracked (or not yet). */
+function getSessionId(query) {
+  const run = query !== null && typeof query === 'object' ? QUERIES.get(query) : undefined;
+  const id = run && run.session ? run.session.id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** `target[prop]`, a method bound to `target` (so methods using private fields work). */
@@ -341,4 +352,14 @@ function bindProxy(target, own) {
   });
 }
 
-module.exports = { newRun, begin, instrumentOptions, tappedPrompt, finish, discard, observeResult, bindProxy };
+module.exports = {
+  newRun,
+  begin,
+  instrumentOptions,
+  tappedPrompt,
+  finish,
+  discard,
+  observeResult,
+  bindProxy,
+  getSessionId,
+};

@@ -2,6 +2,7 @@
 
 use crate::logging;
 use crate::otlp::{NativeOtlpStats, OtlpOptions};
+use crate::score::NativeScore;
 use crate::session::{self, NativeSession, SessionOptions};
 use napi::bindgen_prelude::Object;
 use napi::{Env, Result};
@@ -194,6 +195,13 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn start_session(&self, options: SessionOptions) -> NativeSession {
         session::start(&self.tracker, options)
+    }
+
+    /// Queues a score of a run through the same delivery as sessions'. Never throws: answers
+    /// what is wrong with a score it does not queue (counted in `badInputs`), else null.
+    #[napi(catch_unwind)]
+    pub fn score(&self, score: NativeScore) -> Option<String> {
+        crate::score::send(&self.tracker, score)
     }
 
     /// Resolves once everything queued so far is delivered or dropped, or after `timeoutMs`

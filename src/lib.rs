@@ -8,12 +8,14 @@ mod client;
 mod logging;
 mod otlp;
 mod redact;
+mod score;
 mod session;
 mod text;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
 pub use otlp::{NativeOtlpStats, OtlpOptions, OtlpProtocol};
 pub use redact::{PiiKind, PiiMode, PiiOptions, PrivacyMode, RedactOptions, RedactPattern};
+pub use score::NativeScore;
 pub use session::{part_marker, NativeSession, RunEnd, SessionOptions};
 
 use napi_derive::napi;

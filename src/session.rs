@@ -136,6 +136,12 @@ impl NativeSession {
         self.session.discard();
     }
 
+    /// Its Sentrial session id (what the collector lists it by); null when tracking is off.
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> Option<String> {
+        self.session.id().map(String::from)
+    }
+
     /// Ends the session; `message` is the error's, for `threw` and `aborted`.
     #[napi(catch_unwind)]
     pub fn finish(&self, how: RunEnd, message: Option<String>) {

@@ -7,7 +7,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use sentrial_protocol::{Batch, IngestResponse, READABLE_PROTOCOL_VERSIONS};
+use sentrial_protocol::{Batch, IngestResponse, Payload, READABLE_PROTOCOL_VERSIONS};
 use serde::Deserialize;
 
 use crate::auth::Project;
@@ -93,6 +93,13 @@ pub fn decode(body: &[u8]) -> Result<Batch, AppError> {
                 "invalid batch: events[{i}]: `id` and `session_id` must not be empty"
             )));
         }
+        if let Payload::Score(score) = &ev.payload {
+            if let Some(problem) = score.problem() {
+                return Err(AppError::BadRequest(format!(
+                    "invalid batch: events[{i}].data: {problem}"
+                )));
+            }
+        }
     }
     Ok(batch)
 }
@@ -101,13 +108,14 @@ fn check_version(protocol: u32) -> Result<(), AppError> {
     if READABLE_PROTOCOL_VERSIONS.contains(&protocol) {
         Ok(())
     } else {
-        let speaks: Vec<String> = READABLE_PROTOCOL_VERSIONS
+        let mut speaks: Vec<String> = READABLE_PROTOCOL_VERSIONS
             .iter()
             .map(u32::to_string)
             .collect();
+        let last = speaks.pop().unwrap_or_default();
         Err(AppError::BadRequest(format!(
-            "unsupported protocol version {protocol}; this collector speaks {}",
-            speaks.join(" and ")
+            "unsupported protocol version {protocol}; this collector speaks {} and {last}",
+            speaks.join(", ")
         )))
     }
 }
@@ -153,15 +161,15 @@ mod tests {
 
     #[test]
     fn names_the_version_even_when_v1_cannot_decode_it() {
-        let m = message(r#"{"protocol":3,"events":[{"whatever":true}]}"#);
+        let m = message(r#"{"protocol":4,"events":[{"whatever":true}]}"#);
         assert_eq!(
             m,
-            "unsupported protocol version 3; this collector speaks 1 and 2"
+            "unsupported protocol version 4; this collector speaks 1, 2 and 3"
         );
         let m = message(r#"{"protocol":0,"events":[]}"#);
         assert_eq!(
             m,
-            "unsupported protocol version 0; this collector speaks 1 and 2"
+            "unsupported protocol version 0; this collector speaks 1, 2 and 3"
         );
     }
 

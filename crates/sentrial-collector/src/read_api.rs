@@ -10,8 +10,10 @@ use sentrial_protocol::SessionStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Reader;
+use crate::detect::{IssueKind, ISSUE_KINDS};
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
+use crate::scores_api;
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
 use crate::time::{iso8601, parse_time, EARLIEST_MS, LATEST_MS};
 
@@ -30,7 +32,11 @@ pub struct ListParams {
     convo_id: Option<String>,
     status: Option<String>,
     end_reason: Option<String>,
+    issue: Option<String>,
     claude_session_id: Option<String>,
+    score: Option<String>,
+    score_min: Option<String>,
+    score_max: Option<String>,
     q: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -145,6 +151,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             ))),
         })
         .transpose()?;
+    let issue = given(p.issue).map(|raw| parse_issue(&raw)).transpose()?;
     let text = given(p.q.map(|q| q.trim().to_string()));
     if text.as_ref().is_some_and(|t| t.len() > MAX_QUERY_BYTES) {
         return Err(AppError::BadRequest(format!(
@@ -159,6 +166,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
             "invalid q: it holds a NUL character (%00), which a text search cannot take".into(),
         ));
     }
+    let score = scores_api::filter(p.score, p.score_min, p.score_max)?;
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
@@ -166,9 +174,11 @@ fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         status,
         end_reason,
         claude_session_id: given(p.claude_session_id),
+        issue,
         text,
         from,
         to,
+        score,
         limit,
         after,
     })
@@ -194,6 +204,17 @@ pub fn time_param(name: &str, raw: &str) -> Result<i64, AppError> {
         )));
     }
     Ok(ms)
+}
+
+/// An `issue` parameter: one of the kinds of [`ISSUE_KINDS`].
+fn parse_issue(raw: &str) -> Result<IssueKind, AppError> {
+    IssueKind::parse(raw).ok_or_else(|| {
+        let kinds: Vec<&str> = ISSUE_KINDS.iter().map(|k| k.as_str()).collect();
+        AppError::BadRequest(format!(
+            "invalid issue `{raw}`: expected one of {}",
+            kinds.join(", ")
+        ))
+    })
 }
 
 /// Whether `s` can be an end reason: `^[a-z0-9_]{1,64}$` (the known ones and a newer SDK's).

@@ -11,7 +11,9 @@ use tower_http::trace::TraceLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{dashboard, health, ingest, keys_api, otlp, read_api, site, views_api};
+use crate::{
+    dashboard, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site, views_api,
+};
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
 pub fn router(state: AppState) -> Router {
@@ -23,11 +25,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}", get(read_api::get_session))
         .route("/api/sessions/{id}/events", get(read_api::session_events))
         .route(
+            "/api/sessions/{id}/scores",
+            get(scores_api::get_scores).post(scores_api::post_score),
+        )
+        .route(
             "/api/sessions/{id}/transcript",
             get(read_api::session_transcript),
         )
         .route("/api/conversations/{convo_id}", get(views_api::conversation))
         .route("/api/overview", get(views_api::overview))
+        .route("/api/issues", get(issues_api::issues))
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
         .merge(dashboard::routes())

@@ -59,19 +59,7 @@ pub async fn overview(
 /// `hour`, `day` or `auto` (hours up to two days, days beyond).
 fn parse_overview(p: OverviewParams, now: i64) -> Result<OverviewQuery, AppError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let to = match given(p.to) {
-        Some(raw) => time_param("to", &raw)?,
-        None => now,
-    };
-    let from = match given(p.from) {
-        Some(raw) => time_param("from", &raw)?,
-        None => to - DEFAULT_RANGE_MS,
-    };
-    if from >= to {
-        return Err(AppError::BadRequest(
-            "invalid range: `from` must be before `to`".into(),
-        ));
-    }
+    let (from, to) = time_range(p.from, p.to, now)?;
     let bucket_ms = match given(p.bucket).as_deref() {
         None | Some("auto") if to - from <= 2 * DAY_MS => HOUR_MS,
         None | Some("auto") => DAY_MS,
@@ -93,6 +81,30 @@ fn parse_overview(p: OverviewParams, now: i64) -> Result<OverviewQuery, AppError
         to,
         bucket_ms,
     })
+}
+
+/// The `from` and `to` parameters of a view over time: `to` defaults to `now`, `from` to 7 days
+/// before `to`, and `from` must be before `to`.
+pub(crate) fn time_range(
+    from: Option<String>,
+    to: Option<String>,
+    now: i64,
+) -> Result<(i64, i64), AppError> {
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let to = match given(to) {
+        Some(raw) => time_param("to", &raw)?,
+        None => now,
+    };
+    let from = match given(from) {
+        Some(raw) => time_param("from", &raw)?,
+        None => to - DEFAULT_RANGE_MS,
+    };
+    if from >= to {
+        return Err(AppError::BadRequest(
+            "invalid range: `from` must be before `to`".into(),
+        ));
+    }
+    Ok((from, to))
 }
 
 #[cfg(test)]

@@ -104,13 +104,13 @@ async fn bad_bodies_get_400_with_what_is_wrong() {
         "{err}"
     );
 
-    let v3 = json!({"protocol": 3, "events": []});
-    let (status, err) = srv.post_raw(Some(KEY), v3.to_string().into(), false).await;
+    let v4 = json!({"protocol": 4, "events": []});
+    let (status, err) = srv.post_raw(Some(KEY), v4.to_string().into(), false).await;
     assert_eq!(
         (status, err),
         (
             400,
-            json!({"error": "unsupported protocol version 3; this collector speaks 1 and 2"})
+            json!({"error": "unsupported protocol version 4; this collector speaks 1, 2 and 3"})
         )
     );
     // A version-1 batch (an SDK that predates markers) is still read.
@@ -234,7 +234,9 @@ fn expected_full_session(id: &str) -> Value {
         "turns": turns,
         "markers": [],
         "marker_counts": {},
+        "scores": [],
         "lineage": {"previous": null, "continued_by": []},
+        "issues": [],
     });
     // What protocol v1's later fields add; none of them is sent here.
     let later = json!({
@@ -285,7 +287,9 @@ async fn a_full_session_reads_back_with_every_field() {
         "usage_reconciliation",
         "markers",
         "marker_counts",
+        "scores",
         "lineage",
+        "issues",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
@@ -590,7 +594,8 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
         (
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
-                             status, end_reason, claude_session_id, q, from, to, limit, cursor"})
+                             status, end_reason, issue, claude_session_id, score, score_min, score_max, q, \
+                             from, to, limit, cursor"})
         )
     );
     for path in [

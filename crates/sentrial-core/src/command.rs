@@ -15,6 +15,8 @@ pub enum Command {
     Start {
         /// Tracker-local handle of the session.
         handle: u64,
+        /// Its Sentrial session id (a UUIDv7).
+        id: std::sync::Arc<str>,
         /// What the wrapper knows (with the time of the call).
         init: Box<SessionInit>,
     },
@@ -70,6 +72,13 @@ pub enum Command {
         ending: Ending,
         /// When.
         at: i64,
+    },
+    /// A score of a session (or of a Claude session id), sent as its own event.
+    Score {
+        /// The id the score names (see [`sentrial_protocol::Score::of`]).
+        session_id: String,
+        /// The score.
+        score: Box<sentrial_protocol::Score>,
     },
     /// Settle everything queued before this command, or give up at `deadline`.
     Flush {

@@ -130,22 +130,55 @@ impl Tracker {
         }
     }
 
+    /// Queues a score of the session (or Claude session) `session_id` names, as its own event
+    /// through the same delivery as sessions' (queued, retried, counted). A score that breaks the
+    /// protocol's rules ([`sentrial_protocol::Score::problem`], an empty id) is counted as a bad
+    /// input and not sent; the error says why.
+    pub fn score(&self, session_id: String, score: sentrial_protocol::Score) -> Result<(), String> {
+        let problem = match session_id.is_empty() {
+            true => Some("the session id must not be empty".to_string()),
+            false => score.problem(),
+        };
+        if let Some(problem) = problem {
+            self.stats.input();
+            self.stats.bad_input();
+            return Err(problem);
+        }
+        self.send(Command::Score {
+            session_id,
+            score: Box::new(score),
+        });
+        Ok(())
+    }
+
+    /// Counts a score the host refused before it reached [`Tracker::score`] (no id, no value)
+    /// as a bad input, as the tracker counts its own refusals; gives `problem` back.
+    pub fn refuse_score(&self, problem: &str) -> String {
+        self.stats.input();
+        self.stats.bad_input();
+        problem.to_string()
+    }
+
     /// Begins a session for one call of the wrapped function.
     pub fn start_session(&self, init: SessionInit) -> Session {
-        let handle = match &self.inner {
+        let (handle, id) = match &self.inner {
             Some(inner) => {
                 let handle = inner.next_handle.fetch_add(1, Ordering::Relaxed);
+                // Made here, not by the worker, so the host can name the session at once.
+                let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
                 self.send(Command::Start {
                     handle,
+                    id: Arc::clone(&id),
                     init: Box::new(init),
                 });
-                handle
+                (handle, Some(id))
             }
-            None => 0,
+            None => (0, None),
         };
         Session {
             tracker: self.clone(),
             handle,
+            id,
             finished: AtomicBool::new(handle == 0),
         }
     }
@@ -218,10 +251,17 @@ impl Tracker {
 pub struct Session {
     tracker: Tracker,
     handle: u64,
+    /// Its Sentrial session id; none when tracking is off.
+    id: Option<Arc<str>>,
     finished: AtomicBool,
 }
 
 impl Session {
+    /// Its Sentrial session id (what the collector lists it by); `None` when tracking is off.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
     /// An SDK message, as the JSON the SDK would write for it.
     pub fn message(&self, json: impl AsRef<str>) {
         self.input_with(InputKind::Message, |buf| {

@@ -122,8 +122,7 @@ impl Worker {
             return;
         }
         let (handle, at) = match cmd {
-            Command::Start { handle, init } => {
-                let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
+            Command::Start { handle, id, init } => {
                 tracing::debug!(session = %id, agent = %init.agent, "session started");
                 self.sessions.insert(
                     handle,
@@ -182,6 +181,12 @@ impl Worker {
                 }
                 return;
             }
+            Command::Score { session_id, score } => {
+                let (session, at) = (Arc::from(session_id), score.at);
+                self.out.push(Payload::Score(*score));
+                emit(&mut self.sinks, &self.redactor, &session, at, &mut self.out);
+                return;
+            }
             Command::Flush { deadline, reply } => {
                 self.sinks.flush(deadline, reply);
                 return;
@@ -230,6 +235,7 @@ fn emit(
         let kind = match payload {
             Payload::SessionStart(_) => Kind::Start,
             Payload::SessionEnd(_) => Kind::End,
+            Payload::Score(_) => Kind::Score,
             _ => Kind::Other,
         };
         let event = Event {

@@ -9,6 +9,7 @@ mod calls;
 mod end_reasons;
 mod marker;
 pub mod otel;
+mod score;
 mod session;
 pub mod url;
 mod usage;
@@ -16,6 +17,7 @@ mod usage;
 pub use calls::{Block, ModelCall, Subagent, ToolCall, ToolStatus};
 pub use end_reasons::*;
 pub use marker::*;
+pub use score::*;
 pub use session::{
     McpServer, SessionEnd, SessionInput, SessionResult, SessionStart, SessionStatus,
 };
@@ -23,12 +25,17 @@ pub use usage::{ModelUsage, Reconciliation, Usage};
 
 use serde::{Deserialize, Serialize};
 
-/// The protocol version this crate writes. Version 2 added the `marker` event (and optional fields
-/// a version-1 reader ignores); version 1 is the same without markers.
+/// The protocol version this crate writes for a batch without scores. Version 2 added the
+/// `marker` event (and optional fields a version-1 reader ignores); version 1 is the same without
+/// markers.
 pub const PROTOCOL_VERSION: u32 = 2;
 
+/// The version of a batch that holds a `score` event (version 3 added it), so only scoring needs
+/// a collector that reads it.
+pub const SCORE_PROTOCOL_VERSION: u32 = 3;
+
 /// The versions a collector of this crate reads; a batch of another version is refused with 400.
-pub const READABLE_PROTOCOL_VERSIONS: &[u32] = &[1, 2];
+pub const READABLE_PROTOCOL_VERSIONS: &[u32] = &[1, 2, 3];
 
 /// The path batches are posted to.
 pub const INGEST_PATH: &str = "/v1/batch";
@@ -89,6 +96,8 @@ pub enum Payload {
     SessionResult(SessionResult),
     /// The session ended. Carries the final status and figures.
     SessionEnd(SessionEnd),
+    /// A score of the session (or of every session of a Claude session id): see [`Score`].
+    Score(Score),
 }
 
 /// The collector's answer to an accepted batch.

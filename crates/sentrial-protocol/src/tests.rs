@@ -84,3 +84,35 @@ fn new_fields_are_optional_on_the_wire() {
         .unwrap();
     assert_eq!((end.end_reason, end.carried), (None, None));
 }
+
+#[test]
+fn a_score_round_trips_with_each_kind_of_value_and_is_checked() {
+    let json = r#"{"id":"e","session_id":"claude-1","ts":5,"type":"score","data":
+        {"name":"helpful","value":true,"source":"sdk","at":4,"of":"claude_session"}}"#;
+    let ev: Event = serde_json::from_str(json).unwrap();
+    let Payload::Score(s) = &ev.payload else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (s.of, s.value.number(), s.value.kind()),
+        (ScoreOf::ClaudeSession, Some(1.0), "boolean")
+    );
+    assert_eq!(s.problem(), None);
+    let back: Event = serde_json::from_value(serde_json::to_value(&ev).unwrap()).unwrap();
+    assert_eq!(back, ev);
+    for (value, kind) in [("0.5", "number"), ("\"good\"", "label")] {
+        let v: ScoreValue = serde_json::from_str(value).unwrap();
+        assert_eq!(v.kind(), kind);
+    }
+    let bad = |f: &dyn Fn(&mut Score)| {
+        let mut s = s.clone();
+        f(&mut s);
+        s.problem().unwrap()
+    };
+    assert!(bad(&|s| s.name = " ".into()).contains("`name`"));
+    assert!(bad(&|s| s.value = ScoreValue::Number(f64::NAN)).contains("finite"));
+    assert!(bad(&|s| s.value = ScoreValue::Label(String::new())).contains("label"));
+    assert!(bad(&|s| s.source = "me".into()).contains("`source`"));
+    assert!(bad(&|s| s.comment = Some("x".repeat(SCORE_COMMENT_MAX + 1))).contains("`comment`"));
+    assert!(serde_json::from_str::<ScoreValue>("{}").is_err());
+}

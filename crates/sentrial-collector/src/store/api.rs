@@ -8,10 +8,12 @@ use sentrial_protocol::{Event, IngestResponse};
 use crate::scope::Scopes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
+use crate::store::issues::IssueGroup;
 use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
 use crate::store::overview_model::{Conversation, Overview, OverviewQuery};
 use crate::store::page::{ListQuery, SessionPage};
+use crate::store::scores::ScoreRecord;
 
 /// A boxed future, so [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -127,6 +129,14 @@ pub trait Store: Send + Sync + 'static {
         session_id: String,
     ) -> BoxFuture<'_, Result<Option<SessionDetail>, StoreError>>;
 
+    /// A session's scores, oldest first (its own and its Claude session id's), or `None` when
+    /// the project has no such session.
+    fn session_scores(
+        &self,
+        project_id: String,
+        session_id: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<ScoreRecord>>, StoreError>>;
+
     /// A session's stored events in ingest order, or `None` when the project has no such session.
     fn session_events(
         &self,
@@ -147,6 +157,14 @@ pub trait Store: Send + Sync + 'static {
         project_id: String,
         query: OverviewQuery,
     ) -> BoxFuture<'_, Result<Overview, StoreError>>;
+
+    /// The project's detected issues of sessions that ended in `[from, to)` (ms), by kind.
+    fn issue_summary(
+        &self,
+        project_id: String,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<Vec<IssueGroup>, StoreError>>;
 
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].

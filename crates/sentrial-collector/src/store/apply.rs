@@ -12,17 +12,18 @@
 //!   the call's status ends up `denied`, `error` and `denied_by` are each the newest non-null
 //!   value of the stored row and the incoming event, so a denial that names no reason never
 //!   erases one, whichever arrives first (an older event still adds its reason);
-//! - a session input, a model call, a marker: key `(ts, id)` per turn, message id, position.
+//! - a session input, a model call, a marker: key `(ts, id)` per turn, message id, position;
+//! - a score: its own row per event id, never changed (no session row is made for it).
 //!
 //! Dedupe by event id is each store's (its raw event log), before this runs.
 
-use sentrial_protocol::{Event, Payload, SessionStatus, ToolStatus};
+use sentrial_protocol::{Event, Payload, ScoreValue, SessionStatus, ToolStatus};
 
 use crate::store::db::Db;
 use crate::store::error::StoreError;
 use crate::store::incoming::{clamp, mcp_server, tool_error, Figures, Json, END_RANK};
 use crate::store::value::values;
-use crate::store::writes;
+use crate::store::{scores, writes};
 
 /// Applies new event `ev` of `project`, whose JSON columns are `json`, received at `now`.
 pub(crate) async fn apply<D: Db>(
@@ -229,6 +230,30 @@ pub(crate) async fn apply<D: Db>(
                     data,
                     ev.ts,
                     &ev.id,
+                ],
+            )
+            .await?;
+        }
+        (Payload::Score(sc), Json::None) => {
+            // No placeholder session: a score waits for its session (see `scores.rs`).
+            let label = match &sc.value {
+                ScoreValue::Label(l) => Some(l.as_str()),
+                _ => None,
+            };
+            db.run(
+                &writes::SCORE,
+                &values![
+                    project,
+                    &ev.id,
+                    scores::target_kind(sc.of),
+                    sid,
+                    &sc.name,
+                    sc.value.kind(),
+                    sc.value.number(),
+                    label,
+                    &sc.comment,
+                    &sc.source,
+                    sc.at,
                 ],
             )
             .await?;

@@ -11,6 +11,7 @@ use crate::store::model::{
     MarkerRecord, ModelCallRecord, SessionDetail, SessionRecord, ToolCallRecord, TurnInput,
     TurnRecord,
 };
+use crate::store::scores::ScoreRecord;
 use crate::time::Timestamp;
 
 /// What a store reads for one session's detail; [`DetailRows::assemble`] makes the detail, the
@@ -30,6 +31,8 @@ pub(crate) struct DetailRows {
     pub reconciliation: Option<String>,
     /// Its markers.
     pub markers: Vec<MarkerRecord>,
+    /// Its scores, oldest first.
+    pub scores: Vec<ScoreRecord>,
     /// The run it continued (see [`Lineage::from_rows`]).
     pub previous: Option<RunRow>,
     /// The runs that continued it.
@@ -58,7 +61,9 @@ impl DetailRows {
             usage_reconciliation,
             markers: self.markers,
             marker_counts,
+            scores: self.scores,
             lineage,
+            issues: Vec::new(),
         })
     }
 }
@@ -89,7 +94,7 @@ pub(crate) struct ResultRow {
 
 /// A session's results (in index order) as turns: each with the change in the cumulative figures
 /// since the previous result, and its input (the streamed turn's, or the prompt for turn 0).
-fn turns_from_results(
+pub(crate) fn turns_from_results(
     rows: Vec<ResultRow>,
     session: &SessionRecord,
     inputs: &[TurnInput],

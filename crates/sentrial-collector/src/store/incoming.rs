@@ -18,7 +18,7 @@ pub struct Incoming {
 /// The JSON columns of an event's payload, by event type; `None` where the column stays NULL.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
-    /// A `session_input` or a `subagent`: no JSON column.
+    /// A `session_input`, a `subagent` or a `score`: no JSON column.
     None,
     /// A `session_start`.
     SessionStart {
@@ -87,7 +87,7 @@ impl Incoming {
                 carried: opt(&e.carried)?,
                 reconciliation: opt(&e.reconciliation)?,
             },
-            Payload::SessionInput(_) | Payload::Subagent(_) => Json::None,
+            Payload::SessionInput(_) | Payload::Subagent(_) | Payload::Score(_) => Json::None,
         };
         Ok(Incoming { event, raw, json })
     }
@@ -182,6 +182,7 @@ pub fn kind(payload: &Payload) -> &'static str {
         Payload::Marker(_) => "marker",
         Payload::SessionResult(_) => "session_result",
         Payload::SessionEnd(_) => "session_end",
+        Payload::Score(_) => "score",
     }
 }
 

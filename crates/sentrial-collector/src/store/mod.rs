@@ -17,6 +17,7 @@ mod detail;
 mod dialect;
 mod error;
 mod incoming;
+mod issues;
 mod key_model;
 mod key_sql;
 mod keys;
@@ -31,6 +32,7 @@ mod queries;
 mod read;
 mod reads;
 mod row;
+mod scores;
 mod search;
 mod sqlite;
 mod transcript;
@@ -39,6 +41,7 @@ mod writes;
 
 pub use api::{BoxFuture, Store};
 pub use error::StoreError;
+pub use issues::IssueGroup;
 pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};
@@ -49,7 +52,8 @@ pub use model::{
 pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
 };
-pub use page::{Cursor, ListQuery, SessionPage};
+pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
+pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::detect::Finding;
 use crate::store::lineage::{Lineage, Run};
+use crate::store::scores::ScoreRecord;
 use crate::time::Timestamp;
 use sentrial_protocol::{Block, McpServer, Usage};
 
@@ -276,8 +278,12 @@ pub struct SessionDetail {
     pub markers: Vec<MarkerRecord>,
     /// How many markers of each kind.
     pub marker_counts: BTreeMap<String, i64>,
+    /// Its scores, oldest first: its own and those of its Claude session id.
+    pub scores: Vec<ScoreRecord>,
     /// The run this one continued, and the runs that continued it.
     pub lineage: Lineage,
+    /// What the detected-issue rules found in it (`[]` while it runs).
+    pub issues: Vec<Finding>,
 }
 
 /// Something that happened to a run and changes how it reads (a compaction, an API retry, ...).

@@ -1,5 +1,6 @@
 //! What a page of the sessions list is asked (filters, position) and what it answers.
 
+use crate::detect::IssueKind;
 use crate::store::model::SessionRecord;
 use sentrial_protocol::SessionStatus;
 
@@ -18,16 +19,32 @@ pub struct ListQuery {
     pub end_reason: Option<String>,
     /// Only sessions of this Claude session (runs that resumed it included: they share it).
     pub claude_session_id: Option<String>,
+    /// Only sessions with a detected issue of this kind.
+    pub issue: Option<IssueKind>,
     /// Only sessions whose input or output contains this text (case-insensitive).
     pub text: Option<String>,
     /// Only sessions that started at or after this time, ms.
     pub from: Option<i64>,
     /// Only sessions that started before this time, ms.
     pub to: Option<i64>,
+    /// Only sessions with a score as this says.
+    pub score: Option<ScoreFilter>,
     /// Page size, 1..=500.
     pub limit: u32,
     /// Start after this position (from the previous page's `next_cursor`).
     pub after: Option<Cursor>,
+}
+
+/// The sessions list's score filter: sessions with at least one score that has this name (any,
+/// when `None`) and whose number (1 or 0 for a boolean; a label has none) is in the range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreFilter {
+    /// The score's name (`score=`).
+    pub name: Option<String>,
+    /// Least value, inclusive (`score_min=`).
+    pub min: Option<f64>,
+    /// Greatest value, inclusive (`score_max=`).
+    pub max: Option<f64>,
 }
 
 /// A position in the newest-first order of sessions: the last item of a page.

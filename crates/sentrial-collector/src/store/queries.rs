@@ -102,6 +102,16 @@ pub static MARKERS: Sql = Sql::new(
      FROM session_markers WHERE project_id = ?1 AND session_id = ?2 ORDER BY position",
 );
 
+/// The scores of session `?2` of project `?1` whose Claude session id is `?3` (NULL: none),
+/// oldest first.
+pub static SCORES: Sql = Sql::new(
+    "SELECT id, target_kind, name, kind, num, label, comment, source, at
+     FROM scores WHERE project_id = ?1
+       AND ((target_kind = 'session' AND target = ?2)
+         OR (target_kind = 'claude_session' AND target = ?3))
+     ORDER BY at, id",
+);
+
 /// The results of session `?2` of project `?1`, in index order, with cumulative figures.
 pub static RESULTS: Sql = Sql::new(
     "SELECT idx, ts, subtype, is_error, terminal_reason, api_error_status,
@@ -228,6 +238,39 @@ pub static TOOLS: Sql = Sql::new(
      GROUP BY tool_name",
 );
 
+/// What the issue rules read of session `?2` of project `?1` besides its calls, results and
+/// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
+pub static ISSUE_FACTS: Sql = Sql::new(
+    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts
+     FROM sessions WHERE project_id = ?1 AND id = ?2",
+);
+
+/// The tool calls of session `?2` of project `?1` as the issue rules read them: `TOOL_CALLS`'s
+/// order, without the outputs and figures no rule reads.
+pub static ISSUE_CALLS: Sql = Sql::new(
+    "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.parent_tool_use_id,
+        a.status AS sub_status
+     FROM tool_calls t
+     LEFT JOIN subagents a ON a.project_id = t.project_id
+          AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
+     WHERE t.project_id = ?1 AND t.session_id = ?2
+     ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id",
+);
+
+/// The detected issues of session `?2` of project `?1`, in the order they were found.
+pub static SESSION_ISSUES: Sql = Sql::new(
+    "SELECT kind, severity, summary, evidence FROM session_issues
+     WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
+);
+
+/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind.
+pub static ISSUE_GROUPS: Sql = Sql::new(
+    "SELECT kind, COUNT(*) AS count, COUNT(DISTINCT session_id) AS sessions,
+        MIN(at) AS first_seen, MAX(at) AS last_seen
+     FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3
+     GROUP BY kind ORDER BY kind",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +308,10 @@ mod tests {
             &TOP_AGENTS,
             &TOP_USERS,
             &TOOLS,
+            &ISSUE_FACTS,
+            &ISSUE_CALLS,
+            &SESSION_ISSUES,
+            &ISSUE_GROUPS,
         ]);
     }
 }

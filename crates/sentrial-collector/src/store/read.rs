@@ -9,7 +9,7 @@ use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
 use crate::store::model::{EventRef, SessionDetail, SessionRecord};
 use crate::store::page::{ListQuery, SessionPage};
 use crate::store::value::{values, Value};
-use crate::store::{queries, row, search};
+use crate::store::{issues, queries, row, scores, search};
 
 /// One page of a project's sessions, newest first.
 pub(crate) async fn list_sessions<D: Db>(
@@ -81,11 +81,31 @@ async fn page_rows<D: Db>(
     if let Some(status) = q.status {
         s.bind(" AND s.status = ?", Value::from(status.as_str()));
     }
+    if let Some(kind) = q.issue {
+        s.bind(
+            " AND EXISTS (SELECT 1 FROM session_issues i
+                WHERE i.project_id = s.project_id AND i.session_id = s.id AND i.kind = ?)",
+            Value::from(kind.as_str()),
+        );
+    }
     if let Some(from) = q.from {
         s.bind(" AND s.sort_ts >= ?", Value::from(from));
     }
     if let Some(to) = q.to {
         s.bind(" AND s.sort_ts < ?", Value::from(to));
+    }
+    if let Some(f) = &q.score {
+        s.sql.push_str(scores::FILTER_OPEN);
+        if let Some(name) = &f.name {
+            s.bind(" AND sc.name = ?", Value::from(name));
+        }
+        if let Some(min) = f.min {
+            s.bind(" AND sc.num >= ?", Value::from(min));
+        }
+        if let Some(max) = f.max {
+            s.bind(" AND sc.num <= ?", Value::from(max));
+        }
+        s.sql.push(')');
     }
     let searching = arm.is_some();
     if let Some(arm) = arm {
@@ -156,12 +176,15 @@ pub(crate) async fn get_session<D: Db>(
             .await?,
         results: db.select(&queries::RESULTS, &key, row::result).await?,
         markers: db.select(&queries::MARKERS, &key, row::marker).await?,
+        scores: scores::of_session(db, project, id, session.claude_session_id.as_deref()).await?,
         reconciliation,
         session,
         previous,
         continued_by,
     };
-    Ok(Some(rows.assemble()?))
+    let mut detail = rows.assemble()?;
+    detail.issues = issues::of_session(db, project, id).await?;
+    Ok(Some(detail))
 }
 
 /// A session's events in ingest order; `None` when the project has no such session.

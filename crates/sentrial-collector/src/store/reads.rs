@@ -41,6 +41,24 @@ macro_rules! store_reads {
             ))
         }
 
+        fn session_scores(
+            &self,
+            project_id: String,
+            session_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<
+                Option<Vec<$crate::store::scores::ScoreRecord>>,
+                $crate::store::error::StoreError,
+            >,
+        > {
+            $lend!(self, |db| $crate::store::scores::session_scores(
+                db,
+                &project_id,
+                &session_id
+            ))
+        }
+
         fn session_events(
             &self,
             project_id: String,
@@ -86,6 +104,23 @@ macro_rules! store_reads {
                 db,
                 &project_id,
                 &query
+            ))
+        }
+
+        fn issue_summary(
+            &self,
+            project_id: String,
+            from: i64,
+            to: i64,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Vec<$crate::store::IssueGroup>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::issues::summary(
+                db,
+                &project_id,
+                from,
+                to
             ))
         }
     };

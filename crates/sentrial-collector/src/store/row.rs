@@ -44,7 +44,10 @@ pub(crate) trait Columns {
 }
 
 /// A JSON column of `r`, parsed.
-fn json<T: DeserializeOwned>(r: &dyn Columns, name: &str) -> Result<Option<T>, StoreError> {
+pub(crate) fn json<T: DeserializeOwned>(
+    r: &dyn Columns,
+    name: &str,
+) -> Result<Option<T>, StoreError> {
     Ok(r.text(name)?
         .map(|text| serde_json::from_str(&text))
         .transpose()?)

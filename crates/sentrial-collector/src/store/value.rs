@@ -99,3 +99,9 @@ impl From<f64> for Value<'_> {
         Value::Real(Some(v))
     }
 }
+
+impl From<Option<f64>> for Value<'_> {
+    fn from(v: Option<f64>) -> Self {
+        Value::Real(v)
+    }
+}

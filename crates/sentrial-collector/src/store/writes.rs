@@ -189,6 +189,14 @@ pub static MARKER: Sql = Sql::new(
      WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
 );
 
+/// A score, by the id it names; its event id is its key (stored once, as events are).
+pub static SCORE: Sql = Sql::new(
+    "INSERT INTO scores (project_id, id, target_kind, target, name, kind, num, label,
+        comment, source, at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+     ON CONFLICT (project_id, id) DO NOTHING",
+);
+
 /// A session's end, keyed `(ts, id)`; a NULL status `?3` keeps the stored one.
 pub static SESSION_END: Sql = Sql::new(
     "UPDATE sessions SET status = COALESCE(?3, status), failure_reason = ?4,
@@ -210,6 +218,18 @@ pub static FIGURES: Sql = Sql::new(
             OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
 );
 
+/// Deletes the detected issues of session `?2` of project `?1`, before they are found again.
+pub static DELETE_ISSUES: Sql =
+    Sql::new("DELETE FROM session_issues WHERE project_id = ?1 AND session_id = ?2");
+
+/// One detected issue of a session: its place `?3`, kind, severity, summary, evidence (JSON) and
+/// the session's end `?8`.
+pub static ISSUE: Sql = Sql::new(
+    "INSERT INTO session_issues (project_id, session_id, idx, kind, severity, summary, evidence,
+        at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,8 +246,11 @@ mod tests {
             &SUBAGENT,
             &SESSION_RESULT,
             &MARKER,
+            &SCORE,
             &SESSION_END,
             &FIGURES,
+            &DELETE_ISSUES,
+            &ISSUE,
         ]);
     }
 }

@@ -47,6 +47,7 @@ impl Delivery {
                     let kind = match r.kind.as_str() {
                         "session_start" => Kind::Start,
                         "session_end" => Kind::End,
+                        "score" => Kind::Score,
                         _ => Kind::Other,
                     };
                     // What does not fit in memory stays on disk for a later start.

@@ -18,6 +18,8 @@ pub enum Kind {
     Start,
     /// A `session_end`.
     End,
+    /// A `score` (dropped for space like any other event; its batch is sent as protocol 3).
+    Score,
     /// Anything else.
     Other,
 }
@@ -64,7 +66,7 @@ impl Outbox {
 
     /// Whether an event of `kind` and `bytes` would be queued (starts and ends always are).
     pub fn has_room(&self, kind: Kind, bytes: usize) -> bool {
-        kind != Kind::Other
+        matches!(kind, Kind::Start | Kind::End)
             || (self.queue.len() < self.max_events && self.bytes + bytes <= self.max_bytes)
     }
 
@@ -131,7 +133,9 @@ impl Outbox {
             {
                 break;
             }
-            let gated = front.kind != Kind::Start
+            // A score is never held back: the collector keeps one that arrives before its
+            // session (and one queued before its session's start would otherwise wait forever).
+            let gated = !matches!(front.kind, Kind::Start | Kind::Score)
                 && self.unconfirmed.contains(&front.session)
                 && !starts_here.contains(&front.session);
             if gated {

@@ -86,7 +86,10 @@ impl SpanBuilder {
                 Some(open) => out.push(session_span(session, &open, end)),
                 None => return false,
             },
-            Payload::Subagent(_) | Payload::SessionResult(_) | Payload::Marker(_) => {}
+            Payload::Subagent(_)
+            | Payload::SessionResult(_)
+            | Payload::Marker(_)
+            | Payload::Score(_) => {}
         }
         true
     }

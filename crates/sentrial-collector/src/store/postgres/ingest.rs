@@ -1,5 +1,6 @@
 //! Ingest into PostgreSQL: one transaction per batch, dedupe by event id, apply each new event by
-//! the shared rules (`store/apply.rs`).
+//! the shared rules (`store/apply.rs`), then find the issues of the ended sessions it touched
+//! (`store/issues.rs`).
 //!
 //! Those rules make the final state independent of arrival order; here that also makes
 //! concurrent collectors agree: every upsert is one statement whose `WHERE` compares keys on the
@@ -17,6 +18,7 @@ use super::text::Clean;
 use crate::store::apply::apply;
 use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
+use crate::store::issues::recompute;
 
 /// Stores `events` for `project` in `tx`; the caller commits.
 ///
@@ -68,6 +70,7 @@ pub async fn ingest(
     let mut out = IngestResponse::default();
     let db = PgDb(tx);
     let mut writes = Vec::new();
+    let mut touched = std::collections::BTreeSet::new();
     for (incoming, ev) in events.iter().zip(&cleaned) {
         // An id is new once: a second copy in the same batch is a duplicate.
         if !new.remove(&ev.id) {
@@ -77,8 +80,11 @@ pub async fn ingest(
         out.accepted += 1;
         // JSON text holds no raw NUL (it is escaped), so it is stored as made.
         writes.push(apply(&db, project, ev, &incoming.json, now));
+        touched.insert(ev.session_id.as_str());
     }
     futures_util::future::try_join_all(writes).await?;
+    // Under the batch's session locks, so two collectors never find a session's issues at once.
+    recompute(&db, project, touched).await?;
     Ok(out)
 }
 

@@ -14,7 +14,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -287,6 +287,45 @@ CREATE TABLE signin_links (
 DELETE FROM settings WHERE name = 'signing_secret';
 "#;
 // ---- end of issue 15's migration ----
+
+// ---- Issue 17 (detected issues): one migration, self-contained. ----
+/// Version 6: the SQLite store's version 6 (see there): the issues detected in each ended session.
+const V6: &str = r#"
+CREATE TABLE session_issues (
+    project_id TEXT COLLATE "C" NOT NULL,
+    session_id TEXT COLLATE "C" NOT NULL,
+    idx        BIGINT NOT NULL,
+    kind       TEXT COLLATE "C" NOT NULL,
+    severity   TEXT NOT NULL,
+    summary    TEXT NOT NULL,
+    evidence   TEXT NOT NULL,
+    at         BIGINT NOT NULL,
+    PRIMARY KEY (project_id, session_id, idx)
+);
+CREATE INDEX session_issues_by_kind ON session_issues (project_id, kind, at);
+"#;
+// ---- end of issue 17's migration (detected issues) ----
+
+// ---- Issue 17 (scores): one migration, self-contained. ----
+/// Version 7: the SQLite store's version 7 (see there): scores, by the id they name.
+const V7: &str = r#"
+CREATE TABLE scores (
+    project_id  TEXT COLLATE "C" NOT NULL,
+    id          TEXT COLLATE "C" NOT NULL,
+    target_kind TEXT NOT NULL,
+    target      TEXT COLLATE "C" NOT NULL,
+    name        TEXT COLLATE "C" NOT NULL,
+    kind        TEXT NOT NULL,
+    num         DOUBLE PRECISION,
+    label       TEXT,
+    comment     TEXT,
+    source      TEXT NOT NULL,
+    at          BIGINT NOT NULL,
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
+"#;
+// ---- end of issue 17's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,5 +1,6 @@
 //! Ingest into SQLite: the raw event log dedupes by event id, then each new event is applied by
-//! the shared rules (`store/apply.rs`). The writer thread commits.
+//! the shared rules (`store/apply.rs`), and the ended sessions it touched get their issues
+//! found again (`store/issues.rs`). The writer thread commits.
 
 use rusqlite::Connection;
 use sentrial_protocol::IngestResponse;
@@ -9,6 +10,7 @@ use crate::store::apply::apply;
 use crate::store::db::now;
 use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
+use crate::store::issues::recompute;
 use crate::store::value::values;
 
 /// An event into the raw log, unless its id is stored (then it changes nothing). The log's
@@ -28,6 +30,7 @@ pub fn ingest(
     let db = SqliteDb(tx);
     let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
     let mut out = IngestResponse::default();
+    let mut touched = std::collections::BTreeSet::new();
     for Incoming { event, raw, json } in events {
         let row = values![
             project_id,
@@ -44,6 +47,8 @@ pub fn ingest(
         }
         out.accepted += 1;
         now(apply(&db, project_id, event, json, received))?;
+        touched.insert(event.session_id.as_str());
     }
+    now(recompute(&db, project_id, touched))?;
     Ok(out)
 }

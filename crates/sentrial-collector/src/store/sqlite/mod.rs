@@ -10,6 +10,7 @@ mod db;
 mod file;
 mod ingest;
 mod lag;
+mod migrations;
 mod schema;
 mod writer;
 

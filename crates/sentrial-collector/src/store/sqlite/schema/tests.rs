@@ -1,6 +1,7 @@
 //! Migrations on in-memory databases: applied once, data kept across versions, a newer schema refused.
 
 use super::*;
+use crate::store::sqlite::migrations::V5;
 
 #[test]
 fn migrates_once_and_records_the_version() {

@@ -1,0 +1,182 @@
+//! Detected issues in storage, the same for both stores: recomputed for the ended sessions a
+//! batch touched, inside the batch's transaction (`recompute`), and read back for a session's
+//! detail and for the issues summary.
+//!
+//! Cost: per session of the batch, one small row; per ended one, its tool calls, results and
+//! markers read and its findings written.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::detect::{detect, Evidence, Finding, IssueKind, Severity, Thresholds};
+use crate::store::db::Db;
+use crate::store::detail::turns_from_results;
+use crate::store::error::StoreError;
+use crate::store::model::{SessionDetail, SessionRecord, SubagentRecord, ToolCallRecord};
+use crate::store::row::Columns;
+use crate::store::value::values;
+use crate::store::{queries, row, writes};
+use crate::time::Timestamp;
+
+/// Replaces the stored issues of each of `sessions` of `project` that has ended with what
+/// [`detect`] finds in it now.
+pub(crate) async fn recompute<D: Db>(
+    db: &D,
+    project: &str,
+    sessions: BTreeSet<&str>,
+) -> Result<(), StoreError> {
+    let thresholds = Thresholds::default();
+    for id in sessions {
+        let Some(detail) = ended_session(db, project, id).await? else {
+            continue;
+        };
+        let s = &detail.session;
+        let at = s.ended_at.map_or(s.sort_ts, |t| t.0);
+        db.run(&writes::DELETE_ISSUES, &values![project, id])
+            .await?;
+        for (idx, f) in (0i64..).zip(detect(&detail, &thresholds)) {
+            let evidence = serde_json::to_string(&f.evidence)?;
+            let args = values![
+                project,
+                id,
+                idx,
+                f.kind.as_str(),
+                f.severity.as_str(),
+                &f.summary,
+                &evidence,
+                at,
+            ];
+            db.run(&writes::ISSUE, &args).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What the rules read of session `id`, when it has ended: its end, tool calls, turns and
+/// markers (not its model calls, inputs or lineage, which no rule reads: the full detail made
+/// detection halve ingest throughput in the ingest bench).
+async fn ended_session<D: Db>(
+    db: &D,
+    project: &str,
+    id: &str,
+) -> Result<Option<SessionDetail>, StoreError> {
+    let key = values![project, id];
+    let Some(session) = db.select(&queries::ISSUE_FACTS, &key, facts).await?.pop() else {
+        return Ok(None);
+    };
+    if session.status == "running" {
+        return Ok(None);
+    }
+    let results = db.select(&queries::RESULTS, &key, row::result).await?;
+    Ok(Some(SessionDetail {
+        turns: turns_from_results(results, &session, &[]),
+        tool_calls: db.select(&queries::ISSUE_CALLS, &key, call).await?,
+        markers: db.select(&queries::MARKERS, &key, row::marker).await?,
+        session,
+        ..SessionDetail::default()
+    }))
+}
+
+/// The stored issues of session `id`, in the order they were found.
+pub(crate) async fn of_session<D: Db>(
+    db: &D,
+    project: &str,
+    id: &str,
+) -> Result<Vec<Finding>, StoreError> {
+    db.select(&queries::SESSION_ISSUES, &values![project, id], finding)
+        .await
+}
+
+/// One kind of issue over a time range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueGroup {
+    /// The kind.
+    pub kind: IssueKind,
+    /// How many findings of it.
+    pub count: i64,
+    /// How many sessions had one.
+    pub sessions: i64,
+    /// The earliest session end with one.
+    pub first_seen: Timestamp,
+    /// The latest.
+    pub last_seen: Timestamp,
+}
+
+/// The project's issues of sessions that ended in `[from, to)`, by kind.
+pub(crate) async fn summary<D: Db>(
+    db: &D,
+    project: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<IssueGroup>, StoreError> {
+    db.select(&queries::ISSUE_GROUPS, &values![project, from, to], group)
+        .await
+}
+
+fn bad(column: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("session_issues.{column}: unknown value {value:?}"))
+}
+
+fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
+    let name = r.string("kind")?;
+    IssueKind::parse(&name).ok_or_else(|| bad("kind", &name))
+}
+
+fn facts(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        status: r.string("status")?,
+        end_reason: r.text("end_reason")?,
+        api_error_status: r.int("api_error_status")?,
+        num_turns: r.int("num_turns")?,
+        ended_at: r.time("ended_at")?,
+        sort_ts: r.integer("sort_ts")?,
+        ..SessionRecord::default()
+    })
+}
+
+/// A tool call with what the rules read of it (`queries::ISSUE_CALLS`).
+fn call(r: &dyn Columns) -> Result<ToolCallRecord, StoreError> {
+    Ok(ToolCallRecord {
+        tool_use_id: r.string("tool_use_id")?,
+        tool_name: r.string("tool_name")?,
+        seq: r.integer("seq")?,
+        status: r.string("status")?,
+        input: row::json(r, "input")?.unwrap_or_default(),
+        parent_tool_use_id: r.text("parent_tool_use_id")?,
+        subagent: r.text("sub_status")?.map(|status| SubagentRecord {
+            status,
+            agent_id: None,
+            agent_type: None,
+            description: None,
+            background: false,
+            total_tokens: None,
+            tool_uses: None,
+            duration_ms: None,
+            summary: None,
+        }),
+        ..ToolCallRecord::default()
+    })
+}
+
+fn finding(r: &dyn Columns) -> Result<Finding, StoreError> {
+    let name = r.string("severity")?;
+    let severity = Severity::parse(&name).ok_or_else(|| bad("severity", &name))?;
+    let evidence: Vec<Evidence> = serde_json::from_str(&r.string("evidence")?)?;
+    Ok(Finding {
+        kind: kind(r)?,
+        severity,
+        summary: r.string("summary")?,
+        evidence,
+    })
+}
+
+fn group(r: &dyn Columns) -> Result<IssueGroup, StoreError> {
+    Ok(IssueGroup {
+        kind: kind(r)?,
+        count: r.integer("count")?,
+        sessions: r.integer("sessions")?,
+        first_seen: Timestamp(r.integer("first_seen")?),
+        last_seen: Timestamp(r.integer("last_seen")?),
+    })
+}
