@@ -292,14 +292,6 @@ export interface RedactPattern {
 }
 
 /**
- * Runs the `sentrial` command line (`sentrial serve ...`) and returns its exit code.
- *
- * It blocks the calling thread until the command ends: it is meant for the `sentrial` bin script,
- * whose whole job is to run it, never for a host application's thread.
- */
-export declare function runCli(args: Array<string>): number
-
-/**
  * How the iteration of a tracked `query()` ended: the JS layer's word for it, and the one list
  * of them (a word not listed is refused, `InvalidArg`, rather than read as `stopped`).
  */

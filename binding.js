@@ -842,5 +842,4 @@ module.exports.partMarker = nativeBinding.partMarker
 module.exports.PiiKind = nativeBinding.PiiKind
 module.exports.PiiMode = nativeBinding.PiiMode
 module.exports.PrivacyMode = nativeBinding.PrivacyMode
-module.exports.runCli = nativeBinding.runCli
 module.exports.RunEnd = nativeBinding.RunEnd

@@ -1,7 +1,8 @@
 // Packs the npm tarballs a release publishes, from this checkout, without publishing anything:
 // the main package with the `optionalDependencies` that `napi pre-publish` adds at publish time
 // (one per platform package under npm/, same version), and each platform package whose binary
-// has been built (`sentrial.<platform>.node` in the repo root, as `napi build --platform` leaves it).
+// has been built (`sentrial.<platform>.node` in the repo root, as `napi build --platform` leaves it,
+// with the collector executable `npm run build` leaves beside it).
 //
 //   node scripts/pack.mjs [OUT_DIR]     (default .artifacts/pack)
 //
@@ -26,14 +27,22 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The platform packages under npm/: { dir, name, version, binary } each. */
+/** The platform packages under npm/: { dir, name, version, binary (the addon), collector (the executable) } each. */
 export function platformPackages() {
   return readdirSync(path.join(root, 'npm'))
     .filter((d) => existsSync(path.join(root, 'npm', d, 'package.json')))
     .sort()
     .map((d) => {
       const pkg = JSON.parse(readFileSync(path.join(root, 'npm', d, 'package.json'), 'utf8'));
-      return { dir: path.join(root, 'npm', d), platform: d, name: pkg.name, version: pkg.version, binary: pkg.main };
+      const collector = pkg.files.find((f) => f.startsWith('sentrial-collector'));
+      return {
+        dir: path.join(root, 'npm', d),
+        platform: d,
+        name: pkg.name,
+        version: pkg.version,
+        binary: pkg.main,
+        collector,
+      };
     });
 }
 
@@ -88,7 +97,14 @@ export function pack(outDir) {
       const dir = path.join(stage, p.platform);
       cpSync(p.dir, dir, { recursive: true });
       cpSync(binary, path.join(dir, p.binary));
-      platforms.push({ ...npmPack(dir, outDir), binaryBytes: statSync(binary).size });
+      const collector = path.join(root, p.collector);
+      if (!existsSync(collector)) throw new Error(`${p.binary} is built but ${p.collector} is not: run npm run build`);
+      cpSync(collector, path.join(dir, p.collector));
+      platforms.push({
+        ...npmPack(dir, outDir),
+        binaryBytes: statSync(binary).size,
+        collectorBytes: statSync(collector).size,
+      });
     }
     return { main, platforms };
   } finally {

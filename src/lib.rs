@@ -1,5 +1,5 @@
-//! The Node binding of `@sentrial/sdk`: converts, calls into `sentrial-core` and
-//! `sentrial-collector`, and maps errors. No tracking logic lives here.
+//! The Node binding of `@sentrial/sdk`: converts, calls into `sentrial-core`, and maps errors. No
+//! tracking logic lives here. (The collector is its own executable, `sentrial-collector`.)
 //!
 //! Every export catches panics (`catch_unwind`), so a bug in tracking surfaces as a JS error that
 //! the JS layer swallows and counts, never as a crash of the host.
@@ -17,14 +17,3 @@ pub use otlp::{NativeOtlpStats, OtlpOptions, OtlpProtocol};
 pub use redact::{PiiKind, PiiMode, PiiOptions, PrivacyMode, RedactOptions, RedactPattern};
 pub use score::NativeScore;
 pub use session::{part_marker, NativeSession, RunEnd, SessionOptions};
-
-use napi_derive::napi;
-
-/// Runs the `sentrial` command line (`sentrial serve ...`) and returns its exit code.
-///
-/// It blocks the calling thread until the command ends: it is meant for the `sentrial` bin script,
-/// whose whole job is to run it, never for a host application's thread.
-#[napi(catch_unwind)]
-pub fn run_cli(args: Vec<String>) -> i32 {
-    sentrial_collector::run_cli(args)
-}

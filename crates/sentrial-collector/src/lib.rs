@@ -4,8 +4,8 @@
 //! assets embedded in the binary).
 //!
 //! Three ways in:
-//! - [`run_cli`]: the command line (`serve`, `key new`), used by the `sentrial-collector` binary and
-//!   by the Node addon's `sentrial serve`. It owns its tokio runtime.
+//! - [`run_cli`]: the command line (`serve`, `key ...`, `dashboard ...`) of the `sentrial-collector`
+//!   binary, which the npm package's `sentrial` command runs. It owns its tokio runtime.
 //! - [`serve`]: run a collector on the caller's runtime until a shutdown future resolves.
 //! - [`Server::bind`] then [`Server::run`]: the same in two steps, so a caller (a test) can learn the
 //!   bound address first, e.g. with port 0.

@@ -64,7 +64,6 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        take_over_termination_signals();
         let mut int = signal(SignalKind::interrupt())?;
         let mut term = signal(SignalKind::terminate())?;
         Ok(async move {
@@ -82,32 +81,6 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
             tracing::info!("shutting down");
         })
     }
-}
-
-/// Inside Node (the napi addon's `sentrial serve`) SIGINT and SIGTERM already have Node's handler,
-/// which restores the terminal and re-raises the signal. tokio's handler chains to the handler it
-/// finds at its first registration, so each re-raise comes back to it: the process spins in
-/// signal handlers and never stops. So, once, before tokio registers: a function handler found
-/// on these signals is replaced by the default disposition, and tokio's handler owns them. (The
-/// collector is the whole process in that case; a plain binary has the default already.)
-#[cfg(unix)]
-fn take_over_termination_signals() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        for sig in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: sigaction with a null new action only reads the current one into `old`;
-            // setting SIG_DFL installs no code. Both run before any handler of ours exists.
-            unsafe {
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
-                    && old.sa_sigaction != libc::SIG_DFL
-                    && old.sa_sigaction != libc::SIG_IGN
-                {
-                    libc::signal(sig, libc::SIG_DFL);
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]
