@@ -559,7 +559,7 @@ ${causes ? causes + '\n' : ''}- **Collector ingest** is measured twice, both ove
   \`flushIntervalMs\` 500.
 - **Cold start**: a fresh \`node\` per sample (${N} samples), timing the \`require\`/\`import\` inside the
   process, and the process's wall time above a bare \`node -e 0\`.
-- **Collector**: a fresh \`sentrial serve\` (the release `sentrial-collector` of `npm run build`, SQLite WAL) filled over HTTP by another
+- **Collector**: a fresh \`sentrial serve\` (the release \`sentrial-collector\` of \`npm run build\`, SQLite WAL) filled over HTTP by another
   process with 4 keep-alive senders, batches of 250 events (plain JSON), ${K.sessions.toLocaleString('en-US')} sessions of
   4 events (start, a tool call, result, end) over 90 days; then the dashboard's list requests at that
   size, 30 each (search 10).
