@@ -389,6 +389,18 @@ export const SCENARIOS = {
     return { content: [text(`The tool said${r && r.is_error ? ' (error)' : ''}: ${said}. Done: gated-bash`)] };
   },
 
+  // The same Bash call four times in a row, then done: a loop of the detected issues.
+  loop: ({ step }) =>
+    step < 4
+      ? { content: [text(`Trying again (step ${step}).`), tool('Bash', { command: 'echo same', description: 'Same' })] }
+      : { content: [text('Gave up repeating. Done: loop')] },
+
+  // Four different Bash calls that fail, one per step, then done: an error streak (and most calls failed).
+  'error-streak': ({ step }) =>
+    step < 4
+      ? { content: [tool('Bash', { command: `ls /missing-dir-${step}`, description: `List missing ${step}` })] }
+      : { content: [text('Every command failed. Done: error-streak')] },
+
   'max-turns': ({ step }) => ({
     content: [
       text(`Calling again (step ${step}).`),

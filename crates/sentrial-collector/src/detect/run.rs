@@ -31,6 +31,7 @@ pub(super) fn limits(d: &SessionDetail) -> Option<Finding> {
         None => return None,
     };
     let summary = match d.session.num_turns {
+        Some(1) => format!("The run hit {what} after 1 turn"),
         Some(n) => format!("The run hit {what} after {n} turns"),
         None => format!("The run hit {what}"),
     };
