@@ -2,7 +2,8 @@
 //! results, ends; several agents, users, statuses, conversations, over 90 days) through the
 //! store's own ingest path, then times the read API over real HTTP: the sessions list's first
 //! page, filtered pages, text searches, a later page, a session, a conversation and the overview.
-//! Prints median, p95 and max per request; asserts nothing.
+//! Prints median, p95 and max per request; then streams the exports (every session as CSV, one
+//! agent's as JSONL) with their time and peak memory; asserts nothing.
 //!
 //! `cargo bench -p sentrial-collector --bench list_page [-- SESSIONS [RUNS]]`
 //! (default 100000 sessions, 50 timed runs each). `SENTRIAL_BENCH_DB=FILE` keeps the filled
@@ -19,6 +20,8 @@ use sentrial_collector::ServeConfig;
 use sentrial_protocol::*;
 use serde_json::{json, Value};
 
+#[path = "list_page/export.rs"]
+mod export;
 mod support;
 
 const KEY: &str = "bench-key";
@@ -462,6 +465,7 @@ fn main() {
                 ms(at(1.0))
             );
         }
+        export::measure(&url, KEY).await;
         server.stop().await;
     });
 }

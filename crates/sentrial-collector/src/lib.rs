@@ -20,6 +20,8 @@ mod connections;
 mod dashboard;
 pub mod detect;
 mod error;
+mod export_api;
+mod export_md;
 mod health;
 mod ingest;
 pub mod ingest_limit;

@@ -26,14 +26,24 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        let bad = |e: axum::extract::rejection::QueryRejection| AppError::BadRequest(e.body_text());
-        let Query(given) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(bad)?;
-        let known = field_names::<T>();
-        if let Some((name, _)) = given.iter().find(|(n, _)| !known.contains(&n.as_str())) {
-            return Err(AppError::BadRequest(unknown(name, known)));
-        }
-        let Query(params) = Query::<T>::try_from_uri(&parts.uri).map_err(bad)?;
+        check_names(&parts.uri, field_names::<T>())?;
+        let Query(params) = Query::<T>::try_from_uri(&parts.uri).map_err(bad_query)?;
         Ok(Params(params))
+    }
+}
+
+/// The 400 of a query string that does not parse.
+pub fn bad_query(e: axum::extract::rejection::QueryRejection) -> AppError {
+    AppError::BadRequest(e.body_text())
+}
+
+/// Checks that every parameter of `uri`'s query string is one of `known`; a 400 naming the first
+/// that is not, and listing `known`.
+pub fn check_names(uri: &axum::http::Uri, known: &[&str]) -> Result<(), AppError> {
+    let Query(given) = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(bad_query)?;
+    match given.iter().find(|(n, _)| !known.contains(&n.as_str())) {
+        Some((name, _)) => Err(AppError::BadRequest(unknown(name, known))),
+        None => Ok(()),
     }
 }
 

@@ -108,7 +108,7 @@ pub async fn session_events(
 }
 
 /// Checks the query string; an empty value counts as not given.
-fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
+pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
     let limit = match given(p.limit) {
         None => DEFAULT_LIMIT,
