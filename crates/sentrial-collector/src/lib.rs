@@ -33,6 +33,7 @@ mod otlp;
 mod params;
 mod rate_limit;
 mod read_api;
+pub mod retention;
 mod router;
 mod scope;
 mod scores_api;
@@ -41,6 +42,7 @@ mod site;
 mod state;
 pub mod store;
 mod time;
+mod users_api;
 mod value_count;
 mod views_api;
 

@@ -2,7 +2,7 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
     dashboard, export_api, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site,
-    views_api,
+    users_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/issues", get(issues_api::issues))
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))
+        .route("/api/users/{user_id}", delete(users_api::delete_user))
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
         .merge(dashboard::routes())

@@ -35,6 +35,7 @@ pub struct Server {
     signin_link: String,
     /// How connections are bounded.
     limits: ConnectionLimits,
+    retention: Option<crate::retention::Retention>,
 }
 
 impl Server {
@@ -100,6 +101,7 @@ impl Server {
             key_info,
             signin_link: signin_link(&base_url, &token),
             base_url,
+            retention: config.retention,
             limits: ConnectionLimits {
                 header_timeout: config.header_timeout,
                 max_connections: config.max_connections,
@@ -162,7 +164,13 @@ impl Server {
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
         tracing::info!(addr = %self.addr, "collector listening");
+        let retention = self
+            .retention
+            .map(|r| crate::retention::spawn(store.clone(), r));
         serve_connections(self.listener, router(self.state), self.limits, shutdown).await;
+        if let Some(task) = retention {
+            task.abort();
+        }
         if tokio::time::timeout(self.limits.shutdown_grace, store.close())
             .await
             .is_err()

@@ -96,6 +96,10 @@ pub(super) struct ServeArgs {
     /// and an https URL makes the cookie Secure.
     #[arg(long = "public-url", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Delete sessions (with everything stored about them) once they started more than this many
+    /// days ago, checked every minute. Without it, everything is kept.
+    #[arg(long = "retention-days", value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

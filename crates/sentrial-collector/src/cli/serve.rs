@@ -1,9 +1,12 @@
 //! `sentrial serve`: its flags as a [`ServeConfig`], with the keys given on the command line,
 //! in `SENTRIAL_API_KEYS` and in `--api-key-file` files, and a warning for each short one.
 
+use std::time::Duration;
+
 use crate::config::ServeConfig;
 use crate::error::CollectorError;
 use crate::rate_limit::{RateLimit, DEFAULT_FAILURE_LIMIT};
+use crate::retention::Retention;
 
 use super::args::ServeArgs;
 
@@ -47,6 +50,10 @@ pub(super) fn config(args: ServeArgs) -> Result<ServeConfig, CollectorError> {
         }),
         allowed_hosts: args.allowed_hosts,
         public_url: args.public_url,
+        retention: args.retention_days.map(|days| Retention {
+            keep: Duration::from_secs(u64::from(days) * 86_400),
+            every: crate::retention::DEFAULT_INTERVAL,
+        }),
         ..ServeConfig::default()
     })
 }

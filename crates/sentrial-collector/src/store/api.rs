@@ -166,6 +166,22 @@ pub trait Store: Send + Sync + 'static {
         to: i64,
     ) -> BoxFuture<'_, Result<Vec<IssueGroup>, StoreError>>;
 
+    /// Deletes up to [`DELETE_BATCH`](crate::store::DELETE_BATCH) sessions of end user `user_id`
+    /// with everything stored about them, in one transaction: how many sessions it picked (fewer
+    /// than the batch: none are left) and the rows deleted per table.
+    fn delete_user_batch(
+        &self,
+        project_id: String,
+        user_id: String,
+    ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
+
+    /// As [`Store::delete_user_batch`], for sessions of any project that started before `cutoff`
+    /// (ms); its last batch also deletes the scores given before it.
+    fn delete_expired_batch(
+        &self,
+        cutoff: i64,
+    ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
+
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].
     fn close(&self) -> BoxFuture<'_, ()>;

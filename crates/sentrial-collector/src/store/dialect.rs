@@ -37,6 +37,26 @@ impl Dialect {
         }
     }
 
+    /// The statement that opens a transaction that will write. SQLite takes the write lock at
+    /// once (`IMMEDIATE`): a transaction that read first could not take it later if another
+    /// connection wrote meanwhile, and would fail rather than wait.
+    pub fn begin_write(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        }
+    }
+
+    /// What gives the space of deleted rows back, after a deleting transaction: SQLite frees up
+    /// to 2,000 pages of an incremental-vacuum file (a no-op for others); PostgreSQL's autovacuum
+    /// does it on its own.
+    pub fn after_delete(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => Some("PRAGMA incremental_vacuum(2000)"),
+            Dialect::Postgres => None,
+        }
+    }
+
     /// `template` (see the module doc) as this dialect writes it.
     ///
     /// Panics on a mark it does not know: every statement is rendered in both dialects by the

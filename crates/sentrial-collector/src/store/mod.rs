@@ -13,6 +13,7 @@ mod api;
 mod apply;
 mod db;
 mod ddl;
+mod delete;
 mod detail;
 mod dialect;
 mod error;
@@ -40,6 +41,7 @@ mod value;
 mod writes;
 
 pub use api::{BoxFuture, Store};
+pub use delete::{Deleted, BATCH as DELETE_BATCH, SESSION_TABLES};
 pub use error::StoreError;
 pub use issues::IssueGroup;
 pub use key_model::{DashboardSession, StoredKey, TakenLink};

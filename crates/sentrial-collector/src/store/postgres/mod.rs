@@ -23,6 +23,7 @@ use tokio_postgres::NoTls;
 
 use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
+use crate::store::delete::store_deletes;
 use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
@@ -200,6 +201,7 @@ impl Store for PgStore {
 
     store_reads!(on_connection);
     store_access!(on_connection, on_connection);
+    store_deletes!(on_connection);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {

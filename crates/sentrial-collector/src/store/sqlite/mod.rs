@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::store::access::store_access;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
+use crate::store::delete::store_deletes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
@@ -66,6 +67,10 @@ impl SqliteStore {
         }
         file::create_private(&path)?;
         let mut conn = open_connection(&path)?;
+        // Space freed by deletions (retention, a user's data) is given back to the file system
+        // a little after each batch (`delete.rs`). Takes effect for a new file only: an older
+        // one keeps reusing the freed pages for new rows instead.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         // WAL: readers do not block the writer; NORMAL: no fsync per commit, still durable
         // across an application crash (only an OS crash may lose the last commits).
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -243,6 +248,7 @@ impl Store for SqliteStore {
 
     store_reads!(on_reader);
     store_access!(on_reader_boxed, on_writer);
+    store_deletes!(on_writer);
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {

@@ -1,0 +1,235 @@
+//! Deleting sessions with everything stored about them, written once for both stores: an end
+//! user's sessions (a data-protection request) and the sessions past the retention. A batch of at
+//! most [`BATCH`] sessions is one transaction, so neither stalls ingest for long.
+//!
+//! What is deleted: each session's row (its text index entry goes with it), every row of
+//! [`SESSION_TABLES`] that names it, and the scores that name it or its Claude session id.
+//! Detected-issue baselines and other aggregates are not per session and are kept.
+
+use std::collections::BTreeMap;
+
+use crate::store::db::{Db, Plan, Query};
+use crate::store::dialect::Sql;
+use crate::store::error::StoreError;
+use crate::store::row::Columns;
+use crate::store::value::values;
+
+/// Sessions deleted per transaction.
+pub const BATCH: i64 = 500;
+
+/// The tables whose rows belong to one session, by `(project_id, session_id)`. A table added for
+/// sessions is added here (the deletion tests read every table of the schema).
+pub const SESSION_TABLES: &[&str] = &[
+    "events",
+    "session_inputs",
+    "tool_calls",
+    "model_calls",
+    "session_results",
+    "subagents",
+    "session_markers",
+    "session_issues",
+];
+
+/// How many rows were deleted, by table (`sessions`, `scores` and each of [`SESSION_TABLES`]).
+pub type Deleted = BTreeMap<&'static str, u64>;
+
+/// A session picked for deletion.
+struct Picked {
+    project_id: String,
+    id: String,
+    claude_session_id: Option<String>,
+}
+
+fn picked(r: &dyn Columns) -> Result<Picked, StoreError> {
+    Ok(Picked {
+        project_id: r.string("project_id")?,
+        id: r.string("id")?,
+        claude_session_id: r.text("claude_session_id")?,
+    })
+}
+
+static OF_USER: Sql = Sql::new(
+    "SELECT project_id, id, claude_session_id FROM sessions \
+     WHERE project_id = ?1 AND user_id = ?2 LIMIT ?3",
+);
+static BEFORE: Sql =
+    Sql::new("SELECT project_id, id, claude_session_id FROM sessions WHERE sort_ts < ?1 LIMIT ?2");
+static SESSION: Sql = Sql::new("DELETE FROM sessions WHERE project_id = ?1 AND id = ?2");
+/// The session's scores, and those of its Claude session id unless another session (a resumed
+/// run) still has that id.
+static SCORES_OF: Sql = Sql::new(
+    "DELETE FROM scores WHERE project_id = ?1 AND \
+     ((target_kind = 'session' AND target = ?2) OR (target_kind = 'claude_session' AND target = ?3 \
+       AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.project_id = ?1 AND s.claude_session_id = ?3 \
+                       AND s.id <> ?2)))",
+);
+/// The raw events of scores given to the session's Claude session id (the event names that id as
+/// its session), on the same terms.
+static EVENTS_OF_CLAUDE: Sql = Sql::new(
+    "DELETE FROM events WHERE project_id = ?1 AND session_id = ?3 \
+     AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.project_id = ?1 AND s.claude_session_id = ?3 \
+                     AND s.id <> ?2)",
+);
+static SCORES_BEFORE: Sql = Sql::new("DELETE FROM scores WHERE at < ?1");
+
+/// The statement deleting one session's rows of `table` (one of [`SESSION_TABLES`]).
+fn rows_of(table: &str) -> &'static Sql {
+    static STATEMENTS: std::sync::OnceLock<Vec<(&'static str, Sql)>> = std::sync::OnceLock::new();
+    let all = STATEMENTS.get_or_init(|| {
+        SESSION_TABLES
+            .iter()
+            .map(|t| {
+                let text = format!("DELETE FROM {t} WHERE project_id = ?1 AND session_id = ?2");
+                (*t, Sql::new(Box::leak(text.into_boxed_str())))
+            })
+            .collect()
+    });
+    &all.iter()
+        .find(|(t, _)| *t == table)
+        .expect("a session table")
+        .1
+}
+
+/// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`; adds what it deleted to
+/// `deleted` and returns how many sessions (fewer than [`BATCH`]: none are left).
+pub async fn user_batch<D: Db>(
+    db: &D,
+    project_id: &str,
+    user_id: &str,
+    deleted: &mut Deleted,
+) -> Result<u64, StoreError> {
+    in_transaction(db, async {
+        let sessions = db
+            .select(&OF_USER, &values![project_id, user_id, BATCH], picked)
+            .await?;
+        delete_sessions(db, &sessions, deleted).await
+    })
+    .await
+}
+
+/// Deletes up to [`BATCH`] sessions of any project that started before `cutoff` (ms), and, with
+/// the last batch, the scores given before it; as [`user_batch`].
+pub async fn expired_batch<D: Db>(
+    db: &D,
+    cutoff: i64,
+    deleted: &mut Deleted,
+) -> Result<u64, StoreError> {
+    in_transaction(db, async {
+        let sessions = db.select(&BEFORE, &values![cutoff, BATCH], picked).await?;
+        let n = delete_sessions(db, &sessions, deleted).await?;
+        if n < BATCH as u64 {
+            *deleted.entry("scores").or_default() +=
+                db.run(&SCORES_BEFORE, &values![cutoff]).await?;
+        }
+        Ok(n)
+    })
+    .await
+}
+
+async fn delete_sessions<D: Db>(
+    db: &D,
+    sessions: &[Picked],
+    deleted: &mut Deleted,
+) -> Result<u64, StoreError> {
+    for s in sessions {
+        let (project, id) = (s.project_id.as_str(), s.id.as_str());
+        for table in SESSION_TABLES {
+            *deleted.entry(table).or_default() +=
+                db.run(rows_of(table), &values![project, id]).await?;
+        }
+        let claude = s.claude_session_id.as_deref();
+        *deleted.entry("scores").or_default() +=
+            db.run(&SCORES_OF, &values![project, id, claude]).await?;
+        if claude.is_some() {
+            *deleted.entry("events").or_default() += db
+                .run(&EVENTS_OF_CLAUDE, &values![project, id, claude])
+                .await?;
+        }
+        *deleted.entry("sessions").or_default() += db.run(&SESSION, &values![project, id]).await?;
+    }
+    Ok(sessions.len() as u64)
+}
+
+/// Runs `work` in a transaction of its own: committed when it succeeds, rolled back when not.
+async fn in_transaction<D: Db, T>(
+    db: &D,
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    db.execute(D::DIALECT.begin_write(), &[]).await?;
+    match work.await {
+        Ok(out) => {
+            db.execute("COMMIT", &[]).await?;
+            if let Some(reclaim) = D::DIALECT.after_delete() {
+                // SQLite answers it with a row per step; nothing to read in them.
+                let query = Query {
+                    sql: reclaim,
+                    args: &[],
+                    plan: Plan::Kept,
+                    make: |_| Ok(()),
+                };
+                db.rows(query).await?;
+            }
+            Ok(out)
+        }
+        Err(err) => {
+            let _ = db.execute("ROLLBACK", &[]).await;
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_render_in_both_dialects() {
+        let mut all = vec![
+            &OF_USER,
+            &BEFORE,
+            &SESSION,
+            &SCORES_OF,
+            &EVENTS_OF_CLAUDE,
+            &SCORES_BEFORE,
+        ];
+        all.extend(SESSION_TABLES.iter().map(|t| rows_of(t)));
+        crate::store::dialect::assert_renders(&all);
+    }
+}
+
+/// Expands, inside an `impl Store for ...`, to the deletion methods; `$write` lends a connection
+/// that may write, as for [`store_access`](crate::store::access::store_access).
+macro_rules! store_deletes {
+    ($write:ident) => {
+        fn delete_user_batch(
+            &self,
+            project_id: String,
+            user_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
+        > {
+            $write!(self, |db| async move {
+                let mut deleted = $crate::store::Deleted::new();
+                let n = $crate::store::delete::user_batch(db, &project_id, &user_id, &mut deleted)
+                    .await?;
+                Ok((n, deleted))
+            })
+        }
+
+        fn delete_expired_batch(
+            &self,
+            cutoff: i64,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
+        > {
+            $write!(self, |db| async move {
+                let mut deleted = $crate::store::Deleted::new();
+                let n = $crate::store::delete::expired_batch(db, cutoff, &mut deleted).await?;
+                Ok((n, deleted))
+            })
+        }
+    };
+}
+pub(crate) use store_deletes;
