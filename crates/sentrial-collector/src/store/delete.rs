@@ -178,25 +178,6 @@ async fn in_transaction<D: Db, T>(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_render_in_both_dialects() {
-        let mut all = vec![
-            &OF_USER,
-            &BEFORE,
-            &SESSION,
-            &SCORES_OF,
-            &EVENTS_OF_CLAUDE,
-            &SCORES_BEFORE,
-        ];
-        all.extend(SESSION_TABLES.iter().map(|t| rows_of(t)));
-        crate::store::dialect::assert_renders(&all);
-    }
-}
-
 /// Expands, inside an `impl Store for ...`, to the deletion methods; `$write` lends a connection
 /// that may write, as for [`store_access`](crate::store::access::store_access).
 macro_rules! store_deletes {
@@ -233,3 +214,22 @@ macro_rules! store_deletes {
     };
 }
 pub(crate) use store_deletes;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_render_in_both_dialects() {
+        let mut all = vec![
+            &OF_USER,
+            &BEFORE,
+            &SESSION,
+            &SCORES_OF,
+            &EVENTS_OF_CLAUDE,
+            &SCORES_BEFORE,
+        ];
+        all.extend(SESSION_TABLES.iter().map(|t| rows_of(t)));
+        crate::store::dialect::assert_renders(&all);
+    }
+}
