@@ -144,16 +144,7 @@ fn user_session(id: &str, user: &str, t0: i64) -> Vec<Event> {
 }
 
 async fn delete(srv: &TestServer, key: &str, path: &str) -> (u16, Value) {
-    let resp = srv
-        .client
-        .delete(format!("{}{path}", srv.url))
-        .header("authorization", format!("Bearer {key}"))
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    parse(srv.send("DELETE", key, path).await).await
 }
 
 #[tokio::test]

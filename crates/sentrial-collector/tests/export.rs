@@ -15,13 +15,7 @@ const T0: i64 = 1_700_000_000_000;
 
 /// GETs `path` with `key`: status, content type, content disposition, body text.
 async fn fetch(srv: &TestServer, key: &str, path: &str) -> (u16, String, String, String) {
-    let resp = srv
-        .client
-        .get(format!("{}{path}", srv.url))
-        .header("authorization", format!("Bearer {key}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = srv.send("GET", key, path).await;
     let header = |name: &str| {
         resp.headers()
             .get(name)

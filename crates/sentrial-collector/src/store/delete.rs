@@ -90,38 +90,36 @@ fn rows_of(table: &str) -> &'static Sql {
         .1
 }
 
-/// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`; adds what it deleted to
-/// `deleted` and returns how many sessions (fewer than [`BATCH`]: none are left).
+/// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`: how many sessions it picked
+/// (fewer than [`BATCH`]: none are left) and the rows it deleted.
 pub async fn user_batch<D: Db>(
     db: &D,
     project_id: &str,
     user_id: &str,
-    deleted: &mut Deleted,
-) -> Result<u64, StoreError> {
+) -> Result<(u64, Deleted), StoreError> {
     in_transaction(db, async {
+        let mut deleted = Deleted::new();
         let sessions = db
             .select(&OF_USER, &values![project_id, user_id, BATCH], picked)
             .await?;
-        delete_sessions(db, &sessions, deleted).await
+        let n = delete_sessions(db, &sessions, &mut deleted).await?;
+        Ok((n, deleted))
     })
     .await
 }
 
 /// Deletes up to [`BATCH`] sessions of any project that started before `cutoff` (ms), and, with
 /// the last batch, the scores given before it; as [`user_batch`].
-pub async fn expired_batch<D: Db>(
-    db: &D,
-    cutoff: i64,
-    deleted: &mut Deleted,
-) -> Result<u64, StoreError> {
+pub async fn expired_batch<D: Db>(db: &D, cutoff: i64) -> Result<(u64, Deleted), StoreError> {
     in_transaction(db, async {
+        let mut deleted = Deleted::new();
         let sessions = db.select(&BEFORE, &values![cutoff, BATCH], picked).await?;
-        let n = delete_sessions(db, &sessions, deleted).await?;
+        let n = delete_sessions(db, &sessions, &mut deleted).await?;
         if n < BATCH as u64 {
             *deleted.entry("scores").or_default() +=
                 db.run(&SCORES_BEFORE, &values![cutoff]).await?;
         }
-        Ok(n)
+        Ok((n, deleted))
     })
     .await
 }
@@ -190,12 +188,11 @@ macro_rules! store_deletes {
             '_,
             Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
         > {
-            $write!(self, |db| async move {
-                let mut deleted = $crate::store::Deleted::new();
-                let n = $crate::store::delete::user_batch(db, &project_id, &user_id, &mut deleted)
-                    .await?;
-                Ok((n, deleted))
-            })
+            $write!(self, |db| $crate::store::delete::user_batch(
+                db,
+                &project_id,
+                &user_id
+            ))
         }
 
         fn delete_expired_batch(
@@ -205,11 +202,7 @@ macro_rules! store_deletes {
             '_,
             Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
         > {
-            $write!(self, |db| async move {
-                let mut deleted = $crate::store::Deleted::new();
-                let n = $crate::store::delete::expired_batch(db, cutoff, &mut deleted).await?;
-                Ok((n, deleted))
-            })
+            $write!(self, |db| $crate::store::delete::expired_batch(db, cutoff))
         }
     };
 }

@@ -243,14 +243,17 @@ impl TestServer {
 
     /// GETs `path` with `key`.
     pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.url))
+        parse(self.send("GET", key, path).await).await
+    }
+
+    /// `method path` with `key`, no body: the response as it came.
+    pub async fn send(&self, method: &str, key: &str, path: &str) -> reqwest::Response {
+        self.client
+            .request(method.parse().unwrap(), format!("{}{path}", self.url))
             .header("authorization", format!("Bearer {key}"))
             .send()
             .await
-            .unwrap();
-        parse(resp).await
+            .unwrap()
     }
 }
 
@@ -262,7 +265,8 @@ impl Drop for TestServer {
     }
 }
 
-async fn parse(resp: reqwest::Response) -> (u16, Value) {
+/// A response's status and its body as JSON (as a string when it is not JSON).
+pub async fn parse(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
