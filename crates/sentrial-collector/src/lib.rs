@@ -23,6 +23,7 @@ mod error;
 mod health;
 mod ingest;
 pub mod ingest_limit;
+mod issue_settings_api;
 mod issues_api;
 mod keyring;
 mod keys_api;

@@ -12,7 +12,8 @@ use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    dashboard, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site, views_api,
+    dashboard, health, ingest, issue_settings_api, issues_api, keys_api, otlp, read_api,
+    scores_api, site, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -35,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversations/{convo_id}", get(views_api::conversation))
         .route("/api/overview", get(views_api::overview))
         .route("/api/issues", get(issues_api::issues))
+        .route(
+            "/api/issue-settings",
+            get(issue_settings_api::get_settings).put(issue_settings_api::put_settings),
+        )
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
         .merge(dashboard::routes())

@@ -11,12 +11,14 @@
 mod access;
 mod api;
 mod apply;
+mod baselines;
 mod db;
 mod ddl;
 mod detail;
 mod dialect;
 mod error;
 mod incoming;
+mod issue_settings;
 mod issues;
 mod key_model;
 mod key_sql;
@@ -41,6 +43,7 @@ mod writes;
 
 pub use api::{BoxFuture, Store};
 pub use error::StoreError;
+pub use issue_settings::IssueSettings;
 pub use issues::IssueGroup;
 pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};

@@ -241,7 +241,7 @@ pub static TOOLS: Sql = Sql::new(
 /// What the issue rules read of session `?2` of project `?1` besides its calls, results and
 /// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
 pub static ISSUE_FACTS: Sql = Sql::new(
-    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts
+    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts, agent, cost_usd
      FROM sessions WHERE project_id = ?1 AND id = ?2",
 );
 
@@ -249,13 +249,53 @@ pub static ISSUE_FACTS: Sql = Sql::new(
 /// order, without the outputs and figures no rule reads.
 pub static ISSUE_CALLS: Sql = Sql::new(
     "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.parent_tool_use_id,
-        a.status AS sub_status
+        t.duration_ms, a.status AS sub_status
      FROM tool_calls t
      LEFT JOIN subagents a ON a.project_id = t.project_id
           AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
      WHERE t.project_id = ?1 AND t.session_id = ?2
      ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id",
 );
+
+/// Baseline `?3` of scope `?2` (`store/baselines.rs`) of project `?1`.
+pub static ISSUE_BASELINE: Sql = Sql::new(
+    "SELECT p95, samples, window_end FROM issue_baselines
+     WHERE project_id = ?1 AND scope = ?2 AND name = ?3",
+);
+
+/// The timed calls of tool `?2` of project `?1` that started in `[?3, ?4]`, as `n`.
+pub static TOOL_DURATIONS: Sql = Sql::new(
+    "SELECT COUNT(*) AS n FROM tool_calls
+     WHERE project_id = ?1 AND tool_name = ?2 AND started_at >= ?3 AND started_at <= ?4
+       AND duration_ms IS NOT NULL",
+);
+
+/// The duration of rank `?5` (from 0, shortest first) among `TOOL_DURATIONS`'s calls, as `v`.
+pub static TOOL_DURATION_AT: Sql = Sql::new(
+    "SELECT CAST(duration_ms AS DOUBLE PRECISION) AS v FROM tool_calls
+     WHERE project_id = ?1 AND tool_name = ?2 AND started_at >= ?3 AND started_at <= ?4
+       AND duration_ms IS NOT NULL
+     ORDER BY duration_ms LIMIT 1 OFFSET ?5",
+);
+
+/// The priced sessions of agent `?2` of project `?1` that ended in `[?3, ?4]`, as `n`.
+pub static AGENT_COSTS: Sql = Sql::new(
+    "SELECT COUNT(*) AS n FROM sessions
+     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
+       AND cost_usd IS NOT NULL",
+);
+
+/// The cost of rank `?5` (from 0, cheapest first) among `AGENT_COSTS`'s sessions, as `v`.
+pub static AGENT_COST_AT: Sql = Sql::new(
+    "SELECT cost_usd AS v FROM sessions
+     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
+       AND cost_usd IS NOT NULL
+     ORDER BY cost_usd LIMIT 1 OFFSET ?5",
+);
+
+/// Project `?1`'s thresholds (a JSON object of the ones it sets), if it set any.
+pub static ISSUE_SETTINGS: Sql =
+    Sql::new("SELECT thresholds, updated_at FROM issue_settings WHERE project_id = ?1");
 
 /// The detected issues of session `?2` of project `?1`, in the order they were found.
 pub static SESSION_ISSUES: Sql = Sql::new(
@@ -312,6 +352,12 @@ mod tests {
             &ISSUE_CALLS,
             &SESSION_ISSUES,
             &ISSUE_GROUPS,
+            &ISSUE_BASELINE,
+            &TOOL_DURATIONS,
+            &TOOL_DURATION_AT,
+            &AGENT_COSTS,
+            &AGENT_COST_AT,
+            &ISSUE_SETTINGS,
         ]);
     }
 }
