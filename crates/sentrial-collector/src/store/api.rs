@@ -9,7 +9,7 @@ use crate::scope::Scopes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::issue_settings::IssueSettings;
-use crate::store::issues::IssueGroup;
+use crate::store::issue_summary::IssueGroup;
 use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
 use crate::store::overview_model::{Conversation, Overview, OverviewQuery};

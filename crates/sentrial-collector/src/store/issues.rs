@@ -1,14 +1,12 @@
 //! Detected issues in storage, the same for both stores: recomputed for the ended sessions a
 //! batch touched, inside the batch's transaction (`recompute`), and read back for a session's
-//! detail and for the issues summary.
+//! detail (the summary by kind is `issue_summary.rs`).
 //!
 //! Cost: per batch, the project's thresholds (one row); per session of the batch, one small row;
 //! per ended one, its tool calls, results and markers read, its baselines (one row each, see
 //! `store/baselines.rs`) and its findings written.
 
 use std::collections::{BTreeSet, HashMap};
-
-use serde::Serialize;
 
 use crate::detect::{detect, Evidence, Finding, IssueKind, Severity};
 use crate::store::baselines::Baselines;
@@ -19,7 +17,6 @@ use crate::store::model::{SessionDetail, SessionRecord, SubagentRecord, ToolCall
 use crate::store::row::Columns;
 use crate::store::value::values;
 use crate::store::{issue_settings, queries, row, writes};
-use crate::time::Timestamp;
 
 /// Replaces the stored issues of each of `sessions` of `project` that has ended with what
 /// [`detect`] finds in it now, under the project's thresholds.
@@ -118,37 +115,11 @@ pub(crate) async fn of_session<D: Db>(
         .await
 }
 
-/// One kind of issue over a time range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IssueGroup {
-    /// The kind.
-    pub kind: IssueKind,
-    /// How many findings of it.
-    pub count: i64,
-    /// How many sessions had one.
-    pub sessions: i64,
-    /// The earliest session end with one.
-    pub first_seen: Timestamp,
-    /// The latest.
-    pub last_seen: Timestamp,
-}
-
-/// The project's issues of sessions that ended in `[from, to)`, by kind.
-pub(crate) async fn summary<D: Db>(
-    db: &D,
-    project: &str,
-    from: i64,
-    to: i64,
-) -> Result<Vec<IssueGroup>, StoreError> {
-    db.select(&queries::ISSUE_GROUPS, &values![project, from, to], group)
-        .await
-}
-
-fn bad(column: &str, value: &str) -> StoreError {
+pub(crate) fn bad(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("session_issues.{column}: unknown value {value:?}"))
 }
 
-fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
+pub(crate) fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
     let name = r.string("kind")?;
     IssueKind::parse(&name).ok_or_else(|| bad("kind", &name))
 }
@@ -201,15 +172,5 @@ fn finding(r: &dyn Columns) -> Result<Finding, StoreError> {
         severity,
         summary: r.string("summary")?,
         evidence,
-    })
-}
-
-fn group(r: &dyn Columns) -> Result<IssueGroup, StoreError> {
-    Ok(IssueGroup {
-        kind: kind(r)?,
-        count: r.integer("count")?,
-        sessions: r.integer("sessions")?,
-        first_seen: Timestamp(r.integer("first_seen")?),
-        last_seen: Timestamp(r.integer("last_seen")?),
     })
 }

@@ -303,12 +303,22 @@ pub static SESSION_ISSUES: Sql = Sql::new(
      WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
 );
 
-/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind.
+/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind, UTC day
+/// and agent (`store/issue_summary.rs`).
 pub static ISSUE_GROUPS: Sql = Sql::new(
-    "SELECT kind, COUNT(*) AS count, COUNT(DISTINCT session_id) AS sessions,
-        MIN(at) AS first_seen, MAX(at) AS last_seen
+    "SELECT kind, at / 86400000 AS day, agent AS name, COUNT(*) AS count,
+        COUNT(DISTINCT session_id) AS sessions, MIN(at) AS first_seen, MAX(at) AS last_seen
      FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3
-     GROUP BY kind ORDER BY kind",
+     GROUP BY kind, at / 86400000, agent",
+);
+
+/// `ISSUE_GROUPS`'s findings that point at a tool, by kind and tool.
+pub static ISSUE_TOOLS: Sql = Sql::new(
+    "SELECT kind, CAST(NULL AS BIGINT) AS day, tool AS name, COUNT(*) AS count,
+        COUNT(DISTINCT session_id) AS sessions, CAST(NULL AS BIGINT) AS first_seen,
+        CAST(NULL AS BIGINT) AS last_seen
+     FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3 AND tool IS NOT NULL
+     GROUP BY kind, tool",
 );
 
 #[cfg(test)]
@@ -352,6 +362,7 @@ mod tests {
             &ISSUE_CALLS,
             &SESSION_ISSUES,
             &ISSUE_GROUPS,
+            &ISSUE_TOOLS,
             &ISSUE_BASELINE,
             &TOOL_DURATIONS,
             &TOOL_DURATION_AT,

@@ -81,12 +81,18 @@ async fn page_rows<D: Db>(
     if let Some(status) = q.status {
         s.bind(" AND s.status = ?", Value::from(status.as_str()));
     }
-    if let Some(kind) = q.issue {
-        s.bind(
+    if q.issue.is_some() || q.issue_tool.is_some() {
+        s.sql.push_str(
             " AND EXISTS (SELECT 1 FROM session_issues i
-                WHERE i.project_id = s.project_id AND i.session_id = s.id AND i.kind = ?)",
-            Value::from(kind.as_str()),
+                WHERE i.project_id = s.project_id AND i.session_id = s.id",
         );
+        if let Some(kind) = q.issue {
+            s.bind(" AND i.kind = ?", Value::from(kind.as_str()));
+        }
+        if let Some(tool) = &q.issue_tool {
+            s.bind(" AND i.tool = ?", Value::from(tool));
+        }
+        s.sql.push(')');
     }
     if let Some(from) = q.from {
         s.bind(" AND s.sort_ts >= ?", Value::from(from));
