@@ -189,6 +189,11 @@ async fn the_api_serves_issues_and_refuses_an_unknown_kind() {
     let (status, list) = srv.get(KEY, "/api/sessions?issue=error_streak").await;
     assert_eq!(status, 200);
     assert_eq!(list["sessions"][0]["id"], "s");
+    // Each row says its kinds, once each, for the list's badges.
+    assert_eq!(
+        list["sessions"][0]["issue_kinds"],
+        json!(["loop", "error_streak", "limits", "unfinished"])
+    );
     let (status, list) = srv.get(KEY, "/api/sessions?issue=denied").await;
     assert_eq!((status, list["sessions"].clone()), (200, json!([])));
 

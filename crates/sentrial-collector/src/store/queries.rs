@@ -44,6 +44,8 @@ macro_rules! session_columns {
     s.carried, s.results, s.received_at,
     (SELECT COUNT(*) FROM tool_calls t
      WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
+    (SELECT string_agg(i.kind, ',' ORDER BY i.idx) FROM session_issues i
+     WHERE i.project_id = s.project_id AND i.session_id = s.id) AS issue_kinds,
     s.sort_ts"
         )
     };
