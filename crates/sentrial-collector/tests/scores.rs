@@ -386,3 +386,114 @@ async fn a_batch_of_version_3_carries_scores_and_a_bad_score_is_a_400() {
         "{err}"
     );
 }
+
+/// A dashboard cookie for `srv` (signed in with [`KEY`]).
+async fn dashboard_cookie(srv: &TestServer) -> String {
+    let resp = http_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", srv.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("key={KEY}"))
+        .send()
+        .await
+        .unwrap();
+    let set = resp.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_dashboard_adds_a_reviewers_score_from_its_own_origin_only() {
+    let srv = TestServer::start(&[]).await;
+    assert_eq!(
+        srv.post(KEY, &[start("s", T0, "a", "u", None)]).await.0,
+        200
+    );
+    let cookie = dashboard_cookie(&srv).await;
+    let post = |headers: Vec<(&'static str, String)>, body: &'static str| {
+        let mut req = srv
+            .client
+            .post(format!("{}/api/sessions/s/scores", srv.url))
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap();
+            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)))
+        }
+    };
+    let body = r#"{"name": "review", "value": "good", "comment": "clear answer"}"#;
+    let json = ("content-type", "application/json".to_string());
+    let ours = ("sec-fetch-site", "same-origin".to_string());
+    let with = |cookie: &str| ("cookie", cookie.to_string());
+
+    let (status, score) = post(vec![with(&cookie), json.clone(), ours.clone()], body).await;
+    assert_eq!(status, 201, "{score}");
+    assert_eq!(score["source"], "dashboard");
+    assert_eq!(score["value"], "good");
+
+    // Another site, another local app, a form, no cookie: refused, nothing stored.
+    let refused = [
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("sec-fetch-site", "cross-site".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("sec-fetch-site", "same-site".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("origin", "http://evil.example".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                ours.clone(),
+                ("content-type", "application/x-www-form-urlencoded".into()),
+            ],
+            415,
+        ),
+        (vec![json.clone(), ours.clone()], 401),
+        (
+            vec![with("sentrial_session=forged"), json.clone(), ours.clone()],
+            401,
+        ),
+    ];
+    for (headers, want) in refused {
+        let (status, err) = post(headers, body).await;
+        assert_eq!(status, want, "{err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    let (status, err) = post(
+        vec![with(&cookie), json.clone(), ours.clone()],
+        r#"{"name": ""}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+
+    let (_, scores) = srv.get(KEY, "/api/sessions/s/scores").await;
+    let sources: Vec<&str> = scores["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["dashboard"]);
+}
