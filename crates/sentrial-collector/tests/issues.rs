@@ -314,5 +314,14 @@ async fn the_summary_has_a_trend_per_day_and_the_top_agents_and_tools() {
             ..q()
         };
         assert_eq!(page(s, any_kind).await, ["b"], "{name}");
+        // And each day's, by the sessions' ends as the summary counts them.
+        let day = |from: i64| ListQuery {
+            issue: Some(IssueKind::ErrorStreak),
+            issue_from: Some(from),
+            issue_to: Some(from + 86_400_000),
+            ..q()
+        };
+        let second = streak["trend"][1]["from"].as_i64().unwrap();
+        assert_eq!(page(s, day(second)).await, ["c", "b"], "{name}");
     }
 }

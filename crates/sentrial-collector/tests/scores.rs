@@ -423,7 +423,10 @@ async fn the_dashboard_adds_a_reviewers_score_from_its_own_origin_only() {
             let resp = req.send().await.unwrap();
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap();
-            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)))
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)),
+            )
         }
     };
     let body = r#"{"name": "review", "value": "good", "comment": "clear answer"}"#;
