@@ -500,3 +500,99 @@ async fn the_dashboard_adds_a_reviewers_score_from_its_own_origin_only() {
         .collect();
     assert_eq!(sources, ["dashboard"]);
 }
+
+#[tokio::test]
+async fn the_overview_averages_each_score_per_agent_over_time() {
+    use sentrial_collector::store::OverviewQuery;
+    const HOUR: i64 = 3_600_000;
+    for (name, store, _dir) in stores().await {
+        let s = store.as_ref();
+        let at = |mut e: Event, t: i64| {
+            if let Payload::Score(sc) = &mut e.payload {
+                sc.at = t;
+            }
+            e.ts = t;
+            e
+        };
+        let num = |n: f64| ScoreValue::Number(n);
+        put(
+            s,
+            "p",
+            &[
+                start("a1", T0, "alpha", "u", None),
+                start("a2", T0, "alpha", "u", None),
+                start_of_claude("b1", "claude-b", T0),
+                at(
+                    score("a1", "s1", ScoreOf::Session, "quality", num(1.0)),
+                    T0 + 10,
+                ),
+                at(
+                    score("a2", "s2", ScoreOf::Session, "quality", num(0.5)),
+                    T0 + 20,
+                ),
+                at(
+                    score("a2", "s3", ScoreOf::Session, "quality", num(0.0)),
+                    T0 + HOUR + 5,
+                ),
+                at(
+                    score(
+                        "a1",
+                        "s4",
+                        ScoreOf::Session,
+                        "verdict",
+                        ScoreValue::Label("ok".into()),
+                    ),
+                    T0 + 30,
+                ),
+                at(
+                    score(
+                        "claude-b",
+                        "s5",
+                        ScoreOf::ClaudeSession,
+                        "helpful",
+                        ScoreValue::Bool(true),
+                    ),
+                    T0 + 40,
+                ),
+                at(
+                    score("ghost", "s6", ScoreOf::Session, "quality", num(0.2)),
+                    T0 + 50,
+                ),
+            ],
+        )
+        .await;
+        let q = OverviewQuery {
+            from: T0,
+            to: T0 + 2 * HOUR,
+            bucket_ms: HOUR,
+        };
+        let o = serde_json::to_value(s.overview("p".into(), q).await.unwrap()).unwrap();
+        let got: Vec<(String, Value, String, f64, i64)> = o["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["start"].as_str().unwrap().to_string(),
+                    a["agent"].clone(),
+                    a["name"].as_str().unwrap().to_string(),
+                    a["average"].as_f64().unwrap(),
+                    a["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let first = "2023-11-14T22:13:20.000Z".to_string();
+        let second = "2023-11-14T23:13:20.000Z".to_string();
+        assert_eq!(
+            got,
+            [
+                // A score whose session has not arrived has no agent yet.
+                (first.clone(), Value::Null, "quality".into(), 0.2, 1),
+                (first.clone(), json!("agent"), "helpful".into(), 1.0, 1),
+                (first.clone(), json!("alpha"), "quality".into(), 0.75, 2),
+                (second, json!("alpha"), "quality".into(), 0.0, 1),
+            ],
+            "{name}: labels have no average"
+        );
+    }
+}

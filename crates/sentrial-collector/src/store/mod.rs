@@ -54,7 +54,8 @@ pub use model::{
     ToolCallRecord, TurnInput, TurnRecord, PREVIEW_CHARS,
 };
 pub use overview_model::{
-    Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
+    Bucket, Conversation, Group, Overview, OverviewQuery, ScoreAverage, ToolStat, Totals,
+    CONVERSATION_LIMIT,
 };
 pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};

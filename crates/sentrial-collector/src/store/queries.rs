@@ -206,6 +206,25 @@ pub static OVERVIEW_SERIES: Sql = Sql::new(
      GROUP BY bucket_start ORDER BY bucket_start",
 );
 
+/// The numeric scores of project `?1` given in `[?2, ?3)`, averaged per bucket of `?4` ms from
+/// `?2`, agent (of the session, or of the first run of the Claude session, the score names) and
+/// name.
+pub static OVERVIEW_SCORES: Sql = Sql::new(
+    "SELECT ((x.at - ?2) / ?4) * ?4 + ?2 AS bucket_start, x.agent, x.name,
+        CAST(AVG(x.num) AS DOUBLE PRECISION) AS average, COUNT(*) AS count
+     FROM (SELECT sc.at, sc.name, sc.num,
+             CASE WHEN sc.target_kind = 'session'
+               THEN (SELECT s.agent FROM sessions s
+                     WHERE s.project_id = sc.project_id AND s.id = sc.target)
+               ELSE (SELECT s.agent FROM sessions s
+                     WHERE s.project_id = sc.project_id AND s.claude_session_id = sc.target
+                     ORDER BY s.sort_ts, s.id LIMIT 1)
+             END AS agent
+           FROM scores sc
+           WHERE sc.project_id = ?1 AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL) x
+     GROUP BY 1, x.agent, x.name ORDER BY 1, x.agent NULLS FIRST, x.name",
+);
+
 /// The top 10 values of a sessions column in the range by number of sessions, NULL first among
 /// equals (`row::group`).
 macro_rules! top_groups {
@@ -357,6 +376,7 @@ mod tests {
             &CONVERSATION,
             &OVERVIEW_TOTALS,
             &OVERVIEW_SERIES,
+            &OVERVIEW_SCORES,
             &TOP_AGENTS,
             &TOP_USERS,
             &TOOLS,
