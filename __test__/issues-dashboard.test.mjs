@@ -1,6 +1,7 @@
 // The dashboard's detected issues and scores in a real browser (Debian's chromium through
 // playwright-core) against a real collector: the Issues page and the session list it opens, a
-// session's findings beside the steps they point at, and a reviewer adding scores.
+// session's findings beside the steps they point at, a reviewer adding scores, and the overview's
+// score averages per agent.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -229,6 +230,21 @@ describe('detected issues and scores in the dashboard', () => {
     // After a reload the scores come from the collector.
     await open('/sessions/clean');
     assert.equal(await page.locator('[data-card="scores"] tbody tr').count(), 3);
+
+    // The overview averages each numeric score per agent; a label has no average.
+    await open('/overview');
+    const averages = page.locator('[data-card="score-averages"] tbody tr');
+    assert.deepEqual(
+      await averages.evaluateAll((rows) => rows.map((r) => [r.dataset.score, r.dataset.agent, r.cells[2].textContent])),
+      [
+        ['accuracy', 'builder', '0.75'],
+        ['review', 'builder', '1'],
+      ],
+    );
+    await page.locator('[data-card="score-averages"] tr[data-score="accuracy"] a').click();
+    await page.waitForURL(/score=accuracy/);
+    await page.waitForSelector('table.sessions');
+    assert.deepEqual(await listed(), ['clean']);
     assert.deepEqual(pageErrors, []);
   });
 });

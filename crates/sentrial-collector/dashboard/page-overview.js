@@ -1,11 +1,12 @@
-// Overview: sessions and cost over time, by agent and by user, and the tools most called, most
-// failing and slowest.
+// Overview: sessions and cost over time, by agent and by user, the tools most called, most
+// failing and slowest, and the average of each score per agent over time.
 
 import { api } from './api.js';
 import { barList, columnChart } from './charts.js';
 import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
 import { DAY, rangeOf, rangePicker } from './ranges.js';
+import { scoreAverages } from './score-averages.js';
 import { href } from './routes.js';
 import { card, stat } from './widgets.js';
 
@@ -165,7 +166,14 @@ export async function overviewPage(root) {
         ),
       ),
     ),
-    h('p', { class: 'muted small' }, 'Sessions counted by their start, from ', new Date(since).toLocaleString(), '.'),
+    o.scores.length ? card('Scores by agent', 'score-averages', scoreAverages(o, buckets, label)) : null,
+    h(
+      'p',
+      { class: 'muted small' },
+      'Sessions counted by their start, scores by when they were given, from ',
+      new Date(since).toLocaleString(),
+      '.',
+    ),
   );
   return null;
 }

@@ -19,11 +19,12 @@ const FILTERS = [
   'issue_tool',
   'issue_from',
   'issue_to',
+  'score',
   'from',
   'to',
 ];
-/** Filters the Issues page sets and the form keeps as they are. */
-const KEPT = ['issue_tool', 'issue_from', 'issue_to'];
+/** Filters the Issues and overview pages set and the form keeps as they are. */
+const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
 const PAGE = 50;
 const REFRESH_MS = 5000;

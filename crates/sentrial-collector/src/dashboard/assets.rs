@@ -95,6 +95,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("page-overview.js", JS),
     asset!("page-issues.js", JS),
     asset!("ranges.js", JS),
+    asset!("score-averages.js", JS),
     asset!("session-findings.js", JS),
     asset!("session-scores.js", JS),
     asset!("page-login.js", JS),
