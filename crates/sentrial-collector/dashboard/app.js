@@ -5,6 +5,7 @@
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { conversationPage } from './page-conversation.js';
+import { issuesPage } from './page-issues.js';
 import { loginPage } from './page-login.js';
 import { overviewPage } from './page-overview.js';
 import { sessionPage } from './page-session.js';
@@ -19,6 +20,7 @@ import { href, ROUTES, routeOf } from './routes.js';
 const VIEWS = {
   sessions: sessionsPage,
   overview: overviewPage,
+  issues: issuesPage,
   session: sessionPage,
   transcript: transcriptPage,
   conversation: conversationPage,

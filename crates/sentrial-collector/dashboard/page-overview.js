@@ -1,25 +1,17 @@
-// Overview: sessions and cost over time, by agent and by user, and the tools most called, most
-// failing and slowest.
+// Overview: sessions and cost over time, by agent and by user, the tools most called, most
+// failing and slowest, and the average of each score per agent over time.
 
 import { api } from './api.js';
 import { barList, columnChart } from './charts.js';
 import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
+import { DAY, rangeOf, rangePicker } from './ranges.js';
+import { scoreAverages } from './score-averages.js';
 import { href } from './routes.js';
 import { card, stat } from './widgets.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const RANGES = [
-  { key: '24h', label: '24 hours', ms: DAY },
-  { key: '7d', label: '7 days', ms: 7 * DAY },
-  { key: '30d', label: '30 days', ms: 30 * DAY },
-  { key: '90d', label: '90 days', ms: 90 * DAY },
-];
-
 export async function overviewPage(root) {
-  const key = new URLSearchParams(location.search).get('range') ?? '7d';
-  const range = RANGES.find((r) => r.key === key) ?? RANGES[1];
+  const range = rangeOf(location.search);
   const to = Date.now();
   // Day buckets start at local midnight, so a bar is a calendar day.
   let from = to - range.ms;
@@ -52,21 +44,7 @@ export async function overviewPage(root) {
       { class: 'page-head' },
       h('h1', {}, 'Overview'),
       h('span', { class: 'spacer' }),
-      h(
-        'div',
-        { class: 'segmented', role: 'group', 'aria-label': 'Time range' },
-        RANGES.map((r) =>
-          h(
-            'a',
-            {
-              href: href.overview({ range: r.key }),
-              class: r === range ? 'active' : null,
-              'aria-current': r === range ? 'true' : null,
-            },
-            r.label,
-          ),
-        ),
-      ),
+      rangePicker(range, (key) => href.overview({ range: key })),
     ),
     h(
       'div',
@@ -188,7 +166,14 @@ export async function overviewPage(root) {
         ),
       ),
     ),
-    h('p', { class: 'muted small' }, 'Sessions counted by their start, from ', new Date(since).toLocaleString(), '.'),
+    o.scores.length ? card('Scores by agent', 'score-averages', scoreAverages(o, buckets, label)) : null,
+    h(
+      'p',
+      { class: 'muted small' },
+      'Sessions counted by their start, scores by when they were given, from ',
+      new Date(since).toLocaleString(),
+      '.',
+    ),
   );
   return null;
 }

@@ -1,12 +1,15 @@
-// Session: the overview, the prompt and the final response, the tool-call timeline, the token
-// and cost breakdown, and the metadata. A running session refreshes itself until it ends.
+// Session: the overview, its detected issues, the prompt and the final response, the tool-call
+// timeline (marking the calls findings point at), the token and cost breakdown, the metadata and
+// the scores (with the form to add one). A running session refreshes itself until it ends.
 
 import { api } from './api.js';
 import { stackBar } from './charts.js';
 import { h } from './dom.js';
 import { asText, cost, datetime, duration, num, tokens } from './format.js';
 import { href, path } from './routes.js';
+import { findingBadges, findingsByTurn, findingsCard } from './session-findings.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
+import { scoresCard } from './session-scores.js';
 import { timeline } from './timeline.js';
 import { block } from './tools.js';
 import { card, outputTokens, stat } from './widgets.js';
@@ -29,6 +32,7 @@ function render(s, open) {
     ...sessionHead(s, 'overview'),
     overview(s),
     s.failure_reason ? h('div', { class: 'alert' }, h('strong', {}, 'Failed: '), s.failure_reason) : null,
+    findingsCard(s),
     h(
       'div',
       { class: 'io' },
@@ -67,6 +71,7 @@ function render(s, open) {
       card('Metadata', 'metadata', metadata(s), mcpServers(s)),
     ),
     s.model_calls && s.model_calls.length ? card('Model calls', 'model-calls', modelCalls(s)) : null,
+    scoresCard(s),
   ];
 }
 
@@ -87,15 +92,17 @@ function table(headers, rows) {
   );
 }
 
-/** One row per result: what each user turn (or background resume) added. */
+/** One row per result: what each user turn (or background resume) added, marked by the findings
+ * that point at it. */
 function turns(s) {
+  const flagged = findingsByTurn(s);
   return table(
     [['#'], ['Input'], ['Output'], ['Duration', true], ['Tokens', true], ['Cost', true]],
     s.turns.map((t) =>
       h(
         'tr',
-        { class: t.is_error ? 'is-error' : null },
-        h('td', {}, String(t.index + 1)),
+        { class: t.is_error ? 'is-error' : null, dataset: { turn: String(t.index) } },
+        h('td', {}, String(t.index + 1), ' ', findingBadges(flagged.get(t.index))),
         h('td', {}, t.input ?? h('span', { class: 'muted' }, '—')),
         h('td', {}, t.output ?? h('span', { class: 'muted' }, t.subtype)),
         h('td', { class: 'num' }, duration(t.duration_ms)),

@@ -6,9 +6,25 @@ import { h, replace } from './dom.js';
 import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
 import { END_REASONS } from './protocol.js';
 import { href } from './routes.js';
-import { endReasonTag, statusBadge } from './widgets.js';
+import { endReasonTag, ISSUE_LABELS, issueBadge, statusBadge } from './widgets.js';
 
-const FILTERS = ['q', 'agent', 'user_id', 'convo_id', 'status', 'end_reason', 'from', 'to'];
+const FILTERS = [
+  'q',
+  'agent',
+  'user_id',
+  'convo_id',
+  'status',
+  'end_reason',
+  'issue',
+  'issue_tool',
+  'issue_from',
+  'issue_to',
+  'score',
+  'from',
+  'to',
+];
+/** Filters the Issues and overview pages set and the form keeps as they are. */
+const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -83,13 +99,14 @@ function filterForm(f) {
       h('span', {}, label),
       h('input', { name, value: f[name], autocomplete: 'off', ...attrs }),
     );
-  const select = (name, values) =>
+  const select = (name, values, label = (v) => v) =>
     h(
       'select',
       { name },
       h('option', { value: '' }, 'Any'),
-      values.map((v) => h('option', { value: v, selected: f[name] === v }, v)),
+      values.map((v) => h('option', { value: v, selected: f[name] === v }, label(v))),
     );
+  const issue = select('issue', Object.keys(ISSUE_LABELS), (k) => ISSUE_LABELS[k]);
   const status = select('status', STATUSES);
   const reasons = [...new Set([...END_REASONS, f.end_reason].filter(Boolean))];
   const endReason = select('end_reason', reasons);
@@ -114,6 +131,8 @@ function filterForm(f) {
     input('convo_id', 'Conversation'),
     h('label', { class: 'field' }, h('span', {}, 'Status'), status),
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
+    h('label', { class: 'field' }, h('span', {}, 'Detected issue'), issue),
+    KEPT.filter((k) => f[k]).map((k) => h('input', { type: 'hidden', name: k, value: f[k] })),
     input('from', 'From', { type: 'datetime-local' }),
     input('to', 'To', { type: 'datetime-local' }),
     h(
@@ -164,7 +183,18 @@ function sessionTable(sessions) {
         return h(
           'tr',
           { class: `st-row-${s.status}`, dataset: { sessionId: s.id, status: s.status } },
-          h('td', {}, h('div', { class: 'status-cell' }, statusBadge(s.status), endReasonTag(s))),
+          h(
+            'td',
+            {},
+            h('div', { class: 'status-cell' }, statusBadge(s.status), endReasonTag(s)),
+            s.issue_kinds && s.issue_kinds.length
+              ? h(
+                  'div',
+                  { class: 'issue-badges' },
+                  s.issue_kinds.map((k) => h('a', { href: href.sessions({ issue: k }) }, issueBadge(k))),
+                )
+              : null,
+          ),
           h(
             'td',
             { class: 'prompt' },

@@ -5,6 +5,7 @@
 
 import { h } from './dom.js';
 import { datetime, duration, tokens } from './format.js';
+import { findingBadges, findingsByCall } from './session-findings.js';
 import { callTags, detail, STATUS, summary } from './tools.js';
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
@@ -80,6 +81,7 @@ export function timeline(session, open) {
     ...known.map((s) => s[1]),
   );
   const total = Number.isFinite(t0) && Number.isFinite(t1) ? Math.max(t1 - t0, 1) : null;
+  const flagged = findingsByCall(session);
   const roots = tree(calls);
   const parallel = parallelIds(roots, spans);
 
@@ -155,6 +157,7 @@ export function timeline(session, open) {
         h('strong', { class: 'tl-tool' }, call.tool_name),
         h('span', { class: 'tl-summary' }, summary(call)),
         callTags(call),
+        findingBadges(flagged.get(call.tool_use_id)),
         node.children.length || call.subagent
           ? h('span', { class: 'tag tag-sub' }, subagentLabel(call, node.children.length))
           : null,

@@ -43,3 +43,26 @@ export function outputTokens(c) {
     ? tokens(c.output_tokens)
     : h('span', { class: 'muted', title: UNKNOWN_OUTPUT, dataset: { outputUnknown: 'true' } }, '—');
 }
+
+/** What each kind of detected issue is called on the page (the API's names are the keys). */
+export const ISSUE_LABELS = {
+  loop: 'Loop',
+  error_streak: 'Error streak',
+  tool_errors: 'Tool errors',
+  limits: 'Limits',
+  denied: 'Denied',
+  api_trouble: 'API trouble',
+  context: 'Context',
+  slow_tool: 'Slow tool',
+  cost_outlier: 'Cost outlier',
+  unfinished: 'Unfinished',
+};
+
+/** A detected issue's kind as a small label; `severity` colours it when known. */
+export function issueBadge(kind, severity) {
+  return h(
+    'span',
+    { class: ['tag', 'tag-issue', severity && `sev-${severity}`], dataset: { issue: kind }, title: kind },
+    ISSUE_LABELS[kind] ?? kind,
+  );
+}

@@ -25,6 +25,7 @@ mod export_md;
 mod health;
 mod ingest;
 pub mod ingest_limit;
+mod issue_settings_api;
 mod issues_api;
 mod keyring;
 mod keys_api;

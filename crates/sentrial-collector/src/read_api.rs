@@ -33,6 +33,9 @@ pub struct ListParams {
     status: Option<String>,
     end_reason: Option<String>,
     issue: Option<String>,
+    issue_tool: Option<String>,
+    issue_from: Option<String>,
+    issue_to: Option<String>,
     claude_session_id: Option<String>,
     score: Option<String>,
     score_min: Option<String>,
@@ -142,6 +145,12 @@ pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         .map(|raw| time_param("from", &raw))
         .transpose()?;
     let to = given(p.to).map(|raw| time_param("to", &raw)).transpose()?;
+    let issue_from = given(p.issue_from)
+        .map(|raw| time_param("issue_from", &raw))
+        .transpose()?;
+    let issue_to = given(p.issue_to)
+        .map(|raw| time_param("issue_to", &raw))
+        .transpose()?;
     let end_reason = given(p.end_reason)
         .map(|raw| match is_reason(&raw) {
             true => Ok(raw),
@@ -175,6 +184,9 @@ pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         end_reason,
         claude_session_id: given(p.claude_session_id),
         issue,
+        issue_tool: given(p.issue_tool),
+        issue_from,
+        issue_to,
         text,
         from,
         to,

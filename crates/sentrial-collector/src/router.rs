@@ -12,8 +12,8 @@ use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    dashboard, export_api, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site,
-    users_api, views_api,
+    dashboard, export_api, health, ingest, issue_settings_api, issues_api, keys_api, otlp,
+    read_api, scores_api, site, users_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -39,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))
         .route("/api/users/{user_id}", delete(users_api::delete_user))
+        .route(
+            "/api/issue-settings",
+            get(issue_settings_api::get_settings).put(issue_settings_api::put_settings),
+        )
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
         .merge(dashboard::routes())

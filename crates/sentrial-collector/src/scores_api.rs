@@ -1,20 +1,26 @@
 //! Scores over HTTP: `POST /api/sessions/{id}/scores` (a Bearer key with `ingest`, as the SDK
-//! sends scores: writing a score is sending data, not reading it; its source is `api`),
+//! sends scores: writing a score is sending data, not reading it; its source is `api`; or the
+//! dashboard's cookie on a same-origin JSON request, a reviewer's grade: source `dashboard`),
 //! `GET /api/sessions/{id}/scores` (the read API's credentials), and the sessions list's score
 //! filter (`score=`, `score_min=`, `score_max=`).
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::extract::{Path, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use sentrial_protocol::{Event, Payload, Score, ScoreOf, ScoreValue, SCORE_SOURCE_API};
+use sentrial_protocol::{
+    Event, Payload, Score, ScoreOf, ScoreValue, SCORE_SOURCE_API, SCORE_SOURCE_DASHBOARD,
+};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Project, Reader};
+use crate::auth::{Auth, Project, Reader, Reviewer};
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
 use crate::store::{ScoreFilter, ScoreRecord, Store};
@@ -30,10 +36,40 @@ struct NewScore {
     comment: Option<String>,
 }
 
+/// Who writes a score: a Bearer key with `ingest` (source `api`) when the request has an
+/// `Authorization` header, else the dashboard ([`Reviewer`], source `dashboard`).
+pub struct ScoreAuthor {
+    project: String,
+    source: &'static str,
+}
+
+impl<S> FromRequestParts<S> for ScoreAuthor
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            let Project(project) = Project::from_request_parts(parts, state).await?;
+            return Ok(ScoreAuthor {
+                project,
+                source: SCORE_SOURCE_API,
+            });
+        }
+        let Reviewer(project) = Reviewer::from_request_parts(parts, state).await?;
+        Ok(ScoreAuthor {
+            project,
+            source: SCORE_SOURCE_DASHBOARD,
+        })
+    }
+}
+
 /// Adds a score to a session the project has (404 otherwise); answers 201 with the score.
 pub async fn post_score(
     State(store): State<Arc<dyn Store>>,
-    Project(project): Project,
+    ScoreAuthor { project, source }: ScoreAuthor,
     Path(id): Path<String>,
     _: Params<NoParams>,
     body: Bytes,
@@ -48,7 +84,7 @@ pub async fn post_score(
         name: form.name,
         value: form.value,
         comment: form.comment,
-        source: SCORE_SOURCE_API.into(),
+        source: source.into(),
         at: now_ms(),
         of: ScoreOf::Session,
     };

@@ -105,8 +105,15 @@ pub async fn check_host(State(site): State<Arc<Site>>, req: Request, next: Next)
 /// `Referrer-Policy` is `no-referrer`), which then cannot be told from a hostile page's and is
 /// refused. A request with neither header (curl, a script: no cookie to ride on) is taken.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
-    let refused =
-        || AppError::Forbidden("sign-in and sign-out must come from this dashboard".into());
+    same_origin_or(
+        headers,
+        "sign-in and sign-out must come from this dashboard",
+    )
+}
+
+/// [`same_origin`], refusing with `refusal` as the message.
+pub fn same_origin_or(headers: &HeaderMap, refusal: &str) -> Result<(), AppError> {
+    let refused = || AppError::Forbidden(refusal.into());
     let text = |name: &str| {
         headers
             .get(name)

@@ -227,6 +227,7 @@ fn expected_full_session(id: &str) -> Value {
             "cache_read_tokens": 20, "cache_creation_tokens": 10, "cost_usd": 0.2}},
         "results": 2,
         "tool_call_count": 3,
+        "issue_kinds": [],
         "received_at": "<checked apart>",
         "tool_calls": tool_calls,
         "model_calls": [],
@@ -594,7 +595,7 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
         (
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
-                             status, end_reason, issue, claude_session_id, score, score_min, score_max, q, \
+                             status, end_reason, issue, issue_tool, issue_from, issue_to, claude_session_id, score, score_min, score_max, q, \
                              from, to, limit, cursor"})
         )
     );

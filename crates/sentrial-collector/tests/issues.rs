@@ -153,7 +153,11 @@ async fn the_list_filters_by_issue_and_the_summary_groups_by_kind() {
             groups[0],
             json!({"kind": "error_streak", "count": 2, "sessions": 2,
                    "first_seen": "2023-11-14T22:13:20.100Z",
-                   "last_seen": "2023-11-14T22:13:20.100Z"}),
+                   "last_seen": "2023-11-14T22:13:20.100Z",
+                   "trend": [{"day": "2023-11-14", "from": 1_699_920_000_000i64,
+                              "count": 2, "sessions": 2}],
+                   "top_agents": [{"name": "bot", "count": 2, "sessions": 2}],
+                   "top_tools": [{"name": "Bash", "count": 2, "sessions": 2}]}),
             "{name}"
         );
         let unfinished = groups
@@ -185,6 +189,11 @@ async fn the_api_serves_issues_and_refuses_an_unknown_kind() {
     let (status, list) = srv.get(KEY, "/api/sessions?issue=error_streak").await;
     assert_eq!(status, 200);
     assert_eq!(list["sessions"][0]["id"], "s");
+    // Each row says its kinds, once each, for the list's badges.
+    assert_eq!(
+        list["sessions"][0]["issue_kinds"],
+        json!(["loop", "error_streak", "limits", "unfinished"])
+    );
     let (status, list) = srv.get(KEY, "/api/sessions?issue=denied").await;
     assert_eq!((status, list["sessions"].clone()), (200, json!([])));
 
@@ -211,4 +220,108 @@ async fn the_api_serves_issues_and_refuses_an_unknown_kind() {
     assert_eq!(status, 400, "{err}");
     let (status, err) = srv.get(KEY, "/api/issues?kind=loop").await;
     assert_eq!(status, 400, "{err}");
+}
+
+/// `looping` for agent `agent`, ended `days` days after T0, its calls of `tool`.
+fn looping_of(session: &str, agent: &str, tool_name: &str, days: i64) -> Vec<Event> {
+    let t = T0 + days * 86_400_000;
+    let mut events = looping(session, true);
+    for e in &mut events {
+        e.ts += t - T0;
+        match &mut e.payload {
+            Payload::SessionStart(s) => {
+                s.agent = agent.into();
+                s.started_at = e.ts;
+            }
+            Payload::ToolCall(c) => c.tool_name = tool_name.into(),
+            Payload::SessionEnd(end) => end.ended_at = e.ts,
+            _ => {}
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_summary_has_a_trend_per_day_and_the_top_agents_and_tools() {
+    for (name, store, _dir) in stores().await {
+        let s = store.as_ref();
+        put(s, "p", &looping_of("a", "bot", "Bash", 0)).await;
+        put(s, "p", &looping_of("b", "bot", "Read", 1)).await;
+        put(s, "p", &looping_of("c", "helper", "Bash", 1)).await;
+        put(s, "p", &looping_of("d", "bot", "Bash", 2)).await;
+        let groups = s
+            .issue_summary("p".into(), T0, T0 + 3 * 86_400_000)
+            .await
+            .unwrap();
+        let groups = serde_json::to_value(groups).unwrap();
+        let streak = &groups[0];
+        assert_eq!(streak["kind"], "error_streak", "{name}");
+        assert_eq!(
+            (streak["count"].clone(), streak["sessions"].clone()),
+            (json!(4), json!(4))
+        );
+        let days: Vec<(String, i64)> = streak["trend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["day"].as_str().unwrap().to_string(),
+                    d["sessions"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2023-11-14".into(), 1),
+                ("2023-11-15".into(), 2),
+                ("2023-11-16".into(), 1)
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            streak["top_agents"],
+            json!([{"name": "bot", "count": 3, "sessions": 3},
+                   {"name": "helper", "count": 1, "sessions": 1}]),
+            "{name}"
+        );
+        assert_eq!(
+            streak["top_tools"],
+            json!([{"name": "Bash", "count": 3, "sessions": 3},
+                   {"name": "Read", "count": 1, "sessions": 1}]),
+            "{name}"
+        );
+        // A finding without calls (`limits`) names no tool.
+        let limits = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["kind"] == "limits")
+            .unwrap();
+        assert_eq!(limits["top_tools"], json!([]), "{name}");
+
+        // Each tool's count opens the sessions it counts.
+        let by_tool = |tool: &str| ListQuery {
+            issue: Some(IssueKind::ErrorStreak),
+            issue_tool: Some(tool.into()),
+            ..q()
+        };
+        assert_eq!(page(s, by_tool("Read")).await, ["b"], "{name}");
+        assert_eq!(page(s, by_tool("Bash")).await, ["d", "c", "a"], "{name}");
+        let any_kind = ListQuery {
+            issue_tool: Some("Read".into()),
+            ..q()
+        };
+        assert_eq!(page(s, any_kind).await, ["b"], "{name}");
+        // And each day's, by the sessions' ends as the summary counts them.
+        let day = |from: i64| ListQuery {
+            issue: Some(IssueKind::ErrorStreak),
+            issue_from: Some(from),
+            issue_to: Some(from + 86_400_000),
+            ..q()
+        };
+        let second = streak["trend"][1]["from"].as_i64().unwrap();
+        assert_eq!(page(s, day(second)).await, ["c", "b"], "{name}");
+    }
 }

@@ -386,3 +386,213 @@ async fn a_batch_of_version_3_carries_scores_and_a_bad_score_is_a_400() {
         "{err}"
     );
 }
+
+/// A dashboard cookie for `srv` (signed in with [`KEY`]).
+async fn dashboard_cookie(srv: &TestServer) -> String {
+    let resp = http_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", srv.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("key={KEY}"))
+        .send()
+        .await
+        .unwrap();
+    let set = resp.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_dashboard_adds_a_reviewers_score_from_its_own_origin_only() {
+    let srv = TestServer::start(&[]).await;
+    assert_eq!(
+        srv.post(KEY, &[start("s", T0, "a", "u", None)]).await.0,
+        200
+    );
+    let cookie = dashboard_cookie(&srv).await;
+    let post = |headers: Vec<(&'static str, String)>, body: &'static str| {
+        let mut req = srv
+            .client
+            .post(format!("{}/api/sessions/s/scores", srv.url))
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)),
+            )
+        }
+    };
+    let body = r#"{"name": "review", "value": "good", "comment": "clear answer"}"#;
+    let json = ("content-type", "application/json".to_string());
+    let ours = ("sec-fetch-site", "same-origin".to_string());
+    let with = |cookie: &str| ("cookie", cookie.to_string());
+
+    let (status, score) = post(vec![with(&cookie), json.clone(), ours.clone()], body).await;
+    assert_eq!(status, 201, "{score}");
+    assert_eq!(score["source"], "dashboard");
+    assert_eq!(score["value"], "good");
+
+    // Another site, another local app, a form, no cookie: refused, nothing stored.
+    let refused = [
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("sec-fetch-site", "cross-site".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("sec-fetch-site", "same-site".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                json.clone(),
+                ("origin", "http://evil.example".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                with(&cookie),
+                ours.clone(),
+                ("content-type", "application/x-www-form-urlencoded".into()),
+            ],
+            415,
+        ),
+        (vec![json.clone(), ours.clone()], 401),
+        (
+            vec![with("sentrial_session=forged"), json.clone(), ours.clone()],
+            401,
+        ),
+    ];
+    for (headers, want) in refused {
+        let (status, err) = post(headers, body).await;
+        assert_eq!(status, want, "{err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    let (status, err) = post(
+        vec![with(&cookie), json.clone(), ours.clone()],
+        r#"{"name": ""}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+
+    let (_, scores) = srv.get(KEY, "/api/sessions/s/scores").await;
+    let sources: Vec<&str> = scores["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["dashboard"]);
+}
+
+#[tokio::test]
+async fn the_overview_averages_each_score_per_agent_over_time() {
+    use sentrial_collector::store::OverviewQuery;
+    const HOUR: i64 = 3_600_000;
+    for (name, store, _dir) in stores().await {
+        let s = store.as_ref();
+        let at = |mut e: Event, t: i64| {
+            if let Payload::Score(sc) = &mut e.payload {
+                sc.at = t;
+            }
+            e.ts = t;
+            e
+        };
+        let num = |n: f64| ScoreValue::Number(n);
+        put(
+            s,
+            "p",
+            &[
+                start("a1", T0, "alpha", "u", None),
+                start("a2", T0, "alpha", "u", None),
+                start_of_claude("b1", "claude-b", T0),
+                at(
+                    score("a1", "s1", ScoreOf::Session, "quality", num(1.0)),
+                    T0 + 10,
+                ),
+                at(
+                    score("a2", "s2", ScoreOf::Session, "quality", num(0.5)),
+                    T0 + 20,
+                ),
+                at(
+                    score("a2", "s3", ScoreOf::Session, "quality", num(0.0)),
+                    T0 + HOUR + 5,
+                ),
+                at(
+                    score(
+                        "a1",
+                        "s4",
+                        ScoreOf::Session,
+                        "verdict",
+                        ScoreValue::Label("ok".into()),
+                    ),
+                    T0 + 30,
+                ),
+                at(
+                    score(
+                        "claude-b",
+                        "s5",
+                        ScoreOf::ClaudeSession,
+                        "helpful",
+                        ScoreValue::Bool(true),
+                    ),
+                    T0 + 40,
+                ),
+                at(
+                    score("ghost", "s6", ScoreOf::Session, "quality", num(0.2)),
+                    T0 + 50,
+                ),
+            ],
+        )
+        .await;
+        let q = OverviewQuery {
+            from: T0,
+            to: T0 + 2 * HOUR,
+            bucket_ms: HOUR,
+        };
+        let o = serde_json::to_value(s.overview("p".into(), q).await.unwrap()).unwrap();
+        let got: Vec<(String, Value, String, f64, i64)> = o["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["start"].as_str().unwrap().to_string(),
+                    a["agent"].clone(),
+                    a["name"].as_str().unwrap().to_string(),
+                    a["average"].as_f64().unwrap(),
+                    a["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let first = "2023-11-14T22:13:20.000Z".to_string();
+        let second = "2023-11-14T23:13:20.000Z".to_string();
+        assert_eq!(
+            got,
+            [
+                // A score whose session has not arrived has no agent yet.
+                (first.clone(), Value::Null, "quality".into(), 0.2, 1),
+                (first.clone(), json!("agent"), "helpful".into(), 1.0, 1),
+                (first.clone(), json!("alpha"), "quality".into(), 0.75, 2),
+                (second, json!("alpha"), "quality".into(), 0.0, 1),
+            ],
+            "{name}: labels have no average"
+        );
+    }
+}

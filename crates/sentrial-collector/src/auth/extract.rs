@@ -1,5 +1,6 @@
 //! The extractors: [`Project`] (a Bearer key with `ingest`), [`Reader`] (a Bearer key with
-//! `read`, or the dashboard's cookie) and [`Admin`] (a Bearer key with `admin`). A missing,
+//! `read`, or the dashboard's cookie), [`Admin`] (a Bearer key with `admin`) and [`Reviewer`]
+//! (the dashboard's cookie on a same-origin JSON request: the one write a dashboard may make). A missing,
 //! malformed or unknown credential is 401; a known one without the scope is 403 naming it; a
 //! client address that failed too often is 429 whatever it shows.
 
@@ -7,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use axum::http::request::Parts;
 
 use crate::auth::{hash_key, Auth, Caller};
@@ -69,6 +70,41 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let auth = Arc::<Auth>::from_ref(state);
         Ok(Admin(bearer(&auth, parts).await?.require(Scope::Admin)?))
+    }
+}
+
+/// The project of a write the dashboard makes (a reviewer's score): a live dashboard cookie, no
+/// `Authorization` header, a JSON body (a cross-site form cannot send one without CORS, which
+/// the collector never grants) and a same-origin request (`Sec-Fetch-Site`, else `Origin`; see
+/// [`same_origin`](crate::site::same_origin)). Anything else is refused before the cookie is
+/// looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewer(pub String);
+
+impl<S> FromRequestParts<S> for Reviewer
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let refusal = "dashboard writes must come from this dashboard";
+        crate::site::same_origin_or(&parts.headers, refusal)?;
+        let json = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(AppError::UnsupportedMediaType(
+                "a dashboard write must be sent as application/json".into(),
+            ));
+        }
+        let auth = Arc::<Auth>::from_ref(state);
+        let caller = cookie(&auth, parts).await?.require(Scope::Read)?;
+        Ok(Reviewer(caller.project))
     }
 }
 

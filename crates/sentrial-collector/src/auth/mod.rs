@@ -24,7 +24,7 @@ use cache::KeyCache;
 use signin::{new_token, token_hash, CookieJar, COOKIE_TTL_MS, LINK_TTL_MS};
 
 pub use cache::KEY_CACHE_TTL;
-pub use extract::{Admin, ClientIp, Project, Reader};
+pub use extract::{Admin, ClientIp, Project, Reader, Reviewer};
 
 /// The project keys given on the command line belong to.
 pub const DEFAULT_PROJECT: &str = "default";

@@ -146,31 +146,3 @@ impl Finding {
         }
     }
 }
-
-/// The thresholds of the rules. The defaults are the issue's; per-project values can come from
-/// the project's settings later.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Thresholds {
-    /// `loop`: the same tool with the same input this many times in a row.
-    pub loop_in_a_row: usize,
-    /// `loop`: the same tool with the same input this many times in the session.
-    pub loop_in_session: usize,
-    /// `error_streak`: this many failed calls in a row.
-    pub error_streak: usize,
-    /// `tool_errors`: a session needs at least this many tool calls...
-    pub tool_errors_min_calls: usize,
-    /// ...and more than this share of them failed.
-    pub tool_errors_share: f64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Thresholds {
-        Thresholds {
-            loop_in_a_row: 3,
-            loop_in_session: 5,
-            error_streak: 3,
-            tool_errors_min_calls: 4,
-            tool_errors_share: 0.5,
-        }
-    }
-}

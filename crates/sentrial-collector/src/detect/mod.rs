@@ -1,21 +1,23 @@
 //! Detected issues: rules that need no model, checked on a session's assembled detail when it has
 //! ended. Each rule family has its own file (`tools.rs`: calls of tools; `run.rs`: how the run
-//! went and ended); [`detect`] runs them all with the [`Thresholds`] in force.
-//!
-//! The rules that compare a session with its project's history (`slow_tool`, `cost_outlier`) need
-//! the store and are not here yet; their kinds are listed so the API knows every name.
+//! went and ended; `history.rs`: the session against its project's recent history);
+//! [`detect`] runs them all with the [`Thresholds`] in force (`thresholds.rs`).
 
 mod finding;
+mod history;
 mod run;
+mod thresholds;
 mod tools;
 
-pub use finding::{Evidence, Finding, IssueKind, Severity, Thresholds, ISSUE_KINDS};
+pub use finding::{Evidence, Finding, IssueKind, Severity, ISSUE_KINDS};
+pub use history::{Baseline, History};
+pub use thresholds::Thresholds;
 
 use crate::store::SessionDetail;
 
-/// Every finding of `detail` under `t`, in rule order. A session still running has none: its
-/// calls and its end are not known yet.
-pub fn detect(detail: &SessionDetail, t: &Thresholds) -> Vec<Finding> {
+/// Every finding of `detail` under `t`, compared with `history` where a rule needs it, in rule
+/// order. A session still running has none: its calls and its end are not known yet.
+pub fn detect(detail: &SessionDetail, t: &Thresholds, history: &History) -> Vec<Finding> {
     if detail.session.status == "running" {
         return Vec::new();
     }
@@ -27,6 +29,8 @@ pub fn detect(detail: &SessionDetail, t: &Thresholds) -> Vec<Finding> {
     out.extend(tools::denied(&detail.tool_calls));
     out.extend(run::api_trouble(detail));
     out.extend(run::context(detail));
+    out.extend(history::slow_tool(detail, history, t));
+    out.extend(history::cost_outlier(detail, history, t));
     out.extend(run::unfinished(detail));
     out
 }

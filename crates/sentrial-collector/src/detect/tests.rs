@@ -52,14 +52,14 @@ fn session(calls: Vec<ToolCallRecord>) -> SessionDetail {
 }
 
 fn kinds(d: &SessionDetail) -> Vec<IssueKind> {
-    detect(d, &Thresholds::default())
+    detect(d, &Thresholds::default(), &History::default())
         .iter()
         .map(|f| f.kind)
         .collect()
 }
 
 fn only(d: &SessionDetail, kind: IssueKind) -> Vec<Finding> {
-    detect(d, &Thresholds::default())
+    detect(d, &Thresholds::default(), &History::default())
         .into_iter()
         .filter(|f| f.kind == kind)
         .collect()
@@ -217,7 +217,10 @@ fn thresholds_are_taken_from_the_caller() {
         tool_errors_min_calls: 2,
         ..Thresholds::default()
     };
-    let found: Vec<IssueKind> = detect(&d, &t).iter().map(|f| f.kind).collect();
+    let found: Vec<IssueKind> = detect(&d, &t, &History::default())
+        .iter()
+        .map(|f| f.kind)
+        .collect();
     assert_eq!(
         found,
         [

@@ -1,4 +1,4 @@
-//! The methods of [`Store`] for keys, dashboard sessions and sign-in links, written once for
+//! The methods of [`Store`] for keys, dashboard sessions, sign-in links and issue settings, written once for
 //! every store: each runs a shared function of `keys.rs` on a connection the store lends.
 //!
 //! [`Store`]: crate::store::api::Store
@@ -143,6 +143,33 @@ macro_rules! store_access {
             &self,
         ) -> $crate::store::api::BoxFuture<'_, Result<u64, $crate::store::StoreError>> {
             $write!(self, |db| $crate::store::keys::sign_out_all(db))
+        }
+
+        fn issue_settings(
+            &self,
+            project_id: String,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<$crate::store::IssueSettings, $crate::store::StoreError>,
+        > {
+            $read!(self, |db| $crate::store::issue_settings::settings(
+                db,
+                &project_id
+            ))
+        }
+
+        fn set_issue_settings(
+            &self,
+            project_id: String,
+            overrides: serde_json::Map<String, serde_json::Value>,
+        ) -> $crate::store::api::BoxFuture<'_, Result<(), $crate::store::StoreError>> {
+            let now = $crate::time::now_ms();
+            $write!(self, |db| $crate::store::issue_settings::set(
+                db,
+                &project_id,
+                &overrides,
+                now
+            ))
         }
     };
 }

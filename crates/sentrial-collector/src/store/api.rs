@@ -8,7 +8,8 @@ use sentrial_protocol::{Event, IngestResponse};
 use crate::scope::Scopes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
-use crate::store::issues::IssueGroup;
+use crate::store::issue_settings::IssueSettings;
+use crate::store::issue_summary::IssueGroup;
 use crate::store::key_model::{DashboardSession, StoredKey, TakenLink};
 use crate::store::model::{EventRef, SessionDetail};
 use crate::store::overview_model::{Conversation, Overview, OverviewQuery};
@@ -105,6 +106,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends every dashboard session and voids every sign-in link; how many sessions ended.
     fn sign_out_all(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// A project's thresholds for the issue rules: in force, its overrides, the defaults.
+    fn issue_settings(
+        &self,
+        project_id: String,
+    ) -> BoxFuture<'_, Result<IssueSettings, StoreError>>;
+
+    /// Replaces a project's overrides of the thresholds (checked by the caller: see
+    /// [`Thresholds::with_overrides`](crate::detect::Thresholds::with_overrides)); later
+    /// batches are checked with them.
+    fn set_issue_settings(
+        &self,
+        project_id: String,
+        overrides: serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Whether the database answers a trivial query (what `/healthz` reports).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;

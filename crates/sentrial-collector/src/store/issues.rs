@@ -1,41 +1,44 @@
 //! Detected issues in storage, the same for both stores: recomputed for the ended sessions a
 //! batch touched, inside the batch's transaction (`recompute`), and read back for a session's
-//! detail and for the issues summary.
+//! detail (the summary by kind is `issue_summary.rs`).
 //!
-//! Cost: per session of the batch, one small row; per ended one, its tool calls, results and
-//! markers read and its findings written.
+//! Cost: per batch, the project's thresholds (one row); per session of the batch, one small row;
+//! per ended one, its tool calls, results and markers read, its baselines (one row each, see
+//! `store/baselines.rs`) and its findings written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use serde::Serialize;
-
-use crate::detect::{detect, Evidence, Finding, IssueKind, Severity, Thresholds};
+use crate::detect::{detect, Evidence, Finding, IssueKind, Severity};
+use crate::store::baselines::Baselines;
 use crate::store::db::Db;
 use crate::store::detail::turns_from_results;
 use crate::store::error::StoreError;
 use crate::store::model::{SessionDetail, SessionRecord, SubagentRecord, ToolCallRecord};
 use crate::store::row::Columns;
 use crate::store::value::values;
-use crate::store::{queries, row, writes};
-use crate::time::Timestamp;
+use crate::store::{issue_settings, queries, row, writes};
 
 /// Replaces the stored issues of each of `sessions` of `project` that has ended with what
-/// [`detect`] finds in it now.
+/// [`detect`] finds in it now, under the project's thresholds.
 pub(crate) async fn recompute<D: Db>(
     db: &D,
     project: &str,
     sessions: BTreeSet<&str>,
 ) -> Result<(), StoreError> {
-    let thresholds = Thresholds::default();
+    let thresholds = issue_settings::thresholds(db, project).await?;
+    let mut baselines = Baselines::default();
     for id in sessions {
         let Some(detail) = ended_session(db, project, id).await? else {
             continue;
         };
         let s = &detail.session;
         let at = s.ended_at.map_or(s.sort_ts, |t| t.0);
+        let history = baselines
+            .history(db, project, &detail, at, &thresholds)
+            .await?;
         db.run(&writes::DELETE_ISSUES, &values![project, id])
             .await?;
-        for (idx, f) in (0i64..).zip(detect(&detail, &thresholds)) {
+        for (idx, f) in (0i64..).zip(detect(&detail, &thresholds, &history)) {
             let evidence = serde_json::to_string(&f.evidence)?;
             let args = values![
                 project,
@@ -46,11 +49,35 @@ pub(crate) async fn recompute<D: Db>(
                 &f.summary,
                 &evidence,
                 at,
+                s.agent.as_deref(),
+                main_tool(&f, &detail),
             ];
             db.run(&writes::ISSUE, &args).await?;
         }
     }
-    Ok(())
+    baselines.store(db, project).await
+}
+
+/// The tool most of `f`'s evidence calls are of (the first such on a tie), if it names any.
+fn main_tool<'a>(f: &Finding, detail: &'a SessionDetail) -> Option<&'a str> {
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (order, e) in f.evidence.iter().enumerate() {
+        let Evidence::ToolCall { tool_use_id } = e else {
+            continue;
+        };
+        if let Some(c) = detail
+            .tool_calls
+            .iter()
+            .find(|c| &c.tool_use_id == tool_use_id)
+        {
+            let entry = counts.entry(c.tool_name.as_str()).or_insert((0, order));
+            entry.0 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+        .map(|(name, _)| name)
 }
 
 /// What the rules read of session `id`, when it has ended: its end, tool calls, turns and
@@ -88,37 +115,11 @@ pub(crate) async fn of_session<D: Db>(
         .await
 }
 
-/// One kind of issue over a time range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IssueGroup {
-    /// The kind.
-    pub kind: IssueKind,
-    /// How many findings of it.
-    pub count: i64,
-    /// How many sessions had one.
-    pub sessions: i64,
-    /// The earliest session end with one.
-    pub first_seen: Timestamp,
-    /// The latest.
-    pub last_seen: Timestamp,
-}
-
-/// The project's issues of sessions that ended in `[from, to)`, by kind.
-pub(crate) async fn summary<D: Db>(
-    db: &D,
-    project: &str,
-    from: i64,
-    to: i64,
-) -> Result<Vec<IssueGroup>, StoreError> {
-    db.select(&queries::ISSUE_GROUPS, &values![project, from, to], group)
-        .await
-}
-
-fn bad(column: &str, value: &str) -> StoreError {
+pub(crate) fn bad(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("session_issues.{column}: unknown value {value:?}"))
 }
 
-fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
+pub(crate) fn kind(r: &dyn Columns) -> Result<IssueKind, StoreError> {
     let name = r.string("kind")?;
     IssueKind::parse(&name).ok_or_else(|| bad("kind", &name))
 }
@@ -131,6 +132,8 @@ fn facts(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         num_turns: r.int("num_turns")?,
         ended_at: r.time("ended_at")?,
         sort_ts: r.integer("sort_ts")?,
+        agent: r.text("agent")?,
+        cost_usd: r.real("cost_usd")?,
         ..SessionRecord::default()
     })
 }
@@ -144,6 +147,7 @@ fn call(r: &dyn Columns) -> Result<ToolCallRecord, StoreError> {
         status: r.string("status")?,
         input: row::json(r, "input")?.unwrap_or_default(),
         parent_tool_use_id: r.text("parent_tool_use_id")?,
+        duration_ms: r.int("duration_ms")?,
         subagent: r.text("sub_status")?.map(|status| SubagentRecord {
             status,
             agent_id: None,
@@ -168,15 +172,5 @@ fn finding(r: &dyn Columns) -> Result<Finding, StoreError> {
         severity,
         summary: r.string("summary")?,
         evidence,
-    })
-}
-
-fn group(r: &dyn Columns) -> Result<IssueGroup, StoreError> {
-    Ok(IssueGroup {
-        kind: kind(r)?,
-        count: r.integer("count")?,
-        sessions: r.integer("sessions")?,
-        first_seen: Timestamp(r.integer("first_seen")?),
-        last_seen: Timestamp(r.integer("last_seen")?),
     })
 }

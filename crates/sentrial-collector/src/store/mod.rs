@@ -11,6 +11,7 @@
 mod access;
 mod api;
 mod apply;
+mod baselines;
 mod db;
 mod ddl;
 mod delete;
@@ -18,6 +19,8 @@ mod detail;
 mod dialect;
 mod error;
 mod incoming;
+mod issue_settings;
+mod issue_summary;
 mod issues;
 mod key_model;
 mod key_sql;
@@ -43,7 +46,8 @@ mod writes;
 pub use api::{BoxFuture, Store};
 pub use delete::{Deleted, BATCH as DELETE_BATCH, SESSION_TABLES};
 pub use error::StoreError;
-pub use issues::IssueGroup;
+pub use issue_settings::IssueSettings;
+pub use issue_summary::{DayCount, IssueGroup, NameCount, TOP_LIMIT};
 pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};
@@ -52,7 +56,8 @@ pub use model::{
     ToolCallRecord, TurnInput, TurnRecord, PREVIEW_CHARS,
 };
 pub use overview_model::{
-    Bucket, Conversation, Group, Overview, OverviewQuery, ToolStat, Totals, CONVERSATION_LIMIT,
+    Bucket, Conversation, Group, Overview, OverviewQuery, ScoreAverage, ToolStat, Totals,
+    CONVERSATION_LIMIT,
 };
 pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};

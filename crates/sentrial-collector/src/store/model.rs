@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::detect::Finding;
+use crate::detect::{Finding, IssueKind};
 use crate::store::lineage::{Lineage, Run};
 use crate::store::scores::ScoreRecord;
 use crate::time::Timestamp;
@@ -95,6 +95,9 @@ pub struct SessionRecord {
     pub received_at: Timestamp,
     /// Number of distinct tool calls stored.
     pub tool_call_count: i64,
+    /// The kinds of its detected issues, each once, in the order found (what the list's badges
+    /// show; the findings themselves are the detail's `issues`).
+    pub issue_kinds: Vec<IssueKind>,
     /// Position in the list order, for cursors.
     #[serde(skip)]
     pub sort_ts: i64,

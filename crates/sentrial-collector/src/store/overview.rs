@@ -5,9 +5,13 @@
 
 use crate::store::db::Db;
 use crate::store::error::StoreError;
-use crate::store::overview_model::{Conversation, Overview, OverviewQuery, CONVERSATION_LIMIT};
+use crate::store::overview_model::{
+    Conversation, Overview, OverviewQuery, ScoreAverage, CONVERSATION_LIMIT,
+};
+use crate::store::row::Columns;
 use crate::store::value::values;
 use crate::store::{queries, row};
+use crate::time::Timestamp;
 
 /// The sessions of `convo_id`, oldest first; `None` when the project has none.
 pub(crate) async fn conversation<D: Db>(
@@ -59,5 +63,23 @@ pub(crate) async fn overview<D: Db>(
     let by_agent = db.select(&queries::TOP_AGENTS, &range, row::group).await?;
     let by_user = db.select(&queries::TOP_USERS, &range, row::group).await?;
     let tools = db.select(&queries::TOOLS, &range, row::tool_stat).await?;
-    Ok(Overview::new(q, totals, series, by_agent, by_user, tools))
+    let mut overview = Overview::new(q, totals, series, by_agent, by_user, tools);
+    overview.scores = db
+        .select(
+            &queries::OVERVIEW_SCORES,
+            &values![project, q.from, q.to, q.bucket_ms],
+            score_average,
+        )
+        .await?;
+    Ok(overview)
+}
+
+fn score_average(r: &dyn Columns) -> Result<ScoreAverage, StoreError> {
+    Ok(ScoreAverage {
+        start: Timestamp(r.integer("bucket_start")?),
+        agent: r.text("agent")?,
+        name: r.string("name")?,
+        average: r.real("average")?.unwrap_or(0.0),
+        count: r.integer("count")?,
+    })
 }

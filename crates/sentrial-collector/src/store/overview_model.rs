@@ -59,6 +59,24 @@ pub struct Overview {
     pub tools_most_failing: Vec<ToolStat>,
     /// Tools by average duration (top 10).
     pub tools_slowest: Vec<ToolStat>,
+    /// The average of each score name (numbers, and booleans as 1 or 0; labels have none) per
+    /// agent and bucket of the time it was given, oldest first.
+    pub scores: Vec<ScoreAverage>,
+}
+
+/// The average of one score name for one agent over one bucket.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreAverage {
+    /// Start of the bucket.
+    pub start: Timestamp,
+    /// The agent of the scored sessions (`None`: a session not received yet).
+    pub agent: Option<String>,
+    /// The score's name.
+    pub name: String,
+    /// The average value.
+    pub average: f64,
+    /// How many scores it averages.
+    pub count: i64,
 }
 
 /// Figures of a set of sessions.
@@ -147,6 +165,7 @@ impl Overview {
             tools_most_called,
             tools_most_failing,
             tools_slowest,
+            scores: Vec::new(),
         }
     }
 }

@@ -21,6 +21,14 @@ pub struct ListQuery {
     pub claude_session_id: Option<String>,
     /// Only sessions with a detected issue of this kind.
     pub issue: Option<IssueKind>,
+    /// Only sessions with a detected issue (of `issue`'s kind, when given) whose main tool is
+    /// this one.
+    pub issue_tool: Option<String>,
+    /// Only sessions with a detected issue (as `issue` and `issue_tool` say) in a session that
+    /// ended at or after this time, ms: what `GET /api/issues` counts over a range.
+    pub issue_from: Option<i64>,
+    /// ...and before this time, ms.
+    pub issue_to: Option<i64>,
     /// Only sessions whose input or output contains this text (case-insensitive).
     pub text: Option<String>,
     /// Only sessions that started at or after this time, ms.

@@ -44,6 +44,8 @@ macro_rules! session_columns {
     s.carried, s.results, s.received_at,
     (SELECT COUNT(*) FROM tool_calls t
      WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
+    (SELECT string_agg(i.kind, ',' ORDER BY i.idx) FROM session_issues i
+     WHERE i.project_id = s.project_id AND i.session_id = s.id) AS issue_kinds,
     s.sort_ts"
         )
     };
@@ -204,6 +206,25 @@ pub static OVERVIEW_SERIES: Sql = Sql::new(
      GROUP BY bucket_start ORDER BY bucket_start",
 );
 
+/// The numeric scores of project `?1` given in `[?2, ?3)`, averaged per bucket of `?4` ms from
+/// `?2`, agent (of the session, or of the first run of the Claude session, the score names) and
+/// name.
+pub static OVERVIEW_SCORES: Sql = Sql::new(
+    "SELECT ((x.at - ?2) / ?4) * ?4 + ?2 AS bucket_start, x.agent, x.name,
+        CAST(AVG(x.num) AS DOUBLE PRECISION) AS average, COUNT(*) AS count
+     FROM (SELECT sc.at, sc.name, sc.num,
+             CASE WHEN sc.target_kind = 'session'
+               THEN (SELECT s.agent FROM sessions s
+                     WHERE s.project_id = sc.project_id AND s.id = sc.target)
+               ELSE (SELECT s.agent FROM sessions s
+                     WHERE s.project_id = sc.project_id AND s.claude_session_id = sc.target
+                     ORDER BY s.sort_ts, s.id LIMIT 1)
+             END AS agent
+           FROM scores sc
+           WHERE sc.project_id = ?1 AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL) x
+     GROUP BY 1, x.agent, x.name ORDER BY 1, x.agent NULLS FIRST, x.name",
+);
+
 /// The top 10 values of a sessions column in the range by number of sessions, NULL first among
 /// equals (`row::group`).
 macro_rules! top_groups {
@@ -241,7 +262,7 @@ pub static TOOLS: Sql = Sql::new(
 /// What the issue rules read of session `?2` of project `?1` besides its calls, results and
 /// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
 pub static ISSUE_FACTS: Sql = Sql::new(
-    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts
+    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts, agent, cost_usd
      FROM sessions WHERE project_id = ?1 AND id = ?2",
 );
 
@@ -249,7 +270,7 @@ pub static ISSUE_FACTS: Sql = Sql::new(
 /// order, without the outputs and figures no rule reads.
 pub static ISSUE_CALLS: Sql = Sql::new(
     "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input, t.parent_tool_use_id,
-        a.status AS sub_status
+        t.duration_ms, a.status AS sub_status
      FROM tool_calls t
      LEFT JOIN subagents a ON a.project_id = t.project_id
           AND a.session_id = t.session_id AND a.tool_use_id = t.tool_use_id
@@ -257,18 +278,68 @@ pub static ISSUE_CALLS: Sql = Sql::new(
      ORDER BY t.seq, t.started_at IS NOT NULL, t.started_at, t.tool_use_id",
 );
 
+/// Baseline `?3` of scope `?2` (`store/baselines.rs`) of project `?1`.
+pub static ISSUE_BASELINE: Sql = Sql::new(
+    "SELECT p95, samples, window_end FROM issue_baselines
+     WHERE project_id = ?1 AND scope = ?2 AND name = ?3",
+);
+
+/// The timed calls of tool `?2` of project `?1` that started in `[?3, ?4]`, as `n`.
+pub static TOOL_DURATIONS: Sql = Sql::new(
+    "SELECT COUNT(*) AS n FROM tool_calls
+     WHERE project_id = ?1 AND tool_name = ?2 AND started_at >= ?3 AND started_at <= ?4
+       AND duration_ms IS NOT NULL",
+);
+
+/// The duration of rank `?5` (from 0, shortest first) among `TOOL_DURATIONS`'s calls, as `v`.
+pub static TOOL_DURATION_AT: Sql = Sql::new(
+    "SELECT CAST(duration_ms AS DOUBLE PRECISION) AS v FROM tool_calls
+     WHERE project_id = ?1 AND tool_name = ?2 AND started_at >= ?3 AND started_at <= ?4
+       AND duration_ms IS NOT NULL
+     ORDER BY duration_ms LIMIT 1 OFFSET ?5",
+);
+
+/// The priced sessions of agent `?2` of project `?1` that ended in `[?3, ?4]`, as `n`.
+pub static AGENT_COSTS: Sql = Sql::new(
+    "SELECT COUNT(*) AS n FROM sessions
+     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
+       AND cost_usd IS NOT NULL",
+);
+
+/// The cost of rank `?5` (from 0, cheapest first) among `AGENT_COSTS`'s sessions, as `v`.
+pub static AGENT_COST_AT: Sql = Sql::new(
+    "SELECT cost_usd AS v FROM sessions
+     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
+       AND cost_usd IS NOT NULL
+     ORDER BY cost_usd LIMIT 1 OFFSET ?5",
+);
+
+/// Project `?1`'s thresholds (a JSON object of the ones it sets), if it set any.
+pub static ISSUE_SETTINGS: Sql =
+    Sql::new("SELECT thresholds, updated_at FROM issue_settings WHERE project_id = ?1");
+
 /// The detected issues of session `?2` of project `?1`, in the order they were found.
 pub static SESSION_ISSUES: Sql = Sql::new(
     "SELECT kind, severity, summary, evidence FROM session_issues
      WHERE project_id = ?1 AND session_id = ?2 ORDER BY idx",
 );
 
-/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind.
+/// The detected issues of project `?1` in sessions that ended in `[?2, ?3)`, by kind, UTC day
+/// and agent (`store/issue_summary.rs`).
 pub static ISSUE_GROUPS: Sql = Sql::new(
-    "SELECT kind, COUNT(*) AS count, COUNT(DISTINCT session_id) AS sessions,
-        MIN(at) AS first_seen, MAX(at) AS last_seen
+    "SELECT kind, at / 86400000 AS day, agent AS name, COUNT(*) AS count,
+        COUNT(DISTINCT session_id) AS sessions, MIN(at) AS first_seen, MAX(at) AS last_seen
      FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3
-     GROUP BY kind ORDER BY kind",
+     GROUP BY kind, at / 86400000, agent",
+);
+
+/// `ISSUE_GROUPS`'s findings that point at a tool, by kind and tool.
+pub static ISSUE_TOOLS: Sql = Sql::new(
+    "SELECT kind, CAST(NULL AS BIGINT) AS day, tool AS name, COUNT(*) AS count,
+        COUNT(DISTINCT session_id) AS sessions, CAST(NULL AS BIGINT) AS first_seen,
+        CAST(NULL AS BIGINT) AS last_seen
+     FROM session_issues WHERE project_id = ?1 AND at >= ?2 AND at < ?3 AND tool IS NOT NULL
+     GROUP BY kind, tool",
 );
 
 #[cfg(test)]
@@ -305,6 +376,7 @@ mod tests {
             &CONVERSATION,
             &OVERVIEW_TOTALS,
             &OVERVIEW_SERIES,
+            &OVERVIEW_SCORES,
             &TOP_AGENTS,
             &TOP_USERS,
             &TOOLS,
@@ -312,6 +384,13 @@ mod tests {
             &ISSUE_CALLS,
             &SESSION_ISSUES,
             &ISSUE_GROUPS,
+            &ISSUE_TOOLS,
+            &ISSUE_BASELINE,
+            &TOOL_DURATIONS,
+            &TOOL_DURATION_AT,
+            &AGENT_COSTS,
+            &AGENT_COST_AT,
+            &ISSUE_SETTINGS,
         ]);
     }
 }

@@ -81,12 +81,25 @@ async fn page_rows<D: Db>(
     if let Some(status) = q.status {
         s.bind(" AND s.status = ?", Value::from(status.as_str()));
     }
-    if let Some(kind) = q.issue {
-        s.bind(
+    let on_issues = q.issue_from.is_some() || q.issue_to.is_some();
+    if q.issue.is_some() || q.issue_tool.is_some() || on_issues {
+        s.sql.push_str(
             " AND EXISTS (SELECT 1 FROM session_issues i
-                WHERE i.project_id = s.project_id AND i.session_id = s.id AND i.kind = ?)",
-            Value::from(kind.as_str()),
+                WHERE i.project_id = s.project_id AND i.session_id = s.id",
         );
+        if let Some(kind) = q.issue {
+            s.bind(" AND i.kind = ?", Value::from(kind.as_str()));
+        }
+        if let Some(tool) = &q.issue_tool {
+            s.bind(" AND i.tool = ?", Value::from(tool));
+        }
+        if let Some(from) = q.issue_from {
+            s.bind(" AND i.at >= ?", Value::from(from));
+        }
+        if let Some(to) = q.issue_to {
+            s.bind(" AND i.at < ?", Value::from(to));
+        }
+        s.sql.push(')');
     }
     if let Some(from) = q.from {
         s.bind(" AND s.sort_ts >= ?", Value::from(from));

@@ -116,7 +116,7 @@ macro_rules! store_reads {
             '_,
             Result<Vec<$crate::store::IssueGroup>, $crate::store::error::StoreError>,
         > {
-            $lend!(self, |db| $crate::store::issues::summary(
+            $lend!(self, |db| $crate::store::issue_summary::summary(
                 db,
                 &project_id,
                 from,

@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::detect::IssueKind;
 use crate::store::detail::ResultRow;
 use crate::store::error::StoreError;
 use crate::store::incoming::mcp_server;
@@ -131,6 +132,7 @@ pub(crate) fn session(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         results: r.int("results")?,
         received_at: Timestamp(r.integer("received_at")?),
         tool_call_count: r.integer("tool_call_count")?,
+        issue_kinds: issue_kinds(r)?,
         sort_ts: r.integer("sort_ts")?,
     })
 }
@@ -333,4 +335,18 @@ pub(crate) fn count(r: &dyn Columns) -> Result<i64, StoreError> {
 /// Nothing: a row that is there.
 pub(crate) fn found(_: &dyn Columns) -> Result<(), StoreError> {
     Ok(())
+}
+
+/// `issue_kinds` (kinds joined by commas, in finding order) as each kind once.
+fn issue_kinds(r: &dyn Columns) -> Result<Vec<IssueKind>, StoreError> {
+    let mut out = Vec::new();
+    for name in r.text("issue_kinds")?.iter().flat_map(|t| t.split(',')) {
+        let kind = IssueKind::parse(name).ok_or_else(|| {
+            StoreError::Corrupt(format!("session_issues.kind: unknown value {name:?}"))
+        })?;
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    Ok(out)
 }

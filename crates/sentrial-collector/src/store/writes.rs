@@ -222,12 +222,28 @@ pub static FIGURES: Sql = Sql::new(
 pub static DELETE_ISSUES: Sql =
     Sql::new("DELETE FROM session_issues WHERE project_id = ?1 AND session_id = ?2");
 
-/// One detected issue of a session: its place `?3`, kind, severity, summary, evidence (JSON) and
-/// the session's end `?8`.
+/// One detected issue of a session: its place `?3`, kind, severity, summary, evidence (JSON),
+/// the session's end `?8`, its agent `?9` and the finding's main tool `?10`.
 pub static ISSUE: Sql = Sql::new(
     "INSERT INTO session_issues (project_id, session_id, idx, kind, severity, summary, evidence,
-        at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        at, agent, tool)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+);
+
+/// Baseline `?3` of scope `?2` of project `?1`: its p95 `?4` over `?5` values in the 7 days
+/// before `?6`.
+pub static ISSUE_BASELINE: Sql = Sql::new(
+    "INSERT INTO issue_baselines AS o (project_id, scope, name, p95, samples, window_end)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (project_id, scope, name) DO UPDATE SET p95 = excluded.p95,
+        samples = excluded.samples, window_end = excluded.window_end",
+);
+
+/// Project `?1`'s thresholds `?2` (a JSON object), set at `?3`.
+pub static ISSUE_SETTINGS: Sql = Sql::new(
+    "INSERT INTO issue_settings AS o (project_id, thresholds, updated_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (project_id) DO UPDATE SET thresholds = excluded.thresholds,
+        updated_at = excluded.updated_at",
 );
 
 #[cfg(test)]
@@ -251,6 +267,8 @@ mod tests {
             &FIGURES,
             &DELETE_ISSUES,
             &ISSUE,
+            &ISSUE_BASELINE,
+            &ISSUE_SETTINGS,
         ]);
     }
 }

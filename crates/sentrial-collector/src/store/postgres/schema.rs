@@ -14,7 +14,7 @@ use crate::store::ddl::{lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -326,6 +326,38 @@ CREATE TABLE scores (
 CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
 "#;
 // ---- end of issue 17's migration ----
+
+// ---- Issue 17 (history rules, per-project thresholds): one migration, self-contained. ----
+/// Version 8: the SQLite store's version 8 (see there): baselines, thresholds, a finding's agent
+/// and tool.
+const V8: &str = r#"
+CREATE TABLE issue_baselines (
+    project_id TEXT COLLATE "C" NOT NULL,
+    scope      TEXT COLLATE "C" NOT NULL,
+    name       TEXT COLLATE "C" NOT NULL,
+    p95        DOUBLE PRECISION NOT NULL,
+    samples    BIGINT NOT NULL,
+    window_end BIGINT NOT NULL,
+    PRIMARY KEY (project_id, scope, name)
+);
+
+CREATE TABLE issue_settings (
+    project_id TEXT COLLATE "C" PRIMARY KEY,
+    thresholds TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+ALTER TABLE session_issues ADD COLUMN agent TEXT COLLATE "C";
+ALTER TABLE session_issues ADD COLUMN tool TEXT COLLATE "C";
+
+CREATE INDEX tool_calls_by_tool ON tool_calls (project_id, tool_name, started_at)
+    INCLUDE (duration_ms);
+CREATE INDEX sessions_cost_by_agent ON sessions (project_id, agent, ended_at) INCLUDE (cost_usd);
+CREATE INDEX session_issues_by_time ON session_issues (project_id, at)
+    INCLUDE (kind, agent, tool, session_id);
+CREATE INDEX scores_by_time ON scores (project_id, at);
+"#;
+// ---- end of issue 17's migration (history rules, thresholds) ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

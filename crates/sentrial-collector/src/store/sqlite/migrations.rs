@@ -5,7 +5,7 @@
 use crate::store::ddl::{lineage_indexes, session_list_indexes};
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -372,3 +372,29 @@ CREATE TABLE scores (
 CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
 "#;
 // ---- end of issue 17's migration ----
+
+// ---- Issue 17 (history rules, per-project thresholds): one migration, self-contained. ----
+/// Version 8: `issue_baselines` (p95s of a tool's durations, 'tool', ms, or an agent's costs,
+/// 'agent_cost', USD, over the 7 days before `window_end`: `store/baselines.rs`), a project's
+/// thresholds (JSON), a finding's agent and main tool, indexes for these and score averages.
+pub(super) const V8: &str = r#"
+CREATE TABLE issue_baselines (
+    project_id TEXT NOT NULL,
+    scope      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    p95        REAL NOT NULL,
+    samples    INTEGER NOT NULL,
+    window_end INTEGER NOT NULL,
+    PRIMARY KEY (project_id, scope, name)
+) WITHOUT ROWID;
+CREATE TABLE issue_settings (project_id TEXT PRIMARY KEY, thresholds TEXT NOT NULL,
+    updated_at INTEGER NOT NULL);
+ALTER TABLE session_issues ADD COLUMN agent TEXT;
+ALTER TABLE session_issues ADD COLUMN tool TEXT;
+CREATE INDEX tool_calls_by_tool ON tool_calls (project_id, tool_name, started_at, duration_ms);
+CREATE INDEX sessions_cost_by_agent ON sessions (project_id, agent, ended_at, cost_usd);
+CREATE INDEX session_issues_by_time
+    ON session_issues (project_id, at, kind, agent, tool, session_id);
+CREATE INDEX scores_by_time ON scores (project_id, at);
+"#;
+// ---- end of issue 17's migration (history rules, thresholds) ----
