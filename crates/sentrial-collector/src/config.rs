@@ -101,6 +101,8 @@ pub struct ServeConfig {
     pub ingest_requests: usize,
     /// Body bytes being decoded and written at once (see `ingest_limit.rs`).
     pub ingest_decode_bytes: usize,
+    /// Time between two evaluations of the alert rules (`alert/`).
+    pub alert_interval: Duration,
 }
 
 impl ServeConfig {
@@ -133,6 +135,7 @@ impl Default for ServeConfig {
             max_writer_lag: crate::state::DEFAULT_MAX_WRITER_LAG,
             ingest_requests: DEFAULT_INGEST_REQUESTS,
             ingest_decode_bytes: DEFAULT_DECODE_BYTES,
+            alert_interval: crate::alert::DEFAULT_ALERT_INTERVAL,
         }
     }
 }

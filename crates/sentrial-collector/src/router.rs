@@ -12,7 +12,8 @@ use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    dashboard, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site, views_api,
+    alerts_api, dashboard, health, ingest, issues_api, keys_api, otlp, read_api, scores_api, site,
+    views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/issues", get(issues_api::issues))
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
+        .merge(alerts_api::routes())
         .merge(dashboard::routes())
         .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::from_fn_with_state(

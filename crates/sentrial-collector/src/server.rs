@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
+use crate::alert::{AlertConfig, AlertTasks};
 use crate::auth::signin::CookieJar;
 use crate::auth::DEFAULT_PROJECT;
 use crate::banner::{base_url, signin_link, Banner, KeyInfo};
@@ -35,6 +36,8 @@ pub struct Server {
     signin_link: String,
     /// How connections are bounded.
     limits: ConnectionLimits,
+    /// How the alert tasks run.
+    alerts: AlertConfig,
 }
 
 impl Server {
@@ -99,11 +102,17 @@ impl Server {
             state,
             key_info,
             signin_link: signin_link(&base_url, &token),
-            base_url,
+            base_url: base_url.clone(),
             limits: ConnectionLimits {
                 header_timeout: config.header_timeout,
                 max_connections: config.max_connections,
                 shutdown_grace: config.shutdown_grace,
+            },
+            alerts: AlertConfig {
+                interval: config
+                    .alert_interval
+                    .max(std::time::Duration::from_millis(100)),
+                dashboard: base_url.trim_end_matches('/').to_string(),
             },
         })
     }
@@ -161,8 +170,11 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
+        let mut alerts = AlertTasks::start(store.clone(), self.alerts)
+            .map_err(|e| CollectorError::Usage(format!("cannot start the alert tasks: {e}")))?;
         tracing::info!(addr = %self.addr, "collector listening");
         serve_connections(self.listener, router(self.state), self.limits, shutdown).await;
+        alerts.stop();
         if tokio::time::timeout(self.limits.shutdown_grace, store.close())
             .await
             .is_err()

@@ -96,6 +96,10 @@ pub(super) struct ServeArgs {
     /// and an https URL makes the cookie Secure.
     #[arg(long = "public-url", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Seconds between two evaluations of the alert rules.
+    #[arg(long = "alert-interval-secs", value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub alert_interval_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,7 @@ pub(super) fn config(args: ServeArgs) -> Result<ServeConfig, CollectorError> {
         }),
         allowed_hosts: args.allowed_hosts,
         public_url: args.public_url,
+        alert_interval: std::time::Duration::from_secs(args.alert_interval_secs),
         ..ServeConfig::default()
     })
 }

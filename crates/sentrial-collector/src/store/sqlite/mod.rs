@@ -20,11 +20,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::access::store_access;
+use crate::store::alert_access::store_alerts;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
 use crate::store::error::StoreError;
@@ -243,6 +244,26 @@ impl Store for SqliteStore {
 
     store_reads!(on_reader);
     store_access!(on_reader_boxed, on_writer);
+    store_alerts!(on_reader_boxed, on_writer);
+
+    fn evaluate_alerts(
+        &self,
+        at: i64,
+        dashboard: String,
+    ) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        // One process evaluates a SQLite file: the round is one IMMEDIATE transaction (the
+        // write lock taken at once, so a round never fails to upgrade a read).
+        Box::pin(self.write_aside(Box::new(move |conn: &Connection| {
+            let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+            let queued = now(crate::store::alerts::evaluate(
+                &SqliteDb(&tx),
+                at,
+                &dashboard,
+            ))?;
+            tx.commit()?;
+            Ok(Some(queued))
+        })))
+    }
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
