@@ -768,3 +768,61 @@ async fn two_collectors_on_one_postgres_database_send_each_firing_once() {
         assert_eq!(seen, expected, "{name}: {posts:?}");
     }
 }
+
+/// Rounds run at once by two stores on one database queue each firing once: PostgreSQL lets one
+/// round hold the advisory lock (the others skip), SQLite's rounds are write transactions.
+#[tokio::test]
+async fn concurrent_rounds_on_one_database_queue_a_firing_once() {
+    use sentrial_collector::alert::NewRule;
+    use sentrial_collector::store::{PgStore, SqliteStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shared.db");
+    let mut pairs: Vec<(&str, [Arc<dyn Store>; 2])> = vec![(
+        "sqlite",
+        [
+            Arc::new(SqliteStore::open(&file).unwrap()),
+            Arc::new(SqliteStore::open(&file).unwrap()),
+        ],
+    )];
+    if let Some(url) = fresh_postgres().await {
+        pairs.push((
+            "postgres",
+            [
+                Arc::new(PgStore::connect(&url).await.unwrap()),
+                Arc::new(PgStore::connect(&url).await.unwrap()),
+            ],
+        ));
+    }
+    for (name, [a, b]) in pairs {
+        a.ingest("p".into(), session("s1", "alice", 1_000, true, 0.0, 10))
+            .await
+            .unwrap();
+        let form = NewRule {
+            name: "r".into(),
+            metric: "failed_sessions".into(),
+            window_minutes: 60,
+            op: ">".into(),
+            threshold: 0.0,
+            webhook_url: "http://127.0.0.1:9/hook".into(),
+            ..NewRule::default()
+        };
+        let now = now_ms();
+        let rounds = || {
+            futures_util::future::join_all((0..16).map(|i| {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                async move { store.evaluate_alerts(now, "http://x".into()).await.unwrap() }
+            }))
+        };
+        // Rounds with no rule first: each store's pool holds its connections, so the rounds
+        // below start together.
+        rounds().await;
+        a.add_alert_rule(form.check("p", "r1".into(), now).unwrap())
+            .await
+            .unwrap();
+        let outcomes = rounds().await;
+        let queued: u64 = outcomes.iter().flatten().sum();
+        assert_eq!(queued, 1, "{name}: {outcomes:?}");
+        let history = a.alert_history(None, None, 10).await.unwrap();
+        assert_eq!(history.len(), 1, "{name}");
+    }
+}
