@@ -4,6 +4,7 @@
 
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { alertsPage } from './page-alerts.js';
 import { conversationPage } from './page-conversation.js';
 import { loginPage } from './page-login.js';
 import { overviewPage } from './page-overview.js';
@@ -19,6 +20,7 @@ import { href, ROUTES, routeOf } from './routes.js';
 const VIEWS = {
   sessions: sessionsPage,
   overview: overviewPage,
+  alerts: alertsPage,
   session: sessionPage,
   transcript: transcriptPage,
   conversation: conversationPage,

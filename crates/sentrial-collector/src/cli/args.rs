@@ -166,6 +166,8 @@ pub(super) enum DashboardCommand {
     },
 }
 
+// A command line is parsed once per process: the size of `Add` costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(super) enum AlertCommand {
     /// List the alert rules with their state.

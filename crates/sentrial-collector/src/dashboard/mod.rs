@@ -1,4 +1,4 @@
-//! The dashboard: the page (`/`, `/overview`, `/sessions/{id}`, `/sessions/{id}/transcript`,
+//! The dashboard: the page (`/`, `/overview`, `/alerts`, `/sessions/{id}`, `/sessions/{id}/transcript`,
 //! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in and sign-out
 //! (`login.rs`), and the security headers every response carries.
 //!
@@ -39,6 +39,7 @@ where
     Router::new()
         .route("/", get(page))
         .route("/overview", get(page))
+        .route("/alerts", get(page))
         .route("/sessions/{id}", get(page_with_id))
         .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))
