@@ -150,7 +150,7 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::rule::NewRule;
+    use crate::alert::NewRule;
 
     #[test]
     fn the_body_links_the_sessions_and_reads_as_a_slack_message() {

@@ -93,6 +93,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("page-transcript.js", JS),
     asset!("page-conversation.js", JS),
     asset!("page-overview.js", JS),
+    asset!("page-alerts.js", JS),
     asset!("page-login.js", JS),
     asset!("routes.js", JS),
     asset!("widgets.js", JS),
