@@ -46,7 +46,20 @@ function failedSession(id) {
       session_id: id,
       ts: t,
       type: 'session_end',
-      data: { status: 'failed', ended_at: t, duration_ms: 1000, results: 1 },
+      data: {
+        status: 'failed',
+        ended_at: t,
+        duration_ms: 1000,
+        results: 1,
+        usage: {
+          prompt_tokens: 10,
+          completion_tokens: 20,
+          total_tokens: 30,
+          cache_read_tokens: 0,
+          cache_creation_tokens: 0,
+          cost_usd: 0.001,
+        },
+      },
     },
   ];
 }
@@ -95,7 +108,7 @@ describe('the Alerts page', () => {
     assert.equal(firing.body.value, 1);
     assert.equal(firing.body.sessions[0].id, 'alert-s1');
     assert.equal(firing.body.sessions[0].url, `${collector.url}/sessions/alert-s1`);
-    assert.match(firing.body.text, /^\[FIRING\] Failures: failed_sessions > 0 over 60 min/);
+    assert.match(firing.body.text, /^\[FIRING\] Failures: failed_sessions &gt; 0 over 60 min/);
 
     await eventually(async () => {
       await openView(page, collector, '/alerts');
