@@ -110,26 +110,72 @@ pub(crate) async fn history<D: Db>(
     db.select(&sql::HISTORY, &args, delivery).await
 }
 
-/// One evaluation round at `now`: each active rule's value per group over its window, and for
-/// each group whose state changes, the new state and a pending delivery of `dashboard`'s links.
-/// The caller runs it in one transaction, alone (see the stores): so a change is written, and
-/// its delivery queued, once. Answers how many deliveries it queued.
+/// One evaluation round at `now`, all in the caller's transaction: [`measure_rules`] then
+/// [`apply`].
 pub(crate) async fn evaluate<D: Db>(db: &D, now: i64, dashboard: &str) -> Result<u64, StoreError> {
-    let mut queued = 0;
+    let measured = measure_rules(db, now).await?;
+    apply(db, &measured, now, dashboard).await
+}
+
+/// An active rule's value per group over its window `[from, now)`.
+pub(crate) struct Measured {
+    rule: Rule,
+    from: i64,
+    measures: BTreeMap<String, Measure>,
+}
+
+/// The value per group of each active rule at `now`: reads only, so a store may take it outside
+/// the round's transaction (SQLite: the write lock is then held for the changes alone).
+pub(crate) async fn measure_rules<D: Db>(db: &D, now: i64) -> Result<Vec<Measured>, StoreError> {
+    let mut out = Vec::new();
     for rule in db.select(&sql::ACTIVE_RULES, &[], rule).await? {
-        queued += evaluate_rule(db, &rule, now, dashboard).await?;
+        let from = now - rule.window_minutes * 60_000;
+        let measures = measure(rule.metric, rule.op, samples(db, &rule, from, now).await?);
+        out.push(Measured {
+            rule,
+            from,
+            measures,
+        });
+    }
+    Ok(out)
+}
+
+/// For each group of `measured` whose state changes, the new state and a pending delivery of
+/// `dashboard`'s links; rules no longer active (paused or deleted since they were measured) are
+/// left alone. The caller runs it in one transaction, alone (see the stores): so a change is
+/// written, and its delivery queued, once. Answers how many deliveries it queued.
+pub(crate) async fn apply<D: Db>(
+    db: &D,
+    measured: &[Measured],
+    now: i64,
+    dashboard: &str,
+) -> Result<u64, StoreError> {
+    let active: BTreeSet<(String, String)> = db
+        .select(&sql::ACTIVE_RULES, &[], rule)
+        .await?
+        .into_iter()
+        .map(|r| (r.project, r.id))
+        .collect();
+    let mut queued = 0;
+    for m in measured {
+        if active.contains(&(m.rule.project.clone(), m.rule.id.clone())) {
+            queued += apply_rule(db, m, now, dashboard).await?;
+        }
     }
     Ok(queued)
 }
 
-async fn evaluate_rule<D: Db>(
+async fn apply_rule<D: Db>(
     db: &D,
-    rule: &Rule,
+    measured: &Measured,
     now: i64,
     dashboard: &str,
 ) -> Result<u64, StoreError> {
-    let from = now - rule.window_minutes * 60_000;
-    let measures = measure(rule.metric, rule.op, samples(db, rule, from, now).await?);
+    let Measured {
+        rule,
+        from,
+        measures,
+    } = measured;
     let states: BTreeMap<String, GroupState> = db
         .select(&sql::STATES, &values![&rule.project, &rule.id], state)
         .await?
@@ -171,7 +217,7 @@ async fn evaluate_rule<D: Db>(
             group,
             change,
             value: m.value,
-            from,
+            from: *from,
             to: now,
             sessions: &m.sessions,
             dashboard,

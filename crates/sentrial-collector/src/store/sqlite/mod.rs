@@ -251,18 +251,24 @@ impl Store for SqliteStore {
         at: i64,
         dashboard: String,
     ) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
-        // One process evaluates a SQLite file: the round is one IMMEDIATE transaction (the
-        // write lock taken at once, so a round never fails to upgrade a read).
-        Box::pin(self.write_aside(Box::new(move |conn: &Connection| {
-            let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-            let queued = now(crate::store::alerts::evaluate(
-                &SqliteDb(&tx),
-                at,
-                &dashboard,
-            ))?;
-            tx.commit()?;
-            Ok(Some(queued))
-        })))
+        // The windows are read on a reading connection, beside ingest; the changes are written
+        // in one IMMEDIATE transaction (the write lock taken at once, so it never fails to
+        // upgrade a read), held for the changes alone. A round is one process's (one collector
+        // a file), and the transaction re-reads the states it changes.
+        use crate::store::alerts::{apply, measure_rules};
+        Box::pin(async move {
+            let measured = self
+                .read(move |conn| now(measure_rules(&SqliteDb(conn), at)))
+                .await?;
+            self.write_aside(Box::new(move |conn: &Connection| {
+                let tx =
+                    rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+                let queued = now(apply(&SqliteDb(&tx), &measured, at, &dashboard))?;
+                tx.commit()?;
+                Ok(Some(queued))
+            }))
+            .await
+        })
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
