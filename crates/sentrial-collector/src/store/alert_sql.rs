@@ -26,7 +26,7 @@ macro_rules! sample_columns {
             "SELECT s.id AS session, ",
             group_of!(),
             " AS grp, s.status AS status, s.ended_at AS ended_at, s.cost_usd AS cost_usd,
-             s.duration_ms AS duration_ms"
+             s.duration_ms AS duration_ms, s.sort_ts AS sort_ts"
         )
     };
 }
@@ -123,39 +123,48 @@ pub static FINISH: Sql = Sql::new(
 );
 
 /// The sessions of project `?1` in window `[?2, ?3)` (ended in it; a running one: started in
-/// it), grouped by `?4`, newest first.
+/// it), grouped by `?4`, newest first. Two index ranges (by end, by start), not one `OR`.
 pub static SESSION_SAMPLES: Sql = Sql::new(concat!(
     sample_columns!(),
-    " FROM sessions s WHERE s.project_id = ?1
-       AND ((s.ended_at >= ?2 AND s.ended_at < ?3)
-         OR (s.ended_at IS NULL AND s.sort_ts >= ?2 AND s.sort_ts < ?3))
-       AND ",
+    " FROM sessions s WHERE s.project_id = ?1 AND s.ended_at >= ?2 AND s.ended_at < ?3 AND ",
     group_of!(),
-    " IS NOT NULL ORDER BY s.sort_ts DESC, s.id DESC"
+    " IS NOT NULL UNION ALL ",
+    sample_columns!(),
+    " FROM sessions s WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3
+       AND s.ended_at IS NULL AND ",
+    group_of!(),
+    " IS NOT NULL ORDER BY sort_ts DESC, session DESC"
 ));
 
-/// The sessions of project `?1` with an issue of kind `?5` found in `[?2, ?3)`, grouped by `?4`.
+/// The sessions of project `?1` with an issue of kind `?5` found in `[?2, ?3)`, grouped by `?4`,
+/// newest first: from the issues' index to each session's key.
 pub static ISSUE_SAMPLES: Sql = Sql::new(concat!(
     sample_columns!(),
-    " FROM sessions s WHERE s.project_id = ?1
-       AND s.id IN (SELECT i.session_id FROM session_issues i
-                    WHERE i.project_id = ?1 AND i.kind = ?5 AND i.at >= ?2 AND i.at < ?3)
-       AND ",
+    " FROM (SELECT DISTINCT i.session_id FROM session_issues i
+           WHERE i.project_id = ?1 AND i.kind = ?5 AND i.at >= ?2 AND i.at < ?3) iss
+     JOIN sessions s ON s.project_id = ?1 AND s.id = iss.session_id WHERE ",
     group_of!(),
-    " IS NOT NULL ORDER BY s.sort_ts DESC, s.id DESC"
+    " IS NOT NULL ORDER BY sort_ts DESC, session DESC"
 ));
 
 /// The numeric scores named `?5` given in `[?2, ?3)` to sessions of project `?1`, with their
-/// sessions grouped by `?4`, newest first.
+/// sessions grouped by `?4`: those naming a session by its id, then those naming its Claude
+/// session id (each an index lookup; one `OR` would scan the sessions per score).
 pub static SCORE_SAMPLES: Sql = Sql::new(concat!(
     sample_columns!(),
-    ", sc.num AS num FROM scores sc JOIN sessions s ON s.project_id = sc.project_id
-       AND ((sc.target_kind = 'session' AND s.id = sc.target)
-         OR (sc.target_kind = 'claude_session' AND s.claude_session_id = sc.target))
-     WHERE sc.project_id = ?1 AND sc.name = ?5 AND sc.num IS NOT NULL
-       AND sc.at >= ?2 AND sc.at < ?3 AND ",
+    ", sc.num AS num FROM scores sc JOIN sessions s
+       ON s.project_id = sc.project_id AND s.id = sc.target
+     WHERE sc.project_id = ?1 AND sc.name = ?5 AND sc.at >= ?2 AND sc.at < ?3
+       AND sc.target_kind = 'session' AND sc.num IS NOT NULL AND ",
     group_of!(),
-    " IS NOT NULL ORDER BY sc.at DESC, sc.id DESC"
+    " IS NOT NULL UNION ALL ",
+    sample_columns!(),
+    ", sc.num AS num FROM scores sc JOIN sessions s
+       ON s.project_id = sc.project_id AND s.claude_session_id = sc.target
+     WHERE sc.project_id = ?1 AND sc.name = ?5 AND sc.at >= ?2 AND sc.at < ?3
+       AND sc.target_kind = 'claude_session' AND sc.num IS NOT NULL AND ",
+    group_of!(),
+    " IS NOT NULL"
 ));
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_at);
 CREATE INDEX alert_deliveries_by_rule ON alert_deliveries (project_id, rule_id, created_at);
 
 CREATE INDEX sessions_by_end ON sessions (project_id, ended_at);
+CREATE INDEX scores_by_name ON scores (project_id, name, at);
 "
     };
 }

@@ -374,7 +374,8 @@ CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
 // ---- end of issue 17's migration ----
 
 // ---- Issue 17 (alerts): one migration, self-contained. ----
-/// Version 8: alert rules, their state per group and the outbox of webhook deliveries, and an
-/// index of sessions by end (the evaluator's windows); the same DDL on both stores (`ddl.rs`).
+/// Version 8: alert rules, their state per group and the outbox of webhook deliveries, and the
+/// indexes of sessions by end and scores by name (the evaluator's windows); the same DDL on both
+/// stores (`ddl.rs`).
 pub(super) const V8: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
