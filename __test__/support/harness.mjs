@@ -21,7 +21,8 @@ export function tempDir(prefix = 'sentrial-test-') {
 /**
  * Starts `sentrial serve` on an ephemeral port with a temporary SQLite file.
  * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop(), stderr() }.
- * `env` is added to the collector's environment (e.g. `RUST_LOG`).
+ * `env` is added to the collector's environment (e.g. `RUST_LOG`), `args` to its command line
+ * (e.g. `['--alert-interval-secs', '1']`).
  */
 export async function startCollector({
   apiKey = 'test-key-' + Math.random().toString(36).slice(2),
@@ -29,13 +30,23 @@ export async function startCollector({
   db,
   databaseUrl,
   env = {},
+  args = [],
 } = {}) {
   const tmp = db || databaseUrl ? null : tempDir('sentrial-db-');
   const dbPath = db ?? (tmp ? path.join(tmp.dir, 'sentrial.db') : null);
   const store = databaseUrl ? ['--database-url', databaseUrl] : ['--db', dbPath];
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin', 'sentrial.js'), 'serve', '--port', String(port), ...store, '--api-key', apiKey],
+    [
+      path.join(repoRoot, 'bin', 'sentrial.js'),
+      'serve',
+      '--port',
+      String(port),
+      ...store,
+      '--api-key',
+      apiKey,
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn', ...env } },
   );
   let stderr = '';

@@ -4,6 +4,7 @@
 
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { alertsPage } from './page-alerts.js';
 import { conversationPage } from './page-conversation.js';
 import { issuesPage } from './page-issues.js';
 import { loginPage } from './page-login.js';
@@ -21,6 +22,7 @@ const VIEWS = {
   sessions: sessionsPage,
   overview: overviewPage,
   issues: issuesPage,
+  alerts: alertsPage,
   session: sessionPage,
   transcript: transcriptPage,
   conversation: conversationPage,

@@ -7,6 +7,7 @@ const PAGES = {
   sessions: { path: '/', title: 'Sessions', nav: 'sessions', menu: 'Sessions' },
   overview: { path: '/overview', title: 'Overview', nav: 'overview', menu: 'Overview' },
   issues: { path: '/issues', title: 'Issues', nav: 'issues', menu: 'Issues' },
+  alerts: { path: '/alerts', title: 'Alerts', nav: 'alerts', menu: 'Alerts' },
   session: { path: '/sessions/:id', title: 'Session', nav: 'sessions' },
   transcript: { path: '/sessions/:id/transcript', title: 'Transcript', nav: 'sessions' },
   conversation: { path: '/conversations/:id', title: 'Conversation', nav: 'sessions' },

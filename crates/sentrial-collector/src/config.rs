@@ -103,6 +103,8 @@ pub struct ServeConfig {
     pub ingest_decode_bytes: usize,
     /// Sessions past this are deleted in the background (`--retention-days`); `None` keeps all.
     pub retention: Option<crate::retention::Retention>,
+    /// Time between two evaluations of the alert rules (`alert/`).
+    pub alert_interval: Duration,
 }
 
 impl ServeConfig {
@@ -136,6 +138,7 @@ impl Default for ServeConfig {
             ingest_requests: DEFAULT_INGEST_REQUESTS,
             ingest_decode_bytes: DEFAULT_DECODE_BYTES,
             retention: None,
+            alert_interval: crate::alert::DEFAULT_ALERT_INTERVAL,
         }
     }
 }

@@ -12,6 +12,8 @@
 //!
 //! `docs/protocol.md` describes the wire protocol and the read API this crate implements.
 
+pub mod alert;
+mod alerts_api;
 mod auth;
 mod banner;
 mod cli;
@@ -43,6 +45,7 @@ mod site;
 mod state;
 pub mod store;
 mod time;
+mod tls;
 mod users_api;
 mod value_count;
 mod views_api;

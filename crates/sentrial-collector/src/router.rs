@@ -12,8 +12,8 @@ use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    dashboard, export_api, health, ingest, issue_settings_api, issues_api, keys_api, otlp,
-    read_api, scores_api, site, users_api, views_api,
+    alerts_api, dashboard, export_api, health, ingest, issue_settings_api, issues_api, keys_api,
+    otlp, read_api, scores_api, site, users_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())
+        .merge(alerts_api::routes())
         .merge(dashboard::routes())
         .fallback(|| async { AppError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::from_fn_with_state(

@@ -49,6 +49,11 @@ impl Scopes {
         Scopes(scope.bit())
     }
 
+    /// These and `scope`.
+    pub fn with(self, scope: Scope) -> Scopes {
+        Scopes(self.0 | scope.bit())
+    }
+
     /// Whether `scope` is among them.
     pub fn has(self, scope: Scope) -> bool {
         self.0 & scope.bit() != 0

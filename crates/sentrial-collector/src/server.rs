@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
+use crate::alert::{AlertConfig, AlertTasks};
 use crate::auth::signin::CookieJar;
 use crate::auth::DEFAULT_PROJECT;
 use crate::banner::{base_url, signin_link, Banner, KeyInfo};
@@ -36,6 +37,8 @@ pub struct Server {
     /// How connections are bounded.
     limits: ConnectionLimits,
     retention: Option<crate::retention::Retention>,
+    /// How the alert tasks run.
+    alerts: AlertConfig,
 }
 
 impl Server {
@@ -100,12 +103,18 @@ impl Server {
             state,
             key_info,
             signin_link: signin_link(&base_url, &token),
-            base_url,
+            base_url: base_url.clone(),
             retention: config.retention,
             limits: ConnectionLimits {
                 header_timeout: config.header_timeout,
                 max_connections: config.max_connections,
                 shutdown_grace: config.shutdown_grace,
+            },
+            alerts: AlertConfig {
+                interval: config
+                    .alert_interval
+                    .max(std::time::Duration::from_millis(100)),
+                dashboard: base_url.trim_end_matches('/').to_string(),
             },
         })
     }
@@ -163,6 +172,8 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), CollectorError> {
         let store = self.state.store.clone();
+        let mut alerts = AlertTasks::start(store.clone(), self.alerts)
+            .map_err(|e| CollectorError::Usage(format!("cannot start the alert tasks: {e}")))?;
         tracing::info!(addr = %self.addr, "collector listening");
         let retention = self
             .retention
@@ -171,6 +182,7 @@ impl Server {
         if let Some(task) = retention {
             task.abort();
         }
+        alerts.stop();
         if tokio::time::timeout(self.limits.shutdown_grace, store.close())
             .await
             .is_err()

@@ -242,3 +242,71 @@ fn short_given_keys_are_warned_about_and_key_files_are_read() {
     );
     assert!(!text.contains("KEY_A"), "the key itself is never printed");
 }
+
+/// `sentrial alert ...` against a database file: stdout, stderr and the exit code.
+fn alert(db: &std::path::Path, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
+        .arg("alert")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("SENTRIAL_DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn alert_rules_are_added_listed_paused_resumed_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let (out, _, code) = alert(&db, &["list"]);
+    assert_eq!((out.as_str(), code), ("No alert rules.\n", Some(0)));
+    let add = [
+        "add",
+        "--name",
+        "Spend",
+        "--metric",
+        "cost_usd",
+        "--group-by",
+        "user_id",
+        "--window-minutes",
+        "60",
+        "--op",
+        ">",
+        "--threshold",
+        "5",
+        "--webhook-url",
+        "https://hooks.example.com/services/secret",
+        "--cooldown-minutes",
+        "30",
+    ];
+    let (id, err, code) = alert(&db, &add);
+    assert_eq!(code, Some(0), "{err}");
+    let id = id.trim().to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    let (out, _, _) = alert(&db, &["list"]);
+    assert!(out.starts_with(&format!("{id}  default  ok ")), "{out}");
+    assert!(
+        out.contains("cost_usd > 5 over 60 min per user_id  (never fired)  Spend"),
+        "{out}"
+    );
+    assert_eq!(alert(&db, &["pause", &id]).2, Some(0));
+    assert!(alert(&db, &["list"]).0.contains("  paused  "));
+    assert_eq!(alert(&db, &["resume", &id]).2, Some(0));
+    assert!(alert(&db, &["list"]).0.contains("  ok "));
+    assert_eq!(alert(&db, &["delete", &id]).2, Some(0));
+    let (_, err, code) = alert(&db, &["delete", &id]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no alert rule"), "{err}");
+    let mut bad = add;
+    bad[4] = "latency";
+    let (_, err, code) = alert(&db, &bad);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("metrics are cost_usd, sessions"), "{err}");
+    assert_eq!(alert(&db, &["list"]).0, "No alert rules.\n");
+}

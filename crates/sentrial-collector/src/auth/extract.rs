@@ -1,6 +1,7 @@
 //! The extractors: [`Project`] (a Bearer key with `ingest`), [`Reader`] (a Bearer key with
-//! `read`, or the dashboard's cookie), [`Admin`] (a Bearer key with `admin`) and [`Reviewer`]
-//! (the dashboard's cookie on a same-origin JSON request: the one write a dashboard may make). A missing,
+//! `read`, or the dashboard's cookie), [`Admin`] (a Bearer key with `admin`), [`Reviewer`]
+//! (the dashboard's cookie on a same-origin JSON request: a reviewer's score) and [`Manager`]
+//! (`admin` by key, or by a dashboard session from the dashboard's own pages). A missing,
 //! malformed or unknown credential is 401; a known one without the scope is 403 naming it; a
 //! client address that failed too often is 429 whatever it shows.
 
@@ -14,6 +15,7 @@ use axum::http::request::Parts;
 use crate::auth::{hash_key, Auth, Caller};
 use crate::error::AppError;
 use crate::scope::Scope;
+use crate::site::same_origin;
 
 /// The project of the request's API key, which holds `ingest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,12 @@ pub struct Reader(pub String);
 /// The caller of an admin request: a Bearer key with `admin`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin(pub Caller);
+
+/// The project of a request that changes alert rules: a Bearer key with `admin`, or a dashboard
+/// session that holds `admin` on a request the browser says comes from the dashboard itself
+/// ([`same_origin`]: a cookie rides on any site's form, a header does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manager(pub String);
 
 impl<S> FromRequestParts<S> for Project
 where
@@ -105,6 +113,29 @@ where
         let auth = Arc::<Auth>::from_ref(state);
         let caller = cookie(&auth, parts).await?.require(Scope::Read)?;
         Ok(Reviewer(caller.project))
+    }
+}
+
+impl<S> FromRequestParts<S> for Manager
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let auth = Arc::<Auth>::from_ref(state);
+        let caller = if parts.headers.contains_key(AUTHORIZATION) {
+            bearer(&auth, parts).await?
+        } else {
+            same_origin(&parts.headers).map_err(|_| {
+                AppError::Forbidden(
+                    "changes from the dashboard must come from its own pages".into(),
+                )
+            })?;
+            cookie(&auth, parts).await?
+        };
+        Ok(Manager(caller.require(Scope::Admin)?.project))
     }
 }
 

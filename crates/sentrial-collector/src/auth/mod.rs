@@ -24,7 +24,7 @@ use cache::KeyCache;
 use signin::{new_token, token_hash, CookieJar, COOKIE_TTL_MS, LINK_TTL_MS};
 
 pub use cache::KEY_CACHE_TTL;
-pub use extract::{Admin, ClientIp, Project, Reader, Reviewer};
+pub use extract::{Admin, ClientIp, Manager, Project, Reader, Reviewer};
 
 /// The project keys given on the command line belong to.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -224,15 +224,24 @@ impl Auth {
         let Some(session) = found else {
             return Ok(None);
         };
+        // A session reads; it manages alert rules too when its key holds `admin`, or when it
+        // came from a sign-in link (printed for whoever runs the collector or holds its
+        // database). The key API stays Bearer-only whatever a session holds.
+        let mut scopes = Scopes::only(Scope::Read).with(Scope::Admin);
         if let Some(key) = &session.key_hash {
             let live = self.caller_for_key(key).await?;
-            if !live.is_some_and(|k| k.scopes.has(Scope::Read) && k.project == session.project) {
+            let Some(k) =
+                live.filter(|k| k.scopes.has(Scope::Read) && k.project == session.project)
+            else {
                 return Ok(None);
+            };
+            if !k.scopes.has(Scope::Admin) {
+                scopes = Scopes::only(Scope::Read);
             }
         }
         Ok(Some(Caller {
             project: session.project,
-            scopes: Scopes::only(Scope::Read),
+            scopes,
             key_hash: session.key_hash,
         }))
     }

@@ -1,5 +1,5 @@
 //! The command line's shape: `serve`, `key new|list|revoke|rotate`, `dashboard
-//! link|sign-out-all`.
+//! link|sign-out-all`, `alert list|add|pause|resume|delete`.
 
 use std::path::PathBuf;
 
@@ -57,6 +57,11 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: DashboardCommand,
     },
+    /// Manage alert rules.
+    Alert {
+        #[command(subcommand)]
+        command: AlertCommand,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +105,10 @@ pub(super) struct ServeArgs {
     /// days ago, checked every minute. Without it, everything is kept.
     #[arg(long = "retention-days", value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retention_days: Option<u32>,
+    /// Seconds between two evaluations of the alert rules.
+    #[arg(long = "alert-interval-secs", value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub alert_interval_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +165,82 @@ pub(super) enum DashboardCommand {
     },
     /// Sign every browser out and void every sign-in link, on every collector of the database.
     SignOutAll {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+// A command line is parsed once per process: the size of `Add` costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub(super) enum AlertCommand {
+    /// List the alert rules with their state.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Only this project's.
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Add an alert rule (see docs/alerts.md).
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Project it watches.
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
+        project: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// cost_usd, sessions, failed_sessions, failure_rate, issues, p95_duration_ms or avg_score.
+        #[arg(long)]
+        metric: String,
+        /// The issue kind (metric `issues`).
+        #[arg(long = "issue-kind")]
+        issue_kind: Option<String>,
+        /// The score name (metric `avg_score`).
+        #[arg(long = "score-name")]
+        score_name: Option<String>,
+        /// user_id or agent: one state per user or agent.
+        #[arg(long = "group-by")]
+        group_by: Option<String>,
+        /// The window the metric is taken over, up to now.
+        #[arg(long = "window-minutes")]
+        window_minutes: i64,
+        /// `>` or `<`.
+        #[arg(long)]
+        op: String,
+        /// The threshold.
+        #[arg(long, allow_negative_numbers = true)]
+        threshold: f64,
+        /// Where firings and resolves are POSTed (http:// or https://).
+        #[arg(long = "webhook-url")]
+        webhook_url: String,
+        /// After a resolve, how long the group may not fire again.
+        #[arg(long = "cooldown-minutes")]
+        cooldown_minutes: Option<i64>,
+        /// Add it paused.
+        #[arg(long)]
+        paused: bool,
+    },
+    /// Stop evaluating a rule.
+    Pause {
+        /// The rule's id, as `alert list` shows it.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Evaluate a paused rule again.
+    Resume {
+        /// The rule's id.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Delete a rule, its state and its deliveries.
+    Delete {
+        /// The rule's id.
+        id: String,
         #[command(flatten)]
         db: DbArgs,
     },

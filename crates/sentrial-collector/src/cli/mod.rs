@@ -1,6 +1,7 @@
 //! The command line (shape in `args.rs`): `serve` (`serve.rs`), `key ...` and `dashboard ...`
-//! (`keys.rs`).
+//! (`keys.rs`), `alert ...` (`alerts.rs`).
 
+mod alerts;
 mod args;
 mod keys;
 mod serve;
@@ -55,6 +56,7 @@ async fn run(command: Command) -> Result<(), CollectorError> {
         }
         Command::Key { command } => keys::run(command).await,
         Command::Dashboard { command } => keys::run_dashboard(command).await,
+        Command::Alert { command } => alerts::run(command).await,
     }
 }
 

@@ -54,6 +54,7 @@ pub(super) fn config(args: ServeArgs) -> Result<ServeConfig, CollectorError> {
             keep: Duration::from_secs(u64::from(days) * 86_400),
             every: crate::retention::DEFAULT_INTERVAL,
         }),
+        alert_interval: std::time::Duration::from_secs(args.alert_interval_secs),
         ..ServeConfig::default()
     })
 }

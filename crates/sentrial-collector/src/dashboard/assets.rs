@@ -98,6 +98,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("score-averages.js", JS),
     asset!("session-findings.js", JS),
     asset!("session-scores.js", JS),
+    asset!("page-alerts.js", JS),
     asset!("page-login.js", JS),
     asset!("routes.js", JS),
     asset!("widgets.js", JS),

@@ -1,4 +1,4 @@
-//! The dashboard: the page (`/`, `/overview`, `/issues`, `/sessions/{id}`, `/sessions/{id}/transcript`,
+//! The dashboard: the page (`/`, `/overview`, `/issues`, `/alerts`, `/sessions/{id}`, `/sessions/{id}/transcript`,
 //! `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in and sign-out
 //! (`login.rs`), and the security headers every response carries.
 //!
@@ -40,6 +40,7 @@ where
         .route("/", get(page))
         .route("/overview", get(page))
         .route("/issues", get(page))
+        .route("/alerts", get(page))
         .route("/sessions/{id}", get(page_with_id))
         .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))

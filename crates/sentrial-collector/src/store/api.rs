@@ -5,7 +5,10 @@ use std::pin::Pin;
 
 use sentrial_protocol::{Event, IngestResponse};
 
+use crate::alert::state::Outcome;
+use crate::alert::Rule;
 use crate::scope::Scopes;
+use crate::store::alert_model::{Claimed, DeliveryRecord, RuleView};
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::issue_settings::IssueSettings;
@@ -197,6 +200,65 @@ pub trait Store: Send + Sync + 'static {
         &self,
         cutoff: i64,
     ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
+    /// Stores an alert rule.
+    fn add_alert_rule(&self, rule: Rule) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The alert rules of a project (`None`: of all), oldest first, with their states.
+    fn alert_rules(
+        &self,
+        project_id: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<RuleView>, StoreError>>;
+
+    /// Pauses or resumes alert rule `id` of a project (`None`: any); whether there was one.
+    fn set_alert_paused(
+        &self,
+        project_id: Option<String>,
+        id: String,
+        paused: bool,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Deletes alert rule `id` of a project (`None`: any) with its states and deliveries;
+    /// whether there was one.
+    fn delete_alert_rule(
+        &self,
+        project_id: Option<String>,
+        id: String,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// The latest `limit` webhook deliveries of a project (`None`: all), of one rule (`None`:
+    /// all), newest first.
+    fn alert_history(
+        &self,
+        project_id: Option<String>,
+        rule_id: Option<String>,
+        limit: i64,
+    ) -> BoxFuture<'_, Result<Vec<DeliveryRecord>, StoreError>>;
+
+    /// One evaluation round of every active rule at `now` (ms), in one transaction: state
+    /// changes and their deliveries (with links to `dashboard`) are written together. `None`
+    /// when another collector is evaluating (PostgreSQL); else how many deliveries it queued.
+    fn evaluate_alerts(
+        &self,
+        now: i64,
+        dashboard: String,
+    ) -> BoxFuture<'_, Result<Option<u64>, StoreError>>;
+
+    /// Claims up to `limit` deliveries due at `now` for `lease_ms`: no other sender takes them
+    /// meanwhile.
+    fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> BoxFuture<'_, Result<Vec<Claimed>, StoreError>>;
+
+    /// Stores the outcome of an attempt at a claimed delivery.
+    fn finish_delivery(
+        &self,
+        project_id: String,
+        id: String,
+        outcome: Outcome,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Finishes pending writes and releases the database. Later calls fail with
     /// [`StoreError::Closed`].

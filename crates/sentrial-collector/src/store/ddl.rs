@@ -32,3 +32,69 @@ CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_
     };
 }
 pub(crate) use lineage_indexes;
+
+// ---- Issue 17 (alerts): part of one migration of each store, self-contained. ----
+/// Alert rules, their state per (rule, group) and the outbox of webhook deliveries (version 8 of
+/// both). Written once for both engines: SQLite reads `BIGINT`, `DOUBLE PRECISION` and `BOOLEAN`
+/// as its integer, real and numeric affinities. Ids are random hex, so no engine's own sequence
+/// is needed. See `alert/` and `store/alerts.rs` for what each column means to the evaluator.
+macro_rules! alert_tables {
+    () => {
+        "
+CREATE TABLE alert_rules (
+    project_id       TEXT NOT NULL,
+    id               TEXT NOT NULL,              -- random hex
+    name             TEXT NOT NULL,
+    metric           TEXT NOT NULL,              -- cost_usd, sessions, ... (alert::Metric)
+    metric_arg       TEXT,                       -- the issue kind or score name it needs
+    group_by         TEXT,                       -- user_id, agent; NULL: the whole project
+    window_minutes   BIGINT NOT NULL,
+    op               TEXT NOT NULL,              -- '>' or '<'
+    threshold        DOUBLE PRECISION NOT NULL,
+    webhook_url      TEXT NOT NULL,
+    cooldown_minutes BIGINT NOT NULL,
+    paused           BOOLEAN NOT NULL,
+    created_at       BIGINT NOT NULL,            -- ms since the epoch
+    PRIMARY KEY (project_id, id)
+);
+
+CREATE TABLE alert_states (
+    project_id  TEXT NOT NULL,
+    rule_id     TEXT NOT NULL,
+    grp         TEXT NOT NULL,                   -- the group's value; '' when not grouped
+    state       TEXT NOT NULL,                   -- 'ok' or 'firing'
+    value       DOUBLE PRECISION,                -- the value at the last change
+    changed_at  BIGINT NOT NULL,
+    fired_at    BIGINT,                          -- the last firing
+    resolved_at BIGINT,                          -- the last resolve (the cooldown counts from it)
+    PRIMARY KEY (project_id, rule_id, grp)
+);
+
+CREATE TABLE alert_deliveries (
+    project_id      TEXT NOT NULL,
+    id              TEXT NOT NULL,               -- random hex
+    rule_id         TEXT NOT NULL,
+    grp             TEXT NOT NULL,
+    state           TEXT NOT NULL,               -- 'firing' or 'resolved'
+    value           DOUBLE PRECISION,
+    webhook_url     TEXT NOT NULL,
+    body            TEXT NOT NULL,               -- the JSON posted
+    created_at      BIGINT NOT NULL,
+    status          TEXT NOT NULL,               -- 'pending', 'delivered' or 'failed'
+    attempts        BIGINT NOT NULL,
+    next_at         BIGINT NOT NULL,             -- next try, or the end of a sender's claim
+    response_status BIGINT,
+    last_error      TEXT,
+    done_at         BIGINT,
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_at);
+CREATE INDEX alert_deliveries_by_rule ON alert_deliveries (project_id, rule_id, created_at);
+
+CREATE INDEX sessions_by_end ON sessions (project_id, ended_at);
+CREATE INDEX scores_by_name ON scores (project_id, name, at);
+"
+    };
+}
+pub(crate) use alert_tables;
+// ---- end of issue 17's migration (alerts) ----

@@ -9,6 +9,11 @@
 //! small `Db` trait (`db.rs`) each implements; what differs is each store's own (`sqlite/`, `postgres/`).
 
 mod access;
+mod alert_access;
+mod alert_model;
+mod alert_rows;
+mod alert_sql;
+mod alerts;
 mod api;
 mod apply;
 mod baselines;
@@ -43,6 +48,7 @@ mod transcript;
 mod value;
 mod writes;
 
+pub use alert_model::{Claimed, DeliveryRecord, GroupView, RuleView};
 pub use api::{BoxFuture, Store};
 pub use delete::{Deleted, BATCH as DELETE_BATCH, SESSION_TABLES};
 pub use error::StoreError;

@@ -22,6 +22,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use crate::store::access::store_access;
+use crate::store::alert_access::store_alerts;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::delete::store_deletes;
 use crate::store::error::{pg_message, StoreError};
@@ -38,6 +39,9 @@ const POOL_SIZE: usize = 16;
 
 /// How long a request waits for a free connection, and a new connection for the server.
 const WAIT: Duration = Duration::from_secs(10);
+
+/// The advisory lock key an evaluation round holds ("alerts" in ASCII, as a number).
+const ALERT_LOCK: i64 = 0x61_6c_65_72_74_73;
 
 /// Tries of a transaction that PostgreSQL aborted to resolve a conflict.
 const MAX_TRIES: u32 = 8;
@@ -98,16 +102,10 @@ impl PgStore {
 }
 
 /// TLS for `sslmode=require`, verifying the server's certificate against the platform's trust
-/// store (stricter than libpq's `require`, which encrypts without verifying). The same rustls,
-/// ring provider and verifier as the SDK's HTTPS (`sentrial-core/src/tls.rs`).
+/// store (stricter than libpq's `require`, which encrypts without verifying): `crate::tls`.
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_platform_verifier())
-        .map_err(|e| StoreError::Config(format!("cannot set up TLS to PostgreSQL: {e}")))?
-        .with_no_client_auth();
+    let config = crate::tls::client_config()
+        .map_err(|e| StoreError::Config(format!("to PostgreSQL: {e}")))?;
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
@@ -202,6 +200,30 @@ impl Store for PgStore {
     store_reads!(on_connection);
     store_access!(on_connection, on_connection);
     store_deletes!(on_connection);
+    store_alerts!(on_connection, on_connection);
+
+    fn evaluate_alerts(
+        &self,
+        now: i64,
+        dashboard: String,
+    ) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        Box::pin(async move {
+            let mut conn = self.conn().await?;
+            let tx = conn.transaction().await?;
+            // One evaluator at a time over all collectors: the others skip this round. The lock
+            // ends with the transaction, so a collector that dies mid-round holds nothing.
+            let locked: bool = tx
+                .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&ALERT_LOCK])
+                .await?
+                .get(0);
+            if !locked {
+                return Ok(None);
+            }
+            let queued = crate::store::alerts::evaluate(&PgDb(&tx), now, &dashboard).await?;
+            tx.commit().await?;
+            Ok(Some(queued))
+        })
+    }
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {

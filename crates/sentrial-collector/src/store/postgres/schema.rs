@@ -10,11 +10,11 @@
 
 use deadpool_postgres::Object;
 
-use crate::store::ddl::{lineage_indexes, session_list_indexes};
+use crate::store::ddl::{alert_tables, lineage_indexes, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -358,6 +358,10 @@ CREATE INDEX session_issues_by_time ON session_issues (project_id, at)
 CREATE INDEX scores_by_time ON scores (project_id, at);
 "#;
 // ---- end of issue 17's migration (history rules, thresholds) ----
+// ---- Issue 17 (alerts): one migration, self-contained. ----
+/// Version 9: the SQLite store's version 9 (see there), the same DDL (`ddl.rs`).
+const V9: &str = alert_tables!();
+// ---- end of issue 17's migration (alerts) ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

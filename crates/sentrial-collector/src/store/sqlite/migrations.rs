@@ -2,10 +2,10 @@
 //!
 //! A migration is never edited once released: a change is a new entry at the end of [`MIGRATIONS`].
 
-use crate::store::ddl::{lineage_indexes, session_list_indexes};
+use crate::store::ddl::{alert_tables, lineage_indexes, session_list_indexes};
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -398,3 +398,9 @@ CREATE INDEX session_issues_by_time
 CREATE INDEX scores_by_time ON scores (project_id, at);
 "#;
 // ---- end of issue 17's migration (history rules, thresholds) ----
+// ---- Issue 17 (alerts): one migration, self-contained. ----
+/// Version 9: alert rules, their state per group and the outbox of webhook deliveries, and the
+/// indexes of sessions by end and scores by name (the evaluator's windows); the same DDL on both
+/// stores (`ddl.rs`).
+pub(super) const V9: &str = alert_tables!();
+// ---- end of issue 17's migration (alerts) ----

@@ -20,11 +20,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use sentrial_protocol::IngestResponse;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::access::store_access;
+use crate::store::alert_access::store_alerts;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
 use crate::store::delete::store_deletes;
@@ -249,6 +250,32 @@ impl Store for SqliteStore {
     store_reads!(on_reader);
     store_access!(on_reader_boxed, on_writer);
     store_deletes!(on_writer);
+    store_alerts!(on_reader_boxed, on_writer);
+
+    fn evaluate_alerts(
+        &self,
+        at: i64,
+        dashboard: String,
+    ) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        // The windows are read on a reading connection, beside ingest; the changes are written
+        // in one IMMEDIATE transaction (the write lock taken at once, so it never fails to
+        // upgrade a read), held for the changes alone. A round is one process's (one collector
+        // a file), and the transaction re-reads the states it changes.
+        use crate::store::alerts::{apply, measure_rules};
+        Box::pin(async move {
+            let measured = self
+                .read(move |conn| now(measure_rules(&SqliteDb(conn), at)))
+                .await?;
+            self.write_aside(Box::new(move |conn: &Connection| {
+                let tx =
+                    rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+                let queued = now(apply(&SqliteDb(&tx), &measured, at, &dashboard))?;
+                tx.commit()?;
+                Ok(Some(queued))
+            }))
+            .await
+        })
+    }
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
