@@ -43,28 +43,3 @@ async function answer(res) {
   if (!res.ok) throw new ApiError(res.status, (body && body.error) || `${res.status} ${res.statusText}`);
   return body;
 }
-
-/**
- * POST `body` as JSON to `path` with the sign-in cookie (a dashboard write: the collector takes it
- * only from this origin, as JSON); resolves to the JSON answer.
- */
-export async function send(path, body) {
-  const res = await fetch(new URL(path, location.origin), {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status === 401) {
-    location.assign('/login');
-    throw new ApiError(401, 'Sign in to do this.');
-  }
-  let answer = null;
-  try {
-    answer = await res.json();
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  if (!res.ok) throw new ApiError(res.status, (answer && answer.error) || `${res.status} ${res.statusText}`);
-  return answer;
-}

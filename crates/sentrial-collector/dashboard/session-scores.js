@@ -107,7 +107,7 @@ function scoreForm(s, added) {
         const button = form.querySelector('button');
         button.disabled = true;
         try {
-          added(await send(path`/api/sessions/${s.id}/scores`, body));
+          added(await send('POST', path`/api/sessions/${s.id}/scores`, body));
           comment.value = '';
           status.textContent = 'Score added.';
         } catch (err) {

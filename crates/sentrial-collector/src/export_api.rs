@@ -24,7 +24,7 @@ use crate::time::iso8601;
 
 /// The columns of the CSV export, in order: the scalar fields of a list item. `input` and `output`
 /// are the list's previews, `input_length` and `output_length` their whole lengths (the JSONL
-/// export has the whole texts); `metadata`, `model_usage`, `carried` and `mcp_servers` are JSON.
+/// export has the whole texts); `metadata`, `model_usage`, `carried`, `mcp_servers` and `issue_kinds` are JSON.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
     "started_at",
@@ -61,6 +61,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "model_usage",
     "carried",
     "mcp_servers",
+    "issue_kinds",
     "received_at",
 ];
 
