@@ -7,6 +7,7 @@ import { ago, cost, datetime, duration, snippet, tokens } from './format.js';
 import { END_REASONS } from './protocol.js';
 import { href } from './routes.js';
 import { endReasonTag, ISSUE_LABELS, issueBadge, statusBadge } from './widgets.js';
+import { listExports } from './exports.js';
 
 const FILTERS = [
   'q',
@@ -46,7 +47,8 @@ export async function sessionsPage(root, { setLive }) {
   const table = h('div', { class: 'table-wrap', onclick: openRow }, h('p', { class: 'loading' }, 'Loading…'));
   const pager = h('div', { class: 'pager' });
   const form = filterForm(filters);
-  replace(root, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions')), form, table, pager);
+  const { limit: _, cursor: __, ...matching } = query();
+  replace(root, h('div', { class: 'page-head' }, h('h1', {}, 'Sessions'), listExports(matching)), form, table, pager);
 
   let last = '';
   const load = async () => {

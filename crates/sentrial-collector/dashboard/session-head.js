@@ -7,6 +7,7 @@ import { h, replace } from './dom.js';
 import { ago, cost, datetime } from './format.js';
 import { href } from './routes.js';
 import { endReasonTag, statusBadge } from './widgets.js';
+import { sessionExports } from './exports.js';
 
 const REFRESH_MS = 1500;
 
@@ -38,6 +39,7 @@ export function sessionHead(s, view) {
             'cost estimated',
           )
         : null,
+      sessionExports(s.id),
     ),
     lineage(s.lineage),
     h(

@@ -83,6 +83,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("app.js", JS),
     asset!("api.js", JS),
     asset!("dom.js", JS),
+    asset!("exports.js", JS),
     asset!("format.js", JS),
     asset!("charts.js", JS),
     asset!("tools.js", JS),
