@@ -235,6 +235,43 @@ describe('the dashboard in a browser', () => {
     assert.deepEqual(found, [sessions.success.id], 'text search is case-insensitive over the output');
   });
 
+  it('downloads the filtered list as CSV and JSONL, and a session as JSON and Markdown, or copies it', async () => {
+    await open('/?agent=dash-builder');
+    const csvHref = await page.getAttribute('a[data-export="csv"]', 'href');
+    assert.match(csvHref, /^\/api\/export\/sessions\?/);
+    assert.equal(new URL(csvHref, collector.url).searchParams.get('agent'), 'dash-builder');
+    // What the link downloads, with the page's sign-in (the dashboard's cookie).
+    const fetched = (href) =>
+      page.evaluate(async (h) => {
+        const res = await fetch(h, { credentials: 'same-origin' });
+        return { status: res.status, disposition: res.headers.get('content-disposition'), text: await res.text() };
+      }, href);
+    const csv = await fetched(csvHref);
+    assert.equal(csv.status, 200, csv.text);
+    assert.match(csv.disposition, /^attachment; filename="sentrial-sessions-.*\.csv"$/);
+    const [header, ...rows] = csv.text.trim().split('\n');
+    assert.match(header, /^id,started_at,ended_at,agent,/);
+    assert.deepEqual(rows.map((r) => r.split(',')[0]).sort(), [sessions.success.id, sessions.parallel.id].sort());
+    const jsonl = await fetched(await page.getAttribute('a[data-export="jsonl"]', 'href'));
+    const lines = jsonl.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.id).sort(), [sessions.success.id, sessions.parallel.id].sort());
+
+    await open(`/sessions/${sessions.success.id}`);
+    const md = await fetched(await page.getAttribute('a[data-export="md"]', 'href'));
+    assert.equal(md.status, 200);
+    assert.ok(md.text.startsWith(`# Session ${sessions.success.id}\n`), md.text.slice(0, 200));
+    assert.match(md.text, /\*\*Tool call\*\* `Bash`/);
+    const json = await fetched(await page.getAttribute('a[data-export="json"]', 'href'));
+    assert.equal(JSON.parse(json.text).id, sessions.success.id);
+    await chrome.browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: collector.url });
+    await page.click('button[data-export="copy"]');
+    await page.waitForSelector('.head-actions [role="status"]:text("Copied.")');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), md.text);
+  });
+
   it('opens a session from the list and shows a tool call with its input, output and id', async () => {
     await open('/?agent=dash-builder&convo_id=convo-dash-1');
     await page.click(`tr[data-session-id="${sessions.success.id}"] td:nth-child(6)`);
