@@ -414,6 +414,7 @@ describe('the dashboard in a browser', () => {
     const text = await page.textContent('main');
     for (const word of ['dash-builder', 'dash-delegator', 'alice', 'carol', 'Bash', 'Tools most failing'])
       assert.ok(text.includes(word), word);
+    assert.match(await page.textContent('[data-retention="none"]'), /kept until deleted/);
     await shot('overview');
   });
 

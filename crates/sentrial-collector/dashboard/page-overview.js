@@ -47,6 +47,13 @@ export async function overviewPage(root) {
       rangePicker(range, (key) => href.overview({ range: key })),
     ),
     h(
+      'p',
+      { class: 'muted small', dataset: { retention: o.retention_days ?? 'none' } },
+      o.retention_days
+        ? `Sessions are kept ${o.retention_days} day${o.retention_days === 1 ? '' : 's'} after they start, then deleted (--retention-days).`
+        : 'Sessions are kept until deleted (no --retention-days).',
+    ),
+    h(
       'div',
       { class: 'stats' },
       stat('Sessions', num(t.sessions), t.running ? `${t.running} running` : null),

@@ -23,6 +23,17 @@ pub struct Retention {
     pub every: Duration,
 }
 
+impl Retention {
+    /// How long sessions are kept, in whole days (as `--retention-days` gives it).
+    pub fn days(&self) -> u32 {
+        u32::try_from(self.keep.as_secs() / 86_400).unwrap_or(u32::MAX)
+    }
+}
+
+/// How many days sessions are kept (`None`: until deleted), for the answers that say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionDays(pub Option<u32>);
+
 /// Starts the task on the current runtime; it runs until aborted (the server aborts it when it
 /// stops serving, before closing the store).
 pub fn spawn(store: Arc<dyn Store>, retention: Retention) -> tokio::task::JoinHandle<()> {

@@ -76,6 +76,7 @@ impl Server {
                 CookieJar::for_port(addr.port(), https),
             )
             .with_max_writer_lag(config.max_writer_lag)
+            .with_retention(config.retention)
             .with_ingest_limit(IngestLimit::new(
                 config.ingest_requests,
                 config.ingest_decode_bytes,

@@ -10,6 +10,7 @@ use crate::auth::signin::CookieJar;
 use crate::auth::Auth;
 use crate::ingest_limit::IngestLimit;
 use crate::rate_limit::RateLimit;
+use crate::retention::RetentionDays;
 use crate::site::Site;
 use crate::store::Store;
 
@@ -27,6 +28,7 @@ pub struct AppState {
     request_timeout: Duration,
     max_writer_lag: Duration,
     ingest_limit: IngestLimit,
+    retention: RetentionDays,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             request_timeout,
             max_writer_lag: DEFAULT_MAX_WRITER_LAG,
             ingest_limit: IngestLimit::default(),
+            retention: RetentionDays(None),
         }
     }
 
@@ -74,6 +77,12 @@ impl AppState {
         self
     }
 
+    /// The same state, saying that sessions are kept `retention` (`None`: until deleted).
+    pub fn with_retention(mut self, retention: Option<crate::retention::Retention>) -> Self {
+        self.retention = RetentionDays(retention.map(|r| r.days()));
+        self
+    }
+
     /// The same state, limiting each key to `limit` (`None`: no limit).
     pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.auth = Arc::new((*self.auth).clone().with_rate_limit(limit));
@@ -99,6 +108,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<dyn Store> {
     fn from_ref(state: &AppState) -> Self {
         state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for RetentionDays {
+    fn from_ref(state: &AppState) -> Self {
+        state.retention
     }
 }
 

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::{NoParams, Params};
 use crate::read_api::time_param;
+use crate::retention::RetentionDays;
 use crate::store::{Conversation, Overview, OverviewQuery, Store};
 use crate::time::now_ms;
 
@@ -48,11 +49,24 @@ pub struct OverviewParams {
 /// Sessions and cost over a time range, by agent and user, and the tools' figures.
 pub async fn overview(
     State(store): State<Arc<dyn Store>>,
+    State(retention): State<RetentionDays>,
     Reader(project): Reader,
     Params(params): Params<OverviewParams>,
-) -> Result<Json<Overview>, AppError> {
+) -> Result<Json<OverviewAnswer>, AppError> {
     let query = parse_overview(params, now_ms())?;
-    Ok(Json(store.overview(project, query).await?))
+    Ok(Json(OverviewAnswer {
+        overview: store.overview(project, query).await?,
+        retention_days: retention.0,
+    }))
+}
+
+/// Body of `GET /api/overview`: the figures, and how long sessions are kept.
+#[derive(Debug, Serialize)]
+pub struct OverviewAnswer {
+    #[serde(flatten)]
+    overview: Overview,
+    /// `--retention-days`: sessions older are deleted; `null`: kept until deleted.
+    retention_days: Option<u32>,
 }
 
 /// Checks the query string: `to` defaults to now, `from` to 7 days before `to`; `bucket` is

@@ -261,6 +261,8 @@ async fn retention_deletes_what_started_before_it_in_batches_and_keeps_the_rest(
         assert_eq!(status, 200, "{body}");
     }
     let new_before = rows_naming(&srv, &["new-full", "claude-new-full"]).await;
+    let (_, overview) = srv.get(KEY, "/api/overview").await;
+    assert_eq!(overview["retention_days"], 1, "the dashboard says it");
     let mut left = Value::Null;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
