@@ -14,6 +14,7 @@
 
 pub mod alert;
 mod alerts_api;
+mod analytics_api;
 mod auth;
 mod banner;
 mod cli;

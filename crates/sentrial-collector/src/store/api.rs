@@ -177,6 +177,13 @@ pub trait Store: Send + Sync + 'static {
         query: OverviewQuery,
     ) -> BoxFuture<'_, Result<Overview, StoreError>>;
 
+    /// The project's end users with their figures over a time range (`GET /api/analytics/users`).
+    fn users(
+        &self,
+        project_id: String,
+        query: crate::store::UsersQuery,
+    ) -> BoxFuture<'_, Result<crate::store::UsersPage, StoreError>>;
+
     /// The project's detected issues of sessions that ended in `[from, to)` (ms), by kind.
     fn issue_summary(
         &self,

@@ -45,6 +45,7 @@ mod scores;
 mod search;
 mod sqlite;
 mod transcript;
+mod users;
 mod value;
 mod writes;
 
@@ -70,3 +71,4 @@ pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};
+pub use users::{UserRow, UserSort, UsersPage, UsersQuery};

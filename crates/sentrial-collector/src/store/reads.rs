@@ -107,6 +107,21 @@ macro_rules! store_reads {
             ))
         }
 
+        fn users(
+            &self,
+            project_id: String,
+            query: $crate::store::UsersQuery,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<$crate::store::UsersPage, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::users::users(
+                db,
+                &project_id,
+                &query
+            ))
+        }
+
         fn issue_summary(
             &self,
             project_id: String,
