@@ -1,10 +1,14 @@
-//! `GET /api/analytics/users`: the project's end users over a time range, each with their
-//! sessions, failures, cost, tokens, conversations, average score and when they were seen;
-//! sorted, searched and paged (`docs/protocol.md`). Needs `read`.
+//! The analytics endpoints (`docs/protocol.md`), each needing `read`:
+//! - `GET /api/analytics/users`: the project's end users over a time range, each with their
+//!   sessions, failures, cost, tokens, conversations, average score and when they were seen;
+//!   sorted, searched and paged.
+//! - `GET /api/analytics/tools`: per tool or per MCP server, calls, failures, denials, duration
+//!   percentiles, share of session time, calls per day; `GET /api/analytics/tools/{name}`: one
+//!   tool's slowest and latest failing calls.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +16,7 @@ use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::Params;
 use crate::read_api::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::store::{Store, UserRow, UserSort, UsersQuery};
+use crate::store::{CallRef, Store, ToolGroup, ToolRow, UserRow, UserSort, UsersQuery};
 use crate::time::{iso8601, now_ms};
 use crate::views_api::time_range;
 
@@ -117,4 +121,83 @@ fn parse(p: UsersParams, now: i64) -> Result<UsersQuery, AppError> {
         )?,
         offset: number("offset", p.offset, 0, 1_000_000_000)?,
     })
+}
+
+/// Query string of `GET /api/analytics/tools`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ToolsParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+}
+
+/// Body of `GET /api/analytics/tools`.
+#[derive(Debug, Serialize)]
+pub struct ToolsAnswer {
+    from: String,
+    to: String,
+    by: &'static str,
+    tools: Vec<ToolRow>,
+}
+
+/// Every tool (`by=tool`, the default) or MCP server (`by=mcp_server`) called in the range.
+pub async fn tools(
+    State(store): State<Arc<dyn Store>>,
+    Reader(project): Reader,
+    Params(p): Params<ToolsParams>,
+) -> Result<Json<ToolsAnswer>, AppError> {
+    let (from, to) = time_range(p.from, p.to, now_ms())?;
+    let (group, by) = match p.by.as_deref().filter(|b| !b.is_empty()) {
+        None | Some("tool") => (ToolGroup::Tool, "tool"),
+        Some("mcp_server") => (ToolGroup::McpServer, "mcp_server"),
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "invalid by `{other}`: expected tool or mcp_server"
+            )))
+        }
+    };
+    let tools = store.tools(project, from, to, group).await?;
+    Ok(Json(ToolsAnswer {
+        from: iso8601(from),
+        to: iso8601(to),
+        by,
+        tools,
+    }))
+}
+
+/// Query string of `GET /api/analytics/tools/{name}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ToolParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Body of `GET /api/analytics/tools/{name}`.
+#[derive(Debug, Serialize)]
+pub struct ToolAnswer {
+    name: String,
+    from: String,
+    to: String,
+    /// The slowest calls, slowest first.
+    slowest: Vec<CallRef>,
+    /// The latest failing calls, latest first.
+    failing: Vec<CallRef>,
+}
+
+/// One tool's slowest and latest failing calls in the range (20 of each at most).
+pub async fn tool(
+    State(store): State<Arc<dyn Store>>,
+    Reader(project): Reader,
+    Path(name): Path<String>,
+    Params(p): Params<ToolParams>,
+) -> Result<Json<ToolAnswer>, AppError> {
+    let (from, to) = time_range(p.from, p.to, now_ms())?;
+    let (slowest, failing) = store.tool_calls_of(project, name.clone(), from, to).await?;
+    Ok(Json(ToolAnswer {
+        name,
+        from: iso8601(from),
+        to: iso8601(to),
+        slowest,
+        failing,
+    }))
 }

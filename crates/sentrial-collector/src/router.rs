@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/overview", get(views_api::overview))
         .route("/api/issues", get(issues_api::issues))
         .route("/api/analytics/users", get(analytics_api::users))
+        .route("/api/analytics/tools", get(analytics_api::tools))
+        .route("/api/analytics/tools/{name}", get(analytics_api::tool))
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))
         .route("/api/users/{user_id}", delete(users_api::delete_user))

@@ -188,3 +188,141 @@ async fn bad_parameters_are_400() {
         assert!(body["error"].as_str().unwrap().contains(says), "{query}: {body}");
     }
 }
+
+/// A call of `name` in session `s`, started at `ts`, taking `ms`.
+fn call(
+    s: &str,
+    n: u32,
+    name: &str,
+    ts: i64,
+    ms: u64,
+    status: ToolStatus,
+    server: Option<&str>,
+) -> Event {
+    tool(
+        s,
+        &format!("{s}-call-{n}"),
+        ts,
+        ToolCall {
+            tool_use_id: format!("{s}-tu-{n}"),
+            tool_name: name.into(),
+            seq: n,
+            status,
+            input: serde_json::json!({ "n": n }),
+            error: (status == ToolStatus::Error).then(|| format!("failed {n}")),
+            duration_ms: Some(ms),
+            mcp_server: server.map(String::from),
+            started_at: Some(ts),
+            ended_at: Some(ts + ms as i64),
+            ..Default::default()
+        },
+    )
+}
+
+#[tokio::test]
+async fn tools_have_their_calls_failures_denials_percentiles_and_share_of_time() {
+    let srv = TestServer::start(&[]).await;
+    // Two sessions of 1,000 ms each (duration 10 in `end` is overridden below), on two days.
+    let mut events = Vec::new();
+    for (s, h) in [("t1", 1), ("t2", 30)] {
+        let ts = T0 + h * HOUR;
+        events.push(start(s, ts, "agent", "u", None));
+        let mut e = end(s, ts + 1_000, SessionStatus::Completed);
+        if let Payload::SessionEnd(end) = &mut e.payload {
+            end.duration_ms = 1_000;
+        }
+        events.push(e);
+    }
+    // Bash: ten calls of 10..=100 ms, the 30 and 70 ms ones failed; one denied call (no time).
+    for n in 1..=10u32 {
+        let status = if n == 3 || n == 7 {
+            ToolStatus::Error
+        } else {
+            ToolStatus::Success
+        };
+        let s = if n <= 5 { "t1" } else { "t2" };
+        let ts = T0 + if n <= 5 { HOUR } else { 30 * HOUR } + i64::from(n);
+        events.push(call(s, n, "Bash", ts, u64::from(n) * 10, status, None));
+    }
+    let mut denied = call(
+        "t1",
+        11,
+        "Bash",
+        T0 + HOUR + 20,
+        0,
+        ToolStatus::Denied,
+        None,
+    );
+    if let Payload::ToolCall(c) = &mut denied.payload {
+        c.duration_ms = None;
+    }
+    events.push(denied);
+    events.push(call(
+        "t2",
+        12,
+        "mcp__calc__add",
+        T0 + 30 * HOUR + 50,
+        40,
+        ToolStatus::Success,
+        Some("calc"),
+    ));
+    let (status, body) = srv.post(KEY, &events).await;
+    assert_eq!(status, 200, "{body}");
+
+    let range = "from=1750000000000&to=1750172800000";
+    let (status, body) = srv.get(KEY, &format!("/api/analytics/tools?{range}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["by"], "tool");
+    let bash = &body["tools"][0];
+    assert_eq!(bash["name"], "Bash");
+    assert_eq!(bash["calls"], 11);
+    assert_eq!(bash["failures"], 2);
+    assert_eq!(bash["denials"], 1);
+    assert!((bash["error_rate"].as_f64().unwrap() - 2.0 / 11.0).abs() < 1e-12);
+    // Nearest rank over the ten timed calls: the 5th (50 ms) and the 10th (100 ms).
+    assert_eq!(
+        (&bash["p50_ms"], &bash["p95_ms"], &bash["max_ms"]),
+        (&50.into(), &100.into(), &100.into())
+    );
+    // 550 ms of Bash in 2,000 ms of sessions.
+    assert!(
+        (bash["share_of_session_time"].as_f64().unwrap() - 0.275).abs() < 1e-12,
+        "{bash}"
+    );
+    let day = |h: i64| sentrial_collector::iso8601((T0 + h * HOUR) / 86_400_000 * 86_400_000);
+    assert_eq!(
+        bash["per_day"],
+        serde_json::json!([[day(1), 6], [day(30), 5]])
+    );
+    assert_eq!(body["tools"][1]["name"], "mcp__calc__add");
+
+    let (_, servers) = srv
+        .get(KEY, &format!("/api/analytics/tools?{range}&by=mcp_server"))
+        .await;
+    assert_eq!(servers["tools"].as_array().unwrap().len(), 1, "{servers}");
+    assert_eq!(servers["tools"][0]["name"], "calc");
+    assert_eq!(servers["tools"][0]["p95_ms"], 40);
+
+    let (status, one) = srv
+        .get(KEY, &format!("/api/analytics/tools/Bash?{range}"))
+        .await;
+    assert_eq!(status, 200, "{one}");
+    let slowest: Vec<i64> = one["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["duration_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(slowest, [100, 90, 80, 70, 60, 50, 40, 30, 20, 10]);
+    let failing: Vec<&str> = one["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["error"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["failed 7", "failed 3"]);
+    assert_eq!(one["failing"][0]["session_id"], "t2");
+
+    let (status, bad) = srv.get(KEY, "/api/analytics/tools?by=agent").await;
+    assert_eq!(status, 400, "{bad}");
+}

@@ -184,6 +184,24 @@ pub trait Store: Send + Sync + 'static {
         query: crate::store::UsersQuery,
     ) -> BoxFuture<'_, Result<crate::store::UsersPage, StoreError>>;
 
+    /// The project's tools (or MCP servers) with their figures over `[from, to)` (ms).
+    fn tools(
+        &self,
+        project_id: String,
+        from: i64,
+        to: i64,
+        group: crate::store::ToolGroup,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::ToolRow>, StoreError>>;
+
+    /// Tool `name`'s slowest calls and latest failing calls over `[from, to)` (ms).
+    fn tool_calls_of(
+        &self,
+        project_id: String,
+        name: String,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<(Vec<crate::store::CallRef>, Vec<crate::store::CallRef>), StoreError>>;
+
     /// The project's detected issues of sessions that ended in `[from, to)` (ms), by kind.
     fn issue_summary(
         &self,

@@ -122,6 +122,47 @@ macro_rules! store_reads {
             ))
         }
 
+        fn tools(
+            &self,
+            project_id: String,
+            from: i64,
+            to: i64,
+            group: $crate::store::ToolGroup,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Vec<$crate::store::ToolRow>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::tools::tools(
+                db,
+                &project_id,
+                from,
+                to,
+                group
+            ))
+        }
+
+        fn tool_calls_of(
+            &self,
+            project_id: String,
+            name: String,
+            from: i64,
+            to: i64,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<
+                (Vec<$crate::store::CallRef>, Vec<$crate::store::CallRef>),
+                $crate::store::error::StoreError,
+            >,
+        > {
+            $lend!(self, |db| $crate::store::tools::tool_calls(
+                db,
+                &project_id,
+                &name,
+                from,
+                to
+            ))
+        }
+
         fn issue_summary(
             &self,
             project_id: String,
