@@ -57,7 +57,7 @@ fn session(n: u64, now: i64) -> Vec<Event> {
             format!("{id}-end"),
             ended,
             Payload::SessionEnd(SessionEnd {
-                status: if n % 10 == 0 {
+                status: if n.is_multiple_of(10) {
                     SessionStatus::Failed
                 } else {
                     SessionStatus::Completed
