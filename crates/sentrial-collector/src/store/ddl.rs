@@ -34,7 +34,7 @@ CREATE INDEX sessions_by_forked_from ON sessions (project_id, forked_from, sort_
 pub(crate) use lineage_indexes;
 
 // ---- Issue 17 (alerts): part of one migration of each store, self-contained. ----
-/// Alert rules, their state per (rule, group) and the outbox of webhook deliveries (version 8 of
+/// Alert rules, their state per (rule, group) and the outbox of webhook deliveries (version 9 of
 /// both). Written once for both engines: SQLite reads `BIGINT`, `DOUBLE PRECISION` and `BOOLEAN`
 /// as its integer, real and numeric affinities. Ids are random hex, so no engine's own sequence
 /// is needed. See `alert/` and `store/alerts.rs` for what each column means to the evaluator.
