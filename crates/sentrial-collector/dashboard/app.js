@@ -11,7 +11,9 @@ import { loginPage } from './page-login.js';
 import { overviewPage } from './page-overview.js';
 import { sessionPage } from './page-session.js';
 import { sessionsPage } from './page-sessions.js';
+import { toolsPage } from './page-tools.js';
 import { transcriptPage } from './page-transcript.js';
+import { usersPage } from './page-users.js';
 import { href, ROUTES, routeOf } from './routes.js';
 
 /**
@@ -23,6 +25,8 @@ const VIEWS = {
   overview: overviewPage,
   issues: issuesPage,
   alerts: alertsPage,
+  users: usersPage,
+  tools: toolsPage,
   session: sessionPage,
   transcript: transcriptPage,
   conversation: conversationPage,

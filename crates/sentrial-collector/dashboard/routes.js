@@ -8,6 +8,8 @@ const PAGES = {
   overview: { path: '/overview', title: 'Overview', nav: 'overview', menu: 'Overview' },
   issues: { path: '/issues', title: 'Issues', nav: 'issues', menu: 'Issues' },
   alerts: { path: '/alerts', title: 'Alerts', nav: 'alerts', menu: 'Alerts' },
+  users: { path: '/users', title: 'Users', nav: 'users', menu: 'Users' },
+  tools: { path: '/tools', title: 'Tools', nav: 'tools', menu: 'Tools' },
   session: { path: '/sessions/:id', title: 'Session', nav: 'sessions' },
   transcript: { path: '/sessions/:id/transcript', title: 'Transcript', nav: 'sessions' },
   conversation: { path: '/conversations/:id', title: 'Conversation', nav: 'sessions' },

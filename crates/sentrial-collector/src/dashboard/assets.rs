@@ -100,6 +100,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("session-findings.js", JS),
     asset!("session-scores.js", JS),
     asset!("page-alerts.js", JS),
+    asset!("page-users.js", JS),
+    asset!("page-tools.js", JS),
     asset!("page-login.js", JS),
     asset!("routes.js", JS),
     asset!("widgets.js", JS),
