@@ -18,6 +18,7 @@ mod analytics_api;
 mod auth;
 mod banner;
 mod cli;
+mod compare_api;
 mod config;
 mod connections;
 mod dashboard;

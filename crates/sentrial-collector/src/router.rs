@@ -12,8 +12,9 @@ use crate::config::MAX_BODY_BYTES;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    alerts_api, analytics_api, dashboard, export_api, health, ingest, issue_settings_api,
-    issues_api, keys_api, otlp, read_api, scores_api, site, users_api, views_api,
+    alerts_api, analytics_api, compare_api, dashboard, export_api, health, ingest,
+    issue_settings_api, issues_api, keys_api, otlp, read_api, scores_api, site, users_api,
+    views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/issues", get(issues_api::issues))
         .route("/api/analytics/users", get(analytics_api::users))
         .route("/api/analytics/tools", get(analytics_api::tools))
+        .route("/api/analytics/compare", get(compare_api::compare))
         .route("/api/analytics/tools/{name}", get(analytics_api::tool))
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))

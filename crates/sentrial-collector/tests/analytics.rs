@@ -326,3 +326,158 @@ async fn tools_have_their_calls_failures_denials_percentiles_and_share_of_time()
     let (status, bad) = srv.get(KEY, "/api/analytics/tools?by=agent").await;
     assert_eq!(status, 400, "{bad}");
 }
+
+/// A session of version `version` (metadata) and model `model`, `ms` long, `turns` turns, `calls`
+/// tool calls, costing `cost`.
+fn versioned(
+    id: &str,
+    version: &str,
+    model: &str,
+    ms: u64,
+    cost: f64,
+    status: SessionStatus,
+    calls: u32,
+) -> Vec<Event> {
+    let ts = T0 + HOUR;
+    let mut events = session(id, "u", 1, cost, status, "c");
+    if let Payload::SessionStart(s) = &mut events[0].payload {
+        let serde_json::Value::Object(meta) =
+            serde_json::json!({ "version": version, "env": "prod" })
+        else {
+            unreachable!()
+        };
+        s.metadata = meta;
+        s.model = Some(model.into());
+    }
+    if let Payload::SessionEnd(e) = &mut events[1].payload {
+        e.duration_ms = ms;
+        e.num_turns = Some(2);
+    }
+    for n in 0..calls {
+        events.push(call(
+            id,
+            n,
+            "Bash",
+            ts + i64::from(n),
+            5,
+            ToolStatus::Success,
+            None,
+        ));
+    }
+    events
+}
+
+#[tokio::test]
+async fn compare_sets_values_side_by_side_with_their_changes() {
+    let srv = TestServer::start(&[]).await;
+    use SessionStatus::{Completed as Ok_, Failed};
+    let mut events = Vec::new();
+    // 1.2.0: durations 100, 200, 300, 400; one failure; 0.10 each; one call each.
+    for (i, ms) in [100, 200, 300, 400].into_iter().enumerate() {
+        let status = if i == 0 { Failed } else { Ok_ };
+        events.extend(versioned(
+            &format!("old-{i}"),
+            "1.2.0",
+            "claude-sonnet-4-5",
+            ms,
+            0.10,
+            status,
+            1,
+        ));
+    }
+    // 1.3.0: durations 50, 60; no failure; 0.15 each; three calls each.
+    for (i, ms) in [50, 60].into_iter().enumerate() {
+        events.extend(versioned(
+            &format!("new-{i}"),
+            "1.3.0",
+            "claude-haiku-4-5",
+            ms,
+            0.15,
+            Ok_,
+            3,
+        ));
+    }
+    events.push(score("new-0", "helpful", 1.0));
+    let (status, body) = srv.post(KEY, &events).await;
+    assert_eq!(status, 200, "{body}");
+
+    let q = format!("{RANGE}&by=metadata.version&values=1.2.0,1.3.0");
+    let (status, body) = srv.get(KEY, &format!("/api/analytics/compare?{q}")).await;
+    assert_eq!(status, 200, "{body}");
+    let [old, new] = [&body["values"][0], &body["values"][1]];
+    assert_eq!(
+        (&old["value"], &old["sessions"], &new["sessions"]),
+        (&"1.2.0".into(), &4.into(), &2.into())
+    );
+    assert_eq!(old["failure_rate"], 0.25);
+    assert!((old["cost_per_session"].as_f64().unwrap() - 0.10).abs() < 1e-12);
+    // Nearest rank: p50 of [100, 200, 300, 400] is the 2nd, p95 the 4th.
+    assert_eq!(
+        (&old["duration_p50_ms"], &old["duration_p95_ms"]),
+        (&200.into(), &400.into())
+    );
+    assert_eq!(
+        (&new["duration_p50_ms"], &new["duration_p95_ms"]),
+        (&50.into(), &60.into())
+    );
+    assert_eq!(
+        (
+            &old["tool_calls_per_session"],
+            &new["tool_calls_per_session"]
+        ),
+        (&1.0.into(), &3.0.into())
+    );
+    assert_eq!(old["avg_turns"], 2.0);
+    assert_eq!(
+        (&old["avg_score"], &new["avg_score"]),
+        (&Value::Null, &1.0.into())
+    );
+    // Changes are relative to the first value.
+    assert!(old["change"].as_object().unwrap().is_empty());
+    assert!(
+        (new["change"]["cost_per_session"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{new}"
+    );
+    assert_eq!(new["change"]["duration_p95_ms"], -0.85);
+    assert_eq!(new["change"]["failure_rate"], -1.0);
+    assert_eq!(new["change"]["avg_score"], Value::Null);
+
+    let (_, by_model) = srv
+        .get(
+            KEY,
+            &format!(
+                "/api/analytics/compare?{RANGE}&by=model&values=claude-haiku-4-5,claude-sonnet-4-5"
+            ),
+        )
+        .await;
+    assert_eq!(by_model["values"][0]["sessions"], 2);
+    assert_eq!(by_model["values"][1]["sessions"], 4);
+    let (_, unknown) = srv
+        .get(
+            KEY,
+            &format!("/api/analytics/compare?{RANGE}&by=metadata.env&values=prod,dev"),
+        )
+        .await;
+    assert_eq!(
+        (
+            &unknown["values"][0]["sessions"],
+            &unknown["values"][1]["sessions"]
+        ),
+        (&6.into(), &0.into())
+    );
+
+    for (query, says) in [
+        ("by=agent&values=one", "invalid values"),
+        ("by=metadata.a\"b&values=x,y", "invalid by"),
+        ("by=user&values=x,y", "invalid by `user`"),
+    ] {
+        let (status, body) = srv
+            .get(KEY, &format!("/api/analytics/compare?{query}"))
+            .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(says),
+            "{query}: {body}"
+        );
+    }
+}

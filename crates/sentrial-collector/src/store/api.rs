@@ -184,6 +184,18 @@ pub trait Store: Send + Sync + 'static {
         query: crate::store::UsersQuery,
     ) -> BoxFuture<'_, Result<crate::store::UsersPage, StoreError>>;
 
+    /// The figures of each of `values` of `dim` over `[from, to)` (ms), `score` naming the score
+    /// averaged (empty: every number).
+    fn compare(
+        &self,
+        project_id: String,
+        dim: crate::store::Dimension,
+        values: Vec<String>,
+        score: String,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::CompareRow>, StoreError>>;
+
     /// The project's tools (or MCP servers) with their figures over `[from, to)` (ms).
     fn tools(
         &self,

@@ -10,6 +10,10 @@
 //!   (`TOTAL`) and cast back, which saturates; PostgreSQL sums into `numeric`, which cannot
 //!   overflow, and caps it.
 //!
+//! - `{json_text:COL, ?N}`: the value of top-level key `?N` of the JSON object in text column
+//!   `COL`, as text: SQLite's `json_extract` cast to text, PostgreSQL's `->>` (a boolean reads
+//!   `1` on SQLite and `true` on PostgreSQL; the callers compare strings and numbers).
+//!
 //! Everything else is the same text on both: an upsert names the stored row `o` (`INSERT INTO t
 //! AS o ... ON CONFLICT ... DO UPDATE SET c = excluded.c WHERE ... o.c`), text is aggregated
 //! with `string_agg(x, sep ORDER BY y)` (SQLite has it since 3.44; the bundled one is newer),
@@ -93,6 +97,20 @@ impl Dialect {
             ("capped_sum", Dialect::Sqlite) => format!("CAST(TOTAL({arg}) AS INTEGER)"),
             ("capped_sum", Dialect::Postgres) => {
                 format!("LEAST(COALESCE(SUM({arg}), 0), 9223372036854775807)::bigint")
+            }
+            ("json_text", _) => {
+                let (column, param) = arg
+                    .split_once(',')
+                    .unwrap_or_else(|| panic!("json_text takes a column and a parameter: {arg}"));
+                let param = param.trim();
+                match self {
+                    Dialect::Sqlite => {
+                        format!("CAST(json_extract({column}, '$.\"' || {param} || '\"') AS TEXT)")
+                    }
+                    Dialect::Postgres => {
+                        format!("(({column})::jsonb ->> {})", param.replace('?', "$"))
+                    }
+                }
             }
             _ => panic!("unknown SQL mark {{{name}}}"),
         }

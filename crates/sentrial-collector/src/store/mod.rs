@@ -17,6 +17,7 @@ mod alerts;
 mod api;
 mod apply;
 mod baselines;
+mod compare;
 mod db;
 mod ddl;
 mod delete;
@@ -52,6 +53,7 @@ mod writes;
 
 pub use alert_model::{Claimed, DeliveryRecord, GroupView, RuleView};
 pub use api::{BoxFuture, Store};
+pub use compare::{CompareRow, Dimension};
 pub use delete::{Deleted, BATCH as DELETE_BATCH, SESSION_TABLES};
 pub use error::StoreError;
 pub use issue_settings::IssueSettings;

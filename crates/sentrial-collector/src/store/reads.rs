@@ -122,6 +122,29 @@ macro_rules! store_reads {
             ))
         }
 
+        fn compare(
+            &self,
+            project_id: String,
+            dim: $crate::store::Dimension,
+            values: Vec<String>,
+            score: String,
+            from: i64,
+            to: i64,
+        ) -> $crate::store::api::BoxFuture<
+            '_,
+            Result<Vec<$crate::store::CompareRow>, $crate::store::error::StoreError>,
+        > {
+            $lend!(self, |db| $crate::store::compare::compare(
+                db,
+                &project_id,
+                &dim,
+                &values,
+                &score,
+                from,
+                to
+            ))
+        }
+
         fn tools(
             &self,
             project_id: String,
