@@ -16,7 +16,7 @@ use crate::auth::Reader;
 use crate::error::AppError;
 use crate::params::Params;
 use crate::read_api::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::store::{CallRef, Store, ToolGroup, ToolRow, UserRow, UserSort, UsersQuery};
+use crate::store::{Store, ToolCalls, ToolGroup, ToolRow, UserRow, UserSort, UsersQuery};
 use crate::time::{iso8601, now_ms};
 use crate::views_api::time_range;
 
@@ -178,10 +178,8 @@ pub struct ToolAnswer {
     name: String,
     from: String,
     to: String,
-    /// The slowest calls, slowest first.
-    slowest: Vec<CallRef>,
-    /// The latest failing calls, latest first.
-    failing: Vec<CallRef>,
+    #[serde(flatten)]
+    calls: ToolCalls,
 }
 
 /// One tool's slowest and latest failing calls in the range (20 of each at most).
@@ -192,12 +190,11 @@ pub async fn tool(
     Params(p): Params<ToolParams>,
 ) -> Result<Json<ToolAnswer>, AppError> {
     let (from, to) = time_range(p.from, p.to, now_ms())?;
-    let (slowest, failing) = store.tool_calls_of(project, name.clone(), from, to).await?;
+    let calls = store.tool_calls_of(project, name.clone(), from, to).await?;
     Ok(Json(ToolAnswer {
         name,
         from: iso8601(from),
         to: iso8601(to),
-        slowest,
-        failing,
+        calls,
     }))
 }

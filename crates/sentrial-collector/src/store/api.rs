@@ -212,7 +212,7 @@ pub trait Store: Send + Sync + 'static {
         name: String,
         from: i64,
         to: i64,
-    ) -> BoxFuture<'_, Result<(Vec<crate::store::CallRef>, Vec<crate::store::CallRef>), StoreError>>;
+    ) -> BoxFuture<'_, Result<crate::store::ToolCalls, StoreError>>;
 
     /// The project's detected issues of sessions that ended in `[from, to)` (ms), by kind.
     fn issue_summary(

@@ -73,6 +73,6 @@ pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
-pub use tools::{CallRef, ToolGroup, ToolRow, CALLS_LISTED};
+pub use tools::{CallRef, ToolCalls, ToolGroup, ToolRow, CALLS_LISTED};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};
 pub use users::{UserRow, UserSort, UsersPage, UsersQuery};

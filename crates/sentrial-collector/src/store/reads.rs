@@ -172,10 +172,7 @@ macro_rules! store_reads {
             to: i64,
         ) -> $crate::store::api::BoxFuture<
             '_,
-            Result<
-                (Vec<$crate::store::CallRef>, Vec<$crate::store::CallRef>),
-                $crate::store::error::StoreError,
-            >,
+            Result<$crate::store::ToolCalls, $crate::store::error::StoreError>,
         > {
             $lend!(self, |db| $crate::store::tools::tool_calls(
                 db,

@@ -49,6 +49,15 @@ pub struct ToolRow {
     pub per_day: Vec<(Timestamp, i64)>,
 }
 
+/// One tool's calls worth a look: its slowest, and its latest failing ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolCalls {
+    /// The slowest calls, slowest first.
+    pub slowest: Vec<CallRef>,
+    /// The latest failing calls, latest first.
+    pub failing: Vec<CallRef>,
+}
+
 /// A call listed under one tool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallRef {
@@ -234,11 +243,11 @@ pub async fn tool_calls<D: Db>(
     name: &str,
     from: i64,
     to: i64,
-) -> Result<(Vec<CallRef>, Vec<CallRef>), StoreError> {
+) -> Result<ToolCalls, StoreError> {
     let args = values![project_id, from, to, name, CALLS_LISTED];
     let slowest = db.select(&SLOWEST, &args, call).await?;
     let failing = db.select(&FAILING, &args, call).await?;
-    Ok((slowest, failing))
+    Ok(ToolCalls { slowest, failing })
 }
 
 fn call(r: &dyn Columns) -> Result<CallRef, StoreError> {
