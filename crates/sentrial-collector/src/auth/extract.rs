@@ -59,11 +59,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let auth = Arc::<Auth>::from_ref(state);
-        let caller = if parts.headers.contains_key(AUTHORIZATION) {
-            bearer(&auth, parts).await?
-        } else {
-            cookie(&auth, parts).await?
-        };
+        let caller = key_or_cookie(&auth, parts, |_| Ok(())).await?;
         Ok(Reader(caller.require(Scope::Read)?.project))
     }
 }
@@ -125,17 +121,30 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let auth = Arc::<Auth>::from_ref(state);
-        let caller = if parts.headers.contains_key(AUTHORIZATION) {
-            bearer(&auth, parts).await?
-        } else {
+        let caller = key_or_cookie(&auth, parts, |parts| {
             same_origin(&parts.headers).map_err(|_| {
                 AppError::Forbidden(
                     "changes from the dashboard must come from its own pages".into(),
                 )
-            })?;
-            cookie(&auth, parts).await?
-        };
+            })
+        })
+        .await?;
         Ok(Manager(caller.require(Scope::Admin)?.project))
+    }
+}
+
+/// The caller of a request: by its Bearer key when it sends an `Authorization` header, else by
+/// the dashboard's cookie once `vet` (a check of the request itself) has passed.
+async fn key_or_cookie(
+    auth: &Auth,
+    parts: &Parts,
+    vet: impl FnOnce(&Parts) -> Result<(), AppError>,
+) -> Result<Caller, AppError> {
+    if parts.headers.contains_key(AUTHORIZATION) {
+        bearer(auth, parts).await
+    } else {
+        vet(parts)?;
+        cookie(auth, parts).await
     }
 }
 
