@@ -162,6 +162,45 @@ describe('detected issues on real SDK runs', () => {
     assert.match(noResult.summary, /without a result/);
   });
 
+  it('slow_tool: a Bash call far slower than twenty earlier ones', async () => {
+    const quick = await run('many-calls', { maxTurns: 5 });
+    assert.equal(quick.session.tool_calls.length, 20);
+    assert.equal(quick.session.issues.filter((i) => i.kind === 'slow_tool').length, 0);
+    const { session } = await run('slow-once', { maxTurns: 5 });
+    const f = finding(session, 'slow_tool');
+    assert.deepEqual(evidenceCalls(f), [session.tool_calls[0].tool_use_id]);
+    assert.match(f.summary, /Bash/);
+  });
+
+  it('cost_outlier: a run of an agent costing far more than its earlier runs (a project threshold)', async () => {
+    // The project asks for 3 earlier sessions instead of the default 20 (PUT /api/issue-settings).
+    const put = await fetch(`${collector.url}/api/issue-settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${collector.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cost_outlier_min_sessions: 3 }),
+    });
+    assert.equal(put.status, 200, await put.text());
+    const costly = wrapClaudeAgent(query, { client, defaultAgent: 'cost-agent', userId: 'user-issues' });
+    const runOf = async (name) => {
+      const opts = sdkOptions(model.url, { tools: [] });
+      const { messages } = await drain(costly({ prompt: `[scenario:${name}] go`, options: opts }));
+      assert.equal((await client.flush({ timeoutMs: 5000 })).timedOut, false);
+      const init = messages.find((m) => m.type === 'system' && m.subtype === 'init');
+      return eventually(async () => {
+        const [hit] = (await collector.get(`/api/sessions?claude_session_id=${init.session_id}`)).sessions;
+        return hit && hit.status !== 'running' ? collector.get(`/api/sessions/${hit.id}`) : null;
+      });
+    };
+    for (let i = 0; i < 3; i++) {
+      const cheap = await runOf('hello');
+      assert.equal(cheap.issues.filter((x) => x.kind === 'cost_outlier').length, 0);
+    }
+    const session = await runOf('pricey');
+    assert.ok(session.cost_usd > 0.15, `${session.cost_usd}`);
+    const f = finding(session, 'cost_outlier');
+    assert.match(f.summary, /cost-agent/);
+  });
+
   it('the list filter and GET /api/issues count the same sessions', async () => {
     const { issues } = await collector.get('/api/issues');
     for (const [kind, ids] of expected) {

@@ -401,6 +401,25 @@ export const SCENARIOS = {
       ? { content: [tool('Bash', { command: `ls /missing-dir-${step}`, description: `List missing ${step}` })] }
       : { content: [text('Every command failed. Done: error-streak')] },
 
+  // Twenty quick Bash calls in one answer, then done: history for the slow_tool rule.
+  'many-calls': ({ step }) =>
+    step === 0
+      ? {
+          content: Array.from({ length: 20 }, (_, i) =>
+            tool('Bash', { command: `echo fast-${i}`, description: `Print ${i}` }),
+          ),
+        }
+      : { content: [text('All twenty printed. Done: many-calls')] },
+
+  // One Bash call that sleeps 3 s, then done: a slow call beside many-calls' quick ones.
+  'slow-once': ({ step }) =>
+    step === 0
+      ? { content: [tool('Bash', { command: 'sleep 3 && echo slept', description: 'Sleep 3 s' })] }
+      : { content: [text('Slept 3 s. Done: slow-once')] },
+
+  // One answer that reports 60,000 input tokens (about $0.18 at sonnet list price): a cost outlier.
+  pricey: () => ({ content: [text('A costly answer. Done: pricey')], usage: { input_tokens: 60000 } }),
+
   'max-turns': ({ step }) => ({
     content: [
       text(`Calling again (step ${step}).`),
