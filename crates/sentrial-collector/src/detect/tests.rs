@@ -217,12 +217,9 @@ fn thresholds_are_taken_from_the_caller() {
         tool_errors_min_calls: 2,
         ..Thresholds::default()
     };
-    let found: Vec<IssueKind> = detect(&d, &t, &History::default())
-        .iter()
-        .map(|f| f.kind)
-        .collect();
+    let found = detect(&d, &t, &History::default());
     assert_eq!(
-        found,
+        found.iter().map(|f| f.kind).collect::<Vec<_>>(),
         [
             IssueKind::Loop,
             IssueKind::ErrorStreak,

@@ -70,6 +70,9 @@ pub struct NameCount {
     pub sessions: i64,
 }
 
+/// A kind's group being summed: the group, its days by day number, its agents.
+type Building = (IssueGroup, BTreeMap<i64, DayCount>, Vec<NameCount>);
+
 /// One row of `queries::ISSUE_GROUPS` or `queries::ISSUE_TOOLS`.
 struct Part {
     kind: IssueKind,
@@ -92,8 +95,7 @@ pub(crate) async fn summary<D: Db>(
     let parts = db.select(&queries::ISSUE_GROUPS, &args, part).await?;
     let tools = db.select(&queries::ISSUE_TOOLS, &args, part).await?;
     // By the kind's name, the order the API lists them in.
-    let mut groups: BTreeMap<&str, (IssueGroup, BTreeMap<i64, DayCount>, Vec<NameCount>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<&str, Building> = BTreeMap::new();
     for p in parts {
         let (g, days, agents) = groups.entry(p.kind.as_str()).or_insert_with(|| {
             let g = IssueGroup {

@@ -284,7 +284,9 @@ pub static ISSUE_BASELINE: Sql = Sql::new(
      WHERE project_id = ?1 AND scope = ?2 AND name = ?3",
 );
 
-/// The timed calls of tool `?2` of project `?1` that started in `[?3, ?4]`, as `n`.
+/// The timed calls of tool `?2` of project `?1` that started in `[?3, ?4]`, as `n` (a scan of
+/// the range's calls in `tool_calls_overview`, which holds the tool and the duration: no index
+/// is kept for this alone, since one more index on every call cost ingest more than the scan).
 pub static TOOL_DURATIONS: Sql = Sql::new(
     "SELECT COUNT(*) AS n FROM tool_calls
      WHERE project_id = ?1 AND tool_name = ?2 AND started_at >= ?3 AND started_at <= ?4
@@ -299,18 +301,19 @@ pub static TOOL_DURATION_AT: Sql = Sql::new(
      ORDER BY duration_ms LIMIT 1 OFFSET ?5",
 );
 
-/// The priced sessions of agent `?2` of project `?1` that ended in `[?3, ?4]`, as `n`.
+/// The priced, ended sessions of agent `?2` of project `?1` that started in `[?3, ?4]`, as `n`
+/// (by start: `sessions_by_agent` bounds it, and no index is kept for this alone).
 pub static AGENT_COSTS: Sql = Sql::new(
     "SELECT COUNT(*) AS n FROM sessions
-     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
-       AND cost_usd IS NOT NULL",
+     WHERE project_id = ?1 AND agent = ?2 AND sort_ts >= ?3 AND sort_ts <= ?4
+       AND cost_usd IS NOT NULL AND status <> 'running'",
 );
 
 /// The cost of rank `?5` (from 0, cheapest first) among `AGENT_COSTS`'s sessions, as `v`.
 pub static AGENT_COST_AT: Sql = Sql::new(
     "SELECT cost_usd AS v FROM sessions
-     WHERE project_id = ?1 AND agent = ?2 AND ended_at >= ?3 AND ended_at <= ?4
-       AND cost_usd IS NOT NULL
+     WHERE project_id = ?1 AND agent = ?2 AND sort_ts >= ?3 AND sort_ts <= ?4
+       AND cost_usd IS NOT NULL AND status <> 'running'
      ORDER BY cost_usd LIMIT 1 OFFSET ?5",
 );
 

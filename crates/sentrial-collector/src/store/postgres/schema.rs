@@ -350,9 +350,6 @@ CREATE TABLE issue_settings (
 ALTER TABLE session_issues ADD COLUMN agent TEXT COLLATE "C";
 ALTER TABLE session_issues ADD COLUMN tool TEXT COLLATE "C";
 
-CREATE INDEX tool_calls_by_tool ON tool_calls (project_id, tool_name, started_at)
-    INCLUDE (duration_ms);
-CREATE INDEX sessions_cost_by_agent ON sessions (project_id, agent, ended_at) INCLUDE (cost_usd);
 CREATE INDEX session_issues_by_time ON session_issues (project_id, at)
     INCLUDE (kind, agent, tool, session_id);
 CREATE INDEX scores_by_time ON scores (project_id, at);

@@ -376,7 +376,7 @@ CREATE INDEX scores_by_target ON scores (project_id, target_kind, target, name);
 // ---- Issue 17 (history rules, per-project thresholds): one migration, self-contained. ----
 /// Version 8: `issue_baselines` (p95s of a tool's durations, 'tool', ms, or an agent's costs,
 /// 'agent_cost', USD, over the 7 days before `window_end`: `store/baselines.rs`), a project's
-/// thresholds (JSON), a finding's agent and main tool, indexes for these and score averages.
+/// thresholds (JSON), a finding's agent and main tool, indexes for the summary and score averages.
 pub(super) const V8: &str = r#"
 CREATE TABLE issue_baselines (
     project_id TEXT NOT NULL,
@@ -391,8 +391,6 @@ CREATE TABLE issue_settings (project_id TEXT PRIMARY KEY, thresholds TEXT NOT NU
     updated_at INTEGER NOT NULL);
 ALTER TABLE session_issues ADD COLUMN agent TEXT;
 ALTER TABLE session_issues ADD COLUMN tool TEXT;
-CREATE INDEX tool_calls_by_tool ON tool_calls (project_id, tool_name, started_at, duration_ms);
-CREATE INDEX sessions_cost_by_agent ON sessions (project_id, agent, ended_at, cost_usd);
 CREATE INDEX session_issues_by_time
     ON session_issues (project_id, at, kind, agent, tool, session_id);
 CREATE INDEX scores_by_time ON scores (project_id, at);
