@@ -161,24 +161,8 @@ async fn a_baseline_older_than_its_window_is_worked_out_again() {
 
 /// `method /api/issue-settings` with `key` and `body`.
 async fn settings(srv: &TestServer, key: &str, method: &str, body: &str) -> (u16, Value) {
-    let resp = srv
-        .client
-        .request(
-            method.parse().unwrap(),
-            format!("{}/api/issue-settings", srv.url),
-        )
-        .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
+    srv.send_json(method, key, "/api/issue-settings", body)
         .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 #[tokio::test]

@@ -48,21 +48,7 @@ fn key_of(scope: Scope) -> String {
 
 /// `method path` with `key` and a JSON `body`; status and parsed body.
 async fn call(srv: &TestServer, key: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let resp = srv
-        .client
-        .request(method.parse().unwrap(), format!("{}{path}", srv.url))
-        .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    srv.send_json(method, key, path, body).await
 }
 
 /// POST /login with `key` (and `origin` when given): status, Location, the cookie set.

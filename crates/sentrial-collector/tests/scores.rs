@@ -221,21 +221,7 @@ async fn the_list_filters_by_score_name_and_range() {
 
 /// POSTs `body` to `path` with `key`.
 async fn post_json(srv: &TestServer, key: &str, path: &str, body: &str) -> (u16, Value) {
-    let resp = srv
-        .client
-        .post(format!("{}{path}", srv.url))
-        .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    srv.send_json("POST", key, path, body).await
 }
 
 #[tokio::test]

@@ -246,6 +246,20 @@ impl TestServer {
         parse(self.send("GET", key, path).await).await
     }
 
+    /// `method path` with `key` and a JSON `body`: status and parsed body.
+    pub async fn send_json(&self, method: &str, key: &str, path: &str, body: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        parse(resp).await
+    }
+
     /// `method path` with `key`, no body: the response as it came.
     pub async fn send(&self, method: &str, key: &str, path: &str) -> reqwest::Response {
         self.client
