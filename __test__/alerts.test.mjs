@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { launchBrowser, openView, postEvents, screenshot } from './support/browser.mjs';
+import { openView, postEvents, screenshot, signedInBrowser } from './support/browser.mjs';
 import { eventually, startCollector } from './support/harness.mjs';
 
 let collector;
@@ -67,11 +67,9 @@ function failedSession(id) {
 before(async () => {
   [collector, hooks] = await Promise.all([startCollector({ args: ['--alert-interval-secs', '1'] }), startReceiver()]);
   await postEvents(collector, failedSession('alert-s1'));
-  chrome = await launchBrowser();
-  ({ page, pageErrors } = chrome);
   // The printed link signs in with `admin` (whoever holds it runs the collector).
-  await page.goto(collector.dashboardUrl);
-  await page.waitForSelector('body[data-ready="true"]');
+  chrome = await signedInBrowser(collector);
+  ({ page, pageErrors } = chrome);
 });
 
 after(async () => {

@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openView, postEvents, screenshot } from './support/browser.mjs';
+import { openView, postEvents, screenshot, signedInBrowser } from './support/browser.mjs';
 import { startCollector } from './support/harness.mjs';
 
 let collector;
@@ -59,10 +59,8 @@ before(async () => {
     ]),
     ...session('u4', 'carol', 0.05, 'failed', [['Bash', 900, 'error']]),
   ]);
-  chrome = await launchBrowser();
+  chrome = await signedInBrowser(collector);
   ({ page, pageErrors } = chrome);
-  await page.goto(collector.dashboardUrl);
-  await page.waitForSelector('body[data-ready="true"]');
 });
 
 after(async () => {

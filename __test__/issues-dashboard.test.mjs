@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openView, postEvents, screenshot } from './support/browser.mjs';
+import { openView, postEvents, screenshot, signedInBrowser } from './support/browser.mjs';
 import { startCollector } from './support/harness.mjs';
 
 const DAY = 86_400_000;
@@ -84,10 +84,8 @@ before(async () => {
     ...run('loop-c', 'fixer', 'Read', 1),
     ...run('clean', 'builder', 'Bash', 0, true),
   ]);
-  chrome = await launchBrowser();
+  chrome = await signedInBrowser(collector);
   ({ page, pageErrors } = chrome);
-  await page.goto(collector.dashboardUrl);
-  await page.waitForSelector('body[data-ready="true"]');
 });
 
 after(async () => {

@@ -77,6 +77,17 @@ export async function elementShot(locator, name) {
 }
 
 /** Opens a dashboard path and waits until its view has rendered. */
+/**
+ * A browser signed in to `collector`'s dashboard through the link its banner printed (which signs
+ * in with every scope): `launchBrowser()`'s { browser, page, pageErrors, close() }.
+ */
+export async function signedInBrowser(collector) {
+  const chrome = await launchBrowser();
+  await chrome.page.goto(collector.dashboardUrl);
+  await chrome.page.waitForSelector('body[data-ready="true"]');
+  return chrome;
+}
+
 export async function openView(page, collector, p) {
   await page.goto(collector.url + p);
   await page.waitForSelector('body[data-ready="true"]');
