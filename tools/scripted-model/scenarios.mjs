@@ -411,11 +411,12 @@ export const SCENARIOS = {
         }
       : { content: [text('All twenty printed. Done: many-calls')] },
 
-  // One Bash call that sleeps 3 s, then done: a slow call beside many-calls' quick ones.
+  // One Bash call that sleeps 8 s, then done: a slow call beside many-calls' quick ones (8 s: more than
+  // three times the slowest of twenty parallel echos even on a loaded 2-core machine).
   'slow-once': ({ step }) =>
     step === 0
-      ? { content: [tool('Bash', { command: 'sleep 3 && echo slept', description: 'Sleep 3 s' })] }
-      : { content: [text('Slept 3 s. Done: slow-once')] },
+      ? { content: [tool('Bash', { command: 'sleep 8 && echo slept', description: 'Sleep 8 s' })] }
+      : { content: [text('Slept 8 s. Done: slow-once')] },
 
   // One answer that reports 60,000 input tokens (about $0.18 at sonnet list price): a cost outlier.
   pricey: () => ({ content: [text('A costly answer. Done: pricey')], usage: { input_tokens: 60000 } }),
