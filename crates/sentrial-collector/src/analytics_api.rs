@@ -88,18 +88,19 @@ fn parse(p: UsersParams, now: i64) -> Result<UsersQuery, AppError> {
             )))
         }
     };
-    let number = |name: &str, raw: Option<String>, default: i64, max: i64| match given(raw) {
-        None => Ok(default),
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (if name == "limit" { 1 } else { 0 }..=max).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "invalid {name} `{raw}`: expected an integer up to {max}"
-                ))
-            }),
-    };
+    let number =
+        |name: &str, raw: Option<String>, default: i64, min: i64, max: i64| match given(raw) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "invalid {name} `{raw}`: expected an integer from {min} to {max}"
+                    ))
+                }),
+        };
     let search = given(p.q).map(|q| q.trim().to_string()).unwrap_or_default();
     if search.len() > 200 || search.contains('\0') {
         return Err(AppError::BadRequest(
@@ -117,9 +118,10 @@ fn parse(p: UsersParams, now: i64) -> Result<UsersQuery, AppError> {
             "limit",
             p.limit,
             i64::from(DEFAULT_LIMIT),
+            1,
             i64::from(MAX_LIMIT),
         )?,
-        offset: number("offset", p.offset, 0, 1_000_000_000)?,
+        offset: number("offset", p.offset, 0, 0, 1_000_000_000)?,
     })
 }
 

@@ -17,9 +17,21 @@ use crate::store::value::values;
 /// Sessions deleted per transaction.
 pub const BATCH: i64 = 500;
 
-/// The tables whose rows belong to one session, by `(project_id, session_id)`. A table added for
-/// sessions is added here (the deletion tests read every table of the schema).
-pub const SESSION_TABLES: &[&str] = &[
+/// The tables whose rows belong to one session, by `(project_id, session_id)`, each with the
+/// statement deleting one session's rows of it: [`SESSION_TABLES`] and [`ROWS_OF`], written from
+/// one list. A table added for sessions is added here (the deletion tests read every table of the
+/// schema).
+macro_rules! session_tables {
+    ($($table:literal),* $(,)?) => {
+        /// The tables whose rows belong to one session.
+        pub const SESSION_TABLES: &[&str] = &[$($table),*];
+        /// Per table of [`SESSION_TABLES`], in its order: deleting session `?2` of project `?1`.
+        static ROWS_OF: [Sql; SESSION_TABLES.len()] = [$(Sql::new(concat!(
+            "DELETE FROM ", $table, " WHERE project_id = ?1 AND session_id = ?2"
+        ))),*];
+    };
+}
+session_tables!(
     "events",
     "session_inputs",
     "tool_calls",
@@ -28,7 +40,7 @@ pub const SESSION_TABLES: &[&str] = &[
     "subagents",
     "session_markers",
     "session_issues",
-];
+);
 
 /// How many rows were deleted, by table (`sessions`, `scores` and each of [`SESSION_TABLES`]).
 pub type Deleted = BTreeMap<&'static str, u64>;
@@ -72,24 +84,6 @@ static EVENTS_OF_CLAUDE: Sql = Sql::new(
 );
 static SCORES_BEFORE: Sql = Sql::new("DELETE FROM scores WHERE at < ?1");
 
-/// The statement deleting one session's rows of `table` (one of [`SESSION_TABLES`]).
-fn rows_of(table: &str) -> &'static Sql {
-    static STATEMENTS: std::sync::OnceLock<Vec<(&'static str, Sql)>> = std::sync::OnceLock::new();
-    let all = STATEMENTS.get_or_init(|| {
-        SESSION_TABLES
-            .iter()
-            .map(|t| {
-                let text = format!("DELETE FROM {t} WHERE project_id = ?1 AND session_id = ?2");
-                (*t, Sql::new(Box::leak(text.into_boxed_str())))
-            })
-            .collect()
-    });
-    &all.iter()
-        .find(|(t, _)| *t == table)
-        .expect("a session table")
-        .1
-}
-
 /// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`: how many sessions it picked
 /// (fewer than [`BATCH`]: none are left) and the rows it deleted.
 pub async fn user_batch<D: Db>(
@@ -131,9 +125,8 @@ async fn delete_sessions<D: Db>(
 ) -> Result<u64, StoreError> {
     for s in sessions {
         let (project, id) = (s.project_id.as_str(), s.id.as_str());
-        for table in SESSION_TABLES {
-            *deleted.entry(table).or_default() +=
-                db.run(rows_of(table), &values![project, id]).await?;
+        for (table, sql) in SESSION_TABLES.iter().zip(&ROWS_OF) {
+            *deleted.entry(table).or_default() += db.run(sql, &values![project, id]).await?;
         }
         let claude = s.claude_session_id.as_deref();
         *deleted.entry("scores").or_default() +=
@@ -222,7 +215,7 @@ mod tests {
             &EVENTS_OF_CLAUDE,
             &SCORES_BEFORE,
         ];
-        all.extend(SESSION_TABLES.iter().map(|t| rows_of(t)));
+        all.extend(&ROWS_OF);
         crate::store::dialect::assert_renders(&all);
     }
 }

@@ -108,17 +108,26 @@ pub struct UsersPage {
     pub total: i64,
 }
 
-/// The sessions of the range and search, with each session's average score (scores given to
-/// the session by its id).
+/// The sessions of the range and search (`?1` to `?4`).
+macro_rules! users_where {
+    () => {
+        " WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND s.user_id IS NOT NULL
+           AND (?4 = '' OR lower(s.user_id) LIKE '%' || lower(?4) || '%' ESCAPE '\\')"
+    };
+}
+
+/// [`users_where!`]'s sessions with each one's average score (scores given to the session by its
+/// id; `?5` names the score, or is empty).
 macro_rules! user_sessions {
     () => {
-        "FROM sessions s
-         LEFT JOIN (SELECT target, AVG(num) AS avg FROM scores
-                    WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
-                      AND (?5 = '' OR name = ?5)
-                    GROUP BY target) sc ON sc.target = s.id
-         WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND s.user_id IS NOT NULL
-           AND (?4 = '' OR lower(s.user_id) LIKE '%' || lower(?4) || '%' ESCAPE '\\')"
+        concat!(
+            "FROM sessions s
+             LEFT JOIN (SELECT target, AVG(num) AS avg FROM scores
+                        WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
+                          AND (?5 = '' OR name = ?5)
+                        GROUP BY target) sc ON sc.target = s.id",
+            users_where!()
+        )
     };
 }
 
@@ -148,9 +157,10 @@ static USERS: Sql = Sql::new(concat!(
     ") * ?7 DESC, s.user_id LIMIT ?8 OFFSET ?9"
 ));
 
+/// How many users match, over every page (no scores needed).
 static TOTAL: Sql = Sql::new(concat!(
-    "SELECT COUNT(DISTINCT s.user_id) AS total ",
-    user_sessions!()
+    "SELECT COUNT(DISTINCT s.user_id) AS total FROM sessions s",
+    users_where!()
 ));
 
 fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
@@ -200,7 +210,7 @@ pub async fn users<D: Db>(
     ];
     let users = db.select(&USERS, &args, user).await?;
     let total = db
-        .select(&TOTAL, &args[..5], |r| r.integer("total"))
+        .select(&TOTAL, &args[..4], |r| r.integer("total"))
         .await?
         .first()
         .copied()
