@@ -350,11 +350,18 @@ export function e2eSuite(query, sdkLabel) {
       assert.equal(typeof q.interrupt, 'function');
       assert.equal(typeof q.setPermissionMode, 'function');
       assert.equal(typeof q.supportedCommands, 'function');
+      // Interrupted 300 ms after the call is asked for, and again each second until the run ends: on a
+      // loaded machine the first interrupt can reach the CLI before the Bash process has started, and
+      // is then lost (seen once on SDK 0.2.x: the 20 s sleep ran to the end).
+      let again;
       const run = await drain(q, (m) => {
-        if (m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use')) {
-          setTimeout(() => q.interrupt().catch(() => {}), 300);
+        if (!again && m.type === 'assistant' && m.message.content.some((b) => b.type === 'tool_use')) {
+          const interrupt = () => q.interrupt().catch(() => {});
+          setTimeout(interrupt, 300);
+          again = setInterval(interrupt, 1300);
         }
       });
+      clearInterval(again);
       await client.flush({ timeoutMs: 5000 });
       const init = run.messages.find((m) => m.type === 'system' && m.subtype === 'init');
       const session = await findSession(init.session_id, params);
