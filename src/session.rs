@@ -26,6 +26,8 @@ pub struct SessionOptions {
     pub continue_latest: Option<bool>,
     /// How the run was started: `query`, `startup` or `prewarm`.
     pub entry_point: Option<String>,
+    /// The Sentrial session this run is a child of (`parentSessionId`).
+    pub parent_session_id: Option<String>,
 }
 
 pub(crate) fn start(tracker: &Tracker, o: SessionOptions) -> NativeSession {
@@ -48,6 +50,8 @@ pub(crate) fn start(tracker: &Tracker, o: SessionOptions) -> NativeSession {
         fork: o.fork_session.unwrap_or(false),
         continue_latest: o.continue_latest.unwrap_or(false),
         entry_point: o.entry_point,
+        name: None,
+        parent_session_id: o.parent_session_id,
     });
     NativeSession { session }
 }

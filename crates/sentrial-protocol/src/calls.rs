@@ -84,6 +84,9 @@ pub struct ToolCall {
     /// Place in the session's transcript (see [`ModelCall::position`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<u32>,
+    /// Why the agent called the tool, as a manual session reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
 }
 
 impl ToolCall {

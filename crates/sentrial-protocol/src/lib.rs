@@ -7,6 +7,7 @@
 
 mod calls;
 mod end_reasons;
+mod manual;
 mod marker;
 pub mod otel;
 mod score;
@@ -16,6 +17,10 @@ mod usage;
 
 pub use calls::{Block, ModelCall, Subagent, ToolCall, ToolStatus};
 pub use end_reasons::*;
+pub use manual::{
+    metric_problem, Decision, LlmCall, SessionError, ENTRY_MANUAL, MANUAL_PROTOCOL_VERSION,
+    METRICS_MAX, METRIC_NAME_MAX,
+};
 pub use marker::*;
 pub use score::*;
 pub use session::{
@@ -35,7 +40,7 @@ pub const PROTOCOL_VERSION: u32 = 2;
 pub const SCORE_PROTOCOL_VERSION: u32 = 3;
 
 /// The versions a collector of this crate reads; a batch of another version is refused with 400.
-pub const READABLE_PROTOCOL_VERSIONS: &[u32] = &[1, 2, 3];
+pub const READABLE_PROTOCOL_VERSIONS: &[u32] = &[1, 2, 3, 4];
 
 /// The path batches are posted to.
 pub const INGEST_PATH: &str = "/v1/batch";
@@ -98,6 +103,12 @@ pub enum Payload {
     SessionEnd(SessionEnd),
     /// A score of the session (or of every session of a Claude session id): see [`Score`].
     Score(Score),
+    /// A decision a manual session reported (protocol 4).
+    Decision(Decision),
+    /// An error a manual session reported (protocol 4).
+    Error(SessionError),
+    /// A model call a manual session reported (protocol 4).
+    LlmCall(LlmCall),
 }
 
 /// The collector's answer to an accepted batch.

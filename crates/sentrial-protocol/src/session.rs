@@ -4,6 +4,7 @@
 use crate::usage::{Reconciliation, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Fields of [`crate::Payload::SessionStart`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -44,6 +45,12 @@ pub struct SessionStart {
     /// The MCP servers the `system`/`init` message listed, with their connection status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mcp_servers: Vec<McpServer>,
+    /// The session's name (`createSession`'s `name`), when it was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The Sentrial session this one runs under (an orchestrator's session), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_session_id: Option<String>,
 }
 
 /// An MCP server as the `system`/`init` message lists it.
@@ -172,4 +179,7 @@ pub struct SessionEnd {
     /// Model calls seen against the result's totals.
     #[serde(default)]
     pub reconciliation: Option<Reconciliation>,
+    /// Custom metrics by name (`completeSession`'s `customMetrics`): finite numbers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
 }

@@ -116,3 +116,49 @@ fn a_score_round_trips_with_each_kind_of_value_and_is_checked() {
     assert!(bad(&|s| s.comment = Some("x".repeat(SCORE_COMMENT_MAX + 1))).contains("`comment`"));
     assert!(serde_json::from_str::<ScoreValue>("{}").is_err());
 }
+
+#[test]
+fn manual_events_round_trip_with_their_types() {
+    let events = [
+        Payload::Decision(Decision {
+            position: 2,
+            at: 5,
+            reasoning: "cheaper".into(),
+            alternatives: vec!["a".into(), "b".into()],
+            chosen: Some("b".into()),
+        }),
+        Payload::Error(SessionError {
+            position: 3,
+            at: 6,
+            message: "boom".into(),
+            error_type: Some("TypeError".into()),
+            ..Default::default()
+        }),
+        Payload::LlmCall(LlmCall {
+            call_id: "c1".into(),
+            model: "gpt-4o".into(),
+            input_tokens: 10,
+            cost_usd: Some(0.5),
+            ..Default::default()
+        }),
+    ];
+    for (payload, kind) in events.into_iter().zip(["decision", "error", "llm_call"]) {
+        let ev = Event {
+            id: "e".into(),
+            session_id: "s".into(),
+            ts: 1,
+            payload,
+        };
+        let json = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json["type"], kind);
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), ev);
+    }
+}
+
+#[test]
+fn a_metric_needs_a_name_and_a_finite_value() {
+    assert_eq!(metric_problem("satisfaction", 4.0), None);
+    assert!(metric_problem("", 1.0).unwrap().contains("1 to 100"));
+    assert!(metric_problem(&"x".repeat(101), 1.0).is_some());
+    assert!(metric_problem("x", f64::NAN).unwrap().contains("finite"));
+}

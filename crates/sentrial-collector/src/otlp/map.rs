@@ -320,6 +320,7 @@ fn tool_call(v: &SpanView<'_>) -> Event {
         denied_by: a.string(attr::TOOL_DENIED_BY),
         mcp_server: a.string(attr::TOOL_MCP_SERVER),
         position: v.position(),
+        reasoning: None,
         error: if status == ToolStatus::Success {
             None
         } else {

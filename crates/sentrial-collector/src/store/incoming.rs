@@ -87,7 +87,12 @@ impl Incoming {
                 carried: opt(&e.carried)?,
                 reconciliation: opt(&e.reconciliation)?,
             },
-            Payload::SessionInput(_) | Payload::Subagent(_) | Payload::Score(_) => Json::None,
+            Payload::SessionInput(_)
+            | Payload::Subagent(_)
+            | Payload::Score(_)
+            | Payload::Decision(_)
+            | Payload::Error(_)
+            | Payload::LlmCall(_) => Json::None,
         };
         Ok(Incoming { event, raw, json })
     }
@@ -183,6 +188,9 @@ pub fn kind(payload: &Payload) -> &'static str {
         Payload::SessionResult(_) => "session_result",
         Payload::SessionEnd(_) => "session_end",
         Payload::Score(_) => "score",
+        Payload::Decision(_) => "decision",
+        Payload::Error(_) => "error",
+        Payload::LlmCall(_) => "llm_call",
     }
 }
 

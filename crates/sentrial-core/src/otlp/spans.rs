@@ -89,7 +89,10 @@ impl SpanBuilder {
             Payload::Subagent(_)
             | Payload::SessionResult(_)
             | Payload::Marker(_)
-            | Payload::Score(_) => {}
+            | Payload::Score(_)
+            | Payload::Decision(_)
+            | Payload::Error(_)
+            | Payload::LlmCall(_) => {}
         }
         true
     }

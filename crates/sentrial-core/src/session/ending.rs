@@ -181,6 +181,7 @@ pub(super) fn session_end(
         carried,
         results,
         reconciliation: None,
+        metrics: Default::default(),
     }
 }
 

@@ -27,8 +27,12 @@ pub struct SessionInit {
     /// The options' `continue`: the run goes on with the latest Claude session of its folder,
     /// which its `system`/`init` message names.
     pub continue_latest: bool,
-    /// How the run was started (`query`, `startup`, `prewarm`).
+    /// How the run was started (`query`, `startup`, `prewarm`, `manual`).
     pub entry_point: Option<String>,
+    /// The session's name, when it was given one.
+    pub name: Option<String>,
+    /// The Sentrial session this one runs under (`parentSessionId`).
+    pub parent_session_id: Option<String>,
 }
 
 /// What the SDK told of the run: its `system`/`init` message, and the model it answered with.
@@ -102,6 +106,8 @@ impl RunInfo {
             forked_from,
             entry_point: init.entry_point.clone(),
             mcp_servers: self.mcp_servers.clone(),
+            name: init.name.clone(),
+            parent_session_id: init.parent_session_id.clone(),
         })
     }
 }

@@ -161,5 +161,6 @@ pub(super) fn build(
         started_at: Some(named.started_at),
         ended_at: Some(outcome.ended_at),
         position: named.position,
+        reasoning: None,
     }
 }
