@@ -3,21 +3,22 @@
 //! `crate::otlp`.)
 
 use crate::config::Config;
-use crate::delivery::outbox::{Kind, Queued};
+use crate::delivery::outbox::Queued;
 use crate::delivery::transport::{parse_http_url, Encoder, HttpTransport, Peer};
 use crate::error::CoreError;
 use reqwest::header;
-use sentrial_protocol::{INGEST_PATH, PROTOCOL_VERSION, SCORE_PROTOCOL_VERSION};
+use sentrial_protocol::{
+    INGEST_PATH, MANUAL_PROTOCOL_VERSION, PROTOCOL_VERSION, SCORE_PROTOCOL_VERSION,
+};
 use std::io::Write;
 use std::sync::Arc;
 
-/// The collector's body: `{"protocol":2,"sdk":{...},"events":[...]}` around the queued events
-/// (protocol 3 when the batch holds a score, so only scoring needs a collector that reads it).
+/// The collector's body: `{"protocol":2,"sdk":{...},"events":[...]}` around the queued events,
+/// the batch's version the highest its events need ([`Kind::protocol`]: 3 for a score, 4 for a
+/// manual session's decision, error or model call), so only what is new needs a newer collector.
 struct BatchEncoder {
-    /// `{"protocol":2,"sdk":{...}}`, serialized once.
-    prefix: Vec<u8>,
-    /// The same with protocol 3.
-    score_prefix: Vec<u8>,
+    /// `{"protocol":N,"sdk":{...}}` for each version written, serialized once.
+    prefixes: Vec<(u32, Vec<u8>)>,
 }
 
 impl Encoder for BatchEncoder {
@@ -27,10 +28,13 @@ impl Encoder for BatchEncoder {
 
     fn write_body(&self, batch: &[Queued], out: &mut dyn Write) -> std::io::Result<()> {
         // `{"protocol":2,"sdk":{...}` + `,"events":[` + e1,e2,... + `]}`
-        let prefix = match batch.iter().any(|q| q.kind == Kind::Score) {
-            true => &self.score_prefix,
-            false => &self.prefix,
-        };
+        let version = batch.iter().map(|q| q.kind.protocol()).max();
+        let version = version.unwrap_or(PROTOCOL_VERSION);
+        let prefix = self
+            .prefixes
+            .iter()
+            .find(|(v, _)| *v >= version)
+            .map_or(&self.prefixes[self.prefixes.len() - 1].1, |(_, p)| p);
         out.write_all(&prefix[..prefix.len() - 1])?;
         out.write_all(b",\"events\":[")?;
         for (i, q) in batch.iter().enumerate() {
@@ -71,8 +75,13 @@ pub fn transport(config: &Config) -> Result<HttpTransport, CoreError> {
         format!("{base}{INGEST_PATH}"),
         headers,
         Arc::new(BatchEncoder {
-            prefix: prefix(PROTOCOL_VERSION),
-            score_prefix: prefix(SCORE_PROTOCOL_VERSION),
+            prefixes: [
+                PROTOCOL_VERSION,
+                SCORE_PROTOCOL_VERSION,
+                MANUAL_PROTOCOL_VERSION,
+            ]
+            .map(|v| (v, prefix(v)))
+            .into(),
         }),
         config.delivery.request_timeout,
         &sdk,
@@ -82,11 +91,13 @@ pub fn transport(config: &Config) -> Result<HttpTransport, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::outbox::Kind;
 
     fn body(kinds: &[Kind]) -> serde_json::Value {
         let encoder = BatchEncoder {
-            prefix: br#"{"protocol":2}"#.to_vec(),
-            score_prefix: br#"{"protocol":3}"#.to_vec(),
+            prefixes: [2, 3, 4]
+                .map(|v| (v, format!(r#"{{"protocol":{v}}}"#).into_bytes()))
+                .into(),
         };
         let batch: Vec<Queued> = kinds
             .iter()
@@ -104,9 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn only_a_batch_holding_a_score_is_protocol_3() {
+    fn a_batch_is_the_version_its_newest_kind_of_event_needs() {
         assert_eq!(body(&[Kind::Start, Kind::Other])["protocol"], 2);
         assert_eq!(body(&[Kind::Start, Kind::Score])["protocol"], 3);
+        assert_eq!(body(&[Kind::Manual, Kind::Score, Kind::End])["protocol"], 4);
         assert_eq!(body(&[Kind::Score])["events"].as_array().unwrap().len(), 1);
     }
 }

@@ -20,6 +20,35 @@ pub enum Command {
         /// What the wrapper knows (with the time of the call).
         init: Box<SessionInit>,
     },
+    /// A manual session was created (`createSession`).
+    StartManual {
+        /// Tracker-local handle of the session.
+        handle: u64,
+        /// Its Sentrial session id (a UUIDv7).
+        id: std::sync::Arc<str>,
+        /// What the host gave ([`crate::manual::ManualStart`] as JSON).
+        json: String,
+        /// When it was created.
+        at: i64,
+    },
+    /// A step of a manual session (`trackToolCall`, `trackDecision`, ...).
+    Step {
+        /// Session handle.
+        handle: u64,
+        /// The step ([`crate::manual::Step`] as JSON).
+        json: String,
+        /// When it was reported.
+        at: i64,
+    },
+    /// `completeSession`.
+    Complete {
+        /// Session handle.
+        handle: u64,
+        /// What it said ([`crate::manual::ManualEnd`] as JSON).
+        json: String,
+        /// When.
+        at: i64,
+    },
     /// An SDK message or hook payload handed over as its own [`Input`] (long text, lifted parts).
     Input {
         /// Session handle.
@@ -64,7 +93,7 @@ pub enum Command {
         /// Session handle.
         handle: u64,
     },
-    /// The iteration ended.
+    /// The iteration ended (or a manual session's handle was dropped unfinished).
     Finish {
         /// Session handle.
         handle: u64,

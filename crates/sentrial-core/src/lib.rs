@@ -24,6 +24,7 @@ pub mod error;
 mod inbox;
 pub mod input;
 pub mod json;
+pub mod manual;
 pub mod otlp;
 pub mod pricing;
 pub mod redact;

@@ -104,7 +104,8 @@ impl Tracker {
         self.inner.is_some()
     }
 
-    fn send(&self, cmd: Command) {
+    /// Queues `cmd` for the worker (counted as an input; ignored when tracking is off).
+    pub(crate) fn send(&self, cmd: Command) {
         self.stats.input();
         let Some(inner) = &self.inner else {
             self.stats.input_ignored();
@@ -159,13 +160,18 @@ impl Tracker {
         problem.to_string()
     }
 
+    /// A new session's handle and id; `None` when tracking is off.
+    pub(crate) fn new_handle(&self) -> Option<(u64, Arc<str>)> {
+        let inner = self.inner.as_ref()?;
+        let handle = inner.next_handle.fetch_add(1, Ordering::Relaxed);
+        // Made here, not by the worker, so the host can name the session at once.
+        Some((handle, Arc::from(uuid::Uuid::now_v7().to_string())))
+    }
+
     /// Begins a session for one call of the wrapped function.
     pub fn start_session(&self, init: SessionInit) -> Session {
-        let (handle, id) = match &self.inner {
-            Some(inner) => {
-                let handle = inner.next_handle.fetch_add(1, Ordering::Relaxed);
-                // Made here, not by the worker, so the host can name the session at once.
-                let id: Arc<str> = Arc::from(uuid::Uuid::now_v7().to_string());
+        let (handle, id) = match self.new_handle() {
+            Some((handle, id)) => {
                 self.send(Command::Start {
                     handle,
                     id: Arc::clone(&id),

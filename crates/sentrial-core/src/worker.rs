@@ -4,6 +4,7 @@ use crate::command::Command;
 use crate::delivery::outbox::Kind;
 use crate::inbox::Inbox;
 use crate::input::InputKind;
+use crate::manual::ManualState;
 use crate::redact::Redactor;
 use crate::session::{Ending, SessionState};
 use crate::sinks::Sinks;
@@ -19,9 +20,9 @@ use std::time::Duration;
 /// How long the worker keeps reading after the queue runs empty, before it waits to be woken.
 const LINGER: Duration = Duration::from_millis(1);
 
-struct Live {
+struct Live<S> {
     id: Arc<str>,
-    state: SessionState,
+    state: S,
 }
 
 /// However the worker task ends (its handles gone, the runtime shut down, a panic, or dropped
@@ -53,6 +54,7 @@ pub fn run(
         let _closing = closing;
         let worker = Worker {
             sessions: HashMap::new(),
+            manual: HashMap::new(),
             out: Vec::new(),
             closed: false,
             sinks,
@@ -98,7 +100,9 @@ async fn read(inbox: &Inbox, mut worker: Worker) {
 
 /// The worker's state between commands.
 struct Worker {
-    sessions: HashMap<u64, Live>,
+    sessions: HashMap<u64, Live<SessionState>>,
+    /// Manual sessions, by handle.
+    manual: HashMap<u64, Live<ManualState>>,
     out: Vec<Payload>,
     /// Shut down: later inputs are ignored, flushes answered at once.
     closed: bool,
@@ -131,6 +135,39 @@ impl Worker {
                         state: SessionState::new(*init),
                     },
                 );
+                return;
+            }
+            Command::StartManual {
+                handle,
+                id,
+                json,
+                at,
+            } => {
+                // An unreadable start still makes the session, so its steps are not lost.
+                let start = self.parse(&json).unwrap_or_default();
+                let state = ManualState::new(start, at, &mut self.out);
+                emit(&mut self.sinks, &self.redactor, &id, at, &mut self.out);
+                self.manual.insert(handle, Live { id, state });
+                return;
+            }
+            Command::Step { handle, json, at } => {
+                let step = self.parse(&json);
+                match (self.manual.get_mut(&handle), step) {
+                    (Some(s), Some(step)) => {
+                        s.state.step(step, at, &mut self.out);
+                        emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
+                    }
+                    (None, _) => stats.input_ignored(),
+                    (Some(_), None) => {}
+                }
+                return;
+            }
+            Command::Complete { handle, json, at } => {
+                let end = self.parse(&json).unwrap_or_default();
+                if let Some(s) = self.manual.remove(&handle) {
+                    s.state.complete(end, at, &mut self.out);
+                    emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
+                }
                 return;
             }
             Command::Input {
@@ -178,6 +215,9 @@ impl Worker {
                     tracing::debug!(session = %s.id, "session finished");
                     s.state.finish(ending, at, &mut self.out);
                     emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
+                } else if let Some(s) = self.manual.remove(&handle) {
+                    s.state.abandon(ending, at, &mut self.out);
+                    emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
                 }
                 return;
             }
@@ -198,6 +238,10 @@ impl Worker {
                     s.state.finish(Ending::Shutdown, now, &mut self.out);
                     emit(&mut self.sinks, &self.redactor, &s.id, now, &mut self.out);
                 }
+                for (_, s) in self.manual.drain() {
+                    s.state.abandon(Ending::Shutdown, now, &mut self.out);
+                    emit(&mut self.sinks, &self.redactor, &s.id, now, &mut self.out);
+                }
                 self.sinks.shutdown(deadline, reply);
                 return;
             }
@@ -207,6 +251,16 @@ impl Worker {
                 emit(&mut self.sinks, &self.redactor, &s.id, at, &mut self.out);
             }
         }
+    }
+
+    /// A manual session's JSON read as `T`; `None` (counted as a bad input) when it is not one.
+    fn parse<T: serde::de::DeserializeOwned>(&self, json: &str) -> Option<T> {
+        let parsed = serde_json::from_str(json);
+        if let Err(e) = &parsed {
+            tracing::debug!(error = %e, "a manual session's input could not be read");
+            self.stats.bad_input();
+        }
+        parsed.ok()
     }
 
     /// A message or hook payload for session `handle`, parsed (or not).
@@ -232,12 +286,7 @@ fn emit(
     out: &mut Vec<Payload>,
 ) {
     for payload in out.drain(..) {
-        let kind = match payload {
-            Payload::SessionStart(_) => Kind::Start,
-            Payload::SessionEnd(_) => Kind::End,
-            Payload::Score(_) => Kind::Score,
-            _ => Kind::Other,
-        };
+        let kind = Kind::of_type(payload.type_name());
         let event = Event {
             id: uuid::Uuid::now_v7().to_string(),
             session_id: session.to_string(),

@@ -111,6 +111,36 @@ pub enum Payload {
     LlmCall(LlmCall),
 }
 
+impl Payload {
+    /// Its `type` tag on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Payload::SessionStart(_) => "session_start",
+            Payload::SessionInput(_) => "session_input",
+            Payload::ToolCall(_) => "tool_call",
+            Payload::ModelCall(_) => "model_call",
+            Payload::Subagent(_) => "subagent",
+            Payload::Marker(_) => "marker",
+            Payload::SessionResult(_) => "session_result",
+            Payload::SessionEnd(_) => "session_end",
+            Payload::Score(_) => "score",
+            Payload::Decision(_) => "decision",
+            Payload::Error(_) => "error",
+            Payload::LlmCall(_) => "llm_call",
+        }
+    }
+}
+
+/// The lowest protocol version of a batch that holds an event of type `type_name`: a writer
+/// sends the highest of its events', so an older collector refuses only what it cannot read.
+pub fn protocol_of_type(type_name: &str) -> u32 {
+    match type_name {
+        "score" => SCORE_PROTOCOL_VERSION,
+        "decision" | "error" | "llm_call" => MANUAL_PROTOCOL_VERSION,
+        _ => PROTOCOL_VERSION,
+    }
+}
+
 /// The collector's answer to an accepted batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct IngestResponse {

@@ -162,3 +162,14 @@ fn a_metric_needs_a_name_and_a_finite_value() {
     assert!(metric_problem(&"x".repeat(101), 1.0).is_some());
     assert!(metric_problem("x", f64::NAN).unwrap().contains("finite"));
 }
+
+#[test]
+fn a_batch_is_the_version_of_its_newest_kind_of_event() {
+    assert_eq!(protocol_of_type("tool_call"), PROTOCOL_VERSION);
+    assert_eq!(protocol_of_type("score"), SCORE_PROTOCOL_VERSION);
+    for kind in ["decision", "error", "llm_call"] {
+        assert_eq!(protocol_of_type(kind), MANUAL_PROTOCOL_VERSION);
+    }
+    let end = Payload::SessionEnd(SessionEnd::default());
+    assert_eq!(end.type_name(), "session_end");
+}

@@ -178,20 +178,7 @@ pub const END_RANK: i64 = 1 << 32;
 
 /// The `type` tag of a payload.
 pub fn kind(payload: &Payload) -> &'static str {
-    match payload {
-        Payload::SessionStart(_) => "session_start",
-        Payload::SessionInput(_) => "session_input",
-        Payload::ToolCall(_) => "tool_call",
-        Payload::ModelCall(_) => "model_call",
-        Payload::Subagent(_) => "subagent",
-        Payload::Marker(_) => "marker",
-        Payload::SessionResult(_) => "session_result",
-        Payload::SessionEnd(_) => "session_end",
-        Payload::Score(_) => "score",
-        Payload::Decision(_) => "decision",
-        Payload::Error(_) => "error",
-        Payload::LlmCall(_) => "llm_call",
-    }
+    payload.type_name()
 }
 
 /// Database integers are i64; a count beyond that is not real, so it is capped rather than wrapped.

@@ -44,12 +44,7 @@ impl Delivery {
             Ok((spool, recovered)) => {
                 let mut n = 0;
                 for r in recovered {
-                    let kind = match r.kind.as_str() {
-                        "session_start" => Kind::Start,
-                        "session_end" => Kind::End,
-                        "score" => Kind::Score,
-                        _ => Kind::Other,
-                    };
+                    let kind = Kind::of_type(&r.kind);
                     // What does not fit in memory stays on disk for a later start.
                     let session = Arc::from(r.session);
                     if outbox.push_spooled(session, kind, r.json, Some(r.segment)) {

@@ -8,6 +8,7 @@
 //! start, unless the start travels earlier in the same batch. Batches are cut at the first event
 //! that would break this, so the FIFO order is never changed.
 
+use sentrial_protocol::MANUAL_PROTOCOL_VERSION;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -20,8 +21,35 @@ pub enum Kind {
     End,
     /// A `score` (dropped for space like any other event; its batch is sent as protocol 3).
     Score,
+    /// A manual session's `decision`, `error` or `llm_call` (like any other event; its batch is
+    /// sent as protocol 4).
+    Manual,
     /// Anything else.
     Other,
+}
+
+impl Kind {
+    /// The kind of an event of type `type_name`.
+    pub fn of_type(type_name: &str) -> Kind {
+        match type_name {
+            "session_start" => Kind::Start,
+            "session_end" => Kind::End,
+            "score" => Kind::Score,
+            other if sentrial_protocol::protocol_of_type(other) == MANUAL_PROTOCOL_VERSION => {
+                Kind::Manual
+            }
+            _ => Kind::Other,
+        }
+    }
+
+    /// The protocol version a batch holding this kind of event is sent as (at least).
+    pub fn protocol(self) -> u32 {
+        match self {
+            Kind::Score => sentrial_protocol::SCORE_PROTOCOL_VERSION,
+            Kind::Manual => MANUAL_PROTOCOL_VERSION,
+            _ => sentrial_protocol::PROTOCOL_VERSION,
+        }
+    }
 }
 
 /// One serialized event.
