@@ -17,6 +17,8 @@ export declare class NativeClient {
   get enabled(): boolean
   /** Begins the session of one call of the wrapped `query()`. */
   startSession(options: SessionOptions): NativeSession
+  /** Creates a manual session from `createSession`'s fields as JSON; null when tracking is off. */
+  createSession(json: string): NativeManualSession | null
   /**
    * Queues a score of a run through the same delivery as sessions'. Never throws: answers
    * what is wrong with a score it does not queue (counted in `badInputs`), else null.
@@ -36,6 +38,19 @@ export declare class NativeClient {
   flushSync(timeoutMs: number): FlushResult
   /** The delivery counters (with the OTLP exporter's under `otlp`). */
   stats(): NativeStats
+}
+
+/** One manual session (`createSession`, `begin`). */
+export declare class NativeManualSession {
+  /** Its Sentrial session id. */
+  get id(): string
+  /**
+   * One step, as JSON: `{ kind: 'tool_call' | 'decision' | 'error' | 'llm_call', ... }` with
+   * the fields of `trackToolCall`, `trackDecision`, `trackError` or `trackLLMCall`.
+   */
+  step(json: string): void
+  /** Ends the session with `completeSession`'s fields, as JSON. False when it had ended already. */
+  complete(json: string): boolean
 }
 
 /** One tracked call of the wrapped `query()`. */
@@ -328,4 +343,6 @@ export interface SessionOptions {
   continueLatest?: boolean
   /** How the run was started: `query`, `startup` or `prewarm`. */
   entryPoint?: string
+  /** The Sentrial session this run is a child of (`parentSessionId`). */
+  parentSessionId?: string
 }

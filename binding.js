@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeManualSession = nativeBinding.NativeManualSession
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.OtlpProtocol = nativeBinding.OtlpProtocol
 module.exports.partMarker = nativeBinding.partMarker

@@ -197,6 +197,12 @@ impl NativeClient {
         session::start(&self.tracker, options)
     }
 
+    /// Creates a manual session from `createSession`'s fields as JSON; null when tracking is off.
+    #[napi(catch_unwind)]
+    pub fn create_session(&self, json: String) -> Option<crate::manual::NativeManualSession> {
+        crate::manual::create(&self.tracker, json)
+    }
+
     /// Queues a score of a run through the same delivery as sessions'. Never throws: answers
     /// what is wrong with a score it does not queue (counted in `badInputs`), else null.
     #[napi(catch_unwind)]

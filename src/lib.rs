@@ -6,6 +6,7 @@
 
 mod client;
 mod logging;
+mod manual;
 mod otlp;
 mod redact;
 mod score;
@@ -13,6 +14,7 @@ mod session;
 mod text;
 
 pub use client::{ClientOptions, FlushResult, NativeClient, NativeStats};
+pub use manual::NativeManualSession;
 pub use otlp::{NativeOtlpStats, OtlpOptions, OtlpProtocol};
 pub use redact::{PiiKind, PiiMode, PiiOptions, PrivacyMode, RedactOptions, RedactPattern};
 pub use score::NativeScore;

@@ -11,14 +11,17 @@ pub enum Privacy {
     #[default]
     Full,
     /// No inputs: the prompt (`session_start.input`), streamed user turns (`session_input.text`,
-    /// sent empty) and tool inputs (`tool_call.input`, `tool_call.updated_input`) are sent as
-    /// `null`.
+    /// sent empty), tool inputs (`tool_call.input`, `tool_call.updated_input`) and what a manual
+    /// session sent its model (`llm_call.input`) are sent as `null`.
     NoInputs,
     /// No outputs: tool outputs and errors (`tool_call.output`, `tool_call.error`), the final text
     /// (`session_result.output`, `session_end.output`), what the model wrote and thought (the
     /// text and thinking blocks of `model_call.content`) and the texts of markers (`message`,
     /// `explanation`, `summary`, `text`) are left out; `failure_reason` keeps only what precedes
-    /// its first `": "` (the result subtype, e.g. `error_max_turns`).
+    /// its first `": "` (the result subtype, e.g. `error_max_turns`). Of a manual session: a tool
+    /// call's `reasoning`, what its model answered (`llm_call.output`), its decisions (sent with
+    /// an empty `reasoning`, no alternatives or choice) and its errors (an empty `message`, no
+    /// stack or context; `error_type` stays).
     NoOutputs,
     /// Only counts, timings, tokens and cost: both of the above, and `metadata` is `{}`.
     MetadataOnly,
@@ -67,7 +70,26 @@ impl Privacy {
                 if !self.outputs() {
                     null(d, "output");
                     null(d, "error");
+                    d.remove("reasoning");
                 }
+            }
+            "llm_call" => {
+                if !self.inputs() {
+                    d.remove("input");
+                }
+                if !self.outputs() {
+                    d.remove("output");
+                }
+            }
+            "decision" if !self.outputs() => {
+                d.insert("reasoning".into(), Value::String(String::new()));
+                d.remove("alternatives");
+                d.remove("chosen");
+            }
+            "error" if !self.outputs() => {
+                d.insert("message".into(), Value::String(String::new()));
+                d.remove("stack");
+                d.remove("context");
             }
             "session_result" if !self.outputs() => null(d, "output"),
             "model_call" if !self.outputs() => {
