@@ -47,6 +47,12 @@ export interface SentrialClientOptions {
    * `OTEL_SERVICE_NAME`); an object's fields win over them. A wrong field is a TypeError.
    */
   otlp?: boolean | OtlpOptions;
+  /**
+   * What a misuse of the manual session API does (no `sessionId`, a completed session, a wrong
+   * type): `true` (default) ignores the call, counts it in `stats().misuses` and warns once;
+   * `false` (for development) throws a `TypeError` at the call. Network failures never throw.
+   */
+  failSilently?: boolean;
 }
 
 /** Settings of the OTLP/HTTP trace export. */
@@ -150,6 +156,8 @@ export interface SentrialStats {
   otlp?: SentrialOtlpStats;
   /** Errors inside tracking that were swallowed: a message that could not be serialized, a redact function that threw, ... */
   faults: number;
+  /** Calls of the manual session API that were ignored as misuses (with `failSilently`). */
+  misuses: number;
 }
 
 /** The OTLP exporter's counters. `produced === delivered + pending + dropped` (spans) always holds. */
@@ -196,6 +204,141 @@ export declare class SentrialClient {
   score(score: SentrialScore): void;
   /** Longest wait for delivery at process exit, in ms. */
   readonly exitTimeoutMs: number;
+  /**
+   * Starts a manual session, for an agent on any framework. Resolves at once to its id (made
+   * locally, never waiting on the network), or to `null` when tracking is off or, with
+   * `failSilently`, the parameters are unusable.
+   */
+  createSession(params: CreateSessionParams): Promise<string | null>;
+  /** Reports a tool call of a manual session. Returns at once; in order with the session's other steps. */
+  trackToolCall(params: TrackToolCallParams): void;
+  /** Reports a decision of a manual session. Returns at once. */
+  trackDecision(params: TrackDecisionParams): void;
+  /** Reports an error of a manual session (it does not end the session). Returns at once. */
+  trackError(params: TrackErrorParams): void;
+  /** Reports a model call of a manual session (any provider). Returns at once. */
+  trackLLMCall(params: TrackLLMCallParams): void;
+  /**
+   * Ends a manual session. Without `estimatedCost`, its cost is the sum of its model calls' (each
+   * as given, else estimated from the pricing table and marked as estimated). Resolves once queued.
+   */
+  completeSession(params: CompleteSessionParams): Promise<void>;
+  /** The simple pattern: a manual session whose steps need no `sessionId`. `event` is the agent's name. */
+  begin(params: BeginParams): SentrialRun;
+}
+
+/** {@link SentrialClient.createSession}'s parameters. */
+export interface CreateSessionParams {
+  /** What this session is (`plan-trip`), listed and filtered on in the dashboard. */
+  name: string;
+  /** The agent's name. */
+  agentName: string;
+  /** The end user it runs for. */
+  userId: string;
+  /** The conversation thread it belongs to. */
+  convoId?: string;
+  /** The session it runs under (an orchestrator's, manual or wrapped: `getSessionId(query)`). */
+  parentSessionId?: string;
+  /** Kept with the session; `version`, `environment`, ... */
+  metadata?: Record<string, unknown>;
+  /** The user's input. */
+  input?: string;
+}
+
+/** {@link SentrialClient.trackToolCall}'s parameters. */
+export interface TrackToolCallParams {
+  sessionId: string;
+  toolName: string;
+  toolInput?: unknown;
+  toolOutput?: unknown;
+  /** Set when the call failed: its message (an `Error` gives its own). */
+  toolError?: string | Error | Record<string, unknown>;
+  /** Why the agent called the tool. */
+  reasoning?: string;
+  durationMs?: number;
+  /** Your id of the call; one is made when omitted. */
+  toolUseId?: string;
+}
+
+/** {@link SentrialClient.trackDecision}'s parameters. */
+export interface TrackDecisionParams {
+  sessionId: string;
+  reasoning: string;
+  alternatives?: string[];
+  chosen?: string;
+}
+
+/** {@link SentrialClient.trackError}'s parameters. */
+export interface TrackErrorParams {
+  sessionId: string;
+  /** An `Error` (its message, name and stack are kept) or a message. */
+  error: Error | string | Record<string, unknown>;
+  /** What the agent was doing. */
+  context?: Record<string, unknown>;
+}
+
+/** {@link SentrialClient.trackLLMCall}'s parameters. */
+export interface TrackLLMCallParams {
+  sessionId: string;
+  model: string;
+  /** Uncached input tokens. */
+  promptTokens?: number;
+  completionTokens?: number;
+  cacheReadTokens?: number;
+  cacheCreationTokens?: number;
+  /** Its cost in USD; estimated from the pricing table (Claude models) when omitted. */
+  costUsd?: number;
+  /** What was sent, as text (an object is kept as JSON). */
+  input?: unknown;
+  /** What came back, as text (an object is kept as JSON). */
+  output?: unknown;
+  durationMs?: number;
+}
+
+/** How a manual session ended: {@link SentrialClient.completeSession} and {@link SentrialRun.finish}. */
+export interface SessionOutcome {
+  /** Default `true`. */
+  success?: boolean;
+  failureReason?: string;
+  output?: unknown;
+  /** The session's cost, replacing the sum of its model calls' (shown as estimated). */
+  estimatedCost?: number;
+  /** Custom metrics by name (finite numbers): averaged per agent on the overview, filtered on in the list. */
+  customMetrics?: Record<string, number>;
+}
+
+/** {@link SentrialClient.completeSession}'s parameters. */
+export interface CompleteSessionParams extends SessionOutcome {
+  sessionId: string;
+  /** The user's input, when the session was created without it. */
+  userInput?: string;
+  /** Input tokens, replacing the sum of the model calls'. */
+  promptTokens?: number;
+  /** Output tokens, replacing the sum of the model calls'. */
+  completionTokens?: number;
+}
+
+/** {@link SentrialClient.begin}'s parameters. */
+export interface BeginParams {
+  userId: string;
+  /** The agent's name. */
+  event: string;
+  input?: string;
+  convoId?: string;
+  metadata?: Record<string, unknown>;
+  /** The session it runs under. */
+  parentSessionId?: string;
+}
+
+/** A manual session begun with {@link SentrialClient.begin}: its steps, without a `sessionId`. */
+export interface SentrialRun {
+  /** Its id; `null` when tracking is off (every method then does nothing). */
+  readonly sessionId: string | null;
+  trackToolCall(params: Omit<TrackToolCallParams, 'sessionId'>): void;
+  trackDecision(params: Omit<TrackDecisionParams, 'sessionId'>): void;
+  trackError(params: Omit<TrackErrorParams, 'sessionId'>): void;
+  trackLLMCall(params: Omit<TrackLLMCallParams, 'sessionId'>): void;
+  finish(outcome?: SessionOutcome): Promise<void>;
 }
 
 /** Settings of {@link wrapClaudeAgent}. */
@@ -208,6 +351,8 @@ export interface WrapClaudeAgentOptions {
   userId?: string;
   /** Conversation thread the sessions belong to. */
   convoId?: string;
+  /** The session the runs are children of (a manual session of an orchestrator, or another run's). */
+  parentSessionId?: string;
   /** Merged into each session's metadata. */
   extraMetadata?: Record<string, unknown>;
 }

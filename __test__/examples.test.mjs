@@ -95,6 +95,36 @@ describe('examples/', () => {
     assert.equal(full.tool_calls[0].status, 'success');
   });
 
+  it('manual.mjs: an agent loop written by hand on the Messages API, tracked with the manual API', async () => {
+    const res = await runExample('manual.mjs', ['[scenario:manual-weather] weather in Paris?'], {
+      USER_ID: 'manual-user',
+    });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /It is sunny in Paris/);
+    assert.match(res.stdout, /events delivered, 0 pending/);
+    const [s, ...more] = await sessions({ agent: 'weather-agent', user_id: 'manual-user' });
+    assert.equal(more.length, 0);
+    const full = await collector.get(`/api/sessions/${s.id}`);
+    assert.equal(full.status, 'completed');
+    assert.equal(full.entry_point, 'manual');
+    assert.equal(full.metadata.version, '1.0.0');
+    assert.deepEqual(
+      full.tool_calls.map((c) => [c.tool_name, c.status, c.input, c.output]),
+      [['get_weather', 'success', { city: 'Paris' }, { city: 'Paris', sky: 'sunny', celsius: 21 }]],
+    );
+    assert.equal(full.model_calls.length, 2);
+    // No cost was given: each call is priced from the table (claude-sonnet-4-5: $3 in, $15 out
+    // per million tokens, cache reads at 0.1x, writes at 1.25x), and the session is their sum.
+    const price = (m) =>
+      (m.input_tokens * 3 + m.output_tokens * 15 + m.cache_read_tokens * 0.3 + m.cache_creation_tokens * 3.75) / 1e6;
+    const sum = full.model_calls.reduce((a, m) => a + price(m), 0);
+    assert.ok(sum > 0);
+    assert.ok(Math.abs(full.cost_usd - sum) < 1e-9, `${full.cost_usd} != ${sum}`);
+    assert.equal(full.cost_estimated, true);
+    assert.deepEqual(full.metrics, { turns: 2 });
+    assert.equal(full.output, 'It is sunny in Paris. Done: manual-weather');
+  });
+
   it('quickstart.mjs with SENTRIAL_DEBUG=1 / DEBUG=sentrial: says what it does on stderr, never a key', async () => {
     for (const flag of [{ SENTRIAL_DEBUG: '1' }, { DEBUG: 'sentrial' }]) {
       const res = await runExample('quickstart.mjs', ['[scenario:hello] hi'], { ...flag, USER_ID: 'debug-user' });

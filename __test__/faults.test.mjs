@@ -774,6 +774,71 @@ describe('delivery under faults: nothing lost, nothing doubled, the host untouch
     proxy.dropConnections();
   });
 
+  it('manual sessions through refused connections, then HTTP 500: nothing lost, nothing doubled', async () => {
+    const agent = 'f-manual';
+    const faultsBefore = hostFaultsAtStart();
+    await proxy.setMode('pass');
+    const client = newClient(proxy.url, { failSilently: false });
+    const since = Date.now();
+    await proxy.setMode('refuse');
+    let thrown = 0;
+    const ids = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        const id = await client.createSession({ name: `manual-${i}`, agentName: agent, userId: 'user-fault' });
+        client.trackLLMCall({ sessionId: id, model: 'gpt-4o', promptTokens: 100, completionTokens: 10, costUsd: 0.01 });
+        client.trackToolCall({ sessionId: id, toolName: 'Bash', toolInput: { command: 'ls' }, toolOutput: 'a\nb' });
+        client.trackDecision({ sessionId: id, reasoning: 'read next', chosen: 'Read' });
+        client.trackToolCall({ sessionId: id, toolName: 'Read', toolInput: { file_path: '/x' }, toolError: 'ENOENT' });
+        client.trackError({ sessionId: id, error: new Error('ENOENT') });
+        if (i === 1) await proxy.setMode('status', { status: 500 });
+        await client.completeSession({ sessionId: id, output: 'done', customMetrics: { step: i } });
+        ids.push(id);
+      } catch {
+        thrown += 1;
+      }
+    }
+    await sleep(1200);
+    await proxy.setMode('pass');
+    const flushed = await client.flush({ timeoutMs: 20_000 });
+    assert.equal(flushed.timedOut, false, JSON.stringify(client.stats()));
+    const stats = client.stats();
+    const stored = await storedFor(collector.url, agent);
+    const row = report({
+      fault: 'manual sessions: connection refused, then HTTP 500',
+      hostExceptions: thrown + hostFaults.length - faultsBefore,
+      messagesUnchanged: true,
+      deliveredAfterRecovery: stats.delivered,
+      stored: stored.events.length,
+      produced: stats.produced,
+      duplicatesStored: stored.duplicates,
+      drops: dropsText(stats),
+      notes: `${plural(stats.retried, 'retry', 'retries')}; ${proxy.seen('status', since)} requests answered 500`,
+    });
+    await verify(row, async () => {
+      assert.equal(thrown + hostFaults.length - faultsBefore, 0, 'no exception reached the host');
+      assert.ok(stats.retried >= 2, `retried ${stats.retried}`);
+      assert.equal(stored.duplicates, 0);
+      assert.equal(stored.events.length, stats.produced);
+      assertAccounting(stats);
+      // 4 sessions × (start, llm call, 2 tool calls, decision, error, end).
+      assert.equal(stats.produced, 4 * 7);
+      assert.equal(stored.sessions.length, 4);
+      for (const s of stored.sessions) {
+        assert.equal(s.status, 'completed');
+        assert.ok(Math.abs(s.cost_usd - 0.01) < 1e-12, `session ${s.id} cost ${s.cost_usd}`);
+        assert.deepEqual(
+          s.tool_calls.map((c) => [c.tool_name, c.status]),
+          [
+            ['Bash', 'success'],
+            ['Read', 'error'],
+          ],
+        );
+      }
+      assert.deepEqual(stored.sessions.map((s) => s.id).sort(), ids.sort());
+    });
+  });
+
   it('the collector killed (SIGKILL) mid-run and started again on the same port and database', async () => {
     const agent = 'f-kill';
     const faultsBefore = hostFaultsAtStart();

@@ -300,6 +300,7 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     assert.ok(collector?.url, 'collector started by the previous test');
     mkdirSync(path.join(project, 'src'), { recursive: true });
     copyFileSync(path.join(repoRoot, 'examples/typed-query.mts'), path.join(project, 'src/typed-query.mts'));
+    copyFileSync(path.join(repoRoot, 'examples/typed-manual.mts'), path.join(project, 'src/typed-manual.mts'));
     writeFileSync(
       path.join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -313,7 +314,7 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
           types: ['node'],
           noEmitOnError: true,
         },
-        include: ['src/typed-query.mts'],
+        include: ['src/typed-query.mts', 'src/typed-manual.mts'],
       }),
     );
     const tsc = path.join(project, 'node_modules/.bin/tsc');
@@ -341,6 +342,16 @@ describe('used from a fresh project', { skip: !supported && 'linux-x64-gnu only'
     const found = await get('/api/sessions?agent=typed-agent');
     assert.equal(found.sessions.length, 1);
     assert.equal(found.sessions[0].metadata.language, 'typescript');
+    // The manual API's example: its refusals compiled as errors (an unused @ts-expect-error would
+    // not have), and it runs against the installed package.
+    const manual = ok(
+      await runAsync(process.execPath, ['dist/typed-manual.mjs'], { env: modelEnv() }),
+      'dist/typed-manual.mjs',
+    );
+    const m = JSON.parse(manual.stdout.trim().split('\n').at(-1));
+    assert.equal(m.pending, 0);
+    const typed = await get('/api/sessions?agent=typed-manual');
+    assert.deepEqual(typed.sessions.map((s) => s.id).sort(), [m.sessionId, m.run].sort());
   });
 
   it('the quick start runs from the project against the installed collector; the session reads back', async () => {

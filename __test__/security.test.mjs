@@ -307,6 +307,33 @@ describe('privacy modes, extra patterns and the redact function', () => {
     redacting.shutdown({ timeoutMs: 100 });
   });
 
+  it('the redacting manual session serves every method of the native one, and nothing else', () => {
+    const { REDACTED_MANUAL_METHODS } = require('../lib/redact.js');
+    const raw = new SentrialClient({ apiKey: 'k', apiUrl: 'http://127.0.0.1:9', exitTimeoutMs: 0 });
+    const native = raw[Symbol.for('sentrial.native')].createSession('{}');
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(native)).filter(
+      (m) => m !== 'constructor' && typeof native[m] === 'function',
+    );
+    assert.deepEqual(
+      [...REDACTED_MANUAL_METHODS].sort(),
+      methods.sort(),
+      'a new native method must be listed (and redacted) in lib/redact.js',
+    );
+    const redacting = new SentrialClient({
+      apiKey: 'k',
+      apiUrl: 'http://127.0.0.1:9',
+      exitTimeoutMs: 0,
+      redact: { fn: (t) => t },
+    });
+    const wrapped = redacting[Symbol.for('sentrial.native')].createSession('{}');
+    assert.deepEqual(Object.keys(wrapped).sort(), [...REDACTED_MANUAL_METHODS].sort());
+    assert.equal(typeof wrapped.id, 'string');
+    native.complete('{}');
+    wrapped.complete('{}');
+    raw.shutdown({ timeoutMs: 100 });
+    redacting.shutdown({ timeoutMs: 100 });
+  });
+
   it('a redact function that throws leaves a marker, is counted, and breaks nothing', async () => {
     const c = client(collector, {
       redact: {

@@ -5,9 +5,11 @@ const exit = require('./exit.js');
 const { version } = require('../package.json');
 const { redactSettings, withRedactFn } = require('./redact.js');
 const { otlpSettings } = require('./otlp.js');
+const { ManualSessions, STEPS, beginRun, completeOf } = require('./manual.js');
 
 const NATIVE = Symbol.for('sentrial.native');
 const FAULTS = Symbol.for('sentrial.faults');
+const MANUAL = Symbol('sentrial.manual');
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_EXIT_TIMEOUT_MS = 2000;
 const MAX_TIMEOUT_MS = 10 * 60 * 1000;
@@ -30,6 +32,7 @@ const EMPTY_STATS = Object.freeze({
   inputsOverload: 0,
   badInputs: 0,
   faults: 0,
+  misuses: 0,
 });
 
 function positiveInt(value, name) {
@@ -65,8 +68,16 @@ class SentrialClient {
     }
     const redact = redactSettings(options);
     const otlp = otlpSettings(options.otlp);
+    if (options.failSilently !== undefined && typeof options.failSilently !== 'boolean') {
+      throw new TypeError('SentrialClient: failSilently must be a boolean');
+    }
     this[NATIVE] = null;
     this[FAULTS] = 0;
+    this[MANUAL] = new ManualSessions(
+      () => this[NATIVE],
+      options.failSilently !== false,
+      () => recordFault(this),
+    );
     /** Longest wait for delivery when the process exits (0: no delivery at exit). */
     this.exitTimeoutMs = positiveInt(options.exitTimeoutMs, 'exitTimeoutMs') ?? DEFAULT_EXIT_TIMEOUT_MS;
     Object.defineProperty(this, 'exitState', {
@@ -127,6 +138,32 @@ class SentrialClient {
   }
 
   /**
+   * Starts a manual session (an agent on any framework): `{ name, agentName, userId, convoId?,
+   * parentSessionId?, metadata?, input? }`. Resolves at once to its id (made locally), or to null
+   * when tracking is off or, with `failSilently`, the parameters are unusable.
+   */
+  createSession(params) {
+    return Promise.resolve(this[MANUAL].create(params));
+  }
+
+  /**
+   * Ends a manual session: `{ sessionId, success = true, failureReason?, output?, userInput?,
+   * estimatedCost?, promptTokens?, completionTokens?, customMetrics? }`. Without a cost, the
+   * session's is the sum of its model calls'. Resolves once queued.
+   */
+  completeSession(params) {
+    return completeOf(this[MANUAL], params, 'completeSession');
+  }
+
+  /**
+   * The simple pattern: `const run = client.begin({ userId, event, input?, convoId?, metadata? })`,
+   * then `run.trackToolCall(...)`, ..., `await run.finish({ output?, success?, ... })`.
+   */
+  begin(params) {
+    return beginRun(this[MANUAL], params);
+  }
+
+  /**
    * Resolves once everything queued so far is delivered (or dropped), or when `timeoutMs`
    * (default 5000) has passed. Never rejects, never hangs.
    */
@@ -158,13 +195,27 @@ class SentrialClient {
 
   /** Delivery counters: produced === delivered + pending + dropped. */
   stats() {
-    if (!this[NATIVE]) return { ...EMPTY_STATS, faults: this[FAULTS] };
+    const own = { faults: this[FAULTS], misuses: this[MANUAL].misuses };
+    if (!this[NATIVE]) return { ...EMPTY_STATS, ...own };
     try {
-      return { ...this[NATIVE].stats(), faults: this[FAULTS] };
+      return { ...this[NATIVE].stats(), ...own };
     } catch {
-      return { ...EMPTY_STATS, faults: this[FAULTS] };
+      return { ...EMPTY_STATS, ...own };
     }
   }
+}
+
+// trackToolCall, trackDecision, trackError, trackLLMCall: each returns at once (fire and forget),
+// in order with the rest of its session.
+for (const [name, [kind, check, fields]] of Object.entries(STEPS)) {
+  Object.defineProperty(SentrialClient.prototype, name, {
+    value: function track(params) {
+      const manual = this[MANUAL];
+      manual.step(kind, params, name, (p) => check(manual, p, name), fields);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** The native form of `client.score`'s argument: types only; the core checks the rest. */

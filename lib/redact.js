@@ -165,7 +165,15 @@ function withRedactFn(client, fn, onFault, partMarker) {
       discard: () => native.discard(),
     });
   const maybe = (s) => (typeof s === 'string' ? text(s) : s);
+  // A manual session's creation, steps and end are JSON: every string in them goes through `fn`.
+  const manual = (native) =>
+    native &&
+    withId(native, {
+      step: viaJson((s) => native.step(s)),
+      complete: (s) => native.complete(json(s) ?? '{}'),
+    });
   return forward(client, {
+    createSession: (s) => manual(client.createSession(json(s) ?? '{}')),
     score: (score) => client.score({ ...score, label: maybe(score.label), comment: maybe(score.comment) }),
     startSession: (options) =>
       session(
@@ -207,4 +215,14 @@ const REDACTED_SESSION_METHODS = [
   'discard',
 ];
 
-module.exports = { redactSettings, withRedactFn, FAILED_MARKER, PRIVACY_MODES, REDACTED_SESSION_METHODS };
+/** The methods a redacting manual session wrapper serves, kept in step the same way. */
+const REDACTED_MANUAL_METHODS = ['step', 'complete'];
+
+module.exports = {
+  redactSettings,
+  withRedactFn,
+  FAILED_MARKER,
+  PRIVACY_MODES,
+  REDACTED_SESSION_METHODS,
+  REDACTED_MANUAL_METHODS,
+};

@@ -46,6 +46,7 @@ function begin(run, { prompt, options, entryPoint }) {
       agent: run.settings.agent,
       userId: run.settings.userId,
       convoId: run.settings.convoId,
+      parentSessionId: run.settings.parentSessionId,
       metadataJson: safeJson(run.settings.extraMetadata),
       input: typeof prompt === 'string' ? prompt : undefined,
       resume: typeof o.resume === 'string' ? o.resume : undefined,

@@ -31,6 +31,7 @@ function settingsOf(options, who) {
     agent: String(options.defaultAgent ?? 'claude-agent'),
     userId: String(options.userId ?? 'anonymous'),
     convoId: options.convoId == null ? undefined : String(options.convoId),
+    parentSessionId: options.parentSessionId == null ? undefined : String(options.parentSessionId),
     extraMetadata: options.extraMetadata,
   };
 }

@@ -172,6 +172,12 @@ function summaryPlan(name) {
 export const SCENARIOS = {
   hello: () => ({ content: [text('Hello from the scripted model. Done: hello')] }),
 
+  // For an agent loop written by hand (examples/manual.mjs): one call of its own `get_weather` tool.
+  'manual-weather': ({ step }) =>
+    step === 0
+      ? { content: [text('Let me look that up.'), tool('get_weather', { city: 'Paris' })] }
+      : { content: [text('It is sunny in Paris. Done: manual-weather')] },
+
   'tool-success': ({ step }) =>
     step === 0
       ? {
