@@ -17,10 +17,10 @@ export SENTRIAL_TEST_DATABASE_URL SENTRIAL_REQUIRE_POSTGRES=1
 export SENTRIAL_TEST_PG_CA="${TMPDIR:-/tmp}/sentrial-pg-55432/ca.crt"
 echo "== cargo test (the storage suite on SQLite and PostgreSQL)"
 cargo test --workspace --locked
-echo "== cargo test: the collector's HTTP, dashboard, security, fuzz, OTLP, key, load, memory, issue, score, alert, export, deletion and analytics suites again, on PostgreSQL"
+echo "== cargo test: the collector's HTTP, dashboard, security, fuzz, OTLP, key, load, memory, issue, score, alert, export, deletion, analytics and manual-session suites again, on PostgreSQL"
 SENTRIAL_TEST_STORE=postgres cargo test -p sentrial-collector --locked \
   --test http --test dashboard --test security --test fuzz --test otlp --test keys --test load --test memory --test issues \
-  --test issue_history --test scores --test alerts --test export --test deletion --test analytics
+  --test issue_history --test scores --test alerts --test export --test deletion --test analytics --test manual
 echo "== napi build (release)"
 npm run build
 echo "== node --test"

@@ -6,7 +6,7 @@ import { barList, columnChart } from './charts.js';
 import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
 import { DAY, rangeOf, rangePicker } from './ranges.js';
-import { scoreAverages } from './score-averages.js';
+import { METRICS, scoreAverages } from './score-averages.js';
 import { href } from './routes.js';
 import { card, stat } from './widgets.js';
 
@@ -174,10 +174,13 @@ export async function overviewPage(root) {
       ),
     ),
     o.scores.length ? card('Scores by agent', 'score-averages', scoreAverages(o, buckets, label)) : null,
+    o.metrics?.length
+      ? card('Custom metrics by agent', 'metric-averages', scoreAverages(o, buckets, label, METRICS))
+      : null,
     h(
       'p',
       { class: 'muted small' },
-      'Sessions counted by their start, scores by when they were given, from ',
+      'Sessions and custom metrics counted by their start, scores by when they were given, from ',
       new Date(since).toLocaleString(),
       '.',
     ),

@@ -9,6 +9,7 @@ import { asText, cost, datetime, duration, num, tokens } from './format.js';
 import { href, path } from './routes.js';
 import { findingBadges, findingsByTurn, findingsCard } from './session-findings.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
+import { decisionsCard, familyCard, llmCallsCard, metricStats } from './session-manual.js';
 import { scoresCard } from './session-scores.js';
 import { timeline } from './timeline.js';
 import { block } from './tools.js';
@@ -33,6 +34,7 @@ function render(s, open) {
     overview(s),
     s.failure_reason ? h('div', { class: 'alert' }, h('strong', {}, 'Failed: '), s.failure_reason) : null,
     findingsCard(s),
+    familyCard(s),
     h(
       'div',
       { class: 'io' },
@@ -63,6 +65,7 @@ function render(s, open) {
       ),
       timeline(s, open),
     ),
+    decisionsCard(s),
     s.turns && s.turns.length > 1 ? card('Turns', 'turns', turns(s)) : null,
     h(
       'div',
@@ -71,6 +74,7 @@ function render(s, open) {
       card('Metadata', 'metadata', metadata(s), mcpServers(s)),
     ),
     s.model_calls && s.model_calls.length ? card('Model calls', 'model-calls', modelCalls(s)) : null,
+    llmCallsCard(s),
     scoresCard(s),
   ];
 }
@@ -182,6 +186,7 @@ function overview(s) {
     stat('Turns', num(s.num_turns)),
     stat('Tokens', tokens(s.total_tokens)),
     stat('Cost', cost(s.cost_usd), s.model ?? null),
+    metricStats(s),
   );
 }
 

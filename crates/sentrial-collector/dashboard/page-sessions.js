@@ -21,6 +21,11 @@ const FILTERS = [
   'issue_from',
   'issue_to',
   'score',
+  'name',
+  'parent',
+  'metric',
+  'metric_min',
+  'metric_max',
   'from',
   'to',
 ];
@@ -37,11 +42,23 @@ function localToIso(value) {
   return Number.isNaN(t.getTime()) ? '' : t.toISOString();
 }
 
+/** The page's filters as the API takes them: the metric's bounds as `metric.<name>_min`/`_max`. */
+function apiFilters({ metric, metric_min, metric_max, ...rest }) {
+  if (!metric) return rest;
+  return { ...rest, [`metric.${metric}_min`]: metric_min, [`metric.${metric}_max`]: metric_max };
+}
+
 export async function sessionsPage(root, { setLive }) {
   const params = new URLSearchParams(location.search);
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? '']));
   const cursor = params.get('cursor') ?? '';
-  const query = () => ({ ...filters, from: localToIso(filters.from), to: localToIso(filters.to), limit: PAGE, cursor });
+  const query = () => ({
+    ...apiFilters(filters),
+    from: localToIso(filters.from),
+    to: localToIso(filters.to),
+    limit: PAGE,
+    cursor,
+  });
 
   // A click anywhere on a row opens its session (the prompt cell holds the real link).
   const table = h('div', { class: 'table-wrap', onclick: openRow }, h('p', { class: 'loading' }, 'Loading…'));
@@ -131,6 +148,11 @@ function filterForm(f) {
     input('agent', 'Agent'),
     input('user_id', 'User'),
     input('convo_id', 'Conversation'),
+    input('name', 'Session name'),
+    input('parent', 'Parent session'),
+    input('metric', 'Metric'),
+    input('metric_min', 'Metric ≥', { type: 'number', step: 'any' }),
+    input('metric_max', 'Metric ≤', { type: 'number', step: 'any' }),
     h('label', { class: 'field' }, h('span', {}, 'Status'), status),
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     h('label', { class: 'field' }, h('span', {}, 'Detected issue'), issue),
@@ -200,6 +222,7 @@ function sessionTable(sessions) {
           h(
             'td',
             { class: 'prompt' },
+            s.name ? h('strong', { class: 'session-name', dataset: { name: s.name } }, s.name, ' ') : null,
             h('a', { href: link, class: 'row-link' }, snippet(s.input, 110) || h('span', { class: 'muted' }, s.id)),
             s.failure_reason ? h('div', { class: 'error-line small' }, snippet(s.failure_reason, 110)) : null,
           ),

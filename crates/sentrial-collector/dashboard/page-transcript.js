@@ -11,6 +11,7 @@ import { path } from './routes.js';
 import { refreshWhileRunning, rerender, sessionHead } from './session-head.js';
 import { block, callTags, detail, STATUS, summary } from './tools.js';
 import { outputTokens } from './widgets.js';
+import { MANUAL_MARKERS } from './session-manual.js';
 
 /** Lines of thinking shown before it collapses. */
 const THINKING_LINES = 4;
@@ -259,6 +260,7 @@ const MARKERS = {
   ],
   interrupt: ['■', (d) => ['Interrupted by the user', part(d.text, (t) => ` · ${v(t)}`)]],
   tool_summary: ['∑', (d) => ['Tool summary', part(d.summary, (s) => ` · ${v(s)}`)]],
+  ...MANUAL_MARKERS,
 };
 
 function marker(m) {

@@ -1,14 +1,32 @@
-// The overview's scores: per score name and agent, the average over the range and a bar per bucket
-// (its height the bucket's average, between the lowest and the highest average of that name).
+// The overview's scores and custom metrics: per name and agent, the average over the range and a
+// bar per bucket (its height the bucket's average, between the lowest and the highest average of
+// that name).
 
 import { h } from './dom.js';
 import { num } from './format.js';
 import { href } from './routes.js';
 
-/** The table of `o.scores` over the overview's `buckets` (each `{ start }`), labelled by `label`. */
-export function scoreAverages(o, buckets, label) {
+/** Scores: averaged as given, each name a link to its sessions. */
+export const SCORES = {
+  list: 'scores',
+  heading: 'Score',
+  counted: 'Scores',
+  link: (name) => href.sessions({ score: name }),
+};
+
+/** Custom metrics: averaged by their session's start, each name a link to the sessions list's filter. */
+export const METRICS = {
+  list: 'metrics',
+  heading: 'Metric',
+  counted: 'Sessions',
+  link: (name) => href.sessions({ metric: name }),
+};
+
+/** The table of `o[of.list]` over the overview's `buckets` (each `{ start }`), labelled by `label`. */
+export function scoreAverages(o, buckets, label, of = SCORES) {
+  const averages = o[of.list] || [];
   const rows = new Map();
-  for (const a of o.scores) {
+  for (const a of averages) {
     const key = JSON.stringify([a.name, a.agent]);
     const row = rows.get(key) ?? { name: a.name, agent: a.agent, byStart: new Map(), sum: 0, count: 0 };
     row.byStart.set(Date.parse(a.start), a);
@@ -17,7 +35,7 @@ export function scoreAverages(o, buckets, label) {
     rows.set(key, row);
   }
   const range = new Map();
-  for (const a of o.scores) {
+  for (const a of averages) {
     const [lo, hi] = range.get(a.name) ?? [a.average, a.average];
     range.set(a.name, [Math.min(lo, a.average), Math.max(hi, a.average)]);
   }
@@ -26,14 +44,14 @@ export function scoreAverages(o, buckets, label) {
   );
   return h(
     'table',
-    { class: 'by-model score-averages' },
+    { class: 'by-model score-averages', dataset: { averages: of.list } },
     h(
       'thead',
       {},
       h(
         'tr',
         {},
-        ['Score', 'Agent', 'Average', 'Scores', 'Over time'].map((c, i) =>
+        [of.heading, 'Agent', 'Average', of.counted, 'Over time'].map((c, i) =>
           h('th', { class: i === 2 || i === 3 ? 'num' : null }, c),
         ),
       ),
@@ -56,8 +74,8 @@ export function scoreAverages(o, buckets, label) {
         });
         return h(
           'tr',
-          { dataset: { score: r.name, agent: r.agent ?? '' } },
-          h('td', {}, h('a', { href: href.sessions({ score: r.name }) }, r.name)),
+          { dataset: { [of.list === 'scores' ? 'score' : 'metric']: r.name, agent: r.agent ?? '' } },
+          h('td', {}, h('a', { href: of.link(r.name) }, r.name)),
           h('td', {}, r.agent ?? h('span', { class: 'muted' }, '(not received yet)')),
           h('td', { class: 'num' }, round(r.sum / r.count)),
           h('td', { class: 'num' }, num(r.count)),

@@ -29,7 +29,8 @@ export function sessionHead(s, view) {
     h(
       'div',
       { class: 'page-head' },
-      h('h1', {}, s.agent ?? 'Session'),
+      h('h1', {}, s.name ?? s.agent ?? 'Session'),
+      s.name && s.agent ? h('span', { class: 'muted', dataset: { agent: s.agent } }, s.agent) : null,
       statusBadge(s.status),
       endReasonTag(s),
       s.cost_estimated

@@ -302,6 +302,14 @@ export function detail(call) {
   return h(
     'div',
     { class: 'tool-detail' },
+    call.reasoning
+      ? h(
+          'p',
+          { class: 'reasoning small', dataset: { reasoning: 'true' } },
+          h('strong', {}, 'Reasoning: '),
+          call.reasoning,
+        )
+      : null,
     outcome(call),
     changedInput(call),
     parts,

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::auth::Reader;
 use crate::error::AppError;
+use crate::metric_params::{metric_filters, METRIC_PARAMS};
 use crate::params::{bad_query, check_names, field_names, Params};
 use crate::read_api::{parse_list, ListParams, MAX_LIMIT};
 use crate::store::{Cursor, ListQuery, SessionRecord, Store, StoreError, Transcript};
@@ -27,6 +28,8 @@ use crate::time::iso8601;
 /// export has the whole texts); `metadata`, `model_usage`, `carried`, `mcp_servers` and `issue_kinds` are JSON.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
+    "name",
+    "parent_session_id",
     "started_at",
     "ended_at",
     "agent",
@@ -89,7 +92,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
             .copied()
             .filter(|n| !["limit", "cursor"].contains(n))
             .collect();
-        known.push("format");
+        known.extend(["format", METRIC_PARAMS]);
         check_names(&parts.uri, &known)?;
         let raw = parts.uri.query().unwrap_or("");
         let (format, filters): (Vec<&str>, Vec<&str>) = raw
@@ -111,6 +114,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
             .map_err(|_| AppError::BadRequest("invalid query string".into()))?;
         let Query(params) = Query::<ListParams>::try_from_uri(&uri).map_err(bad_query)?;
         let mut query = parse_list(params)?;
+        query.metrics = metric_filters(&uri)?;
         query.limit = MAX_LIMIT;
         Ok(ExportQuery { format, query })
     }

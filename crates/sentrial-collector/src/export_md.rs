@@ -16,6 +16,35 @@ pub const OUTPUT_CHARS: usize = 2_000;
 /// Longest tool input written out.
 const INPUT_CHARS: usize = 4_000;
 
+/// A marker: a decision or an error of a manual session in words, another kind as its data.
+fn marker(text: &mut String, kind: &str, data: &Value) {
+    let field = |name: &str| data.get(name).and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "decision" => {
+            let _ = write!(text, "\n**Decision**: {}\n", field("reasoning"));
+            if let Some(alternatives) = data.get("alternatives").and_then(Value::as_array) {
+                for a in alternatives.iter().filter_map(Value::as_str) {
+                    let chosen = if a == field("chosen") {
+                        " (chosen)"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(text, "- {a}{chosen}");
+                }
+            }
+            if !field("chosen").is_empty() {
+                let _ = writeln!(text, "Chosen: {}", field("chosen"));
+            }
+        }
+        "error" => {
+            let _ = write!(text, "\n**Error**: {}\n", field("message"));
+        }
+        _ => {
+            let _ = write!(text, "\n*[{kind}]* {}\n", json_text(data));
+        }
+    }
+}
+
 /// The session `d` (with its transcript `t`) as Markdown.
 pub fn markdown(d: &SessionDetail, t: &Transcript) -> String {
     let s = &d.session;
@@ -23,6 +52,8 @@ pub fn markdown(d: &SessionDetail, t: &Transcript) -> String {
     let _ = writeln!(out, "# Session {}\n", s.id);
     let line = |label: &str, v: Option<String>| v.map(|v| format!("- {label}: {v}\n"));
     let facts = [
+        line("Name", s.name.clone()),
+        line("Parent session", s.parent_session_id.clone()),
         line("Agent", s.agent.clone()),
         line("User", s.user_id.clone()),
         line("Conversation", s.convo_id.clone()),
@@ -53,6 +84,17 @@ pub fn markdown(d: &SessionDetail, t: &Transcript) -> String {
         line("Cost", s.cost_usd.map(|c| format!("${c:.6}"))),
     ];
     out.extend(facts.into_iter().flatten());
+    for (name, value) in &d.metrics {
+        let _ = writeln!(out, "- Metric {name}: {value}");
+    }
+    for child in &d.children {
+        let name = child.name.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "- Child session: {} {name} ({})",
+            child.id, child.status
+        );
+    }
     if let Some(input) = &s.input {
         let _ = write!(out, "\n## Prompt\n\n{}\n", fenced(input, usize::MAX));
     }
@@ -154,9 +196,7 @@ fn items(out: &mut String, list: &[TranscriptItem], depth: usize) {
                     None => {}
                 }
             }
-            TranscriptItem::Marker(m) => {
-                let _ = write!(text, "\n*[{}]* {}\n", m.marker, json_text(&m.data));
-            }
+            TranscriptItem::Marker(m) => marker(&mut text, &m.marker, &m.data),
             TranscriptItem::Result(r) => {
                 let _ = write!(
                     text,

@@ -1,5 +1,6 @@
 //! `POST /v1/batch`: decode a batch, check its version, hand its events to the store.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -7,7 +8,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use sentrial_protocol::{Batch, IngestResponse, Payload, READABLE_PROTOCOL_VERSIONS};
+
+use sentrial_protocol::{
+    metric_problem, Batch, IngestResponse, Payload, METRICS_MAX, READABLE_PROTOCOL_VERSIONS,
+};
 use serde::Deserialize;
 
 use crate::auth::Project;
@@ -93,15 +97,28 @@ pub fn decode(body: &[u8]) -> Result<Batch, AppError> {
                 "invalid batch: events[{i}]: `id` and `session_id` must not be empty"
             )));
         }
-        if let Payload::Score(score) = &ev.payload {
-            if let Some(problem) = score.problem() {
-                return Err(AppError::BadRequest(format!(
-                    "invalid batch: events[{i}].data: {problem}"
-                )));
-            }
+        let problem = match &ev.payload {
+            Payload::Score(score) => score.problem(),
+            Payload::SessionEnd(end) => metrics_problem(&end.metrics),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(AppError::BadRequest(format!(
+                "invalid batch: events[{i}].data: {problem}"
+            )));
         }
     }
     Ok(batch)
+}
+
+/// Why an end's custom metrics cannot be stored, if they cannot: too many, or one of them.
+fn metrics_problem(metrics: &BTreeMap<String, f64>) -> Option<String> {
+    if metrics.len() > METRICS_MAX {
+        return Some(format!("at most {METRICS_MAX} custom metrics a session"));
+    }
+    metrics
+        .iter()
+        .find_map(|(name, v)| metric_problem(name, *v))
 }
 
 fn check_version(protocol: u32) -> Result<(), AppError> {

@@ -34,6 +34,7 @@ mod issues_api;
 mod keyring;
 mod keys_api;
 mod logging;
+mod metric_params;
 mod otlp;
 mod params;
 mod rate_limit;

@@ -37,11 +37,17 @@ pub fn bad_query(e: axum::extract::rejection::QueryRejection) -> AppError {
     AppError::BadRequest(e.body_text())
 }
 
-/// Checks that every parameter of `uri`'s query string is one of `known`; a 400 naming the first
-/// that is not, and listing `known`.
+/// Checks that every parameter of `uri`'s query string is one of `known` (a name ending in `*`
+/// takes every name with that start); a 400 naming the first that is not, and listing `known`.
 pub fn check_names(uri: &axum::http::Uri, known: &[&str]) -> Result<(), AppError> {
     let Query(given) = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(bad_query)?;
-    match given.iter().find(|(n, _)| !known.contains(&n.as_str())) {
+    let is_known = |n: &str| {
+        known.iter().any(|k| match k.strip_suffix('*') {
+            Some(start) => n.starts_with(start),
+            None => *k == n,
+        })
+    };
+    match given.iter().find(|(n, _)| !is_known(n)) {
         Some((name, _)) => Err(AppError::BadRequest(unknown(name, known))),
         None => Ok(()),
     }

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
 use axum::Json;
 use sentrial_protocol::SessionStatus;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Reader;
 use crate::detect::{IssueKind, ISSUE_KINDS};
 use crate::error::AppError;
-use crate::params::{NoParams, Params};
+use crate::metric_params::{metric_filters, METRIC_PARAMS};
+use crate::params::{bad_query, check_names, field_names, NoParams, Params};
 use crate::scores_api;
 use crate::store::{Cursor, EventRef, ListQuery, SessionDetail, SessionRecord, Store, Transcript};
 use crate::time::{iso8601, parse_time, EARLIEST_MS, LATEST_MS};
@@ -37,6 +39,8 @@ pub struct ListParams {
     issue_from: Option<String>,
     issue_to: Option<String>,
     claude_session_id: Option<String>,
+    name: Option<String>,
+    parent: Option<String>,
     score: Option<String>,
     score_min: Option<String>,
     score_max: Option<String>,
@@ -58,9 +62,14 @@ pub struct SessionList {
 pub async fn list_sessions(
     State(store): State<Arc<dyn Store>>,
     Reader(project): Reader,
-    Params(params): Params<ListParams>,
+    uri: Uri,
 ) -> Result<Json<SessionList>, AppError> {
-    let query = parse_list(params)?;
+    let mut known = field_names::<ListParams>().to_vec();
+    known.push(METRIC_PARAMS);
+    check_names(&uri, &known)?;
+    let Query(params) = Query::<ListParams>::try_from_uri(&uri).map_err(bad_query)?;
+    let mut query = parse_list(params)?;
+    query.metrics = metric_filters(&uri)?;
     let page = store.list_sessions(project, query).await?;
     Ok(Json(SessionList {
         sessions: page.sessions,
@@ -191,6 +200,9 @@ pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         from,
         to,
         score,
+        name: given(p.name),
+        parent: given(p.parent),
+        metrics: Vec::new(),
         limit,
         after,
     })

@@ -13,7 +13,9 @@
 //!   value of the stored row and the incoming event, so a denial that names no reason never
 //!   erases one, whichever arrives first (an older event still adds its reason);
 //! - a session input, a model call, a marker: key `(ts, id)` per turn, message id, position;
-//! - a score: its own row per event id, never changed (no session row is made for it).
+//! - a score: its own row per event id, never changed (no session row is made for it);
+//! - name and parent are start fields; custom metrics are the newest end's; a decision, an
+//!   error, a reported model call: as a marker, a model call (see `manual.rs`).
 //!
 //! Dedupe by event id is each store's (its raw event log), before this runs.
 
@@ -23,7 +25,7 @@ use crate::store::db::Db;
 use crate::store::error::StoreError;
 use crate::store::incoming::{clamp, mcp_server, tool_error, Figures, Json, END_RANK};
 use crate::store::value::values;
-use crate::store::{scores, writes};
+use crate::store::{manual, scores, writes};
 
 /// Applies new event `ev` of `project`, whose JSON columns are `json`, received at `now`.
 pub(crate) async fn apply<D: Db>(
@@ -62,6 +64,8 @@ pub(crate) async fn apply<D: Db>(
                     &s.forked_from,
                     &s.entry_point,
                     mcp_servers,
+                    &s.name,
+                    &s.parent_session_id,
                 ],
             )
             .await?;
@@ -108,6 +112,7 @@ pub(crate) async fn apply<D: Db>(
                     &t.denied_by,
                     mcp_server(&t.tool_name, t.mcp_server.as_deref()),
                     t.position,
+                    &t.reasoning,
                 ],
             )
             .await?;
@@ -153,6 +158,9 @@ pub(crate) async fn apply<D: Db>(
                     m.ttft_ms.map(clamp),
                     m.position,
                     content,
+                    None::<&str>,
+                    None::<f64>,
+                    None::<bool>,
                 ],
             )
             .await?;
@@ -288,6 +296,11 @@ pub(crate) async fn apply<D: Db>(
             .await?;
             let figures = Figures::of_end(e, model_usage, carried.as_deref());
             set_figures(db, project, ev, END_RANK, &figures).await?;
+            manual::set_metrics(db, project, ev, &e.metrics).await?;
+        }
+        (Payload::Decision(_) | Payload::Error(_) | Payload::LlmCall(_), _) => {
+            ensure_session(db, project, ev, now).await?;
+            manual::apply(db, project, ev, json).await?;
         }
         _ => {
             return Err(StoreError::Corrupt(format!(

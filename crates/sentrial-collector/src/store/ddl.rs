@@ -98,3 +98,41 @@ CREATE INDEX scores_by_name ON scores (project_id, name, at);
 }
 pub(crate) use alert_tables;
 // ---- end of issue 17's migration (alerts) ----
+
+// ---- Issue 19 (manual sessions): part of one migration of each store, self-contained. ----
+/// Manual sessions (version 10 of both): a session's name and parent session, a tool call's
+/// reasoning, a reported model call's prompt and cost, and custom metrics by name, set by the
+/// session's end (`key_*` is that end's key, as `sessions.end_key_*`). `$c` is the collation of
+/// text that keys or orders rows (PostgreSQL's `COLLATE "C"`, nothing on SQLite).
+macro_rules! manual_tables {
+    ($c:literal) => {
+        concat!(
+            "
+ALTER TABLE sessions ADD COLUMN name TEXT", $c, ";
+ALTER TABLE sessions ADD COLUMN parent_session_id TEXT", $c, ";
+ALTER TABLE tool_calls ADD COLUMN reasoning TEXT;
+ALTER TABLE model_calls ADD COLUMN prompt TEXT;
+ALTER TABLE model_calls ADD COLUMN cost_usd DOUBLE PRECISION;
+ALTER TABLE model_calls ADD COLUMN cost_estimated BOOLEAN;
+
+CREATE TABLE session_metrics (
+    project_id TEXT", $c, " NOT NULL,
+    session_id TEXT", $c, " NOT NULL,
+    name       TEXT", $c, " NOT NULL,
+    value      DOUBLE PRECISION NOT NULL,
+    key_ts     BIGINT NOT NULL,
+    key_id     TEXT", $c, " NOT NULL,
+    PRIMARY KEY (project_id, session_id, name)
+);
+CREATE INDEX session_metrics_by_name ON session_metrics (project_id, name, value);
+
+CREATE INDEX sessions_by_name ON sessions (project_id, name, sort_ts DESC, id DESC)
+    WHERE name IS NOT NULL;
+CREATE INDEX sessions_by_parent ON sessions (project_id, parent_session_id, sort_ts DESC, id DESC)
+    WHERE parent_session_id IS NOT NULL;
+"
+        )
+    };
+}
+pub(crate) use manual_tables;
+// ---- end of issue 19's migration (manual sessions) ----

@@ -40,6 +40,7 @@ session_tables!(
     "subagents",
     "session_markers",
     "session_issues",
+    "session_metrics",
 );
 
 /// How many rows were deleted, by table (`sessions`, `scores` and each of [`SESSION_TABLES`]).

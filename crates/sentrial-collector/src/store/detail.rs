@@ -64,6 +64,8 @@ impl DetailRows {
             scores: self.scores,
             lineage,
             issues: Vec::new(),
+            metrics: BTreeMap::new(),
+            children: Vec::new(),
         })
     }
 }

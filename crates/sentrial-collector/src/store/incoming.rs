@@ -1,7 +1,9 @@
 //! What both stores share about an incoming event: its JSON columns made in advance, its type
 //! tag, how counts beyond a database integer are kept, and the values a tool call is stored with.
 
-use sentrial_protocol::{Event, Payload, SessionEnd, SessionResult, ToolCall, ToolStatus, Usage};
+use sentrial_protocol::{
+    Block, Event, LlmCall, Payload, SessionEnd, SessionResult, ToolCall, ToolStatus, Usage,
+};
 use serde::Serialize;
 
 /// A new event to store, with its JSON text made in advance: [`Incoming::new`] runs on the
@@ -36,12 +38,12 @@ pub enum Json {
         /// The input the tool ran with, when it was changed.
         updated_input: Option<String>,
     },
-    /// A `model_call`.
+    /// A `model_call` or an `llm_call`.
     ModelCall {
         /// The content blocks (none when empty).
         content: Option<String>,
     },
-    /// A `marker`.
+    /// A `marker`, a `decision` or an `error` (stored as markers of those kinds).
     Marker {
         /// What the SDK said of it.
         data: String,
@@ -87,12 +89,16 @@ impl Incoming {
                 carried: opt(&e.carried)?,
                 reconciliation: opt(&e.reconciliation)?,
             },
-            Payload::SessionInput(_)
-            | Payload::Subagent(_)
-            | Payload::Score(_)
-            | Payload::Decision(_)
-            | Payload::Error(_)
-            | Payload::LlmCall(_) => Json::None,
+            Payload::Decision(d) => Json::Marker {
+                data: marker_data(d)?,
+            },
+            Payload::Error(e) => Json::Marker {
+                data: marker_data(e)?,
+            },
+            Payload::LlmCall(c) => Json::ModelCall {
+                content: list(&llm_content(c))?,
+            },
+            Payload::SessionInput(_) | Payload::Subagent(_) | Payload::Score(_) => Json::None,
         };
         Ok(Incoming { event, raw, json })
     }
@@ -101,6 +107,24 @@ impl Incoming {
     pub fn all(events: Vec<Event>) -> Result<Vec<Incoming>, serde_json::Error> {
         events.into_iter().map(Incoming::new).collect()
     }
+}
+
+/// A decision's or an error's fields as a marker's data: all of them but its place and time,
+/// which are the marker's own columns.
+fn marker_data<T: Serialize>(fields: &T) -> Result<String, serde_json::Error> {
+    let mut data = serde_json::to_value(fields)?;
+    if let Some(object) = data.as_object_mut() {
+        object.remove("position");
+        object.remove("at");
+    }
+    json(&data)
+}
+
+/// A reported model call's answer as the content of a model call: one text block, none when it
+/// reported no output.
+fn llm_content(call: &LlmCall) -> Vec<Block> {
+    let text = call.output.clone().map(|text| Block::Text { text });
+    text.into_iter().collect()
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {

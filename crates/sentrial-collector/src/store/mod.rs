@@ -33,6 +33,8 @@ mod key_sql;
 mod keys;
 mod lineage;
 mod location;
+mod manual;
+mod manual_sql;
 mod model;
 mod overview;
 mod overview_model;
@@ -61,6 +63,7 @@ pub use issue_summary::{DayCount, IssueGroup, NameCount, TOP_LIMIT};
 pub use key_model::{DashboardSession, StoredKey, TakenLink};
 pub use lineage::{Lineage, Relation, RunRef, CONTINUED_BY_LIMIT};
 pub use location::{open, Location};
+pub use manual::{ChildSession, CHILDREN_DEPTH, CHILDREN_MAX};
 pub use model::{
     EventRef, MarkerRecord, ModelCallRecord, SessionDetail, SessionRecord, SubagentRecord,
     ToolCallRecord, TurnInput, TurnRecord, PREVIEW_CHARS,
@@ -69,7 +72,7 @@ pub use overview_model::{
     Bucket, Conversation, Group, Overview, OverviewQuery, ScoreAverage, ToolStat, Totals,
     CONVERSATION_LIMIT,
 };
-pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
+pub use page::{Cursor, ListQuery, MetricFilter, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::detect::{Finding, IssueKind};
 use crate::store::lineage::{Lineage, Run};
+use crate::store::manual::ChildSession;
 use crate::store::scores::ScoreRecord;
 use crate::time::Timestamp;
 use sentrial_protocol::{Block, McpServer, Usage};
@@ -20,6 +21,10 @@ pub const PREVIEW_CHARS: usize = 2048;
 pub struct SessionRecord {
     /// Session id, made by the SDK.
     pub id: String,
+    /// Its name (a manual session's `createSession` `name`).
+    pub name: Option<String>,
+    /// The session it runs under (an orchestrator's), by id.
+    pub parent_session_id: Option<String>,
     /// Claude Code's own session id.
     pub claude_session_id: Option<String>,
     /// Agent name.
@@ -161,6 +166,8 @@ pub struct ToolCallRecord {
     pub ended_at: Option<Timestamp>,
     /// Place in the transcript.
     pub position: Option<i64>,
+    /// Why the agent made the call, as a manual session reported it.
+    pub reasoning: Option<String>,
     /// For a Task call: the sub-agent it started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subagent: Option<SubagentRecord>,
@@ -220,6 +227,12 @@ pub struct ModelCallRecord {
     pub position: Option<i64>,
     /// What the model said and thought, in order (`[]` when not kept).
     pub content: Vec<Block>,
+    /// What was sent to the model, as a manual session reported it.
+    pub prompt: Option<String>,
+    /// Its cost in USD, as a manual session reported it.
+    pub cost_usd: Option<f64>,
+    /// Whether that cost was estimated from the pricing table.
+    pub cost_estimated: Option<bool>,
 }
 
 /// One turn: what one `result` added to the session (its figures minus the previous result's).
@@ -287,6 +300,10 @@ pub struct SessionDetail {
     pub lineage: Lineage,
     /// What the detected-issue rules found in it (`[]` while it runs).
     pub issues: Vec<Finding>,
+    /// Its custom metrics by name (`{}` when none).
+    pub metrics: BTreeMap<String, f64>,
+    /// The sessions started under it, oldest first, each with its own (a bounded tree).
+    pub children: Vec<ChildSession>,
 }
 
 /// Something that happened to a run and changes how it reads (a compaction, an API retry, ...).

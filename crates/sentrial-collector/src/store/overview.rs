@@ -10,7 +10,7 @@ use crate::store::overview_model::{
 };
 use crate::store::row::Columns;
 use crate::store::value::values;
-use crate::store::{queries, row};
+use crate::store::{manual_sql, queries, row};
 use crate::time::Timestamp;
 
 /// The sessions of `convo_id`, oldest first; `None` when the project has none.
@@ -67,6 +67,13 @@ pub(crate) async fn overview<D: Db>(
     overview.scores = db
         .select(
             &queries::OVERVIEW_SCORES,
+            &values![project, q.from, q.to, q.bucket_ms],
+            score_average,
+        )
+        .await?;
+    overview.metrics = db
+        .select(
+            &manual_sql::OVERVIEW_METRICS,
             &values![project, q.from, q.to, q.bucket_ms],
             score_average,
         )

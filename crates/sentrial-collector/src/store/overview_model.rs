@@ -62,6 +62,9 @@ pub struct Overview {
     /// The average of each score name (numbers, and booleans as 1 or 0; labels have none) per
     /// agent and bucket of the time it was given, oldest first.
     pub scores: Vec<ScoreAverage>,
+    /// The average of each custom metric per agent and bucket of its session's start, oldest
+    /// first (`name` is the metric's).
+    pub metrics: Vec<ScoreAverage>,
 }
 
 /// The average of one score name for one agent over one bucket.
@@ -166,6 +169,7 @@ impl Overview {
             tools_most_failing,
             tools_slowest,
             scores: Vec::new(),
+            metrics: Vec::new(),
         }
     }
 }

@@ -37,6 +37,12 @@ pub struct ListQuery {
     pub to: Option<i64>,
     /// Only sessions with a score as this says.
     pub score: Option<ScoreFilter>,
+    /// Only sessions of this name (exact).
+    pub name: Option<String>,
+    /// Only the sessions started under this session (`parent_session_id`).
+    pub parent: Option<String>,
+    /// Only sessions with each of these custom metrics in its range.
+    pub metrics: Vec<MetricFilter>,
     /// Page size, 1..=500.
     pub limit: u32,
     /// Start after this position (from the previous page's `next_cursor`).
@@ -52,6 +58,18 @@ pub struct ScoreFilter {
     /// Least value, inclusive (`score_min=`).
     pub min: Option<f64>,
     /// Greatest value, inclusive (`score_max=`).
+    pub max: Option<f64>,
+}
+
+/// The sessions list's filter on one custom metric (`metric.<name>_min=`,
+/// `metric.<name>_max=`): sessions that have it, in the range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricFilter {
+    /// The metric's name.
+    pub name: String,
+    /// Least value, inclusive.
+    pub min: Option<f64>,
+    /// Greatest value, inclusive.
     pub max: Option<f64>,
 }
 

@@ -34,7 +34,7 @@ macro_rules! session_columns {
     };
     ($texts:literal) => {
         concat!(
-            "s.id, s.claude_session_id, s.agent, s.user_id, s.convo_id, s.status, s.failure_reason,
+            "s.id, s.name, s.parent_session_id, s.claude_session_id, s.agent, s.user_id, s.convo_id, s.status, s.failure_reason,
     s.end_reason, s.api_error_status, s.resumed_from, s.forked_from, s.entry_point,
     s.mcp_servers, s.started_at, s.ended_at, s.duration_ms, s.api_duration_ms, s.num_turns,
     s.model, ",
@@ -77,7 +77,7 @@ pub static INPUTS: Sql = Sql::new(
 pub static TOOL_CALLS: Sql = Sql::new(
     "SELECT t.tool_use_id, t.tool_name, t.seq, t.status, t.input,
         t.updated_input, t.output, t.error, t.denied_by, t.mcp_server, t.duration_ms,
-        t.parent_tool_use_id, t.started_at, t.ended_at, t.position,
+        t.parent_tool_use_id, t.started_at, t.ended_at, t.position, t.reasoning,
         a.status AS sub_status, a.agent_id AS sub_agent_id, a.agent_type AS sub_agent_type,
         a.description AS sub_description, a.background AS sub_background,
         a.total_tokens AS sub_total_tokens, a.tool_uses AS sub_tool_uses,
@@ -93,7 +93,8 @@ pub static TOOL_CALLS: Sql = Sql::new(
 pub static MODEL_CALLS: Sql = Sql::new(
     "SELECT message_id, model, stop_reason, input_tokens,
         output_tokens, output_tokens_final, cache_read_tokens, cache_creation_tokens,
-        parent_tool_use_id, started_at, ended_at, ttft_ms, position, content
+        parent_tool_use_id, started_at, ended_at, ttft_ms, position, content, prompt, cost_usd,
+        cost_estimated
      FROM model_calls WHERE project_id = ?1 AND session_id = ?2
      ORDER BY started_at, message_id",
 );

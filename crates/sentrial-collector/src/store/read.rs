@@ -9,7 +9,7 @@ use crate::store::lineage::{Lineage, CONTINUED_BY_LIMIT};
 use crate::store::model::{EventRef, SessionDetail, SessionRecord};
 use crate::store::page::{ListQuery, SessionPage};
 use crate::store::value::{values, Value};
-use crate::store::{issues, queries, row, scores, search};
+use crate::store::{issues, manual, manual_sql, queries, row, scores, search};
 
 /// One page of a project's sessions, newest first.
 pub(crate) async fn list_sessions<D: Db>(
@@ -72,6 +72,8 @@ async fn page_rows<D: Db>(
         ("s.convo_id", &q.convo_id),
         ("s.end_reason", &q.end_reason),
         ("s.claude_session_id", &q.claude_session_id),
+        ("s.name", &q.name),
+        ("s.parent_session_id", &q.parent),
     ];
     for (column, value) in filters {
         if let Some(value) = value {
@@ -122,6 +124,16 @@ async fn page_rows<D: Db>(
         }
         if let Some(max) = f.max {
             s.bind(" AND sc.num <= ?", Value::from(max));
+        }
+        s.sql.push(')');
+    }
+    for m in &q.metrics {
+        s.bind(manual_sql::METRIC_FILTER_OPEN, Value::from(&m.name));
+        if let Some(min) = m.min {
+            s.bind(" AND m.value >= ?", Value::from(min));
+        }
+        if let Some(max) = m.max {
+            s.bind(" AND m.value <= ?", Value::from(max));
         }
         s.sql.push(')');
     }
@@ -202,6 +214,8 @@ pub(crate) async fn get_session<D: Db>(
     };
     let mut detail = rows.assemble()?;
     detail.issues = issues::of_session(db, project, id).await?;
+    detail.metrics = manual::metrics_of(db, project, id).await?;
+    detail.children = manual::children_of(db, project, id).await?;
     Ok(Some(detail))
 }
 

@@ -97,6 +97,8 @@ fn object(r: &dyn Columns, name: &str) -> Result<Value, StoreError> {
 pub(crate) fn session(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
     Ok(SessionRecord {
         id: r.string("id")?,
+        name: r.text("name")?,
+        parent_session_id: r.text("parent_session_id")?,
         claude_session_id: r.text("claude_session_id")?,
         agent: r.text("agent")?,
         user_id: r.text("user_id")?,
@@ -167,6 +169,7 @@ pub(crate) fn tool_call(r: &dyn Columns) -> Result<ToolCallRecord, StoreError> {
         started_at: r.time("started_at")?,
         ended_at: r.time("ended_at")?,
         position: r.int("position")?,
+        reasoning: r.text("reasoning")?,
         subagent: match r.text("sub_status")? {
             None => None,
             Some(status) => Some(SubagentRecord {
@@ -201,6 +204,9 @@ pub(crate) fn model_call(r: &dyn Columns) -> Result<ModelCallRecord, StoreError>
         ttft_ms: r.int("ttft_ms")?,
         position: r.int("position")?,
         content: json(r, "content")?.unwrap_or_default(),
+        prompt: r.text("prompt")?,
+        cost_usd: r.real("cost_usd")?,
+        cost_estimated: r.flag("cost_estimated")?,
     })
 }
 

@@ -94,6 +94,12 @@ impl From<bool> for Value<'_> {
     }
 }
 
+impl From<Option<bool>> for Value<'_> {
+    fn from(v: Option<bool>) -> Self {
+        Value::Bool(v)
+    }
+}
+
 impl From<f64> for Value<'_> {
     fn from(v: f64) -> Self {
         Value::Real(Some(v))

@@ -11,8 +11,10 @@ use crate::store::dialect::Sql;
 pub static SESSION_START: Sql = Sql::new(
     "INSERT INTO sessions AS o (project_id, id, sort_ts, received_at, agent, user_id,
         convo_id, claude_session_id, model, input, metadata, started_at,
-        start_key_ts, start_key_id, resumed_from, forked_from, entry_point, mcp_servers)
-     VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13, ?14, ?15, ?16, ?17)
+        start_key_ts, start_key_id, resumed_from, forked_from, entry_point, mcp_servers,
+        name, parent_session_id)
+     VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19)
      ON CONFLICT (project_id, id) DO UPDATE SET
         agent = excluded.agent, user_id = excluded.user_id,
         convo_id = excluded.convo_id, claude_session_id = excluded.claude_session_id,
@@ -20,7 +22,8 @@ pub static SESSION_START: Sql = Sql::new(
         started_at = excluded.started_at, sort_ts = excluded.sort_ts,
         start_key_ts = excluded.start_key_ts, start_key_id = excluded.start_key_id,
         resumed_from = excluded.resumed_from, forked_from = excluded.forked_from,
-        entry_point = excluded.entry_point, mcp_servers = excluded.mcp_servers
+        entry_point = excluded.entry_point, mcp_servers = excluded.mcp_servers,
+        name = excluded.name, parent_session_id = excluded.parent_session_id
      WHERE o.start_key_ts IS NULL
         OR (excluded.start_key_ts, excluded.start_key_id) > (o.start_key_ts, o.start_key_id)",
 );
@@ -49,9 +52,10 @@ pub static SESSION_INPUT: Sql = Sql::new(
 pub static TOOL_CALL: Sql = Sql::new(
     "INSERT INTO tool_calls AS o (project_id, session_id, tool_use_id, tool_name, seq,
         status, input, output, error, duration_ms, parent_tool_use_id, started_at,
-        ended_at, key_final, key_ts, key_id, updated_input, denied_by, mcp_server, position)
+        ended_at, key_final, key_ts, key_id, updated_input, denied_by, mcp_server, position,
+        reasoning)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-        ?19, ?20)
+        ?19, ?20, ?21)
      ON CONFLICT (project_id, session_id, tool_use_id) DO UPDATE SET
         tool_name = excluded.tool_name, seq = excluded.seq, status = excluded.status,
         input = excluded.input, output = excluded.output,
@@ -65,7 +69,8 @@ pub static TOOL_CALL: Sql = Sql::new(
         started_at = excluded.started_at, ended_at = excluded.ended_at,
         key_final = excluded.key_final, key_ts = excluded.key_ts,
         key_id = excluded.key_id, updated_input = excluded.updated_input,
-        mcp_server = excluded.mcp_server, position = excluded.position
+        mcp_server = excluded.mcp_server, position = excluded.position,
+        reasoning = excluded.reasoning
      WHERE (excluded.key_final, excluded.key_ts, excluded.key_id)
          > (o.key_final, o.key_ts, o.key_id)",
 );
@@ -78,13 +83,15 @@ pub static TOOL_CALL_REASON: Sql = Sql::new(
        AND status = 'denied' AND (?6, ?7, ?8) < (key_final, key_ts, key_id)",
 );
 
-/// A model call, keyed `(ts, id)` per message id.
+/// A model call, keyed `(ts, id)` per message id (a manual session's `llm_call` too, by its
+/// call id, with its prompt and cost).
 pub static MODEL_CALL: Sql = Sql::new(
     "INSERT INTO model_calls AS o (project_id, session_id, message_id, model, stop_reason,
         input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
         parent_tool_use_id, started_at, ended_at, key_ts, key_id,
-        output_tokens_final, ttft_ms, position, content)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+        output_tokens_final, ttft_ms, position, content, prompt, cost_usd, cost_estimated)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+        ?19, ?20, ?21)
      ON CONFLICT (project_id, session_id, message_id) DO UPDATE SET
         model = excluded.model, stop_reason = excluded.stop_reason,
         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
@@ -95,7 +102,8 @@ pub static MODEL_CALL: Sql = Sql::new(
         key_ts = excluded.key_ts, key_id = excluded.key_id,
         output_tokens_final = excluded.output_tokens_final,
         ttft_ms = excluded.ttft_ms, position = excluded.position,
-        content = excluded.content
+        content = excluded.content, prompt = excluded.prompt, cost_usd = excluded.cost_usd,
+        cost_estimated = excluded.cost_estimated
      WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)",
 );
 
@@ -218,6 +226,36 @@ pub static FIGURES: Sql = Sql::new(
             OR (?15, ?16, ?17) > (fig_key_ts, fig_key_rank, fig_key_id))",
 );
 
+// ---- Issue 19 (manual sessions): custom metrics. ----
+/// The session's end that holds key `(?3, ?4)` is its newest (`SESSION_END` just ran): what
+/// makes the two statements below apply only an end's own metrics, whatever the arrival order.
+macro_rules! newest_end {
+    () => {
+        "EXISTS (SELECT 1 FROM sessions s WHERE s.project_id = ?1 AND s.id = ?2
+                 AND s.end_key_ts = ?3 AND s.end_key_id = ?4)"
+    };
+}
+
+/// Deletes the metrics of session `?2` of project `?1` set by an end older than `(?3, ?4)`,
+/// when that end is the session's newest: an end's metrics replace the older end's.
+pub static METRICS_CLEAR: Sql = Sql::new(concat!(
+    "DELETE FROM session_metrics
+     WHERE project_id = ?1 AND session_id = ?2 AND (key_ts, key_id) < (?3, ?4) AND ",
+    newest_end!()
+));
+
+/// Custom metric `?5` = `?6` of session `?2`'s end `(?3, ?4)`, when that end is the newest.
+pub static METRIC: Sql = Sql::new(concat!(
+    "INSERT INTO session_metrics AS o (project_id, session_id, name, value, key_ts, key_id)
+     SELECT ?1, ?2, ?5, CAST(?6 AS DOUBLE PRECISION), CAST(?3 AS BIGINT), ?4 WHERE ",
+    newest_end!(),
+    "
+     ON CONFLICT (project_id, session_id, name) DO UPDATE SET value = excluded.value,
+        key_ts = excluded.key_ts, key_id = excluded.key_id
+     WHERE (excluded.key_ts, excluded.key_id) > (o.key_ts, o.key_id)"
+));
+// ---- end of issue 19's statements ----
+
 /// Deletes the detected issues of session `?2` of project `?1`, before they are found again.
 pub static DELETE_ISSUES: Sql =
     Sql::new("DELETE FROM session_issues WHERE project_id = ?1 AND session_id = ?2");
@@ -265,6 +303,8 @@ mod tests {
             &SCORE,
             &SESSION_END,
             &FIGURES,
+            &METRICS_CLEAR,
+            &METRIC,
             &DELETE_ISSUES,
             &ISSUE,
             &ISSUE_BASELINE,

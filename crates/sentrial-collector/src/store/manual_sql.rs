@@ -1,0 +1,43 @@
+//! The read statements of manual sessions (see `store/manual.rs`), each written once for both
+//! stores (see `store/dialect.rs` for the marks).
+
+use crate::store::dialect::Sql;
+
+/// The custom metrics of session `?2` of project `?1`, by name.
+pub static METRICS: Sql = Sql::new(
+    "SELECT name, value FROM session_metrics WHERE project_id = ?1 AND session_id = ?2
+     ORDER BY name",
+);
+
+/// The sessions of project `?1` whose parent is session `?2`, oldest first, at most `?3`.
+pub static CHILDREN: Sql = Sql::new(
+    "SELECT id, name, agent, status, started_at, cost_usd FROM sessions
+     WHERE project_id = ?1 AND parent_session_id = ?2 ORDER BY sort_ts, id LIMIT ?3",
+);
+
+/// The sessions list's filter on one custom metric, opened after the list's conditions: the
+/// caller binds the name, then ` AND m.value >= ?` and ` AND m.value <= ?` as given, and closes
+/// it with `)`.
+pub const METRIC_FILTER_OPEN: &str = " AND EXISTS (SELECT 1 FROM session_metrics m
+     WHERE m.project_id = s.project_id AND m.session_id = s.id AND m.name = ?";
+
+/// The custom metrics of project `?1`'s sessions that started in `[?2, ?3)`, averaged per
+/// bucket of `?4` ms from `?2` (by the session's start), agent and name (`row` as
+/// `OVERVIEW_SCORES`'s).
+pub static OVERVIEW_METRICS: Sql = Sql::new(
+    "SELECT ((s.sort_ts - ?2) / ?4) * ?4 + ?2 AS bucket_start, s.agent, m.name,
+        CAST(AVG(m.value) AS DOUBLE PRECISION) AS average, COUNT(*) AS count
+     FROM sessions s JOIN session_metrics m ON m.project_id = s.project_id AND m.session_id = s.id
+     WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3
+     GROUP BY 1, s.agent, m.name ORDER BY 1, s.agent NULLS FIRST, m.name",
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_renders_in_both_dialects() {
+        crate::store::dialect::assert_renders(&[&METRICS, &CHILDREN, &OVERVIEW_METRICS]);
+    }
+}
