@@ -305,8 +305,12 @@ describe('manual sessions', () => {
     await quiet.completeSession({ sessionId: b, output: 'dropped too' });
     await Promise.all([redacting.flush(), quiet.flush()]);
 
+    // Everything stored of a session: its detail (tool calls, model calls, markers) and transcript.
+    const stored = async (id) =>
+      JSON.stringify([await collector.get(`/api/sessions/${id}`), await collector.get(`/api/sessions/${id}/transcript`)]);
     const ra = await ended(a);
-    const raw = JSON.stringify(await collector.get(`/api/sessions/${a}/events`));
+    const raw = await stored(a);
+    assert.ok(raw.includes('[name] is known') && raw.includes('Hi [name]'), 'the decision and the model call are stored');
     assert.ok(!raw.includes('Alice'), 'the redact function cleaned every text');
     assert.ok(!raw.includes(key), 'the secret was redacted');
     assert.equal(ra.input, '[name] asks');
@@ -315,7 +319,7 @@ describe('manual sessions', () => {
     const rb = await ended(b);
     close(rb.cost_usd, 0.25, 'figures are kept');
     assert.equal(rb.output, null);
-    const rawB = JSON.stringify(await collector.get(`/api/sessions/${b}/events`));
+    const rawB = await stored(b);
     for (const gone of ['private thoughts', 'user 42 missing', 'dropped']) {
       assert.ok(!rawB.includes(gone), `${gone} left out under no_outputs`);
     }
