@@ -292,7 +292,6 @@ async fn a_full_session_reads_back_with_every_field() {
         "scores",
         "lineage",
         "issues",
-        "metrics",
         "children",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
