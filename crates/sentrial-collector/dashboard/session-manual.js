@@ -107,6 +107,45 @@ export const MANUAL_MARKERS = {
   error: ['✕', errorText],
 };
 
+/** The timeline's rows of the decisions and errors: a point at each one's time on the calls' axis
+ * (which starts at `t0` and spans `total` ms, or is unknown when `total` is null). */
+export function markerRows(s, t0, total) {
+  return (s.markers || [])
+    .filter((m) => Object.hasOwn(MANUAL_MARKERS, m.kind))
+    .map((m) => {
+      const at = Date.parse(m.at);
+      const left = total && Number.isFinite(at) ? `${((at - t0) / total) * 100}%` : null;
+      const what = m.kind === 'decision' ? (m.data?.chosen ?? m.data?.reasoning) : m.data?.message;
+      return h(
+        'div',
+        { class: ['tl-row', 'tl-manual', `mk-${m.kind}`], role: 'listitem', dataset: { timelineMarker: m.kind } },
+        h(
+          'div',
+          { class: 'tl-head' },
+          h(
+            'span',
+            { class: 'tl-name' },
+            h('span', { class: 'tr-marker-icon', 'aria-hidden': 'true' }, MANUAL_MARKERS[m.kind][0], ' '),
+            h('strong', { class: 'tl-tool' }, m.kind === 'decision' ? 'Decision' : 'Error'),
+            h('span', { class: 'tl-summary' }, what ?? ''),
+          ),
+          h('span', { class: 'tl-dur' }, ''),
+          h(
+            'span',
+            { class: 'tl-track' },
+            left
+              ? h('div', {
+                  class: ['tl-point', m.kind === 'error' ? 'st-error' : 'st-decision'],
+                  title: datetime(m.at),
+                  style: { left },
+                })
+              : null,
+          ),
+        ),
+      );
+    });
+}
+
 /** The decisions and errors in the order they happened, beside the timeline. */
 export function decisionsCard(s) {
   const items = (s.markers || []).filter((m) => Object.hasOwn(MANUAL_MARKERS, m.kind));

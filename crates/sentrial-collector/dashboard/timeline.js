@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { datetime, duration, tokens } from './format.js';
 import { findingBadges, findingsByCall } from './session-findings.js';
 import { callTags, detail, STATUS, summary } from './tools.js';
+import { markerRows } from './session-manual.js';
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
 
@@ -180,6 +181,7 @@ export function timeline(session, open) {
     );
   };
   addRows(roots, 0);
+  rows.append(...markerRows(session, t0, total));
 
   const ticks = total
     ? [0, 0.25, 0.5, 0.75, 1].map((f) =>

@@ -25,7 +25,8 @@ use crate::time::iso8601;
 
 /// The columns of the CSV export, in order: the scalar fields of a list item. `input` and `output`
 /// are the list's previews, `input_length` and `output_length` their whole lengths (the JSONL
-/// export has the whole texts); `metadata`, `model_usage`, `carried`, `mcp_servers` and `issue_kinds` are JSON.
+/// export has the whole texts); `metadata`, `model_usage`, `carried`, `mcp_servers`,
+/// `issue_kinds` and `metrics` are JSON.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
     "name",
@@ -65,6 +66,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "carried",
     "mcp_servers",
     "issue_kinds",
+    "metrics",
     "received_at",
 ];
 

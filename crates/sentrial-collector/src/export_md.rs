@@ -84,7 +84,7 @@ pub fn markdown(d: &SessionDetail, t: &Transcript) -> String {
         line("Cost", s.cost_usd.map(|c| format!("${c:.6}"))),
     ];
     out.extend(facts.into_iter().flatten());
-    for (name, value) in &d.metrics {
+    for (name, value) in &s.metrics {
         let _ = writeln!(out, "- Metric {name}: {value}");
     }
     for child in &d.children {

@@ -178,15 +178,15 @@ mod tests {
 
     #[test]
     fn names_the_version_even_when_v1_cannot_decode_it() {
-        let m = message(r#"{"protocol":4,"events":[{"whatever":true}]}"#);
+        let m = message(r#"{"protocol":5,"events":[{"whatever":true}]}"#);
         assert_eq!(
             m,
-            "unsupported protocol version 4; this collector speaks 1, 2 and 3"
+            "unsupported protocol version 5; this collector speaks 1, 2, 3 and 4"
         );
         let m = message(r#"{"protocol":0,"events":[]}"#);
         assert_eq!(
             m,
-            "unsupported protocol version 0; this collector speaks 1, 2 and 3"
+            "unsupported protocol version 0; this collector speaks 1, 2, 3 and 4"
         );
     }
 

@@ -104,13 +104,13 @@ async fn bad_bodies_get_400_with_what_is_wrong() {
         "{err}"
     );
 
-    let v4 = json!({"protocol": 4, "events": []});
-    let (status, err) = srv.post_raw(Some(KEY), v4.to_string().into(), false).await;
+    let v5 = json!({"protocol": 5, "events": []});
+    let (status, err) = srv.post_raw(Some(KEY), v5.to_string().into(), false).await;
     assert_eq!(
         (status, err),
         (
             400,
-            json!({"error": "unsupported protocol version 4; this collector speaks 1, 2 and 3"})
+            json!({"error": "unsupported protocol version 5; this collector speaks 1, 2, 3 and 4"})
         )
     );
     // A version-1 batch (an SDK that predates markers) is still read.
@@ -186,17 +186,17 @@ fn expected_full_session(id: &str) -> Value {
          "input": {"command": "ls 0"}, "output": {"stdout": "out 0"}, "error": null,
          "duration_ms": 5, "parent_tool_use_id": null,
          "started_at": iso(T0 + 1), "ended_at": iso(T0 + 6), "updated_input": null,
-         "denied_by": null, "mcp_server": null, "position": null},
+         "denied_by": null, "mcp_server": null, "position": null, "reasoning": null},
         {"tool_use_id": "toolu_1", "tool_name": "Bash", "seq": 1, "status": "error",
          "input": {"command": "ls 1"}, "output": null, "error": "boom",
          "duration_ms": 6, "parent_tool_use_id": "toolu_0",
          "started_at": iso(T0 + 11), "ended_at": iso(T0 + 16), "updated_input": null,
-         "denied_by": null, "mcp_server": null, "position": null},
+         "denied_by": null, "mcp_server": null, "position": null, "reasoning": null},
         {"tool_use_id": "toolu_2", "tool_name": "Bash", "seq": 2, "status": "success",
          "input": {"command": "ls 2"}, "output": {"stdout": "out 2"}, "error": null,
          "duration_ms": 7, "parent_tool_use_id": null,
          "started_at": iso(T0 + 21), "ended_at": iso(T0 + 26), "updated_input": null,
-         "denied_by": null, "mcp_server": null, "position": null}
+         "denied_by": null, "mcp_server": null, "position": null, "reasoning": null}
     ]);
     let mut session = json!({
         "id": id,
@@ -243,6 +243,7 @@ fn expected_full_session(id: &str) -> Value {
     let later = json!({
         "end_reason": null, "api_error_status": null, "resumed_from": null,
         "forked_from": null, "entry_point": null, "mcp_servers": [], "carried": null,
+        "name": null, "parent_session_id": null, "metrics": {}, "children": [],
     });
     session
         .as_object_mut()
@@ -291,6 +292,7 @@ async fn a_full_session_reads_back_with_every_field() {
         "scores",
         "lineage",
         "issues",
+        "children",
     ] {
         expected.as_object_mut().unwrap().remove(detail_only);
     }
@@ -595,8 +597,8 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
         (
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
-                             status, end_reason, issue, issue_tool, issue_from, issue_to, claude_session_id, score, score_min, score_max, q, \
-                             from, to, limit, cursor"})
+                             status, end_reason, issue, issue_tool, issue_from, issue_to, claude_session_id, name, parent, score, score_min, score_max, q, \
+                             from, to, limit, cursor, metric.*"})
         )
     );
     for path in [

@@ -280,6 +280,22 @@ async fn a_manual_session_and_its_children_read_back_in_any_order() {
             "{kind}: {transcript}"
         );
 
+        // The Markdown export names it, its parent's children, metrics, decision and error.
+        let md = srv
+            .send("GET", KEY, "/api/sessions/m1/export?format=md")
+            .await;
+        let md = md.text().await.unwrap();
+        for line in [
+            "- Name: triage",
+            "- Metric satisfaction: 4.5",
+            "- Child session: c1 lookup (completed)",
+            "**Decision**: Shipped orders cannot be cancelled",
+            "- explain (chosen)",
+            "**Error**: rate limited",
+        ] {
+            assert!(md.contains(line), "{kind}: {line} in {md}");
+        }
+
         // The same events, shuffled with duplicates, into another project: the same answers.
         let mut again = events.clone();
         again.extend(events.iter().step_by(2).cloned());
@@ -321,6 +337,10 @@ async fn the_list_filters_by_name_parent_and_metric() {
         };
         let (_, list) = srv.get(KEY, "/api/sessions?name=triage").await;
         assert_eq!(list["sessions"][0]["name"], "triage", "{kind}: {list}");
+        assert_eq!(
+            list["sessions"][0]["metrics"],
+            json!({"satisfaction": 4.5, "steps": 3.0})
+        );
         assert_eq!(ids("/api/sessions?name=triage").await, ["m1"]);
         assert_eq!(ids("/api/sessions?name=lookup").await, ["c1"]);
         assert_eq!(ids("/api/sessions?parent=m1").await, ["c1"]);
@@ -367,6 +387,10 @@ async fn the_list_filters_by_name_parent_and_metric() {
         assert_eq!(csv.lines().count(), 2, "{kind}: {csv}");
         assert!(csv.starts_with("id,name,parent_session_id,"), "{csv}");
         assert!(csv.contains(",triage,"), "{csv}");
+        assert!(
+            csv.contains(r#""{""satisfaction"":4.5,""steps"":3"#),
+            "{kind}: {csv}"
+        );
     }
 }
 

@@ -95,7 +95,7 @@ async fn malformed_bodies_each_get_400_saying_what_is_wrong() {
         (br#"{"protocol":1,"events":[{"id":"e","session_id":"s","ts":1.5,"type":"session_end","data":{}}]}"#, "invalid type: floating point"),
         (br#"{"protocol":1,"events":[{"id":"e","session_id":"s","ts":1,"type":"session_input","data":{"turn":-3,"text":"x"}}]}"#, "invalid value: integer `-3`"),
         (br#"{"protocol":1,"events":[{"id":"","session_id":"s","ts":1,"type":"session_input","data":{"turn":0,"text":"x"}}]}"#, "must not be empty"),
-        (br#"{"protocol":99,"events":"whatever"}"#, "unsupported protocol version 99; this collector speaks 1, 2 and 3"),
+        (br#"{"protocol":99,"events":"whatever"}"#, "unsupported protocol version 99; this collector speaks 1, 2, 3 and 4"),
         (br#"{"protocol":1,"events":[{"id":"e","session_id":"s","ts":1,"type":"tool_call","data":{"tool_use_id":"t","tool_name":"Bash","seq":0,"status":"exploded"}}]}"#, "unknown variant `exploded`"),
     ];
     for (body, expected) in cases {

@@ -90,6 +90,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("timeline.js", JS),
     asset!("page-sessions.js", JS),
     asset!("session-head.js", JS),
+    asset!("session-manual.js", JS),
     asset!("page-session.js", JS),
     asset!("page-transcript.js", JS),
     asset!("page-conversation.js", JS),

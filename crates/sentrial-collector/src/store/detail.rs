@@ -64,7 +64,6 @@ impl DetailRows {
             scores: self.scores,
             lineage,
             issues: Vec::new(),
-            metrics: BTreeMap::new(),
             children: Vec::new(),
         })
     }

@@ -14,6 +14,9 @@
 //!   `COL`, as text: SQLite's `json_extract` cast to text, PostgreSQL's `->>` (a boolean reads
 //!   `1` on SQLite and `true` on PostgreSQL; the callers compare strings and numbers).
 //!
+//! - `{json_object_agg:K, V}`: the JSON object text of key column `K` and number column `V` over
+//!   a group: SQLite's `json_group_object`, PostgreSQL's `json_object_agg` as text.
+//!
 //! Everything else is the same text on both: an upsert names the stored row `o` (`INSERT INTO t
 //! AS o ... ON CONFLICT ... DO UPDATE SET c = excluded.c WHERE ... o.c`), text is aggregated
 //! with `string_agg(x, sep ORDER BY y)` (SQLite has it since 3.44; the bundled one is newer),
@@ -97,6 +100,10 @@ impl Dialect {
             ("capped_sum", Dialect::Sqlite) => format!("CAST(TOTAL({arg}) AS INTEGER)"),
             ("capped_sum", Dialect::Postgres) => {
                 format!("LEAST(COALESCE(SUM({arg}), 0), 9223372036854775807)::bigint")
+            }
+            ("json_object_agg", Dialect::Sqlite) => format!("json_group_object({arg})"),
+            ("json_object_agg", Dialect::Postgres) => {
+                format!("CAST(json_object_agg({arg}) AS TEXT)")
             }
             ("json_text", _) => {
                 let (column, param) = arg

@@ -1,6 +1,6 @@
 //! What manual sessions (protocol 4) add to a session, written once for both stores: applying
-//! their decisions, errors and reported model calls, their custom metrics, and reading the
-//! metrics and the tree of child sessions back.
+//! their decisions, errors and reported model calls, their custom metrics (read with a session's
+//! columns, `queries.rs`), and reading the tree of child sessions back.
 //!
 //! Ordering keys are `apply.rs`'s: a decision or an error is a marker of that kind at its
 //! position, keyed `(ts, id)`; a reported model call is a model call keyed `(ts, id)` per call id;
@@ -101,22 +101,6 @@ pub(crate) async fn set_metrics<D: Db>(
         .await?;
     }
     Ok(())
-}
-
-/// The custom metrics of session `id`, by name.
-pub(crate) async fn metrics_of<D: Db>(
-    db: &D,
-    project: &str,
-    id: &str,
-) -> Result<BTreeMap<String, f64>, StoreError> {
-    let rows = db
-        .select(&manual_sql::METRICS, &values![project, id], metric)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
-fn metric(r: &dyn Columns) -> Result<(String, f64), StoreError> {
-    Ok((r.string("name")?, r.real("value")?.unwrap_or(0.0)))
 }
 
 /// Levels of descendants a session's detail lists under `children`.

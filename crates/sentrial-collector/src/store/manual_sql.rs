@@ -3,12 +3,6 @@
 
 use crate::store::dialect::Sql;
 
-/// The custom metrics of session `?2` of project `?1`, by name.
-pub static METRICS: Sql = Sql::new(
-    "SELECT name, value FROM session_metrics WHERE project_id = ?1 AND session_id = ?2
-     ORDER BY name",
-);
-
 /// The sessions of project `?1` whose parent is session `?2`, oldest first, at most `?3`.
 pub static CHILDREN: Sql = Sql::new(
     "SELECT id, name, agent, status, started_at, cost_usd FROM sessions
@@ -38,6 +32,6 @@ mod tests {
 
     #[test]
     fn every_statement_renders_in_both_dialects() {
-        crate::store::dialect::assert_renders(&[&METRICS, &CHILDREN, &OVERVIEW_METRICS]);
+        crate::store::dialect::assert_renders(&[&CHILDREN, &OVERVIEW_METRICS]);
     }
 }

@@ -103,6 +103,8 @@ pub struct SessionRecord {
     /// The kinds of its detected issues, each once, in the order found (what the list's badges
     /// show; the findings themselves are the detail's `issues`).
     pub issue_kinds: Vec<IssueKind>,
+    /// Its custom metrics by name (`{}` when none).
+    pub metrics: BTreeMap<String, f64>,
     /// Position in the list order, for cursors.
     #[serde(skip)]
     pub sort_ts: i64,
@@ -300,8 +302,6 @@ pub struct SessionDetail {
     pub lineage: Lineage,
     /// What the detected-issue rules found in it (`[]` while it runs).
     pub issues: Vec<Finding>,
-    /// Its custom metrics by name (`{}` when none).
-    pub metrics: BTreeMap<String, f64>,
     /// The sessions started under it, oldest first, each with its own (a bounded tree).
     pub children: Vec<ChildSession>,
 }

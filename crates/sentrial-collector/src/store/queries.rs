@@ -46,6 +46,8 @@ macro_rules! session_columns {
      WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_call_count,
     (SELECT string_agg(i.kind, ',' ORDER BY i.idx) FROM session_issues i
      WHERE i.project_id = s.project_id AND i.session_id = s.id) AS issue_kinds,
+    (SELECT {json_object_agg:m.name, m.value} FROM session_metrics m
+     WHERE m.project_id = s.project_id AND m.session_id = s.id) AS metrics,
     s.sort_ts"
         )
     };

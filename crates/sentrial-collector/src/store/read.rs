@@ -214,7 +214,6 @@ pub(crate) async fn get_session<D: Db>(
     };
     let mut detail = rows.assemble()?;
     detail.issues = issues::of_session(db, project, id).await?;
-    detail.metrics = manual::metrics_of(db, project, id).await?;
     detail.children = manual::children_of(db, project, id).await?;
     Ok(Some(detail))
 }

@@ -135,6 +135,7 @@ pub(crate) fn session(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         received_at: Timestamp(r.integer("received_at")?),
         tool_call_count: r.integer("tool_call_count")?,
         issue_kinds: issue_kinds(r)?,
+        metrics: json(r, "metrics")?.unwrap_or_default(),
         sort_ts: r.integer("sort_ts")?,
     })
 }
