@@ -46,13 +46,7 @@ export async function overviewPage(root) {
       h('span', { class: 'spacer' }),
       rangePicker(range, (key) => href.overview({ range: key })),
     ),
-    h(
-      'p',
-      { class: 'muted small', dataset: { retention: o.retention_days ?? 'none' } },
-      o.retention_days
-        ? `Sessions are kept ${o.retention_days} day${o.retention_days === 1 ? '' : 's'} after they start, then deleted (--retention-days).`
-        : 'Sessions are kept until deleted (no --retention-days).',
-    ),
+    h('p', { class: 'muted small', dataset: { retention: o.retention_days ?? 'none' } }, retentionText(o)),
     h(
       'div',
       { class: 'stats' },
@@ -183,4 +177,14 @@ export async function overviewPage(root) {
     ),
   );
   return null;
+}
+
+/** What the overview says about how long the project's sessions are kept, and who set it. */
+function retentionText(o) {
+  const days = o.retention_days;
+  if (!days) return 'Sessions are kept until deleted (no retention set).';
+  const source = o.retention?.project_days
+    ? "this project's own retention; PUT /api/retention changes it"
+    : "the collector's --retention-days";
+  return `Sessions are kept ${days} day${days === 1 ? '' : 's'} after they start, then deleted (${source}).`;
 }

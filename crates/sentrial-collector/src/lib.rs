@@ -39,6 +39,7 @@ mod params;
 mod rate_limit;
 mod read_api;
 pub mod retention;
+mod retention_api;
 mod router;
 mod scope;
 mod scores_api;

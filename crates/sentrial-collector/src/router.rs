@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
     alerts_api, analytics_api, compare_api, dashboard, export_api, health, ingest,
-    issue_settings_api, issues_api, keys_api, otlp, read_api, scores_api, site, users_api,
-    views_api,
+    issue_settings_api, issues_api, keys_api, otlp, read_api, retention_api, scores_api, site,
+    users_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/issue-settings",
             get(issue_settings_api::get_settings).put(issue_settings_api::put_settings),
+        )
+        .route(
+            "/api/retention",
+            get(retention_api::get_retention).put(retention_api::put_retention),
         )
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())

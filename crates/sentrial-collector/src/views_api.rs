@@ -54,9 +54,12 @@ pub async fn overview(
     Params(params): Params<OverviewParams>,
 ) -> Result<Json<OverviewAnswer>, AppError> {
     let query = parse_overview(params, now_ms())?;
+    let retention =
+        crate::retention_api::of_project(store.as_ref(), retention, project.clone()).await?;
     Ok(Json(OverviewAnswer {
         overview: store.overview(project, query).await?,
-        retention_days: retention.0,
+        retention_days: retention.days(),
+        retention,
     }))
 }
 
@@ -65,8 +68,11 @@ pub async fn overview(
 pub struct OverviewAnswer {
     #[serde(flatten)]
     overview: Overview,
-    /// `--retention-days`: sessions older are deleted; `null`: kept until deleted.
+    /// The project's retention (its own, else `--retention-days`): sessions older are deleted;
+    /// `null`: kept until deleted.
     retention_days: Option<u32>,
+    /// Where it comes from, as `GET /api/retention` says it.
+    retention: crate::retention_api::RetentionAnswer,
 }
 
 /// Checks the query string: `to` defaults to now, `from` to 7 days before `to`; `bucket` is

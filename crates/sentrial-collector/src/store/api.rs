@@ -231,12 +231,35 @@ pub trait Store: Send + Sync + 'static {
         user_id: String,
     ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
 
-    /// As [`Store::delete_user_batch`], for sessions of any project that started before `cutoff`
-    /// (ms); its last batch also deletes the scores given before it.
+    /// As [`Store::delete_user_batch`], for the sessions that started before `cutoff` (ms) of
+    /// project `Some(id)`, or (`None`) of every project without a retention of its own; its last
+    /// batch also deletes the scores given before it.
     fn delete_expired_batch(
         &self,
+        project_id: Option<String>,
         cutoff: i64,
     ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
+
+    /// A project's own retention (overriding `--retention-days`), if it has one.
+    fn project_retention(
+        &self,
+        project_id: String,
+    ) -> BoxFuture<'_, Result<Option<crate::store::ProjectRetention>, StoreError>>;
+
+    /// Every project's own retention, by project.
+    fn project_retentions(
+        &self,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::ProjectRetention>, StoreError>>;
+
+    /// Sets a project's own retention to `days` (1 to
+    /// [`MAX_RETENTION_DAYS`](crate::store::MAX_RETENTION_DAYS), checked by the caller) or
+    /// removes it (`None`); whether it had one before.
+    fn set_project_retention(
+        &self,
+        project_id: String,
+        days: Option<u32>,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
     /// Stores an alert rule.
     fn add_alert_rule(&self, rule: Rule) -> BoxFuture<'_, Result<(), StoreError>>;
 

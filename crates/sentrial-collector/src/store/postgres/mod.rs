@@ -28,6 +28,7 @@ use crate::store::delete::store_deletes;
 use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
+use crate::store::retention::store_retention;
 use crate::time::now_ms;
 use db::PgDb;
 use text::Clean;
@@ -200,6 +201,7 @@ impl Store for PgStore {
     store_reads!(on_connection);
     store_access!(on_connection, on_connection);
     store_deletes!(on_connection);
+    store_retention!(on_connection, on_connection);
     store_alerts!(on_connection, on_connection);
 
     fn evaluate_alerts(

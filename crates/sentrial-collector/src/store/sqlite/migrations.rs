@@ -2,10 +2,12 @@
 //!
 //! A migration is never edited once released: a change is a new entry at the end of [`MIGRATIONS`].
 
-use crate::store::ddl::{alert_tables, lineage_indexes, session_list_indexes};
+use crate::store::ddl::{
+    alert_tables, lineage_indexes, project_retention_table, session_list_indexes,
+};
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -402,3 +404,8 @@ CREATE INDEX scores_by_time ON scores (project_id, at);
 /// stores (`ddl.rs`).
 pub(super) const V9: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
+// ---- Issue 18 (per-project retention): one migration, self-contained. ----
+/// Version 10: a project's own retention (`project_retention`), the same DDL on both stores
+/// (`ddl.rs`).
+pub(super) const V10: &str = project_retention_table!();
+// ---- end of issue 18's migration (per-project retention) ----

@@ -32,6 +32,7 @@ use crate::store::delete::store_deletes;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
+use crate::store::retention::store_retention;
 use db::SqliteDb;
 use lag::Lag;
 use writer::{writer_loop, WriteJob};
@@ -250,6 +251,7 @@ impl Store for SqliteStore {
     store_reads!(on_reader);
     store_access!(on_reader_boxed, on_writer);
     store_deletes!(on_writer);
+    store_retention!(on_reader_boxed, on_writer);
     store_alerts!(on_reader_boxed, on_writer);
 
     fn evaluate_alerts(
