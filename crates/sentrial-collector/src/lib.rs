@@ -49,6 +49,7 @@ mod state;
 pub mod store;
 mod time;
 mod tls;
+mod user_api;
 mod users_api;
 mod value_count;
 mod views_api;

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::{
     alerts_api, analytics_api, compare_api, dashboard, export_api, health, ingest,
     issue_settings_api, issues_api, keys_api, otlp, read_api, retention_api, scores_api, site,
-    users_api, views_api,
+    user_api, users_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/overview", get(views_api::overview))
         .route("/api/issues", get(issues_api::issues))
         .route("/api/analytics/users", get(analytics_api::users))
+        .route("/api/analytics/users/{user_id}", get(user_api::user))
         .route("/api/analytics/tools", get(analytics_api::tools))
         .route("/api/analytics/compare", get(compare_api::compare))
         .route("/api/analytics/tools/{name}", get(analytics_api::tool))

@@ -78,9 +78,20 @@ pub struct OverviewAnswer {
 /// Checks the query string: `to` defaults to now, `from` to 7 days before `to`; `bucket` is
 /// `hour`, `day` or `auto` (hours up to two days, days beyond).
 fn parse_overview(p: OverviewParams, now: i64) -> Result<OverviewQuery, AppError> {
+    bucketed(p.from, p.to, p.bucket, now)
+}
+
+/// The `from`, `to` and `bucket` parameters of a view over time in buckets, as the overview
+/// takes them.
+pub(crate) fn bucketed(
+    from: Option<String>,
+    to: Option<String>,
+    bucket: Option<String>,
+    now: i64,
+) -> Result<OverviewQuery, AppError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let (from, to) = time_range(p.from, p.to, now)?;
-    let bucket_ms = match given(p.bucket).as_deref() {
+    let (from, to) = time_range(from, to, now)?;
+    let bucket_ms = match given(bucket).as_deref() {
         None | Some("auto") if to - from <= 2 * DAY_MS => HOUR_MS,
         None | Some("auto") => DAY_MS,
         Some("hour") => HOUR_MS,

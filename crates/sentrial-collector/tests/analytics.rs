@@ -481,3 +481,86 @@ async fn compare_sets_values_side_by_side_with_their_changes() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_users_page_has_their_figures_series_and_conversations() {
+    let srv = filled().await;
+    let get = |path: String| {
+        let srv = &srv;
+        async move { srv.get(KEY, &path).await }
+    };
+    let (status, me) = get(format!("/api/analytics/users/alice?{RANGE}&bucket=hour")).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user_id"], "alice");
+    assert_eq!(me["bucket_ms"], HOUR);
+    // The same figures as her row of the users list.
+    let list = users(&srv, "").await;
+    assert_eq!(me["totals"], list["users"][1], "{me}");
+    let series: Vec<(i64, i64, i64, i64)> = me["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let start = sentrial_collector::parse_time(b["start"].as_str().unwrap()).unwrap();
+            (
+                (start - T0) / HOUR,
+                b["sessions"].as_i64().unwrap(),
+                b["failed"].as_i64().unwrap(),
+                b["conversations"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(series, [(1, 1, 0, 1), (2, 1, 1, 1), (3, 1, 0, 1)]);
+    assert_eq!(me["series"][0]["total_tokens"], 120);
+    let convos = me["conversations"].as_array().unwrap();
+    assert_eq!(
+        convos
+            .iter()
+            .map(|c| (
+                c["convo_id"].as_str().unwrap(),
+                c["sessions"].as_i64().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("c2", 1), ("c1", 2)],
+        "latest first"
+    );
+    assert_eq!(convos[1]["failed"], 1);
+    assert!((convos[1]["cost_usd"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    assert_eq!(
+        convos[1]["first_at"],
+        sentrial_collector::iso8601(T0 + HOUR)
+    );
+    assert_eq!(
+        me["last_seen_ever"],
+        sentrial_collector::iso8601(T0 + 3 * HOUR)
+    );
+    // A score named, as the list takes it.
+    let (_, scored) = get(format!(
+        "/api/analytics/users/bob_smith?{RANGE}&score=accuracy"
+    ))
+    .await;
+    assert_eq!(scored["totals"]["avg_score"], Value::Null);
+    let (_, scored) = get(format!("/api/analytics/users/alice?{RANGE}&score=helpful")).await;
+    assert!((scored["totals"]["avg_score"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    // Out of the range: nothing in it, but when she was last seen.
+    let (status, before) = get("/api/analytics/users/alice?from=0&to=1000&bucket=day".into()).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(
+        (
+            &before["totals"]["sessions"],
+            &before["series"],
+            &before["last_seen_ever"]
+        ),
+        (
+            &Value::from(0),
+            &Value::Array(vec![]),
+            &me["last_seen_ever"]
+        )
+    );
+    let (status, body) = get(format!("/api/analytics/users/nobody?{RANGE}")).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].is_string());
+    let (status, body) = get(format!("/api/analytics/users/alice?{RANGE}&bucket=minute")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("bucket"), "{body}");
+}

@@ -184,6 +184,15 @@ pub trait Store: Send + Sync + 'static {
         query: crate::store::UsersQuery,
     ) -> BoxFuture<'_, Result<crate::store::UsersPage, StoreError>>;
 
+    /// End user `user_id`'s figures, series and conversations over a range, or `None` when
+    /// they have no session at all (`GET /api/analytics/users/{user_id}`).
+    fn user_detail(
+        &self,
+        project_id: String,
+        user_id: String,
+        query: crate::store::UserQuery,
+    ) -> BoxFuture<'_, Result<Option<crate::store::UserDetail>, StoreError>>;
+
     /// The figures of each of `values` of `dim` over `[from, to)` (ms), `score` naming the score
     /// averaged (empty: every number).
     fn compare(

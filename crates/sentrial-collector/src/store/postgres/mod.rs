@@ -29,6 +29,7 @@ use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
 use crate::store::retention::store_retention;
+use crate::store::user_detail::store_user_detail;
 use crate::time::now_ms;
 use db::PgDb;
 use text::Clean;
@@ -199,6 +200,7 @@ impl Store for PgStore {
     }
 
     store_reads!(on_connection);
+    store_user_detail!(on_connection);
     store_access!(on_connection, on_connection);
     store_deletes!(on_connection);
     store_retention!(on_connection, on_connection);

@@ -33,6 +33,7 @@ use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
 use crate::store::retention::store_retention;
+use crate::store::user_detail::store_user_detail;
 use db::SqliteDb;
 use lag::Lag;
 use writer::{writer_loop, WriteJob};
@@ -249,6 +250,7 @@ impl Store for SqliteStore {
     }
 
     store_reads!(on_reader);
+    store_user_detail!(on_reader);
     store_access!(on_reader_boxed, on_writer);
     store_deletes!(on_writer);
     store_retention!(on_reader_boxed, on_writer);
