@@ -52,6 +52,7 @@ mod tls;
 mod user_api;
 mod users_api;
 mod value_count;
+mod values_api;
 mod views_api;
 
 pub use auth::{hash_key, new_key, Caller, DEFAULT_PROJECT, KEY_CACHE_TTL};

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::{
     alerts_api, analytics_api, compare_api, dashboard, export_api, health, ingest,
     issue_settings_api, issues_api, keys_api, otlp, read_api, retention_api, scores_api, site,
-    user_api, users_api, views_api,
+    user_api, users_api, values_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/analytics/users/{user_id}", get(user_api::user))
         .route("/api/analytics/tools", get(analytics_api::tools))
         .route("/api/analytics/compare", get(compare_api::compare))
+        .route("/api/analytics/values", get(values_api::values))
         .route("/api/analytics/tools/{name}", get(analytics_api::tool))
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))

@@ -193,6 +193,16 @@ pub trait Store: Send + Sync + 'static {
         query: crate::store::UserQuery,
     ) -> BoxFuture<'_, Result<Option<crate::store::UserDetail>, StoreError>>;
 
+    /// The values `dim` took over `[from, to)` (ms), most sessions first (at most
+    /// [`VALUES_LISTED`](crate::store::VALUES_LISTED)).
+    fn dimension_values(
+        &self,
+        project_id: String,
+        dim: crate::store::Dimension,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::ValueCount>, StoreError>>;
+
     /// The figures of each of `values` of `dim` over `[from, to)` (ms), `score` naming the score
     /// averaged (empty: every number).
     fn compare(
