@@ -21,11 +21,16 @@ const FILTERS = [
   'issue_from',
   'issue_to',
   'score',
+  'model',
+  'tool',
+  'mcp_server',
+  'metadata_key',
+  'metadata_value',
   'from',
   'to',
 ];
-/** Filters the Issues and overview pages set and the form keeps as they are. */
-const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score'];
+/** Filters the other pages set and the form keeps as they are. */
+const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score', 'mcp_server', 'metadata_key', 'metadata_value'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -131,12 +136,14 @@ function filterForm(f) {
     input('agent', 'Agent'),
     input('user_id', 'User'),
     input('convo_id', 'Conversation'),
+    input('model', 'Model'),
+    input('tool', 'Tool called'),
     h('label', { class: 'field' }, h('span', {}, 'Status'), status),
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     h('label', { class: 'field' }, h('span', {}, 'Detected issue'), issue),
     KEPT.filter((k) => f[k]).map((k) => h('input', { type: 'hidden', name: k, value: f[k] })),
-    input('from', 'From', { type: 'datetime-local' }),
-    input('to', 'To', { type: 'datetime-local' }),
+    input('from', 'From', { type: 'datetime-local', step: 'any' }),
+    input('to', 'To', { type: 'datetime-local', step: 'any' }),
     h(
       'div',
       { class: 'field-actions' },
