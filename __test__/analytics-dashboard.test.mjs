@@ -1,6 +1,7 @@
 // The Users and Tools pages in a real browser (Debian's chromium through playwright-core) against
 // a real collector: users sorted by each column and searched, each opening their sessions; tools
 // with their figures, by tool and by MCP server, a tool opening its slowest and failing calls.
+// (The Compare and user pages, and the tables and links of every chart: pages-dashboard.test.mjs.)
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,7 +89,13 @@ describe('the Users and Tools pages', () => {
     await page.waitForURL(/q=AL/);
     await page.waitForSelector('body[data-ready="true"]');
     assert.deepEqual(await rows('table.users tbody tr'), ['alice']);
-    await page.click('tr[data-user="alice"] a');
+    // Her id opens her page; her sessions count opens them in the list.
+    await page.click('tr[data-user="alice"] td:first-child a');
+    await page.waitForURL(/\/users\/alice/);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.goBack();
+    await page.waitForSelector('tr[data-user="alice"]');
+    await page.click('tr[data-user="alice"] td:nth-child(2) a');
     await page.waitForURL(/user_id=alice/);
     await page.waitForSelector('table.sessions');
     const listed = await page.$$eval('table.sessions tbody tr', (trs) => trs.map((r) => r.dataset.sessionId).sort());

@@ -13,7 +13,9 @@ import { sessionPage } from './page-session.js';
 import { sessionsPage } from './page-sessions.js';
 import { toolsPage } from './page-tools.js';
 import { transcriptPage } from './page-transcript.js';
+import { userPage } from './page-user.js';
 import { usersPage } from './page-users.js';
+import { comparePage } from './page-compare.js';
 import { href, ROUTES, routeOf } from './routes.js';
 
 /**
@@ -27,6 +29,8 @@ const VIEWS = {
   alerts: alertsPage,
   users: usersPage,
   tools: toolsPage,
+  compare: comparePage,
+  user: userPage,
   session: sessionPage,
   transcript: transcriptPage,
   conversation: conversationPage,

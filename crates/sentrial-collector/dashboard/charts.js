@@ -1,12 +1,23 @@
 // Small charts drawn as SVG and plain elements: no library, nothing fetched.
 
+import { chartTable } from './chart-table.js';
 import { h, svg } from './dom.js';
 
 /**
- * A column chart. `bars`: [{ label, values: [n, ...], title }], stacked bottom-up in the order of
- * `series`: [{ name, className }]. `format` labels the y axis.
+ * A column chart. `bars`: [{ label, values: [n, ...], title, links }], stacked bottom-up in the
+ * order of `series`: [{ name, className }]. `format` labels the y axis and the table under the
+ * chart (a row per bar, headed `labelHeader`), where each value links to `links[k]` if given.
  */
-export function columnChart({ bars, series, format = String, height = 200, ariaLabel, integer = false }) {
+export function columnChart({
+  bars,
+  series,
+  format = String,
+  height = 200,
+  ariaLabel,
+  integer = false,
+  labelHeader = 'Period',
+  name = null,
+}) {
   const width = 560;
   const m = { top: 12, right: 8, bottom: 26, left: 56 };
   const innerW = width - m.left - m.right;
@@ -52,7 +63,12 @@ export function columnChart({ bars, series, format = String, height = 200, ariaL
     { class: 'legend' },
     series.map((s) => h('span', { class: 'legend-item' }, h('i', { class: ['swatch', s.className] }), s.name)),
   );
-  return h('figure', { class: 'chart-wrap' }, root, series.length > 1 ? legend : null);
+  const table = chartTable(
+    [{ label: labelHeader }, ...series.map((s) => ({ label: s.name, num: true }))],
+    bars.map((b) => [b.label, ...b.values.map((v, k) => ({ text: format(v), href: b.links?.[k] }))]),
+    name,
+  );
+  return h('figure', { class: 'chart-wrap' }, root, series.length > 1 ? legend : null, table);
 }
 
 /** Rounds up to 1, 2 or 5 times a power of ten, so the axis reads well. */
@@ -65,11 +81,21 @@ function niceMax(v) {
 
 /**
  * Horizontal bars: [{ label, value, text, href, className, sub }]. Bars scale to the largest
- * value; `text` is what is written beside the bar.
+ * value; `text` is what is written beside the bar (and in the table under it, with `sub`, both
+ * links to `href`: the sessions behind the bar).
  */
-export function barList(items, { empty = 'Nothing in this range.' } = {}) {
+export function barList(items, { empty = 'Nothing in this range.', labelHeader = 'Name', name = null } = {}) {
   if (!items.length) return h('p', { class: 'muted small' }, empty);
   const max = Math.max(...items.map((i) => i.value), 0) || 1;
+  const table = chartTable(
+    [{ label: labelHeader }, { label: 'Figures', num: true }, { label: '' }],
+    items.map((i) => [i.label, { text: i.text, href: i.href }, i.sub ?? '']),
+    name,
+  );
+  return h('div', {}, barListBars(items, max), table);
+}
+
+function barListBars(items, max) {
   return h(
     'ol',
     { class: 'barlist' },

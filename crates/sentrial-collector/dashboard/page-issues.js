@@ -3,6 +3,7 @@
 // link to the sessions it counts (the list's `issue`, `issue_tool`, `issue_from`, `issue_to`).
 
 import { api } from './api.js';
+import { chartTable } from './chart-table.js';
 import { h, replace } from './dom.js';
 import { ago, datetime, num } from './format.js';
 import { DAY, iso, rangeOf, rangePicker } from './ranges.js';
@@ -27,7 +28,12 @@ export async function issuesPage(root) {
       rangePicker(range, (key) => href.issues({ range: key })),
     ),
     body.issues.length
-      ? card('Detected issues', 'issues', issueTable(body.issues, sessions, from, to))
+      ? card(
+          'Detected issues',
+          'issues',
+          issueTable(body.issues, sessions, from, to),
+          perDayTable(body.issues, sessions, from, to),
+        )
       : h(
           'div',
           { class: 'empty' },
@@ -135,5 +141,27 @@ function tops(items, link, what) {
         h('span', { class: 'muted' }, ` ${num(t.sessions)}`),
       ),
     ),
+  );
+}
+
+/** The per-day bars of every kind as a table: sessions per UTC day, each a link to them. */
+function perDayTable(groups, sessions, from, to) {
+  const days = [];
+  for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) days.push(day);
+  return chartTable(
+    [{ label: 'Sessions per day' }, ...days.map((d) => ({ label: new Date(d).toISOString().slice(5, 10), num: true }))],
+    groups.map((g) => {
+      const byDay = new Map(g.trend.map((d) => [d.from, d]));
+      return [
+        g.kind,
+        ...days.map((day) => {
+          const d = byDay.get(day);
+          return d
+            ? { text: num(d.sessions), href: sessions(g.kind, { issue_from: iso(day), issue_to: iso(day + DAY) }) }
+            : '0';
+        }),
+      ];
+    }),
+    'issues-per-day',
   );
 }

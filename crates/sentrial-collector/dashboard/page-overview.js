@@ -5,37 +5,26 @@ import { api } from './api.js';
 import { barList, columnChart } from './charts.js';
 import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
-import { DAY, rangeOf, rangePicker } from './ranges.js';
+import { bucketLabel, bucketRange, everyBucket } from './buckets.js';
+import { rangeOf, rangePicker, sessionsIn } from './ranges.js';
 import { METRICS, scoreAverages } from './score-averages.js';
 import { href } from './routes.js';
 import { card, stat } from './widgets.js';
 
 export async function overviewPage(root) {
   const range = rangeOf(location.search);
-  const to = Date.now();
-  // Day buckets start at local midnight, so a bar is a calendar day.
-  let from = to - range.ms;
-  if (range.ms > 2 * DAY) {
-    const d = new Date(from);
-    d.setHours(0, 0, 0, 0);
-    from = d.getTime() + DAY;
-  }
+  const { from, to } = bucketRange(range);
   const o = await api('/api/overview', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
   const t = o.totals;
-  const byStart = new Map(o.series.map((b) => [Date.parse(b.start), b]));
-  const buckets = [];
-  for (let b = Date.parse(o.from); b < Date.parse(o.to); b += o.bucket_ms) {
-    buckets.push(
-      byStart.get(b) ?? { start: new Date(b).toISOString(), sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 },
-    );
-  }
-  const label = (iso) => {
-    const d = new Date(iso);
-    return o.bucket_ms < DAY
-      ? `${String(d.getHours()).padStart(2, '0')}:00`
-      : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
-  };
+  const buckets = everyBucket(o, { sessions: 0, failed: 0, cost_usd: 0, total_tokens: 0 });
+  const label = bucketLabel(o.bucket_ms);
   const since = new Date(Date.parse(o.from)).toISOString();
+  const [start, end] = [Date.parse(o.from), Date.parse(o.to)];
+  /** The sessions behind a figure of the whole range. */
+  const behind = (filters) => sessionsIn(start, end, filters);
+  /** The sessions behind a figure of one bucket. */
+  const inBucket = (b, filters) => sessionsIn(Date.parse(b.start), Date.parse(b.start) + o.bucket_ms, filters);
+  const linked = (text, link) => h('a', { href: link }, text);
 
   replace(
     root,
@@ -46,20 +35,22 @@ export async function overviewPage(root) {
       h('span', { class: 'spacer' }),
       rangePicker(range, (key) => href.overview({ range: key })),
     ),
-    h(
-      'p',
-      { class: 'muted small', dataset: { retention: o.retention_days ?? 'none' } },
-      o.retention_days
-        ? `Sessions are kept ${o.retention_days} day${o.retention_days === 1 ? '' : 's'} after they start, then deleted (--retention-days).`
-        : 'Sessions are kept until deleted (no --retention-days).',
-    ),
+    h('p', { class: 'muted small', dataset: { retention: o.retention_days ?? 'none' } }, retentionText(o)),
     h(
       'div',
       { class: 'stats' },
-      stat('Sessions', num(t.sessions), t.running ? `${t.running} running` : null),
-      stat('Failed', num(t.failed), t.sessions ? `${percent(t.failed / t.sessions)} of sessions` : null),
-      stat('Cost', cost(t.cost_usd), t.sessions ? `${cost(t.cost_usd / t.sessions)} a session` : null),
-      stat('Tokens', tokens(t.total_tokens)),
+      stat('Sessions', linked(num(t.sessions), behind()), t.running ? `${t.running} running` : null),
+      stat(
+        'Failed',
+        linked(num(t.failed), behind({ status: 'failed' })),
+        t.sessions ? `${percent(t.failed / t.sessions)} of sessions` : null,
+      ),
+      stat(
+        'Cost',
+        linked(cost(t.cost_usd), behind()),
+        t.sessions ? `${cost(t.cost_usd / t.sessions)} a session` : null,
+      ),
+      stat('Tokens', linked(tokens(t.total_tokens), behind())),
       stat('Avg duration', duration(t.avg_duration_ms)),
     ),
     h(
@@ -73,7 +64,9 @@ export async function overviewPage(root) {
             label: label(b.start),
             values: [b.sessions - b.failed, b.failed],
             title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed`,
+            links: [inBucket(b), inBucket(b, { status: 'failed' })],
           })),
+          name: 'sessions-over-time',
           series: [
             { name: 'Succeeded or running', className: 'c-ok' },
             { name: 'Failed', className: 'c-fail' },
@@ -91,7 +84,9 @@ export async function overviewPage(root) {
             label: label(b.start),
             values: [b.cost_usd],
             title: `${label(b.start)}: ${cost(b.cost_usd)}`,
+            links: [inBucket(b)],
           })),
+          name: 'cost-over-time',
           series: [{ name: 'Cost', className: 'c-cost' }],
           format: cost,
           ariaLabel: 'Cost per bucket',
@@ -110,7 +105,7 @@ export async function overviewPage(root) {
             value: g.sessions,
             text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
             sub: g.failed ? `${g.failed} failed` : null,
-            href: g.key ? href.sessions({ agent: g.key }) : null,
+            href: g.key ? behind({ agent: g.key }) : null,
             className: 'c-ok',
           })),
         ),
@@ -124,7 +119,7 @@ export async function overviewPage(root) {
             value: g.sessions,
             text: `${num(g.sessions)} · ${cost(g.cost_usd)}`,
             sub: g.failed ? `${g.failed} failed` : null,
-            href: g.key ? href.sessions({ user_id: g.key }) : null,
+            href: g.key ? behind({ user_id: g.key }) : null,
             className: 'c-user',
           })),
         ),
@@ -141,6 +136,7 @@ export async function overviewPage(root) {
             label: t.tool_name,
             value: t.calls,
             text: num(t.calls),
+            href: behind({ tool: t.tool_name }),
             className: 'c-tool',
           })),
         ),
@@ -154,6 +150,7 @@ export async function overviewPage(root) {
             value: t.failures,
             text: `${num(t.failures)} · ${percent(t.failures / t.calls)}`,
             sub: `of ${num(t.calls)} calls`,
+            href: behind({ tool: t.tool_name }),
             className: 'c-fail',
           })),
           { empty: 'No failed tool calls in this range.' },
@@ -168,6 +165,7 @@ export async function overviewPage(root) {
             value: t.avg_duration_ms,
             text: duration(t.avg_duration_ms),
             sub: `avg · max ${duration(t.max_duration_ms)}`,
+            href: behind({ tool: t.tool_name }),
             className: 'c-slow',
           })),
         ),
@@ -186,4 +184,14 @@ export async function overviewPage(root) {
     ),
   );
   return null;
+}
+
+/** What the overview says about how long the project's sessions are kept, and who set it. */
+function retentionText(o) {
+  const days = o.retention_days;
+  if (!days) return 'Sessions are kept until deleted (no retention set).';
+  const source = o.retention?.project_days
+    ? "this project's own retention; PUT /api/retention changes it"
+    : "the collector's --retention-days";
+  return `Sessions are kept ${days} day${days === 1 ? '' : 's'} after they start, then deleted (${source}).`;
 }

@@ -173,7 +173,7 @@ function overview(s) {
   return h(
     'div',
     { class: 'stats' },
-    stat('User', s.user_id ? h('a', { href: href.sessions({ user_id: s.user_id }) }, s.user_id) : '—'),
+    stat('User', s.user_id ? h('a', { href: href.user(s.user_id), dataset: { userLink: '' } }, s.user_id) : '—'),
     stat('Conversation', s.convo_id ? h('a', { href: href.conversation(s.convo_id), class: 'mono' }, s.convo_id) : '—'),
     stat(
       'Started',

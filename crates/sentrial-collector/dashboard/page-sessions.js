@@ -26,11 +26,16 @@ const FILTERS = [
   'metric',
   'metric_min',
   'metric_max',
+  'model',
+  'tool',
+  'mcp_server',
+  'metadata_key',
+  'metadata_value',
   'from',
   'to',
 ];
-/** Filters the Issues and overview pages set and the form keeps as they are. */
-const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score'];
+/** Filters the other pages set and the form keeps as they are. */
+const KEPT = ['issue_tool', 'issue_from', 'issue_to', 'score', 'mcp_server', 'metadata_key', 'metadata_value'];
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'];
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -153,12 +158,14 @@ function filterForm(f) {
     input('metric', 'Metric'),
     input('metric_min', 'Metric ≥', { type: 'number', step: 'any' }),
     input('metric_max', 'Metric ≤', { type: 'number', step: 'any' }),
+    input('model', 'Model'),
+    input('tool', 'Tool called'),
     h('label', { class: 'field' }, h('span', {}, 'Status'), status),
     h('label', { class: 'field' }, h('span', {}, 'End reason'), endReason),
     h('label', { class: 'field' }, h('span', {}, 'Detected issue'), issue),
     KEPT.filter((k) => f[k]).map((k) => h('input', { type: 'hidden', name: k, value: f[k] })),
-    input('from', 'From', { type: 'datetime-local' }),
-    input('to', 'To', { type: 'datetime-local' }),
+    input('from', 'From', { type: 'datetime-local', step: 'any' }),
+    input('to', 'To', { type: 'datetime-local', step: 'any' }),
     h(
       'div',
       { class: 'field-actions' },

@@ -5,7 +5,8 @@
 import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { datetime, duration, num, percent } from './format.js';
-import { iso, rangeOf, rangePicker } from './ranges.js';
+import { chartTable } from './chart-table.js';
+import { iso, rangeOf, rangePicker, sessionsIn } from './ranges.js';
 import { href, path } from './routes.js';
 import { card } from './widgets.js';
 
@@ -35,14 +36,19 @@ export async function toolsPage(root) {
       rangePicker(range, (key) => link({ range: key })),
     ),
     body.tools.length
-      ? card(by === 'tool' ? 'Tools' : 'MCP servers', 'tools', toolsTable(body.tools, by, detail, span))
+      ? card(
+          by === 'tool' ? 'Tools' : 'MCP servers',
+          'tools',
+          toolsTable(body.tools, by, detail, span, (t) => sessionsIn(from, to, { [by]: t.name })),
+          perDayTable(body.tools, (t) => sessionsIn(from, to, { [by]: t.name })),
+        )
       : h('div', { class: 'empty' }, h('h3', {}, 'No tool calls in this range')),
     detail,
   );
   return null;
 }
 
-function toolsTable(tools, by, detail, span) {
+function toolsTable(tools, by, detail, span, behind) {
   const heads = ['Name', 'Calls', 'Error rate', 'Denials', 'p50', 'p95', 'Max', 'Share of session time', 'Per day'];
   return h(
     'table',
@@ -74,7 +80,7 @@ function toolsTable(tools, by, detail, span) {
                 )
               : t.name,
           ),
-          h('td', { class: 'num' }, num(t.calls)),
+          h('td', { class: 'num' }, h('a', { href: behind(t), dataset: { sessionsOf: t.name } }, num(t.calls))),
           h('td', { class: 'num', title: `${t.failures} failed` }, percent(t.error_rate)),
           h('td', { class: 'num' }, num(t.denials)),
           h('td', { class: 'num' }, duration(t.p50_ms)),
@@ -133,5 +139,19 @@ async function openTool(name, detail, span) {
       h('h4', {}, 'Failing, latest first'),
       calls(t.failing, 'No failed calls.'),
     ),
+  );
+}
+
+/** The calls per day of every tool as a table (the sparklines' figures), each tool's row linking
+ * to the sessions that called it. */
+function perDayTable(tools, behind) {
+  const days = [...new Set(tools.flatMap((t) => t.per_day.map(([day]) => day.slice(0, 10))))].sort();
+  return chartTable(
+    [{ label: 'Calls per day' }, ...days.map((d) => ({ label: d.slice(5), num: true }))],
+    tools.map((t) => {
+      const byDay = new Map(t.per_day.map(([day, n]) => [day.slice(0, 10), n]));
+      return [{ text: t.name, href: behind(t) }, ...days.map((d) => num(byDay.get(d) ?? 0))];
+    }),
+    'tools-per-day',
   );
 }

@@ -1,11 +1,11 @@
 // Users: each end user of the project over a range, with their sessions, failures, cost, tokens,
 // conversations, average score and when last seen; sorted by any of them, searched by id, paged.
-// Every user opens the sessions list filtered to them.
+// Every user opens their page, and every number the sessions list filtered to them.
 
 import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { ago, cost, datetime, num, percent, tokens } from './format.js';
-import { iso, rangeOf, rangePicker } from './ranges.js';
+import { iso, rangeOf, rangePicker, sessionsIn } from './ranges.js';
 import { href } from './routes.js';
 import { card } from './widgets.js';
 
@@ -42,6 +42,8 @@ export async function usersPage(root) {
     offset: state.offset,
   });
   const link = (change) => href.users({ ...state, ...change });
+  /** The sessions behind a user's figure. */
+  const behind = (u, filters) => sessionsIn(from, to, { user_id: u.user_id, ...filters });
   replace(
     root,
     h(
@@ -65,7 +67,7 @@ export async function usersPage(root) {
       h('button', { class: 'btn', type: 'submit' }, 'Search'),
     ),
     body.users.length
-      ? card('End users', 'users', usersTable(body.users, state, link))
+      ? card('End users', 'users', usersTable(body.users, state, link, behind))
       : h(
           'div',
           { class: 'empty' },
@@ -87,7 +89,7 @@ export async function usersPage(root) {
   return null;
 }
 
-function usersTable(users, state, link) {
+function usersTable(users, state, link, behind) {
   const header = ([key, label]) => {
     const active = state.sort === key;
     const order = active && state.order === 'desc' ? 'asc' : 'desc';
@@ -127,11 +129,15 @@ function usersTable(users, state, link) {
         h(
           'tr',
           { dataset: { user: u.user_id } },
-          h('td', {}, h('a', { href: href.sessions({ user_id: u.user_id }) }, u.user_id)),
-          h('td', { class: 'num' }, num(u.sessions)),
-          h('td', { class: 'num', title: `${u.failed} failed` }, percent(u.failure_rate)),
-          h('td', { class: 'num' }, cost(u.cost_usd)),
-          h('td', { class: 'num' }, tokens(u.total_tokens)),
+          h('td', {}, h('a', { href: href.user(u.user_id, { range: state.range }) }, u.user_id)),
+          h('td', { class: 'num' }, h('a', { href: behind(u) }, num(u.sessions))),
+          h(
+            'td',
+            { class: 'num', title: `${u.failed} failed` },
+            h('a', { href: behind(u, { status: 'failed' }) }, percent(u.failure_rate)),
+          ),
+          h('td', { class: 'num' }, h('a', { href: behind(u) }, cost(u.cost_usd))),
+          h('td', { class: 'num' }, h('a', { href: behind(u) }, tokens(u.total_tokens))),
           h('td', { class: 'num' }, u.avg_score === null ? '—' : u.avg_score.toFixed(2)),
           h('td', { class: 'num nowrap', title: datetime(u.last_seen) }, ago(u.last_seen)),
           h('td', { class: 'num' }, num(u.conversations)),

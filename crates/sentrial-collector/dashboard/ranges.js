@@ -2,6 +2,7 @@
 // the sessions list's filter form reads them.
 
 import { h } from './dom.js';
+import { href } from './routes.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -37,4 +38,16 @@ export function rangePicker(range, link) {
 /** A time (ms) as an ISO string, what the API takes. */
 export function iso(ms) {
   return new Date(ms).toISOString();
+}
+
+/** A time (ms) as the sessions list's `from` and `to` fields take it: local, to the millisecond. */
+export function localTime(ms) {
+  const d = new Date(ms);
+  const pad = (n, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** The sessions list filtered to `filters` and to sessions that started in `[from, to)` (ms). */
+export function sessionsIn(from, to, filters = {}) {
+  return href.sessions({ ...filters, from: localTime(from), to: localTime(to) });
 }

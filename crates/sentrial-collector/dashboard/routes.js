@@ -10,6 +10,8 @@ const PAGES = {
   alerts: { path: '/alerts', title: 'Alerts', nav: 'alerts', menu: 'Alerts' },
   users: { path: '/users', title: 'Users', nav: 'users', menu: 'Users' },
   tools: { path: '/tools', title: 'Tools', nav: 'tools', menu: 'Tools' },
+  compare: { path: '/compare', title: 'Compare', nav: 'compare', menu: 'Compare' },
+  user: { path: '/users/:id', title: 'User', nav: 'users' },
   session: { path: '/sessions/:id', title: 'Session', nav: 'sessions' },
   transcript: { path: '/sessions/:id/transcript', title: 'Transcript', nav: 'sessions' },
   conversation: { path: '/conversations/:id', title: 'Conversation', nav: 'sessions' },

@@ -72,13 +72,14 @@ export function scoreAverages(o, buckets, label, of = SCORES) {
             style: { height: `${Math.max(12, share * 100)}%` },
           });
         });
+        const behind = href.sessions({ score: r.name, agent: r.agent });
         return h(
           'tr',
           { dataset: { [of.list === 'scores' ? 'score' : 'metric']: r.name, agent: r.agent ?? '' } },
           h('td', {}, h('a', { href: of.link(r.name) }, r.name)),
           h('td', {}, r.agent ?? h('span', { class: 'muted' }, '(not received yet)')),
-          h('td', { class: 'num' }, round(r.sum / r.count)),
-          h('td', { class: 'num' }, num(r.count)),
+          h('td', { class: 'num' }, h('a', { href: behind }, round(r.sum / r.count))),
+          h('td', { class: 'num' }, h('a', { href: behind }, num(r.count))),
           h('td', {}, h('div', { class: 'spark' }, bars)),
         );
       }),

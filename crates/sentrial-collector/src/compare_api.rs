@@ -110,7 +110,7 @@ pub async fn compare(
 }
 
 /// `by`: `agent`, `model` or `metadata.KEY` (a key of letters, digits, `_`, `-` and `.`).
-fn dimension(by: &str) -> Result<Dimension, AppError> {
+pub(crate) fn dimension(by: &str) -> Result<Dimension, AppError> {
     match by {
         "agent" => Ok(Dimension::Agent),
         "model" => Ok(Dimension::Model),

@@ -40,6 +40,7 @@ mod params;
 mod rate_limit;
 mod read_api;
 pub mod retention;
+mod retention_api;
 mod router;
 mod scope;
 mod scores_api;
@@ -49,8 +50,10 @@ mod state;
 pub mod store;
 mod time;
 mod tls;
+mod user_api;
 mod users_api;
 mod value_count;
+mod values_api;
 mod views_api;
 
 pub use auth::{hash_key, new_key, Caller, DEFAULT_PROJECT, KEY_CACHE_TTL};

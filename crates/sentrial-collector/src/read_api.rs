@@ -45,6 +45,11 @@ pub struct ListParams {
     score_min: Option<String>,
     score_max: Option<String>,
     q: Option<String>,
+    model: Option<String>,
+    tool: Option<String>,
+    mcp_server: Option<String>,
+    metadata_key: Option<String>,
+    metadata_value: Option<String>,
     from: Option<String>,
     to: Option<String>,
     limit: Option<String>,
@@ -185,6 +190,15 @@ pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         ));
     }
     let score = scores_api::filter(p.score, p.score_min, p.score_max)?;
+    let metadata = match (given(p.metadata_key), p.metadata_value) {
+        (None, None) => None,
+        (Some(key), Some(value)) => Some((key, value)),
+        _ => {
+            return Err(AppError::BadRequest(
+                "invalid metadata filter: metadata_key and metadata_value go together".into(),
+            ))
+        }
+    };
     Ok(ListQuery {
         user_id: given(p.user_id),
         agent: given(p.agent),
@@ -203,6 +217,10 @@ pub(crate) fn parse_list(p: ListParams) -> Result<ListQuery, AppError> {
         name: given(p.name),
         parent: given(p.parent),
         metrics: Vec::new(),
+        model: given(p.model),
+        tool: given(p.tool),
+        mcp_server: given(p.mcp_server),
+        metadata,
         limit,
         after,
     })

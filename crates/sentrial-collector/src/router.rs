@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
     alerts_api, analytics_api, compare_api, dashboard, export_api, health, ingest,
-    issue_settings_api, issues_api, keys_api, otlp, read_api, scores_api, site, users_api,
-    views_api,
+    issue_settings_api, issues_api, keys_api, otlp, read_api, retention_api, scores_api, site,
+    user_api, users_api, values_api, views_api,
 };
 
 /// The routes and layers over `state`; what [`Server::run`] serves.
@@ -38,8 +38,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/overview", get(views_api::overview))
         .route("/api/issues", get(issues_api::issues))
         .route("/api/analytics/users", get(analytics_api::users))
+        .route("/api/analytics/users/{user_id}", get(user_api::user))
         .route("/api/analytics/tools", get(analytics_api::tools))
         .route("/api/analytics/compare", get(compare_api::compare))
+        .route("/api/analytics/values", get(values_api::values))
         .route("/api/analytics/tools/{name}", get(analytics_api::tool))
         .route("/api/export/sessions", get(export_api::export_sessions))
         .route("/api/sessions/{id}/export", get(export_api::export_session))
@@ -47,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/issue-settings",
             get(issue_settings_api::get_settings).put(issue_settings_api::put_settings),
+        )
+        .route(
+            "/api/retention",
+            get(retention_api::get_retention).put(retention_api::put_retention),
         )
         .route("/healthz", get(health::healthz))
         .merge(keys_api::routes())

@@ -176,13 +176,9 @@ impl Server {
         let mut alerts = AlertTasks::start(store.clone(), self.alerts)
             .map_err(|e| CollectorError::Usage(format!("cannot start the alert tasks: {e}")))?;
         tracing::info!(addr = %self.addr, "collector listening");
-        let retention = self
-            .retention
-            .map(|r| crate::retention::spawn(store.clone(), r));
+        let retention = crate::retention::spawn(store.clone(), self.retention);
         serve_connections(self.listener, router(self.state), self.limits, shutdown).await;
-        if let Some(task) = retention {
-            task.abort();
-        }
+        retention.abort();
         alerts.stop();
         if tokio::time::timeout(self.limits.shutdown_grace, store.close())
             .await

@@ -54,9 +54,12 @@ pub async fn overview(
     Params(params): Params<OverviewParams>,
 ) -> Result<Json<OverviewAnswer>, AppError> {
     let query = parse_overview(params, now_ms())?;
+    let retention =
+        crate::retention_api::of_project(store.as_ref(), retention, project.clone()).await?;
     Ok(Json(OverviewAnswer {
         overview: store.overview(project, query).await?,
-        retention_days: retention.0,
+        retention_days: retention.days(),
+        retention,
     }))
 }
 
@@ -65,16 +68,30 @@ pub async fn overview(
 pub struct OverviewAnswer {
     #[serde(flatten)]
     overview: Overview,
-    /// `--retention-days`: sessions older are deleted; `null`: kept until deleted.
+    /// The project's retention (its own, else `--retention-days`): sessions older are deleted;
+    /// `null`: kept until deleted.
     retention_days: Option<u32>,
+    /// Where it comes from, as `GET /api/retention` says it.
+    retention: crate::retention_api::RetentionAnswer,
 }
 
 /// Checks the query string: `to` defaults to now, `from` to 7 days before `to`; `bucket` is
 /// `hour`, `day` or `auto` (hours up to two days, days beyond).
 fn parse_overview(p: OverviewParams, now: i64) -> Result<OverviewQuery, AppError> {
+    bucketed(p.from, p.to, p.bucket, now)
+}
+
+/// The `from`, `to` and `bucket` parameters of a view over time in buckets, as the overview
+/// takes them.
+pub(crate) fn bucketed(
+    from: Option<String>,
+    to: Option<String>,
+    bucket: Option<String>,
+    now: i64,
+) -> Result<OverviewQuery, AppError> {
     let given = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let (from, to) = time_range(p.from, p.to, now)?;
-    let bucket_ms = match given(p.bucket).as_deref() {
+    let (from, to) = time_range(from, to, now)?;
+    let bucket_ms = match given(bucket).as_deref() {
         None | Some("auto") if to - from <= 2 * DAY_MS => HOUR_MS,
         None | Some("auto") => DAY_MS,
         Some("hour") => HOUR_MS,

@@ -481,3 +481,202 @@ async fn compare_sets_values_side_by_side_with_their_changes() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_users_page_has_their_figures_series_and_conversations() {
+    let srv = filled().await;
+    let get = |path: String| {
+        let srv = &srv;
+        async move { srv.get(KEY, &path).await }
+    };
+    let (status, me) = get(format!("/api/analytics/users/alice?{RANGE}&bucket=hour")).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user_id"], "alice");
+    assert_eq!(me["bucket_ms"], HOUR);
+    // The same figures as her row of the users list.
+    let list = users(&srv, "").await;
+    assert_eq!(me["totals"], list["users"][1], "{me}");
+    let series: Vec<(i64, i64, i64, i64)> = me["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let start = sentrial_collector::parse_time(b["start"].as_str().unwrap()).unwrap();
+            (
+                (start - T0) / HOUR,
+                b["sessions"].as_i64().unwrap(),
+                b["failed"].as_i64().unwrap(),
+                b["conversations"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(series, [(1, 1, 0, 1), (2, 1, 1, 1), (3, 1, 0, 1)]);
+    assert_eq!(me["series"][0]["total_tokens"], 120);
+    let convos = me["conversations"].as_array().unwrap();
+    assert_eq!(
+        convos
+            .iter()
+            .map(|c| (
+                c["convo_id"].as_str().unwrap(),
+                c["sessions"].as_i64().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("c2", 1), ("c1", 2)],
+        "latest first"
+    );
+    assert_eq!(convos[1]["failed"], 1);
+    assert!((convos[1]["cost_usd"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    assert_eq!(
+        convos[1]["first_at"],
+        sentrial_collector::iso8601(T0 + HOUR)
+    );
+    assert_eq!(
+        me["last_seen_ever"],
+        sentrial_collector::iso8601(T0 + 3 * HOUR)
+    );
+    // A score named, as the list takes it.
+    let (_, scored) = get(format!(
+        "/api/analytics/users/bob_smith?{RANGE}&score=accuracy"
+    ))
+    .await;
+    assert_eq!(scored["totals"]["avg_score"], Value::Null);
+    let (_, scored) = get(format!("/api/analytics/users/alice?{RANGE}&score=helpful")).await;
+    assert!((scored["totals"]["avg_score"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    // Out of the range: nothing in it, but when she was last seen.
+    let (status, before) = get("/api/analytics/users/alice?from=0&to=1000&bucket=day".into()).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(
+        (
+            &before["totals"]["sessions"],
+            &before["series"],
+            &before["last_seen_ever"]
+        ),
+        (
+            &Value::from(0),
+            &Value::Array(vec![]),
+            &me["last_seen_ever"]
+        )
+    );
+    let (status, body) = get(format!("/api/analytics/users/nobody?{RANGE}")).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].is_string());
+    let (status, body) = get(format!("/api/analytics/users/alice?{RANGE}&bucket=minute")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("bucket"), "{body}");
+}
+
+/// The ids of the sessions list at `query`, sorted.
+async fn listed(srv: &TestServer, query: &str) -> Vec<String> {
+    let (status, body) = srv.get(KEY, &format!("/api/sessions?{query}")).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    let mut ids: Vec<String> = body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn the_values_seen_are_offered_and_each_opens_its_sessions() {
+    let srv = TestServer::start(&[]).await;
+    use SessionStatus::Completed as Ok_;
+    let mut events = Vec::new();
+    for (id, version, model, calls) in [
+        ("a", "1.2.0", "claude-sonnet-4-5", 1),
+        ("b", "1.2.0", "claude-sonnet-4-5", 0),
+        ("c", "1.2.0", "claude-haiku-4-5", 2),
+        ("d", "1.3.0", "claude-haiku-4-5", 1),
+    ] {
+        events.extend(versioned(id, version, model, 100, 0.1, Ok_, calls));
+    }
+    events.push(call(
+        "d",
+        7,
+        "mcp__gh__search",
+        T0 + HOUR,
+        5,
+        ToolStatus::Success,
+        Some("gh"),
+    ));
+    let (status, body) = srv.post(KEY, &events).await;
+    assert_eq!(status, 200, "{body}");
+    let seen = |by: &'static str| {
+        let srv = &srv;
+        async move {
+            let (status, body) = srv
+                .get(KEY, &format!("/api/analytics/values?{RANGE}&by={by}"))
+                .await;
+            assert_eq!(status, 200, "{by}: {body}");
+            body["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| {
+                    (
+                        v["value"].as_str().unwrap().to_string(),
+                        v["sessions"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let s = |v: &str, n: i64| (v.to_string(), n);
+    assert_eq!(
+        seen("metadata.version").await,
+        [s("1.2.0", 3), s("1.3.0", 1)]
+    );
+    assert_eq!(
+        seen("model").await,
+        [s("claude-haiku-4-5", 2), s("claude-sonnet-4-5", 2)]
+    );
+    assert_eq!(seen("agent").await, [s("agent", 4)]);
+    assert!(seen("metadata.nope").await.is_empty());
+    let (status, body) = srv.get(KEY, "/api/analytics/values?by=colour").await;
+    assert_eq!(status, 400, "{body}");
+
+    // The sessions behind each value: the list's filters select them.
+    assert_eq!(
+        listed(&srv, "metadata_key=version&metadata_value=1.2.0").await,
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        listed(&srv, "metadata_key=env&metadata_value=prod")
+            .await
+            .len(),
+        4
+    );
+    assert!(listed(&srv, "metadata_key=version&metadata_value=9")
+        .await
+        .is_empty());
+    assert_eq!(listed(&srv, "model=claude-haiku-4-5").await, ["c", "d"]);
+    assert_eq!(listed(&srv, "tool=Bash").await, ["a", "c", "d"]);
+    assert_eq!(listed(&srv, "tool=mcp__gh__search").await, ["d"]);
+    assert_eq!(listed(&srv, "mcp_server=gh").await, ["d"]);
+    assert_eq!(
+        listed(
+            &srv,
+            "tool=Bash&model=claude-sonnet-4-5&metadata_key=version&metadata_value=1.2.0"
+        )
+        .await,
+        ["a"]
+    );
+    let (status, body) = srv.get(KEY, "/api/sessions?metadata_key=version").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("metadata_value"),
+        "{body}"
+    );
+    // The export takes the same filters.
+    let resp = srv
+        .send(
+            "GET",
+            KEY,
+            "/api/export/sessions?format=jsonl&tool=Bash&model=claude-haiku-4-5",
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap().lines().count(), 2);
+}

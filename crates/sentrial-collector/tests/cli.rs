@@ -310,3 +310,48 @@ fn alert_rules_are_added_listed_paused_resumed_and_deleted() {
     assert!(err.contains("metrics are cost_usd, sessions"), "{err}");
     assert_eq!(alert(&db, &["list"]).0, "No alert rules.\n");
 }
+
+#[test]
+fn a_projects_retention_is_set_listed_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
+            .arg("retention")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .env_remove("SENTRIAL_DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.status.code(),
+        )
+    };
+    let (out, _, code) = run(&["list"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("No project has a retention of its own.\n", Some(0))
+    );
+    let (_, err, code) = run(&["set", "--project", "p1", "--days", "30"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("`p1` keeps its sessions 30 days"), "{err}");
+    assert_eq!(run(&["set", "--project", "p2", "--days", "7"]).2, Some(0));
+    let (out, _, _) = run(&["list"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("p1\t30 days\tset 20"), "{out}");
+    assert!(lines[1].starts_with("p2\t7 days\tset "), "{out}");
+    for bad in ["0", "36501", "x"] {
+        let (_, err, code) = run(&["set", "--project", "p1", "--days", bad]);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+    }
+    let (_, err, code) = run(&["clear", "--project", "p1"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("follows --retention-days again"), "{err}");
+    let (_, err, _) = run(&["clear", "--project", "p1"]);
+    assert!(err.contains("had no retention of its own"), "{err}");
+    assert!(run(&["list"]).0.starts_with("p2\t7 days"));
+}

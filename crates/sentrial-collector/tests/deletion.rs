@@ -300,3 +300,199 @@ async fn retention_deletes_what_started_before_it_in_batches_and_keeps_the_rest(
         assert_eq!(pragma("freelist_count"), 0);
     }
 }
+
+const SHORT: &str = "key-project-short-0123456789";
+const LONG: &str = "key-project-long-01234567890";
+
+/// Now, in ms.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The ids of a project's sessions, sorted.
+async fn ids(srv: &TestServer, key: &str) -> Vec<String> {
+    let (_, page) = srv.get(key, "/api/sessions?limit=500").await;
+    let mut ids: Vec<String> = page["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Waits (up to 10 s) until each `(key, ids)` project holds exactly those sessions.
+async fn settle(srv: &TestServer, want: &[(&str, &[&str])]) {
+    for _ in 0..100 {
+        let mut all = true;
+        for (key, want) in want {
+            all &= ids(srv, key).await == *want;
+        }
+        if all {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (key, want) in want {
+        assert_eq!(ids(srv, key).await, *want, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn a_projects_own_retention_overrides_the_collectors_shorter_and_longer() {
+    let srv = TestServer::start_with(&[(SHORT, "short"), (LONG, "long")], |c| {
+        c.retention = Some(Retention {
+            keep: Duration::from_secs(3 * 86_400),
+            every: Duration::from_millis(200),
+        });
+    })
+    .await;
+    for (key, days) in [(SHORT, 1), (LONG, 10)] {
+        let (status, body) = srv
+            .send_json(
+                "PUT",
+                key,
+                "/api/retention",
+                &format!(r#"{{"days": {days}}}"#),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            (&body["days"], &body["project_days"], &body["default_days"]),
+            (&json!(days), &json!(days), &json!(3))
+        );
+        assert!(body["updated_at"].is_string(), "{body}");
+    }
+    let t = now();
+    let mut mine = user_session("d-2d", "u", t - 2 * DAY);
+    mine.extend(user_session("d-4d", "u", t - 4 * DAY));
+    let mut short = user_session("s-12h", "u", t - DAY / 2);
+    short.extend(user_session("s-2d", "u", t - 2 * DAY));
+    let mut long = user_session("l-4d", "u", t - 4 * DAY);
+    long.extend(user_session("l-11d", "u", t - 11 * DAY));
+    let kept = [
+        "d-2d",
+        "claude-d-2d",
+        "s-12h",
+        "claude-s-12h",
+        "l-4d",
+        "claude-l-4d",
+    ];
+    for (key, events) in [(KEY, &mine), (SHORT, &short), (LONG, &long)] {
+        assert_eq!(srv.post(key, events).await.0, 200);
+    }
+    let kept_before = rows_naming(&srv, &kept).await;
+    settle(
+        &srv,
+        &[(KEY, &["d-2d"]), (SHORT, &["s-12h"]), (LONG, &["l-4d"])],
+    )
+    .await;
+    let gone = [
+        "d-4d",
+        "claude-d-4d",
+        "s-2d",
+        "claude-s-2d",
+        "l-11d",
+        "claude-l-11d",
+    ];
+    let left = rows_naming(&srv, &gone).await;
+    assert!(left.values().all(|n| *n == 0), "left behind: {left:?}");
+    assert_eq!(
+        rows_naming(&srv, &kept).await,
+        kept_before,
+        "the kept sessions keep every row, their scores included"
+    );
+    assert!(kept_before["scores"] == 6 && kept_before["events"] > 0);
+    for (key, days) in [(KEY, 3), (SHORT, 1), (LONG, 10)] {
+        let (_, overview) = srv.get(key, "/api/overview").await;
+        assert_eq!(overview["retention_days"], days, "the dashboard says it");
+    }
+    let (_, mine) = srv.get(KEY, "/api/retention").await;
+    assert_eq!(
+        mine,
+        json!({"days": 3, "project_days": null, "default_days": 3, "updated_at": null})
+    );
+    // Back to the collector's 3 days: the long project's 4-day-old session goes too.
+    let (status, body) = srv
+        .send_json("PUT", LONG, "/api/retention", r#"{"days": null}"#)
+        .await;
+    assert_eq!(
+        (status, &body["project_days"], &body["days"]),
+        (200, &Value::Null, &json!(3))
+    );
+    settle(&srv, &[(LONG, &[]), (KEY, &["d-2d"]), (SHORT, &["s-12h"])]).await;
+}
+
+#[tokio::test]
+async fn a_projects_own_retention_applies_without_the_collectors() {
+    let srv = TestServer::start(&[(SHORT, "short")]).await;
+    let (status, _) = srv
+        .send_json("PUT", SHORT, "/api/retention", r#"{"days": 1}"#)
+        .await;
+    assert_eq!(status, 200);
+    let t = now();
+    assert_eq!(
+        srv.post(KEY, &user_session("d-old", "u", t - 400 * DAY))
+            .await
+            .0,
+        200
+    );
+    let mut short = user_session("s-new", "u", t - DAY / 2);
+    short.extend(user_session("s-old", "u", t - 2 * DAY));
+    assert_eq!(srv.post(SHORT, &short).await.0, 200);
+    let deleted = sentrial_collector::retention::round(srv.store.as_ref(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (deleted["sessions"], deleted["scores"]),
+        (1, 2),
+        "{deleted:?}"
+    );
+    assert_eq!(ids(&srv, SHORT).await, ["s-new"]);
+    assert_eq!(ids(&srv, KEY).await, ["d-old"], "no retention: kept");
+    let (_, overview) = srv.get(KEY, "/api/overview").await;
+    assert_eq!(overview["retention_days"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_projects_retention_takes_admin_and_refuses_bad_days() {
+    let srv = TestServer::start(&[]).await;
+    let reader = "sk-read-only-0123456789abcdef";
+    srv.store
+        .add_key(
+            hash_key(reader),
+            "default".into(),
+            Scopes::parse(&["read"]).unwrap(),
+        )
+        .await
+        .unwrap();
+    let (status, _) = srv
+        .send_json("PUT", reader, "/api/retention", r#"{"days": 5}"#)
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = srv.get(reader, "/api/retention").await;
+    assert_eq!((status, &body["days"]), (200, &Value::Null), "{body}");
+    for bad in [
+        r#"{"days": 0}"#,
+        r#"{"days": 36501}"#,
+        r#"{"days": "5"}"#,
+        "{}x",
+        r#"{"keep": 5}"#,
+    ] {
+        let (status, body) = srv.send_json("PUT", KEY, "/api/retention", bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("invalid retention"),
+            "{bad}: {body}"
+        );
+    }
+    let (_, body) = srv.get(KEY, "/api/retention").await;
+    assert_eq!(body["project_days"], Value::Null, "nothing stored");
+}

@@ -85,7 +85,7 @@ fn found_or_usage(found: bool, id: &str) -> Result<(), CollectorError> {
 }
 
 /// Opens the store of `db`, runs `f` on it and closes it.
-async fn with_store<T, F>(db: DbArgs, f: F) -> Result<T, CollectorError>
+pub(super) async fn with_store<T, F>(db: DbArgs, f: F) -> Result<T, CollectorError>
 where
     F: for<'a> FnOnce(
         &'a dyn Store,

@@ -1,5 +1,5 @@
 //! The command line's shape: `serve`, `key new|list|revoke|rotate`, `dashboard
-//! link|sign-out-all`, `alert list|add|pause|resume|delete`.
+//! link|sign-out-all`, `alert list|add|pause|resume|delete`, `retention set|clear|list`.
 
 use std::path::PathBuf;
 
@@ -61,6 +61,11 @@ pub(super) enum Command {
     Alert {
         #[command(subcommand)]
         command: AlertCommand,
+    },
+    /// Manage projects' own retention (over `serve --retention-days`).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
     },
 }
 
@@ -241,6 +246,36 @@ pub(super) enum AlertCommand {
     Delete {
         /// The rule's id.
         id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum RetentionCommand {
+    /// Give a project a retention of its own: its sessions that started more than DAYS days ago
+    /// are deleted, whatever `serve --retention-days` says.
+    Set {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The project.
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
+        project: String,
+        /// Days its sessions are kept.
+        #[arg(long, value_name = "DAYS",
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::store::MAX_RETENTION_DAYS)))]
+        days: u32,
+    },
+    /// Remove a project's own retention: `serve --retention-days` applies to it again.
+    Clear {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The project.
+        #[arg(long, default_value = crate::auth::DEFAULT_PROJECT)]
+        project: String,
+    },
+    /// List the projects that have a retention of their own.
+    List {
         #[command(flatten)]
         db: DbArgs,
     },

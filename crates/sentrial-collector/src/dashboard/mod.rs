@@ -1,5 +1,5 @@
 //! The dashboard: the page (`/`, `/overview`, `/issues`, `/alerts`, `/users`, `/tools`,
-//! `/sessions/{id}`, `/sessions/{id}/transcript`, `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in and sign-out
+//! `/compare`, `/users/{id}`, `/sessions/{id}`, `/sessions/{id}/transcript`, `/conversations/{id}`), its embedded assets (`/assets/{name}`), sign-in and sign-out
 //! (`login.rs`), and the security headers every response carries.
 //!
 //! The page is static; it reads everything through the read API with the sign-in cookie, and
@@ -43,6 +43,8 @@ where
         .route("/alerts", get(page))
         .route("/users", get(page))
         .route("/tools", get(page))
+        .route("/compare", get(page))
+        .route("/users/{id}", get(page_with_id))
         .route("/sessions/{id}", get(page_with_id))
         .route("/sessions/{id}/transcript", get(page_with_id))
         .route("/conversations/{id}", get(page_with_id))

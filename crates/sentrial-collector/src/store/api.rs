@@ -184,6 +184,25 @@ pub trait Store: Send + Sync + 'static {
         query: crate::store::UsersQuery,
     ) -> BoxFuture<'_, Result<crate::store::UsersPage, StoreError>>;
 
+    /// End user `user_id`'s figures, series and conversations over a range, or `None` when
+    /// they have no session at all (`GET /api/analytics/users/{user_id}`).
+    fn user_detail(
+        &self,
+        project_id: String,
+        user_id: String,
+        query: crate::store::UserQuery,
+    ) -> BoxFuture<'_, Result<Option<crate::store::UserDetail>, StoreError>>;
+
+    /// The values `dim` took over `[from, to)` (ms), most sessions first (at most
+    /// [`VALUES_LISTED`](crate::store::VALUES_LISTED)).
+    fn dimension_values(
+        &self,
+        project_id: String,
+        dim: crate::store::Dimension,
+        from: i64,
+        to: i64,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::ValueCount>, StoreError>>;
+
     /// The figures of each of `values` of `dim` over `[from, to)` (ms), `score` naming the score
     /// averaged (empty: every number).
     fn compare(
@@ -231,12 +250,35 @@ pub trait Store: Send + Sync + 'static {
         user_id: String,
     ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
 
-    /// As [`Store::delete_user_batch`], for sessions of any project that started before `cutoff`
-    /// (ms); its last batch also deletes the scores given before it.
+    /// As [`Store::delete_user_batch`], for the sessions that started before `cutoff` (ms) of
+    /// project `Some(id)`, or (`None`) of every project without a retention of its own; its last
+    /// batch also deletes the scores given before it.
     fn delete_expired_batch(
         &self,
+        project_id: Option<String>,
         cutoff: i64,
     ) -> BoxFuture<'_, Result<(u64, crate::store::Deleted), StoreError>>;
+
+    /// A project's own retention (overriding `--retention-days`), if it has one.
+    fn project_retention(
+        &self,
+        project_id: String,
+    ) -> BoxFuture<'_, Result<Option<crate::store::ProjectRetention>, StoreError>>;
+
+    /// Every project's own retention, by project.
+    fn project_retentions(
+        &self,
+    ) -> BoxFuture<'_, Result<Vec<crate::store::ProjectRetention>, StoreError>>;
+
+    /// Sets a project's own retention to `days` (1 to
+    /// [`MAX_RETENTION_DAYS`](crate::store::MAX_RETENTION_DAYS), checked by the caller) or
+    /// removes it (`None`); whether it had one before.
+    fn set_project_retention(
+        &self,
+        project_id: String,
+        days: Option<u32>,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
     /// Stores an alert rule.
     fn add_alert_rule(&self, rule: Rule) -> BoxFuture<'_, Result<(), StoreError>>;
 

@@ -136,3 +136,19 @@ CREATE INDEX sessions_by_parent ON sessions (project_id, parent_session_id, sort
 }
 pub(crate) use manual_tables;
 // ---- end of issue 19's migration (manual sessions) ----
+// ---- Issue 18 (per-project retention): part of one migration of each store, self-contained. ----
+/// A project's own retention, overriding `--retention-days` for it: its sessions that started
+/// more than `days` days ago are deleted (`retention.rs`). Written once for both engines.
+macro_rules! project_retention_table {
+    () => {
+        "
+CREATE TABLE project_retention (
+    project_id TEXT NOT NULL PRIMARY KEY,
+    days       BIGINT NOT NULL,   -- 1 to 36,500
+    updated_at BIGINT NOT NULL    -- ms since the epoch
+);
+"
+    };
+}
+pub(crate) use project_retention_table;
+// ---- end of issue 18's migration (per-project retention) ----

@@ -65,8 +65,16 @@ static OF_USER: Sql = Sql::new(
     "SELECT project_id, id, claude_session_id FROM sessions \
      WHERE project_id = ?1 AND user_id = ?2 LIMIT ?3",
 );
-static BEFORE: Sql =
-    Sql::new("SELECT project_id, id, claude_session_id FROM sessions WHERE sort_ts < ?1 LIMIT ?2");
+/// Sessions past the collector's retention: of the projects without one of their own.
+static BEFORE: Sql = Sql::new(
+    "SELECT project_id, id, claude_session_id FROM sessions WHERE sort_ts < ?1 \
+     AND project_id NOT IN (SELECT project_id FROM project_retention) LIMIT ?2",
+);
+/// Sessions of project `?1` past its own retention.
+static BEFORE_IN: Sql = Sql::new(
+    "SELECT project_id, id, claude_session_id FROM sessions \
+     WHERE project_id = ?1 AND sort_ts < ?2 LIMIT ?3",
+);
 static SESSION: Sql = Sql::new("DELETE FROM sessions WHERE project_id = ?1 AND id = ?2");
 /// The session's scores, and those of its Claude session id unless another session (a resumed
 /// run) still has that id.
@@ -83,7 +91,11 @@ static EVENTS_OF_CLAUDE: Sql = Sql::new(
      AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.project_id = ?1 AND s.claude_session_id = ?3 \
                      AND s.id <> ?2)",
 );
-static SCORES_BEFORE: Sql = Sql::new("DELETE FROM scores WHERE at < ?1");
+static SCORES_BEFORE: Sql = Sql::new(
+    "DELETE FROM scores WHERE at < ?1 \
+     AND project_id NOT IN (SELECT project_id FROM project_retention)",
+);
+static SCORES_BEFORE_IN: Sql = Sql::new("DELETE FROM scores WHERE project_id = ?1 AND at < ?2");
 
 /// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`: how many sessions it picked
 /// (fewer than [`BATCH`]: none are left) and the rows it deleted.
@@ -103,16 +115,29 @@ pub async fn user_batch<D: Db>(
     .await
 }
 
-/// Deletes up to [`BATCH`] sessions of any project that started before `cutoff` (ms), and, with
-/// the last batch, the scores given before it; as [`user_batch`].
-pub async fn expired_batch<D: Db>(db: &D, cutoff: i64) -> Result<(u64, Deleted), StoreError> {
+/// Deletes up to [`BATCH`] sessions that started before `cutoff` (ms), of `project` or (`None`)
+/// of every project without a retention of its own, and, with the last batch, the scores given
+/// before it; as [`user_batch`].
+pub async fn expired_batch<D: Db>(
+    db: &D,
+    project: Option<&str>,
+    cutoff: i64,
+) -> Result<(u64, Deleted), StoreError> {
     in_transaction(db, async {
         let mut deleted = Deleted::new();
-        let sessions = db.select(&BEFORE, &values![cutoff, BATCH], picked).await?;
+        let sessions = match project {
+            Some(p) => {
+                db.select(&BEFORE_IN, &values![p, cutoff, BATCH], picked)
+                    .await?
+            }
+            None => db.select(&BEFORE, &values![cutoff, BATCH], picked).await?,
+        };
         let n = delete_sessions(db, &sessions, &mut deleted).await?;
         if n < BATCH as u64 {
-            *deleted.entry("scores").or_default() +=
-                db.run(&SCORES_BEFORE, &values![cutoff]).await?;
+            *deleted.entry("scores").or_default() += match project {
+                Some(p) => db.run(&SCORES_BEFORE_IN, &values![p, cutoff]).await?,
+                None => db.run(&SCORES_BEFORE, &values![cutoff]).await?,
+            };
         }
         Ok((n, deleted))
     })
@@ -191,12 +216,17 @@ macro_rules! store_deletes {
 
         fn delete_expired_batch(
             &self,
+            project_id: Option<String>,
             cutoff: i64,
         ) -> $crate::store::api::BoxFuture<
             '_,
             Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
         > {
-            $write!(self, |db| $crate::store::delete::expired_batch(db, cutoff))
+            $write!(self, |db| $crate::store::delete::expired_batch(
+                db,
+                project_id.as_deref(),
+                cutoff
+            ))
         }
     };
 }
@@ -211,10 +241,12 @@ mod tests {
         let mut all = vec![
             &OF_USER,
             &BEFORE,
+            &BEFORE_IN,
             &SESSION,
             &SCORES_OF,
             &EVENTS_OF_CLAUDE,
             &SCORES_BEFORE,
+            &SCORES_BEFORE_IN,
         ];
         all.extend(&ROWS_OF);
         crate::store::dialect::assert_renders(&all);

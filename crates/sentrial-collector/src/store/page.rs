@@ -43,6 +43,15 @@ pub struct ListQuery {
     pub parent: Option<String>,
     /// Only sessions with each of these custom metrics in its range.
     pub metrics: Vec<MetricFilter>,
+    /// Only sessions of this model.
+    pub model: Option<String>,
+    /// Only sessions that called this tool.
+    pub tool: Option<String>,
+    /// Only sessions that called a tool of this MCP server.
+    pub mcp_server: Option<String>,
+    /// Only sessions whose metadata has this key with this value (as text: a number's digits;
+    /// see `{json_text}` in `dialect.rs` for booleans).
+    pub metadata: Option<(String, String)>,
     /// Page size, 1..=500.
     pub limit: u32,
     /// Start after this position (from the previous page's `next_cursor`).

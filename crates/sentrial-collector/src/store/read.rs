@@ -74,6 +74,7 @@ async fn page_rows<D: Db>(
         ("s.claude_session_id", &q.claude_session_id),
         ("s.name", &q.name),
         ("s.parent_session_id", &q.parent),
+        ("s.model", &q.model),
     ];
     for (column, value) in filters {
         if let Some(value) = value {
@@ -107,6 +108,23 @@ async fn page_rows<D: Db>(
             s.bind(" AND i.at + 0 < ?", Value::from(to));
         }
         s.sql.push(')');
+    }
+    for (column, value) in [("t.tool_name", &q.tool), ("t.mcp_server", &q.mcp_server)] {
+        if let Some(value) = value {
+            s.bind(
+                &format!(
+                    " AND EXISTS (SELECT 1 FROM tool_calls t \
+                     WHERE t.project_id = s.project_id AND t.session_id = s.id AND {column} = ?)"
+                ),
+                Value::from(value),
+            );
+        }
+    }
+    if let Some((key, value)) = &q.metadata {
+        s.args.extend([Value::from(key), Value::from(value)]);
+        let n = s.args.len();
+        let fragment = format!(" AND {{json_text:s.metadata, ?{}}} = ?{n}", n - 1);
+        s.sql.push_str(&s.dialect.render(&fragment));
     }
     if let Some(from) = q.from {
         s.bind(" AND s.sort_ts >= ?", Value::from(from));

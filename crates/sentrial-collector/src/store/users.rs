@@ -163,7 +163,8 @@ static TOTAL: Sql = Sql::new(concat!(
     users_where!()
 ));
 
-fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
+/// One row of [`USERS`] (also of a user's page, `user_detail.rs`).
+pub(crate) fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
     let sessions = r.integer("sessions")?;
     let failed = r.integer("failed")?;
     Ok(UserRow {

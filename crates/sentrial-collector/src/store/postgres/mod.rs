@@ -25,9 +25,12 @@ use crate::store::access::store_access;
 use crate::store::alert_access::store_alerts;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::delete::store_deletes;
+use crate::store::dimension_values::store_dimension_values;
 use crate::store::error::{pg_message, StoreError};
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
+use crate::store::retention::store_retention;
+use crate::store::user_detail::store_user_detail;
 use crate::time::now_ms;
 use db::PgDb;
 use text::Clean;
@@ -198,8 +201,11 @@ impl Store for PgStore {
     }
 
     store_reads!(on_connection);
+    store_user_detail!(on_connection);
+    store_dimension_values!(on_connection);
     store_access!(on_connection, on_connection);
     store_deletes!(on_connection);
+    store_retention!(on_connection, on_connection);
     store_alerts!(on_connection, on_connection);
 
     fn evaluate_alerts(

@@ -10,11 +10,13 @@
 
 use deadpool_postgres::Object;
 
-use crate::store::ddl::{alert_tables, lineage_indexes, manual_tables, session_list_indexes};
+use crate::store::ddl::{
+    alert_tables, lineage_indexes, manual_tables, project_retention_table, session_list_indexes,
+};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -363,6 +365,10 @@ const V9: &str = alert_tables!();
 /// Version 10: the SQLite store's version 10, the same DDL (`ddl.rs`) with `COLLATE "C"`.
 const V10: &str = manual_tables!(" COLLATE \"C\"");
 // ---- end of issue 19's migration (manual sessions) ----
+// ---- Issue 18 (per-project retention): one migration, self-contained. ----
+/// Version 11: the SQLite store's version 11 (see there), the same DDL (`ddl.rs`).
+const V11: &str = project_retention_table!();
+// ---- end of issue 18's migration (per-project retention) ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

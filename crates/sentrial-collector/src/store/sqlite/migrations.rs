@@ -2,10 +2,12 @@
 //!
 //! A migration is never edited once released: a change is a new entry at the end of [`MIGRATIONS`].
 
-use crate::store::ddl::{alert_tables, lineage_indexes, manual_tables, session_list_indexes};
+use crate::store::ddl::{
+    alert_tables, lineage_indexes, manual_tables, project_retention_table, session_list_indexes,
+};
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -407,3 +409,8 @@ pub(super) const V9: &str = alert_tables!();
 /// (`ddl.rs`).
 pub(super) const V10: &str = manual_tables!("");
 // ---- end of issue 19's migration (manual sessions) ----
+// ---- Issue 18 (per-project retention): one migration, self-contained. ----
+/// Version 11: a project's own retention (`project_retention`), the same DDL on both stores
+/// (`ddl.rs`).
+pub(super) const V11: &str = project_retention_table!();
+// ---- end of issue 18's migration (per-project retention) ----

@@ -29,9 +29,12 @@ use crate::store::alert_access::store_alerts;
 use crate::store::api::{BoxFuture, Store};
 use crate::store::db::now;
 use crate::store::delete::store_deletes;
+use crate::store::dimension_values::store_dimension_values;
 use crate::store::error::StoreError;
 use crate::store::incoming::Incoming;
 use crate::store::reads::store_reads;
+use crate::store::retention::store_retention;
+use crate::store::user_detail::store_user_detail;
 use db::SqliteDb;
 use lag::Lag;
 use writer::{writer_loop, WriteJob};
@@ -248,8 +251,11 @@ impl Store for SqliteStore {
     }
 
     store_reads!(on_reader);
+    store_user_detail!(on_reader);
+    store_dimension_values!(on_reader);
     store_access!(on_reader_boxed, on_writer);
     store_deletes!(on_writer);
+    store_retention!(on_reader_boxed, on_writer);
     store_alerts!(on_reader_boxed, on_writer);
 
     fn evaluate_alerts(
