@@ -596,7 +596,7 @@ async fn unknown_query_parameters_are_refused_by_name_and_known_ones_work() {
             400,
             json!({"error": "unknown parameter `claude_session`; known: agent, user_id, convo_id, \
                              status, end_reason, issue, issue_tool, issue_from, issue_to, claude_session_id, score, score_min, score_max, q, \
-                             from, to, limit, cursor"})
+                             model, tool, mcp_server, metadata_key, metadata_value, from, to, limit, cursor"})
         )
     );
     for path in [
