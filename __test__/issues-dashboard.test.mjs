@@ -239,7 +239,7 @@ describe('detected issues and scores in the dashboard', () => {
         ['review', 'builder', '1'],
       ],
     );
-    await page.locator('[data-card="score-averages"] tr[data-score="accuracy"] a').click();
+    await page.locator('[data-card="score-averages"] tr[data-score="accuracy"] td:first-child a').click();
     await page.waitForURL(/score=accuracy/);
     await page.waitForSelector('table.sessions');
     assert.deepEqual(await listed(), ['clean']);
