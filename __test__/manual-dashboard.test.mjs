@@ -33,7 +33,14 @@ function start(sid, n, name, agent, parent) {
 }
 
 function end(sid, n, cost, metrics) {
-  const usage = { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, cost_usd: cost };
+  const usage = {
+    prompt_tokens: 30,
+    completion_tokens: 12,
+    total_tokens: 42,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    cost_usd: cost,
+  };
   return ev(sid, n, 'session_end', {
     status: 'completed',
     ended_at: t0 + n * 10,
