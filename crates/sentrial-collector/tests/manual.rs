@@ -387,8 +387,14 @@ async fn the_list_filters_by_name_parent_and_metric() {
             .await;
         let csv = resp.text().await.unwrap();
         assert_eq!(csv.lines().count(), 2, "{kind}: {csv}");
-        assert!(csv.starts_with("id,name,parent_session_id,"), "{csv}");
-        assert!(csv.contains(",triage,"), "{csv}");
+        assert!(
+            csv.lines()
+                .next()
+                .unwrap()
+                .ends_with(",received_at,name,parent_session_id,metrics"),
+            "{csv}"
+        );
+        assert!(csv.contains(",triage,,"), "{csv}");
         assert!(
             csv.contains(r#""{""satisfaction"":4.5,""steps"":3"#),
             "{kind}: {csv}"
