@@ -33,7 +33,14 @@ function start(sid, n, name, agent, parent) {
 }
 
 function end(sid, n, cost, metrics) {
-  const usage = { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, cost_usd: cost };
+  const usage = {
+    prompt_tokens: 30,
+    completion_tokens: 12,
+    total_tokens: 42,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    cost_usd: cost,
+  };
   return ev(sid, n, 'session_end', {
     status: 'completed',
     ended_at: t0 + n * 10,
@@ -152,6 +159,7 @@ describe('a manual session with a child in the dashboard', () => {
     const at = (k) => kinds.indexOf(k);
     assert.ok(at('decision') > at('tool_call') && at('error') > at('decision'), kinds.join(' '));
     assert.match(await page.textContent('li[data-marker="decision"]'), /✓ refund/);
+    await screenshot(page, 'manual-transcript');
   });
 
   it('filters the list by name, parent and metric', async () => {
@@ -166,6 +174,7 @@ describe('a manual session with a child in the dashboard', () => {
     await page.waitForURL(/metric_min=4/);
     await page.waitForSelector('table.sessions');
     assert.deepEqual(await listed(), ['m1']);
+    await screenshot(page, 'manual-sessions');
     await open('/?metric=satisfaction&metric_max=3.5');
     assert.deepEqual(await listed(), ['c1']);
   });

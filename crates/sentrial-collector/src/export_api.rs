@@ -23,14 +23,13 @@ use crate::read_api::{parse_list, ListParams, MAX_LIMIT};
 use crate::store::{Cursor, ListQuery, SessionRecord, Store, StoreError, Transcript};
 use crate::time::iso8601;
 
-/// The columns of the CSV export, in order: the scalar fields of a list item. `input` and `output`
+/// The columns of the CSV export, in order: the scalar fields of a list item (a new one goes at the
+/// end, so the columns that were keep their places). `input` and `output`
 /// are the list's previews, `input_length` and `output_length` their whole lengths (the JSONL
 /// export has the whole texts); `metadata`, `model_usage`, `carried`, `mcp_servers`,
 /// `issue_kinds` and `metrics` are JSON.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
-    "name",
-    "parent_session_id",
     "started_at",
     "ended_at",
     "agent",
@@ -66,8 +65,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "carried",
     "mcp_servers",
     "issue_kinds",
-    "metrics",
     "received_at",
+    "name",
+    "parent_session_id",
+    "metrics",
 ];
 
 /// What `GET /api/export/sessions` writes.

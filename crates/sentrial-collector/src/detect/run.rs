@@ -1,7 +1,7 @@
 //! Rules on how a run went and ended: `limits`, `api_trouble`, `context`, `unfinished`.
 
 use sentrial_protocol::{
-    END_API_ERROR, END_MAX_BUDGET, END_MAX_TURNS, MARKER_API_ERROR, MARKER_API_RETRY,
+    END_API_ERROR, END_MAX_BUDGET, END_MAX_TURNS, ENTRY_MANUAL, MARKER_API_ERROR, MARKER_API_RETRY,
     MARKER_COMPACT, MARKER_RATE_LIMIT,
 };
 
@@ -143,7 +143,8 @@ pub(super) fn context(d: &SessionDetail) -> Option<Finding> {
 }
 
 /// `unfinished`: tool calls that never completed, sub-agents that never reported back, a run that
-/// ended without a result or with an empty final response. One finding per cause.
+/// ended without a result or with an empty final response (a manual session has no results: its
+/// end is its outcome). One finding per cause.
 pub(super) fn unfinished(d: &SessionDetail) -> Vec<Finding> {
     let mut out = Vec::new();
     let open: Vec<&ToolCallRecord> = d
@@ -182,7 +183,9 @@ pub(super) fn unfinished(d: &SessionDetail) -> Vec<Finding> {
             calls_of(&silent),
         ));
     }
+    let manual = d.session.entry_point.as_deref() == Some(ENTRY_MANUAL);
     match d.turns.last() {
+        None if manual => {}
         None => out.push(Finding::new(
             IssueKind::Unfinished,
             Severity::Error,

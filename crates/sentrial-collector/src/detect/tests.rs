@@ -349,6 +349,9 @@ fn unfinished_calls_sub_agents_and_results() {
     let f = only(&d, IssueKind::Unfinished);
     assert_eq!(f[2].summary, "The run ended without a result");
     assert_eq!(f[2].severity, Severity::Error);
+    // A manual session reports no results: its end is its outcome.
+    d.session.entry_point = Some(sentrial_protocol::ENTRY_MANUAL.into());
+    assert_eq!(only(&d, IssueKind::Unfinished).len(), 2);
 }
 
 #[test]

@@ -134,6 +134,7 @@ fn facts(r: &dyn Columns) -> Result<SessionRecord, StoreError> {
         sort_ts: r.integer("sort_ts")?,
         agent: r.text("agent")?,
         cost_usd: r.real("cost_usd")?,
+        entry_point: r.text("entry_point")?,
         ..SessionRecord::default()
     })
 }

@@ -93,11 +93,9 @@ pub static TOOL_CALLS: Sql = Sql::new(
 
 /// The model calls of session `?2` of project `?1`, in the order they started.
 pub static MODEL_CALLS: Sql = Sql::new(
-    "SELECT message_id, model, stop_reason, input_tokens,
-        output_tokens, output_tokens_final, cache_read_tokens, cache_creation_tokens,
-        parent_tool_use_id, started_at, ended_at, ttft_ms, position, content, prompt, cost_usd,
-        cost_estimated
-     FROM model_calls WHERE project_id = ?1 AND session_id = ?2
+    "SELECT message_id, model, stop_reason, input_tokens, output_tokens, output_tokens_final,
+        cache_read_tokens, cache_creation_tokens, parent_tool_use_id, started_at, ended_at,
+        ttft_ms, position, content, prompt, cost_usd, cost_estimated FROM model_calls WHERE project_id = ?1 AND session_id = ?2
      ORDER BY started_at, message_id",
 );
 
@@ -265,8 +263,8 @@ pub static TOOLS: Sql = Sql::new(
 /// What the issue rules read of session `?2` of project `?1` besides its calls, results and
 /// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
 pub static ISSUE_FACTS: Sql = Sql::new(
-    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts, agent, cost_usd
-     FROM sessions WHERE project_id = ?1 AND id = ?2",
+    "SELECT status, end_reason, api_error_status, num_turns, ended_at, sort_ts, agent, cost_usd,
+        entry_point FROM sessions WHERE project_id = ?1 AND id = ?2",
 );
 
 /// The tool calls of session `?2` of project `?1` as the issue rules read them: `TOOL_CALLS`'s
