@@ -484,3 +484,53 @@ async fn deleting_the_user_leaves_no_metric() {
         assert_eq!(list["sessions"], json!([]), "{kind}");
     }
 }
+
+/// The depth of a `children` tree: 0 when empty.
+fn depth(children: &Value) -> usize {
+    children
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| 1 + depth(&c["children"]))
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn children_form_a_bounded_tree_in_start_order() {
+    let t0 = ago(30);
+    for (kind, srv) in servers().await {
+        // A chain r <- n1 <- ... <- n7, two more children of r, and a session that is its own
+        // parent.
+        let mut events = vec![start("r", t0, "root", "a", None)];
+        for i in 1..=7 {
+            let parent = if i == 1 {
+                "r".to_string()
+            } else {
+                format!("n{}", i - 1)
+            };
+            events.push(start(&format!("n{i}"), t0 + i, "chain", "a", Some(&parent)));
+        }
+        events.push(start("late", t0 + 20, "late", "a", Some("r")));
+        events.push(start("early", t0 - 5, "early", "a", Some("r")));
+        events.push(start("self", t0, "self", "a", Some("self")));
+        let (status, body) = post(&srv, KEY, &events).await;
+        assert_eq!(status, 200, "{kind}: {body}");
+        let r = session(&srv, KEY, "r").await;
+        let ids: Vec<&str> = r["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["early", "n1", "late"], "{kind}");
+        assert_eq!(depth(&r["children"]), 5, "{kind}: {r}");
+        assert_eq!(
+            session(&srv, KEY, "self").await["children"],
+            json!([]),
+            "{kind}"
+        );
+        let (_, list) = srv.get(KEY, "/api/sessions?parent=n6").await;
+        assert_eq!(list["sessions"][0]["id"], "n7", "{kind}");
+    }
+}

@@ -7,16 +7,16 @@
 //! custom metrics belong to the session's newest end (key `(ts, id)`), whose set replaces any
 //! older end's.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sentrial_protocol::{Event, Payload};
 use serde::Serialize;
 
-use crate::store::db::Db;
+use crate::store::db::{Db, Plan, Query};
 use crate::store::error::StoreError;
 use crate::store::incoming::{clamp, Json};
 use crate::store::row::Columns;
-use crate::store::value::values;
+use crate::store::value::{values, Value};
 use crate::store::{manual_sql, writes};
 use crate::time::Timestamp;
 
@@ -129,21 +129,26 @@ pub struct ChildSession {
     pub children: Vec<ChildSession>,
 }
 
-fn child(r: &dyn Columns) -> Result<ChildSession, StoreError> {
-    Ok(ChildSession {
-        id: r.string("id")?,
-        name: r.text("name")?,
-        agent: r.text("agent")?,
-        status: r.string("status")?,
-        started_at: r.time("started_at")?,
-        cost_usd: r.real("cost_usd")?,
-        children: Vec::new(),
-    })
+/// A child session and its parent's id.
+fn child(r: &dyn Columns) -> Result<(String, ChildSession), StoreError> {
+    let parent = r.string("parent_session_id")?;
+    Ok((
+        parent,
+        ChildSession {
+            id: r.string("id")?,
+            name: r.text("name")?,
+            agent: r.text("agent")?,
+            status: r.string("status")?,
+            started_at: r.time("started_at")?,
+            cost_usd: r.real("cost_usd")?,
+            children: Vec::new(),
+        },
+    ))
 }
 
 /// The sessions under session `id`, oldest first, each with its own: at most
-/// [`CHILDREN_DEPTH`] levels and [`CHILDREN_MAX`] sessions; a session met twice (a cycle of
-/// parents) is listed once.
+/// [`CHILDREN_DEPTH`] levels and [`CHILDREN_MAX`] sessions, one query a level; a session met
+/// twice (a cycle of parents) is listed once.
 pub(crate) async fn children_of<D: Db>(
     db: &D,
     project: &str,
@@ -151,49 +156,54 @@ pub(crate) async fn children_of<D: Db>(
 ) -> Result<Vec<ChildSession>, StoreError> {
     let mut seen: HashSet<String> = HashSet::from([id.to_string()]);
     let mut budget = CHILDREN_MAX;
-    let mut roots = direct_children(db, project, id, &mut seen, &mut budget).await?;
-    // Breadth first, one level at a time: paths from the root to each child of the level.
-    let mut level: Vec<Vec<usize>> = (0..roots.len()).map(|i| vec![i]).collect();
-    for _ in 1..CHILDREN_DEPTH {
-        let mut next = Vec::new();
-        for path in level {
-            if budget == 0 {
-                break;
-            }
-            let node = node_at(&mut roots, &path);
-            let found =
-                direct_children(db, project, &node.id.clone(), &mut seen, &mut budget).await?;
-            let node = node_at(&mut roots, &path);
-            for i in 0..found.len() {
-                next.push([path.as_slice(), &[i]].concat());
-            }
-            node.children = found;
+    let mut parents = vec![id.to_string()];
+    let mut levels: Vec<Vec<(String, ChildSession)>> = Vec::new();
+    while levels.len() < CHILDREN_DEPTH && !parents.is_empty() && budget > 0 {
+        let mut found = level(db, project, &parents, budget).await?;
+        found.retain(|(_, c)| seen.insert(c.id.clone()));
+        budget -= found.len().min(budget);
+        parents = found.iter().map(|(_, c)| c.id.clone()).collect();
+        levels.push(found);
+    }
+    // From the deepest level up, each session takes its children from the level below.
+    let mut below: HashMap<String, Vec<ChildSession>> = HashMap::new();
+    for found in levels.into_iter().rev() {
+        let mut here: HashMap<String, Vec<ChildSession>> = HashMap::new();
+        for (parent, mut c) in found {
+            c.children = below.remove(&c.id).unwrap_or_default();
+            here.entry(parent).or_default().push(c);
         }
-        level = next;
+        below = here;
     }
-    Ok(roots)
+    Ok(below.remove(id).unwrap_or_default())
 }
 
-fn node_at<'a>(roots: &'a mut [ChildSession], path: &[usize]) -> &'a mut ChildSession {
-    let mut node = &mut roots[path[0]];
-    for &i in &path[1..] {
-        node = &mut node.children[i];
-    }
-    node
-}
-
-async fn direct_children<D: Db>(
+/// The sessions whose parent is one of `parents`, oldest first, at most `limit`, each with its
+/// parent's id.
+async fn level<D: Db>(
     db: &D,
     project: &str,
-    id: &str,
-    seen: &mut HashSet<String>,
-    budget: &mut usize,
-) -> Result<Vec<ChildSession>, StoreError> {
-    let limit = i64::try_from(*budget).unwrap_or(i64::MAX);
-    let mut found = db
-        .select(&manual_sql::CHILDREN, &values![project, id, limit], child)
-        .await?;
-    found.retain(|c| seen.insert(c.id.clone()));
-    *budget -= found.len().min(*budget);
-    Ok(found)
+    parents: &[String],
+    limit: usize,
+) -> Result<Vec<(String, ChildSession)>, StoreError> {
+    let marks: Vec<String> = (0..parents.len()).map(|i| format!("?{}", i + 3)).collect();
+    let sql = D::DIALECT.render(&format!(
+        "{}{}{}",
+        manual_sql::CHILDREN_OPEN,
+        marks.join(", "),
+        manual_sql::CHILDREN_CLOSE
+    ));
+    let mut args = vec![
+        Value::from(project),
+        Value::from(i64::try_from(limit).unwrap_or(i64::MAX)),
+    ];
+    args.extend(parents.iter().map(Value::from));
+    db.rows(Query {
+        sql: &sql,
+        args: &args,
+        // One text per number of parents: not worth keeping.
+        plan: Plan::Fresh,
+        make: child,
+    })
+    .await
 }

@@ -3,11 +3,14 @@
 
 use crate::store::dialect::Sql;
 
-/// The sessions of project `?1` whose parent is session `?2`, oldest first, at most `?3`.
-pub static CHILDREN: Sql = Sql::new(
-    "SELECT id, name, agent, status, started_at, cost_usd FROM sessions
-     WHERE project_id = ?1 AND parent_session_id = ?2 ORDER BY sort_ts, id LIMIT ?3",
-);
+/// The sessions of project `?1` whose parent is one of `?3`, `?4`, ... (the caller writes their
+/// marks between [`CHILDREN_OPEN`] and [`CHILDREN_CLOSE`]), oldest first, at most `?2`.
+pub const CHILDREN_OPEN: &str =
+    "SELECT id, parent_session_id, name, agent, status, started_at, cost_usd FROM sessions
+     WHERE project_id = ?1 AND parent_session_id IN (";
+
+/// The end of [`CHILDREN_OPEN`]'s statement.
+pub const CHILDREN_CLOSE: &str = ") ORDER BY sort_ts, id LIMIT ?2";
 
 /// The sessions list's filter on one custom metric, opened after the list's conditions: the
 /// caller binds the name, then ` AND m.value >= ?` and ` AND m.value <= ?` as given, and closes
@@ -32,6 +35,6 @@ mod tests {
 
     #[test]
     fn every_statement_renders_in_both_dialects() {
-        crate::store::dialect::assert_renders(&[&CHILDREN, &OVERVIEW_METRICS]);
+        crate::store::dialect::assert_renders(&[&OVERVIEW_METRICS]);
     }
 }
