@@ -18,6 +18,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// How long an idle connection is kept for the next batch.
+const IDLE_CONNECTION: Duration = Duration::from_secs(5);
 /// Sends one batch to a receiver and says what became of it.
 pub trait Transport: Send + Sync + 'static {
     /// Who receives the batches, for what warnings say.
@@ -166,6 +168,9 @@ impl HttpTransport {
             .tls_backend_preconfigured(tls)
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
+            // Shorter than the collector's idle close (10 s) and most proxies', so a batch is
+            // not written into a connection the other side is closing (a wasted attempt).
+            .pool_idle_timeout(IDLE_CONNECTION)
             .user_agent(format!("{}/{}", sdk.name, sdk.version))
             .build()
             .map_err(|e| CoreError::Startup(e.to_string()))?;

@@ -372,15 +372,28 @@ fn user_patterns_are_unicode_aware() {
 #[test]
 fn privacy_modes_reach_what_a_manual_session_reports() {
     let run = |p: Privacy, kind: &str, data: Value| {
-        applied(&Redactor::new(&RedactConfig::default(), p).unwrap(), kind, data)
+        applied(
+            &Redactor::new(&RedactConfig::default(), p).unwrap(),
+            kind,
+            data,
+        )
     };
     let llm = json!({"call_id": "c", "position": 0, "model": "m", "input": "the prompt",
         "output": "the answer", "input_tokens": 5, "started_at": 1, "ended_at": 2});
     let l = run(Privacy::NoInputs, "llm_call", llm.clone());
-    assert_eq!((l.get("input"), l["output"].clone()), (None, json!("the answer")));
+    assert_eq!(
+        (l.get("input"), l["output"].clone()),
+        (None, json!("the answer"))
+    );
     let l = run(Privacy::NoOutputs, "llm_call", llm.clone());
-    assert_eq!((l["input"].clone(), l.get("output")), (json!("the prompt"), None));
-    assert_eq!(run(Privacy::MetadataOnly, "llm_call", llm)["input_tokens"], 5);
+    assert_eq!(
+        (l["input"].clone(), l.get("output")),
+        (json!("the prompt"), None)
+    );
+    assert_eq!(
+        run(Privacy::MetadataOnly, "llm_call", llm)["input_tokens"],
+        5
+    );
 
     let decision = json!({"position": 1, "at": 3, "reasoning": "secret plan",
         "alternatives": ["a"], "chosen": "a"});
@@ -398,5 +411,8 @@ fn privacy_modes_reach_what_a_manual_session_reports() {
     );
     let tool = json!({"tool_use_id": "t", "tool_name": "book", "seq": 0, "status": "success",
         "reasoning": "the user asked"});
-    assert_eq!(run(Privacy::NoOutputs, "tool_call", tool).get("reasoning"), None);
+    assert_eq!(
+        run(Privacy::NoOutputs, "tool_call", tool).get("reasoning"),
+        None
+    );
 }
