@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime};
 
 /// How long an idle connection is kept for the next batch.
 const IDLE_CONNECTION: Duration = Duration::from_secs(5);
+
 /// Sends one batch to a receiver and says what became of it.
 pub trait Transport: Send + Sync + 'static {
     /// Who receives the batches, for what warnings say.
