@@ -2,10 +2,10 @@
 // failing and slowest, and the average of each score per agent over time.
 
 import { api } from './api.js';
-import { barList, columnChart } from './charts.js';
+import { barList } from './charts.js';
 import { h, replace } from './dom.js';
 import { cost, duration, num, percent, tokens } from './format.js';
-import { bucketLabel, bucketRange, everyBucket } from './buckets.js';
+import { bucketLabel, bucketRange, costChart, everyBucket, sessionsChart } from './buckets.js';
 import { rangeOf, rangePicker, sessionsIn } from './ranges.js';
 import { METRICS, scoreAverages } from './score-averages.js';
 import { href } from './routes.js';
@@ -59,39 +59,14 @@ export async function overviewPage(root) {
       card(
         'Sessions over time',
         null,
-        columnChart({
-          bars: buckets.map((b) => ({
-            label: label(b.start),
-            values: [b.sessions - b.failed, b.failed],
-            title: `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed`,
-            links: [inBucket(b), inBucket(b, { status: 'failed' })],
-          })),
+        sessionsChart(buckets, {
+          label,
+          title: (b) => `${label(b.start)}: ${b.sessions} sessions, ${b.failed} failed`,
+          inBucket,
           name: 'sessions-over-time',
-          series: [
-            { name: 'Succeeded or running', className: 'c-ok' },
-            { name: 'Failed', className: 'c-fail' },
-          ],
-          format: (v) => num(Math.round(v)),
-          integer: true,
-          ariaLabel: 'Sessions per bucket',
         }),
       ),
-      card(
-        'Cost over time',
-        null,
-        columnChart({
-          bars: buckets.map((b) => ({
-            label: label(b.start),
-            values: [b.cost_usd],
-            title: `${label(b.start)}: ${cost(b.cost_usd)}`,
-            links: [inBucket(b)],
-          })),
-          name: 'cost-over-time',
-          series: [{ name: 'Cost', className: 'c-cost' }],
-          format: cost,
-          ariaLabel: 'Cost per bucket',
-        }),
-      ),
+      card('Cost over time', null, costChart(buckets, { label, inBucket, name: 'cost-over-time' })),
     ),
     h(
       'div',

@@ -3,8 +3,7 @@
 // opens the sessions behind it. Reached from the Users page and from a session's user.
 
 import { api } from './api.js';
-import { bucketLabel, bucketRange, everyBucket } from './buckets.js';
-import { columnChart } from './charts.js';
+import { bucketLabel, bucketRange, costChart, everyBucket, sessionsChart } from './buckets.js';
 import { h, replace } from './dom.js';
 import { ago, cost, datetime, num, percent, snippet, tokens } from './format.js';
 import { iso, rangeOf, rangePicker, sessionsIn } from './ranges.js';
@@ -63,39 +62,15 @@ export async function userPage(root, { id }) {
       card(
         'Sessions and conversations over time',
         'user-sessions',
-        columnChart({
-          bars: buckets.map((b) => ({
-            label: label(b.start),
-            values: [b.sessions - b.failed, b.failed],
-            title: `${label(b.start)}: ${b.sessions} sessions (${b.failed} failed) in ${b.conversations} conversations`,
-            links: [inBucket(b), inBucket(b, { status: 'failed' })],
-          })),
-          series: [
-            { name: 'Succeeded or running', className: 'c-ok' },
-            { name: 'Failed', className: 'c-fail' },
-          ],
-          format: (v) => num(Math.round(v)),
-          integer: true,
-          ariaLabel: 'Sessions per bucket',
+        sessionsChart(buckets, {
+          label,
+          title: (b) =>
+            `${label(b.start)}: ${b.sessions} sessions (${b.failed} failed) in ${b.conversations} conversations`,
+          inBucket,
           name: 'user-sessions',
         }),
       ),
-      card(
-        'Cost over time',
-        'user-cost',
-        columnChart({
-          bars: buckets.map((b) => ({
-            label: label(b.start),
-            values: [b.cost_usd],
-            title: `${label(b.start)}: ${cost(b.cost_usd)}`,
-            links: [inBucket(b)],
-          })),
-          series: [{ name: 'Cost', className: 'c-cost' }],
-          format: cost,
-          ariaLabel: 'Cost per bucket',
-          name: 'user-cost',
-        }),
-      ),
+      card('Cost over time', 'user-cost', costChart(buckets, { label, inBucket, name: 'user-cost' })),
     ),
     card('Conversations, latest first', 'user-conversations', conversations(u.conversations, behind)),
     card(
