@@ -307,10 +307,16 @@ describe('manual sessions', () => {
 
     // Everything stored of a session: its detail (tool calls, model calls, markers) and transcript.
     const stored = async (id) =>
-      JSON.stringify([await collector.get(`/api/sessions/${id}`), await collector.get(`/api/sessions/${id}/transcript`)]);
+      JSON.stringify([
+        await collector.get(`/api/sessions/${id}`),
+        await collector.get(`/api/sessions/${id}/transcript`),
+      ]);
     const ra = await ended(a);
     const raw = await stored(a);
-    assert.ok(raw.includes('[name] is known') && raw.includes('Hi [name]'), 'the decision and the model call are stored');
+    assert.ok(
+      raw.includes('[name] is known') && raw.includes('Hi [name]'),
+      'the decision and the model call are stored',
+    );
     assert.ok(!raw.includes('Alice'), 'the redact function cleaned every text');
     assert.ok(!raw.includes(key), 'the secret was redacted');
     assert.equal(ra.input, '[name] asks');
