@@ -12,7 +12,8 @@ use super::attributes::{messages, Attrs};
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span, Status};
 use sentrial_protocol::otel::{self, attr};
 use sentrial_protocol::{
-    Event, ModelCall, Payload, SessionEnd, SessionStart, SessionStatus, ToolCall, ToolStatus,
+    Block, Event, LlmCall, ModelCall, Payload, SessionEnd, SessionStart, SessionStatus, ToolCall,
+    ToolStatus,
 };
 use std::collections::HashMap;
 
@@ -80,7 +81,13 @@ impl SpanBuilder {
                     open.turns.push(input.text.clone());
                 }
             }
-            Payload::ModelCall(call) => out.push(model_span(session, call)),
+            Payload::ModelCall(call) => out.push(model_span(
+                session,
+                call,
+                Some(otel::PROVIDER_ANTHROPIC),
+                None,
+            )),
+            Payload::LlmCall(call) => out.push(reported_model_span(session, call)),
             Payload::ToolCall(call) => out.push(tool_span(session, call, event.ts)),
             Payload::SessionEnd(end) => match self.open.remove(session) {
                 Some(open) => out.push(session_span(session, &open, end)),
@@ -91,8 +98,7 @@ impl SpanBuilder {
             | Payload::Marker(_)
             | Payload::Score(_)
             | Payload::Decision(_)
-            | Payload::Error(_)
-            | Payload::LlmCall(_) => {}
+            | Payload::Error(_) => {}
         }
         true
     }
@@ -206,10 +212,13 @@ pub fn session_error_type(status: SessionStatus, reason: Option<&str>) -> String
 }
 
 /// The `chat {model}` span of a model call.
-fn model_span(session: &str, call: &ModelCall) -> Span {
+fn model_span(session: &str, call: &ModelCall, provider: Option<&str>, cost: Option<f64>) -> Span {
     let mut a = Attrs::default();
     a.str(attr::OPERATION_NAME, otel::OP_CHAT);
-    a.str(attr::PROVIDER_NAME, otel::PROVIDER_ANTHROPIC);
+    a.opt_str(attr::PROVIDER_NAME, provider);
+    if let Some(cost) = cost {
+        a.double(attr::COST_USD, cost);
+    }
     a.str(attr::REQUEST_MODEL, &call.model);
     a.str(attr::RESPONSE_MODEL, &call.model);
     a.str(attr::RESPONSE_ID, &call.message_id);
@@ -243,6 +252,32 @@ fn model_span(session: &str, call: &ModelCall) -> Span {
     span.end_time_unix_nano = nanos(call.ended_at.max(call.started_at));
     span.attributes = a.0;
     span
+}
+
+/// The `chat {model}` span of a model call a manual session reported (any provider): a model
+/// call's span with its cost; its provider is named only for a model the pricing table knows (a
+/// Claude model), as nothing else says which provider answered.
+fn reported_model_span(session: &str, call: &LlmCall) -> Span {
+    let as_model_call = ModelCall {
+        message_id: call.call_id.clone(),
+        model: call.model.clone(),
+        input_tokens: call.input_tokens,
+        output_tokens: call.output_tokens,
+        output_tokens_final: true,
+        cache_read_tokens: call.cache_read_tokens,
+        cache_creation_tokens: call.cache_creation_tokens,
+        started_at: call.started_at,
+        ended_at: call.ended_at,
+        position: Some(call.position),
+        content: call
+            .output
+            .iter()
+            .map(|text| Block::Text { text: text.clone() })
+            .collect(),
+        ..Default::default()
+    };
+    let provider = crate::pricing::price_of(&call.model).map(|_| otel::PROVIDER_ANTHROPIC);
+    model_span(session, &as_model_call, provider, call.cost_usd)
 }
 
 /// The `execute_tool {tool}` span of a tool call; `ts` (the event's time) stands in for a

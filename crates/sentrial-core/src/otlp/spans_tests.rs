@@ -1,6 +1,6 @@
 use super::*;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value as V, AnyValue, ArrayValue};
-use sentrial_protocol::{Block, SessionInput, Subagent, Usage};
+use sentrial_protocol::{Block, LlmCall, SessionInput, Subagent, Usage};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -270,6 +270,48 @@ fn a_streamed_prompt_is_one_user_message_per_turn_and_a_resent_start_updates() {
     );
     assert_eq!(a["gen_ai.request.model"], s("claude-sonnet-4-5"));
     assert_eq!(a["sentrial.claude_session_id"], s("claude-abc"));
+}
+
+#[test]
+fn a_model_call_a_manual_session_reported_is_a_chat_span_with_its_cost() {
+    let call = |id: &str, model: &str, cost| {
+        Payload::LlmCall(LlmCall {
+            call_id: id.into(),
+            position: 0,
+            model: model.into(),
+            input_tokens: 1200,
+            output_tokens: 300,
+            cost_usd: Some(cost),
+            output: Some("search flights first".into()),
+            started_at: T0 + 100,
+            ended_at: T0 + 520,
+            ..Default::default()
+        })
+    };
+    let spans = run(vec![
+        ev(T0 + 520, call("c1", "gpt-4o", 0.0105)),
+        ev(T0 + 600, call("c2", "claude-haiku-4-5", 0.0025)),
+    ]);
+    let gpt = by_name(&spans, "chat gpt-4o");
+    assert_eq!(gpt.span_id, otel::model_span_id(SID, "c1").to_vec());
+    assert_eq!(gpt.parent_span_id, otel::session_span_id(SID).to_vec());
+    assert_eq!(
+        (gpt.start_time_unix_nano, gpt.end_time_unix_nano),
+        (nanos(T0 + 100), nanos(T0 + 520))
+    );
+    let a = attrs(gpt);
+    assert_eq!(
+        a.get("gen_ai.provider.name"),
+        None,
+        "nothing says who served gpt-4o"
+    );
+    assert_eq!(a["gen_ai.usage.input_tokens"], i(1200));
+    assert_eq!(a["gen_ai.usage.output_tokens"], i(300));
+    assert_eq!(a["sentrial.usage.output_tokens_final"], V::BoolValue(true));
+    assert_eq!(a["sentrial.cost_usd"], V::DoubleValue(0.0105));
+    assert!(format!("{:?}", a["gen_ai.output.messages"]).contains("search flights first"));
+    let claude = attrs(by_name(&spans, "chat claude-haiku-4-5"));
+    assert_eq!(claude["gen_ai.provider.name"], s("anthropic"));
 }
 
 #[test]
