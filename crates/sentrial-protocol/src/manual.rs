@@ -2,6 +2,7 @@
 //! events: the agent's decisions, its errors and the model calls it made itself. A batch that
 //! holds one of these is protocol [`MANUAL_PROTOCOL_VERSION`].
 
+use crate::{Block, ModelCall};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -88,6 +89,32 @@ pub struct LlmCall {
     pub started_at: i64,
     /// When it was reported.
     pub ended_at: i64,
+}
+
+impl LlmCall {
+    /// The call as a wrapped run's model call would be: its id the message id, its output tokens
+    /// final, its output one text block (none without output). What the collector stores and the
+    /// OTLP export sends of it; its prompt and cost are this type's own.
+    pub fn model_call(&self) -> ModelCall {
+        ModelCall {
+            message_id: self.call_id.clone(),
+            model: self.model.clone(),
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            output_tokens_final: true,
+            cache_read_tokens: self.cache_read_tokens,
+            cache_creation_tokens: self.cache_creation_tokens,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            position: Some(self.position),
+            content: self
+                .output
+                .iter()
+                .map(|text| Block::Text { text: text.clone() })
+                .collect(),
+            ..Default::default()
+        }
+    }
 }
 
 /// Longest custom metric name, in characters.

@@ -19,7 +19,9 @@
 //!
 //! Dedupe by event id is each store's (its raw event log), before this runs.
 
-use sentrial_protocol::{Event, Payload, ScoreValue, SessionStatus, ToolStatus};
+use sentrial_protocol::{
+    Event, LlmCall, ModelCall, Payload, ScoreValue, SessionStatus, ToolStatus,
+};
 
 use crate::store::db::Db;
 use crate::store::error::StoreError;
@@ -137,33 +139,7 @@ pub(crate) async fn apply<D: Db>(
         }
         (Payload::ModelCall(m), Json::ModelCall { content }) => {
             ensure_session(db, project, ev, now).await?;
-            db.run(
-                &writes::MODEL_CALL,
-                &values![
-                    project,
-                    sid,
-                    &m.message_id,
-                    &m.model,
-                    &m.stop_reason,
-                    clamp(m.input_tokens),
-                    clamp(m.output_tokens),
-                    clamp(m.cache_read_tokens),
-                    clamp(m.cache_creation_tokens),
-                    &m.parent_tool_use_id,
-                    m.started_at,
-                    m.ended_at,
-                    ev.ts,
-                    &ev.id,
-                    m.output_tokens_final,
-                    m.ttft_ms.map(clamp),
-                    m.position,
-                    content,
-                    None::<&str>,
-                    None::<f64>,
-                    None::<bool>,
-                ],
-            )
-            .await?;
+            write_model_call(db, project, ev, m, content, None).await?;
         }
         (Payload::Subagent(a), Json::None) => {
             ensure_session(db, project, ev, now).await?;
@@ -226,21 +202,8 @@ pub(crate) async fn apply<D: Db>(
         }
         (Payload::Marker(m), Json::Marker { data }) => {
             ensure_session(db, project, ev, now).await?;
-            db.run(
-                &writes::MARKER,
-                &values![
-                    project,
-                    sid,
-                    m.position,
-                    &m.kind,
-                    m.at,
-                    &m.parent_tool_use_id,
-                    data,
-                    ev.ts,
-                    &ev.id,
-                ],
-            )
-            .await?;
+            let parent = m.parent_tool_use_id.as_deref();
+            write_marker(db, project, ev, (m.position, &m.kind, m.at, parent), data).await?;
         }
         (Payload::Score(sc), Json::None) => {
             // No placeholder session: a score waits for its session (see `scores.rs`).
@@ -309,6 +272,73 @@ pub(crate) async fn apply<D: Db>(
             )))
         }
     }
+    Ok(())
+}
+
+/// Writes model call `m` of event `ev` with its content blocks' JSON; `reported` is the call a
+/// manual session reported it as (`LlmCall::model_call`), whose prompt and cost the row keeps too.
+pub(crate) async fn write_model_call<D: Db>(
+    db: &D,
+    project: &str,
+    ev: &Event,
+    m: &ModelCall,
+    content: &Option<String>,
+    reported: Option<&LlmCall>,
+) -> Result<(), StoreError> {
+    db.run(
+        &writes::MODEL_CALL,
+        &values![
+            project,
+            &ev.session_id,
+            &m.message_id,
+            &m.model,
+            &m.stop_reason,
+            clamp(m.input_tokens),
+            clamp(m.output_tokens),
+            clamp(m.cache_read_tokens),
+            clamp(m.cache_creation_tokens),
+            &m.parent_tool_use_id,
+            m.started_at,
+            m.ended_at,
+            ev.ts,
+            &ev.id,
+            m.output_tokens_final,
+            m.ttft_ms.map(clamp),
+            m.position,
+            content,
+            reported.and_then(|c| c.input.as_deref()),
+            reported.and_then(|c| c.cost_usd),
+            reported.map(|c| c.cost_estimated),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Writes a transcript marker of event `ev`: its place, kind, time and parent Task call, and its
+/// data's JSON.
+pub(crate) async fn write_marker<D: Db>(
+    db: &D,
+    project: &str,
+    ev: &Event,
+    (position, kind, at, parent): (u32, &str, i64, Option<&str>),
+    data: &str,
+) -> Result<(), StoreError> {
+    db.run(
+        &writes::MARKER,
+        &values![
+            project,
+            &ev.session_id,
+            position,
+            kind,
+            at,
+            parent,
+            data,
+            ev.ts,
+            &ev.id
+        ],
+    )
+    .await?;
     Ok(())
 }
 

@@ -1,9 +1,7 @@
 //! What both stores share about an incoming event: its JSON columns made in advance, its type
 //! tag, how counts beyond a database integer are kept, and the values a tool call is stored with.
 
-use sentrial_protocol::{
-    Block, Event, LlmCall, Payload, SessionEnd, SessionResult, ToolCall, ToolStatus, Usage,
-};
+use sentrial_protocol::{Event, Payload, SessionEnd, SessionResult, ToolCall, ToolStatus, Usage};
 use serde::Serialize;
 
 /// A new event to store, with its JSON text made in advance: [`Incoming::new`] runs on the
@@ -96,7 +94,7 @@ impl Incoming {
                 data: marker_data(e)?,
             },
             Payload::LlmCall(c) => Json::ModelCall {
-                content: list(&llm_content(c))?,
+                content: list(&c.model_call().content)?,
             },
             Payload::SessionInput(_) | Payload::Subagent(_) | Payload::Score(_) => Json::None,
         };
@@ -118,13 +116,6 @@ fn marker_data<T: Serialize>(fields: &T) -> Result<String, serde_json::Error> {
         object.remove("at");
     }
     json(&data)
-}
-
-/// A reported model call's answer as the content of a model call: one text block, none when it
-/// reported no output.
-fn llm_content(call: &LlmCall) -> Vec<Block> {
-    let text = call.output.clone().map(|text| Block::Text { text });
-    text.into_iter().collect()
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {

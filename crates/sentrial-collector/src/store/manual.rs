@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sentrial_protocol::{Event, Payload};
 use serde::Serialize;
 
+use crate::store::apply::{write_marker, write_model_call};
 use crate::store::db::{Db, Plan, Query};
 use crate::store::error::StoreError;
-use crate::store::incoming::{clamp, Json};
+use crate::store::incoming::Json;
 use crate::store::row::Columns;
 use crate::store::value::{values, Value};
 use crate::store::{manual_sql, writes};
@@ -27,47 +28,15 @@ pub(crate) async fn apply<D: Db>(
     ev: &Event,
     json: &Json,
 ) -> Result<(), StoreError> {
-    let sid = &ev.session_id;
-    let no_parent: Option<&str> = None;
     match (&ev.payload, json) {
         (Payload::Decision(d), Json::Marker { data }) => {
-            let row =
-                values![project, sid, d.position, "decision", d.at, no_parent, data, ev.ts, &ev.id];
-            db.run(&writes::MARKER, &row).await?;
+            write_marker(db, project, ev, (d.position, "decision", d.at, None), data).await?;
         }
         (Payload::Error(e), Json::Marker { data }) => {
-            let row =
-                values![project, sid, e.position, "error", e.at, no_parent, data, ev.ts, &ev.id];
-            db.run(&writes::MARKER, &row).await?;
+            write_marker(db, project, ev, (e.position, "error", e.at, None), data).await?;
         }
         (Payload::LlmCall(c), Json::ModelCall { content }) => {
-            db.run(
-                &writes::MODEL_CALL,
-                &values![
-                    project,
-                    sid,
-                    &c.call_id,
-                    &c.model,
-                    no_parent,
-                    clamp(c.input_tokens),
-                    clamp(c.output_tokens),
-                    clamp(c.cache_read_tokens),
-                    clamp(c.cache_creation_tokens),
-                    no_parent,
-                    c.started_at,
-                    c.ended_at,
-                    ev.ts,
-                    &ev.id,
-                    true,
-                    None::<i64>,
-                    c.position,
-                    content,
-                    &c.input,
-                    c.cost_usd,
-                    Some(c.cost_estimated),
-                ],
-            )
-            .await?;
+            write_model_call(db, project, ev, &c.model_call(), content, Some(c)).await?;
         }
         _ => {
             return Err(StoreError::Corrupt(format!(

@@ -12,7 +12,7 @@ use super::attributes::{messages, Attrs};
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span, Status};
 use sentrial_protocol::otel::{self, attr};
 use sentrial_protocol::{
-    Block, Event, LlmCall, ModelCall, Payload, SessionEnd, SessionStart, SessionStatus, ToolCall,
+    Event, LlmCall, ModelCall, Payload, SessionEnd, SessionStart, SessionStatus, ToolCall,
     ToolStatus,
 };
 use std::collections::HashMap;
@@ -258,26 +258,8 @@ fn model_span(session: &str, call: &ModelCall, provider: Option<&str>, cost: Opt
 /// call's span with its cost; its provider is named only for a model the pricing table knows (a
 /// Claude model), as nothing else says which provider answered.
 fn reported_model_span(session: &str, call: &LlmCall) -> Span {
-    let as_model_call = ModelCall {
-        message_id: call.call_id.clone(),
-        model: call.model.clone(),
-        input_tokens: call.input_tokens,
-        output_tokens: call.output_tokens,
-        output_tokens_final: true,
-        cache_read_tokens: call.cache_read_tokens,
-        cache_creation_tokens: call.cache_creation_tokens,
-        started_at: call.started_at,
-        ended_at: call.ended_at,
-        position: Some(call.position),
-        content: call
-            .output
-            .iter()
-            .map(|text| Block::Text { text: text.clone() })
-            .collect(),
-        ..Default::default()
-    };
     let provider = crate::pricing::price_of(&call.model).map(|_| otel::PROVIDER_ANTHROPIC);
-    model_span(session, &as_model_call, provider, call.cost_usd)
+    model_span(session, &call.model_call(), provider, call.cost_usd)
 }
 
 /// The `execute_tool {tool}` span of a tool call; `ts` (the event's time) stands in for a
