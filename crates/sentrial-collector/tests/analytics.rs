@@ -569,14 +569,7 @@ async fn a_users_page_has_their_figures_series_and_conversations() {
 async fn listed(srv: &TestServer, query: &str) -> Vec<String> {
     let (status, body) = srv.get(KEY, &format!("/api/sessions?{query}")).await;
     assert_eq!(status, 200, "{query}: {body}");
-    let mut ids: Vec<String> = body["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
+    listed_ids(&body)
 }
 
 #[tokio::test]

@@ -315,14 +315,7 @@ fn now() -> i64 {
 /// The ids of a project's sessions, sorted.
 async fn ids(srv: &TestServer, key: &str) -> Vec<String> {
     let (_, page) = srv.get(key, "/api/sessions?limit=500").await;
-    let mut ids: Vec<String> = page["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
+    listed_ids(&page)
 }
 
 /// Waits (up to 10 s) until each `(key, ids)` project holds exactly those sessions.

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::stores::shuffle;
-use common::{event, fresh_postgres, parse, postgres_required, TestServer, KEY};
+use common::{event, fresh_postgres, listed_ids, parse, postgres_required, TestServer, KEY};
 use sentrial_protocol::*;
 use serde_json::{json, Map, Value};
 
@@ -327,14 +327,7 @@ async fn the_list_filters_by_name_parent_and_metric() {
             async move {
                 let (status, body) = srv.get(KEY, path).await;
                 assert_eq!(status, 200, "{kind} {path}: {body}");
-                let mut ids: Vec<String> = body["sessions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s["id"].as_str().unwrap().to_string())
-                    .collect();
-                ids.sort();
-                ids
+                listed_ids(&body)
             }
         };
         let (_, list) = srv.get(KEY, "/api/sessions?name=triage").await;

@@ -287,6 +287,18 @@ pub async fn parse(resp: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
+/// The ids of the sessions a list answer holds, sorted.
+pub fn listed_ids(page: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = page["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
 pub fn batch_json(events: &[Event]) -> Vec<u8> {
     serde_json::to_vec(&Batch {
         protocol: PROTOCOL_VERSION,
