@@ -5,7 +5,7 @@ const exit = require('./exit.js');
 const { version } = require('../package.json');
 const { redactSettings, withRedactFn } = require('./redact.js');
 const { otlpSettings } = require('./otlp.js');
-const { ManualSessions, STEPS, beginRun, completeOf } = require('./manual.js');
+const { ManualSessions, TRACK_METHODS, beginRun, completeOf } = require('./manual.js');
 
 const NATIVE = Symbol.for('sentrial.native');
 const FAULTS = Symbol.for('sentrial.faults');
@@ -207,11 +207,10 @@ class SentrialClient {
 
 // trackToolCall, trackDecision, trackError, trackLLMCall: each returns at once (fire and forget),
 // in order with the rest of its session.
-for (const [name, [kind, check, fields]] of Object.entries(STEPS)) {
-  Object.defineProperty(SentrialClient.prototype, name, {
+for (const method of TRACK_METHODS) {
+  Object.defineProperty(SentrialClient.prototype, method, {
     value: function track(params) {
-      const manual = this[MANUAL];
-      manual.step(kind, params, name, (p) => check(manual, p, name), fields);
+      this[MANUAL].track(method, params);
     },
     writable: true,
     configurable: true,

@@ -66,12 +66,13 @@ class ManualSessions {
     return id;
   }
 
-  /** Hands one step of kind `kind` to the session `params.sessionId` names. */
-  step(kind, params, who, check, fields) {
+  /** `client[method](params)` for each `track*` method: hands its step to the session `params.sessionId` names. */
+  track(method, params) {
     if (!this.native()) return;
-    const p = this.object(params, who);
-    if (!p || !check(p)) return;
-    const session = this.session(p.sessionId, who);
+    const [kind, check, fields] = STEPS[method];
+    const p = this.object(params, method);
+    if (!p || !check(this, p, method)) return;
+    const session = this.session(p.sessionId, method);
     if (!session) return;
     const json = safeJson({ kind, ...fields(p) });
     this.guard(() => session.step(json));
@@ -248,43 +249,26 @@ const STEPS = {
 
 /** A run of `client.begin()`: the session's id and its steps, the id filled in. */
 function beginRun(manual, params) {
-  const p = params !== null && typeof params === 'object' ? params : {};
-  const usable = !manual.native() || (manual.object(params, 'begin') && manual.string(p.event, 'begin: event'));
-  const sessionId =
-    usable &&
-    manual.create(
-      {
-        name: undefined,
-        agentName: p.event,
-        userId: p.userId,
-        input: p.input,
-        convoId: p.convoId,
-        metadata: p.metadata,
-        parentSessionId: p.parentSessionId,
-      },
-      'begin',
-    );
-  if (!usable) return beginRun.idle;
-  const withId = (method) => (step) => method({ ...(step ?? {}), sessionId });
-  if (sessionId === null) return beginRun.idle;
-  const run = {
-    sessionId,
-    finish: (end) => {
-      const e = end ?? {};
-      return completeOf(manual, { ...e, sessionId }, 'finish');
-    },
-  };
-  for (const [name, [kind, check, fields]] of Object.entries(STEPS)) {
-    run[name] = withId((step) => manual.step(kind, step, name, (q) => check(manual, q, name), fields));
+  if (!manual.native() || !manual.object(params, 'begin') || !manual.string(params.event, 'begin: event')) {
+    return IDLE_RUN;
   }
+  const { event, userId, input, convoId, metadata, parentSessionId } = params;
+  const fields = { agentName: event, userId, input, convoId, metadata, parentSessionId };
+  const sessionId = manual.create(fields, 'begin');
+  if (sessionId === null) return IDLE_RUN;
+  const run = { sessionId, finish: (end) => completeOf(manual, { ...(end ?? {}), sessionId }, 'finish') };
+  for (const method of TRACK_METHODS) run[method] = (step) => manual.track(method, { ...(step ?? {}), sessionId });
   return Object.freeze(run);
 }
 
+/** The `track*` methods, by name. */
+const TRACK_METHODS = Object.keys(STEPS);
+
 /** The run `begin()` gives when there is no session (tracking off, or a misuse ignored). */
-beginRun.idle = Object.freeze({
+const IDLE_RUN = Object.freeze({
   sessionId: null,
   finish: () => Promise.resolve(),
-  ...Object.fromEntries(Object.keys(STEPS).map((name) => [name, () => {}])),
+  ...Object.fromEntries(TRACK_METHODS.map((method) => [method, () => {}])),
 });
 
 /** `completeSession`: resolves once the end is queued (never waits on the network). */
@@ -312,4 +296,4 @@ function describe(v) {
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 
-module.exports = { ManualSessions, STEPS, beginRun, completeOf };
+module.exports = { ManualSessions, TRACK_METHODS, beginRun, completeOf };
