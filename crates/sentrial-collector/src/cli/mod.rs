@@ -1,9 +1,10 @@
 //! The command line (shape in `args.rs`): `serve` (`serve.rs`), `key ...` and `dashboard ...`
-//! (`keys.rs`), `alert ...` (`alerts.rs`).
+//! (`keys.rs`), `alert ...` (`alerts.rs`), `rollup rebuild` (`rollups.rs`).
 
 mod alerts;
 mod args;
 mod keys;
+mod rollups;
 mod serve;
 
 use std::ffi::OsString;
@@ -57,6 +58,7 @@ async fn run(command: Command) -> Result<(), CollectorError> {
         Command::Key { command } => keys::run(command).await,
         Command::Dashboard { command } => keys::run_dashboard(command).await,
         Command::Alert { command } => alerts::run(command).await,
+        Command::Rollup { command } => rollups::run(command).await,
     }
 }
 

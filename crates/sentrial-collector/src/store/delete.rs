@@ -4,13 +4,15 @@
 //!
 //! What is deleted: each session's row (its text index entry goes with it), every row of
 //! [`SESSION_TABLES`] that names it, and the scores that name it or its Claude session id.
-//! Detected-issue baselines and other aggregates are not per session and are kept.
+//! Each session's contribution to the rollups is taken out of them first (`store/rollup/`), under
+//! the session's lock on PostgreSQL. Detected-issue baselines are not per session and are kept.
 
 use std::collections::BTreeMap;
 
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
+use crate::store::rollup::maintain::{lock_sessions, withdraw};
 use crate::store::row::Columns;
 use crate::store::value::values;
 
@@ -40,6 +42,7 @@ session_tables!(
     "subagents",
     "session_markers",
     "session_issues",
+    "rollup_contrib",
 );
 
 /// How many rows were deleted, by table (`sessions`, `scores` and each of [`SESSION_TABLES`]).
@@ -123,8 +126,11 @@ async fn delete_sessions<D: Db>(
     sessions: &[Picked],
     deleted: &mut Deleted,
 ) -> Result<u64, StoreError> {
+    lock_sessions(db, sessions.iter().map(|s| (s.project_id.as_str(), s.id.as_str()))).await?;
     for s in sessions {
         let (project, id) = (s.project_id.as_str(), s.id.as_str());
+        // Its figures leave the rollups with it (and its recorded contribution with them).
+        *deleted.entry("rollup_contrib").or_default() += withdraw(db, project, id).await?;
         for (table, sql) in SESSION_TABLES.iter().zip(&ROWS_OF) {
             *deleted.entry(table).or_default() += db.run(sql, &values![project, id]).await?;
         }
@@ -142,7 +148,7 @@ async fn delete_sessions<D: Db>(
 }
 
 /// Runs `work` in a transaction of its own: committed when it succeeds, rolled back when not.
-async fn in_transaction<D: Db, T>(
+pub(crate) async fn in_transaction<D: Db, T>(
     db: &D,
     work: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
@@ -169,7 +175,7 @@ async fn in_transaction<D: Db, T>(
     }
 }
 
-/// Expands, inside an `impl Store for ...`, to the deletion methods; `$write` lends a connection
+/// Expands, inside an `impl Store for ...`, to the deletion and rollup rebuild methods; `$write` lends a connection
 /// that may write, as for [`store_access`](crate::store::access::store_access).
 macro_rules! store_deletes {
     ($write:ident) => {
@@ -196,6 +202,20 @@ macro_rules! store_deletes {
             Result<(u64, $crate::store::Deleted), $crate::store::StoreError>,
         > {
             $write!(self, |db| $crate::store::delete::expired_batch(db, cutoff))
+        }
+
+        fn rebuild_rollups(
+            &self,
+        ) -> $crate::store::api::BoxFuture<'_, Result<u64, $crate::store::StoreError>> {
+            $write!(self, |db| $crate::store::rollup::rebuild::rebuild(db))
+        }
+
+        fn prepare_rollups(
+            &self,
+            keys: Vec<String>,
+        ) -> $crate::store::api::BoxFuture<'_, Result<Option<u64>, $crate::store::StoreError>>
+        {
+            $write!(self, |db| $crate::store::rollup::rebuild::prepare(db, &keys))
         }
     };
 }

@@ -41,6 +41,7 @@ mod postgres;
 mod queries;
 mod read;
 mod reads;
+mod rollup;
 mod row;
 mod scores;
 mod search;
@@ -71,6 +72,7 @@ pub use overview_model::{
 };
 pub use page::{Cursor, ListQuery, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
+pub use rollup::DEFAULT_METADATA_KEYS;
 pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use tools::{CallRef, ToolCalls, ToolGroup, ToolRow, CALLS_LISTED};

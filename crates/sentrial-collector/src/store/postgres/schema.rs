@@ -10,11 +10,11 @@
 
 use deadpool_postgres::Object;
 
-use crate::store::ddl::{alert_tables, lineage_indexes, session_list_indexes};
+use crate::store::ddl::{alert_tables, lineage_indexes, rollup_tables, session_list_indexes};
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -359,6 +359,10 @@ CREATE INDEX scores_by_time ON scores (project_id, at);
 /// Version 9: the SQLite store's version 9 (see there), the same DDL (`ddl.rs`).
 const V9: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
+// ---- Issue 18 (rollups): one migration, self-contained. ----
+/// Version 10: hourly rollups and each session's contribution to them (`ddl.rs`).
+const V10: &str = rollup_tables!("COLLATE \"C\"");
+// ---- end of issue 18's migration (rollups) ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -2,10 +2,10 @@
 //!
 //! A migration is never edited once released: a change is a new entry at the end of [`MIGRATIONS`].
 
-use crate::store::ddl::{alert_tables, lineage_indexes, session_list_indexes};
+use crate::store::ddl::{alert_tables, lineage_indexes, rollup_tables, session_list_indexes};
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
 ///
@@ -402,3 +402,7 @@ CREATE INDEX scores_by_time ON scores (project_id, at);
 /// stores (`ddl.rs`).
 pub(super) const V9: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
+// ---- Issue 18 (rollups): one migration, self-contained. ----
+/// Version 10: hourly rollups and each session's contribution to them (`ddl.rs`).
+pub(super) const V10: &str = rollup_tables!("");
+// ---- end of issue 18's migration (rollups) ----
