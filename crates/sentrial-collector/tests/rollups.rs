@@ -1,0 +1,418 @@
+//! Rollups (`store/rollup/`): kept exact on ingest whatever the arrival order, duplication,
+//! lateness or number of collectors, and after deletion. Every case compares the rollup rows read
+//! from the database itself with those a rebuild (`Store::rebuild_rollups`, what `sentrial rollup
+//! rebuild` runs) computes from the stored sessions, and with the rows of a store that received
+//! the same events once, in order. SQLite always; PostgreSQL when SENTRIAL_TEST_DATABASE_URL is
+//! set (required with SENTRIAL_REQUIRE_POSTGRES=1).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::stores::shuffle;
+use common::{end, fresh_postgres, postgres_required, start, tool};
+use sentrial_collector::store::{OverviewQuery, PgStore, SqliteStore, Store};
+use sentrial_protocol::*;
+use serde_json::json;
+
+const HOUR: i64 = 3_600_000;
+/// A whole hour, so the rollups' hours are the sessions' hours.
+const BASE: i64 = 1_780_000_000_000 - 1_780_000_000_000 % HOUR;
+const SESSIONS: i64 = 36;
+
+/// Where a store keeps its rows, to read them directly (and the SQLite file's directory, kept
+/// until the test ends).
+enum Raw {
+    Sqlite(std::path::PathBuf, #[allow(dead_code)] tempfile::TempDir),
+    Postgres(String),
+}
+
+/// A rollup row: project, dim, hour, value, known, and its counts.
+type Row = (String, String, i64, String, bool, Vec<i64>);
+
+const COUNTS: &str = "sessions, failed, running, cost_nanos, priced, tokens, durations, \
+                      duration_ms, turns, tool_calls, tool_errors";
+
+async fn rollup_rows(raw: &Raw) -> Vec<Row> {
+    let sql = format!(
+        "SELECT project_id, dim, hour, val, known, {COUNTS} FROM rollups \
+         ORDER BY project_id, dim, hour, val, known"
+    );
+    match raw {
+        Raw::Sqlite(path, _) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    (5..16).map(|i| r.get(i)).collect::<Result<_, _>>()?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Raw::Postgres(url) => pg(url)
+            .await
+            .query(&sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    (5..16).map(|i| r.get(i)).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// How many rows `table` holds.
+async fn count(raw: &Raw, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    match raw {
+        Raw::Sqlite(path, _) => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(&sql, [], |r| r.get(0))
+            .unwrap(),
+        Raw::Postgres(url) => pg(url).await.query_one(&sql, &[]).await.unwrap().get(0),
+    }
+}
+
+async fn pg(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+/// A new store of each kind, with where its rows are.
+async fn stores() -> Vec<(&'static str, Arc<dyn Store>, Raw)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+    let mut out = vec![("sqlite", sqlite, Raw::Sqlite(path, dir))];
+    match fresh_postgres().await {
+        Some(url) => {
+            let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+            out.push(("postgres", store, Raw::Postgres(url)));
+        }
+        None if postgres_required() => panic!("SENTRIAL_TEST_DATABASE_URL is not set"),
+        None => eprintln!("PostgreSQL not tested: SENTRIAL_TEST_DATABASE_URL is not set"),
+    }
+    out
+}
+
+/// Session `i`'s events: varied agents, users, models, metadata, statuses, costs and tool calls,
+/// over several hours. Some have a tool call stamped hours before their start (their placeholder
+/// sorts in another hour until the start arrives); a quarter never end.
+fn session(i: i64) -> Vec<Event> {
+    let id = format!("s{i}");
+    let t0 = BASE + i * 17 * 60_000;
+    let mut start = start(&id, t0, ["a", "b", "c"][i as usize % 3], &format!("u{}", i % 5), None);
+    if let Payload::SessionStart(s) = &mut start.payload {
+        s.model = (i % 7 != 0).then(|| ["m1", "m2"][i as usize % 2].to_string());
+        let version = ["1.2.0", "1.3.0"][i as usize % 2];
+        let mut metadata = json!({ "version": version });
+        if i % 3 == 0 {
+            metadata["environment"] = json!("prod");
+        }
+        if i % 8 == 0 {
+            metadata["version"] = json!(2);
+        }
+        s.metadata = metadata.as_object().unwrap().clone();
+    }
+    let mut events = vec![start];
+    for j in 0..(i % 4) {
+        let early = i % 6 == 1 && j == 0;
+        let ts = if early { t0 - 2 * HOUR } else { t0 + 100 * (j + 1) };
+        events.push(tool(
+            &id,
+            &format!("{id}-t{j}"),
+            ts,
+            ToolCall {
+                tool_use_id: format!("toolu_{j}"),
+                tool_name: ["Bash", "Read"][j as usize % 2].into(),
+                seq: j as u32,
+                status: if j == 1 { ToolStatus::Error } else { ToolStatus::Success },
+                duration_ms: Some(10 + j as u64),
+                started_at: Some(ts),
+                ended_at: Some(ts + 10),
+                ..Default::default()
+            },
+        ));
+    }
+    if i % 4 != 3 {
+        let status = if i % 5 == 0 {
+            SessionStatus::Failed
+        } else {
+            SessionStatus::Completed
+        };
+        let mut e = end(&id, t0 + 1_000, status);
+        if let Payload::SessionEnd(end) = &mut e.payload {
+            end.duration_ms = 1_000 + 37 * i as u64;
+            end.num_turns = Some((i % 6) as u64);
+            end.usage.total_tokens = 100 * i as u64;
+            end.usage.cost_usd = i as f64 * 0.0013;
+        }
+        events.push(e);
+    }
+    events
+}
+
+/// Every session's events, each session's end delivered after the next five sessions' events
+/// (late), in that order.
+fn in_order() -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut held: Vec<Event> = Vec::new();
+    for i in 0..SESSIONS {
+        let mut events = session(i);
+        if matches!(events.last().unwrap().payload, Payload::SessionEnd(_)) {
+            held.push(events.pop().unwrap());
+        }
+        out.extend(events);
+        if held.len() > 5 {
+            out.push(held.remove(0));
+        }
+    }
+    out.extend(held);
+    out
+}
+
+/// The events shuffled with a third of them sent twice, in batches of 1 to 9.
+fn shuffled(seed: u64) -> Vec<Vec<Event>> {
+    let mut events = in_order();
+    let again: Vec<Event> = events.iter().step_by(3).cloned().collect();
+    events.extend(again);
+    let mut seed = seed;
+    shuffle(&mut events, &mut seed);
+    let mut batches = Vec::new();
+    let mut rest = &events[..];
+    while !rest.is_empty() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let n = ((seed >> 33) % 9 + 1) as usize;
+        let (batch, tail) = rest.split_at(n.min(rest.len()));
+        batches.push(batch.to_vec());
+        rest = tail;
+    }
+    batches
+}
+
+async fn put(store: &dyn Store, events: Vec<Event>) {
+    store.ingest("p".into(), events).await.unwrap();
+}
+
+/// The rows after a rebuild of `store` (which must leave them as they were).
+async fn rebuilt(store: &dyn Store, raw: &Raw) -> Vec<Row> {
+    store.rebuild_rollups().await.unwrap();
+    rollup_rows(raw).await
+}
+
+#[tokio::test]
+async fn shuffled_duplicated_and_late_events_give_the_rows_of_a_rebuild() {
+    let mut first: Option<Vec<Row>> = None;
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let ordered = rollup_rows(&raw).await;
+        assert!(ordered.len() > 50, "{name}: {} rows", ordered.len());
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, ordered, "{name}");
+        let (_, again, again_raw) = stores().await.into_iter().find(|s| s.0 == name).unwrap();
+        for batch in shuffled(7) {
+            put(again.as_ref(), batch).await;
+        }
+        assert_eq!(rollup_rows(&again_raw).await, ordered, "{name}: shuffled");
+        assert_eq!(
+            rebuilt(again.as_ref(), &again_raw).await,
+            ordered,
+            "{name}: rebuilt"
+        );
+        assert_eq!(count(&again_raw, "rollup_contrib").await, SESSIONS);
+        // Both stores sum alike.
+        match &first {
+            None => first = Some(ordered),
+            Some(rows) => assert_eq!(&ordered, rows, "{name} differs from sqlite"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_rows_hold_what_the_sessions_hold() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let rows = rollup_rows(&raw).await;
+        let all: Vec<&Row> = rows.iter().filter(|r| r.1.is_empty()).collect();
+        let sum = |k: usize| all.iter().map(|r| r.5[k]).sum::<i64>();
+        let ended: Vec<i64> = (0..SESSIONS).filter(|i| i % 4 != 3).collect();
+        assert_eq!(sum(0), SESSIONS, "{name}: sessions");
+        assert_eq!(sum(1), ended.iter().filter(|i| *i % 5 == 0).count() as i64);
+        assert_eq!(sum(2), SESSIONS - ended.len() as i64, "{name}: running");
+        let nanos: i64 = ended.iter().map(|i| (*i as f64 * 1.3e6).round() as i64).sum();
+        assert_eq!(sum(3), nanos, "{name}: cost");
+        assert_eq!(sum(5), ended.iter().map(|i| 100 * i).sum::<i64>());
+        assert_eq!(sum(7), ended.iter().map(|i| 1_000 + 37 * i).sum::<i64>());
+        assert_eq!(sum(9), (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
+        assert_eq!(
+            sum(10),
+            (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64
+        );
+        // Each session in the hour of its start, early tool calls or not.
+        for i in 0..SESSIONS {
+            let hour = (BASE + i * 17 * 60_000) / HOUR * HOUR;
+            assert!(all.iter().any(|r| r.2 == hour), "{name}: s{i}");
+        }
+        assert!(all.iter().all(|r| r.2 >= BASE), "{name}: a placeholder's hour was left");
+        // Metadata values: text as is, numbers as JSON, absent keys null.
+        let values = |dim: &str| {
+            let mut v: Vec<(String, bool)> = rows
+                .iter()
+                .filter(|r| r.1 == dim)
+                .map(|r| (r.3.clone(), r.4))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(
+            values("metadata.version"),
+            [("1.2.0".into(), true), ("1.3.0".into(), true), ("2".into(), true)]
+        );
+        assert_eq!(
+            values("metadata.environment"),
+            [(String::new(), false), ("prod".into(), true)]
+        );
+        assert!(values("model").contains(&(String::new(), false)));
+    }
+}
+
+#[tokio::test]
+async fn two_collectors_on_one_postgres_give_the_rows_of_a_rebuild() {
+    let Some(url) = fresh_postgres().await else {
+        assert!(!postgres_required(), "SENTRIAL_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
+    let (a, b): (Arc<dyn Store>, Arc<dyn Store>) = (Arc::new(a.unwrap()), Arc::new(b.unwrap()));
+    let mut tasks = Vec::new();
+    for (n, store) in [a.clone(), b.clone(), a.clone(), b.clone()].into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            for batch in shuffled(n as u64 + 11) {
+                put(store.as_ref(), batch).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let raw = Raw::Postgres(url);
+    let rows = rollup_rows(&raw).await;
+    let (_, alone, alone_raw) = stores().await.remove(0);
+    put(alone.as_ref(), in_order()).await;
+    assert_eq!(rows, rollup_rows(&alone_raw).await, "as one SQLite collector");
+    assert_eq!(rebuilt(a.as_ref(), &raw).await, rows);
+}
+
+#[tokio::test]
+async fn deleting_a_user_and_retention_leave_no_contribution() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        loop {
+            let (n, deleted) = store
+                .delete_user_batch("p".into(), "u1".into())
+                .await
+                .unwrap();
+            assert_eq!(deleted.get("rollup_contrib").copied().unwrap_or(0), n, "{name}");
+            if n < sentrial_collector::store::DELETE_BATCH as u64 {
+                break;
+            }
+        }
+        let rows = rollup_rows(&raw).await;
+        assert!(!rows.iter().any(|r| r.1 == "user_id" && r.3 == "u1"), "{name}");
+        let left = SESSIONS - (0..SESSIONS).filter(|i| i % 5 == 1).count() as i64;
+        let total: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
+        assert_eq!(total, left, "{name}");
+        assert_eq!(count(&raw, "rollup_contrib").await, left, "{name}");
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+
+        let cutoff = BASE + 4 * HOUR;
+        while store.delete_expired_batch(cutoff).await.unwrap().0 > 0 {}
+        let rows = rollup_rows(&raw).await;
+        assert!(rows.iter().all(|r| r.2 >= cutoff), "{name}: an expired hour is left");
+        assert!(!rows.is_empty());
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+        let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
+        assert_eq!(count(&raw, "rollup_contrib").await, sessions, "{name}");
+        assert_eq!(count(&raw, "sessions").await, sessions, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
+    for (name, store, _raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let ended = |i: &i64| i % 4 != 3;
+        for (from, to) in [
+            (BASE, BASE + 12 * HOUR),
+            (BASE - 7 * 60_000, BASE + 5 * HOUR + 13 * 60_000),
+            (BASE + 20 * 60_000, BASE + 3 * HOUR),
+            (BASE + HOUR, BASE + 2 * HOUR),
+        ] {
+            for bucket_ms in [HOUR, 24 * HOUR] {
+                let o = store
+                    .overview("p".into(), OverviewQuery { from, to, bucket_ms })
+                    .await
+                    .unwrap();
+                let inside: Vec<i64> = (0..SESSIONS)
+                    .filter(|i| (from..to).contains(&(BASE + i * 17 * 60_000)))
+                    .collect();
+                let what = format!("{name} [{from}, {to}) by {bucket_ms}");
+                assert_eq!(o.totals.sessions, inside.len() as i64, "{what}");
+                let failed = inside.iter().filter(|i| ended(i) && *i % 5 == 0).count();
+                assert_eq!(o.totals.failed, failed as i64, "{what}");
+                let running = inside.iter().filter(|i| !ended(i)).count();
+                assert_eq!(o.totals.running, running as i64, "{what}");
+                let cost: f64 = inside.iter().filter(|i| ended(i)).map(|i| *i as f64 * 0.0013).sum();
+                assert!((o.totals.cost_usd - cost).abs() < 1e-9, "{what}");
+                let tokens: i64 = inside.iter().filter(|i| ended(i)).map(|i| 100 * i).sum();
+                assert_eq!(o.totals.total_tokens, tokens, "{what}");
+                let timed: Vec<i64> = inside.iter().copied().filter(ended).collect();
+                let avg = (!timed.is_empty()).then(|| {
+                    timed.iter().map(|i| 1_000 + 37 * i).sum::<i64>() as f64 / timed.len() as f64
+                });
+                match (o.totals.avg_duration_ms, avg) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{what}"),
+                    (a, b) => assert_eq!(a, b, "{what}"),
+                }
+                // The series: each session in the bucket of its start.
+                let mut want = std::collections::BTreeMap::new();
+                for i in &inside {
+                    let start = BASE + i * 17 * 60_000;
+                    *want.entry(from + (start - from) / bucket_ms * bucket_ms).or_insert(0) += 1;
+                }
+                let got: std::collections::BTreeMap<i64, i64> =
+                    o.series.iter().map(|b| (b.start.0, b.sessions)).collect();
+                assert_eq!(got, want, "{what}");
+                // The groups: every user's sessions.
+                let users: i64 = o.by_user.iter().map(|g| g.sessions).sum();
+                assert_eq!(users, inside.len() as i64, "{what}");
+                let mut by_agent: Vec<(Option<String>, i64)> =
+                    o.by_agent.iter().map(|g| (g.key.clone(), g.sessions)).collect();
+                by_agent.sort();
+                let mut want_agents = std::collections::BTreeMap::new();
+                for i in &inside {
+                    *want_agents.entry(Some(["a", "b", "c"][*i as usize % 3].to_string())).or_insert(0) += 1;
+                }
+                assert_eq!(by_agent, want_agents.into_iter().collect::<Vec<_>>(), "{what}");
+            }
+        }
+    }
+}
