@@ -5,6 +5,8 @@
 
 pub(crate) mod contrib;
 pub(crate) mod maintain;
+pub(crate) mod overview;
+pub(crate) mod read_sql;
 pub(crate) mod rebuild;
 pub(crate) mod sql;
 
