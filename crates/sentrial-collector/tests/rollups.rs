@@ -119,7 +119,13 @@ async fn stores() -> Vec<(&'static str, Arc<dyn Store>, Raw)> {
 fn session(i: i64) -> Vec<Event> {
     let id = format!("s{i}");
     let t0 = BASE + i * 17 * 60_000;
-    let mut start = start(&id, t0, ["a", "b", "c"][i as usize % 3], &format!("u{}", i % 5), None);
+    let mut start = start(
+        &id,
+        t0,
+        ["a", "b", "c"][i as usize % 3],
+        &format!("u{}", i % 5),
+        None,
+    );
     if let Payload::SessionStart(s) = &mut start.payload {
         s.model = (i % 7 != 0).then(|| ["m1", "m2"][i as usize % 2].to_string());
         let version = ["1.2.0", "1.3.0"][i as usize % 2];
@@ -135,7 +141,11 @@ fn session(i: i64) -> Vec<Event> {
     let mut events = vec![start];
     for j in 0..(i % 4) {
         let early = i % 6 == 1 && j == 0;
-        let ts = if early { t0 - 2 * HOUR } else { t0 + 100 * (j + 1) };
+        let ts = if early {
+            t0 - 2 * HOUR
+        } else {
+            t0 + 100 * (j + 1)
+        };
         events.push(tool(
             &id,
             &format!("{id}-t{j}"),
@@ -144,7 +154,11 @@ fn session(i: i64) -> Vec<Event> {
                 tool_use_id: format!("toolu_{j}"),
                 tool_name: ["Bash", "Read"][j as usize % 2].into(),
                 seq: j as u32,
-                status: if j == 1 { ToolStatus::Error } else { ToolStatus::Success },
+                status: if j == 1 {
+                    ToolStatus::Error
+                } else {
+                    ToolStatus::Success
+                },
                 duration_ms: Some(10 + j as u64),
                 started_at: Some(ts),
                 ended_at: Some(ts + 10),
@@ -256,21 +270,24 @@ async fn the_rows_hold_what_the_sessions_hold() {
         assert_eq!(sum(0), SESSIONS, "{name}: sessions");
         assert_eq!(sum(1), ended.iter().filter(|i| *i % 5 == 0).count() as i64);
         assert_eq!(sum(2), SESSIONS - ended.len() as i64, "{name}: running");
-        let nanos: i64 = ended.iter().map(|i| (*i as f64 * 1.3e6).round() as i64).sum();
+        let nanos: i64 = ended
+            .iter()
+            .map(|i| (*i as f64 * 1.3e6).round() as i64)
+            .sum();
         assert_eq!(sum(3), nanos, "{name}: cost");
         assert_eq!(sum(5), ended.iter().map(|i| 100 * i).sum::<i64>());
         assert_eq!(sum(7), ended.iter().map(|i| 1_000 + 37 * i).sum::<i64>());
         assert_eq!(sum(9), (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
-        assert_eq!(
-            sum(10),
-            (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64
-        );
+        assert_eq!(sum(10), (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64);
         // Each session in the hour of its start, early tool calls or not.
         for i in 0..SESSIONS {
             let hour = (BASE + i * 17 * 60_000) / HOUR * HOUR;
             assert!(all.iter().any(|r| r.2 == hour), "{name}: s{i}");
         }
-        assert!(all.iter().all(|r| r.2 >= BASE), "{name}: a placeholder's hour was left");
+        assert!(
+            all.iter().all(|r| r.2 >= BASE),
+            "{name}: a placeholder's hour was left"
+        );
         // Metadata values: text as is, numbers as JSON, absent keys null.
         let values = |dim: &str| {
             let mut v: Vec<(String, bool)> = rows
@@ -284,7 +301,11 @@ async fn the_rows_hold_what_the_sessions_hold() {
         };
         assert_eq!(
             values("metadata.version"),
-            [("1.2.0".into(), true), ("1.3.0".into(), true), ("2".into(), true)]
+            [
+                ("1.2.0".into(), true),
+                ("1.3.0".into(), true),
+                ("2".into(), true)
+            ]
         );
         assert_eq!(
             values("metadata.environment"),
@@ -297,13 +318,19 @@ async fn the_rows_hold_what_the_sessions_hold() {
 #[tokio::test]
 async fn two_collectors_on_one_postgres_give_the_rows_of_a_rebuild() {
     let Some(url) = fresh_postgres().await else {
-        assert!(!postgres_required(), "SENTRIAL_TEST_DATABASE_URL is not set");
+        assert!(
+            !postgres_required(),
+            "SENTRIAL_TEST_DATABASE_URL is not set"
+        );
         return;
     };
     let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
     let (a, b): (Arc<dyn Store>, Arc<dyn Store>) = (Arc::new(a.unwrap()), Arc::new(b.unwrap()));
     let mut tasks = Vec::new();
-    for (n, store) in [a.clone(), b.clone(), a.clone(), b.clone()].into_iter().enumerate() {
+    for (n, store) in [a.clone(), b.clone(), a.clone(), b.clone()]
+        .into_iter()
+        .enumerate()
+    {
         tasks.push(tokio::spawn(async move {
             for batch in shuffled(n as u64 + 11) {
                 put(store.as_ref(), batch).await;
@@ -317,7 +344,11 @@ async fn two_collectors_on_one_postgres_give_the_rows_of_a_rebuild() {
     let rows = rollup_rows(&raw).await;
     let (_, alone, alone_raw) = stores().await.remove(0);
     put(alone.as_ref(), in_order()).await;
-    assert_eq!(rows, rollup_rows(&alone_raw).await, "as one SQLite collector");
+    assert_eq!(
+        rows,
+        rollup_rows(&alone_raw).await,
+        "as one SQLite collector"
+    );
     assert_eq!(rebuilt(a.as_ref(), &raw).await, rows);
 }
 
@@ -330,13 +361,20 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
                 .delete_user_batch("p".into(), "u1".into())
                 .await
                 .unwrap();
-            assert_eq!(deleted.get("rollup_contrib").copied().unwrap_or(0), n, "{name}");
+            assert_eq!(
+                deleted.get("rollup_contrib").copied().unwrap_or(0),
+                n,
+                "{name}"
+            );
             if n < sentrial_collector::store::DELETE_BATCH as u64 {
                 break;
             }
         }
         let rows = rollup_rows(&raw).await;
-        assert!(!rows.iter().any(|r| r.1 == "user_id" && r.3 == "u1"), "{name}");
+        assert!(
+            !rows.iter().any(|r| r.1 == "user_id" && r.3 == "u1"),
+            "{name}"
+        );
         let left = SESSIONS - (0..SESSIONS).filter(|i| i % 5 == 1).count() as i64;
         let total: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
         assert_eq!(total, left, "{name}");
@@ -346,7 +384,10 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
         let cutoff = BASE + 4 * HOUR;
         while store.delete_expired_batch(cutoff).await.unwrap().0 > 0 {}
         let rows = rollup_rows(&raw).await;
-        assert!(rows.iter().all(|r| r.2 >= cutoff), "{name}: an expired hour is left");
+        assert!(
+            rows.iter().all(|r| r.2 >= cutoff),
+            "{name}: an expired hour is left"
+        );
         assert!(!rows.is_empty());
         assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
         let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
@@ -368,7 +409,14 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
         ] {
             for bucket_ms in [HOUR, 24 * HOUR] {
                 let o = store
-                    .overview("p".into(), OverviewQuery { from, to, bucket_ms })
+                    .overview(
+                        "p".into(),
+                        OverviewQuery {
+                            from,
+                            to,
+                            bucket_ms,
+                        },
+                    )
                     .await
                     .unwrap();
                 let inside: Vec<i64> = (0..SESSIONS)
@@ -380,7 +428,11 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
                 assert_eq!(o.totals.failed, failed as i64, "{what}");
                 let running = inside.iter().filter(|i| !ended(i)).count();
                 assert_eq!(o.totals.running, running as i64, "{what}");
-                let cost: f64 = inside.iter().filter(|i| ended(i)).map(|i| *i as f64 * 0.0013).sum();
+                let cost: f64 = inside
+                    .iter()
+                    .filter(|i| ended(i))
+                    .map(|i| *i as f64 * 0.0013)
+                    .sum();
                 assert!((o.totals.cost_usd - cost).abs() < 1e-9, "{what}");
                 let tokens: i64 = inside.iter().filter(|i| ended(i)).map(|i| 100 * i).sum();
                 assert_eq!(o.totals.total_tokens, tokens, "{what}");
@@ -396,7 +448,9 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
                 let mut want = std::collections::BTreeMap::new();
                 for i in &inside {
                     let start = BASE + i * 17 * 60_000;
-                    *want.entry(from + (start - from) / bucket_ms * bucket_ms).or_insert(0) += 1;
+                    *want
+                        .entry(from + (start - from) / bucket_ms * bucket_ms)
+                        .or_insert(0) += 1;
                 }
                 let got: std::collections::BTreeMap<i64, i64> =
                     o.series.iter().map(|b| (b.start.0, b.sessions)).collect();
@@ -404,15 +458,135 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
                 // The groups: every user's sessions.
                 let users: i64 = o.by_user.iter().map(|g| g.sessions).sum();
                 assert_eq!(users, inside.len() as i64, "{what}");
-                let mut by_agent: Vec<(Option<String>, i64)> =
-                    o.by_agent.iter().map(|g| (g.key.clone(), g.sessions)).collect();
+                let mut by_agent: Vec<(Option<String>, i64)> = o
+                    .by_agent
+                    .iter()
+                    .map(|g| (g.key.clone(), g.sessions))
+                    .collect();
                 by_agent.sort();
                 let mut want_agents = std::collections::BTreeMap::new();
                 for i in &inside {
-                    *want_agents.entry(Some(["a", "b", "c"][*i as usize % 3].to_string())).or_insert(0) += 1;
+                    *want_agents
+                        .entry(Some(["a", "b", "c"][*i as usize % 3].to_string()))
+                        .or_insert(0) += 1;
                 }
-                assert_eq!(by_agent, want_agents.into_iter().collect::<Vec<_>>(), "{what}");
+                assert_eq!(
+                    by_agent,
+                    want_agents.into_iter().collect::<Vec<_>>(),
+                    "{what}"
+                );
             }
         }
     }
+}
+
+#[tokio::test]
+async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let dims = |rows: &[Row]| {
+            let mut d: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+            d.dedup();
+            d
+        };
+        assert_eq!(
+            dims(&rollup_rows(&raw).await),
+            [
+                "",
+                "agent",
+                "metadata.environment",
+                "metadata.version",
+                "model",
+                "user_id"
+            ],
+            "{name}: the default keys"
+        );
+        let keys = vec!["environment".to_string(), "team".to_string()];
+        let counted = store.prepare_rollups(keys.clone()).await.unwrap();
+        assert_eq!(counted, Some(SESSIONS as u64), "{name}: a change rebuilds");
+        let rows = rollup_rows(&raw).await;
+        assert_eq!(
+            dims(&rows),
+            [
+                "",
+                "agent",
+                "metadata.environment",
+                "metadata.team",
+                "model",
+                "user_id"
+            ],
+            "{name}"
+        );
+        assert_eq!(store.prepare_rollups(keys).await.unwrap(), None, "{name}");
+        // Ingest sums by the new keys too.
+        let mut late = session(SESSIONS);
+        if let Payload::SessionStart(s) = &mut late[0].payload {
+            s.metadata.insert("team".into(), json!("infra"));
+        }
+        put(store.as_ref(), late).await;
+        let rows = rollup_rows(&raw).await;
+        assert!(
+            rows.iter()
+                .any(|r| r.1 == "metadata.team" && r.3 == "infra"),
+            "{name}"
+        );
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+    }
+}
+
+/// `sentrial rollup rebuild --db FILE`, as a user runs it, on a file whose rollups were lost.
+#[tokio::test]
+async fn the_rebuild_command_restores_lost_rollups() {
+    let (_, store, raw) = stores().await.remove(0);
+    put(store.as_ref(), in_order()).await;
+    let want = rollup_rows(&raw).await;
+    store.close().await;
+    let Raw::Sqlite(path, _) = &raw else {
+        unreachable!()
+    };
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("DELETE FROM rollups; DELETE FROM rollup_contrib;")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
+        .args(["rollup", "rebuild", "--db"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("from {SESSIONS} sessions")),
+        "{stdout}"
+    );
+    assert_eq!(rollup_rows(&raw).await, want);
+    assert_eq!(count(&raw, "rollup_contrib").await, SESSIONS);
+}
+
+/// A database made before the rollups (its sessions stored, no rollups) gets them filled at the
+/// next start.
+#[tokio::test]
+async fn the_first_start_fills_the_rollups_of_existing_sessions() {
+    let (_, store, raw) = stores().await.remove(0);
+    put(store.as_ref(), in_order()).await;
+    let want = rollup_rows(&raw).await;
+    store.close().await;
+    let Raw::Sqlite(path, _) = &raw else {
+        unreachable!()
+    };
+    // As the migration leaves a database that had sessions.
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(
+            "DELETE FROM rollups; DELETE FROM rollup_contrib; \
+             INSERT OR REPLACE INTO settings (name, value) VALUES ('rollups_pending', '1');",
+        )
+        .unwrap();
+    let srv = common::TestServer::start_on(path.clone(), vec![common::KEY.into()], &[]).await;
+    assert_eq!(rollup_rows(&raw).await, want);
+    drop(srv);
 }

@@ -126,8 +126,12 @@ pub(super) struct ServeArgs {
     pub alert_interval_secs: u64,
     /// Metadata keys whose values the rollups (the overview and analytics) sum by,
     /// comma-separated; a change rebuilds the rollups at start.
-    #[arg(long = "rollup-metadata-keys", value_name = "KEYS", value_delimiter = ',',
-          default_value = "version,environment")]
+    #[arg(
+        long = "rollup-metadata-keys",
+        value_name = "KEYS",
+        value_delimiter = ',',
+        default_value = "version,environment"
+    )]
     pub rollup_metadata_keys: Vec<String>,
 }
 

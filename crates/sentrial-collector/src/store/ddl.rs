@@ -116,10 +116,16 @@ macro_rules! rollup_tables {
         concat!(
             "
 CREATE TABLE rollups (
-    project_id  TEXT ", $collate, " NOT NULL,
-    dim         TEXT ", $collate, " NOT NULL,
+    project_id  TEXT ",
+            $collate,
+            " NOT NULL,
+    dim         TEXT ",
+            $collate,
+            " NOT NULL,
     hour        BIGINT NOT NULL,
-    val         TEXT ", $collate, " NOT NULL,
+    val         TEXT ",
+            $collate,
+            " NOT NULL,
     known       BOOLEAN NOT NULL,
     sessions    BIGINT NOT NULL,
     failed      BIGINT NOT NULL,
@@ -135,8 +141,12 @@ CREATE TABLE rollups (
     PRIMARY KEY (project_id, dim, hour, val, known)
 );
 CREATE TABLE rollup_contrib (
-    project_id TEXT ", $collate, " NOT NULL,
-    session_id TEXT ", $collate, " NOT NULL,
+    project_id TEXT ",
+            $collate,
+            " NOT NULL,
+    session_id TEXT ",
+            $collate,
+            " NOT NULL,
     body       TEXT NOT NULL,
     PRIMARY KEY (project_id, session_id)
 );

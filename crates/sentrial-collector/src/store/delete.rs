@@ -126,7 +126,13 @@ async fn delete_sessions<D: Db>(
     sessions: &[Picked],
     deleted: &mut Deleted,
 ) -> Result<u64, StoreError> {
-    lock_sessions(db, sessions.iter().map(|s| (s.project_id.as_str(), s.id.as_str()))).await?;
+    lock_sessions(
+        db,
+        sessions
+            .iter()
+            .map(|s| (s.project_id.as_str(), s.id.as_str())),
+    )
+    .await?;
     for s in sessions {
         let (project, id) = (s.project_id.as_str(), s.id.as_str());
         // Its figures leave the rollups with it (and its recorded contribution with them).
@@ -213,9 +219,10 @@ macro_rules! store_deletes {
         fn prepare_rollups(
             &self,
             keys: Vec<String>,
-        ) -> $crate::store::api::BoxFuture<'_, Result<Option<u64>, $crate::store::StoreError>>
-        {
-            $write!(self, |db| $crate::store::rollup::rebuild::prepare(db, &keys))
+        ) -> $crate::store::api::BoxFuture<'_, Result<Option<u64>, $crate::store::StoreError>> {
+            $write!(self, |db| $crate::store::rollup::rebuild::prepare(
+                db, &keys
+            ))
         }
     };
 }

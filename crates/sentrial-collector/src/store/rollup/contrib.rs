@@ -151,7 +151,10 @@ impl Contribution {
             ("model".to_string(), f.model),
         ];
         for key in keys {
-            dims.push((format!("metadata.{key}"), metadata.get(key).and_then(text_of)));
+            dims.push((
+                format!("metadata.{key}"),
+                metadata.get(key).and_then(text_of),
+            ));
         }
         Contribution {
             hour: f.sort_ts - f.sort_ts.rem_euclid(HOUR_MS),

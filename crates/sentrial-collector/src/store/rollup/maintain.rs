@@ -12,9 +12,9 @@
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::error::StoreError;
-use crate::store::row::Columns;
 use crate::store::rollup::contrib::{facts, Contribution};
 use crate::store::rollup::sql;
+use crate::store::row::Columns;
 use crate::store::value::values;
 
 /// The metadata keys summed as dimensions when none were chosen (`--rollup-metadata-keys`).
@@ -32,7 +32,10 @@ pub(crate) async fn metadata_keys<D: Db>(db: &D) -> Result<Vec<String>, StoreErr
     Ok(match stored {
         Some(json) => serde_json::from_str(&json)
             .map_err(|e| StoreError::Corrupt(format!("setting {KEYS_SETTING}: {e}")))?,
-        None => DEFAULT_METADATA_KEYS.iter().map(|k| k.to_string()).collect(),
+        None => DEFAULT_METADATA_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
     })
 }
 
@@ -123,7 +126,8 @@ pub(crate) async fn update<D: Db>(
     match &new {
         Some(c) => {
             let body = serde_json::to_string(c).expect("a contribution serializes");
-            db.run(&sql::PUT_CONTRIB, &values![project, id, body]).await?;
+            db.run(&sql::PUT_CONTRIB, &values![project, id, body])
+                .await?;
         }
         None => {
             db.run(&sql::DROP_CONTRIB, &key).await?;
@@ -154,7 +158,11 @@ pub(crate) async fn lock_all<D: Db>(db: &D) -> Result<(), StoreError> {
     if D::DIALECT != Dialect::Postgres {
         return Ok(());
     }
-    lock_keys(db, crate::store::postgres::all_session_lock_keys().collect()).await
+    lock_keys(
+        db,
+        crate::store::postgres::all_session_lock_keys().collect(),
+    )
+    .await
 }
 
 async fn lock_keys<D: Db>(db: &D, mut keys: Vec<i64>) -> Result<(), StoreError> {

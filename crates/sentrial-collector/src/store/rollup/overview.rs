@@ -75,7 +75,10 @@ pub(crate) async fn figures<D: Db>(
         .await?
     };
     let mut by = Vec::new();
-    for (dim, edge_sql) in [("agent", &sql::SESSION_AGENTS), ("user_id", &sql::SESSION_USERS)] {
+    for (dim, edge_sql) in [
+        ("agent", &sql::SESSION_AGENTS),
+        ("user_id", &sql::SESSION_USERS),
+    ] {
         let mut groups = db
             .select(&sql::GROUPS, &values![project, first, end, dim], row::group)
             .await?;

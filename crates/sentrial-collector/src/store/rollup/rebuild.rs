@@ -11,7 +11,9 @@
 use crate::store::db::Db;
 use crate::store::delete::in_transaction;
 use crate::store::error::StoreError;
-use crate::store::rollup::maintain::{lock_all, lock_sessions, metadata_keys, update, KEYS_SETTING};
+use crate::store::rollup::maintain::{
+    lock_all, lock_sessions, metadata_keys, update, KEYS_SETTING,
+};
 use crate::store::rollup::sql;
 use crate::store::value::values;
 
@@ -63,15 +65,13 @@ pub(crate) async fn rebuild<D: Db>(db: &D) -> Result<u64, StoreError> {
 
 /// Makes the rollups sum by metadata keys `keys` and, when they are pending (never filled, or
 /// summed by other keys until now), rebuilds them; how many sessions a rebuild counted.
-pub(crate) async fn prepare<D: Db>(
-    db: &D,
-    keys: &[String],
-) -> Result<Option<u64>, StoreError> {
+pub(crate) async fn prepare<D: Db>(db: &D, keys: &[String]) -> Result<Option<u64>, StoreError> {
     let changed = in_transaction(db, async {
         let changed = metadata_keys(db).await? != keys;
         if changed {
             let json = serde_json::to_string(keys).expect("strings serialize");
-            db.run(&sql::PUT_SETTING, &values![KEYS_SETTING, json]).await?;
+            db.run(&sql::PUT_SETTING, &values![KEYS_SETTING, json])
+                .await?;
             db.run(&sql::PUT_SETTING, &values![PENDING, "1"]).await?;
         }
         Ok(changed)
