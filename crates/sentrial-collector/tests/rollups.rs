@@ -76,6 +76,60 @@ async fn rollup_rows(raw: &Raw) -> Vec<Row> {
     }
 }
 
+/// A tool rollup row: project, hour, tool, calls, failures, durations, duration sum, longest.
+type ToolRow = (String, i64, String, i64, i64, i64, i64, Option<i64>);
+
+async fn tool_rows(raw: &Raw) -> Vec<ToolRow> {
+    let sql =
+        "SELECT project_id, hour, tool_name, calls, failures, durations, duration_ms, max_ms \
+               FROM tool_rollups ORDER BY project_id, hour, tool_name";
+    match raw {
+        Raw::Sqlite(path, _) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Raw::Postgres(url) => pg(url)
+            .await
+            .query(sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                    r.get(7),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Every rollup row of both tables.
+async fn snapshot(raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
+    (rollup_rows(raw).await, tool_rows(raw).await)
+}
+
 /// How many rows `table` holds.
 async fn count(raw: &Raw, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
@@ -159,7 +213,7 @@ fn session(i: i64) -> Vec<Event> {
                 } else {
                     ToolStatus::Success
                 },
-                duration_ms: Some(10 + j as u64),
+                duration_ms: Some(10 + j as u64 + 3 * i as u64),
                 started_at: Some(ts),
                 ended_at: Some(ts + 10),
                 ..Default::default()
@@ -227,24 +281,29 @@ async fn put(store: &dyn Store, events: Vec<Event>) {
 }
 
 /// The rows after a rebuild of `store` (which must leave them as they were).
-async fn rebuilt(store: &dyn Store, raw: &Raw) -> Vec<Row> {
+async fn rebuilt(store: &dyn Store, raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
     store.rebuild_rollups().await.unwrap();
-    rollup_rows(raw).await
+    snapshot(raw).await
 }
 
 #[tokio::test]
 async fn shuffled_duplicated_and_late_events_give_the_rows_of_a_rebuild() {
-    let mut first: Option<Vec<Row>> = None;
+    let mut first: Option<(Vec<Row>, Vec<ToolRow>)> = None;
     for (name, store, raw) in stores().await {
         put(store.as_ref(), in_order()).await;
-        let ordered = rollup_rows(&raw).await;
-        assert!(ordered.len() > 50, "{name}: {} rows", ordered.len());
+        let ordered = snapshot(&raw).await;
+        assert!(ordered.0.len() > 50, "{name}: {} rows", ordered.0.len());
+        assert!(
+            ordered.1.len() > 10,
+            "{name}: {} tool rows",
+            ordered.1.len()
+        );
         assert_eq!(rebuilt(store.as_ref(), &raw).await, ordered, "{name}");
         let (_, again, again_raw) = stores().await.into_iter().find(|s| s.0 == name).unwrap();
         for batch in shuffled(7) {
             put(again.as_ref(), batch).await;
         }
-        assert_eq!(rollup_rows(&again_raw).await, ordered, "{name}: shuffled");
+        assert_eq!(snapshot(&again_raw).await, ordered, "{name}: shuffled");
         assert_eq!(
             rebuilt(again.as_ref(), &again_raw).await,
             ordered,
@@ -279,6 +338,27 @@ async fn the_rows_hold_what_the_sessions_hold() {
         assert_eq!(sum(7), ended.iter().map(|i| 1_000 + 37 * i).sum::<i64>());
         assert_eq!(sum(9), (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
         assert_eq!(sum(10), (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64);
+        // The tools: every call, and the longest per tool.
+        let tools = tool_rows(&raw).await;
+        let calls: i64 = tools.iter().map(|t| t.3).sum();
+        assert_eq!(calls, (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
+        let failures: i64 = tools.iter().map(|t| t.4).sum();
+        assert_eq!(failures, sum(10), "{name}");
+        let longest = |tool: &str| {
+            tools
+                .iter()
+                .filter(|t| t.2 == tool)
+                .filter_map(|t| t.7)
+                .max()
+        };
+        let want = |j: i64| {
+            (0..SESSIONS)
+                .filter(|i| i % 4 > j)
+                .map(|i| 10 + j + 3 * i)
+                .max()
+        };
+        assert_eq!(longest("Bash"), want(2).max(want(0)), "{name}");
+        assert_eq!(longest("Read"), want(1), "{name}");
         // Each session in the hour of its start, early tool calls or not.
         for i in 0..SESSIONS {
             let hour = (BASE + i * 17 * 60_000) / HOUR * HOUR;
@@ -341,14 +421,10 @@ async fn two_collectors_on_one_postgres_give_the_rows_of_a_rebuild() {
         t.await.unwrap();
     }
     let raw = Raw::Postgres(url);
-    let rows = rollup_rows(&raw).await;
+    let rows = snapshot(&raw).await;
     let (_, alone, alone_raw) = stores().await.remove(0);
     put(alone.as_ref(), in_order()).await;
-    assert_eq!(
-        rows,
-        rollup_rows(&alone_raw).await,
-        "as one SQLite collector"
-    );
+    assert_eq!(rows, snapshot(&alone_raw).await, "as one SQLite collector");
     assert_eq!(rebuilt(a.as_ref(), &raw).await, rows);
 }
 
@@ -379,7 +455,8 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
         let total: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
         assert_eq!(total, left, "{name}");
         assert_eq!(count(&raw, "rollup_contrib").await, left, "{name}");
-        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+        let tools = tool_rows(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
 
         let cutoff = BASE + 4 * HOUR;
         while store.delete_expired_batch(cutoff).await.unwrap().0 > 0 {}
@@ -389,7 +466,16 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
             "{name}: an expired hour is left"
         );
         assert!(!rows.is_empty());
-        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+        let tools = tool_rows(&raw).await;
+        assert!(
+            tools.iter().all(|r| r.1 >= cutoff),
+            "{name}: an expired tool hour is left"
+        );
+        assert_eq!(
+            rebuilt(store.as_ref(), &raw).await,
+            (rows.clone(), tools),
+            "{name}"
+        );
         let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
         assert_eq!(count(&raw, "rollup_contrib").await, sessions, "{name}");
         assert_eq!(count(&raw, "sessions").await, sessions, "{name}");
@@ -475,6 +561,20 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
                     want_agents.into_iter().collect::<Vec<_>>(),
                     "{what}"
                 );
+                // The tools: the calls of the range's sessions.
+                let calls: i64 = o.tools_most_called.iter().map(|t| t.calls).sum();
+                assert_eq!(calls, inside.iter().map(|i| i % 4).sum::<i64>(), "{what}");
+                let longest = o
+                    .tools_most_called
+                    .iter()
+                    .filter_map(|t| t.max_duration_ms)
+                    .max();
+                let want = inside
+                    .iter()
+                    .filter(|i| *i % 4 > 0)
+                    .map(|i| 10 + (i % 4 - 1) + 3 * i)
+                    .max();
+                assert_eq!(longest, want, "{what}");
             }
         }
     }
@@ -530,7 +630,8 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
                 .any(|r| r.1 == "metadata.team" && r.3 == "infra"),
             "{name}"
         );
-        assert_eq!(rebuilt(store.as_ref(), &raw).await, rows, "{name}");
+        let tools = tool_rows(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
     }
 }
 
@@ -539,14 +640,14 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
 async fn the_rebuild_command_restores_lost_rollups() {
     let (_, store, raw) = stores().await.remove(0);
     put(store.as_ref(), in_order()).await;
-    let want = rollup_rows(&raw).await;
+    let want = snapshot(&raw).await;
     store.close().await;
     let Raw::Sqlite(path, _) = &raw else {
         unreachable!()
     };
     rusqlite::Connection::open(path)
         .unwrap()
-        .execute_batch("DELETE FROM rollups; DELETE FROM rollup_contrib;")
+        .execute_batch("DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib;")
         .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
         .args(["rollup", "rebuild", "--db"])
@@ -563,7 +664,7 @@ async fn the_rebuild_command_restores_lost_rollups() {
         stdout.contains(&format!("from {SESSIONS} sessions")),
         "{stdout}"
     );
-    assert_eq!(rollup_rows(&raw).await, want);
+    assert_eq!(snapshot(&raw).await, want);
     assert_eq!(count(&raw, "rollup_contrib").await, SESSIONS);
 }
 
@@ -573,7 +674,7 @@ async fn the_rebuild_command_restores_lost_rollups() {
 async fn the_first_start_fills_the_rollups_of_existing_sessions() {
     let (_, store, raw) = stores().await.remove(0);
     put(store.as_ref(), in_order()).await;
-    let want = rollup_rows(&raw).await;
+    let want = snapshot(&raw).await;
     store.close().await;
     let Raw::Sqlite(path, _) = &raw else {
         unreachable!()
@@ -582,11 +683,11 @@ async fn the_first_start_fills_the_rollups_of_existing_sessions() {
     rusqlite::Connection::open(path)
         .unwrap()
         .execute_batch(
-            "DELETE FROM rollups; DELETE FROM rollup_contrib; \
+            "DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib; \
              INSERT OR REPLACE INTO settings (name, value) VALUES ('rollups_pending', '1');",
         )
         .unwrap();
     let srv = common::TestServer::start_on(path.clone(), vec![common::KEY.into()], &[]).await;
-    assert_eq!(rollup_rows(&raw).await, want);
+    assert_eq!(snapshot(&raw).await, want);
     drop(srv);
 }

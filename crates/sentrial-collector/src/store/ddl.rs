@@ -107,7 +107,9 @@ pub(crate) use alert_tables;
 /// one UTC hour (`hour`, ms) and that have one value of one dimension: `dim` is `''` for every
 /// session (then `val` is `''`), `agent`, `user_id`, `model` or `metadata.KEY`; `known` is false
 /// when the value is null (`val` then `''`). Costs are kept in whole nano-USD, so that adding and
-/// subtracting contributions is exact. `rollup_contrib` holds each session's contribution as last
+/// subtracting contributions is exact. A `tool_rollups` row sums the tool calls of one tool made by
+/// the sessions of one hour; its `max_ms` is the longest of their durations (recomputed from that
+/// hour's calls when the session that held it leaves). `rollup_contrib` holds each session's contribution as last
 /// added, as JSON (`rollup/contrib.rs`), so a change adds only the difference. The migration
 /// marks the rollups as to be filled from the stored sessions at the next start
 /// (`rollups_pending` in `settings`).
@@ -139,6 +141,21 @@ CREATE TABLE rollups (
     tool_calls  BIGINT NOT NULL,
     tool_errors BIGINT NOT NULL,
     PRIMARY KEY (project_id, dim, hour, val, known)
+);
+CREATE TABLE tool_rollups (
+    project_id  TEXT ",
+            $collate,
+            " NOT NULL,
+    hour        BIGINT NOT NULL,
+    tool_name   TEXT ",
+            $collate,
+            " NOT NULL,
+    calls       BIGINT NOT NULL,
+    failures    BIGINT NOT NULL,
+    durations   BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    max_ms      BIGINT,
+    PRIMARY KEY (project_id, hour, tool_name)
 );
 CREATE TABLE rollup_contrib (
     project_id TEXT ",

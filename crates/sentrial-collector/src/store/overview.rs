@@ -70,7 +70,7 @@ pub(crate) async fn overview<D: Db>(
             (totals, series, by_agent, by_user)
         }
     };
-    let tools = db.select(&queries::TOOLS, &range, row::tool_stat).await?;
+    let tools = crate::store::rollup::overview::tools(db, project, q).await?;
     let mut overview = Overview::new(q, totals, series, by_agent, by_user, tools);
     overview.scores = db
         .select(

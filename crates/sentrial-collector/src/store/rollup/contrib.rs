@@ -72,7 +72,46 @@ impl Counts {
 /// null).
 pub(crate) type Dim = (String, Option<String>);
 
-/// What one session adds to the rollups: its counts, to the rows of its hour, one per dimension.
+/// One session's calls of one tool, as `tool_rollups` sums them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ToolCounts {
+    /// Calls.
+    pub calls: i64,
+    /// Calls with status `error`.
+    pub failures: i64,
+    /// Calls with a duration.
+    pub durations: i64,
+    /// The sum of those durations, ms.
+    pub duration_ms: i64,
+    /// The longest of them, ms (not additive: see `maintain.rs`).
+    pub max_ms: Option<i64>,
+}
+
+impl ToolCounts {
+    fn add(&mut self, other: &ToolCounts, sign: i64) {
+        self.calls += sign * other.calls;
+        self.failures += sign * other.failures;
+        self.durations += sign * other.durations;
+        self.duration_ms += sign * other.duration_ms;
+    }
+}
+
+/// A row of `sql::TOOL_FACTS`: a tool's name and its calls in one session.
+pub(crate) fn tool_facts(r: &dyn Columns) -> Result<(String, ToolCounts), StoreError> {
+    Ok((
+        r.string("tool_name")?,
+        ToolCounts {
+            calls: capped(r.int("calls")?),
+            failures: capped(r.int("failures")?),
+            durations: capped(r.int("durations")?),
+            duration_ms: capped(r.int("duration_ms")?),
+            max_ms: r.int("max_ms")?,
+        },
+    ))
+}
+
+/// What one session adds to the rollups: its counts, to the rows of its hour, one per dimension,
+/// and its tool calls, to the rows of its hour, one per tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Contribution {
     /// The start of the UTC hour of the session's sort time, ms.
@@ -81,6 +120,23 @@ pub(crate) struct Contribution {
     pub dims: Vec<Dim>,
     /// Its counts.
     pub counts: Counts,
+    /// Its calls per tool, by name.
+    #[serde(default)]
+    pub tools: BTreeMap<String, ToolCounts>,
+}
+
+/// How a change of contribution changes one `tool_rollups` row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ToolChange {
+    /// What to add to the additive columns (`max_ms` unused).
+    pub delta: ToolCounts,
+    /// The new contribution's longest call there, to keep if longer than the row's.
+    pub max_ms: Option<i64>,
+    /// The old contribution's longest call there, when the new one does not keep it: the row's
+    /// longest, if it is this, must be found again among the hour's other sessions.
+    pub lost_max: Option<i64>,
+    /// The old contribution's longest call there.
+    old_max: Option<i64>,
 }
 
 /// A rollup row's key: hour, dimension and value.
@@ -99,8 +155,7 @@ pub(crate) struct Facts {
     total_tokens: Option<i64>,
     duration_ms: Option<i64>,
     num_turns: Option<i64>,
-    tool_calls: i64,
-    tool_errors: i64,
+    tools: BTreeMap<String, ToolCounts>,
 }
 
 /// A row of `sql::FACTS`.
@@ -116,9 +171,16 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<Facts, StoreError> {
         total_tokens: r.int("total_tokens")?,
         duration_ms: r.int("duration_ms")?,
         num_turns: r.int("num_turns")?,
-        tool_calls: r.integer("tool_calls")?,
-        tool_errors: r.integer("tool_errors")?,
+        tools: BTreeMap::new(),
     })
+}
+
+impl Facts {
+    /// These facts with the session's calls per tool (rows of `sql::TOOL_FACTS`).
+    pub fn with_tools(mut self, tools: Vec<(String, ToolCounts)>) -> Facts {
+        self.tools = tools.into_iter().collect();
+        self
+    }
 }
 
 impl Contribution {
@@ -137,8 +199,8 @@ impl Contribution {
             durations: i64::from(f.duration_ms.is_some()),
             duration_ms: capped(f.duration_ms),
             turns: capped(f.num_turns),
-            tool_calls: capped(Some(f.tool_calls)),
-            tool_errors: capped(Some(f.tool_errors)),
+            tool_calls: f.tools.values().map(|t| t.calls).sum::<i64>().min(CAP),
+            tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
         };
         let metadata: serde_json::Map<String, serde_json::Value> = f
             .metadata
@@ -160,7 +222,38 @@ impl Contribution {
             hour: f.sort_ts - f.sort_ts.rem_euclid(HOUR_MS),
             dims,
             counts,
+            tools: f.tools,
         }
+    }
+
+    /// The changes to the `tool_rollups` rows that take `old` to `new` (as [`difference`]),
+    /// by hour and tool.
+    ///
+    /// [`difference`]: Contribution::difference
+    pub fn tool_difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> BTreeMap<(i64, String), ToolChange> {
+        let mut out: BTreeMap<(i64, String), ToolChange> = BTreeMap::new();
+        if let Some(c) = new {
+            for (tool, t) in &c.tools {
+                let change = out.entry((c.hour, tool.clone())).or_default();
+                change.delta.add(t, 1);
+                change.max_ms = t.max_ms;
+            }
+        }
+        if let Some(c) = old {
+            for (tool, t) in &c.tools {
+                let change = out.entry((c.hour, tool.clone())).or_default();
+                change.delta.add(t, -1);
+                change.old_max = t.max_ms;
+                if t.max_ms.is_some() && change.max_ms < t.max_ms {
+                    change.lost_max = t.max_ms;
+                }
+            }
+        }
+        out.retain(|_, c| c.delta != ToolCounts::default() || c.max_ms != c.old_max);
+        out
     }
 
     /// The changes to the rollup rows that take `old` (none: not counted yet) to `new` (none:
@@ -213,6 +306,7 @@ mod tests {
                 failed,
                 ..Counts::default()
             },
+            tools: BTreeMap::new(),
         }
     }
 

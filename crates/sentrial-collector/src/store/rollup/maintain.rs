@@ -12,7 +12,7 @@
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{facts, Contribution};
+use crate::store::rollup::contrib::{facts, tool_facts, Contribution};
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -81,11 +81,13 @@ pub(crate) async fn update<D: Db>(
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("contribution of {id}: {e}")))?;
     let new = match keys {
-        Some(keys) => db
-            .select(&sql::FACTS, &key, facts)
-            .await?
-            .pop()
-            .map(|f| Contribution::of(f, keys)),
+        Some(keys) => match db.select(&sql::FACTS, &key, facts).await?.pop() {
+            Some(f) => {
+                let tools = db.select(&sql::TOOL_FACTS, &key, tool_facts).await?;
+                Some(Contribution::of(f.with_tools(tools), keys))
+            }
+            None => None,
+        },
         None => None,
     };
     if old == new {
@@ -123,6 +125,7 @@ pub(crate) async fn update<D: Db>(
                 .await?;
         }
     }
+    update_tools(db, project, id, old.as_ref(), new.as_ref()).await?;
     match &new {
         Some(c) => {
             let body = serde_json::to_string(c).expect("a contribution serializes");
@@ -134,6 +137,47 @@ pub(crate) async fn update<D: Db>(
         }
     }
     Ok(u64::from(old.is_some()))
+}
+
+/// Brings the `tool_rollups` rows from `old` to `new`, contributions of session `id`. A row whose
+/// longest call was the session's and no longer is has it found again among the hour's other
+/// sessions' calls first (the session's own, if any, are then kept by the addition).
+async fn update_tools<D: Db>(
+    db: &D,
+    project: &str,
+    id: &str,
+    old: Option<&Contribution>,
+    new: Option<&Contribution>,
+) -> Result<(), StoreError> {
+    for ((hour, tool), c) in Contribution::tool_difference(old, new) {
+        if let Some(lost) = c.lost_max {
+            db.run(
+                &sql::TOOL_MAX_AGAIN,
+                &values![project, hour, &tool, id, lost],
+            )
+            .await?;
+        }
+        let d = &c.delta;
+        db.run(
+            &sql::TOOL_ADD,
+            &values![
+                project,
+                hour,
+                &tool,
+                d.calls,
+                d.failures,
+                d.durations,
+                d.duration_ms,
+                c.max_ms
+            ],
+        )
+        .await?;
+        if d.calls < 0 {
+            db.run(&sql::TOOL_PRUNE, &values![project, hour, &tool])
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// On PostgreSQL, takes the advisory locks ingest takes for `sessions` (project, id), all at

@@ -2,13 +2,14 @@
 //! them, the partial hours at its edges from the sessions (an index range of at most an hour
 //! each), and the rows merged. The series is read this way when the range starts on a whole hour
 //! (every hour then falls in one bucket: the dashboard's day buckets start at midnight); otherwise
-//! from the sessions, as before. Sums of cost are exact to the nano-USD per session.
+//! from the sessions, as before. Sums of cost are exact to the nano-USD per session. The tools'
+//! figures are those of the calls made by the sessions of the range, read the same way.
 
 use std::collections::BTreeMap;
 
 use crate::store::db::Db;
 use crate::store::error::StoreError;
-use crate::store::overview_model::{Bucket, Group, OverviewQuery, Totals};
+use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
 use crate::store::rollup::contrib::HOUR_MS;
 use crate::store::rollup::read_sql as sql;
@@ -36,8 +37,7 @@ pub(crate) async fn figures<D: Db>(
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Option<Figures>, StoreError> {
-    let first = q.from + (HOUR_MS - q.from.rem_euclid(HOUR_MS)) % HOUR_MS;
-    let end = q.to - q.to.rem_euclid(HOUR_MS);
+    let (first, end) = whole_hours(q);
     if first >= end {
         return Ok(None);
     }
@@ -95,6 +95,83 @@ pub(crate) async fn figures<D: Db>(
         by_agent,
         by_user,
     }))
+}
+
+/// Every tool's calls made by the sessions that started in `q`'s range: its whole hours from the
+/// rollups, the rest from the sessions' calls.
+pub(crate) async fn tools<D: Db>(
+    db: &D,
+    project: &str,
+    q: &OverviewQuery,
+) -> Result<Vec<ToolStat>, StoreError> {
+    let (first, end) = whole_hours(q);
+    let mut parts = Vec::new();
+    if first < end {
+        let hours = values![project, first, end];
+        parts.extend(db.select(&sql::TOOLS, &hours, tool_sums).await?);
+        for (from, to) in [(q.from, first), (end, q.to)] {
+            let edge = values![project, from, to];
+            parts.extend(db.select(&sql::SESSION_TOOLS, &edge, tool_sums).await?);
+        }
+    } else {
+        let range = values![project, q.from, q.to];
+        parts.extend(db.select(&sql::SESSION_TOOLS, &range, tool_sums).await?);
+    }
+    let mut by_name: BTreeMap<String, ToolSums> = BTreeMap::new();
+    for p in parts {
+        let sum = by_name.entry(p.name.clone()).or_insert(ToolSums {
+            name: p.name.clone(),
+            calls: 0,
+            failures: 0,
+            durations: 0,
+            duration_ms: 0,
+            max_ms: None,
+        });
+        sum.calls += p.calls;
+        sum.failures += p.failures;
+        sum.durations += p.durations;
+        sum.duration_ms = sum.duration_ms.saturating_add(p.duration_ms);
+        sum.max_ms = sum.max_ms.max(p.max_ms);
+    }
+    Ok(by_name
+        .into_values()
+        .filter(|t| t.calls > 0)
+        .map(|t| ToolStat {
+            tool_name: t.name,
+            calls: t.calls,
+            failures: t.failures,
+            avg_duration_ms: (t.durations > 0).then(|| t.duration_ms as f64 / t.durations as f64),
+            max_duration_ms: t.max_ms,
+        })
+        .collect())
+}
+
+/// One tool's additive figures over a part of the range.
+struct ToolSums {
+    name: String,
+    calls: i64,
+    failures: i64,
+    durations: i64,
+    duration_ms: i64,
+    max_ms: Option<i64>,
+}
+
+fn tool_sums(r: &dyn Columns) -> Result<ToolSums, StoreError> {
+    Ok(ToolSums {
+        name: r.string("tool_name")?,
+        calls: r.integer("calls")?,
+        failures: r.integer("failures")?,
+        durations: r.integer("durations")?,
+        duration_ms: r.integer("duration_ms")?,
+        max_ms: r.int("max_ms")?,
+    })
+}
+
+/// The whole hours of `q`'s range: the first one's start and the end of the last (`first >=
+/// end`: none).
+fn whole_hours(q: &OverviewQuery) -> (i64, i64) {
+    let first = q.from + (HOUR_MS - q.from.rem_euclid(HOUR_MS)) % HOUR_MS;
+    (first, q.to - q.to.rem_euclid(HOUR_MS))
 }
 
 /// The additive figures of a part of the range.

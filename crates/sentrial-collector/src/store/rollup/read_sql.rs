@@ -86,6 +86,27 @@ pub static SESSION_AGENTS: Sql = session_groups!("agent");
 /// [`GROUPS`] by user, of sessions.
 pub static SESSION_USERS: Sql = session_groups!("user_id");
 
+/// Every tool's calls made by project `?1`'s sessions of the hours in [`?2`, `?3`)
+/// (`overview::tool_sums`).
+pub static TOOLS: Sql = Sql::new(
+    "SELECT tool_name, {capped_sum:calls} AS calls, {capped_sum:failures} AS failures,
+        {capped_sum:durations} AS durations, {capped_sum:duration_ms} AS duration_ms,
+        MAX(max_ms) AS max_ms
+     FROM tool_rollups WHERE project_id = ?1 AND hour >= ?2 AND hour < ?3
+     GROUP BY tool_name",
+);
+
+/// [`TOOLS`] of the calls of the sessions that started in [`?2`, `?3`).
+pub static SESSION_TOOLS: Sql = Sql::new(
+    "SELECT t.tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE t.status = 'error') AS failures,
+        COUNT(t.duration_ms) AS durations, {capped_sum:t.duration_ms} AS duration_ms,
+        MAX(t.duration_ms) AS max_ms
+     FROM sessions s
+     JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
+     WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3
+     GROUP BY t.tool_name",
+);
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -99,6 +120,8 @@ mod tests {
             &GROUPS,
             &SESSION_AGENTS,
             &SESSION_USERS,
+            &TOOLS,
+            &SESSION_TOOLS,
         ]);
     }
 }

@@ -2,17 +2,55 @@
 
 use crate::store::dialect::Sql;
 
-/// What session `?2` of project `?1` contributes is made of (`contrib::facts`).
+/// What session `?2` of project `?1` contributes is made of (`contrib::facts`), besides its calls.
 pub static FACTS: Sql = Sql::new(
-    "SELECT s.sort_ts, s.status, s.agent, s.user_id, s.model, s.metadata, s.cost_usd,
-        s.total_tokens, s.duration_ms, s.num_turns,
-        (SELECT COUNT(*) FROM tool_calls t
-         WHERE t.project_id = s.project_id AND t.session_id = s.id) AS tool_calls,
-        (SELECT COUNT(*) FROM tool_calls t
-         WHERE t.project_id = s.project_id AND t.session_id = s.id
-           AND t.status = 'error') AS tool_errors
-     FROM sessions s WHERE s.project_id = ?1 AND s.id = ?2",
+    "SELECT sort_ts, status, agent, user_id, model, metadata, cost_usd, total_tokens,
+        duration_ms, num_turns
+     FROM sessions WHERE project_id = ?1 AND id = ?2",
 );
+
+/// The calls of session `?2` of project `?1` per tool (`contrib::tool_facts`).
+pub static TOOL_FACTS: Sql = Sql::new(
+    "SELECT tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE status = 'error') AS failures,
+        COUNT(duration_ms) AS durations, {capped_sum:duration_ms} AS duration_ms,
+        MAX(duration_ms) AS max_ms
+     FROM tool_calls WHERE project_id = ?1 AND session_id = ?2 GROUP BY tool_name",
+);
+
+/// Adds calls `?4`... to the `tool_rollups` row of project `?1`, hour `?2`, tool `?3`, and keeps
+/// `?8` as its longest call when longer.
+pub static TOOL_ADD: Sql = Sql::new(
+    "INSERT INTO tool_rollups AS o (project_id, hour, tool_name, calls, failures, durations,
+        duration_ms, max_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT (project_id, hour, tool_name) DO UPDATE SET
+        calls = o.calls + excluded.calls, failures = o.failures + excluded.failures,
+        durations = o.durations + excluded.durations,
+        duration_ms = o.duration_ms + excluded.duration_ms,
+        max_ms = CASE WHEN excluded.max_ms IS NULL THEN o.max_ms
+                      WHEN o.max_ms IS NULL THEN excluded.max_ms
+                      ELSE {greatest:o.max_ms, excluded.max_ms} END",
+);
+
+/// When the longest call of `TOOL_ADD`'s row is `?5`, which session `?4` no longer holds there:
+/// the longest among the calls of the hour's other sessions.
+pub static TOOL_MAX_AGAIN: Sql = Sql::new(
+    "UPDATE tool_rollups SET max_ms = (
+        SELECT MAX(t.duration_ms) FROM sessions s
+        JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
+        WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?2 + 3600000
+          AND s.id <> ?4 AND t.tool_name = ?3)
+     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3 AND max_ms = ?5",
+);
+
+/// Deletes `TOOL_ADD`'s row when no call is left in it.
+pub static TOOL_PRUNE: Sql = Sql::new(
+    "DELETE FROM tool_rollups WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
+       AND calls = 0",
+);
+
+/// Every tool rollup row, for a rebuild.
+pub static CLEAR_TOOLS: Sql = Sql::new("DELETE FROM tool_rollups");
 
 /// The contribution last added for session `?2` of project `?1`, as `body`.
 pub static CONTRIB: Sql =
@@ -81,6 +119,11 @@ mod tests {
         use super::*;
         crate::store::dialect::assert_renders(&[
             &FACTS,
+            &TOOL_FACTS,
+            &TOOL_ADD,
+            &TOOL_MAX_AGAIN,
+            &TOOL_PRUNE,
+            &CLEAR_TOOLS,
             &CONTRIB,
             &PUT_CONTRIB,
             &DROP_CONTRIB,
