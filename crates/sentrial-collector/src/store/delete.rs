@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::maintain::{lock_sessions, withdraw};
+use crate::store::rollup::maintain::lock_sessions;
+use crate::store::rollup::withdraw::{after_delete, withdraw};
 use crate::store::row::Columns;
 use crate::store::value::values;
 
@@ -126,17 +127,16 @@ async fn delete_sessions<D: Db>(
     sessions: &[Picked],
     deleted: &mut Deleted,
 ) -> Result<u64, StoreError> {
-    lock_sessions(
-        db,
-        sessions
-            .iter()
-            .map(|s| (s.project_id.as_str(), s.id.as_str())),
-    )
-    .await?;
+    let keys: Vec<(&str, &str)> = sessions
+        .iter()
+        .map(|s| (s.project_id.as_str(), s.id.as_str()))
+        .collect();
+    lock_sessions(db, keys.iter().copied()).await?;
+    // Their figures leave the rollups with them (their recorded contributions are a table of
+    // `SESSION_TABLES`).
+    let withdrawn = withdraw(db, &keys).await?;
     for s in sessions {
         let (project, id) = (s.project_id.as_str(), s.id.as_str());
-        // Its figures leave the rollups with it (and its recorded contribution with them).
-        *deleted.entry("rollup_contrib").or_default() += withdraw(db, project, id).await?;
         for (table, sql) in SESSION_TABLES.iter().zip(&ROWS_OF) {
             *deleted.entry(table).or_default() += db.run(sql, &values![project, id]).await?;
         }
@@ -150,6 +150,7 @@ async fn delete_sessions<D: Db>(
         }
         *deleted.entry("sessions").or_default() += db.run(&SESSION, &values![project, id]).await?;
     }
+    after_delete(db, withdrawn).await?;
     Ok(sessions.len() as u64)
 }
 

@@ -88,7 +88,8 @@ pub(crate) struct ToolCounts {
 }
 
 impl ToolCounts {
-    fn add(&mut self, other: &ToolCounts, sign: i64) {
+    /// `self` plus `sign` times `other`, but for `max_ms`.
+    pub fn add(&mut self, other: &ToolCounts, sign: i64) {
         self.calls += sign * other.calls;
         self.failures += sign * other.failures;
         self.durations += sign * other.durations;

@@ -12,7 +12,7 @@
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{facts, tool_facts, Contribution};
+use crate::store::rollup::contrib::{facts, tool_facts, Contribution, Counts, ToolCounts};
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -57,10 +57,18 @@ pub(crate) async fn refresh<'a, D: Db>(
     Ok(())
 }
 
-/// Takes session `id`'s contribution out of the rollups, before the session is deleted (under
-/// its lock, see [`lock_sessions`]); whether it had one.
-pub(crate) async fn withdraw<D: Db>(db: &D, project: &str, id: &str) -> Result<u64, StoreError> {
-    update(db, project, id, None).await
+/// The contribution recorded for session `id` of `project`.
+pub(crate) async fn recorded<D: Db>(
+    db: &D,
+    project: &str,
+    id: &str,
+) -> Result<Option<Contribution>, StoreError> {
+    db.select(&sql::CONTRIB, &values![project, id], |r| r.string("body"))
+        .await?
+        .pop()
+        .map(|body| serde_json::from_str::<Contribution>(&body))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("contribution of {id}: {e}")))
 }
 
 /// Adds the difference between session `id`'s recorded contribution and the one its row gives
@@ -73,13 +81,7 @@ pub(crate) async fn update<D: Db>(
     keys: Option<&[String]>,
 ) -> Result<u64, StoreError> {
     let key = values![project, id];
-    let old = db
-        .select(&sql::CONTRIB, &key, |r| r.string("body"))
-        .await?
-        .pop()
-        .map(|body| serde_json::from_str::<Contribution>(&body))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("contribution of {id}: {e}")))?;
+    let old = recorded(db, project, id).await?;
     let new = match keys {
         Some(keys) => match db.select(&sql::FACTS, &key, facts).await?.pop() {
             Some(f) => {
@@ -94,36 +96,7 @@ pub(crate) async fn update<D: Db>(
         return Ok(0);
     }
     for ((hour, dim, val), d) in Contribution::difference(old.as_ref(), new.as_ref()) {
-        let (val, known) = match val {
-            Some(v) => (v, true),
-            None => (String::new(), false),
-        };
-        db.run(
-            &sql::ADD,
-            &values![
-                project,
-                &dim,
-                hour,
-                &val,
-                known,
-                d.sessions,
-                d.failed,
-                d.running,
-                d.cost_nanos,
-                d.priced,
-                d.tokens,
-                d.durations,
-                d.duration_ms,
-                d.turns,
-                d.tool_calls,
-                d.tool_errors,
-            ],
-        )
-        .await?;
-        if d.sessions < 0 {
-            db.run(&sql::PRUNE, &values![project, &dim, hour, &val, known])
-                .await?;
-        }
+        add_row(db, project, hour, &dim, val, &d).await?;
     }
     update_tools(db, project, id, old.as_ref(), new.as_ref()).await?;
     match &new {
@@ -137,6 +110,49 @@ pub(crate) async fn update<D: Db>(
         }
     }
     Ok(u64::from(old.is_some()))
+}
+
+/// Adds `d` to the rollup row of `project`, `hour`, `dim` and `val`, deleting it when no session
+/// is left in it.
+pub(crate) async fn add_row<D: Db>(
+    db: &D,
+    project: &str,
+    hour: i64,
+    dim: &str,
+    val: Option<String>,
+    d: &Counts,
+) -> Result<(), StoreError> {
+    let (val, known) = match val {
+        Some(v) => (v, true),
+        None => (String::new(), false),
+    };
+    db.run(
+        &sql::ADD,
+        &values![
+            project,
+            dim,
+            hour,
+            &val,
+            known,
+            d.sessions,
+            d.failed,
+            d.running,
+            d.cost_nanos,
+            d.priced,
+            d.tokens,
+            d.durations,
+            d.duration_ms,
+            d.turns,
+            d.tool_calls,
+            d.tool_errors,
+        ],
+    )
+    .await?;
+    if d.sessions < 0 {
+        db.run(&sql::PRUNE, &values![project, dim, hour, &val, known])
+            .await?;
+    }
+    Ok(())
 }
 
 /// Brings the `tool_rollups` rows from `old` to `new`, contributions of session `id`. A row whose
@@ -157,25 +173,38 @@ async fn update_tools<D: Db>(
             )
             .await?;
         }
-        let d = &c.delta;
-        db.run(
-            &sql::TOOL_ADD,
-            &values![
-                project,
-                hour,
-                &tool,
-                d.calls,
-                d.failures,
-                d.durations,
-                d.duration_ms,
-                c.max_ms
-            ],
-        )
-        .await?;
-        if d.calls < 0 {
-            db.run(&sql::TOOL_PRUNE, &values![project, hour, &tool])
-                .await?;
-        }
+        add_tool(db, project, hour, &tool, &c.delta, c.max_ms).await?;
+    }
+    Ok(())
+}
+
+/// Adds `d` to the `tool_rollups` row of `project`, `hour` and `tool`, keeping `max_ms` as its
+/// longest call when longer, and deletes it when no call is left in it.
+pub(crate) async fn add_tool<D: Db>(
+    db: &D,
+    project: &str,
+    hour: i64,
+    tool: &str,
+    d: &ToolCounts,
+    max_ms: Option<i64>,
+) -> Result<(), StoreError> {
+    db.run(
+        &sql::TOOL_ADD,
+        &values![
+            project,
+            hour,
+            tool,
+            d.calls,
+            d.failures,
+            d.durations,
+            d.duration_ms,
+            max_ms
+        ],
+    )
+    .await?;
+    if d.calls < 0 {
+        db.run(&sql::TOOL_PRUNE, &values![project, hour, tool])
+            .await?;
     }
     Ok(())
 }

@@ -32,15 +32,16 @@ pub static TOOL_ADD: Sql = Sql::new(
                       ELSE {greatest:o.max_ms, excluded.max_ms} END",
 );
 
-/// When the longest call of `TOOL_ADD`'s row is `?5`, which session `?4` no longer holds there:
-/// the longest among the calls of the hour's other sessions.
+/// When the longest call of `TOOL_ADD`'s row is `?5` (null: whatever it is), which session `?4`
+/// no longer holds there: the longest among the calls of the hour's other sessions.
 pub static TOOL_MAX_AGAIN: Sql = Sql::new(
     "UPDATE tool_rollups SET max_ms = (
         SELECT MAX(t.duration_ms) FROM sessions s
         JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
         WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?2 + 3600000
           AND s.id <> ?4 AND t.tool_name = ?3)
-     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3 AND max_ms = ?5",
+     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
+       AND (CAST(?5 AS BIGINT) IS NULL OR max_ms = ?5)",
 );
 
 /// Deletes `TOOL_ADD`'s row when no call is left in it.
