@@ -359,10 +359,8 @@ CREATE INDEX scores_by_time ON scores (project_id, at);
 /// Version 9: the SQLite store's version 9 (see there), the same DDL (`ddl.rs`).
 const V9: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
-// ---- Issue 18 (rollups): one migration, self-contained. ----
-/// Version 10: hourly rollups and each session's contribution to them (`ddl.rs`).
-const V10: &str = rollup_tables!("COLLATE \"C\"");
-// ---- end of issue 18's migration (rollups) ----
+// ---- Issue 18 (rollups), version 10: hourly rollups, each session's contribution (`ddl.rs`) ----
+const V10: &str = rollup_tables!("COLLATE \"C\""); // ---- end of issue 18's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

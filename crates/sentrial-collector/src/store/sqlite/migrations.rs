@@ -402,7 +402,5 @@ CREATE INDEX scores_by_time ON scores (project_id, at);
 /// stores (`ddl.rs`).
 pub(super) const V9: &str = alert_tables!();
 // ---- end of issue 17's migration (alerts) ----
-// ---- Issue 18 (rollups): one migration, self-contained. ----
-/// Version 10: hourly rollups and each session's contribution to them (`ddl.rs`).
-pub(super) const V10: &str = rollup_tables!("");
-// ---- end of issue 18's migration (rollups) ----
+// ---- Issue 18 (rollups), version 10: hourly rollups, each session's contribution (`ddl.rs`) ----
+pub(super) const V10: &str = rollup_tables!(""); // ---- end of issue 18's migration ----
