@@ -20,7 +20,8 @@ cargo test --workspace --locked
 echo "== cargo test: the collector's HTTP, dashboard, security, fuzz, OTLP, key, load, memory, issue, score, alert, export, deletion, analytics and manual-session suites again, on PostgreSQL"
 SENTRIAL_TEST_STORE=postgres cargo test -p sentrial-collector --locked \
   --test http --test dashboard --test security --test fuzz --test otlp --test keys --test load --test memory --test issues \
-  --test issue_history --test scores --test alerts --test export --test deletion --test analytics --test manual
+  --test issue_history --test scores --test alerts --test export --test deletion --test analytics --test manual \
+  --test rollups
 echo "== napi build (release)"
 npm run build
 echo "== node --test"

@@ -115,6 +115,14 @@ fn main() {
                 ),
             ),
             (
+                "overview: 30 days",
+                format!(
+                    "/api/overview?from={}&to={}",
+                    sentrial_collector::iso8601(now - 30 * DAY),
+                    sentrial_collector::iso8601(now)
+                ),
+            ),
+            (
                 "overview: 90 days",
                 format!(
                     "/api/overview?from={}&to={}",
@@ -122,7 +130,41 @@ fn main() {
                     sentrial_collector::iso8601(now + DAY)
                 ),
             ),
+            (
+                "overview: 24 h, mid-hour",
+                format!(
+                    "/api/overview?from={}&to={}",
+                    sentrial_collector::iso8601(now - DAY - 1_800_000),
+                    sentrial_collector::iso8601(now - 1_800_000)
+                ),
+            ),
         ];
+        // The analytics pages over the last 7 and all 90 days.
+        let mut analytics: Vec<(String, String)> = Vec::new();
+        for (days, label) in [(7, "7 days"), (91, "90 days")] {
+            let range = format!(
+                "from={}&to={}",
+                sentrial_collector::iso8601(now - days * DAY),
+                sentrial_collector::iso8601(now)
+            );
+            for (name, path) in [
+                ("users", "/api/analytics/users?"),
+                ("tools", "/api/analytics/tools?"),
+                ("tool Bash", "/api/analytics/tools/Bash?"),
+                (
+                    "compare agents",
+                    "/api/analytics/compare?by=agent&values=test-fixer,triage&",
+                ),
+                (
+                    "compare version",
+                    "/api/analytics/compare?by=metadata.version&values=1.2.0,1.3.0&",
+                ),
+            ] {
+                analytics.push((format!("{name}: {label}"), format!("{path}{range}")));
+            }
+        }
+        let mut cases = cases;
+        cases.extend(analytics.iter().map(|(n, p)| (n.as_str(), p.clone())));
         let cases = if export_only { Vec::new() } else { cases };
         volume::time_requests(&url, KEY, cases, runs).await;
         export::measure(&url, KEY).await;

@@ -105,6 +105,9 @@ pub struct ServeConfig {
     pub retention: Option<crate::retention::Retention>,
     /// Time between two evaluations of the alert rules (`alert/`).
     pub alert_interval: Duration,
+    /// The metadata keys whose values the rollups sum by (`--rollup-metadata-keys`); a change
+    /// rebuilds the rollups at start.
+    pub rollup_metadata_keys: Vec<String>,
 }
 
 impl ServeConfig {
@@ -139,6 +142,10 @@ impl Default for ServeConfig {
             ingest_decode_bytes: DEFAULT_DECODE_BYTES,
             retention: None,
             alert_interval: crate::alert::DEFAULT_ALERT_INTERVAL,
+            rollup_metadata_keys: crate::store::DEFAULT_METADATA_KEYS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
         }
     }
 }

@@ -54,6 +54,12 @@ impl Server {
         let addr = listener.local_addr()?;
         let location = config.location();
         let store = crate::store::open(&location).await?;
+        if let Some(n) = store
+            .prepare_rollups(config.rollup_metadata_keys.clone())
+            .await?
+        {
+            tracing::info!(sessions = n, "rollups filled from the stored sessions");
+        }
         let (database, key_flag) = match &location {
             Location::Sqlite(path) => (
                 path.display().to_string(),

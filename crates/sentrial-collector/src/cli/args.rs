@@ -67,6 +67,21 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Manage the rollups (hourly sums the overview and analytics read).
+    Rollup {
+        #[command(subcommand)]
+        command: RollupCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum RollupCommand {
+    /// Recompute every rollup from the stored sessions (safe while collectors run; reads see
+    /// partial sums until it ends).
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +129,15 @@ pub(super) struct ServeArgs {
     #[arg(long = "alert-interval-secs", value_name = "SECONDS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub alert_interval_secs: u64,
+    /// Metadata keys whose values the rollups (the overview and analytics) sum by,
+    /// comma-separated; a change rebuilds the rollups at start.
+    #[arg(
+        long = "rollup-metadata-keys",
+        value_name = "KEYS",
+        value_delimiter = ',',
+        default_value = "version,environment"
+    )]
+    pub rollup_metadata_keys: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

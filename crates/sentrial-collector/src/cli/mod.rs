@@ -1,10 +1,12 @@
 //! The command line (shape in `args.rs`): `serve` (`serve.rs`), `key ...` and `dashboard ...`
-//! (`keys.rs`), `alert ...` (`alerts.rs`), `retention ...` (`retention.rs`).
+//! (`keys.rs`), `alert ...` (`alerts.rs`), `retention ...` (`retention.rs`), `rollup rebuild`
+//! (`rollups.rs`).
 
 mod alerts;
 mod args;
 mod keys;
 mod retention;
+mod rollups;
 mod serve;
 
 use std::ffi::OsString;
@@ -59,6 +61,7 @@ async fn run(command: Command) -> Result<(), CollectorError> {
         Command::Dashboard { command } => keys::run_dashboard(command).await,
         Command::Alert { command } => alerts::run(command).await,
         Command::Retention { command } => retention::run(command).await,
+        Command::Rollup { command } => rollups::run(command).await,
     }
 }
 

@@ -55,6 +55,12 @@ pub(super) fn config(args: ServeArgs) -> Result<ServeConfig, CollectorError> {
             every: crate::retention::DEFAULT_INTERVAL,
         }),
         alert_interval: std::time::Duration::from_secs(args.alert_interval_secs),
+        rollup_metadata_keys: args
+            .rollup_metadata_keys
+            .into_iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
         ..ServeConfig::default()
     })
 }

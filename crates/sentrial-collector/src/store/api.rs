@@ -278,6 +278,14 @@ pub trait Store: Send + Sync + 'static {
         project_id: String,
         days: Option<u32>,
     ) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Recomputes every rollup from the stored sessions (`sentrial rollup rebuild`); how many
+    /// sessions it counted. Safe while collectors serve (see `store/rollup/rebuild.rs`).
+    fn rebuild_rollups(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Makes the rollups sum by the values of metadata keys `keys`, and fills them from the
+    /// stored sessions when they are pending (made by the migration, or summed by other keys
+    /// until now): how many sessions that counted, if it did.
+    fn prepare_rollups(&self, keys: Vec<String>) -> BoxFuture<'_, Result<Option<u64>, StoreError>>;
 
     /// Stores an alert rule.
     fn add_alert_rule(&self, rule: Rule) -> BoxFuture<'_, Result<(), StoreError>>;

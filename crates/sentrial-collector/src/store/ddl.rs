@@ -152,3 +152,79 @@ CREATE TABLE project_retention (
 }
 pub(crate) use project_retention_table;
 // ---- end of issue 18's migration (per-project retention) ----
+
+// ---- Issue 18 (rollups): part of one migration of each store, self-contained. ----
+/// The hourly rollups (`store/rollup/`) and each session's contribution to them (version 10 of
+/// both); `$collate` is what keys text (PostgreSQL's `COLLATE "C"`, byte order as in SQLite).
+///
+/// A `rollups` row sums the contributions of the sessions of one project whose sort time falls in
+/// one UTC hour (`hour`, ms) and that have one value of one dimension: `dim` is `''` for every
+/// session (then `val` is `''`), `agent`, `user_id`, `model` or `metadata.KEY`; `known` is false
+/// when the value is null (`val` then `''`). Costs are kept in whole nano-USD, so that adding and
+/// subtracting contributions is exact. A `tool_rollups` row sums the tool calls of one tool made by
+/// the sessions of one hour; its `max_ms` is the longest of their durations (recomputed from that
+/// hour's calls when the session that held it leaves). `rollup_contrib` holds each session's contribution as last
+/// added, as JSON (`rollup/contrib.rs`), so a change adds only the difference. The migration
+/// marks the rollups as to be filled from the stored sessions at the next start
+/// (`rollups_pending` in `settings`).
+macro_rules! rollup_tables {
+    ($collate:literal) => {
+        concat!(
+            "
+CREATE TABLE rollups (
+    project_id  TEXT ",
+            $collate,
+            " NOT NULL,
+    dim         TEXT ",
+            $collate,
+            " NOT NULL,
+    hour        BIGINT NOT NULL,
+    val         TEXT ",
+            $collate,
+            " NOT NULL,
+    known       BOOLEAN NOT NULL,
+    sessions    BIGINT NOT NULL,
+    failed      BIGINT NOT NULL,
+    running     BIGINT NOT NULL,
+    cost_nanos  BIGINT NOT NULL,
+    priced      BIGINT NOT NULL,
+    tokens      BIGINT NOT NULL,
+    durations   BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    turns       BIGINT NOT NULL,
+    tool_calls  BIGINT NOT NULL,
+    tool_errors BIGINT NOT NULL,
+    PRIMARY KEY (project_id, dim, hour, val, known)
+);
+CREATE TABLE tool_rollups (
+    project_id  TEXT ",
+            $collate,
+            " NOT NULL,
+    hour        BIGINT NOT NULL,
+    tool_name   TEXT ",
+            $collate,
+            " NOT NULL,
+    calls       BIGINT NOT NULL,
+    failures    BIGINT NOT NULL,
+    durations   BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    max_ms      BIGINT,
+    PRIMARY KEY (project_id, hour, tool_name)
+);
+CREATE TABLE rollup_contrib (
+    project_id TEXT ",
+            $collate,
+            " NOT NULL,
+    session_id TEXT ",
+            $collate,
+            " NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (project_id, session_id)
+);
+INSERT INTO settings (name, value) VALUES ('rollups_pending', '1');
+"
+        )
+    };
+}
+pub(crate) use rollup_tables;
+// ---- end of issue 18's migration (rollups) ----

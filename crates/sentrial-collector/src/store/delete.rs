@@ -4,13 +4,16 @@
 //!
 //! What is deleted: each session's row (its text index entry goes with it), every row of
 //! [`SESSION_TABLES`] that names it, and the scores that name it or its Claude session id.
-//! Detected-issue baselines and other aggregates are not per session and are kept.
+//! Each session's contribution to the rollups is taken out of them first (`store/rollup/`), under
+//! the session's lock on PostgreSQL. Detected-issue baselines are not per session and are kept.
 
 use std::collections::BTreeMap;
 
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
+use crate::store::rollup::maintain::lock_sessions;
+use crate::store::rollup::withdraw::{after_delete, withdraw};
 use crate::store::row::Columns;
 use crate::store::value::values;
 
@@ -41,6 +44,7 @@ session_tables!(
     "session_markers",
     "session_issues",
     "session_metrics",
+    "rollup_contrib",
 );
 
 /// How many rows were deleted, by table (`sessions`, `scores` and each of [`SESSION_TABLES`]).
@@ -149,6 +153,14 @@ async fn delete_sessions<D: Db>(
     sessions: &[Picked],
     deleted: &mut Deleted,
 ) -> Result<u64, StoreError> {
+    let keys: Vec<(&str, &str)> = sessions
+        .iter()
+        .map(|s| (s.project_id.as_str(), s.id.as_str()))
+        .collect();
+    lock_sessions(db, keys.iter().copied()).await?;
+    // Their figures leave the rollups with them (their recorded contributions are a table of
+    // `SESSION_TABLES`).
+    let withdrawn = withdraw(db, &keys).await?;
     for s in sessions {
         let (project, id) = (s.project_id.as_str(), s.id.as_str());
         for (table, sql) in SESSION_TABLES.iter().zip(&ROWS_OF) {
@@ -164,11 +176,12 @@ async fn delete_sessions<D: Db>(
         }
         *deleted.entry("sessions").or_default() += db.run(&SESSION, &values![project, id]).await?;
     }
+    after_delete(db, withdrawn).await?;
     Ok(sessions.len() as u64)
 }
 
 /// Runs `work` in a transaction of its own: committed when it succeeds, rolled back when not.
-async fn in_transaction<D: Db, T>(
+pub(crate) async fn in_transaction<D: Db, T>(
     db: &D,
     work: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
@@ -195,7 +208,7 @@ async fn in_transaction<D: Db, T>(
     }
 }
 
-/// Expands, inside an `impl Store for ...`, to the deletion methods; `$write` lends a connection
+/// Expands, inside an `impl Store for ...`, to the deletion and rollup rebuild methods; `$write` lends a connection
 /// that may write, as for [`store_access`](crate::store::access::store_access).
 macro_rules! store_deletes {
     ($write:ident) => {
@@ -226,6 +239,21 @@ macro_rules! store_deletes {
                 db,
                 project_id.as_deref(),
                 cutoff
+            ))
+        }
+
+        fn rebuild_rollups(
+            &self,
+        ) -> $crate::store::api::BoxFuture<'_, Result<u64, $crate::store::StoreError>> {
+            $write!(self, |db| $crate::store::rollup::rebuild::rebuild(db))
+        }
+
+        fn prepare_rollups(
+            &self,
+            keys: Vec<String>,
+        ) -> $crate::store::api::BoxFuture<'_, Result<Option<u64>, $crate::store::StoreError>> {
+            $write!(self, |db| $crate::store::rollup::rebuild::prepare(
+                db, &keys
             ))
         }
     };

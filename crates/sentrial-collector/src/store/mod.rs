@@ -45,6 +45,7 @@ mod queries;
 mod read;
 mod reads;
 mod retention;
+mod rollup;
 mod row;
 mod scores;
 mod search;
@@ -79,6 +80,7 @@ pub use overview_model::{
 pub use page::{Cursor, ListQuery, MetricFilter, ScoreFilter, SessionPage};
 pub use postgres::{redacted_url, PgStore, PG_SCHEMA_VERSION};
 pub use retention::{ProjectRetention, MAX_RETENTION_DAYS};
+pub use rollup::DEFAULT_METADATA_KEYS;
 pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use tools::{CallRef, ToolCalls, ToolGroup, ToolRow, CALLS_LISTED};

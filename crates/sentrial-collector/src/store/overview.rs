@@ -8,6 +8,7 @@ use crate::store::error::StoreError;
 use crate::store::overview_model::{
     Conversation, Overview, OverviewQuery, ScoreAverage, CONVERSATION_LIMIT,
 };
+use crate::store::rollup::overview::figures;
 use crate::store::row::Columns;
 use crate::store::value::values;
 use crate::store::{manual_sql, queries, row};
@@ -41,28 +42,35 @@ pub(crate) async fn conversation<D: Db>(
     Ok(Some(Conversation { sessions, ..totals }))
 }
 
-/// Sessions and cost over `q`'s range, by agent and user, and the tools' figures.
+/// Sessions and cost over `q`'s range, by agent and user (from the rollups when the range holds a
+/// whole hour: `rollup/overview.rs`), and the tools' figures.
 pub(crate) async fn overview<D: Db>(
     db: &D,
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Overview, StoreError> {
     let range = values![project, q.from, q.to];
-    let totals = db
-        .select(&queries::OVERVIEW_TOTALS, &range, row::totals)
-        .await?
-        .pop()
-        .unwrap_or_default();
-    let series = db
-        .select(
-            &queries::OVERVIEW_SERIES,
-            &values![project, q.from, q.to, q.bucket_ms],
-            row::bucket,
-        )
-        .await?;
-    let by_agent = db.select(&queries::TOP_AGENTS, &range, row::group).await?;
-    let by_user = db.select(&queries::TOP_USERS, &range, row::group).await?;
-    let tools = db.select(&queries::TOOLS, &range, row::tool_stat).await?;
+    let (totals, series, by_agent, by_user) = match figures(db, project, q).await? {
+        Some(f) => (f.totals, f.series, f.by_agent, f.by_user),
+        None => {
+            let totals = db
+                .select(&queries::OVERVIEW_TOTALS, &range, row::totals)
+                .await?
+                .pop()
+                .unwrap_or_default();
+            let series = db
+                .select(
+                    &queries::OVERVIEW_SERIES,
+                    &values![project, q.from, q.to, q.bucket_ms],
+                    row::bucket,
+                )
+                .await?;
+            let by_agent = db.select(&queries::TOP_AGENTS, &range, row::group).await?;
+            let by_user = db.select(&queries::TOP_USERS, &range, row::group).await?;
+            (totals, series, by_agent, by_user)
+        }
+    };
+    let tools = crate::store::rollup::overview::tools(db, project, q).await?;
     let mut overview = Overview::new(q, totals, series, by_agent, by_user, tools);
     overview.scores = db
         .select(

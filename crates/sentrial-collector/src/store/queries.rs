@@ -250,16 +250,6 @@ pub static TOP_AGENTS: Sql = top_groups!("agent");
 /// The top users of the range.
 pub static TOP_USERS: Sql = top_groups!("user_id");
 
-/// Every tool's calls that started in the range (an index range, no join; tools are few, so the
-/// rankings are made in memory) (`row::tool_stat`).
-pub static TOOLS: Sql = Sql::new(
-    "SELECT tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE status = 'error') AS failures,
-        CAST(AVG(duration_ms) AS DOUBLE PRECISION) AS avg_duration_ms,
-        MAX(duration_ms) AS max_duration_ms
-     FROM tool_calls WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3
-     GROUP BY tool_name",
-);
-
 /// What the issue rules read of session `?2` of project `?1` besides its calls, results and
 /// markers (`store/issues.rs`): a small row, so detection on ingest stays cheap.
 pub static ISSUE_FACTS: Sql = Sql::new(
@@ -383,7 +373,6 @@ mod tests {
             &OVERVIEW_SCORES,
             &TOP_AGENTS,
             &TOP_USERS,
-            &TOOLS,
             &ISSUE_FACTS,
             &ISSUE_CALLS,
             &SESSION_ISSUES,

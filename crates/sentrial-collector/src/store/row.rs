@@ -14,7 +14,7 @@ use crate::store::model::{
     EventRef, MarkerRecord, ModelCallRecord, SessionRecord, SubagentRecord, ToolCallRecord,
     TurnInput,
 };
-use crate::store::overview_model::{Bucket, Conversation, Group, ToolStat, Totals};
+use crate::store::overview_model::{Bucket, Conversation, Group, Totals};
 use crate::time::Timestamp;
 
 /// A result row whose columns are read by name; NULL reads as `None`.
@@ -315,17 +315,6 @@ pub(crate) fn group(r: &dyn Columns) -> Result<Group, StoreError> {
         sessions: r.integer("sessions")?,
         failed: r.integer("failed")?,
         cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
-    })
-}
-
-/// One tool's calls.
-pub(crate) fn tool_stat(r: &dyn Columns) -> Result<ToolStat, StoreError> {
-    Ok(ToolStat {
-        tool_name: r.string("tool_name")?,
-        calls: r.integer("calls")?,
-        failures: r.integer("failures")?,
-        avg_duration_ms: r.real("avg_duration_ms")?,
-        max_duration_ms: r.int("max_duration_ms")?,
     })
 }
 

@@ -19,6 +19,7 @@ use crate::store::apply::apply;
 use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
 use crate::store::issues::recompute;
+use crate::store::rollup::maintain::refresh;
 
 /// Stores `events` for `project` in `tx`; the caller commits.
 ///
@@ -83,7 +84,9 @@ pub async fn ingest(
         touched.insert(ev.session_id.as_str());
     }
     futures_util::future::try_join_all(writes).await?;
-    // Under the batch's session locks, so two collectors never find a session's issues at once.
+    // Under the batch's session locks, so two collectors never find a session's issues, or
+    // change its contribution to the rollups, at once.
+    refresh(&db, project, touched.iter().copied()).await?;
     recompute(&db, project, touched).await?;
     Ok(out)
 }
@@ -121,7 +124,7 @@ const LOCK_KEYS: u64 = 256;
 
 /// A session's advisory lock key: SHA-256 over project and session id, into [`LOCK_KEYS`]
 /// keys (offset by a constant so they do not collide with the migrations' lock).
-fn session_lock_key(project: &str, session_id: &str) -> i64 {
+pub(crate) fn session_lock_key(project: &str, session_id: &str) -> i64 {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     hasher.update(project.as_bytes());
@@ -130,6 +133,12 @@ fn session_lock_key(project: &str, session_id: &str) -> i64 {
     let digest = hasher.finalize();
     let hash = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
     SESSION_LOCKS_BASE + (hash % LOCK_KEYS) as i64
+}
+
+/// Every session lock key, in the order they are taken: a writer that holds them all waits for
+/// every batch in progress and holds off the next ones (a rollup rebuild's start).
+pub(crate) fn all_session_lock_keys() -> impl Iterator<Item = i64> {
+    (0..LOCK_KEYS as i64).map(|k| SESSION_LOCKS_BASE + k)
 }
 
 /// The first session lock key ("sessions" in ASCII, shifted to leave room for [`LOCK_KEYS`]).

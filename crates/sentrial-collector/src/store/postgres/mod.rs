@@ -35,6 +35,7 @@ use crate::time::now_ms;
 use db::PgDb;
 use text::Clean;
 
+pub(crate) use ingest::{all_session_lock_keys, session_lock_key};
 pub use schema::SCHEMA_VERSION as PG_SCHEMA_VERSION;
 
 /// Connections each collector keeps open at most.

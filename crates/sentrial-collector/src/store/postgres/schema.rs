@@ -11,12 +11,13 @@
 use deadpool_postgres::Object;
 
 use crate::store::ddl::{
-    alert_tables, lineage_indexes, manual_tables, project_retention_table, session_list_indexes,
+    alert_tables, lineage_indexes, manual_tables, project_retention_table, rollup_tables,
+    session_list_indexes,
 };
 use crate::store::error::StoreError;
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /// The advisory lock key migrations hold ("sentrial" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x73_65_6e_74_72_69_61_6c;
@@ -369,6 +370,8 @@ const V10: &str = manual_tables!(" COLLATE \"C\"");
 /// Version 11: the SQLite store's version 11 (see there), the same DDL (`ddl.rs`).
 const V11: &str = project_retention_table!();
 // ---- end of issue 18's migration (per-project retention) ----
+// ---- Issue 18 (rollups), version 12: hourly rollups, each session's contribution (`ddl.rs`) ----
+const V12: &str = rollup_tables!("COLLATE \"C\""); // ---- end of issue 18's migration ----
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -11,6 +11,7 @@ use crate::store::db::now;
 use crate::store::error::StoreError;
 use crate::store::incoming::{kind, Incoming};
 use crate::store::issues::recompute;
+use crate::store::rollup::maintain::refresh;
 use crate::store::value::values;
 
 /// An event into the raw log, unless its id is stored (then it changes nothing). The log's
@@ -49,6 +50,7 @@ pub fn ingest(
         now(apply(&db, project_id, event, json, received))?;
         touched.insert(event.session_id.as_str());
     }
+    now(refresh(&db, project_id, touched.iter().copied()))?;
     now(recompute(&db, project_id, touched))?;
     Ok(out)
 }

@@ -1,0 +1,328 @@
+//! A session's contribution to the rollups: a pure function of its stored row, so that whatever
+//! order or how often its events arrived, the same row gives the same contribution (see
+//! `apply.rs` for why the row is order-independent).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::error::StoreError;
+use crate::store::row::Columns;
+
+/// One hour, ms.
+pub(crate) const HOUR_MS: i64 = 3_600_000;
+
+/// The most one session adds to a count, a token or a duration sum (2^40, about 1.1e12): a
+/// session reporting absurd figures is counted at this, so that a rollup's sums never overflow.
+pub(crate) const CAP: i64 = 1 << 40;
+
+/// The most one session adds to a cost, in nano-USD (2^50, about 1.1 million USD).
+pub(crate) const COST_CAP: i64 = 1 << 50;
+
+/// The figures of a set of sessions, as the rollups sum them. Every one is additive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Counts {
+    /// Sessions.
+    pub sessions: i64,
+    /// Sessions that failed.
+    pub failed: i64,
+    /// Sessions still running.
+    pub running: i64,
+    /// Their cost, nano-USD (each session's rounded to the nearest).
+    pub cost_nanos: i64,
+    /// Sessions with a cost.
+    pub priced: i64,
+    /// Their tokens.
+    pub tokens: i64,
+    /// Sessions with a duration.
+    pub durations: i64,
+    /// The sum of those durations, ms.
+    pub duration_ms: i64,
+    /// Their turns.
+    pub turns: i64,
+    /// Their tool calls.
+    pub tool_calls: i64,
+    /// Their tool calls with status `error`.
+    pub tool_errors: i64,
+}
+
+impl Counts {
+    /// `self` plus `sign` times `other`.
+    pub fn add(&mut self, other: &Counts, sign: i64) {
+        self.sessions += sign * other.sessions;
+        self.failed += sign * other.failed;
+        self.running += sign * other.running;
+        self.cost_nanos += sign * other.cost_nanos;
+        self.priced += sign * other.priced;
+        self.tokens += sign * other.tokens;
+        self.durations += sign * other.durations;
+        self.duration_ms += sign * other.duration_ms;
+        self.turns += sign * other.turns;
+        self.tool_calls += sign * other.tool_calls;
+        self.tool_errors += sign * other.tool_errors;
+    }
+
+    /// Whether every figure is zero.
+    pub fn is_zero(&self) -> bool {
+        *self == Counts::default()
+    }
+}
+
+/// Where a contribution is summed: a dimension (`""` for all sessions) and its value (`None`:
+/// null).
+pub(crate) type Dim = (String, Option<String>);
+
+/// One session's calls of one tool, as `tool_rollups` sums them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ToolCounts {
+    /// Calls.
+    pub calls: i64,
+    /// Calls with status `error`.
+    pub failures: i64,
+    /// Calls with a duration.
+    pub durations: i64,
+    /// The sum of those durations, ms.
+    pub duration_ms: i64,
+    /// The longest of them, ms (not additive: see `maintain.rs`).
+    pub max_ms: Option<i64>,
+}
+
+impl ToolCounts {
+    /// `self` plus `sign` times `other`, but for `max_ms`.
+    pub fn add(&mut self, other: &ToolCounts, sign: i64) {
+        self.calls += sign * other.calls;
+        self.failures += sign * other.failures;
+        self.durations += sign * other.durations;
+        self.duration_ms += sign * other.duration_ms;
+    }
+}
+
+/// A row of `sql::TOOL_FACTS`: a tool's name and its calls in one session.
+pub(crate) fn tool_facts(r: &dyn Columns) -> Result<(String, ToolCounts), StoreError> {
+    Ok((
+        r.string("tool_name")?,
+        ToolCounts {
+            calls: capped(r.int("calls")?),
+            failures: capped(r.int("failures")?),
+            durations: capped(r.int("durations")?),
+            duration_ms: capped(r.int("duration_ms")?),
+            max_ms: r.int("max_ms")?,
+        },
+    ))
+}
+
+/// What one session adds to the rollups: its counts, to the rows of its hour, one per dimension,
+/// and its tool calls, to the rows of its hour, one per tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Contribution {
+    /// The start of the UTC hour of the session's sort time, ms.
+    pub hour: i64,
+    /// The dimensions and values it is summed under, the whole project (`""`) first.
+    pub dims: Vec<Dim>,
+    /// Its counts.
+    pub counts: Counts,
+    /// Its calls per tool, by name.
+    #[serde(default)]
+    pub tools: BTreeMap<String, ToolCounts>,
+}
+
+/// How a change of contribution changes one `tool_rollups` row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ToolChange {
+    /// What to add to the additive columns (`max_ms` unused).
+    pub delta: ToolCounts,
+    /// The new contribution's longest call there, to keep if longer than the row's.
+    pub max_ms: Option<i64>,
+    /// The old contribution's longest call there, when the new one does not keep it: the row's
+    /// longest, if it is this, must be found again among the hour's other sessions.
+    pub lost_max: Option<i64>,
+    /// The old contribution's longest call there.
+    old_max: Option<i64>,
+}
+
+/// A rollup row's key: hour, dimension and value.
+pub(crate) type RowKey = (i64, String, Option<String>);
+
+/// What a contribution is made of: the session row's columns that `sql::FACTS` reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    sort_ts: i64,
+    status: String,
+    agent: Option<String>,
+    user_id: Option<String>,
+    model: Option<String>,
+    metadata: Option<String>,
+    cost_usd: Option<f64>,
+    total_tokens: Option<i64>,
+    duration_ms: Option<i64>,
+    num_turns: Option<i64>,
+    tools: BTreeMap<String, ToolCounts>,
+}
+
+/// A row of `sql::FACTS`.
+pub(crate) fn facts(r: &dyn Columns) -> Result<Facts, StoreError> {
+    Ok(Facts {
+        sort_ts: r.integer("sort_ts")?,
+        status: r.string("status")?,
+        agent: r.text("agent")?,
+        user_id: r.text("user_id")?,
+        model: r.text("model")?,
+        metadata: r.text("metadata")?,
+        cost_usd: r.real("cost_usd")?,
+        total_tokens: r.int("total_tokens")?,
+        duration_ms: r.int("duration_ms")?,
+        num_turns: r.int("num_turns")?,
+        tools: BTreeMap::new(),
+    })
+}
+
+impl Facts {
+    /// These facts with the session's calls per tool (rows of `sql::TOOL_FACTS`).
+    pub fn with_tools(mut self, tools: Vec<(String, ToolCounts)>) -> Facts {
+        self.tools = tools.into_iter().collect();
+        self
+    }
+}
+
+impl Contribution {
+    /// The contribution of the session whose row holds `f`, with the values of the metadata keys
+    /// `keys` as dimensions.
+    pub fn of(f: Facts, keys: &[String]) -> Contribution {
+        let counts = Counts {
+            sessions: 1,
+            failed: i64::from(f.status == "failed"),
+            running: i64::from(f.status == "running"),
+            cost_nanos: f.cost_usd.map_or(0, |c| {
+                (c * 1e9).round().clamp(-COST_CAP as f64, COST_CAP as f64) as i64
+            }),
+            priced: i64::from(f.cost_usd.is_some()),
+            tokens: capped(f.total_tokens),
+            durations: i64::from(f.duration_ms.is_some()),
+            duration_ms: capped(f.duration_ms),
+            turns: capped(f.num_turns),
+            tool_calls: f.tools.values().map(|t| t.calls).sum::<i64>().min(CAP),
+            tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
+        };
+        let metadata: serde_json::Map<String, serde_json::Value> = f
+            .metadata
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut dims = vec![
+            (String::new(), Some(String::new())),
+            ("agent".to_string(), f.agent),
+            ("user_id".to_string(), f.user_id),
+            ("model".to_string(), f.model),
+        ];
+        for key in keys {
+            dims.push((
+                format!("metadata.{key}"),
+                metadata.get(key).and_then(text_of),
+            ));
+        }
+        Contribution {
+            hour: f.sort_ts - f.sort_ts.rem_euclid(HOUR_MS),
+            dims,
+            counts,
+            tools: f.tools,
+        }
+    }
+
+    /// The changes to the `tool_rollups` rows that take `old` to `new` (as [`difference`]),
+    /// by hour and tool.
+    ///
+    /// [`difference`]: Contribution::difference
+    pub fn tool_difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> BTreeMap<(i64, String), ToolChange> {
+        let mut out: BTreeMap<(i64, String), ToolChange> = BTreeMap::new();
+        if let Some(c) = new {
+            for (tool, t) in &c.tools {
+                let change = out.entry((c.hour, tool.clone())).or_default();
+                change.delta.add(t, 1);
+                change.max_ms = t.max_ms;
+            }
+        }
+        if let Some(c) = old {
+            for (tool, t) in &c.tools {
+                let change = out.entry((c.hour, tool.clone())).or_default();
+                change.delta.add(t, -1);
+                change.old_max = t.max_ms;
+                if t.max_ms.is_some() && change.max_ms < t.max_ms {
+                    change.lost_max = t.max_ms;
+                }
+            }
+        }
+        out.retain(|_, c| c.delta != ToolCounts::default() || c.max_ms != c.old_max);
+        out
+    }
+
+    /// The changes to the rollup rows that take `old` (none: not counted yet) to `new` (none:
+    /// not counted any more), without the rows that do not change.
+    pub fn difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> BTreeMap<RowKey, Counts> {
+        let mut out: BTreeMap<RowKey, Counts> = BTreeMap::new();
+        for (c, sign) in [(old, -1), (new, 1)] {
+            let Some(c) = c else { continue };
+            for (dim, val) in &c.dims {
+                out.entry((c.hour, dim.clone(), val.clone()))
+                    .or_default()
+                    .add(&c.counts, sign);
+            }
+        }
+        out.retain(|_, d| !d.is_zero());
+        out
+    }
+}
+
+/// A metadata value as a dimension's value: text as it is, other JSON as its JSON text; `null`
+/// is no value.
+fn text_of(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn capped(v: Option<i64>) -> i64 {
+    v.unwrap_or(0).clamp(-CAP, CAP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contribution(hour: i64, agent: &str, failed: i64) -> Contribution {
+        Contribution {
+            hour,
+            dims: vec![
+                (String::new(), Some(String::new())),
+                ("agent".into(), Some(agent.into())),
+            ],
+            counts: Counts {
+                sessions: 1,
+                failed,
+                ..Counts::default()
+            },
+            tools: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_difference_holds_only_what_changed() {
+        let old = contribution(0, "a", 0);
+        let new = contribution(0, "b", 1);
+        let d = Contribution::difference(Some(&old), Some(&new));
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[&(0, String::new(), Some(String::new()))].failed, 1);
+        assert_eq!(d[&(0, String::new(), Some(String::new()))].sessions, 0);
+        assert_eq!(d[&(0, "agent".into(), Some("a".into()))].sessions, -1);
+        assert_eq!(d[&(0, "agent".into(), Some("b".into()))].sessions, 1);
+        assert!(Contribution::difference(Some(&new), Some(&new)).is_empty());
+        let gone = Contribution::difference(Some(&new), None);
+        assert!(gone.values().all(|c| c.sessions == -1));
+    }
+}

@@ -1,0 +1,254 @@
+//! The overview's session figures from the rollups: the whole hours of the range are read from
+//! them, the partial hours at its edges from the sessions (an index range of at most an hour
+//! each), and the rows merged. The series is read this way when the range starts on a whole hour
+//! (every hour then falls in one bucket: the dashboard's day buckets start at midnight); otherwise
+//! from the sessions, as before. Sums of cost are exact to the nano-USD per session. The tools'
+//! figures are those of the calls made by the sessions of the range, read the same way.
+
+use std::collections::BTreeMap;
+
+use crate::store::db::Db;
+use crate::store::error::StoreError;
+use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
+use crate::store::queries;
+use crate::store::rollup::contrib::HOUR_MS;
+use crate::store::rollup::read_sql as sql;
+use crate::store::row::{self, Columns};
+use crate::store::value::values;
+
+/// Agents and users each overview lists.
+const TOP_GROUPS: usize = 10;
+
+/// The session figures of an overview: totals, series, top agents, top users.
+pub(crate) struct Figures {
+    /// The range's totals.
+    pub totals: Totals,
+    /// Its series.
+    pub series: Vec<Bucket>,
+    /// Its top agents.
+    pub by_agent: Vec<Group>,
+    /// Its top users.
+    pub by_user: Vec<Group>,
+}
+
+/// `q`'s figures, or `None` when its range holds no whole hour (the caller reads the sessions).
+pub(crate) async fn figures<D: Db>(
+    db: &D,
+    project: &str,
+    q: &OverviewQuery,
+) -> Result<Option<Figures>, StoreError> {
+    let (first, end) = whole_hours(q);
+    if first >= end {
+        return Ok(None);
+    }
+    // The three parts: the hours from the rollups, the edges from the sessions.
+    let hours = values![project, first, end];
+    let edges = [values![project, q.from, first], values![project, end, q.to]];
+    let mut sums = db.select(&sql::TOTALS, &hours, self::sums).await?;
+    for edge in &edges {
+        sums.extend(db.select(&sql::SESSION_TOTALS, edge, self::sums).await?);
+    }
+    let totals = merge_totals(&sums);
+    let series = if q.from.rem_euclid(HOUR_MS) == 0 {
+        let mut series = db
+            .select(
+                &sql::SERIES,
+                &values![project, first, end, q.from, q.bucket_ms],
+                row::bucket,
+            )
+            .await?;
+        series.extend(
+            db.select(
+                &sql::SESSION_SERIES,
+                &values![project, end, q.to, q.from, q.bucket_ms],
+                row::bucket,
+            )
+            .await?,
+        );
+        merge_series(series)
+    } else {
+        db.select(
+            &queries::OVERVIEW_SERIES,
+            &values![project, q.from, q.to, q.bucket_ms],
+            row::bucket,
+        )
+        .await?
+    };
+    let mut by = Vec::new();
+    for (dim, edge_sql) in [
+        ("agent", &sql::SESSION_AGENTS),
+        ("user_id", &sql::SESSION_USERS),
+    ] {
+        let mut groups = db
+            .select(&sql::GROUPS, &values![project, first, end, dim], row::group)
+            .await?;
+        for edge in &edges {
+            groups.extend(db.select(edge_sql, edge, row::group).await?);
+        }
+        by.push(top_groups(groups));
+    }
+    let by_user = by.pop().unwrap_or_default();
+    let by_agent = by.pop().unwrap_or_default();
+    Ok(Some(Figures {
+        totals,
+        series,
+        by_agent,
+        by_user,
+    }))
+}
+
+/// Every tool's calls made by the sessions that started in `q`'s range: its whole hours from the
+/// rollups, the rest from the sessions' calls.
+pub(crate) async fn tools<D: Db>(
+    db: &D,
+    project: &str,
+    q: &OverviewQuery,
+) -> Result<Vec<ToolStat>, StoreError> {
+    let (first, end) = whole_hours(q);
+    let mut parts = Vec::new();
+    if first < end {
+        let hours = values![project, first, end];
+        parts.extend(db.select(&sql::TOOLS, &hours, tool_sums).await?);
+        for (from, to) in [(q.from, first), (end, q.to)] {
+            let edge = values![project, from, to];
+            parts.extend(db.select(&sql::SESSION_TOOLS, &edge, tool_sums).await?);
+        }
+    } else {
+        let range = values![project, q.from, q.to];
+        parts.extend(db.select(&sql::SESSION_TOOLS, &range, tool_sums).await?);
+    }
+    let mut by_name: BTreeMap<String, ToolSums> = BTreeMap::new();
+    for p in parts {
+        let sum = by_name.entry(p.name.clone()).or_insert(ToolSums {
+            name: p.name.clone(),
+            calls: 0,
+            failures: 0,
+            durations: 0,
+            duration_ms: 0,
+            max_ms: None,
+        });
+        sum.calls += p.calls;
+        sum.failures += p.failures;
+        sum.durations += p.durations;
+        sum.duration_ms = sum.duration_ms.saturating_add(p.duration_ms);
+        sum.max_ms = sum.max_ms.max(p.max_ms);
+    }
+    Ok(by_name
+        .into_values()
+        .filter(|t| t.calls > 0)
+        .map(|t| ToolStat {
+            tool_name: t.name,
+            calls: t.calls,
+            failures: t.failures,
+            avg_duration_ms: (t.durations > 0).then(|| t.duration_ms as f64 / t.durations as f64),
+            max_duration_ms: t.max_ms,
+        })
+        .collect())
+}
+
+/// One tool's additive figures over a part of the range.
+struct ToolSums {
+    name: String,
+    calls: i64,
+    failures: i64,
+    durations: i64,
+    duration_ms: i64,
+    max_ms: Option<i64>,
+}
+
+fn tool_sums(r: &dyn Columns) -> Result<ToolSums, StoreError> {
+    Ok(ToolSums {
+        name: r.string("tool_name")?,
+        calls: r.integer("calls")?,
+        failures: r.integer("failures")?,
+        durations: r.integer("durations")?,
+        duration_ms: r.integer("duration_ms")?,
+        max_ms: r.int("max_ms")?,
+    })
+}
+
+/// The whole hours of `q`'s range: the first one's start and the end of the last (`first >=
+/// end`: none).
+fn whole_hours(q: &OverviewQuery) -> (i64, i64) {
+    let first = q.from + (HOUR_MS - q.from.rem_euclid(HOUR_MS)) % HOUR_MS;
+    (first, q.to - q.to.rem_euclid(HOUR_MS))
+}
+
+/// The additive figures of a part of the range.
+struct Sums {
+    totals: Totals,
+    durations: i64,
+    duration_ms: i64,
+}
+
+fn sums(r: &dyn Columns) -> Result<Sums, StoreError> {
+    Ok(Sums {
+        totals: Totals {
+            sessions: r.integer("sessions")?,
+            failed: r.integer("failed")?,
+            running: r.integer("running")?,
+            cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
+            total_tokens: r.integer("total_tokens")?,
+            avg_duration_ms: None,
+        },
+        durations: r.integer("durations")?,
+        duration_ms: r.integer("duration_ms")?,
+    })
+}
+
+fn merge_totals(parts: &[Sums]) -> Totals {
+    let mut t = Totals::default();
+    let (mut durations, mut duration_ms) = (0i64, 0i64);
+    for p in parts {
+        t.sessions += p.totals.sessions;
+        t.failed += p.totals.failed;
+        t.running += p.totals.running;
+        t.cost_usd += p.totals.cost_usd;
+        t.total_tokens = t.total_tokens.saturating_add(p.totals.total_tokens);
+        durations += p.durations;
+        duration_ms = duration_ms.saturating_add(p.duration_ms);
+    }
+    t.avg_duration_ms = (durations > 0).then(|| duration_ms as f64 / durations as f64);
+    t
+}
+
+/// Buckets of the same start summed, oldest first.
+fn merge_series(parts: Vec<Bucket>) -> Vec<Bucket> {
+    let mut by_start: BTreeMap<i64, Bucket> = BTreeMap::new();
+    for b in parts {
+        match by_start.get_mut(&b.start.0) {
+            Some(sum) => {
+                sum.sessions += b.sessions;
+                sum.failed += b.failed;
+                sum.cost_usd += b.cost_usd;
+                sum.total_tokens = sum.total_tokens.saturating_add(b.total_tokens);
+            }
+            None => {
+                by_start.insert(b.start.0, b);
+            }
+        }
+    }
+    by_start.into_values().collect()
+}
+
+/// Groups of the same key summed; the top [`TOP_GROUPS`] by sessions, null first among equals,
+/// then by key (byte order, as the stores order them).
+fn top_groups(parts: Vec<Group>) -> Vec<Group> {
+    let mut by_key: BTreeMap<Option<String>, Group> = BTreeMap::new();
+    for g in parts {
+        match by_key.get_mut(&g.key) {
+            Some(sum) => {
+                sum.sessions += g.sessions;
+                sum.failed += g.failed;
+                sum.cost_usd += g.cost_usd;
+            }
+            None => {
+                by_key.insert(g.key.clone(), g);
+            }
+        }
+    }
+    let mut all: Vec<Group> = by_key.into_values().filter(|g| g.sessions > 0).collect();
+    all.sort_by(|a, b| b.sessions.cmp(&a.sessions).then_with(|| a.key.cmp(&b.key)));
+    all.truncate(TOP_GROUPS);
+    all
+}

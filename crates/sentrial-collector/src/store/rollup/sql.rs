@@ -1,0 +1,141 @@
+//! The rollups' statements, written once for both stores (see `store/dialect.rs`).
+
+use crate::store::dialect::Sql;
+
+/// What session `?2` of project `?1` contributes is made of (`contrib::facts`), besides its calls.
+pub static FACTS: Sql = Sql::new(
+    "SELECT sort_ts, status, agent, user_id, model, metadata, cost_usd, total_tokens,
+        duration_ms, num_turns
+     FROM sessions WHERE project_id = ?1 AND id = ?2",
+);
+
+/// The calls of session `?2` of project `?1` per tool (`contrib::tool_facts`).
+pub static TOOL_FACTS: Sql = Sql::new(
+    "SELECT tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE status = 'error') AS failures,
+        COUNT(duration_ms) AS durations, {capped_sum:duration_ms} AS duration_ms,
+        MAX(duration_ms) AS max_ms
+     FROM tool_calls WHERE project_id = ?1 AND session_id = ?2 GROUP BY tool_name",
+);
+
+/// Adds calls `?4`... to the `tool_rollups` row of project `?1`, hour `?2`, tool `?3`, and keeps
+/// `?8` as its longest call when longer.
+pub static TOOL_ADD: Sql = Sql::new(
+    "INSERT INTO tool_rollups AS o (project_id, hour, tool_name, calls, failures, durations,
+        duration_ms, max_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT (project_id, hour, tool_name) DO UPDATE SET
+        calls = o.calls + excluded.calls, failures = o.failures + excluded.failures,
+        durations = o.durations + excluded.durations,
+        duration_ms = o.duration_ms + excluded.duration_ms,
+        max_ms = CASE WHEN excluded.max_ms IS NULL THEN o.max_ms
+                      WHEN o.max_ms IS NULL THEN excluded.max_ms
+                      ELSE {greatest:o.max_ms, excluded.max_ms} END",
+);
+
+/// When the longest call of `TOOL_ADD`'s row is `?5` (null: whatever it is), which session `?4`
+/// no longer holds there: the longest among the calls of the hour's other sessions.
+pub static TOOL_MAX_AGAIN: Sql = Sql::new(
+    "UPDATE tool_rollups SET max_ms = (
+        SELECT MAX(t.duration_ms) FROM sessions s
+        JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
+        WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?2 + 3600000
+          AND s.id <> ?4 AND t.tool_name = ?3)
+     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
+       AND (CAST(?5 AS BIGINT) IS NULL OR max_ms = ?5)",
+);
+
+/// Deletes `TOOL_ADD`'s row when no call is left in it.
+pub static TOOL_PRUNE: Sql = Sql::new(
+    "DELETE FROM tool_rollups WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
+       AND calls = 0",
+);
+
+/// Every tool rollup row, for a rebuild.
+pub static CLEAR_TOOLS: Sql = Sql::new("DELETE FROM tool_rollups");
+
+/// The contribution last added for session `?2` of project `?1`, as `body`.
+pub static CONTRIB: Sql =
+    Sql::new("SELECT body FROM rollup_contrib WHERE project_id = ?1 AND session_id = ?2");
+
+/// Records `?3` as the contribution added for session `?2` of project `?1`.
+pub static PUT_CONTRIB: Sql = Sql::new(
+    "INSERT INTO rollup_contrib AS o (project_id, session_id, body) VALUES (?1, ?2, ?3)
+     ON CONFLICT (project_id, session_id) DO UPDATE SET body = excluded.body",
+);
+
+/// Forgets the contribution of session `?2` of project `?1`.
+pub static DROP_CONTRIB: Sql =
+    Sql::new("DELETE FROM rollup_contrib WHERE project_id = ?1 AND session_id = ?2");
+
+/// Adds counts `?6`... to the rollup row of project `?1`, dimension `?2`, hour `?3`, value `?4`
+/// (`''` when null), known `?5`. Additions commute, so collectors adding at once agree.
+pub static ADD: Sql = Sql::new(
+    "INSERT INTO rollups AS o (project_id, dim, hour, val, known, sessions, failed, running,
+        cost_nanos, priced, tokens, durations, duration_ms, turns, tool_calls, tool_errors)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+     ON CONFLICT (project_id, dim, hour, val, known) DO UPDATE SET
+        sessions = o.sessions + excluded.sessions, failed = o.failed + excluded.failed,
+        running = o.running + excluded.running,
+        cost_nanos = o.cost_nanos + excluded.cost_nanos, priced = o.priced + excluded.priced,
+        tokens = o.tokens + excluded.tokens, durations = o.durations + excluded.durations,
+        duration_ms = o.duration_ms + excluded.duration_ms, turns = o.turns + excluded.turns,
+        tool_calls = o.tool_calls + excluded.tool_calls,
+        tool_errors = o.tool_errors + excluded.tool_errors",
+);
+
+/// Deletes `ADD`'s row when no session is left in it (then every count is zero).
+pub static PRUNE: Sql = Sql::new(
+    "DELETE FROM rollups WHERE project_id = ?1 AND dim = ?2 AND hour = ?3 AND val = ?4
+       AND known = ?5 AND sessions = 0",
+);
+
+/// A setting's value (`settings`).
+pub static SETTING: Sql = Sql::new("SELECT value FROM settings WHERE name = ?1");
+
+/// Sets a setting.
+pub static PUT_SETTING: Sql = Sql::new(
+    "INSERT INTO settings AS o (name, value) VALUES (?1, ?2)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+);
+
+/// Deletes a setting.
+pub static DROP_SETTING: Sql = Sql::new("DELETE FROM settings WHERE name = ?1");
+
+/// Every rollup row, for a rebuild.
+pub static CLEAR: Sql = Sql::new("DELETE FROM rollups");
+
+/// Every recorded contribution, for a rebuild.
+pub static CLEAR_CONTRIB: Sql = Sql::new("DELETE FROM rollup_contrib");
+
+/// Up to `?3` sessions after `(?1, ?2)` in `(project_id, id)` order, for a rebuild.
+pub static SESSIONS_AFTER: Sql = Sql::new(
+    "SELECT project_id, id FROM sessions WHERE (project_id, id) > (?1, ?2)
+     ORDER BY project_id, id LIMIT ?3",
+);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_statement_renders_in_both_dialects() {
+        use super::*;
+        crate::store::dialect::assert_renders(&[
+            &FACTS,
+            &TOOL_FACTS,
+            &TOOL_ADD,
+            &TOOL_MAX_AGAIN,
+            &TOOL_PRUNE,
+            &CLEAR_TOOLS,
+            &CONTRIB,
+            &PUT_CONTRIB,
+            &DROP_CONTRIB,
+            &ADD,
+            &PRUNE,
+            &SETTING,
+            &PUT_SETTING,
+            &DROP_SETTING,
+            &CLEAR,
+            &CLEAR_CONTRIB,
+            &SESSIONS_AFTER,
+        ]);
+    }
+}

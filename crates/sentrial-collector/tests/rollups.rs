@@ -1,0 +1,693 @@
+//! Rollups (`store/rollup/`): kept exact on ingest whatever the arrival order, duplication,
+//! lateness or number of collectors, and after deletion. Every case compares the rollup rows read
+//! from the database itself with those a rebuild (`Store::rebuild_rollups`, what `sentrial rollup
+//! rebuild` runs) computes from the stored sessions, and with the rows of a store that received
+//! the same events once, in order. SQLite always; PostgreSQL when SENTRIAL_TEST_DATABASE_URL is
+//! set (required with SENTRIAL_REQUIRE_POSTGRES=1).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::stores::shuffle;
+use common::{end, fresh_postgres, postgres_required, start, tool};
+use sentrial_collector::store::{OverviewQuery, PgStore, SqliteStore, Store};
+use sentrial_protocol::*;
+use serde_json::json;
+
+const HOUR: i64 = 3_600_000;
+/// A whole hour, so the rollups' hours are the sessions' hours.
+const BASE: i64 = 1_780_000_000_000 - 1_780_000_000_000 % HOUR;
+const SESSIONS: i64 = 36;
+
+/// Where a store keeps its rows, to read them directly (and the SQLite file's directory, kept
+/// until the test ends).
+enum Raw {
+    Sqlite(std::path::PathBuf, #[allow(dead_code)] tempfile::TempDir),
+    Postgres(String),
+}
+
+/// A rollup row: project, dim, hour, value, known, and its counts.
+type Row = (String, String, i64, String, bool, Vec<i64>);
+
+const COUNTS: &str = "sessions, failed, running, cost_nanos, priced, tokens, durations, \
+                      duration_ms, turns, tool_calls, tool_errors";
+
+async fn rollup_rows(raw: &Raw) -> Vec<Row> {
+    let sql = format!(
+        "SELECT project_id, dim, hour, val, known, {COUNTS} FROM rollups \
+         ORDER BY project_id, dim, hour, val, known"
+    );
+    match raw {
+        Raw::Sqlite(path, _) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    (5..16).map(|i| r.get(i)).collect::<Result<_, _>>()?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Raw::Postgres(url) => pg(url)
+            .await
+            .query(&sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    (5..16).map(|i| r.get(i)).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A tool rollup row: project, hour, tool, calls, failures, durations, duration sum, longest.
+type ToolRow = (String, i64, String, i64, i64, i64, i64, Option<i64>);
+
+async fn tool_rows(raw: &Raw) -> Vec<ToolRow> {
+    let sql =
+        "SELECT project_id, hour, tool_name, calls, failures, durations, duration_ms, max_ms \
+               FROM tool_rollups ORDER BY project_id, hour, tool_name";
+    match raw {
+        Raw::Sqlite(path, _) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Raw::Postgres(url) => pg(url)
+            .await
+            .query(sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                    r.get(7),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Every rollup row of both tables.
+async fn snapshot(raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
+    (rollup_rows(raw).await, tool_rows(raw).await)
+}
+
+/// How many rows `table` holds.
+async fn count(raw: &Raw, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    match raw {
+        Raw::Sqlite(path, _) => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(&sql, [], |r| r.get(0))
+            .unwrap(),
+        Raw::Postgres(url) => pg(url).await.query_one(&sql, &[]).await.unwrap().get(0),
+    }
+}
+
+async fn pg(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+/// A new store of each kind, with where its rows are.
+async fn stores() -> Vec<(&'static str, Arc<dyn Store>, Raw)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+    let mut out = vec![("sqlite", sqlite, Raw::Sqlite(path, dir))];
+    match fresh_postgres().await {
+        Some(url) => {
+            let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+            out.push(("postgres", store, Raw::Postgres(url)));
+        }
+        None if postgres_required() => panic!("SENTRIAL_TEST_DATABASE_URL is not set"),
+        None => eprintln!("PostgreSQL not tested: SENTRIAL_TEST_DATABASE_URL is not set"),
+    }
+    out
+}
+
+/// Session `i`'s events: varied agents, users, models, metadata, statuses, costs and tool calls,
+/// over several hours. Some have a tool call stamped hours before their start (their placeholder
+/// sorts in another hour until the start arrives); a quarter never end.
+fn session(i: i64) -> Vec<Event> {
+    let id = format!("s{i}");
+    let t0 = BASE + i * 17 * 60_000;
+    let mut start = start(
+        &id,
+        t0,
+        ["a", "b", "c"][i as usize % 3],
+        &format!("u{}", i % 5),
+        None,
+    );
+    if let Payload::SessionStart(s) = &mut start.payload {
+        s.model = (i % 7 != 0).then(|| ["m1", "m2"][i as usize % 2].to_string());
+        let version = ["1.2.0", "1.3.0"][i as usize % 2];
+        let mut metadata = json!({ "version": version });
+        if i % 3 == 0 {
+            metadata["environment"] = json!("prod");
+        }
+        if i % 8 == 0 {
+            metadata["version"] = json!(2);
+        }
+        s.metadata = metadata.as_object().unwrap().clone();
+    }
+    let mut events = vec![start];
+    for j in 0..(i % 4) {
+        let early = i % 6 == 1 && j == 0;
+        let ts = if early {
+            t0 - 2 * HOUR
+        } else {
+            t0 + 100 * (j + 1)
+        };
+        events.push(tool(
+            &id,
+            &format!("{id}-t{j}"),
+            ts,
+            ToolCall {
+                tool_use_id: format!("toolu_{j}"),
+                tool_name: ["Bash", "Read"][j as usize % 2].into(),
+                seq: j as u32,
+                status: if j == 1 {
+                    ToolStatus::Error
+                } else {
+                    ToolStatus::Success
+                },
+                duration_ms: Some(10 + j as u64 + 3 * i as u64),
+                started_at: Some(ts),
+                ended_at: Some(ts + 10),
+                ..Default::default()
+            },
+        ));
+    }
+    if i % 4 != 3 {
+        let status = if i % 5 == 0 {
+            SessionStatus::Failed
+        } else {
+            SessionStatus::Completed
+        };
+        let mut e = end(&id, t0 + 1_000, status);
+        if let Payload::SessionEnd(end) = &mut e.payload {
+            end.duration_ms = 1_000 + 37 * i as u64;
+            end.num_turns = Some((i % 6) as u64);
+            end.usage.total_tokens = 100 * i as u64;
+            end.usage.cost_usd = i as f64 * 0.0013;
+        }
+        events.push(e);
+    }
+    events
+}
+
+/// Every session's events, each session's end delivered after the next five sessions' events
+/// (late), in that order.
+fn in_order() -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut held: Vec<Event> = Vec::new();
+    for i in 0..SESSIONS {
+        let mut events = session(i);
+        if matches!(events.last().unwrap().payload, Payload::SessionEnd(_)) {
+            held.push(events.pop().unwrap());
+        }
+        out.extend(events);
+        if held.len() > 5 {
+            out.push(held.remove(0));
+        }
+    }
+    out.extend(held);
+    out
+}
+
+/// The events shuffled with a third of them sent twice, in batches of 1 to 9.
+fn shuffled(seed: u64) -> Vec<Vec<Event>> {
+    let mut events = in_order();
+    let again: Vec<Event> = events.iter().step_by(3).cloned().collect();
+    events.extend(again);
+    let mut seed = seed;
+    shuffle(&mut events, &mut seed);
+    let mut batches = Vec::new();
+    let mut rest = &events[..];
+    while !rest.is_empty() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let n = ((seed >> 33) % 9 + 1) as usize;
+        let (batch, tail) = rest.split_at(n.min(rest.len()));
+        batches.push(batch.to_vec());
+        rest = tail;
+    }
+    batches
+}
+
+async fn put(store: &dyn Store, events: Vec<Event>) {
+    store.ingest("p".into(), events).await.unwrap();
+}
+
+/// The rows after a rebuild of `store` (which must leave them as they were).
+async fn rebuilt(store: &dyn Store, raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
+    store.rebuild_rollups().await.unwrap();
+    snapshot(raw).await
+}
+
+#[tokio::test]
+async fn shuffled_duplicated_and_late_events_give_the_rows_of_a_rebuild() {
+    let mut first: Option<(Vec<Row>, Vec<ToolRow>)> = None;
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let ordered = snapshot(&raw).await;
+        assert!(ordered.0.len() > 50, "{name}: {} rows", ordered.0.len());
+        assert!(
+            ordered.1.len() > 10,
+            "{name}: {} tool rows",
+            ordered.1.len()
+        );
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, ordered, "{name}");
+        let (_, again, again_raw) = stores().await.into_iter().find(|s| s.0 == name).unwrap();
+        for batch in shuffled(7) {
+            put(again.as_ref(), batch).await;
+        }
+        assert_eq!(snapshot(&again_raw).await, ordered, "{name}: shuffled");
+        assert_eq!(
+            rebuilt(again.as_ref(), &again_raw).await,
+            ordered,
+            "{name}: rebuilt"
+        );
+        assert_eq!(count(&again_raw, "rollup_contrib").await, SESSIONS);
+        // Both stores sum alike.
+        match &first {
+            None => first = Some(ordered),
+            Some(rows) => assert_eq!(&ordered, rows, "{name} differs from sqlite"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_rows_hold_what_the_sessions_hold() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let rows = rollup_rows(&raw).await;
+        let all: Vec<&Row> = rows.iter().filter(|r| r.1.is_empty()).collect();
+        let sum = |k: usize| all.iter().map(|r| r.5[k]).sum::<i64>();
+        let ended: Vec<i64> = (0..SESSIONS).filter(|i| i % 4 != 3).collect();
+        assert_eq!(sum(0), SESSIONS, "{name}: sessions");
+        assert_eq!(sum(1), ended.iter().filter(|i| *i % 5 == 0).count() as i64);
+        assert_eq!(sum(2), SESSIONS - ended.len() as i64, "{name}: running");
+        let nanos: i64 = ended
+            .iter()
+            .map(|i| (*i as f64 * 1.3e6).round() as i64)
+            .sum();
+        assert_eq!(sum(3), nanos, "{name}: cost");
+        assert_eq!(sum(5), ended.iter().map(|i| 100 * i).sum::<i64>());
+        assert_eq!(sum(7), ended.iter().map(|i| 1_000 + 37 * i).sum::<i64>());
+        assert_eq!(sum(9), (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
+        assert_eq!(sum(10), (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64);
+        // The tools: every call, and the longest per tool.
+        let tools = tool_rows(&raw).await;
+        let calls: i64 = tools.iter().map(|t| t.3).sum();
+        assert_eq!(calls, (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
+        let failures: i64 = tools.iter().map(|t| t.4).sum();
+        assert_eq!(failures, sum(10), "{name}");
+        let longest = |tool: &str| {
+            tools
+                .iter()
+                .filter(|t| t.2 == tool)
+                .filter_map(|t| t.7)
+                .max()
+        };
+        let want = |j: i64| {
+            (0..SESSIONS)
+                .filter(|i| i % 4 > j)
+                .map(|i| 10 + j + 3 * i)
+                .max()
+        };
+        assert_eq!(longest("Bash"), want(2).max(want(0)), "{name}");
+        assert_eq!(longest("Read"), want(1), "{name}");
+        // Each session in the hour of its start, early tool calls or not.
+        for i in 0..SESSIONS {
+            let hour = (BASE + i * 17 * 60_000) / HOUR * HOUR;
+            assert!(all.iter().any(|r| r.2 == hour), "{name}: s{i}");
+        }
+        assert!(
+            all.iter().all(|r| r.2 >= BASE),
+            "{name}: a placeholder's hour was left"
+        );
+        // Metadata values: text as is, numbers as JSON, absent keys null.
+        let values = |dim: &str| {
+            let mut v: Vec<(String, bool)> = rows
+                .iter()
+                .filter(|r| r.1 == dim)
+                .map(|r| (r.3.clone(), r.4))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(
+            values("metadata.version"),
+            [
+                ("1.2.0".into(), true),
+                ("1.3.0".into(), true),
+                ("2".into(), true)
+            ]
+        );
+        assert_eq!(
+            values("metadata.environment"),
+            [(String::new(), false), ("prod".into(), true)]
+        );
+        assert!(values("model").contains(&(String::new(), false)));
+    }
+}
+
+#[tokio::test]
+async fn two_collectors_on_one_postgres_give_the_rows_of_a_rebuild() {
+    let Some(url) = fresh_postgres().await else {
+        assert!(
+            !postgres_required(),
+            "SENTRIAL_TEST_DATABASE_URL is not set"
+        );
+        return;
+    };
+    let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
+    let (a, b): (Arc<dyn Store>, Arc<dyn Store>) = (Arc::new(a.unwrap()), Arc::new(b.unwrap()));
+    let mut tasks = Vec::new();
+    for (n, store) in [a.clone(), b.clone(), a.clone(), b.clone()]
+        .into_iter()
+        .enumerate()
+    {
+        tasks.push(tokio::spawn(async move {
+            for batch in shuffled(n as u64 + 11) {
+                put(store.as_ref(), batch).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let raw = Raw::Postgres(url);
+    let rows = snapshot(&raw).await;
+    let (_, alone, alone_raw) = stores().await.remove(0);
+    put(alone.as_ref(), in_order()).await;
+    assert_eq!(rows, snapshot(&alone_raw).await, "as one SQLite collector");
+    assert_eq!(rebuilt(a.as_ref(), &raw).await, rows);
+}
+
+#[tokio::test]
+async fn deleting_a_user_and_retention_leave_no_contribution() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        loop {
+            let (n, deleted) = store
+                .delete_user_batch("p".into(), "u1".into())
+                .await
+                .unwrap();
+            assert_eq!(
+                deleted.get("rollup_contrib").copied().unwrap_or(0),
+                n,
+                "{name}"
+            );
+            if n < sentrial_collector::store::DELETE_BATCH as u64 {
+                break;
+            }
+        }
+        let rows = rollup_rows(&raw).await;
+        assert!(
+            !rows.iter().any(|r| r.1 == "user_id" && r.3 == "u1"),
+            "{name}"
+        );
+        let left = SESSIONS - (0..SESSIONS).filter(|i| i % 5 == 1).count() as i64;
+        let total: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
+        assert_eq!(total, left, "{name}");
+        assert_eq!(count(&raw, "rollup_contrib").await, left, "{name}");
+        let tools = tool_rows(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
+
+        let cutoff = BASE + 4 * HOUR;
+        while store.delete_expired_batch(None, cutoff).await.unwrap().0 > 0 {}
+        let rows = rollup_rows(&raw).await;
+        assert!(
+            rows.iter().all(|r| r.2 >= cutoff),
+            "{name}: an expired hour is left"
+        );
+        assert!(!rows.is_empty());
+        let tools = tool_rows(&raw).await;
+        assert!(
+            tools.iter().all(|r| r.1 >= cutoff),
+            "{name}: an expired tool hour is left"
+        );
+        assert_eq!(
+            rebuilt(store.as_ref(), &raw).await,
+            (rows.clone(), tools),
+            "{name}"
+        );
+        let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
+        assert_eq!(count(&raw, "rollup_contrib").await, sessions, "{name}");
+        assert_eq!(count(&raw, "sessions").await, sessions, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
+    for (name, store, _raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let ended = |i: &i64| i % 4 != 3;
+        for (from, to) in [
+            (BASE, BASE + 12 * HOUR),
+            (BASE - 7 * 60_000, BASE + 5 * HOUR + 13 * 60_000),
+            (BASE + 20 * 60_000, BASE + 3 * HOUR),
+            (BASE + HOUR, BASE + 2 * HOUR),
+        ] {
+            for bucket_ms in [HOUR, 24 * HOUR] {
+                let o = store
+                    .overview(
+                        "p".into(),
+                        OverviewQuery {
+                            from,
+                            to,
+                            bucket_ms,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                let inside: Vec<i64> = (0..SESSIONS)
+                    .filter(|i| (from..to).contains(&(BASE + i * 17 * 60_000)))
+                    .collect();
+                let what = format!("{name} [{from}, {to}) by {bucket_ms}");
+                assert_eq!(o.totals.sessions, inside.len() as i64, "{what}");
+                let failed = inside.iter().filter(|i| ended(i) && *i % 5 == 0).count();
+                assert_eq!(o.totals.failed, failed as i64, "{what}");
+                let running = inside.iter().filter(|i| !ended(i)).count();
+                assert_eq!(o.totals.running, running as i64, "{what}");
+                let cost: f64 = inside
+                    .iter()
+                    .filter(|i| ended(i))
+                    .map(|i| *i as f64 * 0.0013)
+                    .sum();
+                assert!((o.totals.cost_usd - cost).abs() < 1e-9, "{what}");
+                let tokens: i64 = inside.iter().filter(|i| ended(i)).map(|i| 100 * i).sum();
+                assert_eq!(o.totals.total_tokens, tokens, "{what}");
+                let timed: Vec<i64> = inside.iter().copied().filter(ended).collect();
+                let avg = (!timed.is_empty()).then(|| {
+                    timed.iter().map(|i| 1_000 + 37 * i).sum::<i64>() as f64 / timed.len() as f64
+                });
+                match (o.totals.avg_duration_ms, avg) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{what}"),
+                    (a, b) => assert_eq!(a, b, "{what}"),
+                }
+                // The series: each session in the bucket of its start.
+                let mut want = std::collections::BTreeMap::new();
+                for i in &inside {
+                    let start = BASE + i * 17 * 60_000;
+                    *want
+                        .entry(from + (start - from) / bucket_ms * bucket_ms)
+                        .or_insert(0) += 1;
+                }
+                let got: std::collections::BTreeMap<i64, i64> =
+                    o.series.iter().map(|b| (b.start.0, b.sessions)).collect();
+                assert_eq!(got, want, "{what}");
+                // The groups: every user's sessions.
+                let users: i64 = o.by_user.iter().map(|g| g.sessions).sum();
+                assert_eq!(users, inside.len() as i64, "{what}");
+                let mut by_agent: Vec<(Option<String>, i64)> = o
+                    .by_agent
+                    .iter()
+                    .map(|g| (g.key.clone(), g.sessions))
+                    .collect();
+                by_agent.sort();
+                let mut want_agents = std::collections::BTreeMap::new();
+                for i in &inside {
+                    *want_agents
+                        .entry(Some(["a", "b", "c"][*i as usize % 3].to_string()))
+                        .or_insert(0) += 1;
+                }
+                assert_eq!(
+                    by_agent,
+                    want_agents.into_iter().collect::<Vec<_>>(),
+                    "{what}"
+                );
+                // The tools: the calls of the range's sessions.
+                let calls: i64 = o.tools_most_called.iter().map(|t| t.calls).sum();
+                assert_eq!(calls, inside.iter().map(|i| i % 4).sum::<i64>(), "{what}");
+                let longest = o
+                    .tools_most_called
+                    .iter()
+                    .filter_map(|t| t.max_duration_ms)
+                    .max();
+                let want = inside
+                    .iter()
+                    .filter(|i| *i % 4 > 0)
+                    .map(|i| 10 + (i % 4 - 1) + 3 * i)
+                    .max();
+                assert_eq!(longest, want, "{what}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let dims = |rows: &[Row]| {
+            let mut d: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+            d.dedup();
+            d
+        };
+        assert_eq!(
+            dims(&rollup_rows(&raw).await),
+            [
+                "",
+                "agent",
+                "metadata.environment",
+                "metadata.version",
+                "model",
+                "user_id"
+            ],
+            "{name}: the default keys"
+        );
+        let keys = vec!["environment".to_string(), "team".to_string()];
+        let counted = store.prepare_rollups(keys.clone()).await.unwrap();
+        assert_eq!(counted, Some(SESSIONS as u64), "{name}: a change rebuilds");
+        let rows = rollup_rows(&raw).await;
+        assert_eq!(
+            dims(&rows),
+            [
+                "",
+                "agent",
+                "metadata.environment",
+                "metadata.team",
+                "model",
+                "user_id"
+            ],
+            "{name}"
+        );
+        assert_eq!(store.prepare_rollups(keys).await.unwrap(), None, "{name}");
+        // Ingest sums by the new keys too.
+        let mut late = session(SESSIONS);
+        if let Payload::SessionStart(s) = &mut late[0].payload {
+            s.metadata.insert("team".into(), json!("infra"));
+        }
+        put(store.as_ref(), late).await;
+        let rows = rollup_rows(&raw).await;
+        assert!(
+            rows.iter()
+                .any(|r| r.1 == "metadata.team" && r.3 == "infra"),
+            "{name}"
+        );
+        let tools = tool_rows(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
+    }
+}
+
+/// `sentrial rollup rebuild --db FILE`, as a user runs it, on a file whose rollups were lost.
+#[tokio::test]
+async fn the_rebuild_command_restores_lost_rollups() {
+    let (_, store, raw) = stores().await.remove(0);
+    put(store.as_ref(), in_order()).await;
+    let want = snapshot(&raw).await;
+    store.close().await;
+    let Raw::Sqlite(path, _) = &raw else {
+        unreachable!()
+    };
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib;")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
+        .args(["rollup", "rebuild", "--db"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("from {SESSIONS} sessions")),
+        "{stdout}"
+    );
+    assert_eq!(snapshot(&raw).await, want);
+    assert_eq!(count(&raw, "rollup_contrib").await, SESSIONS);
+}
+
+/// A database made before the rollups (its sessions stored, no rollups) gets them filled at the
+/// next start.
+#[tokio::test]
+async fn the_first_start_fills_the_rollups_of_existing_sessions() {
+    let (_, store, raw) = stores().await.remove(0);
+    put(store.as_ref(), in_order()).await;
+    let want = snapshot(&raw).await;
+    store.close().await;
+    let Raw::Sqlite(path, _) = &raw else {
+        unreachable!()
+    };
+    // As the migration leaves a database that had sessions.
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(
+            "DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib; \
+             INSERT OR REPLACE INTO settings (name, value) VALUES ('rollups_pending', '1');",
+        )
+        .unwrap();
+    let srv = common::TestServer::start_on(path.clone(), vec![common::KEY.into()], &[]).await;
+    assert_eq!(snapshot(&raw).await, want);
+    drop(srv);
+}
