@@ -17,6 +17,15 @@
 //! - `{json_object_agg:K, V}`: the JSON object text of key column `K` and number column `V` over
 //!   a group: SQLite's `json_group_object`, PostgreSQL's `json_object_agg` as text.
 //!
+//! - `{json_texts:?N}`: a table of the strings of the JSON array in text parameter `?N`, one row
+//!   each in column `j.value` (a list of ids in one parameter: `id IN (SELECT j.value FROM
+//!   {json_texts:?2})`): SQLite's `json_each`, PostgreSQL's `jsonb_array_elements_text`.
+//! - `{json_rows:?N}` and `{json_at:K}`: a table of the elements of the JSON array of arrays in
+//!   text parameter `?N`, and element `K` (from 0) of the row's array, as SQL (text on PostgreSQL:
+//!   cast it), so that many rows are written by one statement (`INSERT ... SELECT
+//!   CAST({json_at:0} AS BIGINT), ... FROM {json_rows:?2} WHERE true ON CONFLICT ...`; SQLite needs
+//!   the `WHERE` to read `ON CONFLICT` as the upsert's).
+//!
 //! Everything else is the same text on both: an upsert names the stored row `o` (`INSERT INTO t
 //! AS o ... ON CONFLICT ... DO UPDATE SET c = excluded.c WHERE ... o.c`), text is aggregated
 //! with `string_agg(x, sep ORDER BY y)` (SQLite has it since 3.44; the bundled one is newer),
@@ -105,6 +114,18 @@ impl Dialect {
             ("json_object_agg", Dialect::Postgres) => {
                 format!("CAST(json_object_agg({arg}) AS TEXT)")
             }
+            ("json_texts", Dialect::Sqlite) => format!("json_each({arg}) AS j"),
+            ("json_texts", Dialect::Postgres) => format!(
+                "jsonb_array_elements_text(CAST(CAST({} AS TEXT) AS jsonb)) AS j(value)",
+                arg.replace('?', "$")
+            ),
+            ("json_rows", Dialect::Sqlite) => format!("json_each({arg}) AS j"),
+            ("json_rows", Dialect::Postgres) => format!(
+                "jsonb_array_elements(CAST(CAST({} AS TEXT) AS jsonb)) AS j(value)",
+                arg.replace('?', "$")
+            ),
+            ("json_at", Dialect::Sqlite) => format!("json_extract(j.value, '$[{arg}]')"),
+            ("json_at", Dialect::Postgres) => format!("(j.value ->> {arg})"),
             ("json_text", _) => {
                 let (column, param) = arg
                     .split_once(',')
@@ -190,6 +211,24 @@ mod tests {
         );
         assert_eq!(Dialect::Postgres.placeholder(3), "$3");
         assert_eq!(Dialect::Sqlite.placeholder(3), "?3");
+    }
+
+    #[test]
+    fn json_parameters_render_per_dialect() {
+        let t = "SELECT CAST({json_at:1} AS BIGINT) FROM {json_rows:?2} WHERE k IN \
+                 (SELECT j.value FROM {json_texts:?3})";
+        assert_eq!(
+            Dialect::Sqlite.render(t),
+            "SELECT CAST(json_extract(j.value, '$[1]') AS BIGINT) FROM json_each(?2) AS j \
+             WHERE k IN (SELECT j.value FROM json_each(?3) AS j)"
+        );
+        assert_eq!(
+            Dialect::Postgres.render(t),
+            "SELECT CAST((j.value ->> 1) AS BIGINT) FROM \
+             jsonb_array_elements(CAST(CAST($2 AS TEXT) AS jsonb)) AS j(value) WHERE k IN \
+             (SELECT j.value FROM jsonb_array_elements_text(CAST(CAST($3 AS TEXT) AS jsonb)) \
+             AS j(value))"
+        );
     }
 
     #[test]

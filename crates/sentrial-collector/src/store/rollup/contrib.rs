@@ -97,9 +97,10 @@ impl ToolCounts {
     }
 }
 
-/// A row of `sql::TOOL_FACTS`: a tool's name and its calls in one session.
-pub(crate) fn tool_facts(r: &dyn Columns) -> Result<(String, ToolCounts), StoreError> {
+/// A row of `sql::TOOL_FACTS`: a session's id, a tool's name and its calls in that session.
+pub(crate) fn tool_facts(r: &dyn Columns) -> Result<(String, String, ToolCounts), StoreError> {
     Ok((
+        r.string("session_id")?,
         r.string("tool_name")?,
         ToolCounts {
             calls: capped(r.int("calls")?),
@@ -159,9 +160,9 @@ pub(crate) struct Facts {
     tools: BTreeMap<String, ToolCounts>,
 }
 
-/// A row of `sql::FACTS`.
-pub(crate) fn facts(r: &dyn Columns) -> Result<Facts, StoreError> {
-    Ok(Facts {
+/// A row of `sql::FACTS`: a session's id and its facts.
+pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
+    let facts = Facts {
         sort_ts: r.integer("sort_ts")?,
         status: r.string("status")?,
         agent: r.text("agent")?,
@@ -173,13 +174,14 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<Facts, StoreError> {
         duration_ms: r.int("duration_ms")?,
         num_turns: r.int("num_turns")?,
         tools: BTreeMap::new(),
-    })
+    };
+    Ok((r.string("id")?, facts))
 }
 
 impl Facts {
-    /// These facts with the session's calls per tool (rows of `sql::TOOL_FACTS`).
-    pub fn with_tools(mut self, tools: Vec<(String, ToolCounts)>) -> Facts {
-        self.tools = tools.into_iter().collect();
+    /// These facts with the session's calls per tool (from rows of `sql::TOOL_FACTS`).
+    pub fn with_tools(mut self, tools: BTreeMap<String, ToolCounts>) -> Facts {
+        self.tools = tools;
         self
     }
 }

@@ -9,10 +9,12 @@
 //! collectors never both add a difference from the same recorded contribution; additions to one
 //! rollup row from different sessions commute.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{facts, tool_facts, Contribution, Counts, ToolCounts};
+use crate::store::rollup::contrib::{facts, tool_facts, Contribution, Counts, RowKey, ToolCounts};
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -47,164 +49,225 @@ pub(crate) async fn refresh<'a, D: Db>(
     sessions: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), StoreError> {
     let keys = metadata_keys(db).await?;
-    // Each session's steps run in order; the sessions' run side by side (PostgreSQL pipelines
-    // them; SQLite's are done when made).
-    let work: Vec<_> = sessions
-        .into_iter()
-        .map(|id| update(db, project, id, Some(&keys)))
-        .collect();
-    futures_util::future::try_join_all(work).await?;
-    Ok(())
+    let ids: Vec<&str> = sessions.into_iter().collect();
+    update(db, project, &ids, &keys).await
 }
 
-/// The contribution recorded for session `id` of `project`.
+/// The contributions recorded for sessions `ids` of `project`, by session id.
 pub(crate) async fn recorded<D: Db>(
     db: &D,
     project: &str,
-    id: &str,
-) -> Result<Option<Contribution>, StoreError> {
-    db.select(&sql::CONTRIB, &values![project, id], |r| r.string("body"))
-        .await?
-        .pop()
-        .map(|body| serde_json::from_str::<Contribution>(&body))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("contribution of {id}: {e}")))
+    ids: &[&str],
+) -> Result<HashMap<String, Contribution>, StoreError> {
+    let list = serde_json::to_string(ids).expect("strings serialize");
+    let rows = db
+        .select(&sql::CONTRIB, &values![project, &list], |r| {
+            Ok((r.string("session_id")?, r.string("body")?))
+        })
+        .await?;
+    rows.into_iter()
+        .map(
+            |(id, body)| match serde_json::from_str::<Contribution>(&body) {
+                Ok(c) => Ok((id, c)),
+                Err(e) => Err(StoreError::Corrupt(format!("contribution of {id}: {e}"))),
+            },
+        )
+        .collect()
 }
 
-/// Adds the difference between session `id`'s recorded contribution and the one its row gives
-/// with metadata keys `keys` (`None`: no contribution any more); how many recorded
-/// contributions it replaced (0 or 1).
+/// Brings the recorded contributions of sessions `ids` of `project` to the ones their rows give
+/// with metadata keys `keys` (none for a session without a row), and the rollups by the
+/// difference. Set-based: three reads and three writes whatever the number of sessions, plus one
+/// statement per rollup row that empties and per tool row whose longest call may have left.
 pub(crate) async fn update<D: Db>(
     db: &D,
     project: &str,
-    id: &str,
-    keys: Option<&[String]>,
-) -> Result<u64, StoreError> {
-    let key = values![project, id];
-    let old = recorded(db, project, id).await?;
-    let new = match keys {
-        Some(keys) => match db.select(&sql::FACTS, &key, facts).await?.pop() {
-            Some(f) => {
-                let tools = db.select(&sql::TOOL_FACTS, &key, tool_facts).await?;
-                Some(Contribution::of(f.with_tools(tools), keys))
+    ids: &[&str],
+    keys: &[String],
+) -> Result<(), StoreError> {
+    let ids: BTreeSet<&str> = ids.iter().copied().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let list = serde_json::to_string(&ids).expect("strings serialize");
+    let args = values![project, &list];
+    let (old, facts, tools) = futures_util::try_join!(
+        recorded(db, project, &ids),
+        db.select(&sql::FACTS, &args, facts),
+        db.select(&sql::TOOL_FACTS, &args, tool_facts),
+    )?;
+    let mut tools_of: HashMap<String, BTreeMap<String, ToolCounts>> = HashMap::new();
+    for (id, tool, counts) in tools {
+        tools_of.entry(id).or_default().insert(tool, counts);
+    }
+    let mut new: HashMap<String, Contribution> = facts
+        .into_iter()
+        .map(|(id, f)| {
+            let tools = tools_of.remove(&id).unwrap_or_default();
+            let c = Contribution::of(f.with_tools(tools), keys);
+            (id, c)
+        })
+        .collect();
+    let mut changes = Changes::default();
+    let mut put = Vec::new();
+    let mut gone = Vec::new();
+    for id in ids {
+        let (old, new) = (old.get(id), new.remove(id));
+        if old == new.as_ref() {
+            continue;
+        }
+        changes.add(old, new.as_ref());
+        match new {
+            Some(c) => put.push(serde_json::json!([
+                id,
+                serde_json::to_string(&c).expect("a contribution serializes")
+            ])),
+            None => gone.push(id),
+        }
+    }
+    let lost = changes.write(db, project).await?;
+    longest_again(db, project, &lost).await?;
+    if !put.is_empty() {
+        let put = serde_json::Value::Array(put).to_string();
+        db.run(&sql::PUT_CONTRIB, &values![project, &put]).await?;
+    }
+    for id in gone {
+        db.run(&sql::DROP_CONTRIB, &values![project, id]).await?;
+    }
+    Ok(())
+}
+
+/// Changes to one project's rollups, summed per row, so that however many sessions they come
+/// from, each table is written by one statement ([`Changes::write`]).
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    rows: BTreeMap<RowKey, Counts>,
+    /// Per tool row (hour, tool): what to add, and the longest call to keep if longer.
+    tools: BTreeMap<(i64, String), (ToolCounts, Option<i64>)>,
+    /// The tool rows whose longest call may have left.
+    lost: BTreeSet<(i64, String)>,
+}
+
+impl Changes {
+    /// Adds the changes that take a session's contribution from `old` (none: not counted yet)
+    /// to `new` (none: not counted any more).
+    pub fn add(&mut self, old: Option<&Contribution>, new: Option<&Contribution>) {
+        for (key, d) in Contribution::difference(old, new) {
+            self.rows.entry(key).or_default().add(&d, 1);
+        }
+        for (key, c) in Contribution::tool_difference(old, new) {
+            if c.lost_max.is_some() {
+                self.lost.insert(key.clone());
             }
-            None => None,
-        },
-        None => None,
-    };
-    if old == new {
-        return Ok(0);
-    }
-    for ((hour, dim, val), d) in Contribution::difference(old.as_ref(), new.as_ref()) {
-        add_row(db, project, hour, &dim, val, &d).await?;
-    }
-    update_tools(db, project, id, old.as_ref(), new.as_ref()).await?;
-    match &new {
-        Some(c) => {
-            let body = serde_json::to_string(c).expect("a contribution serializes");
-            db.run(&sql::PUT_CONTRIB, &values![project, id, body])
-                .await?;
-        }
-        None => {
-            db.run(&sql::DROP_CONTRIB, &key).await?;
+            let row = self.tools.entry(key).or_default();
+            row.0.add(&c.delta, 1);
+            row.1 = row.1.max(c.max_ms);
         }
     }
-    Ok(u64::from(old.is_some()))
-}
 
-/// Adds `d` to the rollup row of `project`, `hour`, `dim` and `val`, deleting it when no session
-/// is left in it.
-pub(crate) async fn add_row<D: Db>(
-    db: &D,
-    project: &str,
-    hour: i64,
-    dim: &str,
-    val: Option<String>,
-    d: &Counts,
-) -> Result<(), StoreError> {
-    let (val, known) = match val {
-        Some(v) => (v, true),
-        None => (String::new(), false),
-    };
-    db.run(
-        &sql::ADD,
-        &values![
-            project,
-            dim,
-            hour,
-            &val,
-            known,
-            d.sessions,
-            d.failed,
-            d.running,
-            d.cost_nanos,
-            d.priced,
-            d.tokens,
-            d.durations,
-            d.duration_ms,
-            d.turns,
-            d.tool_calls,
-            d.tool_errors,
-        ],
-    )
-    .await?;
-    if d.sessions < 0 {
-        db.run(&sql::PRUNE, &values![project, dim, hour, &val, known])
-            .await?;
-    }
-    Ok(())
-}
-
-/// Brings the `tool_rollups` rows from `old` to `new`, contributions of session `id`. A row whose
-/// longest call was the session's and no longer is has it found again among the hour's other
-/// sessions' calls first (the session's own, if any, are then kept by the addition).
-async fn update_tools<D: Db>(
-    db: &D,
-    project: &str,
-    id: &str,
-    old: Option<&Contribution>,
-    new: Option<&Contribution>,
-) -> Result<(), StoreError> {
-    for ((hour, tool), c) in Contribution::tool_difference(old, new) {
-        if let Some(lost) = c.lost_max {
-            db.run(
-                &sql::TOOL_MAX_AGAIN,
-                &values![project, hour, &tool, id, lost],
-            )
-            .await?;
+    /// Writes them to the rollups of `project`, in key order (so that collectors writing the
+    /// same rows at once take their locks in one order), deleting the rows they empty; the tool
+    /// rows whose longest call must be found again ([`longest_again`]) once the calls that left
+    /// are gone.
+    pub async fn write<D: Db>(
+        self,
+        db: &D,
+        project: &str,
+    ) -> Result<BTreeSet<(i64, String)>, StoreError> {
+        let rows: Vec<_> = self
+            .rows
+            .into_iter()
+            .filter(|(_, d)| !d.is_zero())
+            .collect();
+        if !rows.is_empty() {
+            let json: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|((hour, dim, val), d)| {
+                    serde_json::json!([
+                        dim,
+                        hour,
+                        val.as_deref().unwrap_or(""),
+                        val.is_some(),
+                        d.sessions,
+                        d.failed,
+                        d.running,
+                        d.cost_nanos,
+                        d.priced,
+                        d.tokens,
+                        d.durations,
+                        d.duration_ms,
+                        d.turns,
+                        d.tool_calls,
+                        d.tool_errors,
+                    ])
+                })
+                .collect();
+            let json = serde_json::Value::Array(json).to_string();
+            db.run(&sql::ADD, &values![project, &json]).await?;
         }
-        add_tool(db, project, hour, &tool, &c.delta, c.max_ms).await?;
+        let emptied = rows
+            .iter()
+            .filter(|(_, d)| d.sessions < 0)
+            .map(|((hour, dim, val), _)| {
+                let args = values![
+                    project,
+                    dim.as_str(),
+                    *hour,
+                    val.as_deref().unwrap_or(""),
+                    val.is_some()
+                ];
+                async move { db.run(&sql::PRUNE, &args).await }
+            });
+        futures_util::future::try_join_all(emptied).await?;
+        let tools: Vec<_> = self
+            .tools
+            .into_iter()
+            .filter(|(_, (d, max))| *d != ToolCounts::default() || max.is_some())
+            .collect();
+        if !tools.is_empty() {
+            let json: Vec<serde_json::Value> = tools
+                .iter()
+                .map(|((hour, tool), (d, max))| {
+                    serde_json::json!([
+                        hour,
+                        tool,
+                        d.calls,
+                        d.failures,
+                        d.durations,
+                        d.duration_ms,
+                        max
+                    ])
+                })
+                .collect();
+            let json = serde_json::Value::Array(json).to_string();
+            db.run(&sql::TOOL_ADD, &values![project, &json]).await?;
+        }
+        let emptied = tools
+            .iter()
+            .filter(|(_, (d, _))| d.calls < 0)
+            .map(|((hour, tool), _)| {
+                let args = values![project, *hour, tool.as_str()];
+                async move { db.run(&sql::TOOL_PRUNE, &args).await }
+            });
+        futures_util::future::try_join_all(emptied).await?;
+        Ok(self.lost)
     }
-    Ok(())
 }
 
-/// Adds `d` to the `tool_rollups` row of `project`, `hour` and `tool`, keeping `max_ms` as its
-/// longest call when longer, and deletes it when no call is left in it.
-pub(crate) async fn add_tool<D: Db>(
+/// Finds again the longest call of each tool row `lost` (hour, tool) of `project`, among the
+/// calls of its hour's sessions as they are now.
+pub(crate) async fn longest_again<D: Db>(
     db: &D,
     project: &str,
-    hour: i64,
-    tool: &str,
-    d: &ToolCounts,
-    max_ms: Option<i64>,
+    lost: &BTreeSet<(i64, String)>,
 ) -> Result<(), StoreError> {
-    db.run(
-        &sql::TOOL_ADD,
-        &values![
-            project,
-            hour,
-            tool,
-            d.calls,
-            d.failures,
-            d.durations,
-            d.duration_ms,
-            max_ms
-        ],
-    )
-    .await?;
-    if d.calls < 0 {
-        db.run(&sql::TOOL_PRUNE, &values![project, hour, tool])
-            .await?;
+    for (hour, tool) in lost {
+        db.run(
+            &sql::TOOL_MAX_AGAIN,
+            &values![project, *hour, tool.as_str()],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -46,8 +46,9 @@ pub(crate) async fn rebuild<D: Db>(db: &D) -> Result<u64, StoreError> {
                 )
                 .await?;
             lock_sessions(db, batch.iter().map(|(p, id)| (p.as_str(), id.as_str()))).await?;
-            for (project, id) in &batch {
-                update(db, project, id, Some(&keys)).await?;
+            for same in batch.chunk_by(|a, b| a.0 == b.0) {
+                let ids: Vec<&str> = same.iter().map(|(_, id)| id.as_str()).collect();
+                update(db, &same[0].0, &ids, &keys).await?;
             }
             if (batch.len() as i64) < BATCH {
                 db.run(&sql::DROP_SETTING, &values![PENDING]).await?;

@@ -2,27 +2,35 @@
 
 use crate::store::dialect::Sql;
 
-/// What session `?2` of project `?1` contributes is made of (`contrib::facts`), besides its calls.
+/// What the sessions of project `?1` whose ids are in the JSON array `?2` contribute is made of
+/// (`contrib::facts`), besides their calls.
 pub static FACTS: Sql = Sql::new(
-    "SELECT sort_ts, status, agent, user_id, model, metadata, cost_usd, total_tokens,
+    "SELECT id, sort_ts, status, agent, user_id, model, metadata, cost_usd, total_tokens,
         duration_ms, num_turns
-     FROM sessions WHERE project_id = ?1 AND id = ?2",
+     FROM sessions WHERE project_id = ?1 AND id IN (SELECT j.value FROM {json_texts:?2})",
 );
 
-/// The calls of session `?2` of project `?1` per tool (`contrib::tool_facts`).
+/// The calls per tool of the sessions of project `?1` whose ids are in the JSON array `?2`
+/// (`contrib::tool_facts`).
 pub static TOOL_FACTS: Sql = Sql::new(
-    "SELECT tool_name, COUNT(*) AS calls, COUNT(*) FILTER (WHERE status = 'error') AS failures,
+    "SELECT session_id, tool_name, COUNT(*) AS calls,
+        COUNT(*) FILTER (WHERE status = 'error') AS failures,
         COUNT(duration_ms) AS durations, {capped_sum:duration_ms} AS duration_ms,
         MAX(duration_ms) AS max_ms
-     FROM tool_calls WHERE project_id = ?1 AND session_id = ?2 GROUP BY tool_name",
+     FROM tool_calls WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})
+     GROUP BY session_id, tool_name",
 );
 
-/// Adds calls `?4`... to the `tool_rollups` row of project `?1`, hour `?2`, tool `?3`, and keeps
-/// `?8` as its longest call when longer.
+/// Adds to the `tool_rollups` rows of project `?1` the calls in JSON array `?2`, one array per
+/// row (`[hour, tool, calls, failures, durations, duration_ms, max_ms]`, no row twice), keeping
+/// each `max_ms` as the row's longest call when longer.
 pub static TOOL_ADD: Sql = Sql::new(
     "INSERT INTO tool_rollups AS o (project_id, hour, tool_name, calls, failures, durations,
         duration_ms, max_ms)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     SELECT ?1, CAST({json_at:0} AS BIGINT), CAST({json_at:1} AS TEXT),
+        CAST({json_at:2} AS BIGINT), CAST({json_at:3} AS BIGINT), CAST({json_at:4} AS BIGINT),
+        CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT)
+     FROM {json_rows:?2} WHERE true
      ON CONFLICT (project_id, hour, tool_name) DO UPDATE SET
         calls = o.calls + excluded.calls, failures = o.failures + excluded.failures,
         durations = o.durations + excluded.durations,
@@ -32,19 +40,19 @@ pub static TOOL_ADD: Sql = Sql::new(
                       ELSE {greatest:o.max_ms, excluded.max_ms} END",
 );
 
-/// When the longest call of `TOOL_ADD`'s row is `?5` (null: whatever it is), which session `?4`
-/// no longer holds there: the longest among the calls of the hour's other sessions.
+/// Sets the longest call of the `tool_rollups` row of project `?1`, hour `?2`, tool `?3` to the
+/// longest among the calls of that tool by the hour's sessions (once the one that held it left).
 pub static TOOL_MAX_AGAIN: Sql = Sql::new(
     "UPDATE tool_rollups SET max_ms = (
         SELECT MAX(t.duration_ms) FROM sessions s
         JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
         WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?2 + 3600000
-          AND s.id <> ?4 AND t.tool_name = ?3)
-     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
-       AND (CAST(?5 AS BIGINT) IS NULL OR max_ms = ?5)",
+          AND t.tool_name = ?3)
+     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3",
 );
 
-/// Deletes `TOOL_ADD`'s row when no call is left in it.
+/// Deletes the `tool_rollups` row of project `?1`, hour `?2`, tool `?3` when no call is left in
+/// it.
 pub static TOOL_PRUNE: Sql = Sql::new(
     "DELETE FROM tool_rollups WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
        AND calls = 0",
@@ -53,13 +61,19 @@ pub static TOOL_PRUNE: Sql = Sql::new(
 /// Every tool rollup row, for a rebuild.
 pub static CLEAR_TOOLS: Sql = Sql::new("DELETE FROM tool_rollups");
 
-/// The contribution last added for session `?2` of project `?1`, as `body`.
-pub static CONTRIB: Sql =
-    Sql::new("SELECT body FROM rollup_contrib WHERE project_id = ?1 AND session_id = ?2");
+/// The contributions last added for the sessions of project `?1` whose ids are in the JSON array
+/// `?2`, as `session_id` and `body`.
+pub static CONTRIB: Sql = Sql::new(
+    "SELECT session_id, body FROM rollup_contrib
+     WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})",
+);
 
-/// Records `?3` as the contribution added for session `?2` of project `?1`.
+/// Records the contributions added for sessions of project `?1`: JSON array `?2` of
+/// `[session id, body]`.
 pub static PUT_CONTRIB: Sql = Sql::new(
-    "INSERT INTO rollup_contrib AS o (project_id, session_id, body) VALUES (?1, ?2, ?3)
+    "INSERT INTO rollup_contrib AS o (project_id, session_id, body)
+     SELECT ?1, CAST({json_at:0} AS TEXT), CAST({json_at:1} AS TEXT)
+     FROM {json_rows:?2} WHERE true
      ON CONFLICT (project_id, session_id) DO UPDATE SET body = excluded.body",
 );
 
@@ -67,12 +81,20 @@ pub static PUT_CONTRIB: Sql = Sql::new(
 pub static DROP_CONTRIB: Sql =
     Sql::new("DELETE FROM rollup_contrib WHERE project_id = ?1 AND session_id = ?2");
 
-/// Adds counts `?6`... to the rollup row of project `?1`, dimension `?2`, hour `?3`, value `?4`
-/// (`''` when null), known `?5`. Additions commute, so collectors adding at once agree.
+/// Adds to the rollup rows of project `?1` the counts in JSON array `?2`, one array per row
+/// (`[dim, hour, val ('' when null), known, sessions, failed, running, cost_nanos, priced,
+/// tokens, durations, duration_ms, turns, tool_calls, tool_errors]`, no row twice). Additions
+/// commute, so collectors adding at once agree.
 pub static ADD: Sql = Sql::new(
     "INSERT INTO rollups AS o (project_id, dim, hour, val, known, sessions, failed, running,
         cost_nanos, priced, tokens, durations, duration_ms, turns, tool_calls, tool_errors)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+     SELECT ?1, CAST({json_at:0} AS TEXT), CAST({json_at:1} AS BIGINT),
+        CAST({json_at:2} AS TEXT), CAST({json_at:3} AS BOOLEAN), CAST({json_at:4} AS BIGINT),
+        CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT), CAST({json_at:7} AS BIGINT),
+        CAST({json_at:8} AS BIGINT), CAST({json_at:9} AS BIGINT), CAST({json_at:10} AS BIGINT),
+        CAST({json_at:11} AS BIGINT), CAST({json_at:12} AS BIGINT),
+        CAST({json_at:13} AS BIGINT), CAST({json_at:14} AS BIGINT)
+     FROM {json_rows:?2} WHERE true
      ON CONFLICT (project_id, dim, hour, val, known) DO UPDATE SET
         sessions = o.sessions + excluded.sessions, failed = o.failed + excluded.failed,
         running = o.running + excluded.running,
@@ -83,7 +105,8 @@ pub static ADD: Sql = Sql::new(
         tool_errors = o.tool_errors + excluded.tool_errors",
 );
 
-/// Deletes `ADD`'s row when no session is left in it (then every count is zero).
+/// Deletes the rollup row of project `?1`, dimension `?2`, hour `?3`, value `?4`, known `?5`
+/// when no session is left in it (then every count is zero).
 pub static PRUNE: Sql = Sql::new(
     "DELETE FROM rollups WHERE project_id = ?1 AND dim = ?2 AND hour = ?3 AND val = ?4
        AND known = ?5 AND sessions = 0",
