@@ -359,6 +359,11 @@ async fn the_rows_hold_what_the_sessions_hold() {
         };
         assert_eq!(longest("Bash"), want(2).max(want(0)), "{name}");
         assert_eq!(longest("Read"), want(1), "{name}");
+        // The users' rows are daily: each starts on a UTC day, and the sessions cross midnight.
+        let users: Vec<&Row> = rows.iter().filter(|r| r.1 == "user_id").collect();
+        assert!(users.iter().all(|r| r.2 % (24 * HOUR) == 0), "{name}");
+        let days: std::collections::BTreeSet<i64> = users.iter().map(|r| r.2).collect();
+        assert_eq!(days.len(), 2, "{name}");
         // Each session in the hour of its start, early tool calls or not.
         for i in 0..SESSIONS {
             let hour = (BASE + i * 17 * 60_000) / HOUR * HOUR;
@@ -492,6 +497,10 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
             (BASE - 7 * 60_000, BASE + 5 * HOUR + 13 * 60_000),
             (BASE + 20 * 60_000, BASE + 3 * HOUR),
             (BASE + HOUR, BASE + 2 * HOUR),
+            // Whole UTC days (the users' rows are daily): every session, and a range that
+            // starts before midnight, with the sessions after it in a whole day.
+            (BASE - 24 * HOUR, BASE + 48 * HOUR),
+            (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
         ] {
             for bucket_ms in [HOUR, 24 * HOUR] {
                 let o = store

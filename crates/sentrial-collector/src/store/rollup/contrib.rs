@@ -12,6 +12,22 @@ use crate::store::row::Columns;
 /// One hour, ms.
 pub(crate) const HOUR_MS: i64 = 3_600_000;
 
+/// One day, ms.
+pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// The dimension summed per UTC day rather than per hour: end users are many, and most have
+/// a session or two in an hour, so their hourly rows would be nearly as many as the sessions.
+pub(crate) const DAILY_DIM: &str = "user_id";
+
+/// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`], else an hour.
+pub(crate) fn period_ms(dim: &str) -> i64 {
+    if dim == DAILY_DIM {
+        DAY_MS
+    } else {
+        HOUR_MS
+    }
+}
+
 /// The most one session adds to a count, a token or a duration sum (2^40, about 1.1e12): a
 /// session reporting absurd figures is counted at this, so that a rollup's sums never overflow.
 pub(crate) const CAP: i64 = 1 << 40;
@@ -141,7 +157,7 @@ pub(crate) struct ToolChange {
     old_max: Option<i64>,
 }
 
-/// A rollup row's key: hour, dimension and value.
+/// A rollup row's key: the start of its hour (of its day for [`DAILY_DIM`]), dimension and value.
 pub(crate) type RowKey = (i64, String, Option<String>);
 
 /// What a contribution is made of: the session row's columns that `sql::FACTS` reads.
@@ -269,7 +285,8 @@ impl Contribution {
         for (c, sign) in [(old, -1), (new, 1)] {
             let Some(c) = c else { continue };
             for (dim, val) in &c.dims {
-                out.entry((c.hour, dim.clone(), val.clone()))
+                let start = c.hour - c.hour.rem_euclid(period_ms(dim));
+                out.entry((start, dim.clone(), val.clone()))
                     .or_default()
                     .add(&c.counts, sign);
             }

@@ -11,7 +11,7 @@ use crate::store::db::Db;
 use crate::store::error::StoreError;
 use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
-use crate::store::rollup::contrib::HOUR_MS;
+use crate::store::rollup::contrib::{period_ms, DAILY_DIM, HOUR_MS};
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::{self, Columns};
 use crate::store::value::values;
@@ -37,7 +37,7 @@ pub(crate) async fn figures<D: Db>(
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Option<Figures>, StoreError> {
-    let (first, end) = whole_hours(q);
+    let (first, end) = whole(q, HOUR_MS);
     if first >= end {
         return Ok(None);
     }
@@ -77,14 +77,21 @@ pub(crate) async fn figures<D: Db>(
     let mut by = Vec::new();
     for (dim, edge_sql) in [
         ("agent", &sql::SESSION_AGENTS),
-        ("user_id", &sql::SESSION_USERS),
+        (DAILY_DIM, &sql::SESSION_USERS),
     ] {
-        let mut groups = db
-            .select(&sql::GROUPS, &values![project, first, end, dim], row::group)
-            .await?;
-        for edge in &edges {
-            groups.extend(db.select(edge_sql, edge, row::group).await?);
-        }
+        // The rows of the dimension's whole periods, the sessions of the rest.
+        let (first, end) = whole(q, period_ms(dim));
+        let mut groups = if first < end {
+            let periods = values![project, first, end, dim];
+            let mut groups = db.select(&sql::GROUPS, &periods, row::group).await?;
+            for edge in [values![project, q.from, first], values![project, end, q.to]] {
+                groups.extend(db.select(edge_sql, &edge, row::group).await?);
+            }
+            groups
+        } else {
+            db.select(edge_sql, &values![project, q.from, q.to], row::group)
+                .await?
+        };
         by.push(top_groups(groups));
     }
     let by_user = by.pop().unwrap_or_default();
@@ -104,7 +111,7 @@ pub(crate) async fn tools<D: Db>(
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Vec<ToolStat>, StoreError> {
-    let (first, end) = whole_hours(q);
+    let (first, end) = whole(q, HOUR_MS);
     let mut parts = Vec::new();
     if first < end {
         let hours = values![project, first, end];
@@ -167,11 +174,11 @@ fn tool_sums(r: &dyn Columns) -> Result<ToolSums, StoreError> {
     })
 }
 
-/// The whole hours of `q`'s range: the first one's start and the end of the last (`first >=
-/// end`: none).
-fn whole_hours(q: &OverviewQuery) -> (i64, i64) {
-    let first = q.from + (HOUR_MS - q.from.rem_euclid(HOUR_MS)) % HOUR_MS;
-    (first, q.to - q.to.rem_euclid(HOUR_MS))
+/// The whole periods of `period` ms (UTC hours or days) of `q`'s range: the first one's start
+/// and the end of the last (`first >= end`: none).
+fn whole(q: &OverviewQuery, period: i64) -> (i64, i64) {
+    let first = q.from + (period - q.from.rem_euclid(period)) % period;
+    (first, q.to - q.to.rem_euclid(period))
 }
 
 /// The additive figures of a part of the range.
