@@ -31,7 +31,7 @@ enum Raw {
 type Row = (String, String, i64, String, bool, Vec<i64>);
 
 const COUNTS: &str = "sessions, failed, running, cost_nanos, priced, tokens, durations, \
-                      duration_ms, turns, tool_calls, tool_errors";
+                      duration_ms, turns, tool_calls, tool_errors, turned";
 
 async fn rollup_rows(raw: &Raw) -> Vec<Row> {
     let sql = format!(
@@ -49,7 +49,7 @@ async fn rollup_rows(raw: &Raw) -> Vec<Row> {
                     r.get(2)?,
                     r.get(3)?,
                     r.get(4)?,
-                    (5..16).map(|i| r.get(i)).collect::<Result<_, _>>()?,
+                    (5..17).map(|i| r.get(i)).collect::<Result<_, _>>()?,
                 ))
             })
             .unwrap()
@@ -69,7 +69,7 @@ async fn rollup_rows(raw: &Raw) -> Vec<Row> {
                     r.get(2),
                     r.get(3),
                     r.get(4),
-                    (5..16).map(|i| r.get(i)).collect(),
+                    (5..17).map(|i| r.get(i)).collect(),
                 )
             })
             .collect(),
@@ -125,9 +125,50 @@ async fn tool_rows(raw: &Raw) -> Vec<ToolRow> {
     }
 }
 
-/// Every rollup row of both tables.
-async fn snapshot(raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
-    (rollup_rows(raw).await, tool_rows(raw).await)
+/// A `rollup_durations` row: project, dim, value, day, bucket, sessions.
+type DurationRow = (String, String, String, i64, i64, i64);
+
+async fn duration_rows(raw: &Raw) -> Vec<DurationRow> {
+    let sql = "SELECT project_id, dim, val, day, bucket, sessions FROM rollup_durations \
+               ORDER BY project_id, dim, val, day, bucket";
+    match raw {
+        Raw::Sqlite(path, _) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Raw::Postgres(url) => pg(url)
+            .await
+            .query(sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+            .collect(),
+    }
+}
+
+/// Every rollup row of the three tables.
+type Snapshot = (Vec<Row>, Vec<ToolRow>, Vec<DurationRow>);
+
+async fn snapshot(raw: &Raw) -> Snapshot {
+    (
+        rollup_rows(raw).await,
+        tool_rows(raw).await,
+        duration_rows(raw).await,
+    )
 }
 
 /// How many rows `table` holds.
@@ -281,14 +322,14 @@ async fn put(store: &dyn Store, events: Vec<Event>) {
 }
 
 /// The rows after a rebuild of `store` (which must leave them as they were).
-async fn rebuilt(store: &dyn Store, raw: &Raw) -> (Vec<Row>, Vec<ToolRow>) {
+async fn rebuilt(store: &dyn Store, raw: &Raw) -> Snapshot {
     store.rebuild_rollups().await.unwrap();
     snapshot(raw).await
 }
 
 #[tokio::test]
 async fn shuffled_duplicated_and_late_events_give_the_rows_of_a_rebuild() {
-    let mut first: Option<(Vec<Row>, Vec<ToolRow>)> = None;
+    let mut first: Option<Snapshot> = None;
     for (name, store, raw) in stores().await {
         put(store.as_ref(), in_order()).await;
         let ordered = snapshot(&raw).await;
@@ -297,6 +338,11 @@ async fn shuffled_duplicated_and_late_events_give_the_rows_of_a_rebuild() {
             ordered.1.len() > 10,
             "{name}: {} tool rows",
             ordered.1.len()
+        );
+        assert!(
+            ordered.2.len() > 10,
+            "{name}: {} duration rows",
+            ordered.2.len()
         );
         assert_eq!(rebuilt(store.as_ref(), &raw).await, ordered, "{name}");
         let (_, again, again_raw) = stores().await.into_iter().find(|s| s.0 == name).unwrap();
@@ -461,7 +507,12 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
         assert_eq!(total, left, "{name}");
         assert_eq!(count(&raw, "rollup_contrib").await, left, "{name}");
         let tools = tool_rows(&raw).await;
-        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
+        let durations = duration_rows(&raw).await;
+        assert_eq!(
+            rebuilt(store.as_ref(), &raw).await,
+            (rows, tools, durations),
+            "{name}"
+        );
 
         let cutoff = BASE + 4 * HOUR;
         while store.delete_expired_batch(None, cutoff).await.unwrap().0 > 0 {}
@@ -476,9 +527,14 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
             tools.iter().all(|r| r.1 >= cutoff),
             "{name}: an expired tool hour is left"
         );
+        let durations = duration_rows(&raw).await;
+        assert!(
+            durations.iter().all(|r| r.3 >= cutoff),
+            "{name}: an expired day's durations are left"
+        );
         assert_eq!(
             rebuilt(store.as_ref(), &raw).await,
-            (rows.clone(), tools),
+            (rows.clone(), tools, durations),
             "{name}"
         );
         let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
@@ -589,6 +645,145 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
     }
 }
 
+/// A comparison over a range that holds whole UTC days reads them from the rollups and the rest
+/// from the sessions: every sum as the sessions give it, the percentiles within 1/32 of the
+/// sessions' nearest rank; a key the rollups do not sum is read from the sessions, exactly.
+#[tokio::test]
+async fn a_comparison_over_whole_days_agrees_with_the_sessions() {
+    use sentrial_collector::store::Dimension;
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        let ended = |i: &i64| i % 4 != 3;
+        type Of = fn(i64) -> Option<String>;
+        let cases: [(Dimension, Vec<&str>, Of); 4] = [
+            (Dimension::Agent, vec!["a", "b", "c"], |i| {
+                Some(["a", "b", "c"][i as usize % 3].to_string())
+            }),
+            (Dimension::Model, vec!["m1", "m2"], |i| {
+                (i % 7 != 0).then(|| ["m1", "m2"][i as usize % 2].to_string())
+            }),
+            (
+                Dimension::Metadata("version".into()),
+                vec!["1.2.0", "1.3.0", "2"],
+                |i| {
+                    Some(if i % 8 == 0 {
+                        "2".to_string()
+                    } else {
+                        ["1.2.0", "1.3.0"][i as usize % 2].to_string()
+                    })
+                },
+            ),
+            (Dimension::Metadata("team".into()), vec!["x"], |_| None),
+        ];
+        for (from, to) in [
+            (BASE - 24 * HOUR, BASE + 48 * HOUR),
+            (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
+        ] {
+            for (dim, values, of) in &cases {
+                let got = store
+                    .compare(
+                        "p".into(),
+                        dim.clone(),
+                        values.iter().map(|v| v.to_string()).collect(),
+                        String::new(),
+                        from,
+                        to,
+                    )
+                    .await
+                    .unwrap();
+                for (row, value) in got.iter().zip(values) {
+                    let what = format!("{name} {dim:?}={value} [{from}, {to})");
+                    let inside: Vec<i64> = (0..SESSIONS)
+                        .filter(|i| (from..to).contains(&(BASE + i * 17 * 60_000)))
+                        .filter(|i| of(*i).as_deref() == Some(*value))
+                        .collect();
+                    assert_eq!(row.sessions, inside.len() as i64, "{what}");
+                    if inside.is_empty() {
+                        continue;
+                    }
+                    let n = inside.len() as f64;
+                    let failed = inside.iter().filter(|i| ended(i) && *i % 5 == 0).count();
+                    assert!(
+                        (row.failure_rate - failed as f64 / n).abs() < 1e-12,
+                        "{what}"
+                    );
+                    let cost: f64 = inside
+                        .iter()
+                        .filter(|i| ended(i))
+                        .map(|i| *i as f64 * 0.0013)
+                        .sum();
+                    assert!((row.cost_per_session - cost / n).abs() < 1e-9, "{what}");
+                    let calls: i64 = inside.iter().map(|i| i % 4).sum();
+                    assert!(
+                        (row.tool_calls_per_session - calls as f64 / n).abs() < 1e-12,
+                        "{what}"
+                    );
+                    let mut durations: Vec<i64> = inside
+                        .iter()
+                        .filter(|i| ended(i))
+                        .map(|i| 1_000 + 37 * i)
+                        .collect();
+                    durations.sort();
+                    let turns: Vec<i64> =
+                        inside.iter().filter(|i| ended(i)).map(|i| i % 6).collect();
+                    let avg_turns = (!turns.is_empty())
+                        .then(|| turns.iter().sum::<i64>() as f64 / turns.len() as f64);
+                    match (row.avg_turns, avg_turns) {
+                        (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "{what}"),
+                        (a, b) => assert_eq!(a, b, "{what}"),
+                    }
+                    for (got, p) in [(row.duration_p50_ms, 50), (row.duration_p95_ms, 95)] {
+                        let want = (!durations.is_empty()).then(|| {
+                            let rank = ((durations.len() as i64 * p + 99) / 100).max(1) - 1;
+                            durations[rank as usize]
+                        });
+                        match (got, want) {
+                            (Some(g), Some(w)) => {
+                                assert!((g - w).abs() * 32 <= w, "{what}: p{p} {g} for {w}")
+                            }
+                            (g, w) => assert_eq!(g, w, "{what}: p{p}"),
+                        }
+                    }
+                }
+            }
+        }
+        // The whole days are the rollups': without them, the sessions of those days are gone
+        // from a comparison, and the ones of the edges are still there.
+        let (from, to) = (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR);
+        let edge = (0..SESSIONS)
+            .filter(|i| (from..BASE + 4 * HOUR).contains(&(BASE + i * 17 * 60_000)))
+            .count() as i64;
+        raw_execute(&raw, "DELETE FROM rollups").await;
+        let rows = store
+            .compare(
+                "p".into(),
+                Dimension::Agent,
+                vec!["a".into(), "b".into(), "c".into()],
+                String::new(),
+                from,
+                to,
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.iter().map(|r| r.sessions).sum::<i64>(), edge, "{name}");
+    }
+}
+
+/// Runs `sql` on the store's database directly.
+async fn raw_execute(raw: &Raw, sql: &str) {
+    match raw {
+        Raw::Sqlite(path, _) => {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap();
+        }
+        Raw::Postgres(url) => {
+            pg(url).await.batch_execute(sql).await.unwrap();
+        }
+    }
+}
+
 #[tokio::test]
 async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
     for (name, store, raw) in stores().await {
@@ -640,7 +835,12 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
             "{name}"
         );
         let tools = tool_rows(&raw).await;
-        assert_eq!(rebuilt(store.as_ref(), &raw).await, (rows, tools), "{name}");
+        let durations = duration_rows(&raw).await;
+        assert_eq!(
+            rebuilt(store.as_ref(), &raw).await,
+            (rows, tools, durations),
+            "{name}"
+        );
     }
 }
 

@@ -154,11 +154,12 @@ pub(crate) use project_retention_table;
 // ---- end of issue 18's migration (per-project retention) ----
 
 // ---- Issue 18 (rollups): part of one migration of each store, self-contained. ----
-/// The hourly rollups (`store/rollup/`) and each session's contribution to them (version 10 of
+/// The hourly rollups (`store/rollup/`) and each session's contribution to them (version 12 of
 /// both); `$collate` is what keys text (PostgreSQL's `COLLATE "C"`, byte order as in SQLite).
 ///
 /// A `rollups` row sums the contributions of the sessions of one project whose sort time falls in
-/// one UTC hour (`hour`, ms) and that have one value of one dimension: `dim` is `''` for every
+/// one UTC hour (`hour`, ms; for `user_id`, one UTC day, `hour` its start) and that have one value
+/// of one dimension: `dim` is `''` for every
 /// session (then `val` is `''`), `agent`, `user_id`, `model` or `metadata.KEY`; `known` is false
 /// when the value is null (`val` then `''`). Costs are kept in whole nano-USD, so that adding and
 /// subtracting contributions is exact. A `tool_rollups` row sums the tool calls of one tool made by
@@ -228,3 +229,40 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1');
 }
 pub(crate) use rollup_tables;
 // ---- end of issue 18's migration (rollups) ----
+
+// ---- Issue 18 (rollups' durations): one migration of each store, self-contained. ----
+/// Version 13 of both: what a comparison needs of the rollups besides their sums (`$collate`
+/// as for [`rollup_tables`]). `turned` counts the sessions with a number of turns (the average
+/// is over them). A `rollup_durations` row counts the sessions of one project that started in
+/// one UTC day (`day`, ms), have value `val` of dimension `dim` (agent, model or a chosen
+/// metadata key) and a duration in `bucket` (`rollup/contrib.rs`: log-linear, its middle within
+/// 3.1% of each duration in it), so that percentiles are read from at most a few hundred rows a
+/// day. The rollups are marked to be filled again at the next start.
+macro_rules! rollup_durations_table {
+    ($collate:literal) => {
+        concat!(
+            "
+ALTER TABLE rollups ADD COLUMN turned BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE rollup_durations (
+    project_id TEXT ",
+            $collate,
+            " NOT NULL,
+    dim        TEXT ",
+            $collate,
+            " NOT NULL,
+    val        TEXT ",
+            $collate,
+            " NOT NULL,
+    day        BIGINT NOT NULL,
+    bucket     BIGINT NOT NULL,
+    sessions   BIGINT NOT NULL,
+    PRIMARY KEY (project_id, dim, val, day, bucket)
+);
+INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+"
+        )
+    };
+}
+pub(crate) use rollup_durations_table;
+// ---- end of issue 18's migration (rollups' durations) ----

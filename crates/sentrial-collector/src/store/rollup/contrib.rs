@@ -60,6 +60,9 @@ pub(crate) struct Counts {
     pub tool_calls: i64,
     /// Their tool calls with status `error`.
     pub tool_errors: i64,
+    /// Sessions with a number of turns.
+    #[serde(default)]
+    pub turned: i64,
 }
 
 impl Counts {
@@ -76,6 +79,7 @@ impl Counts {
         self.turns += sign * other.turns;
         self.tool_calls += sign * other.tool_calls;
         self.tool_errors += sign * other.tool_errors;
+        self.turned += sign * other.turned;
     }
 
     /// Whether every figure is zero.
@@ -141,6 +145,9 @@ pub(crate) struct Contribution {
     /// Its calls per tool, by name.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolCounts>,
+    /// Its duration, ms (capped at [`CAP`]), which `rollup_durations` counts in its bucket.
+    #[serde(default)]
+    pub duration_ms: Option<i64>,
 }
 
 /// How a change of contribution changes one `tool_rollups` row.
@@ -155,6 +162,40 @@ pub(crate) struct ToolChange {
     pub lost_max: Option<i64>,
     /// The old contribution's longest call there.
     old_max: Option<i64>,
+}
+
+/// A `rollup_durations` row's key: the start of its UTC day, dimension, value and bucket.
+pub(crate) type DurationKey = (i64, String, String, i64);
+
+/// Whether sessions' durations are counted per bucket under dimension `dim`: the ones a
+/// comparison is made by (agent, model, metadata keys), not the whole project nor the users.
+pub(crate) fn has_histogram(dim: &str) -> bool {
+    !dim.is_empty() && dim != DAILY_DIM
+}
+
+/// Buckets per power of two (above [`SUB_BUCKETS`] ms, below which each ms is its own bucket).
+const SUB_BUCKETS: i64 = 16;
+
+/// The bucket of a duration of `ms` (0 or more): log-linear, so a bucket spans at most 1/16 of
+/// the durations in it, and its middle ([`bucket_middle`]) is within 1/32 (3.1%) of each.
+pub(crate) fn duration_bucket(ms: i64) -> i64 {
+    let ms = ms.max(0);
+    if ms < SUB_BUCKETS {
+        return ms;
+    }
+    let shift = i64::from(63 - ms.leading_zeros()) - 4;
+    SUB_BUCKETS + shift * SUB_BUCKETS + ((ms >> shift) - SUB_BUCKETS)
+}
+
+/// The duration a percentile falling in `bucket` is given as: the middle of its durations,
+/// rounded down (exact below [`SUB_BUCKETS`] ms).
+pub(crate) fn bucket_middle(bucket: i64) -> i64 {
+    if bucket < SUB_BUCKETS {
+        return bucket;
+    }
+    let shift = (bucket - SUB_BUCKETS) / SUB_BUCKETS;
+    let low = (SUB_BUCKETS + (bucket - SUB_BUCKETS) % SUB_BUCKETS) << shift;
+    low + ((1i64 << shift) - 1) / 2
 }
 
 /// A rollup row's key: the start of its hour (of its day for [`DAILY_DIM`]), dimension and value.
@@ -220,6 +261,7 @@ impl Contribution {
             turns: capped(f.num_turns),
             tool_calls: f.tools.values().map(|t| t.calls).sum::<i64>().min(CAP),
             tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
+            turned: i64::from(f.num_turns.is_some()),
         };
         let metadata: serde_json::Map<String, serde_json::Value> = f
             .metadata
@@ -242,6 +284,7 @@ impl Contribution {
             dims,
             counts,
             tools: f.tools,
+            duration_ms: f.duration_ms.map(|ms| ms.clamp(0, CAP)),
         }
     }
 
@@ -272,6 +315,31 @@ impl Contribution {
             }
         }
         out.retain(|_, c| c.delta != ToolCounts::default() || c.max_ms != c.old_max);
+        out
+    }
+
+    /// The changes to the `rollup_durations` rows (as [`difference`]), by day, dimension, value
+    /// and bucket: a session with a duration counts once in its bucket under each dimension that
+    /// has histograms ([`has_histogram`]) and a value.
+    ///
+    /// [`difference`]: Contribution::difference
+    pub fn duration_difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> BTreeMap<DurationKey, i64> {
+        let mut out: BTreeMap<DurationKey, i64> = BTreeMap::new();
+        for (c, sign) in [(old, -1), (new, 1)] {
+            let Some(c) = c else { continue };
+            let Some(ms) = c.duration_ms else { continue };
+            let day = c.hour - c.hour.rem_euclid(DAY_MS);
+            for (dim, val) in &c.dims {
+                if let (true, Some(val)) = (has_histogram(dim), val) {
+                    *out.entry((day, dim.clone(), val.clone(), duration_bucket(ms)))
+                        .or_default() += sign;
+                }
+            }
+        }
+        out.retain(|_, n| *n != 0);
         out
     }
 
@@ -327,7 +395,28 @@ mod tests {
                 ..Counts::default()
             },
             tools: BTreeMap::new(),
+            duration_ms: None,
         }
+    }
+
+    #[test]
+    fn a_bucket_middle_is_within_a_32nd_of_every_duration_in_it() {
+        let mut last = -1;
+        for ms in (0..5_000)
+            .chain((5_000..CAP).step_by(9_999_991))
+            .chain([CAP])
+        {
+            let b = duration_bucket(ms);
+            assert!(b >= last, "buckets grow with durations: {ms}");
+            last = b;
+            let mid = bucket_middle(b);
+            assert!(
+                (mid - ms).abs() * 32 <= ms,
+                "{ms} in bucket {b} read as {mid}"
+            );
+        }
+        assert_eq!(duration_bucket(15), 15);
+        assert_eq!(bucket_middle(duration_bucket(200)), 203);
     }
 
     #[test]

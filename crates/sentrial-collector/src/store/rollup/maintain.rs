@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Dialect;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{facts, tool_facts, Contribution, Counts, RowKey, ToolCounts};
+use crate::store::rollup::contrib::{
+    facts, tool_facts, Contribution, Counts, DurationKey, RowKey, ToolCounts,
+};
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -147,6 +149,8 @@ pub(crate) struct Changes {
     tools: BTreeMap<(i64, String), (ToolCounts, Option<i64>)>,
     /// The tool rows whose longest call may have left.
     lost: BTreeSet<(i64, String)>,
+    /// Per `rollup_durations` row, the sessions to add.
+    durations: BTreeMap<DurationKey, i64>,
 }
 
 impl Changes {
@@ -163,6 +167,9 @@ impl Changes {
             let row = self.tools.entry(key).or_default();
             row.0.add(&c.delta, 1);
             row.1 = row.1.max(c.max_ms);
+        }
+        for (key, n) in Contribution::duration_difference(old, new) {
+            *self.durations.entry(key).or_default() += n;
         }
     }
 
@@ -200,6 +207,7 @@ impl Changes {
                         d.turns,
                         d.tool_calls,
                         d.tool_errors,
+                        d.turned,
                     ])
                 })
                 .collect();
@@ -250,6 +258,29 @@ impl Changes {
                 let args = values![project, *hour, tool.as_str()];
                 async move { db.run(&sql::TOOL_PRUNE, &args).await }
             });
+        futures_util::future::try_join_all(emptied).await?;
+        let durations: Vec<_> = self
+            .durations
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .collect();
+        if !durations.is_empty() {
+            let json: Vec<serde_json::Value> = durations
+                .iter()
+                .map(|((day, dim, val, bucket), n)| serde_json::json!([dim, day, val, bucket, n]))
+                .collect();
+            let json = serde_json::Value::Array(json).to_string();
+            db.run(&sql::DURATIONS_ADD, &values![project, &json])
+                .await?;
+        }
+        let emptied =
+            durations
+                .iter()
+                .filter(|(_, n)| *n < 0)
+                .map(|((day, dim, val, bucket), _)| {
+                    let args = values![project, dim.as_str(), *day, val.as_str(), *bucket];
+                    async move { db.run(&sql::DURATIONS_PRUNE, &args).await }
+                });
         futures_util::future::try_join_all(emptied).await?;
         Ok(self.lost)
     }

@@ -3,6 +3,7 @@
 //! (`maintain.rs`) so the aggregate reads need not visit every session, and rebuilt from the
 //! sessions on demand (`rebuild.rs`). A session counts in the hour of its sort time (its start).
 
+pub(crate) mod compare;
 pub(crate) mod contrib;
 pub(crate) mod maintain;
 pub(crate) mod overview;

@@ -81,7 +81,7 @@ pub(crate) async fn figures<D: Db>(
     ] {
         // The rows of the dimension's whole periods, the sessions of the rest.
         let (first, end) = whole(q, period_ms(dim));
-        let mut groups = if first < end {
+        let groups = if first < end {
             let periods = values![project, first, end, dim];
             let mut groups = db.select(&sql::GROUPS, &periods, row::group).await?;
             for edge in [values![project, q.from, first], values![project, end, q.to]] {

@@ -29,6 +29,7 @@ pub(crate) async fn rebuild<D: Db>(db: &D) -> Result<u64, StoreError> {
         lock_all(db).await?;
         db.run(&sql::CLEAR, &[]).await?;
         db.run(&sql::CLEAR_TOOLS, &[]).await?;
+        db.run(&sql::CLEAR_DURATIONS, &[]).await?;
         db.run(&sql::CLEAR_CONTRIB, &[]).await?;
         Ok(())
     })

@@ -83,17 +83,19 @@ pub static DROP_CONTRIB: Sql =
 
 /// Adds to the rollup rows of project `?1` the counts in JSON array `?2`, one array per row
 /// (`[dim, hour, val ('' when null), known, sessions, failed, running, cost_nanos, priced,
-/// tokens, durations, duration_ms, turns, tool_calls, tool_errors]`, no row twice). Additions
-/// commute, so collectors adding at once agree.
+/// tokens, durations, duration_ms, turns, tool_calls, tool_errors, turned]`, no row twice).
+/// Additions commute, so collectors adding at once agree.
 pub static ADD: Sql = Sql::new(
     "INSERT INTO rollups AS o (project_id, dim, hour, val, known, sessions, failed, running,
-        cost_nanos, priced, tokens, durations, duration_ms, turns, tool_calls, tool_errors)
+        cost_nanos, priced, tokens, durations, duration_ms, turns, tool_calls, tool_errors,
+        turned)
      SELECT ?1, CAST({json_at:0} AS TEXT), CAST({json_at:1} AS BIGINT),
         CAST({json_at:2} AS TEXT), CAST({json_at:3} AS BOOLEAN), CAST({json_at:4} AS BIGINT),
         CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT), CAST({json_at:7} AS BIGINT),
         CAST({json_at:8} AS BIGINT), CAST({json_at:9} AS BIGINT), CAST({json_at:10} AS BIGINT),
         CAST({json_at:11} AS BIGINT), CAST({json_at:12} AS BIGINT),
-        CAST({json_at:13} AS BIGINT), CAST({json_at:14} AS BIGINT)
+        CAST({json_at:13} AS BIGINT), CAST({json_at:14} AS BIGINT),
+        CAST({json_at:15} AS BIGINT)
      FROM {json_rows:?2} WHERE true
      ON CONFLICT (project_id, dim, hour, val, known) DO UPDATE SET
         sessions = o.sessions + excluded.sessions, failed = o.failed + excluded.failed,
@@ -102,8 +104,30 @@ pub static ADD: Sql = Sql::new(
         tokens = o.tokens + excluded.tokens, durations = o.durations + excluded.durations,
         duration_ms = o.duration_ms + excluded.duration_ms, turns = o.turns + excluded.turns,
         tool_calls = o.tool_calls + excluded.tool_calls,
-        tool_errors = o.tool_errors + excluded.tool_errors",
+        tool_errors = o.tool_errors + excluded.tool_errors,
+        turned = o.turned + excluded.turned",
 );
+
+/// Adds to the `rollup_durations` rows of project `?1` the sessions in JSON array `?2`, one
+/// array per row (`[dim, day, val, bucket, sessions]`, no row twice).
+pub static DURATIONS_ADD: Sql = Sql::new(
+    "INSERT INTO rollup_durations AS o (project_id, dim, val, day, bucket, sessions)
+     SELECT ?1, CAST({json_at:0} AS TEXT), CAST({json_at:2} AS TEXT),
+        CAST({json_at:1} AS BIGINT), CAST({json_at:3} AS BIGINT), CAST({json_at:4} AS BIGINT)
+     FROM {json_rows:?2} WHERE true
+     ON CONFLICT (project_id, dim, val, day, bucket) DO UPDATE SET
+        sessions = o.sessions + excluded.sessions",
+);
+
+/// Deletes the `rollup_durations` row of project `?1`, dimension `?2`, day `?3`, value `?4`,
+/// bucket `?5` when no session is left in it.
+pub static DURATIONS_PRUNE: Sql = Sql::new(
+    "DELETE FROM rollup_durations WHERE project_id = ?1 AND dim = ?2 AND val = ?4 AND day = ?3
+       AND bucket = ?5 AND sessions = 0",
+);
+
+/// Every `rollup_durations` row, for a rebuild.
+pub static CLEAR_DURATIONS: Sql = Sql::new("DELETE FROM rollup_durations");
 
 /// Deletes the rollup row of project `?1`, dimension `?2`, hour `?3`, value `?4`, known `?5`
 /// when no session is left in it (then every count is zero).
@@ -153,6 +177,9 @@ mod tests {
             &DROP_CONTRIB,
             &ADD,
             &PRUNE,
+            &DURATIONS_ADD,
+            &DURATIONS_PRUNE,
+            &CLEAR_DURATIONS,
             &SETTING,
             &PUT_SETTING,
             &DROP_SETTING,
