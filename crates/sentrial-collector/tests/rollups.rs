@@ -33,47 +33,69 @@ type Row = (String, String, i64, String, bool, Vec<i64>);
 const COUNTS: &str = "sessions, failed, running, cost_nanos, priced, tokens, durations, \
                       duration_ms, turns, tool_calls, tool_errors, turned";
 
+/// A column of a row of either store, as `T`.
+trait Column {
+    fn at<T>(&self, i: usize) -> T
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>;
+}
+
+impl Column for rusqlite::Row<'_> {
+    fn at<T>(&self, i: usize) -> T
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>,
+    {
+        self.get(i).unwrap()
+    }
+}
+
+impl Column for tokio_postgres::Row {
+    fn at<T>(&self, i: usize) -> T
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>,
+    {
+        self.get(i)
+    }
+}
+
+/// The rows `$sql` answers on the database of `$raw`, each made by `|$r| $make` (columns read
+/// with [`Column::at`]).
+macro_rules! raw_rows {
+    ($raw:expr, $sql:expr, |$r:ident| $make:expr) => {
+        match $raw {
+            Raw::Sqlite(path, _) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn.prepare($sql).unwrap();
+                stmt.query_map([], |$r| Ok($make))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect::<Vec<_>>()
+            }
+            Raw::Postgres(url) => pg(url)
+                .await
+                .query($sql, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|$r| $make)
+                .collect::<Vec<_>>(),
+        }
+    };
+}
+
 async fn rollup_rows(raw: &Raw) -> Vec<Row> {
     let sql = format!(
         "SELECT project_id, dim, hour, val, known, {COUNTS} FROM rollups \
          ORDER BY project_id, dim, hour, val, known"
     );
-    match raw {
-        Raw::Sqlite(path, _) => {
-            let conn = rusqlite::Connection::open(path).unwrap();
-            let mut stmt = conn.prepare(&sql).unwrap();
-            stmt.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    (5..17).map(|i| r.get(i)).collect::<Result<_, _>>()?,
-                ))
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-        }
-        Raw::Postgres(url) => pg(url)
-            .await
-            .query(&sql, &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    r.get(1),
-                    r.get(2),
-                    r.get(3),
-                    r.get(4),
-                    (5..17).map(|i| r.get(i)).collect(),
-                )
-            })
-            .collect(),
-    }
+    raw_rows!(raw, &sql, |r| (
+        r.at(0),
+        r.at(1),
+        r.at(2),
+        r.at(3),
+        r.at(4),
+        (5..17).map(|i| r.at(i)).collect()
+    ))
 }
 
 /// A tool rollup row: project, hour, tool, calls, failures, durations, duration sum, longest.
@@ -83,46 +105,16 @@ async fn tool_rows(raw: &Raw) -> Vec<ToolRow> {
     let sql =
         "SELECT project_id, hour, tool_name, calls, failures, durations, duration_ms, max_ms \
                FROM tool_rollups ORDER BY project_id, hour, tool_name";
-    match raw {
-        Raw::Sqlite(path, _) => {
-            let conn = rusqlite::Connection::open(path).unwrap();
-            let mut stmt = conn.prepare(sql).unwrap();
-            stmt.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-        }
-        Raw::Postgres(url) => pg(url)
-            .await
-            .query(sql, &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    r.get(1),
-                    r.get(2),
-                    r.get(3),
-                    r.get(4),
-                    r.get(5),
-                    r.get(6),
-                    r.get(7),
-                )
-            })
-            .collect(),
-    }
+    raw_rows!(raw, sql, |r| (
+        r.at(0),
+        r.at(1),
+        r.at(2),
+        r.at(3),
+        r.at(4),
+        r.at(5),
+        r.at(6),
+        r.at(7)
+    ))
 }
 
 /// A `rollup_durations` row: project, dim, value, day, bucket, sessions.
@@ -131,33 +123,14 @@ type DurationRow = (String, String, String, i64, i64, i64);
 async fn duration_rows(raw: &Raw) -> Vec<DurationRow> {
     let sql = "SELECT project_id, dim, val, day, bucket, sessions FROM rollup_durations \
                ORDER BY project_id, dim, val, day, bucket";
-    match raw {
-        Raw::Sqlite(path, _) => {
-            let conn = rusqlite::Connection::open(path).unwrap();
-            let mut stmt = conn.prepare(sql).unwrap();
-            stmt.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-        }
-        Raw::Postgres(url) => pg(url)
-            .await
-            .query(sql, &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
-            .collect(),
-    }
+    raw_rows!(raw, sql, |r| (
+        r.at(0),
+        r.at(1),
+        r.at(2),
+        r.at(3),
+        r.at(4),
+        r.at(5)
+    ))
 }
 
 /// Every rollup row of the three tables.
@@ -174,13 +147,7 @@ async fn snapshot(raw: &Raw) -> Snapshot {
 /// How many rows `table` holds.
 async fn count(raw: &Raw, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    match raw {
-        Raw::Sqlite(path, _) => rusqlite::Connection::open(path)
-            .unwrap()
-            .query_row(&sql, [], |r| r.get(0))
-            .unwrap(),
-        Raw::Postgres(url) => pg(url).await.query_one(&sql, &[]).await.unwrap().get(0),
-    }
+    raw_rows!(raw, &sql, |r| r.at::<i64>(0))[0]
 }
 
 async fn pg(url: &str) -> tokio_postgres::Client {
