@@ -8,7 +8,7 @@
 //! `cargo bench -p sentrial-collector --bench list_page [-- SESSIONS [RUNS]]`
 //! (default 100000 sessions, 50 timed runs each; `--export-only` skips the timed reads).
 //! `SENTRIAL_BENCH_DB=FILE` keeps the filled database in FILE and reuses it when it already holds
-//! the sessions.
+//! the sessions (`SENTRIAL_BENCH_RESUME=1` completes one an interrupted fill left).
 //! `SENTRIAL_BENCH_DATABASE_URL=postgres://...` runs the same on PostgreSQL (the database is
 //! reused the same way; `scripts/postgres.sh start` gives a throwaway server).
 

@@ -320,11 +320,18 @@ pub async fn size_mib(location: &Location) -> f64 {
 }
 
 /// Fills `location` with `sessions` sessions unless it holds them already (then it is reused),
-/// and prints its size.
+/// and prints its size. With `SENTRIAL_BENCH_RESUME=1`, a database holding part of the fill (an
+/// interrupted run: a million sessions take most of an hour) is completed instead of refilled:
+/// the fill is deterministic, so ingest skips what is stored as duplicates.
 pub async fn prepare(location: &Location, sessions: usize, now: i64) {
     let stored = stored_sessions(location).await;
     if stored < sessions as i64 {
-        reset(location).await;
+        let resume = std::env::var("SENTRIAL_BENCH_RESUME").is_ok_and(|v| v == "1");
+        if resume && stored > 0 {
+            println!("fill: completing the {stored} sessions stored");
+        } else {
+            reset(location).await;
+        }
         fill(location, sessions, now).await;
         analyze(location).await;
     } else {
