@@ -1,6 +1,7 @@
-//! A comparison's figures from the rollups (`store/compare.rs`): the whole UTC days of the range
-//! from `rollups` (the sums of their hours) and `rollup_durations` (sessions per duration bucket),
-//! the rest of the range from the sessions (at most a day at either edge), merged. The
+//! A comparison's figures from the rollups (`store/compare.rs`): the sums of the range's whole
+//! hours from `rollups` and of the rest (at most an hour at either edge) from the sessions; the
+//! durations of its whole UTC days from `rollup_durations` (sessions per duration bucket) and of
+//! the rest (at most a day at either edge) from the sessions, merged. The
 //! percentiles are read from the buckets: the middle of the bucket holding the nearest rank,
 //! within 3.1% of the duration of that rank (`contrib::duration_bucket`). The average score is
 //! read from the scores of the range's sessions, whose number, not the sessions', it costs.
@@ -11,7 +12,7 @@ use crate::store::compare::{nearest_rank, stats, CompareRow, Dimension, Sums};
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{bucket_middle, duration_bucket, DAY_MS};
+use crate::store::rollup::contrib::{bucket_middle, duration_bucket, whole, DAY_MS, HOUR_MS};
 use crate::store::rollup::maintain::metadata_keys;
 use crate::store::value::values;
 
@@ -44,11 +45,11 @@ pub(crate) async fn compare<D: Db>(
     from: i64,
     to: i64,
 ) -> Result<Option<Vec<CompareRow>>, StoreError> {
-    let first = from + (DAY_MS - from.rem_euclid(DAY_MS)) % DAY_MS;
-    let end = to - to.rem_euclid(DAY_MS);
-    if first >= end {
+    let (first_day, end_day) = whole(from, to, DAY_MS);
+    if first_day >= end_day {
         return Ok(None);
     }
+    let (first, end) = whole(from, to, HOUR_MS);
     let rolled = match dim {
         Dimension::Agent => "agent".to_string(),
         Dimension::Model => "model".to_string(),
@@ -62,9 +63,9 @@ pub(crate) async fn compare<D: Db>(
     let (sql, key) = dim.statements();
     let mut rows = Vec::with_capacity(values.len());
     for value in values {
-        let days = values![project, first, end, rolled.as_str(), value.as_str()];
+        let hours = values![project, first, end, rolled.as_str(), value.as_str()];
         let mut sums = db
-            .select(&SUMS, &days, |r| {
+            .select(&SUMS, &hours, |r| {
                 Ok(Sums {
                     sessions: r.integer("sessions")?,
                     failed: r.integer("failed")?,
@@ -78,6 +79,7 @@ pub(crate) async fn compare<D: Db>(
             .await?
             .pop()
             .unwrap_or_default();
+        let days = values![project, first_day, end_day, rolled.as_str(), value.as_str()];
         let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
         for (bucket, n) in db
             .select(&BUCKETS, &days, |r| {
@@ -97,10 +99,10 @@ pub(crate) async fn compare<D: Db>(
                 .await?
                 .pop()
                 .unwrap_or(0);
-            for ms in db
-                .select(sql.durations, &edge[..5], |r| r.integer("v"))
-                .await?
-            {
+        }
+        for (a, b) in [(from, first_day), (end_day, to)] {
+            let edge = values![project, a, b, value.as_str(), key];
+            for ms in db.select(sql.durations, &edge, |r| r.integer("v")).await? {
                 *buckets.entry(duration_bucket(ms)).or_default() += 1;
             }
         }

@@ -19,6 +19,15 @@ pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 /// a session or two in an hour, so their hourly rows would be nearly as many as the sessions.
 pub(crate) const DAILY_DIM: &str = "user_id";
 
+/// The whole periods of `period` ms (UTC hours or days) in [`from`, `to`): the first one's start
+/// and the end of the last (`first >= end`: none).
+pub(crate) fn whole(from: i64, to: i64, period: i64) -> (i64, i64) {
+    (
+        from + (period - from.rem_euclid(period)) % period,
+        to - to.rem_euclid(period),
+    )
+}
+
 /// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`], else an hour.
 pub(crate) fn period_ms(dim: &str) -> i64 {
     if dim == DAILY_DIM {

@@ -11,7 +11,7 @@ use crate::store::db::Db;
 use crate::store::error::StoreError;
 use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
-use crate::store::rollup::contrib::{period_ms, DAILY_DIM, HOUR_MS};
+use crate::store::rollup::contrib::{period_ms, whole, DAILY_DIM, HOUR_MS};
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::{self, Columns};
 use crate::store::value::values;
@@ -37,7 +37,7 @@ pub(crate) async fn figures<D: Db>(
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Option<Figures>, StoreError> {
-    let (first, end) = whole(q, HOUR_MS);
+    let (first, end) = whole(q.from, q.to, HOUR_MS);
     if first >= end {
         return Ok(None);
     }
@@ -80,7 +80,7 @@ pub(crate) async fn figures<D: Db>(
         (DAILY_DIM, &sql::SESSION_USERS),
     ] {
         // The rows of the dimension's whole periods, the sessions of the rest.
-        let (first, end) = whole(q, period_ms(dim));
+        let (first, end) = whole(q.from, q.to, period_ms(dim));
         let groups = if first < end {
             let periods = values![project, first, end, dim];
             let mut groups = db.select(&sql::GROUPS, &periods, row::group).await?;
@@ -111,7 +111,7 @@ pub(crate) async fn tools<D: Db>(
     project: &str,
     q: &OverviewQuery,
 ) -> Result<Vec<ToolStat>, StoreError> {
-    let (first, end) = whole(q, HOUR_MS);
+    let (first, end) = whole(q.from, q.to, HOUR_MS);
     let mut parts = Vec::new();
     if first < end {
         let hours = values![project, first, end];
@@ -172,13 +172,6 @@ fn tool_sums(r: &dyn Columns) -> Result<ToolSums, StoreError> {
         duration_ms: r.integer("duration_ms")?,
         max_ms: r.int("max_ms")?,
     })
-}
-
-/// The whole periods of `period` ms (UTC hours or days) of `q`'s range: the first one's start
-/// and the end of the last (`first >= end`: none).
-fn whole(q: &OverviewQuery, period: i64) -> (i64, i64) {
-    let first = q.from + (period - q.from.rem_euclid(period)) % period;
-    (first, q.to - q.to.rem_euclid(period))
 }
 
 /// The additive figures of a part of the range.
