@@ -6,7 +6,8 @@
 //! agent's as JSONL) with their time and peak memory; asserts nothing.
 //!
 //! `cargo bench -p sentrial-collector --bench list_page [-- SESSIONS [RUNS]]`
-//! (default 100000 sessions, 50 timed runs each; `--export-only` skips the timed reads).
+//! (default 100000 sessions, 50 timed runs each; `--export-only` skips the timed reads,
+//! `--only TEXT` times only the requests whose name holds TEXT).
 //! `SENTRIAL_BENCH_DB=FILE` keeps the filled database in FILE and reuses it when it already holds
 //! the sessions (`SENTRIAL_BENCH_RESUME=1` completes one an interrupted fill left).
 //! `SENTRIAL_BENCH_DATABASE_URL=postgres://...` runs the same on PostgreSQL (the database is
@@ -37,6 +38,8 @@ fn main() {
     // `--export-only`: skip the timed reads (at a million sessions the 90-day overview alone takes
     // longer than the request timeout on a busy machine; the export does not depend on them).
     let export_only = std::env::args().any(|a| a == "--export-only");
+    // `--only TEXT`: time only the requests whose name holds TEXT (and skip the exports).
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     let dir = tempfile::tempdir().unwrap();
     let db = std::env::var_os("SENTRIAL_BENCH_DB")
         .map(PathBuf::from)
@@ -165,9 +168,18 @@ fn main() {
         }
         let mut cases = cases;
         cases.extend(analytics.iter().map(|(n, p)| (n.as_str(), p.clone())));
-        let cases = if export_only { Vec::new() } else { cases };
+        let cases = match &only {
+            _ if export_only => Vec::new(),
+            Some(text) => cases
+                .into_iter()
+                .filter(|c| c.0.contains(text.as_str()))
+                .collect(),
+            None => cases,
+        };
         volume::time_requests(&url, KEY, cases, runs).await;
-        export::measure(&url, KEY).await;
+        if only.is_none() {
+            export::measure(&url, KEY).await;
+        }
         server.stop().await;
     });
 }

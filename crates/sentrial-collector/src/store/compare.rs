@@ -102,10 +102,11 @@ macro_rules! by {
                    WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
                      AND (?6 = '' OR name = ?6)
                    GROUP BY target) sc
-             JOIN sessions s ON s.project_id = ?1 AND s.id = sc.target
-             WHERE s.sort_ts >= ?2 AND s.sort_ts < ?3 AND ",
+             WHERE EXISTS (SELECT 1 FROM sessions s
+                           WHERE s.project_id = ?1 AND s.id = sc.target
+                             AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND ",
             $dim,
-            " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT)"
+            " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT))"
         ));
     };
 }

@@ -20,12 +20,15 @@ pub const METRIC_FILTER_OPEN: &str = " AND EXISTS (SELECT 1 FROM session_metrics
 
 /// The custom metrics of project `?1`'s sessions that started in `[?2, ?3)`, averaged per
 /// bucket of `?4` ms from `?2` (by the session's start), agent and name (`row` as
-/// `OVERVIEW_SCORES`'s).
+/// `OVERVIEW_SCORES`'s). Read from the metrics, which only manual sessions have: `CROSS JOIN`
+/// keeps SQLite from reading every session of the range first (0.24 s for 90 days at a million
+/// sessions with no metric at all); PostgreSQL plans it as any inner join.
 pub static OVERVIEW_METRICS: Sql = Sql::new(
     "SELECT ((s.sort_ts - ?2) / ?4) * ?4 + ?2 AS bucket_start, s.agent, m.name,
         CAST(AVG(m.value) AS DOUBLE PRECISION) AS average, COUNT(*) AS count
-     FROM sessions s JOIN session_metrics m ON m.project_id = s.project_id AND m.session_id = s.id
-     WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3
+     FROM session_metrics m CROSS JOIN sessions s
+     WHERE m.project_id = ?1 AND s.project_id = m.project_id AND s.id = m.session_id
+       AND s.sort_ts >= ?2 AND s.sort_ts < ?3
      GROUP BY 1, s.agent, m.name ORDER BY 1, s.agent NULLS FIRST, m.name",
 );
 
