@@ -737,6 +737,25 @@ async fn a_comparison_over_whole_days_agrees_with_the_sessions() {
     }
 }
 
+/// Deletes every rollup row and recorded contribution, as a database made before the rollups
+/// has none; `pending`: and marks them to be filled, as the migration does.
+async fn lose_rollups(raw: &Raw, pending: bool) {
+    raw_execute(
+        raw,
+        "DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_durations; \
+         DELETE FROM rollup_contrib;",
+    )
+    .await;
+    if pending {
+        raw_execute(
+            raw,
+            "INSERT INTO settings (name, value) VALUES ('rollups_pending', '1') \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .await;
+    }
+}
+
 /// Runs `sql` on the store's database directly.
 async fn raw_execute(raw: &Raw, sql: &str) {
     match raw {
@@ -819,13 +838,10 @@ async fn the_rebuild_command_restores_lost_rollups() {
     put(store.as_ref(), in_order()).await;
     let want = snapshot(&raw).await;
     store.close().await;
+    lose_rollups(&raw, false).await;
     let Raw::Sqlite(path, _) = &raw else {
         unreachable!()
     };
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .execute_batch("DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib;")
-        .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentrial-collector"))
         .args(["rollup", "rebuild", "--db"])
         .arg(path)
@@ -853,17 +869,11 @@ async fn the_first_start_fills_the_rollups_of_existing_sessions() {
     put(store.as_ref(), in_order()).await;
     let want = snapshot(&raw).await;
     store.close().await;
+    // As the migration leaves a database that had sessions.
+    lose_rollups(&raw, true).await;
     let Raw::Sqlite(path, _) = &raw else {
         unreachable!()
     };
-    // As the migration leaves a database that had sessions.
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .execute_batch(
-            "DELETE FROM rollups; DELETE FROM tool_rollups; DELETE FROM rollup_contrib; \
-             INSERT OR REPLACE INTO settings (name, value) VALUES ('rollups_pending', '1');",
-        )
-        .unwrap();
     let srv = common::TestServer::start_on(path.clone(), vec![common::KEY.into()], &[]).await;
     assert_eq!(snapshot(&raw).await, want);
     drop(srv);
