@@ -15,7 +15,7 @@ use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
 use crate::store::row::Columns;
-use crate::store::value::values;
+use crate::store::value::{values, Value};
 
 /// What the values are values of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +55,12 @@ pub struct CompareRow {
 /// `?4` the value and `?5` the metadata key.
 macro_rules! by {
     ($dim:literal, $stats:ident, $rank:ident, $calls:ident, $durations:ident, $scores:ident) => {
-        /// The sums of the value's sessions, and their average score (`?6` names the score).
+        /// The sums of the value's sessions (but their calls).
         static $stats: Sql = Sql::new(concat!(
             "SELECT COUNT(*) AS sessions, COUNT(*) FILTER (WHERE s.status = 'failed') AS failed,
                 SUM(COALESCE(s.cost_usd, 0)) AS cost_usd, COUNT(s.duration_ms) AS timed,
-                {capped_sum:s.num_turns} AS turns, COUNT(s.num_turns) AS turned,
-                AVG(sc.avg) AS avg_score
+                {capped_sum:s.num_turns} AS turns, COUNT(s.num_turns) AS turned
              FROM sessions s
-             LEFT JOIN (SELECT target, AVG(num) AS avg FROM scores
-                        WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
-                          AND (?6 = '' OR name = ?6)
-                        GROUP BY target) sc ON sc.target = s.id
              WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND ",
             $dim,
             " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT)"
@@ -139,7 +134,7 @@ by!(
 
 /// A dimension's statements over the sessions (see [`by`]).
 pub(crate) struct Statements {
-    /// The sums and average score.
+    /// The sums (but the calls).
     pub stats: &'static Sql,
     /// The duration of a rank.
     pub rank: &'static Sql,
@@ -221,20 +216,31 @@ impl Sums {
     }
 }
 
-/// A row of a `stats` statement: its sums (but the calls) and its average score.
-pub(crate) fn stats(r: &dyn Columns) -> Result<(Sums, Option<f64>), StoreError> {
-    Ok((
-        Sums {
-            sessions: r.integer("sessions")?,
-            failed: r.integer("failed")?,
-            cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
-            timed: r.integer("timed")?,
-            turns: r.int("turns")?.unwrap_or(0),
-            turned: r.integer("turned")?,
-            calls: 0,
-        },
-        r.real("avg_score")?,
-    ))
+/// A row of a `stats` statement: its sums (but the calls).
+pub(crate) fn stats(r: &dyn Columns) -> Result<Sums, StoreError> {
+    Ok(Sums {
+        sessions: r.integer("sessions")?,
+        failed: r.integer("failed")?,
+        cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
+        timed: r.integer("timed")?,
+        turns: r.int("turns")?.unwrap_or(0),
+        turned: r.integer("turned")?,
+        calls: 0,
+    })
+}
+
+/// The average of the average scores of `value`'s sessions in the range of `args` (project,
+/// from, to, value, metadata key, score name), read from the scores (`Statements::scores`).
+pub(crate) async fn avg_score<D: Db>(
+    db: &D,
+    sql: &Statements,
+    args: &[Value<'_>],
+) -> Result<Option<f64>, StoreError> {
+    Ok(db
+        .select(sql.scores, args, |r| r.real("avg_score"))
+        .await?
+        .pop()
+        .flatten())
 }
 
 /// The values of `dim` side by side over [`from`, `to`) in `project_id`.
@@ -256,11 +262,12 @@ pub async fn compare<D: Db>(
     let mut rows = Vec::with_capacity(values.len());
     for value in values {
         let args = values![project_id, from, to, value.as_str(), key, score];
-        let (mut sums, avg_score) = db
-            .select(sql.stats, &args, stats)
+        let mut sums = db
+            .select(sql.stats, &args[..5], stats)
             .await?
             .pop()
             .unwrap_or_default();
+        let avg_score = avg_score(db, &sql, &args).await?;
         sums.calls = db
             .select(sql.calls, &args[..5], |r| r.integer("calls"))
             .await?

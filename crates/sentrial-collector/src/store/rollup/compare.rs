@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::store::compare::{nearest_rank, stats, CompareRow, Dimension, Sums};
+use crate::store::compare::{avg_score, nearest_rank, stats, CompareRow, Dimension, Sums};
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
@@ -90,12 +90,12 @@ pub(crate) async fn compare<D: Db>(
             *buckets.entry(bucket).or_default() += n;
         }
         for (a, b) in [(from, first), (end, to)] {
-            let edge = values![project, a, b, value.as_str(), key, score];
-            if let Some((part, _)) = db.select(sql.stats, &edge, stats).await?.pop() {
+            let edge = values![project, a, b, value.as_str(), key];
+            if let Some(part) = db.select(sql.stats, &edge, stats).await?.pop() {
                 sums.add(&part);
             }
             sums.calls += db
-                .select(sql.calls, &edge[..5], |r| r.integer("calls"))
+                .select(sql.calls, &edge, |r| r.integer("calls"))
                 .await?
                 .pop()
                 .unwrap_or(0);
@@ -107,11 +107,7 @@ pub(crate) async fn compare<D: Db>(
             }
         }
         let range = values![project, from, to, value.as_str(), key, score];
-        let avg_score = db
-            .select(sql.scores, &range, |r| r.real("avg_score"))
-            .await?
-            .pop()
-            .flatten();
+        let avg_score = avg_score(db, &sql, &range).await?;
         let timed: i64 = buckets.values().sum();
         let at = [50, 95].map(|p| percentile(&buckets, timed, p));
         rows.push(CompareRow::of(value.clone(), &sums, at, avg_score));
