@@ -154,9 +154,6 @@ pub(crate) struct Contribution {
     /// Its calls per tool, by name.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolCounts>,
-    /// Its duration, ms (capped at [`CAP`]), which `rollup_durations` counts in its bucket.
-    #[serde(default)]
-    pub duration_ms: Option<i64>,
 }
 
 /// How a change of contribution changes one `tool_rollups` row.
@@ -166,9 +163,9 @@ pub(crate) struct ToolChange {
     pub delta: ToolCounts,
     /// The new contribution's longest call there, to keep if longer than the row's.
     pub max_ms: Option<i64>,
-    /// The old contribution's longest call there, when the new one does not keep it: the row's
-    /// longest, if it is this, must be found again among the hour's other sessions.
-    pub lost_max: Option<i64>,
+    /// Whether the old contribution's longest call there is longer than the new one's: the
+    /// row's longest, if it was that call, must be found again among the hour's calls.
+    pub loses_max: bool,
     /// The old contribution's longest call there.
     old_max: Option<i64>,
 }
@@ -185,7 +182,7 @@ pub(crate) fn has_histogram(dim: &str) -> bool {
 /// Buckets per power of two (above [`SUB_BUCKETS`] ms, below which each ms is its own bucket).
 const SUB_BUCKETS: i64 = 16;
 
-/// The bucket of a duration of `ms` (0 or more): log-linear, so a bucket spans at most 1/16 of
+/// The bucket of a duration of `ms` (a negative one counts as 0): log-linear, so a bucket spans at most 1/16 of
 /// the durations in it, and its middle ([`bucket_middle`]) is within 1/32 (3.1%) of each.
 pub(crate) fn duration_bucket(ms: i64) -> i64 {
     let ms = ms.max(0);
@@ -293,7 +290,6 @@ impl Contribution {
             dims,
             counts,
             tools: f.tools,
-            duration_ms: f.duration_ms.map(|ms| ms.clamp(0, CAP)),
         }
     }
 
@@ -318,9 +314,7 @@ impl Contribution {
                 let change = out.entry((c.hour, tool.clone())).or_default();
                 change.delta.add(t, -1);
                 change.old_max = t.max_ms;
-                if t.max_ms.is_some() && change.max_ms < t.max_ms {
-                    change.lost_max = t.max_ms;
-                }
+                change.loses_max = t.max_ms.is_some() && change.max_ms < t.max_ms;
             }
         }
         out.retain(|_, c| c.delta != ToolCounts::default() || c.max_ms != c.old_max);
@@ -339,7 +333,10 @@ impl Contribution {
         let mut out: BTreeMap<DurationKey, i64> = BTreeMap::new();
         for (c, sign) in [(old, -1), (new, 1)] {
             let Some(c) = c else { continue };
-            let Some(ms) = c.duration_ms else { continue };
+            if c.counts.durations == 0 {
+                continue;
+            }
+            let ms = c.counts.duration_ms;
             let day = c.hour - c.hour.rem_euclid(DAY_MS);
             for (dim, val) in &c.dims {
                 if let (true, Some(val)) = (has_histogram(dim), val) {
@@ -404,7 +401,6 @@ mod tests {
                 ..Counts::default()
             },
             tools: BTreeMap::new(),
-            duration_ms: None,
         }
     }
 

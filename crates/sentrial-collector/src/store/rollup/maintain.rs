@@ -12,14 +12,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::store::db::{Db, Plan, Query};
-use crate::store::dialect::Dialect;
+use crate::store::dialect::{Dialect, Sql};
 use crate::store::error::StoreError;
 use crate::store::rollup::contrib::{
     facts, tool_facts, Contribution, Counts, DurationKey, RowKey, ToolCounts,
 };
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
-use crate::store::value::values;
+use crate::store::value::{values, Value};
 
 /// The metadata keys summed as dimensions when none were chosen (`--rollup-metadata-keys`).
 pub const DEFAULT_METADATA_KEYS: &[&str] = &["version", "environment"];
@@ -161,7 +161,7 @@ impl Changes {
             self.rows.entry(key).or_default().add(&d, 1);
         }
         for (key, c) in Contribution::tool_difference(old, new) {
-            if c.lost_max.is_some() {
+            if c.loses_max {
                 self.lost.insert(key.clone());
             }
             let row = self.tools.entry(key).or_default();
@@ -187,103 +187,135 @@ impl Changes {
             .into_iter()
             .filter(|(_, d)| !d.is_zero())
             .collect();
-        if !rows.is_empty() {
-            let json: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|((hour, dim, val), d)| {
-                    serde_json::json!([
-                        dim,
-                        hour,
-                        val.as_deref().unwrap_or(""),
-                        val.is_some(),
-                        d.sessions,
-                        d.failed,
-                        d.running,
-                        d.cost_nanos,
-                        d.priced,
-                        d.tokens,
-                        d.durations,
-                        d.duration_ms,
-                        d.turns,
-                        d.tool_calls,
-                        d.tool_errors,
-                        d.turned,
-                    ])
-                })
-                .collect();
-            let json = serde_json::Value::Array(json).to_string();
-            db.run(&sql::ADD, &values![project, &json]).await?;
-        }
-        let emptied = rows
-            .iter()
-            .filter(|(_, d)| d.sessions < 0)
-            .map(|((hour, dim, val), _)| {
-                let args = values![
-                    project,
-                    dim.as_str(),
-                    *hour,
+        upsert(
+            db,
+            &sql::ADD,
+            project,
+            rows.iter().map(|((hour, dim, val), d)| {
+                serde_json::json!([
+                    dim,
+                    hour,
                     val.as_deref().unwrap_or(""),
-                    val.is_some()
-                ];
-                async move { db.run(&sql::PRUNE, &args).await }
-            });
-        futures_util::future::try_join_all(emptied).await?;
+                    val.is_some(),
+                    d.sessions,
+                    d.failed,
+                    d.running,
+                    d.cost_nanos,
+                    d.priced,
+                    d.tokens,
+                    d.durations,
+                    d.duration_ms,
+                    d.turns,
+                    d.tool_calls,
+                    d.tool_errors,
+                    d.turned,
+                ])
+            }),
+        )
+        .await?;
+        prune(
+            db,
+            &sql::PRUNE,
+            rows.iter()
+                .filter(|(_, d)| d.sessions < 0)
+                .map(|((hour, dim, val), _)| {
+                    values![
+                        project,
+                        dim.as_str(),
+                        *hour,
+                        val.as_deref().unwrap_or(""),
+                        val.is_some()
+                    ]
+                    .to_vec()
+                }),
+        )
+        .await?;
         let tools: Vec<_> = self
             .tools
             .into_iter()
             .filter(|(_, (d, max))| *d != ToolCounts::default() || max.is_some())
             .collect();
-        if !tools.is_empty() {
-            let json: Vec<serde_json::Value> = tools
+        upsert(
+            db,
+            &sql::TOOL_ADD,
+            project,
+            tools.iter().map(|((hour, tool), (d, max))| {
+                serde_json::json!([
+                    hour,
+                    tool,
+                    d.calls,
+                    d.failures,
+                    d.durations,
+                    d.duration_ms,
+                    max
+                ])
+            }),
+        )
+        .await?;
+        prune(
+            db,
+            &sql::TOOL_PRUNE,
+            tools
                 .iter()
-                .map(|((hour, tool), (d, max))| {
-                    serde_json::json!([
-                        hour,
-                        tool,
-                        d.calls,
-                        d.failures,
-                        d.durations,
-                        d.duration_ms,
-                        max
-                    ])
-                })
-                .collect();
-            let json = serde_json::Value::Array(json).to_string();
-            db.run(&sql::TOOL_ADD, &values![project, &json]).await?;
-        }
-        let emptied = tools
-            .iter()
-            .filter(|(_, (d, _))| d.calls < 0)
-            .map(|((hour, tool), _)| {
-                let args = values![project, *hour, tool.as_str()];
-                async move { db.run(&sql::TOOL_PRUNE, &args).await }
-            });
-        futures_util::future::try_join_all(emptied).await?;
+                .filter(|(_, (d, _))| d.calls < 0)
+                .map(|((hour, tool), _)| values![project, *hour, tool.as_str()].to_vec()),
+        )
+        .await?;
         let durations: Vec<_> = self
             .durations
             .into_iter()
             .filter(|(_, n)| *n != 0)
             .collect();
-        if !durations.is_empty() {
-            let json: Vec<serde_json::Value> = durations
+        upsert(
+            db,
+            &sql::DURATIONS_ADD,
+            project,
+            durations
                 .iter()
-                .map(|((day, dim, val, bucket), n)| serde_json::json!([dim, day, val, bucket, n]))
-                .collect();
-            let json = serde_json::Value::Array(json).to_string();
-            db.run(&sql::DURATIONS_ADD, &values![project, &json])
-                .await?;
-        }
-        let emptied =
+                .map(|((day, dim, val, bucket), n)| serde_json::json!([dim, day, val, bucket, n])),
+        )
+        .await?;
+        prune(
+            db,
+            &sql::DURATIONS_PRUNE,
             durations
                 .iter()
                 .filter(|(_, n)| *n < 0)
                 .map(|((day, dim, val, bucket), _)| {
-                    let args = values![project, dim.as_str(), *day, val.as_str(), *bucket];
-                    async move { db.run(&sql::DURATIONS_PRUNE, &args).await }
-                });
-        futures_util::future::try_join_all(emptied).await?;
+                    values![project, dim.as_str(), *day, val.as_str(), *bucket].to_vec()
+                }),
+        )
+        .await?;
         Ok(self.lost)
     }
+}
+
+/// Runs upsert `sql` for `project` over `rows` (its JSON array parameter `?2`), unless there
+/// are none.
+async fn upsert<D: Db>(
+    db: &D,
+    sql: &'static Sql,
+    project: &str,
+    rows: impl Iterator<Item = serde_json::Value>,
+) -> Result<(), StoreError> {
+    let rows: Vec<serde_json::Value> = rows.collect();
+    if !rows.is_empty() {
+        let json = serde_json::Value::Array(rows).to_string();
+        db.run(sql, &values![project, &json]).await?;
+    }
+    Ok(())
+}
+
+/// Runs `sql`, which deletes a row if it is empty, once for each parameter list of `rows`
+/// (pipelined on PostgreSQL).
+async fn prune<'v, D: Db>(
+    db: &D,
+    sql: &'static Sql,
+    rows: impl Iterator<Item = Vec<Value<'v>>>,
+) -> Result<(), StoreError> {
+    let runs = rows.map(|args| async move { db.run(sql, &args).await });
+    futures_util::future::try_join_all(runs).await?;
+    Ok(())
 }
 
 /// Finds again the longest call of each tool row `lost` (hour, tool) of `project`, among the
