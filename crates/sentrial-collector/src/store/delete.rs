@@ -208,8 +208,8 @@ pub(crate) async fn in_transaction<D: Db, T>(
     }
 }
 
-/// Expands, inside an `impl Store for ...`, to the deletion and rollup rebuild methods; `$write` lends a connection
-/// that may write, as for [`store_access`](crate::store::access::store_access).
+/// Expands, inside an `impl Store for ...`, to the deletion and rollup rebuild methods; `$write`
+/// lends a connection that may write, as for [`store_access`](crate::store::access::store_access).
 macro_rules! store_deletes {
     ($write:ident) => {
         fn delete_user_batch(
