@@ -18,6 +18,20 @@ export function tempDir(prefix = 'sentrial-test-') {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+// Directories made for SDK runs (a working directory and a CLI config each), removed when the test
+// process exits: a run's CLI may still write to them while its test is ending.
+const runDirs = [];
+process.once('exit', () => {
+  for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory that lives until the test process exits. */
+function runDir(prefix) {
+  const { dir } = tempDir(prefix);
+  runDirs.push(dir);
+  return dir;
+}
+
 /**
  * Starts `sentrial serve` on an ephemeral port with a temporary SQLite file.
  * Resolves to { url, apiKey, dashboardUrl (the printed sign-in link), get(path), stop(), stderr() }.
@@ -95,9 +109,9 @@ export async function startCollector({
  * (the CLI refuses bypassPermissions as root).
  */
 export function sdkOptions(modelUrl, { tools = [], cwd, ...extra } = {}) {
-  const work = cwd ?? tempDir('sentrial-cwd-').dir;
+  const work = cwd ?? runDir('sentrial-cwd-');
   writeFileSync(path.join(work, 'notes.txt'), 'remember the milk\n');
-  const config = tempDir('sentrial-claude-').dir;
+  const config = runDir('sentrial-claude-');
   return {
     cwd: work,
     model: 'claude-sonnet-4-5',

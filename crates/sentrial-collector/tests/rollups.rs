@@ -27,11 +27,19 @@ enum Raw {
     Postgres(String),
 }
 
-/// A rollup row: project, dim, hour, value, known, and its counts.
-type Row = (String, String, i64, String, bool, Vec<i64>);
+/// A rollup row: project, dim, hour, value, known, its counts, its first and last sort times.
+type Row = (
+    String,
+    String,
+    i64,
+    String,
+    bool,
+    Vec<i64>,
+    Vec<Option<i64>>,
+);
 
 const COUNTS: &str = "sessions, failed, running, cost_nanos, priced, tokens, durations, \
-                      duration_ms, turns, tool_calls, tool_errors, turned";
+                      duration_ms, turns, tool_calls, tool_errors, turned, scored, score_nanos";
 
 /// A column of a row of either store, as `T`.
 trait Column {
@@ -85,7 +93,7 @@ macro_rules! raw_rows {
 
 async fn rollup_rows(raw: &Raw) -> Vec<Row> {
     let sql = format!(
-        "SELECT project_id, dim, hour, val, known, {COUNTS} FROM rollups \
+        "SELECT project_id, dim, hour, val, known, {COUNTS}, first_ts, last_ts FROM rollups \
          ORDER BY project_id, dim, hour, val, known"
     );
     raw_rows!(raw, &sql, |r| (
@@ -94,26 +102,42 @@ async fn rollup_rows(raw: &Raw) -> Vec<Row> {
         r.at(2),
         r.at(3),
         r.at(4),
-        (5..17).map(|i| r.at(i)).collect()
+        (5..19).map(|i| r.at(i)).collect(),
+        (19..21).map(|i| r.at(i)).collect()
     ))
 }
 
-/// A tool rollup row: project, hour, tool, calls, failures, durations, duration sum, longest.
-type ToolRow = (String, i64, String, i64, i64, i64, i64, Option<i64>);
+/// A tool rollup row: project, hour, tool, MCP server, and calls, failures, denials, durations,
+/// duration sum; the longest.
+type ToolRow = (String, i64, String, String, Vec<i64>, Option<i64>);
 
 async fn tool_rows(raw: &Raw) -> Vec<ToolRow> {
-    let sql =
-        "SELECT project_id, hour, tool_name, calls, failures, durations, duration_ms, max_ms \
-               FROM tool_rollups ORDER BY project_id, hour, tool_name";
+    let sql = "SELECT project_id, hour, tool_name, mcp_server, calls, failures, denials, \
+               durations, duration_ms, max_ms FROM tool_rollups \
+               ORDER BY project_id, hour, tool_name, mcp_server";
+    raw_rows!(raw, sql, |r| (
+        r.at(0),
+        r.at(1),
+        r.at(2),
+        r.at(3),
+        (4..9).map(|i| r.at(i)).collect(),
+        r.at(9)
+    ))
+}
+
+/// A `tool_durations` row: project, day, tool, MCP server, bucket, calls.
+type ToolDurationRow = (String, i64, String, String, i64, i64);
+
+async fn tool_duration_rows(raw: &Raw) -> Vec<ToolDurationRow> {
+    let sql = "SELECT project_id, day, tool_name, mcp_server, bucket, calls FROM tool_durations \
+               ORDER BY project_id, day, tool_name, mcp_server, bucket";
     raw_rows!(raw, sql, |r| (
         r.at(0),
         r.at(1),
         r.at(2),
         r.at(3),
         r.at(4),
-        r.at(5),
-        r.at(6),
-        r.at(7)
+        r.at(5)
     ))
 }
 
@@ -133,14 +157,20 @@ async fn duration_rows(raw: &Raw) -> Vec<DurationRow> {
     ))
 }
 
-/// Every rollup row of the three tables.
-type Snapshot = (Vec<Row>, Vec<ToolRow>, Vec<DurationRow>);
+/// Every rollup row of the four tables.
+type Snapshot = (
+    Vec<Row>,
+    Vec<ToolRow>,
+    Vec<DurationRow>,
+    Vec<ToolDurationRow>,
+);
 
 async fn snapshot(raw: &Raw) -> Snapshot {
     (
         rollup_rows(raw).await,
         tool_rows(raw).await,
         duration_rows(raw).await,
+        tool_duration_rows(raw).await,
     )
 }
 
@@ -175,9 +205,10 @@ async fn stores() -> Vec<(&'static str, Arc<dyn Store>, Raw)> {
     out
 }
 
-/// Session `i`'s events: varied agents, users, models, metadata, statuses, costs and tool calls,
-/// over several hours. Some have a tool call stamped hours before their start (their placeholder
-/// sorts in another hour until the start arrives); a quarter never end.
+/// Session `i`'s events: varied agents, users, models, metadata, statuses, costs, tool calls
+/// (some denied, some of an MCP server) and scores, over several hours. Some have a tool call
+/// stamped hours before their start (their placeholder sorts in another hour, and for their user
+/// another first time, until the start arrives); a quarter never end.
 fn session(i: i64) -> Vec<Event> {
     let id = format!("s{i}");
     let t0 = BASE + i * 17 * 60_000;
@@ -214,19 +245,42 @@ fn session(i: i64) -> Vec<Event> {
             ts,
             ToolCall {
                 tool_use_id: format!("toolu_{j}"),
-                tool_name: ["Bash", "Read"][j as usize % 2].into(),
+                tool_name: ["Bash", "Read", "mcp__calc__add"][j as usize % 3].into(),
                 seq: j as u32,
-                status: if j == 1 {
-                    ToolStatus::Error
-                } else {
-                    ToolStatus::Success
+                status: match j {
+                    1 => ToolStatus::Error,
+                    0 if i % 5 == 2 => ToolStatus::Denied,
+                    _ => ToolStatus::Success,
                 },
-                duration_ms: Some(10 + j as u64 + 3 * i as u64),
+                duration_ms: (i % 5 != 2 || j != 0).then_some(10 + j as u64 + 3 * i as u64),
                 started_at: Some(ts),
                 ended_at: Some(ts + 10),
                 ..Default::default()
             },
         ));
+    }
+    // Numeric scores of the session (two for some, averaged), and a label, which no average
+    // counts.
+    for (k, value) in [
+        (0, (i % 3 == 1).then(|| ScoreValue::Number(i as f64 / 10.0))),
+        (1, (i % 6 == 1).then_some(ScoreValue::Number(0.25))),
+        (2, (i % 4 == 0).then(|| ScoreValue::Label("fine".into()))),
+    ] {
+        if let Some(value) = value {
+            events.push(Event {
+                id: format!("{id}-score{k}"),
+                session_id: id.clone(),
+                ts: t0 + 5_000 + k,
+                payload: Payload::Score(Score {
+                    name: format!("q{k}"),
+                    value,
+                    comment: None,
+                    source: "api".into(),
+                    at: t0 + 5_000 + k,
+                    of: ScoreOf::Session,
+                }),
+            });
+        }
     }
     if i % 4 != 3 {
         let status = if i % 5 == 0 {
@@ -351,30 +405,69 @@ async fn the_rows_hold_what_the_sessions_hold() {
         assert_eq!(sum(7), ended.iter().map(|i| 1_000 + 37 * i).sum::<i64>());
         assert_eq!(sum(9), (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
         assert_eq!(sum(10), (0..SESSIONS).filter(|i| i % 4 >= 2).count() as i64);
-        // The tools: every call, and the longest per tool.
+        // The scores: the sessions with a numeric one, and the sum of their averages.
+        let scored: Vec<i64> = (0..SESSIONS).filter(|i| i % 3 == 1).collect();
+        assert_eq!(sum(12), scored.len() as i64, "{name}: scored");
+        let score = |i: i64| {
+            let own = i as f64 / 10.0;
+            if i % 6 == 1 {
+                (own + 0.25) / 2.0
+            } else {
+                own
+            }
+        };
+        let nanos: i64 = scored
+            .iter()
+            .map(|i| (score(*i) * 1e9).round() as i64)
+            .sum();
+        assert_eq!(sum(13), nanos, "{name}: score");
+        // The tools: every call, denials, the MCP server, and the longest per tool.
         let tools = tool_rows(&raw).await;
-        let calls: i64 = tools.iter().map(|t| t.3).sum();
-        assert_eq!(calls, (0..SESSIONS).map(|i| i % 4).sum::<i64>(), "{name}");
-        let failures: i64 = tools.iter().map(|t| t.4).sum();
-        assert_eq!(failures, sum(10), "{name}");
+        let tool_sum = |k: usize| tools.iter().map(|t| t.4[k]).sum::<i64>();
+        assert_eq!(
+            tool_sum(0),
+            (0..SESSIONS).map(|i| i % 4).sum::<i64>(),
+            "{name}"
+        );
+        assert_eq!(tool_sum(1), sum(10), "{name}");
+        let denied = (0..SESSIONS).filter(|i| i % 4 > 0 && i % 5 == 2).count();
+        assert_eq!(tool_sum(2), denied as i64, "{name}: denials");
+        assert!(tools
+            .iter()
+            .all(|t| (t.3 == "calc") == (t.2 == "mcp__calc__add")));
         let longest = |tool: &str| {
             tools
                 .iter()
                 .filter(|t| t.2 == tool)
-                .filter_map(|t| t.7)
+                .filter_map(|t| t.5)
                 .max()
         };
         let want = |j: i64| {
             (0..SESSIONS)
-                .filter(|i| i % 4 > j)
+                .filter(|i| i % 4 > j && !(j == 0 && i % 5 == 2))
                 .map(|i| 10 + j + 3 * i)
                 .max()
         };
-        assert_eq!(longest("Bash"), want(2).max(want(0)), "{name}");
+        assert_eq!(longest("Bash"), want(0), "{name}");
         assert_eq!(longest("Read"), want(1), "{name}");
+        assert_eq!(longest("mcp__calc__add"), want(2), "{name}");
+        // Every timed call in one bucket of its tool's day.
+        let bucketed: i64 = tool_duration_rows(&raw).await.iter().map(|r| r.5).sum();
+        let timed = tool_sum(0) - denied as i64;
+        assert_eq!(bucketed, timed, "{name}");
         // The users' rows are daily: each starts on a UTC day, and the sessions cross midnight.
         let users: Vec<&Row> = rows.iter().filter(|r| r.1 == "user_id").collect();
         assert!(users.iter().all(|r| r.2 % (24 * HOUR) == 0), "{name}");
+        // Each holds the first and last start of its user's sessions of its day.
+        for r in &users {
+            let starts: Vec<i64> = (0..SESSIONS)
+                .filter(|i| format!("u{}", i % 5) == r.3)
+                .map(|i| BASE + i * 17 * 60_000)
+                .filter(|t| t - t % (24 * HOUR) == r.2)
+                .collect();
+            let bounds = vec![starts.iter().min().copied(), starts.iter().max().copied()];
+            assert_eq!(r.6, bounds, "{name}: {r:?}");
+        }
         let days: std::collections::BTreeSet<i64> = users.iter().map(|r| r.2).collect();
         assert_eq!(days.len(), 2, "{name}");
         // Each session in the hour of its start, early tool calls or not.
@@ -473,13 +566,8 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
         let total: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
         assert_eq!(total, left, "{name}");
         assert_eq!(count(&raw, "rollup_contrib").await, left, "{name}");
-        let tools = tool_rows(&raw).await;
-        let durations = duration_rows(&raw).await;
-        assert_eq!(
-            rebuilt(store.as_ref(), &raw).await,
-            (rows, tools, durations),
-            "{name}"
-        );
+        let before = snapshot(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, before, "{name}");
 
         let cutoff = BASE + 4 * HOUR;
         while store.delete_expired_batch(None, cutoff).await.unwrap().0 > 0 {}
@@ -501,12 +589,27 @@ async fn deleting_a_user_and_retention_leave_no_contribution() {
         );
         assert_eq!(
             rebuilt(store.as_ref(), &raw).await,
-            (rows.clone(), tools, durations),
+            (
+                rows.clone(),
+                tools,
+                durations,
+                tool_duration_rows(&raw).await
+            ),
             "{name}"
         );
         let sessions: i64 = rows.iter().filter(|r| r.1.is_empty()).map(|r| r.5[0]).sum();
         assert_eq!(count(&raw, "rollup_contrib").await, sessions, "{name}");
         assert_eq!(count(&raw, "sessions").await, sessions, "{name}");
+        // A cutoff inside a day: its users' rows keep the first start of the sessions left.
+        let cutoff = BASE + 5 * HOUR;
+        while store.delete_expired_batch(None, cutoff).await.unwrap().0 > 0 {}
+        let after = snapshot(&raw).await;
+        let users: Vec<&Row> = after.0.iter().filter(|r| r.1 == "user_id").collect();
+        assert!(!users.is_empty(), "{name}");
+        for r in users {
+            assert!(r.2 < cutoff && r.6[0] >= Some(cutoff), "{name}: {r:?}");
+        }
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, after, "{name}");
     }
 }
 
@@ -821,13 +924,8 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
                 .any(|r| r.1 == "metadata.team" && r.3 == "infra"),
             "{name}"
         );
-        let tools = tool_rows(&raw).await;
-        let durations = duration_rows(&raw).await;
-        assert_eq!(
-            rebuilt(store.as_ref(), &raw).await,
-            (rows, tools, durations),
-            "{name}"
-        );
+        let before = snapshot(&raw).await;
+        assert_eq!(rebuilt(store.as_ref(), &raw).await, before, "{name}");
     }
 }
 

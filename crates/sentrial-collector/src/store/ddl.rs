@@ -266,3 +266,68 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
 }
 pub(crate) use rollup_durations_table;
 // ---- end of issue 18's migration (rollups' durations) ----
+
+// ---- Issue 18 (rollups of users and tools): one migration of each store, self-contained. ----
+/// Version 14 of both: what the users and tools pages need of the rollups (`$collate` as for
+/// [`rollup_tables`]).
+///
+/// On `rollups`, for the users' daily rows only (`dim` `user_id`): `first_ts` and `last_ts`, the
+/// earliest and latest sort time of the row's sessions (found again from the sessions when one
+/// that may have held them leaves), and on every row `scored`, the sessions with a numeric score
+/// of their own, and `score_nanos`, the sum of those sessions' average scores in billionths.
+/// `tool_rollups` is made again keyed by MCP server too (`''` for none) and with `denials`; a
+/// `tool_durations` row counts the calls of one tool (and server) made by the sessions of one UTC
+/// day whose duration falls in `bucket` (`rollup/contrib.rs`). `tool_calls_by_duration` finds a
+/// tool's slowest calls without reading the others. The rollups are marked to be filled again.
+macro_rules! rollup_people_and_tools {
+    ($collate:literal) => {
+        concat!(
+            "
+ALTER TABLE rollups ADD COLUMN first_ts BIGINT;
+ALTER TABLE rollups ADD COLUMN last_ts BIGINT;
+ALTER TABLE rollups ADD COLUMN scored BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE rollups ADD COLUMN score_nanos BIGINT NOT NULL DEFAULT 0;
+DROP TABLE tool_rollups;
+CREATE TABLE tool_rollups (
+    project_id  TEXT ",
+            $collate,
+            " NOT NULL,
+    hour        BIGINT NOT NULL,
+    tool_name   TEXT ",
+            $collate,
+            " NOT NULL,
+    mcp_server  TEXT ",
+            $collate,
+            " NOT NULL,
+    calls       BIGINT NOT NULL,
+    failures    BIGINT NOT NULL,
+    denials     BIGINT NOT NULL,
+    durations   BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    max_ms      BIGINT,
+    PRIMARY KEY (project_id, hour, tool_name, mcp_server)
+);
+CREATE TABLE tool_durations (
+    project_id TEXT ",
+            $collate,
+            " NOT NULL,
+    day        BIGINT NOT NULL,
+    tool_name  TEXT ",
+            $collate,
+            " NOT NULL,
+    mcp_server TEXT ",
+            $collate,
+            " NOT NULL,
+    bucket     BIGINT NOT NULL,
+    calls      BIGINT NOT NULL,
+    PRIMARY KEY (project_id, day, tool_name, mcp_server, bucket)
+);
+CREATE INDEX tool_calls_by_duration ON tool_calls (project_id, tool_name, duration_ms, started_at);
+INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+"
+        )
+    };
+}
+pub(crate) use rollup_people_and_tools;
+// ---- end of issue 18's migration (rollups of users and tools) ----

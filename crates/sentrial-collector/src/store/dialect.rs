@@ -4,7 +4,7 @@
 //! they differ; [`Dialect::render`] turns a statement into each engine's text, once per process:
 //! - `?1`, `?2`, ...: a numbered parameter; PostgreSQL spells it `$1`.
 //! - `{greatest:A, B}`: the greater of two values: SQLite's scalar `MAX(A, B)`, PostgreSQL's
-//!   `GREATEST(A, B)`.
+//!   `GREATEST(A, B)`; `{least:A, B}`: the lesser, `MIN(A, B)` or `LEAST(A, B)`.
 //! - `{capped_sum:X}`: the sum of an integer column, capped at `i64::MAX` rather than failing:
 //!   SQLite's `SUM` fails the whole query with "integer overflow", so the sum is taken as a float
 //!   (`TOTAL`) and cast back, which saturates; PostgreSQL sums into `numeric`, which cannot
@@ -106,6 +106,8 @@ impl Dialect {
         match (name, self) {
             ("greatest", Dialect::Sqlite) => format!("MAX({arg})"),
             ("greatest", Dialect::Postgres) => format!("GREATEST({arg})"),
+            ("least", Dialect::Sqlite) => format!("MIN({arg})"),
+            ("least", Dialect::Postgres) => format!("LEAST({arg})"),
             ("capped_sum", Dialect::Sqlite) => format!("CAST(TOTAL({arg}) AS INTEGER)"),
             ("capped_sum", Dialect::Postgres) => {
                 format!("LEAST(COALESCE(SUM({arg}), 0), 9223372036854775807)::bigint")
@@ -234,6 +236,6 @@ mod tests {
     #[test]
     #[should_panic(expected = "unknown SQL mark")]
     fn an_unknown_mark_is_refused() {
-        Dialect::Sqlite.render("SELECT {least:a, b}");
+        Dialect::Sqlite.render("SELECT {smallest:a, b}");
     }
 }

@@ -1,7 +1,8 @@
 //! The tools of a project over a time range (`GET /api/analytics/tools`): per tool, or per MCP
-//! server, its calls, failures, denials, duration percentiles, share of the sessions' time and
-//! calls per day; and for one tool its slowest and latest failing calls. Written once for both
-//! stores. Percentiles are nearest-rank, read by rank from the calls ordered by duration.
+//! server, the calls made by the sessions that started in the range, their failures, denials,
+//! duration percentiles (within 3.1% of the nearest rank), share of the sessions' time and calls
+//! per day of their sessions' start (`rollup/tools.rs`); and for one tool its slowest and latest
+//! failing calls that started in the range. Written once for both stores.
 
 use serde::Serialize;
 
@@ -29,7 +30,7 @@ pub enum ToolGroup {
 pub struct ToolRow {
     /// The tool's name, or the MCP server's.
     pub name: String,
-    /// Calls that started in the range.
+    /// Calls made by the sessions that started in the range.
     pub calls: i64,
     /// Of which failed (`status` `error`).
     pub failures: i64,
@@ -37,7 +38,8 @@ pub struct ToolRow {
     pub error_rate: f64,
     /// Calls the permission system refused.
     pub denials: i64,
-    /// Median duration of the calls that have one, ms (nearest rank).
+    /// Median duration of the calls that have one, ms (the middle of the duration bucket of the
+    /// nearest rank: within 3.1% of it).
     pub p50_ms: Option<i64>,
     /// 95th percentile, ms.
     pub p95_ms: Option<i64>,
@@ -45,7 +47,8 @@ pub struct ToolRow {
     pub max_ms: Option<i64>,
     /// Its calls' time over the time of the sessions that started in the range.
     pub share_of_session_time: f64,
-    /// Calls per UTC day (`[day start, calls]`, days with calls only), oldest first.
+    /// Calls per UTC day of their session's start (`[day start, calls]`, days with calls only),
+    /// oldest first.
     pub per_day: Vec<(Timestamp, i64)>,
 }
 
@@ -75,78 +78,22 @@ pub struct CallRef {
     pub started_at: Option<Timestamp>,
 }
 
-macro_rules! grouped {
-    ($column:literal) => {
-        Sql::new(concat!(
-            "SELECT ",
-            $column,
-            " AS name, COUNT(*) AS calls,
-                COUNT(*) FILTER (WHERE status = 'error') AS failures,
-                COUNT(*) FILTER (WHERE status = 'denied') AS denials,
-                COUNT(duration_ms) AS timed, MAX(duration_ms) AS max_ms,
-                {capped_sum:duration_ms} AS total_ms
-             FROM tool_calls WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3
-               AND ",
-            $column,
-            " IS NOT NULL GROUP BY ",
-            $column,
-            " ORDER BY calls DESC, name"
-        ))
-    };
-}
-static BY_TOOL: Sql = grouped!("tool_name");
-static BY_SERVER: Sql = grouped!("mcp_server");
-
-macro_rules! at_rank {
-    ($column:literal) => {
-        Sql::new(concat!(
-            "SELECT duration_ms AS v FROM tool_calls
-             WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND ",
-            $column,
-            " = ?4 AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?5"
-        ))
-    };
-}
-static TOOL_AT_RANK: Sql = at_rank!("tool_name");
-static SERVER_AT_RANK: Sql = at_rank!("mcp_server");
-
-macro_rules! per_day {
-    ($column:literal) => {
-        Sql::new(concat!(
-            "SELECT ",
-            $column,
-            " AS name, (started_at / 86400000) * 86400000 AS day, COUNT(*) AS calls
-             FROM tool_calls WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND ",
-            $column,
-            " IS NOT NULL GROUP BY ",
-            $column,
-            ", (started_at / 86400000) * 86400000 ORDER BY day"
-        ))
-    };
-}
-static TOOL_DAYS: Sql = per_day!("tool_name");
-static SERVER_DAYS: Sql = per_day!("mcp_server");
-
-static SESSION_TIME: Sql = Sql::new(
-    "SELECT {capped_sum:duration_ms} AS total_ms FROM sessions
-     WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3",
-);
-
 static SLOWEST: Sql = Sql::new(
     "SELECT session_id, tool_use_id, status, duration_ms, error, started_at FROM tool_calls
      WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND tool_name = ?4
        AND duration_ms IS NOT NULL
-     ORDER BY duration_ms DESC, tool_use_id LIMIT ?5",
+     ORDER BY duration_ms DESC, started_at DESC LIMIT ?5",
 );
 
 static FAILING: Sql = Sql::new(
     "SELECT session_id, tool_use_id, status, duration_ms, error, started_at FROM tool_calls
      WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND tool_name = ?4
        AND status = 'error'
-     ORDER BY started_at DESC, tool_use_id LIMIT ?5",
+     ORDER BY started_at DESC LIMIT ?5",
 );
 
-/// Every tool (or MCP server) with calls that started in `[from, to)`, most called first.
+/// Every tool (or MCP server) called by the sessions that started in `[from, to)`, most called
+/// first (read from the rollups: `rollup/tools.rs`).
 pub async fn tools<D: Db>(
     db: &D,
     project_id: &str,
@@ -154,86 +101,7 @@ pub async fn tools<D: Db>(
     to: i64,
     group: ToolGroup,
 ) -> Result<Vec<ToolRow>, StoreError> {
-    let (grouped, at_rank, days) = match group {
-        ToolGroup::Tool => (&BY_TOOL, &TOOL_AT_RANK, &TOOL_DAYS),
-        ToolGroup::McpServer => (&BY_SERVER, &SERVER_AT_RANK, &SERVER_DAYS),
-    };
-    let range = values![project_id, from, to];
-    let session_ms = db
-        .select(&SESSION_TIME, &range, |r| r.int("total_ms"))
-        .await?
-        .pop()
-        .flatten()
-        .unwrap_or(0);
-    let days: Vec<(String, i64, i64)> = db
-        .select(days, &range, |r| {
-            Ok((r.string("name")?, r.integer("day")?, r.integer("calls")?))
-        })
-        .await?;
-    let groups = db
-        .select(grouped, &range, |r| {
-            Ok((
-                r.string("name")?,
-                r.integer("calls")?,
-                r.integer("failures")?,
-                r.integer("denials")?,
-                r.integer("timed")?,
-                r.int("max_ms")?,
-                r.int("total_ms")?.unwrap_or(0),
-            ))
-        })
-        .await?;
-    let mut rows = Vec::with_capacity(groups.len());
-    for (name, calls, failures, denials, timed, max_ms, total_ms) in groups {
-        let at = |p: i64| {
-            let rank = ((timed * p + 99) / 100).max(1) - 1;
-            nearest(
-                db,
-                at_rank,
-                values![project_id, from, to, name.as_str(), rank],
-                timed,
-            )
-        };
-        let (p50_ms, p95_ms) = (at(50).await?, at(95).await?);
-        rows.push(ToolRow {
-            p50_ms,
-            p95_ms,
-            max_ms,
-            error_rate: failures as f64 / calls.max(1) as f64,
-            share_of_session_time: if session_ms > 0 {
-                total_ms as f64 / session_ms as f64
-            } else {
-                0.0
-            },
-            per_day: days
-                .iter()
-                .filter(|(n, _, _)| *n == name)
-                .map(|(_, day, n)| (Timestamp(*day), *n))
-                .collect(),
-            name,
-            calls,
-            failures,
-            denials,
-        });
-    }
-    Ok(rows)
-}
-
-/// The duration at a rank (`args`' last), of a group with `timed` calls that have one.
-async fn nearest<D: Db>(
-    db: &D,
-    at_rank: &'static Sql,
-    args: [crate::store::value::Value<'_>; 5],
-    timed: i64,
-) -> Result<Option<i64>, StoreError> {
-    if timed == 0 {
-        return Ok(None);
-    }
-    Ok(db
-        .select(at_rank, &args, |r| r.int("v"))
-        .await?
-        .pop()
-        .flatten())
+    crate::store::rollup::tools::tools(db, project_id, from, to, group).await
 }
 
 /// Tool `name`'s slowest calls and latest failing calls that started in `[from, to)`.
@@ -267,16 +135,6 @@ mod tests {
 
     #[test]
     fn statements_render_in_both_dialects() {
-        crate::store::dialect::assert_renders(&[
-            &BY_TOOL,
-            &BY_SERVER,
-            &TOOL_AT_RANK,
-            &SERVER_AT_RANK,
-            &TOOL_DAYS,
-            &SERVER_DAYS,
-            &SESSION_TIME,
-            &SLOWEST,
-            &FAILING,
-        ]);
+        crate::store::dialect::assert_renders(&[&SLOWEST, &FAILING]);
     }
 }

@@ -1,6 +1,8 @@
 //! The end users of a project over a time range (`GET /api/analytics/users`): per user, their
 //! sessions, failures, cost, tokens, conversations, average score, first and last seen; sorted,
-//! searched and paged in the database. Written once for both stores.
+//! searched and paged in the database. Written once for both stores. Read from the rollups
+//! (`rollup/users.rs`) but for the average of one named score, which only the sessions and their
+//! scores hold (read here).
 
 use serde::Serialize;
 
@@ -108,11 +110,11 @@ pub struct UsersPage {
     pub total: i64,
 }
 
-/// The sessions of the range and search (`?1` to `?4`).
+/// The sessions of the range and search (`?1` to `?4`, [`like_pattern`]).
 macro_rules! users_where {
     () => {
         " WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND s.user_id IS NOT NULL
-           AND (?4 = '' OR lower(s.user_id) LIKE '%' || lower(?4) || '%' ESCAPE '\\')"
+           AND (?4 = '' OR lower(s.user_id) LIKE lower(?4) ESCAPE '\\')"
     };
 }
 
@@ -185,19 +187,30 @@ pub(crate) fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
     })
 }
 
+/// The LIKE pattern (escaped with `\\`) of the user ids that hold `search`; empty for an empty
+/// search. The search is text, not a pattern: LIKE's wildcards in it match themselves.
+pub(crate) fn like_pattern(search: &str) -> String {
+    if search.is_empty() {
+        return String::new();
+    }
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The page of users `q` asks for in `project_id`.
 pub async fn users<D: Db>(
     db: &D,
     project_id: &str,
     q: &UsersQuery,
 ) -> Result<UsersPage, StoreError> {
+    if q.score.is_empty() {
+        return crate::store::rollup::users::users(db, project_id, q).await;
+    }
     let sign: f64 = if q.descending { 1.0 } else { -1.0 };
-    // The search is text, not a pattern: LIKE's wildcards in it match themselves.
-    let search = q
-        .search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let search = like_pattern(&q.search);
     let args = values![
         project_id,
         q.from,

@@ -117,7 +117,7 @@ pub(crate) async fn compare<D: Db>(
 
 /// Percentile `p` (nearest rank) of `n` durations counted per bucket in `buckets`, as the middle
 /// of the bucket holding it.
-fn percentile(buckets: &BTreeMap<i64, i64>, n: i64, p: i64) -> Option<i64> {
+pub(crate) fn percentile(buckets: &BTreeMap<i64, i64>, n: i64, p: i64) -> Option<i64> {
     if n == 0 {
         return None;
     }

@@ -72,6 +72,12 @@ pub(crate) struct Counts {
     /// Sessions with a number of turns.
     #[serde(default)]
     pub turned: i64,
+    /// Sessions with a numeric score of their own.
+    #[serde(default)]
+    pub scored: i64,
+    /// The sum of those sessions' average scores, in billionths.
+    #[serde(default)]
+    pub score_nanos: i64,
 }
 
 impl Counts {
@@ -89,6 +95,8 @@ impl Counts {
         self.tool_calls += sign * other.tool_calls;
         self.tool_errors += sign * other.tool_errors;
         self.turned += sign * other.turned;
+        self.scored += sign * other.scored;
+        self.score_nanos += sign * other.score_nanos;
     }
 
     /// Whether every figure is zero.
@@ -101,43 +109,85 @@ impl Counts {
 /// null).
 pub(crate) type Dim = (String, Option<String>);
 
-/// One session's calls of one tool, as `tool_rollups` sums them.
+/// Some calls of one tool (one session's in a contribution; one page row's when read), as
+/// `tool_rollups` and `tool_durations` sum them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ToolCounts {
+    /// The MCP server of the tool (`""`: none).
+    #[serde(default)]
+    pub server: String,
     /// Calls.
     pub calls: i64,
     /// Calls with status `error`.
     pub failures: i64,
+    /// Calls the permission system refused (status `denied`).
+    #[serde(default)]
+    pub denials: i64,
     /// Calls with a duration.
     pub durations: i64,
     /// The sum of those durations, ms.
     pub duration_ms: i64,
     /// The longest of them, ms (not additive: see `maintain.rs`).
     pub max_ms: Option<i64>,
+    /// Calls per duration bucket ([`duration_bucket`]).
+    #[serde(default)]
+    pub buckets: BTreeMap<i64, i64>,
 }
 
 impl ToolCounts {
-    /// `self` plus `sign` times `other`, but for `max_ms`.
+    /// Counts one call with `status` and `duration_ms`.
+    pub fn count(&mut self, status: &str, duration_ms: Option<i64>) {
+        self.calls = (self.calls + 1).min(CAP);
+        self.failures += i64::from(status == "error");
+        self.denials += i64::from(status == "denied");
+        if let Some(ms) = duration_ms {
+            let ms = ms.clamp(0, CAP);
+            self.durations += 1;
+            self.duration_ms = (self.duration_ms + ms).min(CAP);
+            self.max_ms = self.max_ms.max(Some(ms));
+            *self.buckets.entry(duration_bucket(ms)).or_default() += 1;
+        }
+    }
+
+    /// `self` plus `sign` times `other`, but for `max_ms` and `server`.
     pub fn add(&mut self, other: &ToolCounts, sign: i64) {
         self.calls += sign * other.calls;
         self.failures += sign * other.failures;
+        self.denials += sign * other.denials;
         self.durations += sign * other.durations;
         self.duration_ms += sign * other.duration_ms;
+        for (bucket, n) in &other.buckets {
+            let count = self.buckets.entry(*bucket).or_default();
+            *count += sign * n;
+            if *count == 0 {
+                self.buckets.remove(bucket);
+            }
+        }
+    }
+
+    /// Whether no figure but the longest call would change a row.
+    pub fn is_zero(&self) -> bool {
+        self.calls == 0
+            && self.failures == 0
+            && self.denials == 0
+            && self.durations == 0
+            && self.duration_ms == 0
+            && self.buckets.is_empty()
     }
 }
 
-/// A row of `sql::TOOL_FACTS`: a session's id, a tool's name and its calls in that session.
-pub(crate) fn tool_facts(r: &dyn Columns) -> Result<(String, String, ToolCounts), StoreError> {
+/// A row of `sql::TOOL_FACTS`: one call, as its session's id, its tool's name and MCP server,
+/// its status and its duration.
+pub(crate) type CallFacts = (String, String, String, String, Option<i64>);
+
+/// Reads a row of `sql::TOOL_FACTS`.
+pub(crate) fn tool_facts(r: &dyn Columns) -> Result<CallFacts, StoreError> {
     Ok((
         r.string("session_id")?,
         r.string("tool_name")?,
-        ToolCounts {
-            calls: capped(r.int("calls")?),
-            failures: capped(r.int("failures")?),
-            durations: capped(r.int("durations")?),
-            duration_ms: capped(r.int("duration_ms")?),
-            max_ms: r.int("max_ms")?,
-        },
+        r.text("mcp_server")?.unwrap_or_default(),
+        r.string("status")?,
+        r.int("duration_ms")?,
     ))
 }
 
@@ -154,6 +204,9 @@ pub(crate) struct Contribution {
     /// Its calls per tool, by name.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolCounts>,
+    /// Its sort time, ms (the users' rows keep their first and last).
+    #[serde(default)]
+    pub ts: i64,
 }
 
 /// How a change of contribution changes one `tool_rollups` row.
@@ -172,6 +225,12 @@ pub(crate) struct ToolChange {
 
 /// A `rollup_durations` row's key: the start of its UTC day, dimension, value and bucket.
 pub(crate) type DurationKey = (i64, String, String, i64);
+
+/// A `tool_rollups` row's key: the start of its UTC hour, the tool and its MCP server.
+pub(crate) type ToolKey = (i64, String, String);
+
+/// A `tool_durations` row's key: the start of its UTC day, the tool, its MCP server, the bucket.
+pub(crate) type ToolDurationKey = (i64, String, String, i64);
 
 /// Whether sessions' durations are counted per bucket under dimension `dim`: the ones a
 /// comparison is made by (agent, model, metadata keys), not the whole project nor the users.
@@ -220,6 +279,7 @@ pub(crate) struct Facts {
     total_tokens: Option<i64>,
     duration_ms: Option<i64>,
     num_turns: Option<i64>,
+    score: Option<f64>,
     tools: BTreeMap<String, ToolCounts>,
 }
 
@@ -236,6 +296,7 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
         total_tokens: r.int("total_tokens")?,
         duration_ms: r.int("duration_ms")?,
         num_turns: r.int("num_turns")?,
+        score: r.real("score")?,
         tools: BTreeMap::new(),
     };
     Ok((r.string("id")?, facts))
@@ -268,6 +329,10 @@ impl Contribution {
             tool_calls: f.tools.values().map(|t| t.calls).sum::<i64>().min(CAP),
             tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
             turned: i64::from(f.num_turns.is_some()),
+            scored: i64::from(f.score.is_some()),
+            score_nanos: f.score.map_or(0, |v| {
+                (v * 1e9).round().clamp(-COST_CAP as f64, COST_CAP as f64) as i64
+            }),
         };
         let metadata: serde_json::Map<String, serde_json::Value> = f
             .metadata
@@ -290,7 +355,35 @@ impl Contribution {
             dims,
             counts,
             tools: f.tools,
+            ts: f.sort_ts,
         }
+    }
+
+    /// The users' row this contribution counts in (its key), when the session has a user.
+    fn user_row(&self) -> Option<RowKey> {
+        let (dim, val) = self.dims.iter().find(|(d, _)| d == DAILY_DIM)?;
+        let val = val.clone()?;
+        Some((
+            self.hour - self.hour.rem_euclid(DAY_MS),
+            dim.clone(),
+            Some(val),
+        ))
+    }
+
+    /// How a change of contribution changes the first and last sort times of the users' rows:
+    /// the row the new one counts in and its time, to keep if earlier or later than the row's;
+    /// and the row the old one counted in, when its time may have been the row's first or last
+    /// and is no longer there (to be found again from the sessions).
+    pub fn bounds_difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> (Option<(RowKey, i64)>, Option<RowKey>) {
+        let kept = new.and_then(|c| Some((c.user_row()?, c.ts)));
+        let lost = old
+            .and_then(|c| Some((c.user_row()?, c.ts)))
+            .filter(|was| Some(was) != kept.as_ref())
+            .map(|(row, _)| row);
+        (kept, lost)
     }
 
     /// The changes to the `tool_rollups` rows that take `old` to `new` (as [`difference`]),
@@ -300,24 +393,51 @@ impl Contribution {
     pub fn tool_difference(
         old: Option<&Contribution>,
         new: Option<&Contribution>,
-    ) -> BTreeMap<(i64, String), ToolChange> {
-        let mut out: BTreeMap<(i64, String), ToolChange> = BTreeMap::new();
+    ) -> BTreeMap<ToolKey, ToolChange> {
+        let mut out: BTreeMap<ToolKey, ToolChange> = BTreeMap::new();
         if let Some(c) = new {
             for (tool, t) in &c.tools {
-                let change = out.entry((c.hour, tool.clone())).or_default();
+                let change = out
+                    .entry((c.hour, tool.clone(), t.server.clone()))
+                    .or_default();
                 change.delta.add(t, 1);
                 change.max_ms = t.max_ms;
             }
         }
         if let Some(c) = old {
             for (tool, t) in &c.tools {
-                let change = out.entry((c.hour, tool.clone())).or_default();
+                let change = out
+                    .entry((c.hour, tool.clone(), t.server.clone()))
+                    .or_default();
                 change.delta.add(t, -1);
                 change.old_max = t.max_ms;
                 change.loses_max = t.max_ms.is_some() && change.max_ms < t.max_ms;
             }
         }
-        out.retain(|_, c| c.delta != ToolCounts::default() || c.max_ms != c.old_max);
+        out.retain(|_, c| !c.delta.is_zero() || c.max_ms != c.old_max);
+        out
+    }
+
+    /// The changes to the `tool_durations` rows (as [`difference`]): a session's calls of a
+    /// tool count in their buckets on the UTC day of the session's hour.
+    ///
+    /// [`difference`]: Contribution::difference
+    pub fn tool_duration_difference(
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+    ) -> BTreeMap<ToolDurationKey, i64> {
+        let mut out: BTreeMap<ToolDurationKey, i64> = BTreeMap::new();
+        for (c, sign) in [(old, -1), (new, 1)] {
+            let Some(c) = c else { continue };
+            let day = c.hour - c.hour.rem_euclid(DAY_MS);
+            for (tool, t) in &c.tools {
+                for (bucket, n) in &t.buckets {
+                    *out.entry((day, tool.clone(), t.server.clone(), *bucket))
+                        .or_default() += sign * n;
+                }
+            }
+        }
+        out.retain(|_, n| *n != 0);
         out
     }
 
@@ -401,7 +521,53 @@ mod tests {
                 ..Counts::default()
             },
             tools: BTreeMap::new(),
+            ts: hour,
         }
+    }
+
+    #[test]
+    fn a_tool_counts_its_calls_and_their_buckets() {
+        let mut t = ToolCounts::default();
+        t.count("success", Some(200));
+        t.count("error", Some(200));
+        t.count("denied", None);
+        assert_eq!((t.calls, t.failures, t.denials, t.durations), (3, 1, 1, 2));
+        assert_eq!((t.duration_ms, t.max_ms), (400, Some(200)));
+        assert_eq!(t.buckets, BTreeMap::from([(duration_bucket(200), 2)]));
+        let mut sum = t.clone();
+        sum.add(&t, -1);
+        assert!(sum.is_zero(), "{sum:?}");
+    }
+
+    #[test]
+    fn a_users_row_loses_its_bounds_only_when_the_session_leaves_it_or_moves() {
+        let user = |hour: i64, ts: i64, who: Option<&str>| Contribution {
+            hour,
+            dims: vec![("user_id".into(), who.map(String::from))],
+            counts: Counts::default(),
+            tools: BTreeMap::new(),
+            ts,
+        };
+        let a = user(0, 10, Some("u"));
+        let row = (0, "user_id".to_string(), Some("u".to_string()));
+        assert_eq!(
+            Contribution::bounds_difference(Some(&a), Some(&a)),
+            (Some((row.clone(), 10)), None)
+        );
+        let moved = user(0, 20, Some("u"));
+        assert_eq!(
+            Contribution::bounds_difference(Some(&a), Some(&moved)),
+            (Some((row.clone(), 20)), Some(row.clone()))
+        );
+        assert_eq!(
+            Contribution::bounds_difference(Some(&a), None),
+            (None, Some(row))
+        );
+        let nobody = user(0, 10, None);
+        assert_eq!(
+            Contribution::bounds_difference(None, Some(&nobody)),
+            (None, None)
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::{Dialect, Sql};
 use crate::store::error::StoreError;
 use crate::store::rollup::contrib::{
-    facts, tool_facts, Contribution, Counts, DurationKey, RowKey, ToolCounts,
+    facts, tool_facts, Contribution, Counts, DurationKey, RowKey, ToolCounts, ToolDurationKey,
+    ToolKey,
 };
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
@@ -100,8 +101,10 @@ pub(crate) async fn update<D: Db>(
         db.select(&sql::TOOL_FACTS, &args, tool_facts),
     )?;
     let mut tools_of: HashMap<String, BTreeMap<String, ToolCounts>> = HashMap::new();
-    for (id, tool, counts) in tools {
-        tools_of.entry(id).or_default().insert(tool, counts);
+    for (id, tool, server, status, duration_ms) in tools {
+        let counts = tools_of.entry(id).or_default().entry(tool).or_default();
+        counts.server = counts.server.clone().max(server);
+        counts.count(&status, duration_ms);
     }
     let mut new: HashMap<String, Contribution> = facts
         .into_iter()
@@ -128,8 +131,8 @@ pub(crate) async fn update<D: Db>(
             None => gone.push(id),
         }
     }
-    let lost = changes.write(db, project).await?;
-    longest_again(db, project, &lost).await?;
+    let again = changes.write(db, project).await?;
+    again.find(db, project).await?;
     if !put.is_empty() {
         let put = serde_json::Value::Array(put).to_string();
         db.run(&sql::PUT_CONTRIB, &values![project, &put]).await?;
@@ -145,12 +148,49 @@ pub(crate) async fn update<D: Db>(
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     rows: BTreeMap<RowKey, Counts>,
-    /// Per tool row (hour, tool): what to add, and the longest call to keep if longer.
-    tools: BTreeMap<(i64, String), (ToolCounts, Option<i64>)>,
-    /// The tool rows whose longest call may have left.
-    lost: BTreeSet<(i64, String)>,
+    /// Per users' row, the earliest and latest sort times to keep if earlier or later.
+    bounds: BTreeMap<RowKey, (i64, i64)>,
+    /// Per tool row: what to add, and the longest call to keep if longer.
+    tools: BTreeMap<ToolKey, (ToolCounts, Option<i64>)>,
     /// Per `rollup_durations` row, the sessions to add.
     durations: BTreeMap<DurationKey, i64>,
+    /// Per `tool_durations` row, the calls to add.
+    tool_durations: BTreeMap<ToolDurationKey, i64>,
+    /// What must be found again from the sessions once the changes are written.
+    again: Again,
+}
+
+/// The rows a change may have taken a non-additive figure from: found again from the sessions
+/// as they are ([`Again::find`]).
+#[derive(Debug, Default)]
+pub(crate) struct Again {
+    /// The tool rows whose longest call may have left.
+    tools: BTreeSet<ToolKey>,
+    /// The users' rows whose first or last session may have left.
+    users: BTreeSet<RowKey>,
+}
+
+impl Again {
+    /// Finds again the longest call of each tool row, among the calls of its hour's sessions,
+    /// and the first and last sort times of each users' row, among the user's sessions of its
+    /// day, as they are now.
+    pub async fn find<D: Db>(&self, db: &D, project: &str) -> Result<(), StoreError> {
+        for (hour, tool, server) in &self.tools {
+            db.run(
+                &sql::TOOL_MAX_AGAIN,
+                &values![project, *hour, tool.as_str(), server.as_str()],
+            )
+            .await?;
+        }
+        for (day, _, user) in &self.users {
+            db.run(
+                &sql::BOUNDS_AGAIN,
+                &values![project, *day, user.as_deref().unwrap_or("")],
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 impl Changes {
@@ -160,9 +200,15 @@ impl Changes {
         for (key, d) in Contribution::difference(old, new) {
             self.rows.entry(key).or_default().add(&d, 1);
         }
+        let (kept, lost) = Contribution::bounds_difference(old, new);
+        if let Some((row, ts)) = kept {
+            let b = self.bounds.entry(row).or_insert((ts, ts));
+            *b = (b.0.min(ts), b.1.max(ts));
+        }
+        self.again.users.extend(lost);
         for (key, c) in Contribution::tool_difference(old, new) {
             if c.loses_max {
-                self.lost.insert(key.clone());
+                self.again.tools.insert(key.clone());
             }
             let row = self.tools.entry(key).or_default();
             row.0.add(&c.delta, 1);
@@ -171,22 +217,24 @@ impl Changes {
         for (key, n) in Contribution::duration_difference(old, new) {
             *self.durations.entry(key).or_default() += n;
         }
+        for (key, n) in Contribution::tool_duration_difference(old, new) {
+            *self.tool_durations.entry(key).or_default() += n;
+        }
     }
 
     /// Writes them to the rollups of `project`, in key order (so that collectors writing the
-    /// same rows at once take their locks in one order), deleting the rows they empty; the tool
-    /// rows whose longest call must be found again ([`longest_again`]) once the calls that left
-    /// are gone.
-    pub async fn write<D: Db>(
-        self,
-        db: &D,
-        project: &str,
-    ) -> Result<BTreeSet<(i64, String)>, StoreError> {
+    /// same rows at once take their locks in one order), deleting the rows they empty; what must
+    /// be found again ([`Again::find`]) once the sessions that left are gone.
+    pub async fn write<D: Db>(mut self, db: &D, project: &str) -> Result<Again, StoreError> {
+        for key in self.bounds.keys() {
+            self.rows.entry(key.clone()).or_default();
+        }
         let rows: Vec<_> = self
             .rows
             .into_iter()
-            .filter(|(_, d)| !d.is_zero())
+            .filter(|(key, d)| !d.is_zero() || self.bounds.contains_key(key))
             .collect();
+        let bounds = &self.bounds;
         upsert(
             db,
             &sql::ADD,
@@ -209,6 +257,10 @@ impl Changes {
                     d.tool_calls,
                     d.tool_errors,
                     d.turned,
+                    d.scored,
+                    d.score_nanos,
+                    bounds.get(&(*hour, dim.clone(), val.clone())).map(|b| b.0),
+                    bounds.get(&(*hour, dim.clone(), val.clone())).map(|b| b.1),
                 ])
             }),
         )
@@ -233,18 +285,20 @@ impl Changes {
         let tools: Vec<_> = self
             .tools
             .into_iter()
-            .filter(|(_, (d, max))| *d != ToolCounts::default() || max.is_some())
+            .filter(|(_, (d, max))| !d.is_zero() || max.is_some())
             .collect();
         upsert(
             db,
             &sql::TOOL_ADD,
             project,
-            tools.iter().map(|((hour, tool), (d, max))| {
+            tools.iter().map(|((hour, tool, server), (d, max))| {
                 serde_json::json!([
                     hour,
                     tool,
+                    server,
                     d.calls,
                     d.failures,
+                    d.denials,
                     d.durations,
                     d.duration_ms,
                     max
@@ -258,7 +312,35 @@ impl Changes {
             tools
                 .iter()
                 .filter(|(_, (d, _))| d.calls < 0)
-                .map(|((hour, tool), _)| values![project, *hour, tool.as_str()].to_vec()),
+                .map(|((hour, tool, server), _)| {
+                    values![project, *hour, tool.as_str(), server.as_str()].to_vec()
+                }),
+        )
+        .await?;
+        let tool_durations: Vec<_> = self
+            .tool_durations
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .collect();
+        upsert(
+            db,
+            &sql::TOOL_DURATIONS_ADD,
+            project,
+            tool_durations
+                .iter()
+                .map(|((day, tool, server, bucket), n)| {
+                    serde_json::json!([day, tool, server, bucket, n])
+                }),
+        )
+        .await?;
+        prune(
+            db,
+            &sql::TOOL_DURATIONS_PRUNE,
+            tool_durations.iter().filter(|(_, n)| *n < 0).map(
+                |((day, tool, server, bucket), _)| {
+                    values![project, *day, tool.as_str(), server.as_str(), *bucket].to_vec()
+                },
+            ),
         )
         .await?;
         let durations: Vec<_> = self
@@ -286,7 +368,7 @@ impl Changes {
                 }),
         )
         .await?;
-        Ok(self.lost)
+        Ok(self.again)
     }
 }
 
@@ -315,23 +397,6 @@ async fn prune<'v, D: Db>(
 ) -> Result<(), StoreError> {
     let runs = rows.map(|args| async move { db.run(sql, &args).await });
     futures_util::future::try_join_all(runs).await?;
-    Ok(())
-}
-
-/// Finds again the longest call of each tool row `lost` (hour, tool) of `project`, among the
-/// calls of its hour's sessions as they are now.
-pub(crate) async fn longest_again<D: Db>(
-    db: &D,
-    project: &str,
-    lost: &BTreeSet<(i64, String)>,
-) -> Result<(), StoreError> {
-    for (hour, tool) in lost {
-        db.run(
-            &sql::TOOL_MAX_AGAIN,
-            &values![project, *hour, tool.as_str()],
-        )
-        .await?;
-    }
     Ok(())
 }
 

@@ -10,6 +10,8 @@ pub(crate) mod overview;
 pub(crate) mod read_sql;
 pub(crate) mod rebuild;
 pub(crate) mod sql;
+pub(crate) mod tools;
+pub(crate) mod users;
 pub(crate) mod withdraw;
 
 pub use maintain::DEFAULT_METADATA_KEYS;

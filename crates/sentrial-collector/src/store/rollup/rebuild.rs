@@ -30,6 +30,7 @@ pub(crate) async fn rebuild<D: Db>(db: &D) -> Result<u64, StoreError> {
         db.run(&sql::CLEAR, &[]).await?;
         db.run(&sql::CLEAR_TOOLS, &[]).await?;
         db.run(&sql::CLEAR_DURATIONS, &[]).await?;
+        db.run(&sql::CLEAR_TOOL_DURATIONS, &[]).await?;
         db.run(&sql::CLEAR_CONTRIB, &[]).await?;
         Ok(())
     })

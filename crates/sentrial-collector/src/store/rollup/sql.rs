@@ -3,36 +3,39 @@
 use crate::store::dialect::Sql;
 
 /// What the sessions of project `?1` whose ids are in the JSON array `?2` contribute is made of
-/// (`contrib::facts`), besides their calls.
+/// (`contrib::facts`), besides their calls: `score` is the average of a session's own numeric
+/// scores.
 pub static FACTS: Sql = Sql::new(
-    "SELECT id, sort_ts, status, agent, user_id, model, metadata, cost_usd, total_tokens,
-        duration_ms, num_turns
-     FROM sessions WHERE project_id = ?1 AND id IN (SELECT j.value FROM {json_texts:?2})",
+    "SELECT s.id, s.sort_ts, s.status, s.agent, s.user_id, s.model, s.metadata, s.cost_usd,
+        s.total_tokens, s.duration_ms, s.num_turns,
+        (SELECT AVG(sc.num) FROM scores sc
+         WHERE sc.project_id = s.project_id AND sc.target_kind = 'session' AND sc.target = s.id
+           AND sc.num IS NOT NULL) AS score
+     FROM sessions s
+     WHERE s.project_id = ?1 AND s.id IN (SELECT j.value FROM {json_texts:?2})",
 );
 
-/// The calls per tool of the sessions of project `?1` whose ids are in the JSON array `?2`
+/// The calls of the sessions of project `?1` whose ids are in the JSON array `?2`
 /// (`contrib::tool_facts`).
 pub static TOOL_FACTS: Sql = Sql::new(
-    "SELECT session_id, tool_name, COUNT(*) AS calls,
-        COUNT(*) FILTER (WHERE status = 'error') AS failures,
-        COUNT(duration_ms) AS durations, {capped_sum:duration_ms} AS duration_ms,
-        MAX(duration_ms) AS max_ms
-     FROM tool_calls WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})
-     GROUP BY session_id, tool_name",
+    "SELECT session_id, tool_name, mcp_server, status, duration_ms FROM tool_calls
+     WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})",
 );
 
 /// Adds to the `tool_rollups` rows of project `?1` the calls in JSON array `?2`, one array per
-/// row (`[hour, tool, calls, failures, durations, duration_ms, max_ms]`, no row twice), keeping
-/// each `max_ms` as the row's longest call when longer.
+/// row (`[hour, tool, server, calls, failures, denials, durations, duration_ms, max_ms]`, no
+/// row twice), keeping each `max_ms` as the row's longest call when longer.
 pub static TOOL_ADD: Sql = Sql::new(
-    "INSERT INTO tool_rollups AS o (project_id, hour, tool_name, calls, failures, durations,
-        duration_ms, max_ms)
+    "INSERT INTO tool_rollups AS o (project_id, hour, tool_name, mcp_server, calls, failures,
+        denials, durations, duration_ms, max_ms)
      SELECT ?1, CAST({json_at:0} AS BIGINT), CAST({json_at:1} AS TEXT),
-        CAST({json_at:2} AS BIGINT), CAST({json_at:3} AS BIGINT), CAST({json_at:4} AS BIGINT),
-        CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT)
+        CAST({json_at:2} AS TEXT), CAST({json_at:3} AS BIGINT), CAST({json_at:4} AS BIGINT),
+        CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT), CAST({json_at:7} AS BIGINT),
+        CAST({json_at:8} AS BIGINT)
      FROM {json_rows:?2} WHERE true
-     ON CONFLICT (project_id, hour, tool_name) DO UPDATE SET
+     ON CONFLICT (project_id, hour, tool_name, mcp_server) DO UPDATE SET
         calls = o.calls + excluded.calls, failures = o.failures + excluded.failures,
+        denials = o.denials + excluded.denials,
         durations = o.durations + excluded.durations,
         duration_ms = o.duration_ms + excluded.duration_ms,
         max_ms = CASE WHEN excluded.max_ms IS NULL THEN o.max_ms
@@ -40,26 +43,48 @@ pub static TOOL_ADD: Sql = Sql::new(
                       ELSE {greatest:o.max_ms, excluded.max_ms} END",
 );
 
-/// Sets the longest call of the `tool_rollups` row of project `?1`, hour `?2`, tool `?3` to the
-/// longest among the calls of that tool by the hour's sessions (once the one that held it left).
+/// Sets the longest call of the `tool_rollups` row of project `?1`, hour `?2`, tool `?3`, MCP
+/// server `?4` to the longest among the calls of that tool by the hour's sessions (once the one
+/// that held it left).
 pub static TOOL_MAX_AGAIN: Sql = Sql::new(
     "UPDATE tool_rollups SET max_ms = (
         SELECT MAX(t.duration_ms) FROM sessions s
         JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
         WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?2 + 3600000
-          AND t.tool_name = ?3)
-     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3",
+          AND t.tool_name = ?3 AND COALESCE(t.mcp_server, '') = ?4)
+     WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3 AND mcp_server = ?4",
 );
 
-/// Deletes the `tool_rollups` row of project `?1`, hour `?2`, tool `?3` when no call is left in
-/// it.
+/// Deletes the `tool_rollups` row of project `?1`, hour `?2`, tool `?3`, MCP server `?4` when
+/// no call is left in it.
 pub static TOOL_PRUNE: Sql = Sql::new(
     "DELETE FROM tool_rollups WHERE project_id = ?1 AND hour = ?2 AND tool_name = ?3
-       AND calls = 0",
+       AND mcp_server = ?4 AND calls = 0",
 );
 
 /// Every tool rollup row, for a rebuild.
 pub static CLEAR_TOOLS: Sql = Sql::new("DELETE FROM tool_rollups");
+
+/// Adds to the `tool_durations` rows of project `?1` the calls in JSON array `?2`, one array
+/// per row (`[day, tool, server, bucket, calls]`, no row twice).
+pub static TOOL_DURATIONS_ADD: Sql = Sql::new(
+    "INSERT INTO tool_durations AS o (project_id, day, tool_name, mcp_server, bucket, calls)
+     SELECT ?1, CAST({json_at:0} AS BIGINT), CAST({json_at:1} AS TEXT),
+        CAST({json_at:2} AS TEXT), CAST({json_at:3} AS BIGINT), CAST({json_at:4} AS BIGINT)
+     FROM {json_rows:?2} WHERE true
+     ON CONFLICT (project_id, day, tool_name, mcp_server, bucket) DO UPDATE SET
+        calls = o.calls + excluded.calls",
+);
+
+/// Deletes the `tool_durations` row of project `?1`, day `?2`, tool `?3`, MCP server `?4`,
+/// bucket `?5` when no call is left in it.
+pub static TOOL_DURATIONS_PRUNE: Sql = Sql::new(
+    "DELETE FROM tool_durations WHERE project_id = ?1 AND day = ?2 AND tool_name = ?3
+       AND mcp_server = ?4 AND bucket = ?5 AND calls = 0",
+);
+
+/// Every `tool_durations` row, for a rebuild.
+pub static CLEAR_TOOL_DURATIONS: Sql = Sql::new("DELETE FROM tool_durations");
 
 /// The contributions last added for the sessions of project `?1` whose ids are in the JSON array
 /// `?2`, as `session_id` and `body`.
@@ -83,19 +108,23 @@ pub static DROP_CONTRIB: Sql =
 
 /// Adds to the rollup rows of project `?1` the counts in JSON array `?2`, one array per row
 /// (`[dim, hour, val ('' when null), known, sessions, failed, running, cost_nanos, priced,
-/// tokens, durations, duration_ms, turns, tool_calls, tool_errors, turned]`, no row twice).
-/// Additions commute, so collectors adding at once agree.
+/// tokens, durations, duration_ms, turns, tool_calls, tool_errors, turned, scored,
+/// score_nanos, first_ts, last_ts]`, no row twice; the times null but for the users' rows).
+/// Additions commute, and so do the earliest and latest times, so collectors adding at once
+/// agree.
 pub static ADD: Sql = Sql::new(
     "INSERT INTO rollups AS o (project_id, dim, hour, val, known, sessions, failed, running,
         cost_nanos, priced, tokens, durations, duration_ms, turns, tool_calls, tool_errors,
-        turned)
+        turned, scored, score_nanos, first_ts, last_ts)
      SELECT ?1, CAST({json_at:0} AS TEXT), CAST({json_at:1} AS BIGINT),
         CAST({json_at:2} AS TEXT), CAST({json_at:3} AS BOOLEAN), CAST({json_at:4} AS BIGINT),
         CAST({json_at:5} AS BIGINT), CAST({json_at:6} AS BIGINT), CAST({json_at:7} AS BIGINT),
         CAST({json_at:8} AS BIGINT), CAST({json_at:9} AS BIGINT), CAST({json_at:10} AS BIGINT),
         CAST({json_at:11} AS BIGINT), CAST({json_at:12} AS BIGINT),
         CAST({json_at:13} AS BIGINT), CAST({json_at:14} AS BIGINT),
-        CAST({json_at:15} AS BIGINT)
+        CAST({json_at:15} AS BIGINT), CAST({json_at:16} AS BIGINT),
+        CAST({json_at:17} AS BIGINT), CAST({json_at:18} AS BIGINT),
+        CAST({json_at:19} AS BIGINT)
      FROM {json_rows:?2} WHERE true
      ON CONFLICT (project_id, dim, hour, val, known) DO UPDATE SET
         sessions = o.sessions + excluded.sessions, failed = o.failed + excluded.failed,
@@ -105,7 +134,26 @@ pub static ADD: Sql = Sql::new(
         duration_ms = o.duration_ms + excluded.duration_ms, turns = o.turns + excluded.turns,
         tool_calls = o.tool_calls + excluded.tool_calls,
         tool_errors = o.tool_errors + excluded.tool_errors,
-        turned = o.turned + excluded.turned",
+        turned = o.turned + excluded.turned, scored = o.scored + excluded.scored,
+        score_nanos = o.score_nanos + excluded.score_nanos,
+        first_ts = CASE WHEN excluded.first_ts IS NULL THEN o.first_ts
+                        WHEN o.first_ts IS NULL THEN excluded.first_ts
+                        ELSE {least:o.first_ts, excluded.first_ts} END,
+        last_ts = CASE WHEN excluded.last_ts IS NULL THEN o.last_ts
+                       WHEN o.last_ts IS NULL THEN excluded.last_ts
+                       ELSE {greatest:o.last_ts, excluded.last_ts} END",
+);
+
+/// Sets the first and last sort times of the users' row of project `?1`, day `?2`, user `?3`
+/// to those of the user's sessions of that day as they are now (once one that may have held
+/// them left).
+pub static BOUNDS_AGAIN: Sql = Sql::new(
+    "UPDATE rollups SET
+        first_ts = (SELECT MIN(sort_ts) FROM sessions WHERE project_id = ?1 AND user_id = ?3
+                      AND sort_ts >= ?2 AND sort_ts < ?2 + 86400000),
+        last_ts = (SELECT MAX(sort_ts) FROM sessions WHERE project_id = ?1 AND user_id = ?3
+                     AND sort_ts >= ?2 AND sort_ts < ?2 + 86400000)
+     WHERE project_id = ?1 AND dim = 'user_id' AND hour = ?2 AND val = ?3 AND known",
 );
 
 /// Adds to the `rollup_durations` rows of project `?1` the sessions in JSON array `?2`, one
@@ -172,6 +220,10 @@ mod tests {
             &TOOL_MAX_AGAIN,
             &TOOL_PRUNE,
             &CLEAR_TOOLS,
+            &TOOL_DURATIONS_ADD,
+            &TOOL_DURATIONS_PRUNE,
+            &CLEAR_TOOL_DURATIONS,
+            &BOUNDS_AGAIN,
             &CONTRIB,
             &PUT_CONTRIB,
             &DROP_CONTRIB,

@@ -2,16 +2,16 @@
 //! and under the sessions' locks: their recorded contributions are subtracted, summed per rollup
 //! row (one statement per table and project, `maintain::Changes`), before their rows are
 //! deleted; once they are, the longest call of each tool row one of them held is found again
-//! among the calls left in its hour.
+//! among the calls left in its hour, and the first and last session of each users' row.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::store::db::Db;
 use crate::store::error::StoreError;
-use crate::store::rollup::maintain::{longest_again, recorded, Changes};
+use crate::store::rollup::maintain::{recorded, Again, Changes};
 
-/// The tool rows (hour, tool) per project whose longest call may have left with a batch.
-pub(crate) struct Withdrawn(BTreeMap<String, BTreeSet<(i64, String)>>);
+/// Per project, the rows whose non-additive figures may have left with a batch.
+pub(crate) struct Withdrawn(BTreeMap<String, Again>);
 
 /// Subtracts the contributions of `sessions` (project, id) from the rollups; the caller then
 /// deletes their rows (the recorded contributions with them) and calls [`after_delete`].
@@ -34,10 +34,10 @@ pub(crate) async fn withdraw<D: Db>(
     Ok(Withdrawn(lost))
 }
 
-/// Finds again the longest call of each tool row of `w`, among the calls left in its hour.
+/// Finds again what `w`'s rows may have lost (`Again::find`), among the sessions left.
 pub(crate) async fn after_delete<D: Db>(db: &D, w: Withdrawn) -> Result<(), StoreError> {
-    for (project, lost) in w.0 {
-        longest_again(db, &project, &lost).await?;
+    for (project, again) in w.0 {
+        again.find(db, &project).await?;
     }
     Ok(())
 }

@@ -1,0 +1,170 @@
+//! The users list from the rollups (`store/users.rs`): the users' daily rows of the range's whole
+//! UTC days, and the sessions of the rest (at most a day at either edge), summed per user, then
+//! sorted, searched and paged in the database. The conversations are counted for the page's
+//! users only, from their sessions (`sessions_by_user`): a distinct count does not add up over
+//! days.
+
+use std::collections::HashMap;
+
+use crate::store::db::Db;
+use crate::store::dialect::Sql;
+use crate::store::error::StoreError;
+use crate::store::rollup::contrib::{whole, DAY_MS};
+use crate::store::users::{like_pattern, user, UsersPage, UsersQuery};
+use crate::store::value::values;
+
+/// The sessions of one edge of the range (`?A` to `?B`) as rows of the users' rollups, for the
+/// users matching search `?8`.
+macro_rules! edge {
+    ($from:literal, $to:literal) => {
+        concat!(
+            "SELECT user_id, 1 AS sessions,
+                CASE WHEN status = 'failed' THEN 1 ELSE 0 END AS failed,
+                CAST(ROUND(COALESCE(cost_usd, 0) * 1000000000.0) AS BIGINT) AS cost_nanos,
+                COALESCE(total_tokens, 0) AS tokens,
+                CASE WHEN score IS NULL THEN 0 ELSE 1 END AS scored,
+                CAST(ROUND(COALESCE(score, 0) * 1000000000.0) AS BIGINT) AS score_nanos,
+                sort_ts AS first_ts, sort_ts AS last_ts
+             FROM (SELECT s.user_id, s.status, s.cost_usd, s.total_tokens, s.sort_ts,
+                     (SELECT AVG(sc.num) FROM scores sc
+                      WHERE sc.project_id = s.project_id AND sc.target_kind = 'session'
+                        AND sc.target = s.id AND sc.num IS NOT NULL) AS score
+                   FROM sessions s
+                   WHERE s.project_id = ?1 AND s.sort_ts >= ",
+            $from,
+            " AND s.sort_ts < ",
+            $to,
+            " AND s.user_id IS NOT NULL
+                     AND (?8 = '' OR lower(s.user_id) LIKE lower(?8) ESCAPE '\\')) e"
+        )
+    };
+}
+
+/// Per user: the daily rows of project `?1`'s days in [`?2`, `?3`) and the sessions of
+/// [`?4`, `?5`) and [`?6`, `?7`), of the users whose id matches LIKE pattern `?8` (case-insensitive for
+/// ASCII letters; empty: every user).
+macro_rules! parts {
+    () => {
+        concat!(
+            "(SELECT val AS user_id, sessions, failed, cost_nanos, tokens, scored, score_nanos,
+                first_ts, last_ts
+              FROM rollups WHERE project_id = ?1 AND dim = 'user_id' AND known
+                AND hour >= ?2 AND hour < ?3
+                AND (?8 = '' OR lower(val) LIKE lower(?8) ESCAPE '\\')
+              UNION ALL ",
+            edge!("?4", "?5"),
+            " UNION ALL ",
+            edge!("?6", "?7"),
+            ") u"
+        )
+    };
+}
+
+/// The sort key of a user row: `?9` names it.
+macro_rules! sort_key {
+    () => {
+        "CASE ?9 WHEN 'sessions' THEN CAST({capped_sum:sessions} AS DOUBLE PRECISION)
+                 WHEN 'cost' THEN CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION)
+                 WHEN 'tokens' THEN CAST({capped_sum:tokens} AS DOUBLE PRECISION)
+                 WHEN 'failure_rate' THEN CAST({capped_sum:failed} AS DOUBLE PRECISION)
+                                          / {capped_sum:sessions}
+                 WHEN 'score' THEN CAST({capped_sum:score_nanos} AS DOUBLE PRECISION)
+                                   / NULLIF({capped_sum:scored}, 0)
+                 ELSE CAST(MAX(last_ts) AS DOUBLE PRECISION) END"
+    };
+}
+
+/// A page of [`parts`]' users: sorted by [`sort_key`] times `?10`, `?11` of them after `?12`.
+static USERS: Sql = Sql::new(concat!(
+    "SELECT user_id, {capped_sum:sessions} AS sessions, {capped_sum:failed} AS failed,
+        CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION) / 1000000000.0 AS cost_usd,
+        {capped_sum:tokens} AS total_tokens, CAST(0 AS BIGINT) AS conversations,
+        CAST({capped_sum:score_nanos} AS DOUBLE PRECISION) / 1000000000.0
+            / NULLIF({capped_sum:scored}, 0) AS avg_score,
+        MIN(first_ts) AS first_seen, MAX(last_ts) AS last_seen
+     FROM ",
+    parts!(),
+    " GROUP BY user_id ORDER BY (",
+    sort_key!(),
+    ") IS NULL, (",
+    sort_key!(),
+    ") * ?10 DESC, user_id LIMIT ?11 OFFSET ?12"
+));
+
+/// How many users [`parts`] holds.
+static TOTAL: Sql = Sql::new(concat!(
+    "SELECT COUNT(DISTINCT user_id) AS total FROM ",
+    parts!()
+));
+
+/// The distinct conversations of project `?1`'s users in JSON array `?2` in [`?3`, `?4`).
+static CONVERSATIONS: Sql = Sql::new(
+    "SELECT user_id, COUNT(DISTINCT convo_id) AS conversations FROM sessions
+     WHERE project_id = ?1 AND user_id IN (SELECT j.value FROM {json_texts:?2})
+       AND sort_ts >= ?3 AND sort_ts < ?4
+     GROUP BY user_id",
+);
+
+/// The page of users `q` asks for in `project` (its `score` empty: every numeric score).
+pub(crate) async fn users<D: Db>(
+    db: &D,
+    project: &str,
+    q: &UsersQuery,
+) -> Result<UsersPage, StoreError> {
+    let (first_day, end_day) = whole(q.from, q.to, DAY_MS);
+    // Without a whole day, the range is one edge.
+    let (days, edges) = if first_day < end_day {
+        ((first_day, end_day), [(q.from, first_day), (end_day, q.to)])
+    } else {
+        ((0, 0), [(q.from, q.to), (0, 0)])
+    };
+    let pattern = like_pattern(&q.search);
+    let sign: f64 = if q.descending { 1.0 } else { -1.0 };
+    let args = values![
+        project,
+        days.0,
+        days.1,
+        edges[0].0,
+        edges[0].1,
+        edges[1].0,
+        edges[1].1,
+        pattern.as_str(),
+        q.sort.as_str(),
+        sign,
+        q.limit,
+        q.offset
+    ];
+    let mut users = db.select(&USERS, &args, user).await?;
+    let total = db
+        .select(&TOTAL, &args[..8], |r| r.integer("total"))
+        .await?
+        .pop()
+        .unwrap_or(0);
+    if !users.is_empty() {
+        let ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
+        let list = serde_json::to_string(&ids).expect("strings serialize");
+        let counts: HashMap<String, i64> = db
+            .select(
+                &CONVERSATIONS,
+                &values![project, &list, q.from, q.to],
+                |r| Ok((r.string("user_id")?, r.integer("conversations")?)),
+            )
+            .await?
+            .into_iter()
+            .collect();
+        for u in &mut users {
+            u.conversations = counts.get(&u.user_id).copied().unwrap_or(0);
+        }
+    }
+    Ok(UsersPage { users, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_render_in_both_dialects() {
+        crate::store::dialect::assert_renders(&[&USERS, &TOTAL, &CONVERSATIONS]);
+    }
+}
