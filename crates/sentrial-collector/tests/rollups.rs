@@ -408,17 +408,10 @@ async fn the_rows_hold_what_the_sessions_hold() {
         // The scores: the sessions with a numeric one, and the sum of their averages.
         let scored: Vec<i64> = (0..SESSIONS).filter(|i| i % 3 == 1).collect();
         assert_eq!(sum(12), scored.len() as i64, "{name}: scored");
-        let score = |i: i64| {
-            let own = i as f64 / 10.0;
-            if i % 6 == 1 {
-                (own + 0.25) / 2.0
-            } else {
-                own
-            }
-        };
         let nanos: i64 = scored
             .iter()
-            .map(|i| (score(*i) * 1e9).round() as i64)
+            .filter_map(|i| fixture_score(*i))
+            .map(|v| (v * 1e9).round() as i64)
             .sum();
         assert_eq!(sum(13), nanos, "{name}: score");
         // The tools: every call, denials, the MCP server, and the longest per tool.
@@ -837,6 +830,163 @@ async fn a_comparison_over_whole_days_agrees_with_the_sessions() {
             .await
             .unwrap();
         assert_eq!(rows.iter().map(|r| r.sessions).sum::<i64>(), edge, "{name}");
+    }
+}
+
+/// Session `i`'s average numeric score in the fixture ([`session`]), if it has one.
+fn fixture_score(i: i64) -> Option<f64> {
+    let own = i as f64 / 10.0;
+    match i {
+        _ if i % 3 != 1 => None,
+        _ if i % 6 == 1 => Some((own + 0.25) / 2.0),
+        _ => Some(own),
+    }
+}
+
+/// The users page's query over [`from`, `to`), sorted by `sort`, users whose id holds `search`.
+fn users_query(
+    from: i64,
+    to: i64,
+    search: &str,
+    sort: sentrial_collector::store::UserSort,
+    descending: bool,
+) -> sentrial_collector::store::UsersQuery {
+    sentrial_collector::store::UsersQuery {
+        from,
+        to,
+        search: search.into(),
+        score: String::new(),
+        sort,
+        descending,
+        limit: 50,
+        offset: 0,
+    }
+}
+
+#[tokio::test]
+async fn the_users_and_tools_pages_over_whole_days_agree_with_the_sessions() {
+    use sentrial_collector::store::{ToolGroup, UserSort};
+    let t0 = |i: i64| BASE + i * 17 * 60_000;
+    let ended = |i: &i64| i % 4 != 3;
+    for (name, store, raw) in stores().await {
+        put(store.as_ref(), in_order()).await;
+        // The whole range in whole days; and a whole day with a partial one before it.
+        for (from, to) in [
+            (BASE - 24 * HOUR, BASE + 48 * HOUR),
+            (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
+        ] {
+            let inside: Vec<i64> = (0..SESSIONS)
+                .filter(|i| (from..to).contains(&t0(*i)))
+                .collect();
+            let query = users_query(from, to, "", UserSort::Cost, true);
+            let page = store.users("p".into(), query).await.unwrap();
+            assert_eq!(page.total, 5, "{name}");
+            assert!(page
+                .users
+                .windows(2)
+                .all(|w| w[0].cost_usd >= w[1].cost_usd));
+            for u in &page.users {
+                let what = format!("{name} {} [{from}, {to})", u.user_id);
+                let mine: Vec<i64> = inside
+                    .iter()
+                    .copied()
+                    .filter(|i| format!("u{}", i % 5) == u.user_id)
+                    .collect();
+                assert_eq!(u.sessions, mine.len() as i64, "{what}");
+                let failed = mine.iter().filter(|i| ended(i) && *i % 5 == 0).count();
+                assert_eq!(u.failed, failed as i64, "{what}");
+                let ended_mine: Vec<i64> = mine.iter().copied().filter(ended).collect();
+                let cost: f64 = ended_mine.iter().map(|i| *i as f64 * 0.0013).sum();
+                assert!((u.cost_usd - cost).abs() < 1e-9, "{what}");
+                let tokens: i64 = ended_mine.iter().map(|i| 100 * i).sum();
+                assert_eq!(u.total_tokens, tokens, "{what}");
+                let scores: Vec<f64> = mine.iter().filter_map(|i| fixture_score(*i)).collect();
+                let avg =
+                    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+                match (u.avg_score, avg) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "{what}"),
+                    (a, b) => assert_eq!(a, b, "{what}"),
+                }
+                let first = mine.iter().map(|i| t0(*i)).min();
+                let last = mine.iter().map(|i| t0(*i)).max();
+                assert_eq!(u.first_seen.map(|t| t.0), first, "{what}");
+                assert_eq!(u.last_seen.map(|t| t.0), last, "{what}");
+            }
+            let query = users_query(from, to, "U3", UserSort::LastSeen, false);
+            let page = store.users("p".into(), query).await.unwrap();
+            assert_eq!(page.total, 1, "{name}");
+            assert_eq!(page.users[0].user_id, "u3", "{name}");
+
+            // Per tool: the calls of the range's sessions (call `j` of session `i` is
+            // `["Bash", "Read", "mcp__calc__add"][j % 3]`, of `10 + j + 3i` ms; Read's fail; the
+            // Bash call of every fifth session is denied, without a time).
+            let tools = store
+                .tools("p".into(), from, to, ToolGroup::Tool)
+                .await
+                .unwrap();
+            let session_ms: i64 = inside
+                .iter()
+                .filter(|i| ended(i))
+                .map(|i| 1_000 + 37 * i)
+                .sum();
+            for (j, tool) in ["Bash", "Read", "mcp__calc__add"].iter().enumerate() {
+                let j = j as i64;
+                let what = format!("{name} {tool} [{from}, {to})");
+                let row = tools.iter().find(|t| t.name == *tool).unwrap();
+                let callers: Vec<i64> = inside.iter().copied().filter(|i| i % 4 > j).collect();
+                assert_eq!(row.calls, callers.len() as i64, "{what}");
+                let denied = |i: &i64| j == 0 && i % 5 == 2;
+                let denials = callers.iter().filter(|i| denied(i)).count();
+                assert_eq!(row.denials, denials as i64, "{what}");
+                assert_eq!(row.failures, if j == 1 { row.calls } else { 0 }, "{what}");
+                let mut ms: Vec<i64> = callers
+                    .iter()
+                    .filter(|i| !denied(i))
+                    .map(|i| 10 + j + 3 * i)
+                    .collect();
+                ms.sort();
+                assert_eq!(row.max_ms, ms.last().copied(), "{what}");
+                for (got, p) in [(row.p50_ms, 50), (row.p95_ms, 95)] {
+                    let rank = ((ms.len() as i64 * p + 99) / 100).max(1) - 1;
+                    let want = ms[rank as usize];
+                    let got = got.unwrap();
+                    assert!(
+                        (got - want).abs() * 32 <= want,
+                        "{what}: p{p} {got} for {want}"
+                    );
+                }
+                let share = ms.iter().sum::<i64>() as f64 / session_ms as f64;
+                assert!((row.share_of_session_time - share).abs() < 1e-12, "{what}");
+                let per_day: i64 = row.per_day.iter().map(|d| d.1).sum();
+                assert_eq!(per_day, row.calls, "{what}");
+            }
+            let servers = store
+                .tools("p".into(), from, to, ToolGroup::McpServer)
+                .await
+                .unwrap();
+            assert_eq!(servers.len(), 1, "{name}");
+            assert_eq!(servers[0].name, "calc");
+            let calls = inside.iter().filter(|i| *i % 4 > 2).count();
+            assert_eq!(servers[0].calls, calls as i64, "{name}");
+        }
+        // The whole days are the rollups': without them, only the partial day's sessions are
+        // left on both pages.
+        let (from, to) = (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR);
+        let edge: Vec<i64> = (0..SESSIONS)
+            .filter(|i| (from..BASE + 4 * HOUR).contains(&t0(*i)))
+            .collect();
+        assert!(!edge.is_empty());
+        raw_execute(&raw, "DELETE FROM rollups; DELETE FROM tool_rollups").await;
+        let query = users_query(from, to, "", UserSort::Sessions, true);
+        let page = store.users("p".into(), query).await.unwrap();
+        let sessions: i64 = page.users.iter().map(|u| u.sessions).sum();
+        assert_eq!(sessions, edge.len() as i64, "{name}");
+        let tools = store
+            .tools("p".into(), from, to, ToolGroup::Tool)
+            .await
+            .unwrap();
+        let calls: i64 = tools.iter().map(|t| t.calls).sum();
+        assert_eq!(calls, edge.iter().map(|i| i % 4).sum::<i64>(), "{name}");
     }
 }
 
