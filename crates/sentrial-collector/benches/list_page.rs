@@ -152,6 +152,8 @@ fn main() {
             );
             for (name, path) in [
                 ("users", "/api/analytics/users?"),
+                ("users by last seen", "/api/analytics/users?sort=last_seen&"),
+                ("user page", "/api/analytics/users/user-42?"),
                 ("tools", "/api/analytics/tools?"),
                 ("tool Bash", "/api/analytics/tools/Bash?"),
                 (
