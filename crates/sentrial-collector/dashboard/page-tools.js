@@ -1,5 +1,5 @@
-// Tools: per tool (or per MCP server) over a range, its calls, failures, denials, p50/p95/max
-// duration, share of the sessions' time and calls per day. Opening a tool lists its slowest and
+// Tools: per tool (or per MCP server), the calls of the sessions that started in a range: their
+// failures, denials, p50/p95/max duration, share of the sessions' time and calls per day. Opening a tool lists its slowest and
 // latest failing calls, each a link to its session.
 
 import { api } from './api.js';
@@ -40,6 +40,11 @@ export async function toolsPage(root) {
           by === 'tool' ? 'Tools' : 'MCP servers',
           'tools',
           toolsTable(body.tools, by, detail, span, (t) => sessionsIn(from, to, { [by]: t.name })),
+          h(
+            'p',
+            { class: 'muted' },
+            'The calls of the sessions that started in the range. p50 and p95 are within 3.1% (read from duration buckets); Max is exact.',
+          ),
           perDayTable(body.tools, (t) => sessionsIn(from, to, { [by]: t.name })),
         )
       : h('div', { class: 'empty' }, h('h3', {}, 'No tool calls in this range')),
