@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::maintain::lock_sessions;
+use crate::store::rollup::maintain::{lock_sessions, refresh};
 use crate::store::rollup::withdraw::{after_delete, withdraw};
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -100,6 +100,23 @@ static SCORES_BEFORE: Sql = Sql::new(
      AND project_id NOT IN (SELECT project_id FROM project_retention)",
 );
 static SCORES_BEFORE_IN: Sql = Sql::new("DELETE FROM scores WHERE project_id = ?1 AND at < ?2");
+/// The stored sessions given a score of their own before `?1` ([`SCORES_BEFORE`]'s): a score
+/// given before its session started (a skewed clock) leaves while the session stays, and its
+/// contribution to the rollups (which sum the sessions' scores) changes.
+static SCORED_BEFORE: Sql = Sql::new(
+    "SELECT DISTINCT s.project_id, s.id FROM scores sc
+     JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
+     WHERE sc.target_kind = 'session' AND sc.at < ?1
+       AND sc.project_id NOT IN (SELECT project_id FROM project_retention)
+     ORDER BY s.project_id, s.id",
+);
+/// [`SCORED_BEFORE`] of project `?2`.
+static SCORED_BEFORE_IN: Sql = Sql::new(
+    "SELECT DISTINCT s.project_id, s.id FROM scores sc
+     JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
+     WHERE sc.target_kind = 'session' AND sc.at < ?1 AND sc.project_id = ?2
+     ORDER BY s.project_id, s.id",
+);
 
 /// Deletes up to [`BATCH`] sessions of `user_id` in `project_id`: how many sessions it picked
 /// (fewer than [`BATCH`]: none are left) and the rows it deleted.
@@ -138,14 +155,36 @@ pub async fn expired_batch<D: Db>(
         };
         let n = delete_sessions(db, &sessions, &mut deleted).await?;
         if n < BATCH as u64 {
+            let scored = match project {
+                Some(p) => {
+                    db.select(&SCORED_BEFORE_IN, &values![cutoff, p], project_and_id)
+                        .await?
+                }
+                None => {
+                    db.select(&SCORED_BEFORE, &values![cutoff], project_and_id)
+                        .await?
+                }
+            };
+            let keys: Vec<(&str, &str)> = scored
+                .iter()
+                .map(|(p, id)| (p.as_str(), id.as_str()))
+                .collect();
+            lock_sessions(db, keys.iter().copied()).await?;
             *deleted.entry("scores").or_default() += match project {
                 Some(p) => db.run(&SCORES_BEFORE_IN, &values![p, cutoff]).await?,
                 None => db.run(&SCORES_BEFORE, &values![cutoff]).await?,
             };
+            for same in keys.chunk_by(|a, b| a.0 == b.0) {
+                refresh(db, same[0].0, same.iter().map(|k| k.1)).await?;
+            }
         }
         Ok((n, deleted))
     })
     .await
+}
+
+fn project_and_id(r: &dyn Columns) -> Result<(String, String), StoreError> {
+    Ok((r.string("project_id")?, r.string("id")?))
 }
 
 async fn delete_sessions<D: Db>(
@@ -275,6 +314,8 @@ mod tests {
             &EVENTS_OF_CLAUDE,
             &SCORES_BEFORE,
             &SCORES_BEFORE_IN,
+            &SCORED_BEFORE,
+            &SCORED_BEFORE_IN,
         ];
         all.extend(&ROWS_OF);
         crate::store::dialect::assert_renders(&all);
