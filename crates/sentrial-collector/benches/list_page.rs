@@ -154,6 +154,10 @@ fn main() {
                 ("users", "/api/analytics/users?"),
                 ("users by last seen", "/api/analytics/users?sort=last_seen&"),
                 ("user page", "/api/analytics/users/user-42?"),
+                (
+                    "users, one score's average (read from the sessions)",
+                    "/api/analytics/users?score=helpful&",
+                ),
                 ("tools", "/api/analytics/tools?"),
                 ("tool Bash", "/api/analytics/tools/Bash?"),
                 (
