@@ -278,7 +278,10 @@ pub(crate) use rollup_durations_table;
 /// `tool_rollups` is made again keyed by MCP server too (`''` for none) and with `denials`; a
 /// `tool_durations` row counts the calls of one tool (and server) made by the sessions of one UTC
 /// day whose duration falls in `bucket` (`rollup/contrib.rs`). `tool_calls_by_duration` finds a
-/// tool's slowest calls without reading the others. The rollups are marked to be filled again.
+/// tool's slowest calls without reading the others: it leads with the duration so that no query
+/// that looks calls up by project, session or tool takes it instead of the index it had (without
+/// statistics SQLite would), and the one query it is for names it (`{indexed_by}`). The rollups
+/// are marked to be filled again.
 macro_rules! rollup_people_and_tools {
     ($collate:literal) => {
         concat!(
@@ -322,7 +325,7 @@ CREATE TABLE tool_durations (
     calls      BIGINT NOT NULL,
     PRIMARY KEY (project_id, day, tool_name, mcp_server, bucket)
 );
-CREATE INDEX tool_calls_by_duration ON tool_calls (project_id, tool_name, duration_ms, started_at);
+CREATE INDEX tool_calls_by_duration ON tool_calls (duration_ms, project_id, tool_name, started_at);
 INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 "

@@ -5,6 +5,8 @@
 //! - `?1`, `?2`, ...: a numbered parameter; PostgreSQL spells it `$1`.
 //! - `{greatest:A, B}`: the greater of two values: SQLite's scalar `MAX(A, B)`, PostgreSQL's
 //!   `GREATEST(A, B)`; `{least:A, B}`: the lesser, `MIN(A, B)` or `LEAST(A, B)`.
+//! - `{indexed_by:NAME}`: after a table, the index SQLite must use (its planner has no statistics
+//!   here); nothing on PostgreSQL, whose planner has them.
 //! - `{capped_sum:X}`: the sum of an integer column, capped at `i64::MAX` rather than failing:
 //!   SQLite's `SUM` fails the whole query with "integer overflow", so the sum is taken as a float
 //!   (`TOTAL`) and cast back, which saturates; PostgreSQL sums into `numeric`, which cannot
@@ -106,6 +108,8 @@ impl Dialect {
         match (name, self) {
             ("greatest", Dialect::Sqlite) => format!("MAX({arg})"),
             ("greatest", Dialect::Postgres) => format!("GREATEST({arg})"),
+            ("indexed_by", Dialect::Sqlite) => format!("INDEXED BY {arg}"),
+            ("indexed_by", Dialect::Postgres) => String::new(),
             ("least", Dialect::Sqlite) => format!("MIN({arg})"),
             ("least", Dialect::Postgres) => format!("LEAST({arg})"),
             ("capped_sum", Dialect::Sqlite) => format!("CAST(TOTAL({arg}) AS INTEGER)"),

@@ -78,14 +78,18 @@ pub struct CallRef {
     pub started_at: Option<Timestamp>,
 }
 
-static SLOWEST: Sql = Sql::new(
-    "SELECT session_id, tool_use_id, status, duration_ms, error, started_at FROM tool_calls
+/// Walks the calls from the longest (`tool_calls_by_duration`), so that it reads about as many
+/// as it lists, whatever the range.
+pub(crate) static SLOWEST: Sql = Sql::new(
+    "SELECT session_id, tool_use_id, status, duration_ms, error, started_at
+     FROM tool_calls {indexed_by:tool_calls_by_duration}
      WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND tool_name = ?4
        AND duration_ms IS NOT NULL
      ORDER BY duration_ms DESC, started_at DESC LIMIT ?5",
 );
 
-static FAILING: Sql = Sql::new(
+/// Walks the range's calls from the latest (`tool_calls_overview`).
+pub(crate) static FAILING: Sql = Sql::new(
     "SELECT session_id, tool_use_id, status, duration_ms, error, started_at FROM tool_calls
      WHERE project_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND tool_name = ?4
        AND status = 'error'

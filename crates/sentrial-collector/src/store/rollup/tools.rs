@@ -36,7 +36,7 @@ static BUCKETS: Sql = Sql::new(
 );
 
 /// The calls of project `?1`'s sessions that started in [`?2`, `?3`).
-static EDGE_CALLS: Sql = Sql::new(
+pub(crate) static EDGE_CALLS: Sql = Sql::new(
     "SELECT t.tool_name, t.mcp_server, t.status, t.duration_ms, s.sort_ts
      FROM sessions s
      JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id

@@ -280,3 +280,39 @@ fn an_end_never_turns_back_to_running_and_the_later_end_wins() {
     assert_eq!(s.status, "failed");
     assert_eq!(s.failure_reason.as_deref(), Some("odd"));
 }
+
+/// The steps of the plan SQLite picks for `sql` (its parameters null), as `EXPLAIN QUERY PLAN`
+/// words them. Without statistics (none are gathered), it picks by the indexes' shapes alone.
+fn plan(conn: &Connection, sql: &crate::store::dialect::Sql) -> String {
+    let text = sql.text(crate::store::dialect::Dialect::Sqlite);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {text}")).unwrap();
+    let nulls = std::iter::repeat_n(rusqlite::types::Null, stmt.parameter_count());
+    let steps: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    steps.join("\n")
+}
+
+#[test]
+fn only_the_slowest_calls_read_the_index_on_durations() {
+    use crate::store::{queries, rollup, tools};
+    let conn = db();
+    let slowest = plan(&conn, &tools::SLOWEST);
+    assert!(slowest.contains("tool_calls_by_duration"), "{slowest}");
+    // With the index led by the tool, these read every call of a tool (a million at volume)
+    // instead of a session's or a range's.
+    for sql in [
+        &tools::FAILING,
+        &rollup::sql::TOOL_MAX_AGAIN,
+        &rollup::tools::EDGE_CALLS,
+        &rollup::read_sql::SESSION_TOOLS,
+        &queries::TOOL_DURATIONS,
+        &queries::TOOL_DURATION_AT,
+        &queries::TOOL_CALLS,
+    ] {
+        let steps = plan(&conn, sql);
+        assert!(!steps.contains("tool_calls_by_duration"), "{steps}");
+    }
+}
