@@ -280,8 +280,9 @@ pub(crate) use rollup_durations_table;
 /// day whose duration falls in `bucket` (`rollup/contrib.rs`). `tool_calls_by_duration` finds a
 /// tool's slowest calls without reading the others: it leads with the duration so that no query
 /// that looks calls up by project, session or tool takes it instead of the index it had (without
-/// statistics SQLite would), and the one query it is for names it (`{indexed_by}`). The rollups
-/// are marked to be filled again.
+/// statistics SQLite would), and the one query it is for names it (`{indexed_by}`).
+/// `sessions_by_user` also holds the conversation, so that the users page counts its users'
+/// distinct conversations from the index alone. The rollups are marked to be filled again.
 macro_rules! rollup_people_and_tools {
     ($collate:literal) => {
         concat!(
@@ -326,6 +327,8 @@ CREATE TABLE tool_durations (
     PRIMARY KEY (project_id, day, tool_name, mcp_server, bucket)
 );
 CREATE INDEX tool_calls_by_duration ON tool_calls (duration_ms, project_id, tool_name, started_at);
+DROP INDEX sessions_by_user;
+CREATE INDEX sessions_by_user ON sessions (project_id, user_id, sort_ts DESC, id DESC, convo_id);
 INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 "
