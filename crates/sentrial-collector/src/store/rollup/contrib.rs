@@ -28,6 +28,17 @@ pub(crate) fn whole(from: i64, to: i64, period: i64) -> (i64, i64) {
     )
 }
 
+/// A range [`from`, `to`) as the daily rollups read it: its whole UTC days (`(0, 0)`: none) and
+/// the two edges read from the sessions (without a whole day, the range and an empty edge).
+pub(crate) fn days_and_edges(from: i64, to: i64) -> ((i64, i64), [(i64, i64); 2]) {
+    let (first_day, end_day) = whole(from, to, DAY_MS);
+    if first_day < end_day {
+        ((first_day, end_day), [(from, first_day), (end_day, to)])
+    } else {
+        ((0, 0), [(from, to), (0, 0)])
+    }
+}
+
 /// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`], else an hour.
 pub(crate) fn period_ms(dim: &str) -> i64 {
     if dim == DAILY_DIM {

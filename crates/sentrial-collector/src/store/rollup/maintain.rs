@@ -103,7 +103,9 @@ pub(crate) async fn update<D: Db>(
     let mut tools_of: HashMap<String, BTreeMap<String, ToolCounts>> = HashMap::new();
     for (id, tool, server, status, duration_ms) in tools {
         let counts = tools_of.entry(id).or_default().entry(tool).or_default();
-        counts.server = counts.server.clone().max(server);
+        if server > counts.server {
+            counts.server = server;
+        }
         counts.count(&status, duration_ms);
     }
     let mut new: HashMap<String, Contribution> = facts
@@ -240,6 +242,7 @@ impl Changes {
             &sql::ADD,
             project,
             rows.iter().map(|((hour, dim, val), d)| {
+                let b = bounds.get(&(*hour, dim.clone(), val.clone()));
                 serde_json::json!([
                     dim,
                     hour,
@@ -259,8 +262,8 @@ impl Changes {
                     d.turned,
                     d.scored,
                     d.score_nanos,
-                    bounds.get(&(*hour, dim.clone(), val.clone())).map(|b| b.0),
-                    bounds.get(&(*hour, dim.clone(), val.clone())).map(|b| b.1),
+                    b.map(|b| b.0),
+                    b.map(|b| b.1),
                 ])
             }),
         )

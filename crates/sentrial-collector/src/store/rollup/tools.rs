@@ -10,7 +10,7 @@ use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
 use crate::store::rollup::compare::percentile;
-use crate::store::rollup::contrib::{whole, ToolCounts, DAY_MS};
+use crate::store::rollup::contrib::{days_and_edges, ToolCounts, DAY_MS};
 use crate::store::rollup::read_sql::{SESSION_TOTALS, TOTALS};
 use crate::store::tools::{ToolGroup, ToolRow};
 use crate::store::value::values;
@@ -69,12 +69,7 @@ pub(crate) async fn tools<D: Db>(
     to: i64,
     group: ToolGroup,
 ) -> Result<Vec<ToolRow>, StoreError> {
-    let (first_day, end_day) = whole(from, to, DAY_MS);
-    let (days, edges) = if first_day < end_day {
-        ((first_day, end_day), vec![(from, first_day), (end_day, to)])
-    } else {
-        ((0, 0), vec![(from, to)])
-    };
+    let (days, edges) = days_and_edges(from, to);
     // The row of a tool and its server, if it has one here.
     let key = |tool: String, server: String| match group {
         ToolGroup::Tool => Some(tool),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{whole, DAY_MS};
+use crate::store::rollup::contrib::days_and_edges;
 use crate::store::users::{like_pattern, user, UsersPage, UsersQuery};
 use crate::store::value::values;
 
@@ -111,13 +111,7 @@ pub(crate) async fn users<D: Db>(
     project: &str,
     q: &UsersQuery,
 ) -> Result<UsersPage, StoreError> {
-    let (first_day, end_day) = whole(q.from, q.to, DAY_MS);
-    // Without a whole day, the range is one edge.
-    let (days, edges) = if first_day < end_day {
-        ((first_day, end_day), [(q.from, first_day), (end_day, q.to)])
-    } else {
-        ((0, 0), [(q.from, q.to), (0, 0)])
-    };
+    let (days, edges) = days_and_edges(q.from, q.to);
     let pattern = like_pattern(&q.search);
     let sign: f64 = if q.descending { 1.0 } else { -1.0 };
     let args = values![
