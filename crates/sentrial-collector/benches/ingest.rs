@@ -2,6 +2,9 @@
 //! concurrent senders posting batches of realistic events. Prints figures; asserts nothing.
 //!
 //! `cargo bench -p sentrial-collector --bench ingest [-- EVENTS BATCH SENDERS]`
+//!
+//! `SENTRIAL_BENCH_DB=FILE` ingests into the SQLite database FILE instead of a new one (one that
+//! `list_page` filled, say, to measure ingest into a large database); each run's sessions are new.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,11 +17,11 @@ mod support;
 
 const KEY: &str = "bench-key";
 
-fn session_events(session: usize, t0: i64) -> Vec<Event> {
-    let sid = format!("bench-session-{session}");
+fn session_events(run: &str, session: usize, t0: i64) -> Vec<Event> {
+    let sid = format!("bench-session-{run}{session}");
     // Time-ordered ids, as the SDK's UUIDv7 are.
     let ev = |n: usize, ts: i64, payload: Payload| Event {
-        id: format!("0190{session:012x}-{n:04x}"),
+        id: format!("0190{run}{session:012x}-{n:04x}"),
         session_id: sid.clone(),
         ts,
         payload,
@@ -45,7 +48,7 @@ fn session_events(session: usize, t0: i64) -> Vec<Event> {
             1 + i as usize,
             t0 + 10 * i64::from(i) + 5,
             Payload::ToolCall(ToolCall {
-                tool_use_id: format!("toolu_{session}_{i}"),
+                tool_use_id: format!("toolu_{run}{session}_{i}"),
                 tool_name: "Bash".into(),
                 seq: i,
                 status: ToolStatus::Success,
@@ -104,9 +107,21 @@ fn main() {
     let total = args.first().copied().unwrap_or(200_000);
     let batch = args.get(1).copied().unwrap_or(250);
     let senders = args.get(2).copied().unwrap_or(4);
+    let db = std::env::var_os("SENTRIAL_BENCH_DB").map(std::path::PathBuf::from);
+    // Into a database of earlier runs, this run's ids are its own (its start, in hex).
+    let run = match db {
+        Some(_) => format!(
+            "{:x}-",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+        ),
+        None => String::new(),
+    };
 
     let events: Vec<Event> = (0..total.div_ceil(11))
-        .flat_map(|s| session_events(s, 1_700_000_000_000 + s as i64))
+        .flat_map(|s| session_events(&run, s, 1_700_000_000_000 + s as i64))
         .take(total)
         .collect();
     let bodies: Vec<Vec<u8>> = events
@@ -125,9 +140,10 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
+        let db = db.unwrap_or_else(|| dir.path().join("bench.db"));
         let server = support::serve(ServeConfig {
             port: 0,
-            db: dir.path().join("bench.db"),
+            db,
             api_keys: vec![KEY.into()],
             ..ServeConfig::default()
         })

@@ -10,6 +10,7 @@ use super::schema;
 use crate::store::db::now;
 use crate::store::incoming::Incoming;
 use crate::store::read;
+use crate::store::rollup::maintain::refresh;
 
 fn db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
@@ -23,7 +24,10 @@ fn put(conn: &mut Connection, project: &str, events: &[Event]) -> IngestResponse
         .map(|e| Incoming::new(e.clone()).unwrap())
         .collect();
     let tx = conn.transaction().unwrap();
-    let out = ingest(&tx, project, &incoming, 1_000).unwrap();
+    let mut touched = std::collections::BTreeSet::new();
+    let out = ingest(&tx, project, &incoming, 1_000, &mut touched).unwrap();
+    let ids = touched.iter().map(String::as_str);
+    now(refresh(&SqliteDb(&tx), project, ids)).unwrap();
     tx.commit().unwrap();
     out
 }
