@@ -1,5 +1,5 @@
 // Users: each end user of the project over a range, with their sessions, failures, cost, tokens,
-// conversations, average score and when last seen; sorted by any of them, searched by id, paged.
+// average score and when last seen; sorted by any of them, searched by id, paged.
 // Every user opens their page, and every number the sessions list filtered to them.
 
 import { api } from './api.js';
@@ -119,7 +119,6 @@ function usersTable(users, state, link, behind) {
         {},
         h('th', { scope: 'col' }, 'User'),
         SORTS.map(header),
-        h('th', { class: 'num', scope: 'col' }, 'Conversations'),
       ),
     ),
     h(
@@ -140,7 +139,6 @@ function usersTable(users, state, link, behind) {
           h('td', { class: 'num' }, h('a', { href: behind(u) }, tokens(u.total_tokens))),
           h('td', { class: 'num' }, u.avg_score === null ? '—' : u.avg_score.toFixed(2)),
           h('td', { class: 'num nowrap', title: datetime(u.last_seen) }, ago(u.last_seen)),
-          h('td', { class: 'num' }, num(u.conversations)),
         ),
       ),
     ),

@@ -1,6 +1,6 @@
 //! The analytics endpoints (`docs/protocol.md`), each needing `read`:
 //! - `GET /api/analytics/users`: the project's end users over a time range, each with their
-//!   sessions, failures, cost, tokens, conversations, average score and when they were seen;
+//!   sessions, failures, cost, tokens, average score and when they were seen;
 //!   sorted, searched and paged.
 //! - `GET /api/analytics/tools`: per tool or per MCP server, calls, failures, denials, duration
 //!   percentiles, share of session time, calls per day; `GET /api/analytics/tools/{name}`: one

@@ -85,5 +85,7 @@ pub use scores::ScoreRecord;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 pub use tools::{CallRef, ToolCalls, ToolGroup, ToolRow, CALLS_LISTED};
 pub use transcript::{MarkerItem, ToolCallItem, Transcript, TranscriptItem, UserTurn};
-pub use user_detail::{UserBucket, UserConversation, UserDetail, UserQuery, USER_CONVERSATIONS};
+pub use user_detail::{
+    UserBucket, UserConversation, UserDetail, UserQuery, UserTotals, USER_CONVERSATIONS,
+};
 pub use users::{UserRow, UserSort, UsersPage, UsersQuery};

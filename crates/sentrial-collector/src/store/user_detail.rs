@@ -1,5 +1,5 @@
 //! One end user of a project over a time range (`GET /api/analytics/users/{user_id}`): their
-//! figures as the users list gives them, their sessions and conversations per time bucket, their
+//! figures as the users list gives them and their distinct conversations, their sessions and conversations per time bucket, their
 //! latest conversations, and when they were last seen at all. Written once for both stores; every
 //! statement reads the sessions of one user through the `sessions_by_user` index.
 
@@ -32,14 +32,25 @@ pub struct UserQuery {
 /// One end user over a range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserDetail {
-    /// Their figures over the range, as `GET /api/analytics/users` gives them.
-    pub totals: UserRow,
+    /// Their figures over the range.
+    pub totals: UserTotals,
     /// One entry per bucket in which they started sessions, oldest first.
     pub series: Vec<UserBucket>,
     /// Their conversations of the range, latest first (at most [`USER_CONVERSATIONS`]).
     pub conversations: Vec<UserConversation>,
     /// Their latest session's start, in or out of the range.
     pub last_seen_ever: Timestamp,
+}
+
+/// A user's figures over a range: their row as `GET /api/analytics/users` gives it, and how many
+/// conversations their sessions belong to (which the list does not count).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserTotals {
+    /// The list's figures.
+    #[serde(flatten)]
+    pub row: UserRow,
+    /// Distinct conversations of their sessions of the range.
+    pub conversations: i64,
 }
 
 /// A user's sessions in one time bucket.
@@ -84,7 +95,7 @@ macro_rules! of_user {
     };
 }
 
-/// The figures of `GET /api/analytics/users` for one user; `?5` names the score averaged.
+/// [`UserTotals`] of one user; `?5` names the score averaged.
 static TOTALS: Sql = Sql::new(concat!(
     "SELECT CAST(?2 AS TEXT) AS user_id, COUNT(*) AS sessions,
         COUNT(*) FILTER (WHERE s.status = 'failed') AS failed,
@@ -122,6 +133,13 @@ static CONVERSATIONS: Sql = Sql::new(concat!(
 static LAST_SEEN: Sql = Sql::new(
     "SELECT MAX(sort_ts) AS last_seen FROM sessions WHERE project_id = ?1 AND user_id = ?2",
 );
+
+fn totals(r: &dyn Columns) -> Result<UserTotals, StoreError> {
+    Ok(UserTotals {
+        row: user(r)?,
+        conversations: r.integer("conversations")?,
+    })
+}
 
 fn bucket(r: &dyn Columns) -> Result<UserBucket, StoreError> {
     Ok(UserBucket {
@@ -163,7 +181,7 @@ pub(crate) async fn user_detail<D: Db>(
     let (from, to) = (q.from, q.to);
     let score = q.score.as_str();
     let totals = db
-        .select(&TOTALS, &values![project, user_id, from, to, score], user)
+        .select(&TOTALS, &values![project, user_id, from, to, score], totals)
         .await?
         .pop()
         .ok_or_else(|| StoreError::Corrupt("a count answered no row".into()))?;

@@ -1,6 +1,7 @@
 //! The end users of a project over a time range (`GET /api/analytics/users`): per user, their
-//! sessions, failures, cost, tokens, conversations, average score, first and last seen; sorted,
-//! searched and paged in the database. Written once for both stores. Read from the rollups
+//! sessions, failures, cost, tokens, average score, first and last seen; sorted, searched and
+//! paged in the database. (A user's conversations are counted on their own page,
+//! `user_detail.rs`: a distinct count over many users' sessions is what a list cannot afford.) Written once for both stores. Read from the rollups
 //! (`rollup/users.rs`) but for the average of one named score, which only the sessions and their
 //! scores hold (read here).
 
@@ -90,8 +91,6 @@ pub struct UserRow {
     pub cost_usd: f64,
     /// Their tokens.
     pub total_tokens: i64,
-    /// Distinct conversations.
-    pub conversations: i64,
     /// The average of their sessions' average scores (numbers; a boolean is 1 or 0); `null`
     /// without scores.
     pub avg_score: Option<f64>,
@@ -149,7 +148,7 @@ static USERS: Sql = Sql::new(concat!(
     "SELECT s.user_id AS user_id, COUNT(*) AS sessions,
         COUNT(*) FILTER (WHERE s.status = 'failed') AS failed,
         SUM(COALESCE(s.cost_usd, 0)) AS cost_usd, {capped_sum:s.total_tokens} AS total_tokens,
-        COUNT(DISTINCT s.convo_id) AS conversations, AVG(sc.avg) AS avg_score,
+        AVG(sc.avg) AS avg_score,
         MIN(s.sort_ts) AS first_seen, MAX(s.sort_ts) AS last_seen ",
     user_sessions!(),
     " GROUP BY s.user_id ORDER BY (",
@@ -180,7 +179,6 @@ pub(crate) fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
         },
         cost_usd: r.real("cost_usd")?.unwrap_or(0.0),
         total_tokens: r.int("total_tokens")?.unwrap_or(0),
-        conversations: r.integer("conversations")?,
         avg_score: r.real("avg_score")?,
         first_seen: r.time("first_seen")?,
         last_seen: r.time("last_seen")?,

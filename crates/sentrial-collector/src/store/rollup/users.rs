@@ -1,10 +1,6 @@
 //! The users list from the rollups (`store/users.rs`): the users' daily rows of the range's whole
 //! UTC days, and the sessions of the rest (at most a day at either edge), summed per user, then
-//! sorted, searched and paged in the database. The conversations are counted for the page's
-//! users only, from their sessions (`sessions_by_user`): a distinct count does not add up over
-//! days.
-
-use std::collections::HashMap;
+//! sorted, searched and paged in the database.
 
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
@@ -78,7 +74,7 @@ macro_rules! sort_key {
 static USERS: Sql = Sql::new(concat!(
     "SELECT user_id, {capped_sum:sessions} AS sessions, {capped_sum:failed} AS failed,
         CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION) / 1000000000.0 AS cost_usd,
-        {capped_sum:tokens} AS total_tokens, CAST(0 AS BIGINT) AS conversations,
+        {capped_sum:tokens} AS total_tokens,
         CAST({capped_sum:score_nanos} AS DOUBLE PRECISION) / 1000000000.0
             / NULLIF({capped_sum:scored}, 0) AS avg_score,
         MIN(first_ts) AS first_seen, MAX(last_ts) AS last_seen
@@ -96,14 +92,6 @@ static TOTAL: Sql = Sql::new(concat!(
     "SELECT COUNT(DISTINCT user_id) AS total FROM ",
     parts!()
 ));
-
-/// The distinct conversations of project `?1`'s users in JSON array `?2` in [`?3`, `?4`).
-static CONVERSATIONS: Sql = Sql::new(
-    "SELECT user_id, COUNT(DISTINCT convo_id) AS conversations FROM sessions
-     WHERE project_id = ?1 AND user_id IN (SELECT j.value FROM {json_texts:?2})
-       AND sort_ts >= ?3 AND sort_ts < ?4
-     GROUP BY user_id",
-);
 
 /// The page of users `q` asks for in `project` (its `score` empty: every numeric score).
 pub(crate) async fn users<D: Db>(
@@ -128,28 +116,12 @@ pub(crate) async fn users<D: Db>(
         q.limit,
         q.offset
     ];
-    let mut users = db.select(&USERS, &args, user).await?;
+    let users = db.select(&USERS, &args, user).await?;
     let total = db
         .select(&TOTAL, &args[..8], |r| r.integer("total"))
         .await?
         .pop()
         .unwrap_or(0);
-    if !users.is_empty() {
-        let ids: Vec<&str> = users.iter().map(|u| u.user_id.as_str()).collect();
-        let list = serde_json::to_string(&ids).expect("strings serialize");
-        let counts: HashMap<String, i64> = db
-            .select(
-                &CONVERSATIONS,
-                &values![project, &list, q.from, q.to],
-                |r| Ok((r.string("user_id")?, r.integer("conversations")?)),
-            )
-            .await?
-            .into_iter()
-            .collect();
-        for u in &mut users {
-            u.conversations = counts.get(&u.user_id).copied().unwrap_or(0);
-        }
-    }
     Ok(UsersPage { users, total })
 }
 
@@ -159,6 +131,6 @@ mod tests {
 
     #[test]
     fn statements_render_in_both_dialects() {
-        crate::store::dialect::assert_renders(&[&USERS, &TOTAL, &CONVERSATIONS]);
+        crate::store::dialect::assert_renders(&[&USERS, &TOTAL]);
     }
 }
