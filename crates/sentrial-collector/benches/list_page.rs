@@ -155,7 +155,7 @@ fn main() {
                 ("users by last seen", "/api/analytics/users?sort=last_seen&"),
                 ("user page", "/api/analytics/users/user-42?"),
                 (
-                    "users, one score's average (read from the sessions)",
+                    "users, one score's average",
                     "/api/analytics/users?score=helpful&",
                 ),
                 ("tools", "/api/analytics/tools?"),

@@ -115,12 +115,7 @@ pub(crate) fn dimension(by: &str) -> Result<Dimension, AppError> {
         "agent" => Ok(Dimension::Agent),
         "model" => Ok(Dimension::Model),
         _ => match by.strip_prefix("metadata.") {
-            Some(key)
-                if (1..=64).contains(&key.len())
-                    && key
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
-            {
+            Some(key) if is_metadata_key(key) => {
                 Ok(Dimension::Metadata(key.to_string()))
             }
             _ => Err(AppError::BadRequest(format!(
@@ -128,4 +123,13 @@ pub(crate) fn dimension(by: &str) -> Result<Dimension, AppError> {
             ))),
         },
     }
+}
+
+/// Whether `key` can be compared by (and summed by the rollups): 1 to 64 ASCII letters, digits,
+/// `_`, `-` and `.`.
+pub(crate) fn is_metadata_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
 }

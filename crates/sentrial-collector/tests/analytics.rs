@@ -173,6 +173,96 @@ async fn sorts_search_scores_and_pages() {
     assert_eq!(page["total"], 3);
 }
 
+/// The start of the UTC day of `T0`.
+const DAY0: i64 = T0 - T0 % (24 * HOUR);
+
+#[tokio::test]
+async fn whole_days_read_from_the_rollups_give_what_the_sessions_give() {
+    let srv = filled().await;
+    let day = 24 * HOUR;
+    // RANGE has no whole UTC day (it is read from the sessions alone); `whole` is three whole
+    // days (read from the rollups alone: the users' daily rows and each score name's); `mixed` a
+    // day and a half, `old` in its first, partial day.
+    let whole = format!("from={}&to={}", DAY0 - 2 * day, DAY0 + day);
+    let mixed = format!("from={}&to={}", DAY0 - 2 * day + 12 * HOUR, DAY0 + day);
+    for (range, alice_sessions) in [(RANGE.to_string(), 3), (whole, 4), (mixed, 4)] {
+        let get = |extra: &str| {
+            let path = format!("/api/analytics/users?{range}&{extra}");
+            let srv = &srv;
+            async move {
+                let (status, body) = srv.get(KEY, &path).await;
+                assert_eq!(status, 200, "{path}: {body}");
+                body
+            }
+        };
+        let averages = |body: &Value| -> Vec<(String, Option<f64>)> {
+            body["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| {
+                    (
+                        u["user_id"].as_str().unwrap().to_string(),
+                        u["avg_score"].as_f64(),
+                    )
+                })
+                .collect()
+        };
+        let pair = |id: &str, v: Option<f64>| (id.to_string(), v);
+        // Every numeric score: a1's two average 0.5, a2 has 1.0, b1 0.0, c1 4.0.
+        let every = get("sort=score").await;
+        assert_eq!(
+            averages(&every),
+            [
+                pair("Carol", Some(4.0)),
+                pair("alice", Some(0.75)),
+                pair("bob_smith", Some(0.0))
+            ],
+            "{range}"
+        );
+        assert_eq!(every["users"][1]["sessions"], alice_sessions, "{range}");
+        // One name: the others' scores count for nothing, and who has none comes last.
+        assert_eq!(
+            averages(&get("sort=score&score=helpful").await),
+            [
+                pair("alice", Some(0.75)),
+                pair("bob_smith", Some(0.0)),
+                pair("Carol", None)
+            ],
+            "{range}"
+        );
+        let accuracy = get("sort=score&score=accuracy&order=asc").await;
+        assert_eq!(
+            averages(&accuracy),
+            [
+                pair("Carol", Some(4.0)),
+                pair("alice", None),
+                pair("bob_smith", None)
+            ],
+            "{range}"
+        );
+        // The rest of a row does not depend on the score asked.
+        assert_eq!(accuracy["total"], 3, "{range}");
+        let alice = |b: &Value| {
+            let mut row = b["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["user_id"] == "alice")
+                .unwrap()
+                .clone();
+            row.as_object_mut().unwrap().remove("avg_score");
+            row
+        };
+        assert_eq!(alice(&accuracy), alice(&every), "{range}");
+        assert_eq!(
+            alice(&get("score=nobody-gave-this").await),
+            alice(&every),
+            "{range}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn bad_parameters_are_400() {
     let srv = TestServer::start(&[]).await;
@@ -482,6 +572,66 @@ async fn compare_sets_values_side_by_side_with_their_changes() {
             body["error"].as_str().unwrap().contains(says),
             "{query}: {body}"
         );
+    }
+}
+
+#[tokio::test]
+async fn compare_reads_a_scores_average_from_the_rollups_as_from_the_sessions() {
+    let srv = TestServer::start(&[]).await;
+    use SessionStatus::Completed as Ok_;
+    let mut events = Vec::new();
+    for (id, version, model) in [
+        ("old-0", "1.2.0", "m-a"),
+        ("old-1", "1.2.0", "m-a"),
+        ("new-0", "1.3.0", "m-b"),
+    ] {
+        events.extend(versioned(id, version, model, 100, 0.1, Ok_, 1));
+    }
+    // old-0 averages 0.5 `helpful` and 3.0 `accuracy` (4/3 over every number), old-1 2.0
+    // `accuracy`, new-0 0.25 `helpful`.
+    for (id, name, v) in [
+        ("old-0", "helpful", 1.0),
+        ("old-0", "helpful", 0.0),
+        ("old-0", "accuracy", 3.0),
+        ("old-1", "accuracy", 2.0),
+        ("new-0", "helpful", 0.25),
+    ] {
+        events.push(score(id, name, v));
+    }
+    let (status, body) = srv.post(KEY, &events).await;
+    assert_eq!(status, 200, "{body}");
+    let day = 24 * HOUR;
+    // As for the users: the sessions alone, the rollups alone, and both.
+    let whole = format!("from={}&to={}", DAY0 - day, DAY0 + day);
+    let mixed = format!("from={}&to={}", DAY0 - day, DAY0 + day - 1);
+    for range in [RANGE.to_string(), whole, mixed] {
+        for (by, values) in [("metadata.version", "1.2.0,1.3.0"), ("model", "m-a,m-b")] {
+            for (score, expected) in [
+                ("", [Some((4.0 / 3.0 + 2.0) / 2.0), Some(0.25)]),
+                ("helpful", [Some(0.5), Some(0.25)]),
+                ("accuracy", [Some(2.5), None]),
+                ("nobody-gave-this", [None, None]),
+            ] {
+                let path =
+                    format!("/api/analytics/compare?{range}&by={by}&values={values}&score={score}");
+                let (status, body) = srv.get(KEY, &path).await;
+                assert_eq!(status, 200, "{path}: {body}");
+                for (row, want) in body["values"].as_array().unwrap().iter().zip(expected) {
+                    let got = row["avg_score"].as_f64();
+                    assert!(
+                        match (got, want) {
+                            (Some(g), Some(w)) => (g - w).abs() < 1e-9,
+                            (g, w) => g == w,
+                        },
+                        "{path}: {row}"
+                    );
+                    assert_eq!(
+                        row["sessions"],
+                        if row == &body["values"][0] { 2 } else { 1 }
+                    );
+                }
+            }
+        }
     }
 }
 

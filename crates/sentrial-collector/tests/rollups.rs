@@ -1059,16 +1059,25 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
             d.dedup();
             d
         };
+        // Each dimension's values, and per value each numeric score name's (`q0`, `q1`).
+        let scored = |dims: &[&str]| -> Vec<String> {
+            dims.iter()
+                .flat_map(|d| match *d {
+                    "" => vec![String::new()],
+                    d => vec![d.to_string(), format!("{d}@q0"), format!("{d}@q1")],
+                })
+                .collect()
+        };
         assert_eq!(
             dims(&rollup_rows(&raw).await),
-            [
+            scored(&[
                 "",
                 "agent",
                 "metadata.environment",
                 "metadata.version",
                 "model",
                 "user_id"
-            ],
+            ]),
             "{name}: the default keys"
         );
         let keys = vec!["environment".to_string(), "team".to_string()];
@@ -1077,14 +1086,14 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
         let rows = rollup_rows(&raw).await;
         assert_eq!(
             dims(&rows),
-            [
+            scored(&[
                 "",
                 "agent",
                 "metadata.environment",
                 "metadata.team",
                 "model",
                 "user_id"
-            ],
+            ]),
             "{name}"
         );
         assert_eq!(store.prepare_rollups(keys).await.unwrap(), None, "{name}");

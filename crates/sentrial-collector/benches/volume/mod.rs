@@ -1,7 +1,7 @@
 //! A realistic project at volume, shared by the benchmarks that read one (`list_page`,
-//! `issues_page`): sessions with tool calls, results and ends, several agents, users, statuses
-//! and conversations over 90 days, filled through the store's own ingest path, deterministic so
-//! every run fills the same database.
+//! `issues_page`): sessions with tool calls, results and ends, several agents, users, statuses,
+//! conversations and scores over 90 days, filled through the store's own ingest path,
+//! deterministic so every run fills the same database.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -165,6 +165,21 @@ pub fn session_events(n: usize, total: usize, rng: &mut Rng, now: i64) -> Vec<Ev
             }),
         ));
         t += d + 500;
+    }
+    // Every third session is scored `helpful` (0 to 1), without drawing from `rng`: the sessions
+    // are those of fills made before scores were added.
+    if n.is_multiple_of(3) {
+        out.push(ev(
+            t,
+            Payload::Score(Score {
+                name: "helpful".into(),
+                value: ScoreValue::Number((n % 5) as f64 / 4.0),
+                comment: None,
+                source: SCORE_SOURCE_API.into(),
+                at: t,
+                of: ScoreOf::Session,
+            }),
+        ));
     }
     let roll = rng.below(100);
     if roll < 2 {

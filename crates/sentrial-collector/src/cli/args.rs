@@ -135,7 +135,8 @@ pub(super) struct ServeArgs {
         long = "rollup-metadata-keys",
         value_name = "KEYS",
         value_delimiter = ',',
-        default_value = "version,environment"
+        default_value = "version,environment",
+        value_parser = rollup_metadata_key
     )]
     pub rollup_metadata_keys: Vec<String>,
 }
@@ -303,4 +304,41 @@ pub(super) enum RetentionCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+/// One `--rollup-metadata-keys` entry, trimmed (blank: none): a key Compare can compare by.
+fn rollup_metadata_key(entry: &str) -> Result<String, String> {
+    let key = entry.trim();
+    if key.is_empty() || crate::compare_api::is_metadata_key(key) {
+        Ok(key.to_string())
+    } else {
+        Err(format!(
+            "`{key}` is not a metadata key: 1 to 64 ASCII letters, digits, `_`, `-` and `.`"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn rollup_metadata_keys_are_keys_compare_takes() {
+        let parse = |keys: &str| {
+            Cli::try_parse_from(["sentrial", "serve", "--rollup-metadata-keys", keys]).map(|cli| {
+                match cli.command {
+                    Command::Serve(args) => args.rollup_metadata_keys,
+                    _ => unreachable!(),
+                }
+            })
+        };
+        assert_eq!(
+            parse("version, team.name ,").unwrap(),
+            ["version", "team.name", ""]
+        );
+        let err = parse("version,user@host").unwrap_err().to_string();
+        assert!(err.contains("`user@host` is not a metadata key"), "{err}");
+    }
 }

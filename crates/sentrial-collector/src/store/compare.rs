@@ -89,19 +89,18 @@ macro_rules! by {
             $dim,
             " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT) AND s.duration_ms IS NOT NULL"
         ));
-        /// The average of the value's scored sessions' average scores (`?6` names the score),
-        /// read from the scores: their number, not the sessions', is what it costs.
+        /// The value's sessions with a numeric score (`?6` names it; empty: any) and the sum of
+        /// their averages of it, each session's scores read through `scores_by_target`.
         static $scores: Sql = Sql::new(concat!(
-            "SELECT AVG(sc.avg) AS avg_score
-             FROM (SELECT target, AVG(num) AS avg FROM scores
-                   WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
-                     AND (?6 = '' OR name = ?6)
-                   GROUP BY target) sc
-             WHERE EXISTS (SELECT 1 FROM sessions s
-                           WHERE s.project_id = ?1 AND s.id = sc.target
-                             AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND ",
+            "SELECT COUNT(e.avg) AS scored, SUM(e.avg) AS score_sum
+             FROM (SELECT (SELECT AVG(sc.num) FROM scores sc
+                           WHERE sc.project_id = s.project_id AND sc.target_kind = 'session'
+                             AND sc.target = s.id AND sc.num IS NOT NULL
+                             AND (?6 = '' OR sc.name = ?6)) AS avg
+                   FROM sessions s
+                   WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND ",
             $dim,
-            " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT))"
+            " = ?4 AND CAST(?5 AS TEXT) = CAST(?5 AS TEXT)) e"
         ));
     };
 }
@@ -142,7 +141,7 @@ pub(crate) struct Statements {
     pub calls: &'static Sql,
     /// Every duration.
     pub durations: &'static Sql,
-    /// The average score, from the scores.
+    /// The scored sessions and the sum of their average scores.
     pub scores: &'static Sql,
 }
 
@@ -201,6 +200,10 @@ pub(crate) struct Sums {
     pub turned: i64,
     /// Their tool calls.
     pub calls: i64,
+    /// Sessions with a numeric score (of the name asked, if one was).
+    pub scored: i64,
+    /// The sum of those sessions' average scores.
+    pub score_sum: f64,
 }
 
 impl Sums {
@@ -213,6 +216,8 @@ impl Sums {
         self.turns = self.turns.saturating_add(other.turns);
         self.turned += other.turned;
         self.calls += other.calls;
+        self.scored += other.scored;
+        self.score_sum += other.score_sum;
     }
 }
 
@@ -225,22 +230,28 @@ pub(crate) fn stats(r: &dyn Columns) -> Result<Sums, StoreError> {
         timed: r.integer("timed")?,
         turns: r.int("turns")?.unwrap_or(0),
         turned: r.integer("turned")?,
-        calls: 0,
+        ..Sums::default()
     })
 }
 
-/// The average of the average scores of `value`'s sessions in the range of `args` (project,
-/// from, to, value, metadata key, score name), read from the scores (`Statements::scores`).
-pub(crate) async fn avg_score<D: Db>(
+/// The scored sessions of `value` in the range of `args` (project, from, to, value, metadata
+/// key, score name) and the sum of their average scores (`Statements::scores`), as [`Sums`].
+pub(crate) async fn scored<D: Db>(
     db: &D,
     sql: &Statements,
     args: &[Value<'_>],
-) -> Result<Option<f64>, StoreError> {
+) -> Result<Sums, StoreError> {
     Ok(db
-        .select(sql.scores, args, |r| r.real("avg_score"))
+        .select(sql.scores, args, |r| {
+            Ok(Sums {
+                scored: r.integer("scored")?,
+                score_sum: r.real("score_sum")?.unwrap_or(0.0),
+                ..Sums::default()
+            })
+        })
         .await?
         .pop()
-        .flatten())
+        .unwrap_or_default())
 }
 
 /// The values of `dim` side by side over [`from`, `to`) in `project_id`.
@@ -267,7 +278,7 @@ pub async fn compare<D: Db>(
             .await?
             .pop()
             .unwrap_or_default();
-        let avg_score = avg_score(db, &sql, &args).await?;
+        sums.add(&scored(db, &sql, &args).await?);
         sums.calls = db
             .select(sql.calls, &args[..5], |r| r.integer("calls"))
             .await?
@@ -285,19 +296,14 @@ pub async fn compare<D: Db>(
                     .flatten();
             }
         }
-        rows.push(CompareRow::of(value.clone(), &sums, at, avg_score));
+        rows.push(CompareRow::of(value.clone(), &sums, at));
     }
     Ok(rows)
 }
 
 impl CompareRow {
-    /// The row of `value` from its sums, percentiles (p50, p95) and average score.
-    pub(crate) fn of(
-        value: String,
-        sums: &Sums,
-        [p50, p95]: [Option<i64>; 2],
-        avg_score: Option<f64>,
-    ) -> CompareRow {
+    /// The row of `value` from its sums and percentiles (p50, p95).
+    pub(crate) fn of(value: String, sums: &Sums, [p50, p95]: [Option<i64>; 2]) -> CompareRow {
         let per = |x: f64| {
             if sums.sessions > 0 {
                 x / sums.sessions as f64
@@ -314,7 +320,7 @@ impl CompareRow {
             duration_p95_ms: p95,
             avg_turns: (sums.turned > 0).then(|| sums.turns as f64 / sums.turned as f64),
             tool_calls_per_session: per(sums.calls as f64),
-            avg_score,
+            avg_score: (sums.scored > 0).then(|| sums.score_sum / sums.scored as f64),
         }
     }
 }

@@ -337,3 +337,13 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
 }
 pub(crate) use rollup_people_and_tools;
 // ---- end of issue 18's migration (rollups of users and tools) ----
+// ---- Issue 18 (one score's average from the rollups), one migration of each store. ----
+/// Version 15 of both: the rollups gain, per score name and value of each dimension (the end
+/// users' per UTC day), the sessions with a numeric score of that name and the sum of their
+/// averages (dimension `<dim>@<name>`, `rollup/contrib.rs`). The contributions recorded before
+/// hold none, so the rollups are marked to be filled again.
+pub(crate) const ROLLUP_SCORES: &str = "
+INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+";
+// ---- end of issue 18's migration (one score's average from the rollups) ----

@@ -1,17 +1,14 @@
 //! The end users of a project over a time range (`GET /api/analytics/users`): per user, their
 //! sessions, failures, cost, tokens, average score, first and last seen; sorted, searched and
-//! paged in the database. (A user's conversations are counted on their own page,
-//! `user_detail.rs`: a distinct count over many users' sessions is what a list cannot afford.) Written once for both stores. Read from the rollups
-//! (`rollup/users.rs`) but for the average of one named score, which only the sessions and their
-//! scores hold (read here).
+//! paged in the database, from the rollups (`rollup/users.rs`), for both stores. A user's
+//! conversations are counted on their own page (`user_detail.rs`): a distinct count over the
+//! sessions of many users is what a list cannot afford at volume.
 
 use serde::Serialize;
 
 use crate::store::db::Db;
-use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
 use crate::store::row::Columns;
-use crate::store::value::values;
 use crate::time::Timestamp;
 
 /// What `GET /api/analytics/users` asks.
@@ -109,62 +106,7 @@ pub struct UsersPage {
     pub total: i64,
 }
 
-/// The sessions of the range and search (`?1` to `?4`, [`like_pattern`]).
-macro_rules! users_where {
-    () => {
-        " WHERE s.project_id = ?1 AND s.sort_ts >= ?2 AND s.sort_ts < ?3 AND s.user_id IS NOT NULL
-           AND (?4 = '' OR lower(s.user_id) LIKE lower(?4) ESCAPE '\\')"
-    };
-}
-
-/// [`users_where!`]'s sessions with each one's average score (scores given to the session by its
-/// id; `?5` names the score, or is empty).
-macro_rules! user_sessions {
-    () => {
-        concat!(
-            "FROM sessions s
-             LEFT JOIN (SELECT target, AVG(num) AS avg FROM scores
-                        WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
-                          AND (?5 = '' OR name = ?5)
-                        GROUP BY target) sc ON sc.target = s.id",
-            users_where!()
-        )
-    };
-}
-
-/// The sort key of a user row: `?6` names it.
-macro_rules! sort_key {
-    () => {
-        "CASE ?6 WHEN 'sessions' THEN CAST(COUNT(*) AS DOUBLE PRECISION)
-                 WHEN 'cost' THEN SUM(COALESCE(s.cost_usd, 0))
-                 WHEN 'tokens' THEN CAST({capped_sum:s.total_tokens} AS DOUBLE PRECISION)
-                 WHEN 'failure_rate' THEN CAST(COUNT(*) FILTER (WHERE s.status = 'failed') AS DOUBLE PRECISION) / COUNT(*)
-                 WHEN 'score' THEN AVG(sc.avg)
-                 ELSE CAST(MAX(s.sort_ts) AS DOUBLE PRECISION) END"
-    };
-}
-
-static USERS: Sql = Sql::new(concat!(
-    "SELECT s.user_id AS user_id, COUNT(*) AS sessions,
-        COUNT(*) FILTER (WHERE s.status = 'failed') AS failed,
-        SUM(COALESCE(s.cost_usd, 0)) AS cost_usd, {capped_sum:s.total_tokens} AS total_tokens,
-        AVG(sc.avg) AS avg_score,
-        MIN(s.sort_ts) AS first_seen, MAX(s.sort_ts) AS last_seen ",
-    user_sessions!(),
-    " GROUP BY s.user_id ORDER BY (",
-    sort_key!(),
-    ") IS NULL, (",
-    sort_key!(),
-    ") * ?7 DESC, s.user_id LIMIT ?8 OFFSET ?9"
-));
-
-/// How many users match, over every page (no scores needed).
-static TOTAL: Sql = Sql::new(concat!(
-    "SELECT COUNT(DISTINCT s.user_id) AS total FROM sessions s",
-    users_where!()
-));
-
-/// One row of [`USERS`] (also of a user's page, `user_detail.rs`).
+/// One row of the users list (also of a user's page, `user_detail.rs`).
 pub(crate) fn user(r: &dyn Columns) -> Result<UserRow, StoreError> {
     let sessions = r.integer("sessions")?;
     let failed = r.integer("failed")?;
@@ -204,38 +146,5 @@ pub async fn users<D: Db>(
     project_id: &str,
     q: &UsersQuery,
 ) -> Result<UsersPage, StoreError> {
-    if q.score.is_empty() {
-        return crate::store::rollup::users::users(db, project_id, q).await;
-    }
-    let sign: f64 = if q.descending { 1.0 } else { -1.0 };
-    let search = like_pattern(&q.search);
-    let args = values![
-        project_id,
-        q.from,
-        q.to,
-        search.as_str(),
-        q.score.as_str(),
-        q.sort.as_str(),
-        sign,
-        q.limit,
-        q.offset
-    ];
-    let users = db.select(&USERS, &args, user).await?;
-    let total = db
-        .select(&TOTAL, &args[..4], |r| r.integer("total"))
-        .await?
-        .first()
-        .copied()
-        .unwrap_or(0);
-    Ok(UsersPage { users, total })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_render_in_both_dialects() {
-        crate::store::dialect::assert_renders(&[&USERS, &TOTAL]);
-    }
+    crate::store::rollup::users::users(db, project_id, q).await
 }

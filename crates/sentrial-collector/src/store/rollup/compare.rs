@@ -4,15 +4,18 @@
 //! the rest (at most a day at either edge) from the sessions, merged. The
 //! percentiles are read from the buckets: the middle of the bucket holding the nearest rank,
 //! within 3.1% of the duration of that rank (`contrib::duration_bucket`). The average score is
-//! read from the scores of the range's sessions, whose number, not the sessions', it costs.
+//! read like the sums: from the value's rows (every numeric score) or those of the score named
+//! (`contrib::score_dim`), and the edges' sessions.
 
 use std::collections::BTreeMap;
 
-use crate::store::compare::{avg_score, nearest_rank, stats, CompareRow, Dimension, Sums};
+use crate::store::compare::{nearest_rank, scored, stats, CompareRow, Dimension, Sums};
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::{bucket_middle, duration_bucket, whole, DAY_MS, HOUR_MS};
+use crate::store::rollup::contrib::{
+    bucket_middle, duration_bucket, score_dim, whole, DAY_MS, HOUR_MS,
+};
 use crate::store::rollup::maintain::metadata_keys;
 use crate::store::value::values;
 
@@ -22,6 +25,15 @@ static SUMS: Sql = Sql::new(
         CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION) / 1000000000.0 AS cost_usd,
         {capped_sum:durations} AS timed, {capped_sum:turns} AS turns,
         {capped_sum:turned} AS turned, {capped_sum:tool_calls} AS calls
+     FROM rollups WHERE project_id = ?1 AND dim = ?4 AND hour >= ?2 AND hour < ?3
+       AND val = ?5 AND known",
+);
+
+/// The scored sessions of value `?5` of dimension `?4` in project `?1`'s hours in [`?2`, `?3`)
+/// and the sum of their average scores.
+static SCORE_SUMS: Sql = Sql::new(
+    "SELECT {capped_sum:scored} AS scored,
+        CAST({capped_sum:score_nanos} AS DOUBLE PRECISION) / 1000000000.0 AS score_sum
      FROM rollups WHERE project_id = ?1 AND dim = ?4 AND hour >= ?2 AND hour < ?3
        AND val = ?5 AND known",
 );
@@ -60,6 +72,11 @@ pub(crate) async fn compare<D: Db>(
             format!("metadata.{key}")
         }
     };
+    let scores_dim = if score.is_empty() {
+        rolled.clone()
+    } else {
+        score_dim(&rolled, score)
+    };
     let (sql, key) = dim.statements();
     let mut rows = Vec::with_capacity(values.len());
     for value in values {
@@ -74,11 +91,26 @@ pub(crate) async fn compare<D: Db>(
                     turns: r.integer("turns")?,
                     turned: r.integer("turned")?,
                     calls: r.integer("calls")?,
+                    ..Sums::default()
                 })
             })
             .await?
             .pop()
             .unwrap_or_default();
+        let scored_hours = values![project, first, end, scores_dim.as_str(), value.as_str()];
+        if let Some(part) = db
+            .select(&SCORE_SUMS, &scored_hours, |r| {
+                Ok(Sums {
+                    scored: r.integer("scored")?,
+                    score_sum: r.real("score_sum")?.unwrap_or(0.0),
+                    ..Sums::default()
+                })
+            })
+            .await?
+            .pop()
+        {
+            sums.add(&part);
+        }
         let days = values![project, first_day, end_day, rolled.as_str(), value.as_str()];
         let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
         for (bucket, n) in db
@@ -99,6 +131,8 @@ pub(crate) async fn compare<D: Db>(
                 .await?
                 .pop()
                 .unwrap_or(0);
+            let edge = values![project, a, b, value.as_str(), key, score];
+            sums.add(&scored(db, &sql, &edge).await?);
         }
         for (a, b) in [(from, first_day), (end_day, to)] {
             let edge = values![project, a, b, value.as_str(), key];
@@ -106,11 +140,9 @@ pub(crate) async fn compare<D: Db>(
                 *buckets.entry(duration_bucket(ms)).or_default() += 1;
             }
         }
-        let range = values![project, from, to, value.as_str(), key, score];
-        let avg_score = avg_score(db, &sql, &range).await?;
         let timed: i64 = buckets.values().sum();
         let at = [50, 95].map(|p| percentile(&buckets, timed, p));
-        rows.push(CompareRow::of(value.clone(), &sums, at, avg_score));
+        rows.push(CompareRow::of(value.clone(), &sums, at));
     }
     Ok(Some(rows))
 }

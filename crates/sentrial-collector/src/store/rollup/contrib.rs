@@ -19,6 +19,15 @@ pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 /// a session or two in an hour, so their hourly rows would be nearly as many as the sessions.
 pub(crate) const DAILY_DIM: &str = "user_id";
 
+/// The dimension that sums, per value of dimension `dim`, the sessions with a numeric score
+/// named `name` (a row's `sessions` and `scored`) and their averages of it (`score_nanos`):
+/// `agent@helpful`, `user_id@helpful`. The users list and Compare read them for one score's
+/// average. No dimension's own name holds an `@` (metadata keys are letters, digits, `_`, `-`
+/// and `.`), so the first one ends it.
+pub(crate) fn score_dim(dim: &str, name: &str) -> String {
+    format!("{dim}@{name}")
+}
+
 /// The whole periods of `period` ms (UTC hours or days) in [`from`, `to`): the first one's start
 /// and the end of the last (`first >= end`: none).
 pub(crate) fn whole(from: i64, to: i64, period: i64) -> (i64, i64) {
@@ -39,9 +48,10 @@ pub(crate) fn days_and_edges(from: i64, to: i64) -> ((i64, i64), [(i64, i64); 2]
     }
 }
 
-/// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`], else an hour.
+/// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`] and its scores
+/// ([`score_dim`]), else an hour.
 pub(crate) fn period_ms(dim: &str) -> i64 {
-    if dim == DAILY_DIM {
+    if dim.split_once('@').map_or(dim, |(base, _)| base) == DAILY_DIM {
         DAY_MS
     } else {
         HOUR_MS
@@ -218,6 +228,10 @@ pub(crate) struct Contribution {
     /// Its sort time, ms (the users' rows keep their first and last).
     #[serde(default)]
     pub ts: i64,
+    /// Its average of each score name (numeric scores only), in billionths: summed per
+    /// dimension (but the whole project's) under [`score_dim`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<String, i64>,
 }
 
 /// How a change of contribution changes one `tool_rollups` row.
@@ -292,6 +306,7 @@ pub(crate) struct Facts {
     num_turns: Option<i64>,
     score: Option<f64>,
     tools: BTreeMap<String, ToolCounts>,
+    scores: BTreeMap<String, f64>,
 }
 
 /// A row of `sql::FACTS`: a session's id and its facts.
@@ -309,6 +324,7 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
         num_turns: r.int("num_turns")?,
         score: r.real("score")?,
         tools: BTreeMap::new(),
+        scores: BTreeMap::new(),
     };
     Ok((r.string("id")?, facts))
 }
@@ -319,6 +335,22 @@ impl Facts {
         self.tools = tools;
         self
     }
+
+    /// These facts with the session's average of each score name (from rows of
+    /// `sql::SCORE_FACTS`).
+    pub fn with_scores(mut self, scores: BTreeMap<String, f64>) -> Facts {
+        self.scores = scores;
+        self
+    }
+}
+
+/// A row of `sql::SCORE_FACTS`: a session's id, a score name and the session's average of it.
+pub(crate) fn score_facts(r: &dyn Columns) -> Result<(String, String, f64), StoreError> {
+    Ok((
+        r.string("session_id")?,
+        r.string("name")?,
+        r.real("score")?.unwrap_or(0.0),
+    ))
 }
 
 impl Contribution {
@@ -329,9 +361,7 @@ impl Contribution {
             sessions: 1,
             failed: i64::from(f.status == "failed"),
             running: i64::from(f.status == "running"),
-            cost_nanos: f.cost_usd.map_or(0, |c| {
-                (c * 1e9).round().clamp(-COST_CAP as f64, COST_CAP as f64) as i64
-            }),
+            cost_nanos: f.cost_usd.map_or(0, nanos),
             priced: i64::from(f.cost_usd.is_some()),
             tokens: capped(f.total_tokens),
             durations: i64::from(f.duration_ms.is_some()),
@@ -341,9 +371,7 @@ impl Contribution {
             tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
             turned: i64::from(f.num_turns.is_some()),
             scored: i64::from(f.score.is_some()),
-            score_nanos: f.score.map_or(0, |v| {
-                (v * 1e9).round().clamp(-COST_CAP as f64, COST_CAP as f64) as i64
-            }),
+            score_nanos: f.score.map_or(0, nanos),
         };
         let metadata: serde_json::Map<String, serde_json::Value> = f
             .metadata
@@ -367,6 +395,7 @@ impl Contribution {
             counts,
             tools: f.tools,
             ts: f.sort_ts,
+            scores: f.scores.into_iter().map(|(n, v)| (n, nanos(v))).collect(),
         }
     }
 
@@ -494,6 +523,20 @@ impl Contribution {
                 out.entry((start, dim.clone(), val.clone()))
                     .or_default()
                     .add(&c.counts, sign);
+                if dim.is_empty() {
+                    continue;
+                }
+                for (name, score_nanos) in &c.scores {
+                    let scored = Counts {
+                        sessions: 1,
+                        scored: 1,
+                        score_nanos: *score_nanos,
+                        ..Counts::default()
+                    };
+                    out.entry((start, score_dim(dim, name), val.clone()))
+                        .or_default()
+                        .add(&scored, sign);
+                }
             }
         }
         out.retain(|_, d| !d.is_zero());
@@ -509,6 +552,11 @@ fn text_of(v: &serde_json::Value) -> Option<String> {
         serde_json::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }
+}
+
+/// `v` in billionths, rounded to the nearest, within [`COST_CAP`] either way.
+fn nanos(v: f64) -> i64 {
+    (v * 1e9).round().clamp(-COST_CAP as f64, COST_CAP as f64) as i64
 }
 
 fn capped(v: Option<i64>) -> i64 {
@@ -533,6 +581,7 @@ mod tests {
             },
             tools: BTreeMap::new(),
             ts: hour,
+            scores: BTreeMap::new(),
         }
     }
 
@@ -558,6 +607,7 @@ mod tests {
             counts: Counts::default(),
             tools: BTreeMap::new(),
             ts,
+            scores: BTreeMap::new(),
         };
         let a = user(0, 10, Some("u"));
         let row = (0, "user_id".to_string(), Some("u".to_string()));
@@ -614,5 +664,40 @@ mod tests {
         assert!(Contribution::difference(Some(&new), Some(&new)).is_empty());
         let gone = Contribution::difference(Some(&new), None);
         assert!(gone.values().all(|c| c.sessions == -1));
+    }
+
+    #[test]
+    fn each_score_name_is_summed_per_value_of_each_dimension() {
+        let day = 5 * DAY_MS;
+        let hour = day + 3 * HOUR_MS;
+        let scored = |who: Option<&str>, helpful: i64| Contribution {
+            hour,
+            dims: vec![
+                (String::new(), Some(String::new())),
+                ("agent".into(), Some("a".into())),
+                ("user_id".into(), who.map(String::from)),
+            ],
+            counts: Counts::default(),
+            tools: BTreeMap::new(),
+            ts: hour,
+            scores: BTreeMap::from([("helpful".into(), helpful), ("tone".into(), 7)]),
+        };
+        let user = |name: &str| (day, score_dim("user_id", name), Some("u".to_string()));
+        let agent = |name: &str| (hour, score_dim("agent", name), Some("a".to_string()));
+        let d = Contribution::difference(None, Some(&scored(Some("u"), 500)));
+        for row in [user("helpful"), agent("helpful")] {
+            assert_eq!((d[&row].sessions, d[&row].scored), (1, 1), "{row:?}");
+            assert_eq!(d[&row].score_nanos, 500, "{row:?}");
+        }
+        assert_eq!(d[&user("tone")].score_nanos, 7);
+        assert!(!d.keys().any(|(_, dim, _)| dim.starts_with('@')), "{d:?}");
+        assert_eq!(period_ms(&score_dim("user_id", "a@b")), DAY_MS);
+        assert_eq!(period_ms(&score_dim("agent", "user_id")), HOUR_MS);
+        // A changed score changes only its own rows.
+        let d =
+            Contribution::difference(Some(&scored(Some("u"), 500)), Some(&scored(Some("u"), 800)));
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[&user("helpful")].score_nanos, 300);
+        assert_eq!(d[&user("helpful")].sessions, 0);
     }
 }

@@ -22,6 +22,15 @@ pub static TOOL_FACTS: Sql = Sql::new(
      WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})",
 );
 
+/// Per session of project `?1` whose id is in the JSON array `?2` and score name, the session's
+/// average of its numeric scores of that name (`contrib::score_facts`).
+pub static SCORE_FACTS: Sql = Sql::new(
+    "SELECT target AS session_id, name, AVG(num) AS score FROM scores
+     WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
+       AND target IN (SELECT j.value FROM {json_texts:?2})
+     GROUP BY target, name",
+);
+
 /// Adds to the `tool_rollups` rows of project `?1` the calls in JSON array `?2`, one array per
 /// row (`[hour, tool, server, calls, failures, denials, durations, duration_ms, max_ms]`, no
 /// row twice), keeping each `max_ms` as the row's longest call when longer.
@@ -216,6 +225,7 @@ mod tests {
         crate::store::dialect::assert_renders(&[
             &FACTS,
             &TOOL_FACTS,
+            &SCORE_FACTS,
             &TOOL_ADD,
             &TOOL_MAX_AGAIN,
             &TOOL_PRUNE,

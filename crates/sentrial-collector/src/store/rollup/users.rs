@@ -1,16 +1,18 @@
 //! The users list from the rollups (`store/users.rs`): the users' daily rows of the range's whole
 //! UTC days, and the sessions of the rest (at most a day at either edge), summed per user, then
-//! sorted, searched and paged in the database.
+//! sorted, searched and paged in the database. The average of one named score comes from that
+//! name's daily rows per user (`user_id@<name>`, `contrib::score_dim`) instead of the users' own,
+//! which sum every numeric score.
 
 use crate::store::db::Db;
 use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
-use crate::store::rollup::contrib::days_and_edges;
+use crate::store::rollup::contrib::{days_and_edges, score_dim, DAILY_DIM};
 use crate::store::users::{like_pattern, user, UsersPage, UsersQuery};
 use crate::store::value::values;
 
 /// The sessions of one edge of the range (`?A` to `?B`) as rows of the users' rollups, for the
-/// users matching search `?8`.
+/// users matching search `?8`, their scores those named `?9` (empty: every numeric score).
 macro_rules! edge {
     ($from:literal, $to:literal) => {
         concat!(
@@ -24,7 +26,8 @@ macro_rules! edge {
              FROM (SELECT s.user_id, s.status, s.cost_usd, s.total_tokens, s.sort_ts,
                      (SELECT AVG(sc.num) FROM scores sc
                       WHERE sc.project_id = s.project_id AND sc.target_kind = 'session'
-                        AND sc.target = s.id AND sc.num IS NOT NULL) AS score
+                        AND sc.target = s.id AND sc.num IS NOT NULL
+                        AND (?9 = '' OR sc.name = ?9)) AS score
                    FROM sessions s
                    WHERE s.project_id = ?1 AND s.sort_ts >= ",
             $from,
@@ -38,13 +41,22 @@ macro_rules! edge {
 
 /// Per user: the daily rows of project `?1`'s days in [`?2`, `?3`) and the sessions of
 /// [`?4`, `?5`) and [`?6`, `?7`), of the users whose id matches LIKE pattern `?8` (case-insensitive for
-/// ASCII letters; empty: every user).
+/// ASCII letters; empty: every user). With a score name `?9` (and `?10` its dimension), the scores
+/// are that name's: the users' rows give none, that name's rows give theirs.
 macro_rules! parts {
     () => {
         concat!(
-            "(SELECT val AS user_id, sessions, failed, cost_nanos, tokens, scored, score_nanos,
-                first_ts, last_ts
+            "(SELECT val AS user_id, sessions, failed, cost_nanos, tokens,
+                CASE WHEN ?9 = '' THEN scored ELSE 0 END AS scored,
+                CASE WHEN ?9 = '' THEN score_nanos ELSE 0 END AS score_nanos, first_ts, last_ts
               FROM rollups WHERE project_id = ?1 AND dim = 'user_id' AND known
+                AND hour >= ?2 AND hour < ?3
+                AND (?8 = '' OR lower(val) LIKE lower(?8) ESCAPE '\\')
+              UNION ALL
+              SELECT val AS user_id, 0 AS sessions, 0 AS failed, 0 AS cost_nanos, 0 AS tokens,
+                scored, score_nanos, CAST(NULL AS BIGINT) AS first_ts,
+                CAST(NULL AS BIGINT) AS last_ts
+              FROM rollups WHERE ?9 <> '' AND project_id = ?1 AND dim = ?10 AND known
                 AND hour >= ?2 AND hour < ?3
                 AND (?8 = '' OR lower(val) LIKE lower(?8) ESCAPE '\\')
               UNION ALL ",
@@ -56,10 +68,10 @@ macro_rules! parts {
     };
 }
 
-/// The sort key of a user row: `?9` names it.
+/// The sort key of a user row: `?11` names it.
 macro_rules! sort_key {
     () => {
-        "CASE ?9 WHEN 'sessions' THEN CAST({capped_sum:sessions} AS DOUBLE PRECISION)
+        "CASE ?11 WHEN 'sessions' THEN CAST({capped_sum:sessions} AS DOUBLE PRECISION)
                  WHEN 'cost' THEN CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION)
                  WHEN 'tokens' THEN CAST({capped_sum:tokens} AS DOUBLE PRECISION)
                  WHEN 'failure_rate' THEN CAST({capped_sum:failed} AS DOUBLE PRECISION)
@@ -70,7 +82,7 @@ macro_rules! sort_key {
     };
 }
 
-/// A page of [`parts`]' users: sorted by [`sort_key`] times `?10`, `?11` of them after `?12`.
+/// A page of [`parts`]' users: sorted by [`sort_key`] times `?12`, `?13` of them after `?14`.
 static USERS: Sql = Sql::new(concat!(
     "SELECT user_id, {capped_sum:sessions} AS sessions, {capped_sum:failed} AS failed,
         CAST({capped_sum:cost_nanos} AS DOUBLE PRECISION) / 1000000000.0 AS cost_usd,
@@ -84,7 +96,7 @@ static USERS: Sql = Sql::new(concat!(
     sort_key!(),
     ") IS NULL, (",
     sort_key!(),
-    ") * ?10 DESC, user_id LIMIT ?11 OFFSET ?12"
+    ") * ?12 DESC, user_id LIMIT ?13 OFFSET ?14"
 ));
 
 /// How many users [`parts`] holds.
@@ -101,6 +113,7 @@ pub(crate) async fn users<D: Db>(
 ) -> Result<UsersPage, StoreError> {
     let (days, edges) = days_and_edges(q.from, q.to);
     let pattern = like_pattern(&q.search);
+    let score_dim = score_dim(DAILY_DIM, &q.score);
     let sign: f64 = if q.descending { 1.0 } else { -1.0 };
     let args = values![
         project,
@@ -111,6 +124,8 @@ pub(crate) async fn users<D: Db>(
         edges[1].0,
         edges[1].1,
         pattern.as_str(),
+        q.score.as_str(),
+        score_dim.as_str(),
         q.sort.as_str(),
         sign,
         q.limit,
@@ -118,7 +133,7 @@ pub(crate) async fn users<D: Db>(
     ];
     let users = db.select(&USERS, &args, user).await?;
     let total = db
-        .select(&TOTAL, &args[..8], |r| r.integer("total"))
+        .select(&TOTAL, &args[..10], |r| r.integer("total"))
         .await?
         .pop()
         .unwrap_or(0);
