@@ -234,15 +234,15 @@ pub(crate) fn stats(r: &dyn Columns) -> Result<Sums, StoreError> {
     })
 }
 
-/// The scored sessions of `value` in the range of `args` (project, from, to, value, metadata
-/// key, score name) and the sum of their average scores (`Statements::scores`), as [`Sums`].
+/// The scored sessions and the sum of their average scores that `statement` (a
+/// `Statements::scores`, or the rollups' own) answers for `args`, as [`Sums`].
 pub(crate) async fn scored<D: Db>(
     db: &D,
-    sql: &Statements,
+    statement: &'static Sql,
     args: &[Value<'_>],
 ) -> Result<Sums, StoreError> {
     Ok(db
-        .select(sql.scores, args, |r| {
+        .select(statement, args, |r| {
             Ok(Sums {
                 scored: r.integer("scored")?,
                 score_sum: r.real("score_sum")?.unwrap_or(0.0),
@@ -278,7 +278,7 @@ pub async fn compare<D: Db>(
             .await?
             .pop()
             .unwrap_or_default();
-        sums.add(&scored(db, &sql, &args).await?);
+        sums.add(&scored(db, sql.scores, &args).await?);
         sums.calls = db
             .select(sql.calls, &args[..5], |r| r.integer("calls"))
             .await?

@@ -98,19 +98,7 @@ pub(crate) async fn compare<D: Db>(
             .pop()
             .unwrap_or_default();
         let scored_hours = values![project, first, end, scores_dim.as_str(), value.as_str()];
-        if let Some(part) = db
-            .select(&SCORE_SUMS, &scored_hours, |r| {
-                Ok(Sums {
-                    scored: r.integer("scored")?,
-                    score_sum: r.real("score_sum")?.unwrap_or(0.0),
-                    ..Sums::default()
-                })
-            })
-            .await?
-            .pop()
-        {
-            sums.add(&part);
-        }
+        sums.add(&scored(db, &SCORE_SUMS, &scored_hours).await?);
         let days = values![project, first_day, end_day, rolled.as_str(), value.as_str()];
         let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
         for (bucket, n) in db
@@ -132,7 +120,7 @@ pub(crate) async fn compare<D: Db>(
                 .pop()
                 .unwrap_or(0);
             let edge = values![project, a, b, value.as_str(), key, score];
-            sums.add(&scored(db, &sql, &edge).await?);
+            sums.add(&scored(db, sql.scores, &edge).await?);
         }
         for (a, b) in [(from, first_day), (end_day, to)] {
             let edge = values![project, a, b, value.as_str(), key];
