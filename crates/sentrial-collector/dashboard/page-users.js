@@ -111,16 +111,7 @@ function usersTable(users, state, link, behind) {
   return h(
     'table',
     { class: 'issues users' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', { scope: 'col' }, 'User'),
-        SORTS.map(header),
-      ),
-    ),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'User'), SORTS.map(header))),
     h(
       'tbody',
       {},
