@@ -99,10 +99,26 @@ static USERS: Sql = Sql::new(concat!(
     ") * ?12 DESC, user_id LIMIT ?13 OFFSET ?14"
 ));
 
-/// How many users [`parts`] holds.
+/// The ids of the users of project `?1` in the range (the users' daily rows of [`?2`, `?3`), the
+/// sessions of [`?4`, `?5`) and [`?6`, `?7`)) whose id matches `?8`.
+macro_rules! user_ids {
+    () => {
+        "(SELECT val AS user_id FROM rollups WHERE project_id = ?1 AND dim = 'user_id' AND known
+            AND hour >= ?2 AND hour < ?3 AND (?8 = '' OR lower(val) LIKE lower(?8) ESCAPE '\\')
+          UNION ALL
+          SELECT user_id FROM sessions WHERE project_id = ?1 AND sort_ts >= ?4 AND sort_ts < ?5
+            AND user_id IS NOT NULL AND (?8 = '' OR lower(user_id) LIKE lower(?8) ESCAPE '\\')
+          UNION ALL
+          SELECT user_id FROM sessions WHERE project_id = ?1 AND sort_ts >= ?6 AND sort_ts < ?7
+            AND user_id IS NOT NULL AND (?8 = '' OR lower(user_id) LIKE lower(?8) ESCAPE '\\')) u"
+    };
+}
+
+/// How many users [`parts`] holds: counted from their ids alone ([`user_ids`]), which spares
+/// the figures and the edges' scores.
 static TOTAL: Sql = Sql::new(concat!(
     "SELECT COUNT(DISTINCT user_id) AS total FROM ",
-    parts!()
+    user_ids!()
 ));
 
 /// The page of users `q` asks for in `project` (its `score` empty: every numeric score).
@@ -133,7 +149,7 @@ pub(crate) async fn users<D: Db>(
     ];
     let users = db.select(&USERS, &args, user).await?;
     let total = db
-        .select(&TOTAL, &args[..10], |r| r.integer("total"))
+        .select(&TOTAL, &args[..8], |r| r.integer("total"))
         .await?
         .pop()
         .unwrap_or(0);
