@@ -221,6 +221,7 @@ fn session(i: i64) -> Vec<Event> {
     );
     if let Payload::SessionStart(s) = &mut start.payload {
         s.model = (i % 7 != 0).then(|| ["m1", "m2"][i as usize % 2].to_string());
+        s.claude_session_id = claude_session(i);
         let version = ["1.2.0", "1.3.0"][i as usize % 2];
         let mut metadata = json!({ "version": version });
         if i % 3 == 0 {
@@ -259,28 +260,47 @@ fn session(i: i64) -> Vec<Event> {
             },
         ));
     }
-    // Numeric scores of the session (two for some, averaged), and a label, which no average
-    // counts.
-    for (k, value) in [
-        (0, (i % 3 == 1).then(|| ScoreValue::Number(i as f64 / 10.0))),
-        (1, (i % 6 == 1).then_some(ScoreValue::Number(0.25))),
-        (2, (i % 4 == 0).then(|| ScoreValue::Label("fine".into()))),
+    // Numeric scores of the session (two for some, averaged; one given hours after its start),
+    // a label, which no average counts, and one of its Claude session id.
+    for (k, value, at) in [
+        (
+            0,
+            (i % 3 == 1).then(|| ScoreValue::Number(i as f64 / 10.0)),
+            t0 + 5_000,
+        ),
+        (
+            1,
+            (i % 6 == 1).then_some(ScoreValue::Number(0.25)),
+            t0 + 3 * HOUR,
+        ),
+        (
+            2,
+            (i % 4 == 0).then(|| ScoreValue::Label("fine".into())),
+            t0,
+        ),
     ] {
         if let Some(value) = value {
-            events.push(Event {
-                id: format!("{id}-score{k}"),
-                session_id: id.clone(),
-                ts: t0 + 5_000 + k,
-                payload: Payload::Score(Score {
-                    name: format!("q{k}"),
-                    value,
-                    comment: None,
-                    source: "api".into(),
-                    at: t0 + 5_000 + k,
-                    of: ScoreOf::Session,
-                }),
-            });
+            events.push(score_event(
+                &format!("{id}-score{k}"),
+                &id,
+                ScoreOf::Session,
+                &format!("q{k}"),
+                value,
+                at + k,
+            ));
         }
+    }
+    if let Some(claude) = claude_session(i) {
+        let value = ScoreValue::Number(i as f64 / 100.0);
+        let at = t0 + 2 * HOUR + 7;
+        events.push(score_event(
+            &format!("{id}-cscore"),
+            &claude,
+            ScoreOf::ClaudeSession,
+            "q0",
+            value,
+            at,
+        ));
     }
     if i % 4 != 3 {
         let status = if i % 5 == 0 {
@@ -300,6 +320,35 @@ fn session(i: i64) -> Vec<Event> {
     events
 }
 
+/// The Claude session id of session `i`: some share one, whose first run is the earliest.
+fn claude_session(i: i64) -> Option<String> {
+    (i % 4 == 1).then(|| format!("claude-{}", i % 3))
+}
+
+/// Score `id` of kind `of` of `target`, given at `at`.
+fn score_event(
+    id: &str,
+    target: &str,
+    of: ScoreOf,
+    name: &str,
+    value: ScoreValue,
+    at: i64,
+) -> Event {
+    Event {
+        id: id.into(),
+        session_id: target.into(),
+        ts: at,
+        payload: Payload::Score(Score {
+            name: name.into(),
+            value,
+            comment: None,
+            source: "api".into(),
+            at,
+            of,
+        }),
+    }
+}
+
 /// Every session's events, each session's end delivered after the next five sessions' events
 /// (late), in that order.
 fn in_order() -> Vec<Event> {
@@ -316,6 +365,49 @@ fn in_order() -> Vec<Event> {
         }
     }
     out.extend(held);
+    // A score of a Claude session id no run has carried: it has no agent.
+    let nobody = ScoreValue::Number(0.5);
+    out.push(score_event(
+        "nobody-score",
+        "claude-none",
+        ScoreOf::ClaudeSession,
+        "q1",
+        nobody,
+        BASE + HOUR + 3,
+    ));
+    out
+}
+
+/// The fixture's numeric scores as the overview averages them: when each was given, the agent it
+/// counts under (the scored session's; for a Claude session id, its first run's), its name and
+/// its number.
+fn given_scores() -> Vec<(i64, Option<String>, String, f64)> {
+    let events = in_order();
+    let mut runs = std::collections::HashMap::new();
+    for e in &events {
+        if let Payload::SessionStart(s) = &e.payload {
+            let run = (s.started_at, s.agent.clone(), s.claude_session_id.clone());
+            runs.insert(e.session_id.clone(), run);
+        }
+    }
+    let mut out = Vec::new();
+    for e in &events {
+        let Payload::Score(sc) = &e.payload else {
+            continue;
+        };
+        let ScoreValue::Number(v) = &sc.value else {
+            continue;
+        };
+        let agent = match sc.of {
+            ScoreOf::Session => runs.get(&e.session_id).map(|r| r.1.clone()),
+            ScoreOf::ClaudeSession => runs
+                .values()
+                .filter(|r| r.2.as_deref() == Some(e.session_id.as_str()))
+                .min_by_key(|r| r.0)
+                .map(|r| r.1.clone()),
+        };
+        out.push((sc.at, agent, sc.name.clone(), *v));
+    }
     out
 }
 
@@ -639,6 +731,7 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
         let ended = |i: &i64| i % 4 != 3;
         for (from, to) in [
             (BASE, BASE + 12 * HOUR),
+            (BASE, BASE + 5 * HOUR + 13 * 60_000),
             (BASE - 7 * 60_000, BASE + 5 * HOUR + 13 * 60_000),
             (BASE + 20 * 60_000, BASE + 3 * HOUR),
             (BASE + HOUR, BASE + 2 * HOUR),
@@ -729,6 +822,31 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
                     .map(|i| 10 + (i % 4 - 1) + 3 * i)
                     .max();
                 assert_eq!(longest, want, "{what}");
+                // The scores: each in the bucket of the time it was given, under its agent.
+                type Key = (i64, Option<String>, String);
+                let mut want: std::collections::BTreeMap<Key, (i64, f64)> = Default::default();
+                for (at, agent, name, v) in given_scores() {
+                    if (from..to).contains(&at) {
+                        let start = from + (at - from) / bucket_ms * bucket_ms;
+                        let sum = want.entry((start, agent, name)).or_default();
+                        *sum = (sum.0 + 1, sum.1 + v);
+                    }
+                }
+                if from == BASE {
+                    let scores: i64 = want.values().map(|(n, _)| n).sum();
+                    assert!(scores >= 10, "{what}: {want:?}");
+                }
+                let got: Vec<(Key, i64)> = o
+                    .scores
+                    .iter()
+                    .map(|a| ((a.start.0, a.agent.clone(), a.name.clone()), a.count))
+                    .collect();
+                let counts: Vec<(Key, i64)> =
+                    want.iter().map(|(k, (n, _))| (k.clone(), *n)).collect();
+                assert_eq!(got, counts, "{what}");
+                for (a, (n, sum)) in o.scores.iter().zip(want.values()) {
+                    assert!((a.average - sum / *n as f64).abs() < 1e-9, "{what}: {a:?}");
+                }
             }
         }
     }
@@ -1059,14 +1177,18 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
             d.dedup();
             d
         };
-        // Each dimension's values, and per value each numeric score name's (`q0`, `q1`).
+        // Each dimension's values, per value each numeric score name's (`q0`, `q1`), and the
+        // scores by the time they were given.
         let scored = |dims: &[&str]| -> Vec<String> {
             dims.iter()
                 .flat_map(|d| match *d {
                     "" => vec![String::new()],
                     d => vec![d.to_string(), format!("{d}@q0"), format!("{d}@q1")],
                 })
-                .collect()
+                .chain(["given".to_string()])
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             dims(&rollup_rows(&raw).await),

@@ -552,33 +552,44 @@ async fn the_overview_averages_each_score_per_agent_over_time() {
             to: T0 + 2 * HOUR,
             bucket_ms: HOUR,
         };
-        let o = serde_json::to_value(s.overview("p".into(), q).await.unwrap()).unwrap();
-        let got: Vec<(String, Value, String, f64, i64)> = o["scores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["start"].as_str().unwrap().to_string(),
-                    a["agent"].clone(),
-                    a["name"].as_str().unwrap().to_string(),
-                    a["average"].as_f64().unwrap(),
-                    a["count"].as_i64().unwrap(),
-                )
-            })
-            .collect();
         let first = "2023-11-14T22:13:20.000Z".to_string();
         let second = "2023-11-14T23:13:20.000Z".to_string();
+        let averages = || async {
+            let o = serde_json::to_value(s.overview("p".into(), q.clone()).await.unwrap()).unwrap();
+            o["scores"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["start"].as_str().unwrap().to_string(),
+                        a["agent"].clone(),
+                        a["name"].as_str().unwrap().to_string(),
+                        a["average"].as_f64().unwrap(),
+                        a["count"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<(String, Value, String, f64, i64)>>()
+        };
         assert_eq!(
-            got,
+            averages().await,
             [
-                // A score whose session has not arrived has no agent yet.
-                (first.clone(), Value::Null, "quality".into(), 0.2, 1),
                 (first.clone(), json!("agent"), "helpful".into(), 1.0, 1),
                 (first.clone(), json!("alpha"), "quality".into(), 0.75, 2),
+                (second.clone(), json!("alpha"), "quality".into(), 0.0, 1),
+            ],
+            "{name}: labels have no average, and a score waits for its session"
+        );
+        put(s, "p", &[start("ghost", T0 + 3 * HOUR, "beta", "u", None)]).await;
+        assert_eq!(
+            averages().await,
+            [
+                (first.clone(), json!("agent"), "helpful".into(), 1.0, 1),
+                (first.clone(), json!("alpha"), "quality".into(), 0.75, 2),
+                (first, json!("beta"), "quality".into(), 0.2, 1),
                 (second, json!("alpha"), "quality".into(), 0.0, 1),
             ],
-            "{name}: labels have no average"
+            "{name}: the score of a session that arrived counts under its agent"
         );
     }
 }

@@ -19,8 +19,8 @@ pub const METRIC_FILTER_OPEN: &str = " AND EXISTS (SELECT 1 FROM session_metrics
      WHERE m.project_id = s.project_id AND m.session_id = s.id AND m.name = ?";
 
 /// The custom metrics of project `?1`'s sessions that started in `[?2, ?3)`, averaged per
-/// bucket of `?4` ms from `?2` (by the session's start), agent and name (`row` as
-/// `OVERVIEW_SCORES`'s). Read from the metrics, which only manual sessions have: `CROSS JOIN`
+/// bucket of `?4` ms from `?2` (by the session's start), agent and name (each row a
+/// `ScoreAverage`). Read from the metrics, which only manual sessions have: `CROSS JOIN`
 /// keeps SQLite from reading every session of the range first (0.24 s for 90 days at a million
 /// sessions with no metric at all); PostgreSQL plans it as any inner join.
 pub static OVERVIEW_METRICS: Sql = Sql::new(

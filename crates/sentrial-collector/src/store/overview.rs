@@ -43,7 +43,8 @@ pub(crate) async fn conversation<D: Db>(
 }
 
 /// Sessions and cost over `q`'s range, by agent and user (from the rollups when the range holds a
-/// whole hour: `rollup/overview.rs`), and the tools' figures.
+/// whole hour: `rollup/overview.rs`), the tools' figures, and the scores' and custom metrics'
+/// averages (`rollup/overview_scores.rs`).
 pub(crate) async fn overview<D: Db>(
     db: &D,
     project: &str,
@@ -72,13 +73,7 @@ pub(crate) async fn overview<D: Db>(
     };
     let tools = crate::store::rollup::overview::tools(db, project, q).await?;
     let mut overview = Overview::new(q, totals, series, by_agent, by_user, tools);
-    overview.scores = db
-        .select(
-            &queries::OVERVIEW_SCORES,
-            &values![project, q.from, q.to, q.bucket_ms],
-            score_average,
-        )
-        .await?;
+    overview.scores = crate::store::rollup::overview_scores::scores(db, project, q).await?;
     overview.metrics = db
         .select(
             &manual_sql::OVERVIEW_METRICS,

@@ -72,7 +72,8 @@ pub struct Overview {
 pub struct ScoreAverage {
     /// Start of the bucket.
     pub start: Timestamp,
-    /// The agent of the scored sessions (`None`: a session not received yet).
+    /// The agent of the scored sessions (`None`: they have none, or the scores name a Claude
+    /// session id none of whose runs has arrived).
     pub agent: Option<String>,
     /// The score's name.
     pub name: String,

@@ -207,24 +207,52 @@ pub static OVERVIEW_SERIES: Sql = Sql::new(
      GROUP BY bucket_start ORDER BY bucket_start",
 );
 
-/// The numeric scores of project `?1` given in `[?2, ?3)`, averaged per bucket of `?4` ms from
-/// `?2`, agent (of the session, or of the first run of the Claude session, the score names) and
-/// name.
-pub static OVERVIEW_SCORES: Sql = Sql::new(
-    "SELECT ((x.at - ?2) / ?4) * ?4 + ?2 AS bucket_start, x.agent, x.name,
-        CAST(AVG(x.num) AS DOUBLE PRECISION) AS average, COUNT(*) AS count
-     FROM (SELECT sc.at, sc.name, sc.num,
-             CASE WHEN sc.target_kind = 'session'
-               THEN (SELECT s.agent FROM sessions s
-                     WHERE s.project_id = sc.project_id AND s.id = sc.target)
-               ELSE (SELECT s.agent FROM sessions s
-                     WHERE s.project_id = sc.project_id AND s.claude_session_id = sc.target
-                     ORDER BY s.sort_ts, s.id LIMIT 1)
-             END AS agent
-           FROM scores sc
-           WHERE sc.project_id = ?1 AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL) x
-     GROUP BY 1, x.agent, x.name ORDER BY 1, x.agent NULLS FIRST, x.name",
-);
+/// Sums per bucket of `?5` ms from `?4`, agent and name of the scores the rows of its argument
+/// give (`at`, `name`, `num`, `agent`), as `rollup::overview_scores` merges them.
+macro_rules! score_sums {
+    ($($rows:expr),+) => {
+        Sql::new(concat!(
+            "SELECT ((x.at - ?4) / ?5) * ?5 + ?4 AS bucket_start, x.agent, x.name,
+                SUM(x.num) AS total, COUNT(*) AS count FROM (",
+            $($rows),+,
+            ") x GROUP BY 1, x.agent, x.name"
+        ))
+    };
+}
+
+/// The numeric scores of project `?1` given in `[?2, ?3)` that name a session which has arrived,
+/// with its agent (one that has not arrived has none yet: its scores wait for it).
+macro_rules! session_scores {
+    () => {
+        "SELECT sc.at, sc.name, sc.num, s.agent FROM scores sc
+         JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
+         WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
+           AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL"
+    };
+}
+
+/// The numeric scores of project `?1` given in `[?2, ?3)` that name a Claude session id, with
+/// the agent of its first run (none while no run has arrived).
+macro_rules! claude_session_scores {
+    () => {
+        "SELECT sc.at, sc.name, sc.num,
+            (SELECT s.agent FROM sessions s
+             WHERE s.project_id = sc.project_id AND s.claude_session_id = sc.target
+             ORDER BY s.sort_ts, s.id LIMIT 1) AS agent
+         FROM scores sc
+         WHERE sc.project_id = ?1 AND sc.target_kind = 'claude_session'
+           AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL"
+    };
+}
+
+/// The overview's score series over `[?2, ?3)` from the scores: both kinds, summed per bucket of
+/// `?5` ms from `?4`, agent and name.
+pub static OVERVIEW_SCORES: Sql =
+    score_sums!(session_scores!(), " UNION ALL ", claude_session_scores!());
+
+/// [`OVERVIEW_SCORES`] of the scores that name a Claude session id only: the rollups hold the
+/// others (`rollup::contrib::GIVEN_DIM`).
+pub static CLAUDE_SESSION_SCORES: Sql = score_sums!(claude_session_scores!());
 
 /// The top 10 values of a sessions column in the range by number of sessions, NULL first among
 /// equals (`row::group`).
@@ -371,6 +399,7 @@ mod tests {
             &OVERVIEW_TOTALS,
             &OVERVIEW_SERIES,
             &OVERVIEW_SCORES,
+            &CLAUDE_SESSION_SCORES,
             &TOP_AGENTS,
             &TOP_USERS,
             &ISSUE_FACTS,

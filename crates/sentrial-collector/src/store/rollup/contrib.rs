@@ -28,6 +28,18 @@ pub(crate) fn score_dim(dim: &str, name: &str) -> String {
     format!("{dim}@{name}")
 }
 
+/// The dimension of the scores by the time they were given: a session's own numeric scores are
+/// summed in the row of the UTC hour each was given in (`hour`) and of their name and the
+/// session's agent (`val`: the JSON array `[name, agent]`, `agent` null when the session has
+/// none). In these rows `sessions` and `scored` count scores, not sessions, and `score_nanos`
+/// sums them in billionths, each rounded to the nearest. The overview's score series reads them.
+pub(crate) const GIVEN_DIM: &str = "given";
+
+/// A [`GIVEN_DIM`] row's value: the score name and the agent.
+pub(crate) fn given_val(name: &str, agent: Option<&str>) -> String {
+    serde_json::to_string(&(name, agent)).expect("strings serialize")
+}
+
 /// The whole periods of `period` ms (UTC hours or days) in [`from`, `to`): the first one's start
 /// and the end of the last (`first >= end`: none).
 pub(crate) fn whole(from: i64, to: i64, period: i64) -> (i64, i64) {
@@ -232,6 +244,10 @@ pub(crate) struct Contribution {
     /// dimension (but the whole project's) under [`score_dim`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scores: BTreeMap<String, i64>,
+    /// Its own numeric scores by the start of the UTC hour they were given in and name: how
+    /// many, and their sum in billionths (summed under [`GIVEN_DIM`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub given: BTreeMap<i64, BTreeMap<String, (i64, i64)>>,
 }
 
 /// How a change of contribution changes one `tool_rollups` row.
@@ -307,7 +323,12 @@ pub(crate) struct Facts {
     score: Option<f64>,
     tools: BTreeMap<String, ToolCounts>,
     scores: BTreeMap<String, f64>,
+    given: Vec<GivenScore>,
 }
+
+/// A numeric score of a session's own, as `sql::SCORES_GIVEN` reads it: when it was given, ms,
+/// its name and its number.
+pub(crate) type GivenScore = (i64, String, f64);
 
 /// A row of `sql::FACTS`: a session's id and its facts.
 pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
@@ -325,6 +346,7 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
         score: r.real("score")?,
         tools: BTreeMap::new(),
         scores: BTreeMap::new(),
+        given: Vec::new(),
     };
     Ok((r.string("id")?, facts))
 }
@@ -342,6 +364,24 @@ impl Facts {
         self.scores = scores;
         self
     }
+
+    /// These facts with the session's own numeric scores (from rows of `sql::SCORES_GIVEN`).
+    pub fn with_given(mut self, given: Vec<GivenScore>) -> Facts {
+        self.given = given;
+        self
+    }
+}
+
+/// A row of `sql::SCORES_GIVEN`: a session's id and one of its own numeric scores.
+pub(crate) fn given_facts(r: &dyn Columns) -> Result<(String, GivenScore), StoreError> {
+    Ok((
+        r.string("session_id")?,
+        (
+            r.integer("at")?,
+            r.string("name")?,
+            r.real("num")?.unwrap_or(0.0),
+        ),
+    ))
 }
 
 /// A row of `sql::SCORE_FACTS`: a session's id, a score name and the session's average of it.
@@ -389,6 +429,15 @@ impl Contribution {
                 metadata.get(key).and_then(text_of),
             ));
         }
+        let mut given: BTreeMap<i64, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
+        for (at, name, num) in f.given {
+            let sum = given
+                .entry(at - at.rem_euclid(HOUR_MS))
+                .or_default()
+                .entry(name)
+                .or_default();
+            *sum = (sum.0 + 1, sum.1.saturating_add(nanos(num)));
+        }
         Contribution {
             hour: f.sort_ts - f.sort_ts.rem_euclid(HOUR_MS),
             dims,
@@ -396,6 +445,7 @@ impl Contribution {
             tools: f.tools,
             ts: f.sort_ts,
             scores: f.scores.into_iter().map(|(n, v)| (n, nanos(v))).collect(),
+            given,
         }
     }
 
@@ -538,6 +588,21 @@ impl Contribution {
                         .add(&scored, sign);
                 }
             }
+            let agent = c.dims.iter().find(|(d, _)| d == "agent");
+            let agent = agent.and_then(|(_, v)| v.as_deref());
+            for (hour, names) in &c.given {
+                for (name, (n, sum)) in names {
+                    let given = Counts {
+                        sessions: *n,
+                        scored: *n,
+                        score_nanos: *sum,
+                        ..Counts::default()
+                    };
+                    out.entry((*hour, GIVEN_DIM.to_string(), Some(given_val(name, agent))))
+                        .or_default()
+                        .add(&given, sign);
+                }
+            }
         }
         out.retain(|_, d| !d.is_zero());
         out
@@ -582,6 +647,7 @@ mod tests {
             tools: BTreeMap::new(),
             ts: hour,
             scores: BTreeMap::new(),
+            given: BTreeMap::new(),
         }
     }
 
@@ -608,6 +674,7 @@ mod tests {
             tools: BTreeMap::new(),
             ts,
             scores: BTreeMap::new(),
+            given: BTreeMap::new(),
         };
         let a = user(0, 10, Some("u"));
         let row = (0, "user_id".to_string(), Some("u".to_string()));
@@ -681,6 +748,7 @@ mod tests {
             tools: BTreeMap::new(),
             ts: hour,
             scores: BTreeMap::from([("helpful".into(), helpful), ("tone".into(), 7)]),
+            given: BTreeMap::new(),
         };
         let user = |name: &str| (day, score_dim("user_id", name), Some("u".to_string()));
         let agent = |name: &str| (hour, score_dim("agent", name), Some("a".to_string()));
@@ -699,5 +767,48 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert_eq!(d[&user("helpful")].score_nanos, 300);
         assert_eq!(d[&user("helpful")].sessions, 0);
+    }
+
+    #[test]
+    fn own_scores_are_summed_by_the_hour_they_were_given_name_and_agent() {
+        let f = |agent: Option<&str>, given: Vec<GivenScore>| Facts {
+            sort_ts: 10,
+            status: "completed".into(),
+            agent: agent.map(String::from),
+            user_id: None,
+            model: None,
+            metadata: None,
+            cost_usd: None,
+            total_tokens: None,
+            duration_ms: None,
+            num_turns: None,
+            score: None,
+            tools: BTreeMap::new(),
+            scores: BTreeMap::new(),
+            given,
+        };
+        let two_hours = vec![
+            (HOUR_MS + 5, "q".to_string(), 0.5),
+            (HOUR_MS + 9, "q".to_string(), 0.25),
+            (3 * HOUR_MS, "q".to_string(), 1.0),
+        ];
+        let c = Contribution::of(f(Some("a"), two_hours.clone()), &[]);
+        let d = Contribution::difference(None, Some(&c));
+        let row = |hour: i64, agent: Option<&str>| {
+            (hour, GIVEN_DIM.to_string(), Some(given_val("q", agent)))
+        };
+        let first = &d[&row(HOUR_MS, Some("a"))];
+        assert_eq!(
+            (first.sessions, first.scored, first.score_nanos),
+            (2, 2, 750_000_000)
+        );
+        assert_eq!(d[&row(3 * HOUR_MS, Some("a"))].score_nanos, 1_000_000_000);
+        assert_eq!(given_val("q", None), r#"["q",null]"#);
+        // A session that changes agent moves its scores; an unchanged one writes nothing.
+        let moved = Contribution::of(f(None, two_hours), &[]);
+        let d = Contribution::difference(Some(&c), Some(&moved));
+        assert_eq!(d[&row(HOUR_MS, Some("a"))].scored, -2);
+        assert_eq!(d[&row(HOUR_MS, None)].scored, 2);
+        assert!(Contribution::difference(Some(&c), Some(&c)).is_empty());
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod compare;
 pub(crate) mod contrib;
 pub(crate) mod maintain;
 pub(crate) mod overview;
+pub(crate) mod overview_scores;
 pub(crate) mod read_sql;
 pub(crate) mod rebuild;
 pub(crate) mod sql;

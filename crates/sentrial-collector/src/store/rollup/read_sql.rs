@@ -107,6 +107,16 @@ pub static SESSION_TOOLS: Sql = Sql::new(
      GROUP BY t.tool_name",
 );
 
+/// The scores given in the hours of [`?2`, `?3`) per bucket of `?5` ms from `?4` and value of
+/// dimension `?6` (`contrib::GIVEN_DIM`: score name and agent), their number and sum in
+/// billionths (`overview_scores::given_sums`).
+pub static GIVEN: Sql = Sql::new(
+    "SELECT ((hour - ?4) / ?5) * ?5 + ?4 AS bucket_start, val, {capped_sum:scored} AS count,
+        {capped_sum:score_nanos} AS nanos
+     FROM rollups WHERE project_id = ?1 AND dim = ?6 AND hour >= ?2 AND hour < ?3
+     GROUP BY 1, val",
+);
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -122,6 +132,7 @@ mod tests {
             &SESSION_USERS,
             &TOOLS,
             &SESSION_TOOLS,
+            &GIVEN,
         ]);
     }
 }

@@ -31,6 +31,14 @@ pub static SCORE_FACTS: Sql = Sql::new(
      GROUP BY target, name",
 );
 
+/// The numeric scores of the sessions of project `?1` whose ids are in the JSON array `?2` that
+/// name the session itself, one row each (`contrib::given_facts`).
+pub static SCORES_GIVEN: Sql = Sql::new(
+    "SELECT target AS session_id, at, name, num FROM scores
+     WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
+       AND target IN (SELECT j.value FROM {json_texts:?2})",
+);
+
 /// Adds to the `tool_rollups` rows of project `?1` the calls in JSON array `?2`, one array per
 /// row (`[hour, tool, server, calls, failures, denials, durations, duration_ms, max_ms]`, no
 /// row twice), keeping each `max_ms` as the row's longest call when longer.
@@ -226,6 +234,7 @@ mod tests {
             &FACTS,
             &TOOL_FACTS,
             &SCORE_FACTS,
+            &SCORES_GIVEN,
             &TOOL_ADD,
             &TOOL_MAX_AGAIN,
             &TOOL_PRUNE,

@@ -5,11 +5,12 @@
 use crate::store::ddl::{
     alert_tables, lineage_indexes, manual_tables, project_retention_table, rollup_durations_table,
     rollup_people_and_tools, rollup_tables, session_list_indexes, ROLLUP_SCORES,
+    ROLLUP_SCORES_GIVEN,
 };
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
 ];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
@@ -425,3 +426,6 @@ pub(super) const V13: &str = rollup_durations_table!(""); // ---- end of issue 1
 pub(super) const V14: &str = rollup_people_and_tools!(""); // ---- end of issue 18's migration ----
                                                            // ---- Issue 18 (one score's average from the rollups), version 15: see `ddl.rs` ----
 pub(super) const V15: &str = ROLLUP_SCORES; // ---- end of issue 18's migration ----
+                                            // ---- Issue 18 (the overview's scores from the rollups), version 16: see `ddl.rs` ----
+pub(super) const V16: &str = ROLLUP_SCORES_GIVEN;
+// ---- end of issue 18's migration ----
