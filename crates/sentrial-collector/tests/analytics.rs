@@ -185,7 +185,25 @@ async fn whole_days_read_from_the_rollups_give_what_the_sessions_give() {
     // day and a half, `old` in its first, partial day.
     let whole = format!("from={}&to={}", DAY0 - 2 * day, DAY0 + day);
     let mixed = format!("from={}&to={}", DAY0 - 2 * day + 12 * HOUR, DAY0 + day);
-    for (range, alice_sessions) in [(RANGE.to_string(), 3), (whole, 4), (mixed, 4)] {
+    // `weeks`: the week of every session (read from the users' weekly rows) and whole days and
+    // partial ones on either side; `days`: `old` in a partial day, the rest in whole days, and a
+    // whole week after them.
+    let week = 7 * day;
+    let week0 = T0 - T0.rem_euclid(week);
+    let weeks = format!(
+        "from={}&to={}",
+        week0 - day - 6 * HOUR,
+        week0 + week + day + 6 * HOUR
+    );
+    let days = format!("from={}&to={}", T0 - 48 * HOUR - 3 * HOUR, week0 + 2 * week);
+    let ranges = [
+        (RANGE.to_string(), 3),
+        (whole, 4),
+        (mixed, 4),
+        (weeks, 4),
+        (days, 4),
+    ];
+    for (range, alice_sessions) in ranges {
         let get = |extra: &str| {
             let path = format!("/api/analytics/users?{range}&{extra}");
             let srv = &srv;

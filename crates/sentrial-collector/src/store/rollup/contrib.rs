@@ -15,9 +15,17 @@ pub(crate) const HOUR_MS: i64 = 3_600_000;
 /// One day, ms.
 pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 
+/// One week, ms (weeks are counted from the epoch: each starts on a Thursday, 00:00 UTC).
+pub(crate) const WEEK_MS: i64 = 7 * DAY_MS;
+
 /// The dimension summed per UTC day rather than per hour: end users are many, and most have
 /// a session or two in an hour, so their hourly rows would be nearly as many as the sessions.
 pub(crate) const DAILY_DIM: &str = "user_id";
+
+/// The end users again, summed per week ([`WEEK_MS`]): a long range reads its whole weeks from
+/// these rows, a seventh as many as the daily ones for a user active every day. A contribution
+/// counts under it wherever it counts under [`DAILY_DIM`], with the same value.
+pub(crate) const WEEKLY_DIM: &str = "user_id/week";
 
 /// The dimension that sums, per value of dimension `dim`, the sessions with a numeric score
 /// named `name` (a row's `sessions` and `scored`) and their averages of it (`score_nanos`):
@@ -49,6 +57,19 @@ pub(crate) fn whole(from: i64, to: i64, period: i64) -> (i64, i64) {
     )
 }
 
+/// A range [`from`, `to`) as the users' rollups read it: `[d0, w0)` and `[w1, d1)` (`[d0, w0, w1,
+/// d1]`) are whole UTC days read from the daily rows, `[w0, w1)` whole weeks read from the weekly
+/// rows ([`WEEKLY_DIM`]), and the two edges are read from the sessions (as [`days_and_edges`]).
+pub(crate) fn weeks_days_and_edges(from: i64, to: i64) -> ([i64; 4], [(i64, i64); 2]) {
+    let ((d0, d1), edges) = days_and_edges(from, to);
+    let (w0, w1) = whole(d0, d1, WEEK_MS);
+    if w0 < w1 {
+        ([d0, w0, w1, d1], edges)
+    } else {
+        ([d0, d1, d1, d1], edges)
+    }
+}
+
 /// A range [`from`, `to`) as the daily rollups read it: its whole UTC days (`(0, 0)`: none) and
 /// the two edges read from the sessions (without a whole day, the range and an empty edge).
 pub(crate) fn days_and_edges(from: i64, to: i64) -> ((i64, i64), [(i64, i64); 2]) {
@@ -61,12 +82,12 @@ pub(crate) fn days_and_edges(from: i64, to: i64) -> ((i64, i64), [(i64, i64); 2]
 }
 
 /// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`] and its scores
-/// ([`score_dim`]), else an hour.
+/// ([`score_dim`]), a week for [`WEEKLY_DIM`] and its scores, else an hour.
 pub(crate) fn period_ms(dim: &str) -> i64 {
-    if dim.split_once('@').map_or(dim, |(base, _)| base) == DAILY_DIM {
-        DAY_MS
-    } else {
-        HOUR_MS
+    match dim.split_once('@').map_or(dim, |(base, _)| base) {
+        DAILY_DIM => DAY_MS,
+        WEEKLY_DIM => WEEK_MS,
+        _ => HOUR_MS,
     }
 }
 
@@ -276,7 +297,7 @@ pub(crate) type ToolDurationKey = (i64, String, String, i64);
 /// Whether sessions' durations are counted per bucket under dimension `dim`: the ones a
 /// comparison is made by (agent, model, metadata keys), not the whole project nor the users.
 pub(crate) fn has_histogram(dim: &str) -> bool {
-    !dim.is_empty() && dim != DAILY_DIM
+    !dim.is_empty() && dim != DAILY_DIM && dim != WEEKLY_DIM
 }
 
 /// Buckets per power of two (above [`SUB_BUCKETS`] ms, below which each ms is its own bucket).
@@ -449,30 +470,45 @@ impl Contribution {
         }
     }
 
-    /// The users' row this contribution counts in (its key), when the session has a user.
-    fn user_row(&self) -> Option<RowKey> {
-        let (dim, val) = self.dims.iter().find(|(d, _)| d == DAILY_DIM)?;
-        let val = val.clone()?;
-        Some((
-            self.hour - self.hour.rem_euclid(DAY_MS),
-            dim.clone(),
-            Some(val),
-        ))
+    /// The dimensions and values it counts under: its own, and [`WEEKLY_DIM`] with the value it
+    /// has under [`DAILY_DIM`].
+    fn row_dims(&self) -> impl Iterator<Item = (&str, &Option<String>)> {
+        self.dims.iter().flat_map(|(dim, val)| {
+            let weekly = (dim == DAILY_DIM).then_some((WEEKLY_DIM, val));
+            std::iter::once((dim.as_str(), val)).chain(weekly)
+        })
     }
 
-    /// How a change of contribution changes the first and last sort times of the users' rows:
-    /// the row the new one counts in and its time, to keep if earlier or later than the row's;
-    /// and the row the old one counted in, when its time may have been the row's first or last
-    /// and is no longer there (to be found again from the sessions).
+    /// The users' rows this contribution counts in (their keys: the day's and the week's), when
+    /// the session has a user.
+    fn user_rows(&self) -> Vec<RowKey> {
+        self.row_dims()
+            .filter(|(dim, val)| period_ms(dim) != HOUR_MS && val.is_some())
+            .map(|(dim, val)| {
+                let start = self.hour - self.hour.rem_euclid(period_ms(dim));
+                (start, dim.to_string(), val.clone())
+            })
+            .collect()
+    }
+
+    /// How a change of contribution changes the first and last sort times of the users' rows
+    /// (daily and weekly): the rows the new one counts in and its time, to keep if earlier or
+    /// later than a row's; and the rows the old one counted in, where its time may have been the
+    /// row's first or last and is no longer there (to be found again from the sessions).
     pub fn bounds_difference(
         old: Option<&Contribution>,
         new: Option<&Contribution>,
-    ) -> (Option<(RowKey, i64)>, Option<RowKey>) {
-        let kept = new.and_then(|c| Some((c.user_row()?, c.ts)));
-        let lost = old
-            .and_then(|c| Some((c.user_row()?, c.ts)))
-            .filter(|was| Some(was) != kept.as_ref())
-            .map(|(row, _)| row);
+    ) -> (Vec<(RowKey, i64)>, Vec<RowKey>) {
+        let rows = |c: Option<&Contribution>| -> Vec<(RowKey, i64)> {
+            c.map(|c| c.user_rows().into_iter().map(|r| (r, c.ts)).collect())
+                .unwrap_or_default()
+        };
+        let kept = rows(new);
+        let lost = rows(old)
+            .into_iter()
+            .filter(|was| !kept.contains(was))
+            .map(|(row, _)| row)
+            .collect();
         (kept, lost)
     }
 
@@ -568,9 +604,9 @@ impl Contribution {
         let mut out: BTreeMap<RowKey, Counts> = BTreeMap::new();
         for (c, sign) in [(old, -1), (new, 1)] {
             let Some(c) = c else { continue };
-            for (dim, val) in &c.dims {
+            for (dim, val) in c.row_dims() {
                 let start = c.hour - c.hour.rem_euclid(period_ms(dim));
-                out.entry((start, dim.clone(), val.clone()))
+                out.entry((start, dim.to_string(), val.clone()))
                     .or_default()
                     .add(&c.counts, sign);
                 if dim.is_empty() {
@@ -676,26 +712,35 @@ mod tests {
             scores: BTreeMap::new(),
             given: BTreeMap::new(),
         };
-        let a = user(0, 10, Some("u"));
-        let row = (0, "user_id".to_string(), Some("u".to_string()));
+        // An hour of the fourth day of the first week: the day's row and the week's.
+        let hour = 3 * DAY_MS + 5 * HOUR_MS;
+        let a = user(hour, hour + 10, Some("u"));
+        let u = Some("u".to_string());
+        let rows = [
+            (3 * DAY_MS, DAILY_DIM.to_string(), u.clone()),
+            (0, WEEKLY_DIM.to_string(), u),
+        ];
+        let at = |ts: i64| rows.iter().map(|r| (r.clone(), ts)).collect::<Vec<_>>();
         assert_eq!(
             Contribution::bounds_difference(Some(&a), Some(&a)),
-            (Some((row.clone(), 10)), None)
+            (at(hour + 10), vec![])
         );
-        let moved = user(0, 20, Some("u"));
+        let moved = user(hour, hour + 20, Some("u"));
         assert_eq!(
             Contribution::bounds_difference(Some(&a), Some(&moved)),
-            (Some((row.clone(), 20)), Some(row.clone()))
+            (at(hour + 20), rows.to_vec())
         );
         assert_eq!(
             Contribution::bounds_difference(Some(&a), None),
-            (None, Some(row))
+            (vec![], rows.to_vec())
         );
-        let nobody = user(0, 10, None);
+        let nobody = user(hour, hour + 10, None);
         assert_eq!(
             Contribution::bounds_difference(None, Some(&nobody)),
-            (None, None)
+            (vec![], vec![])
         );
+        assert_eq!(period_ms(&score_dim(WEEKLY_DIM, "q")), WEEK_MS);
+        assert!(!has_histogram(WEEKLY_DIM));
     }
 
     #[test]
@@ -764,7 +809,10 @@ mod tests {
         // A changed score changes only its own rows.
         let d =
             Contribution::difference(Some(&scored(Some("u"), 500)), Some(&scored(Some("u"), 800)));
-        assert_eq!(d.len(), 2, "{d:?}");
+        // The user's day and week, the agent's hour.
+        assert_eq!(d.len(), 3, "{d:?}");
+        let week = (0, score_dim(WEEKLY_DIM, "helpful"), Some("u".to_string()));
+        assert_eq!(d[&week].score_nanos, 300);
         assert_eq!(d[&user("helpful")].score_nanos, 300);
         assert_eq!(d[&user("helpful")].sessions, 0);
     }

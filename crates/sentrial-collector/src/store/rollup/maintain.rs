@@ -15,8 +15,8 @@ use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::{Dialect, Sql};
 use crate::store::error::StoreError;
 use crate::store::rollup::contrib::{
-    facts, given_facts, score_facts, tool_facts, Contribution, Counts, DurationKey, RowKey,
-    ToolCounts, ToolDurationKey, ToolKey,
+    facts, given_facts, period_ms, score_facts, tool_facts, Contribution, Counts, DurationKey,
+    RowKey, ToolCounts, ToolDurationKey, ToolKey,
 };
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
@@ -181,14 +181,14 @@ pub(crate) struct Changes {
 pub(crate) struct Again {
     /// The tool rows whose longest call may have left.
     tools: BTreeSet<ToolKey>,
-    /// The users' rows whose first or last session may have left.
+    /// The users' rows (daily and weekly) whose first or last session may have left.
     users: BTreeSet<RowKey>,
 }
 
 impl Again {
     /// Finds again the longest call of each tool row, among the calls of its hour's sessions,
     /// and the first and last sort times of each users' row, among the user's sessions of its
-    /// day, as they are now.
+    /// day or week, as they are now.
     pub async fn find<D: Db>(&self, db: &D, project: &str) -> Result<(), StoreError> {
         for (hour, tool, server) in &self.tools {
             db.run(
@@ -197,12 +197,10 @@ impl Again {
             )
             .await?;
         }
-        for (day, _, user) in &self.users {
-            db.run(
-                &sql::BOUNDS_AGAIN,
-                &values![project, *day, user.as_deref().unwrap_or("")],
-            )
-            .await?;
+        for (start, dim, user) in &self.users {
+            let user = user.as_deref().unwrap_or("");
+            let args = values![project, *start, user, dim.as_str(), period_ms(dim)];
+            db.run(&sql::BOUNDS_AGAIN, &args).await?;
         }
         Ok(())
     }
@@ -216,7 +214,7 @@ impl Changes {
             self.rows.entry(key).or_default().add(&d, 1);
         }
         let (kept, lost) = Contribution::bounds_difference(old, new);
-        if let Some((row, ts)) = kept {
+        for (row, ts) in kept {
             let b = self.bounds.entry(row).or_insert((ts, ts));
             *b = (b.0.min(ts), b.1.max(ts));
         }

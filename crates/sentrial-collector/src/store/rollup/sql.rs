@@ -161,16 +161,16 @@ pub static ADD: Sql = Sql::new(
                        ELSE {greatest:o.last_ts, excluded.last_ts} END",
 );
 
-/// Sets the first and last sort times of the users' row of project `?1`, day `?2`, user `?3`
-/// to those of the user's sessions of that day as they are now (once one that may have held
-/// them left).
+/// Sets the first and last sort times of the users' row of project `?1`, dimension `?4`
+/// (daily or weekly), start `?2`, user `?3` to those of the user's sessions of its `?5` ms as
+/// they are now (once one that may have held them left).
 pub static BOUNDS_AGAIN: Sql = Sql::new(
     "UPDATE rollups SET
         first_ts = (SELECT MIN(sort_ts) FROM sessions WHERE project_id = ?1 AND user_id = ?3
-                      AND sort_ts >= ?2 AND sort_ts < ?2 + 86400000),
+                      AND sort_ts >= ?2 AND sort_ts < ?2 + ?5),
         last_ts = (SELECT MAX(sort_ts) FROM sessions WHERE project_id = ?1 AND user_id = ?3
-                     AND sort_ts >= ?2 AND sort_ts < ?2 + 86400000)
-     WHERE project_id = ?1 AND dim = 'user_id' AND hour = ?2 AND val = ?3 AND known",
+                     AND sort_ts >= ?2 AND sort_ts < ?2 + ?5)
+     WHERE project_id = ?1 AND dim = ?4 AND hour = ?2 AND val = ?3 AND known",
 );
 
 /// Adds to the `rollup_durations` rows of project `?1` the sessions in JSON array `?2`, one
