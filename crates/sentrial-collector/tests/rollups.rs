@@ -19,6 +19,8 @@ const HOUR: i64 = 3_600_000;
 /// A whole hour, so the rollups' hours are the sessions' hours.
 const BASE: i64 = 1_780_000_000_000 - 1_780_000_000_000 % HOUR;
 const SESSIONS: i64 = 36;
+/// The start of the week of `BASE` (weeks start at the epoch's multiples of 7 days).
+const WEEK0: i64 = BASE - BASE % (7 * 24 * HOUR);
 
 /// Where a store keeps its rows, to read them directly (and the SQLite file's directory, kept
 /// until the test ends).
@@ -745,6 +747,9 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
             // starts before midnight, with the sessions after it in a whole day.
             (BASE - 24 * HOUR, BASE + 48 * HOUR),
             (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
+            // Whole weeks (the users' weekly rows), with whole and partial days around them.
+            (WEEK0 - 7 * 24 * HOUR, WEEK0 + 14 * 24 * HOUR),
+            (WEEK0 - 36 * HOUR, WEEK0 + 8 * 24 * HOUR + 5 * HOUR),
         ] {
             for bucket_ms in [HOUR, 24 * HOUR] {
                 let o = store
@@ -1022,8 +1027,7 @@ async fn the_users_and_tools_pages_over_whole_days_agree_with_the_sessions() {
         put(store.as_ref(), in_order()).await;
         // The whole range in whole days; a whole day with a partial one before it; whole weeks
         // alone; and a week with whole and partial days on either side.
-        let week = 7 * 24 * HOUR;
-        let week0 = BASE - BASE.rem_euclid(week);
+        let (week, week0) = (7 * 24 * HOUR, WEEK0);
         for (from, to) in [
             (BASE - 24 * HOUR, BASE + 48 * HOUR),
             (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),

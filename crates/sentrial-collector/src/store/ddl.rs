@@ -347,14 +347,15 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 ";
 // ---- end of issue 18's migration (one score's average from the rollups) ----
-// ---- Issue 18 (the overview's scores from the rollups), one migration of each store. ----
+// ---- Issue 18 (scores by time given, users by week), one migration of each store. ----
 /// Version 16 of both: the rollups gain the sessions' own numeric scores by the hour they were
-/// given, name and agent (dimension `given`, `rollup/contrib.rs`), and the scores an index by
-/// kind and time, which finds those that name a Claude session id (read from the scores). The
-/// contributions recorded before hold none, so the rollups are marked to be filled again.
+/// given, name and agent (dimension `given`), and the end users' rows per week besides those per
+/// day (`user_id/week`, and `user_id/week@<name>` per score name; `hour` is the week's start:
+/// `rollup/contrib.rs`); the scores gain an index by kind and time, which finds those that name a
+/// Claude session id (read from the scores). The rollups are marked to be filled again.
 pub(crate) const ROLLUP_SCORES_GIVEN: &str = "
 CREATE INDEX scores_by_kind ON scores (project_id, target_kind, at);
 INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 ";
-// ---- end of issue 18's migration (the overview's scores from the rollups) ----
+// ---- end of issue 18's migration (scores by time given, users by week) ----

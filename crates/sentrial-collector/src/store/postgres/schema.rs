@@ -374,14 +374,18 @@ const V10: &str = manual_tables!(" COLLATE \"C\"");
 const V11: &str = project_retention_table!();
 // ---- end of issue 18's migration (per-project retention) ----
 // ---- Issue 18 (rollups), version 12: hourly rollups, each session's contribution (`ddl.rs`) ----
-const V12: &str = rollup_tables!("COLLATE \"C\""); // ---- end of issue 18's migration ----
-                                                   // ---- Issue 18 (rollups' durations), version 13: sessions per duration bucket (`ddl.rs`) ----
-const V13: &str = rollup_durations_table!("COLLATE \"C\""); // ---- end of issue 18's migration ----
-                                                            // ---- Issue 18 (rollups of users and tools), version 14: see `ddl.rs` ----
-const V14: &str = rollup_people_and_tools!("COLLATE \"C\""); // ---- end of issue 18's migration ----
-                                                             // ---- Issue 18 (one score's average from the rollups), version 15: see `ddl.rs` ----
-const V15: &str = ROLLUP_SCORES; // ---- end of issue 18's migration ----
-                                 // ---- Issue 18 (the overview's scores from the rollups), version 16: see `ddl.rs` ----
+const V12: &str = rollup_tables!("COLLATE \"C\"");
+// ---- end of issue 18's migration ----
+// ---- Issue 18 (rollups' durations), version 13: sessions per duration bucket (`ddl.rs`) ----
+const V13: &str = rollup_durations_table!("COLLATE \"C\"");
+// ---- end of issue 18's migration ----
+// ---- Issue 18 (rollups of users and tools), version 14: see `ddl.rs` ----
+const V14: &str = rollup_people_and_tools!("COLLATE \"C\"");
+// ---- end of issue 18's migration ----
+// ---- Issue 18 (one score's average from the rollups), version 15: see `ddl.rs` ----
+const V15: &str = ROLLUP_SCORES;
+// ---- end of issue 18's migration ----
+// ---- Issue 18 (scores by time given, users by week), version 16: see `ddl.rs` ----
 const V16: &str = ROLLUP_SCORES_GIVEN;
 // ---- end of issue 18's migration ----
 

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use crate::store::db::Db;
+use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
 use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
-use crate::store::rollup::contrib::{period_ms, whole, DAILY_DIM, HOUR_MS};
+use crate::store::rollup::contrib::{weeks_days_and_edges, whole, DAILY_DIM, HOUR_MS, WEEKLY_DIM};
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::{self, Columns};
 use crate::store::value::values;
@@ -74,34 +75,44 @@ pub(crate) async fn figures<D: Db>(
         )
         .await?
     };
-    let mut by = Vec::new();
-    for (dim, edge_sql) in [
-        ("agent", &sql::SESSION_AGENTS),
-        (DAILY_DIM, &sql::SESSION_USERS),
-    ] {
-        // The rows of the dimension's whole periods, the sessions of the rest.
-        let (first, end) = whole(q.from, q.to, period_ms(dim));
-        let groups = if first < end {
-            let periods = values![project, first, end, dim];
-            let mut groups = db.select(&sql::GROUPS, &periods, row::group).await?;
-            for edge in [values![project, q.from, first], values![project, end, q.to]] {
-                groups.extend(db.select(edge_sql, &edge, row::group).await?);
-            }
-            groups
-        } else {
-            db.select(edge_sql, &values![project, q.from, q.to], row::group)
-                .await?
-        };
-        by.push(top_groups(groups));
-    }
-    let by_user = by.pop().unwrap_or_default();
-    let by_agent = by.pop().unwrap_or_default();
+    let agents = [("agent", first, end)];
+    let edges = [(q.from, first), (end, q.to)];
+    let by_agent = groups(db, project, &agents, edges, &sql::SESSION_AGENTS).await?;
+    // The users' weekly rows for the whole weeks, their daily rows for the other whole days.
+    let ([d0, w0, w1, d1], edges) = weeks_days_and_edges(q.from, q.to);
+    let users = [
+        (DAILY_DIM, d0, w0),
+        (WEEKLY_DIM, w0, w1),
+        (DAILY_DIM, w1, d1),
+    ];
+    let by_user = groups(db, project, &users, edges, &sql::SESSION_USERS).await?;
     Ok(Some(Figures {
         totals,
         series,
         by_agent,
         by_user,
     }))
+}
+
+/// The top groups of the rows of each `(dimension, from, to)` of `rows` and of the sessions of
+/// each of `edges` (read with `edge_sql`); empty ranges are skipped.
+async fn groups<D: Db>(
+    db: &D,
+    project: &str,
+    rows: &[(&str, i64, i64)],
+    edges: [(i64, i64); 2],
+    edge_sql: &'static Sql,
+) -> Result<Vec<Group>, StoreError> {
+    let mut groups = Vec::new();
+    for (dim, from, to) in rows.iter().filter(|(_, from, to)| from < to) {
+        let args = values![project, *from, *to, *dim];
+        groups.extend(db.select(&sql::GROUPS, &args, row::group).await?);
+    }
+    for (from, to) in edges.into_iter().filter(|(from, to)| from < to) {
+        let args = values![project, from, to];
+        groups.extend(db.select(edge_sql, &args, row::group).await?);
+    }
+    Ok(top_groups(groups))
 }
 
 /// Every tool's calls made by the sessions that started in `q`'s range: its whole hours from the
