@@ -91,6 +91,27 @@ macro_rules! score_rows {
     };
 }
 
+/// The ids of the users of the rows of dimension `$dim` starting in [`$from`, `$to`).
+macro_rules! id_rows {
+    ($dim:literal, $from:literal, $to:literal) => {
+        rollup_rows!("val AS user_id", $dim, $from, $to)
+    };
+}
+
+/// The rows `$rows!` selects of the range's whole periods: daily dimension `$daily`'s of
+/// [`?2`, `?3`) and [`?4`, `?5`), weekly dimension `$weekly`'s of [`?3`, `?4`).
+macro_rules! by_period {
+    ($rows:ident, $daily:literal, $weekly:literal) => {
+        concat!(
+            $rows!($daily, "?2", "?3"),
+            " UNION ALL ",
+            $rows!($weekly, "?3", "?4"),
+            " UNION ALL ",
+            $rows!($daily, "?4", "?5")
+        )
+    };
+}
+
 /// Per user, of project `?1` (`contrib::weeks_days_and_edges`): the daily rows (dimension `?11`'s
 /// days) of [`?2`, `?3`) and [`?4`, `?5`), the weekly rows of [`?3`, `?4`), and the sessions of
 /// [`?6`, `?7`) and [`?8`, `?9`), of the users whose id matches LIKE pattern `?10`
@@ -101,17 +122,9 @@ macro_rules! parts {
     () => {
         concat!(
             "(",
-            user_rows!("'user_id'", "?2", "?3"),
+            by_period!(user_rows, "'user_id'", "?11"),
             " UNION ALL ",
-            user_rows!("?11", "?3", "?4"),
-            " UNION ALL ",
-            user_rows!("'user_id'", "?4", "?5"),
-            " UNION ALL ",
-            score_rows!("?13", "?2", "?3"),
-            " UNION ALL ",
-            score_rows!("?14", "?3", "?4"),
-            " UNION ALL ",
-            score_rows!("?13", "?4", "?5"),
+            by_period!(score_rows, "?13", "?14"),
             " UNION ALL ",
             edge!("?6", "?7"),
             " UNION ALL ",
@@ -158,11 +171,7 @@ macro_rules! user_ids {
     () => {
         concat!(
             "(",
-            rollup_rows!("val AS user_id", "'user_id'", "?2", "?3"),
-            " UNION ALL ",
-            rollup_rows!("val AS user_id", "?11", "?3", "?4"),
-            " UNION ALL ",
-            rollup_rows!("val AS user_id", "'user_id'", "?4", "?5"),
+            by_period!(id_rows, "'user_id'", "?11"),
             " UNION ALL
              SELECT user_id FROM sessions WHERE project_id = ?1 AND sort_ts >= ?6 AND sort_ts < ?7
                AND user_id IS NOT NULL AND (?10 = '' OR lower(user_id) LIKE lower(?10) ESCAPE '\\')
