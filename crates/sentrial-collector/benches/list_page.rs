@@ -134,6 +134,16 @@ fn main() {
                 ),
             ),
             (
+                // Day buckets from a midnight half an hour off UTC's (UTC+5:30): a boundary cuts
+                // an hour of each day, read from the sessions.
+                "overview: 90 days from 18:30 UTC",
+                format!(
+                    "/api/overview?from={}&to={}",
+                    sentrial_collector::iso8601(now - 90 * DAY - 17 * 3_600_000 - 1_800_000),
+                    sentrial_collector::iso8601(now + DAY)
+                ),
+            ),
+            (
                 "overview: 24 h, mid-hour",
                 format!(
                     "/api/overview?from={}&to={}",

@@ -747,6 +747,9 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
             // starts before midnight, with the sessions after it in a whole day.
             (BASE - 24 * HOUR, BASE + 48 * HOUR),
             (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
+            // Day buckets whose boundary (3.5 hours after BASE) cuts an hour of sessions and
+            // scores: that hour from the sessions and scores, the others from the rollups.
+            (BASE + 3 * HOUR + 30 * 60_000 - 24 * HOUR, BASE + 13 * HOUR),
             // Whole weeks (the users' weekly rows), with whole and partial days around them.
             (WEEK0 - 7 * 24 * HOUR, WEEK0 + 14 * 24 * HOUR),
             (WEEK0 - 36 * HOUR, WEEK0 + 8 * 24 * HOUR + 5 * HOUR),

@@ -207,27 +207,37 @@ pub static OVERVIEW_SERIES: Sql = Sql::new(
      GROUP BY bucket_start ORDER BY bucket_start",
 );
 
-/// Sums per bucket of `?5` ms from `?4`, agent and name of the scores the rows of its argument
-/// give (`at`, `name`, `num`, `agent`), as `rollup::overview_scores` merges them.
+/// Sums per bucket of `$bucket` ms from `$origin`, agent and name of the scores the rows of its
+/// other arguments give (`at`, `name`, `num`, `agent`), as `rollup::overview_scores` merges them.
 macro_rules! score_sums {
-    ($($rows:expr),+) => {
+    ($origin:literal, $bucket:literal; $($rows:expr),+) => {
         Sql::new(concat!(
-            "SELECT ((x.at - ?4) / ?5) * ?5 + ?4 AS bucket_start, x.agent, x.name,
-                SUM(x.num) AS total, COUNT(*) AS count FROM (",
+            "SELECT ((x.at - ", $origin, ") / ", $bucket, ") * ", $bucket, " + ", $origin,
+            " AS bucket_start, x.agent, x.name, SUM(x.num) AS total, COUNT(*) AS count FROM (",
             $($rows),+,
             ") x GROUP BY 1, x.agent, x.name"
         ))
     };
 }
 
-/// The numeric scores of project `?1` given in `[?2, ?3)` that name a session which has arrived,
-/// with its agent (one that has not arrived has none yet: its scores wait for it).
+/// The numeric scores of project `?1` given in `[$from, $to)` that name a session which has
+/// arrived, with its agent (one that has not arrived has none yet: its scores wait for it).
+/// `$scores` comes before the scores in `FROM`: a table joined with them, whose columns `$from`
+/// and `$to` may read.
 macro_rules! session_scores {
-    () => {
-        "SELECT sc.at, sc.name, sc.num, s.agent FROM scores sc
-         JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
-         WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
-           AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL"
+    ($scores:literal, $from:literal, $to:literal) => {
+        concat!(
+            "SELECT sc.at, sc.name, sc.num, s.agent FROM ",
+            $scores,
+            " scores sc
+             JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
+             WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
+               AND sc.at >= ",
+            $from,
+            " AND sc.at < ",
+            $to,
+            " AND sc.num IS NOT NULL"
+        )
     };
 }
 
@@ -247,12 +257,21 @@ macro_rules! claude_session_scores {
 
 /// The overview's score series over `[?2, ?3)` from the scores: both kinds, summed per bucket of
 /// `?5` ms from `?4`, agent and name.
-pub static OVERVIEW_SCORES: Sql =
-    score_sums!(session_scores!(), " UNION ALL ", claude_session_scores!());
+pub static OVERVIEW_SCORES: Sql = score_sums!("?4", "?5";
+    session_scores!("", "?2", "?3"), " UNION ALL ", claude_session_scores!());
 
 /// [`OVERVIEW_SCORES`] of the scores that name a Claude session id only: the rollups hold the
 /// others (`rollup::contrib::GIVEN_DIM`).
-pub static CLAUDE_SESSION_SCORES: Sql = score_sums!(claude_session_scores!());
+pub static CLAUDE_SESSION_SCORES: Sql = score_sums!("?4", "?5"; claude_session_scores!());
+
+/// [`OVERVIEW_SCORES`] of the scores that name a session, given in the hours whose starts are
+/// the JSON array `?2`, in buckets of `?4` ms from `?3` (the hours a bucket boundary cuts:
+/// `rollup::overview::cut_hours`).
+pub static CUT_SESSION_SCORES: Sql = score_sums!("?3", "?4"; session_scores!(
+    "{json_texts:?2} CROSS JOIN",
+    "CAST(j.value AS BIGINT)",
+    "CAST(j.value AS BIGINT) + 3600000"
+));
 
 /// The top 10 values of a sessions column in the range by number of sessions, NULL first among
 /// equals (`row::group`).
@@ -400,6 +419,7 @@ mod tests {
             &OVERVIEW_SERIES,
             &OVERVIEW_SCORES,
             &CLAUDE_SESSION_SCORES,
+            &CUT_SESSION_SCORES,
             &TOP_AGENTS,
             &TOP_USERS,
             &ISSUE_FACTS,

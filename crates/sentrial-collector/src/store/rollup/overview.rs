@@ -1,8 +1,8 @@
 //! The overview's session figures from the rollups: the whole hours of the range are read from
 //! them, the partial hours at its edges from the sessions (an index range of at most an hour
-//! each), and the rows merged. The series is read this way when the range starts on a whole hour
-//! (every hour then falls in one bucket: the dashboard's day buckets start at midnight); otherwise
-//! from the sessions, as before. Sums of cost are exact to the nano-USD per session. The tools'
+//! each), and the rows merged. The series reads so the hours that fall in one bucket; the hours a
+//! boundary between two buckets cuts (when the buckets do not start on whole hours: a day bucket
+//! from a midnight in a time zone half an hour off UTC) are read from the sessions. Sums of cost are exact to the nano-USD per session. The tools'
 //! figures are those of the calls made by the sessions of the range, read the same way.
 
 use std::collections::BTreeMap;
@@ -50,22 +50,20 @@ pub(crate) async fn figures<D: Db>(
         sums.extend(db.select(&sql::SESSION_TOTALS, edge, self::sums).await?);
     }
     let totals = merge_totals(&sums);
-    let series = if q.from.rem_euclid(HOUR_MS) == 0 {
-        let mut series = db
-            .select(
-                &sql::SERIES,
-                &values![project, first, end, q.from, q.bucket_ms],
-                row::bucket,
-            )
-            .await?;
-        series.extend(
-            db.select(
-                &sql::SESSION_SERIES,
-                &values![project, end, q.to, q.from, q.bucket_ms],
-                row::bucket,
-            )
-            .await?,
-        );
+    let series = if let Some(cut) = cut_hours(q, first, end) {
+        let bucketed = values![project, first, end, q.from, q.bucket_ms];
+        let mut series = db.select(&sql::SERIES, &bucketed, row::bucket).await?;
+        if !cut.is_empty() {
+            let cut = values![project, &cut, q.from, q.bucket_ms];
+            series.extend(db.select(&sql::CUT_SERIES, &cut, row::bucket).await?);
+        }
+        for (from, to) in [(q.from, first), (end, q.to)]
+            .into_iter()
+            .filter(|(f, t)| f < t)
+        {
+            let edge = values![project, from, to, q.from, q.bucket_ms];
+            series.extend(db.select(&sql::SESSION_SERIES, &edge, row::bucket).await?);
+        }
         merge_series(series)
     } else {
         db.select(
@@ -92,6 +90,23 @@ pub(crate) async fn figures<D: Db>(
         by_agent,
         by_user,
     }))
+}
+
+/// The starts of the whole hours of [`first`, `end`) that a boundary between two of `q`'s buckets
+/// cuts, as a JSON array (empty when the buckets start on whole hours), or `None` when the
+/// buckets are shorter than an hour (every hour is cut: the caller reads the sessions). The rollup
+/// rows of the other hours each fall in one bucket.
+pub(crate) fn cut_hours(q: &OverviewQuery, first: i64, end: i64) -> Option<String> {
+    if q.bucket_ms < HOUR_MS {
+        return None;
+    }
+    let boundaries = (1..).map(|k| q.from + k * q.bucket_ms);
+    let cut: Vec<i64> = boundaries
+        .take_while(|b| *b < end)
+        .filter(|b| *b > first && b.rem_euclid(HOUR_MS) != 0)
+        .map(|b| b - b.rem_euclid(HOUR_MS))
+        .collect();
+    Some(serde_json::to_string(&cut).expect("numbers serialize"))
 }
 
 /// The top groups of the rows of each `(dimension, from, to)` of `rows` and of the sessions of

@@ -1,9 +1,10 @@
 //! The overview's score series: per bucket of the time scores were given, agent and score name,
-//! the average of the numeric scores. When the range starts on a whole hour (as the series of
-//! sessions, `rollup/overview.rs`), the scores that name a session are read for its whole hours
-//! from the rollups (`contrib::GIVEN_DIM`), and the rest from the scores: those of the partial
-//! hour at its end, and those that name a Claude session id (whose agent, that of the id's first
-//! run, can change as runs arrive; an index of the scores by kind and time finds them).
+//! the average of the numeric scores. As the series of sessions (`rollup/overview.rs`), the
+//! scores that name a session are read for the range's whole hours that fall in one bucket from
+//! the rollups (`contrib::GIVEN_DIM`), and the rest from the scores: those of the hours a bucket
+//! boundary cuts and of the partial hours at the range's edges, and those that name a Claude
+//! session id (whose agent, that of the id's first run, can change as runs arrive; an index of
+//! the scores by kind and time finds them).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use crate::store::error::StoreError;
 use crate::store::overview_model::{OverviewQuery, ScoreAverage};
 use crate::store::queries;
 use crate::store::rollup::contrib::{whole, GIVEN_DIM, HOUR_MS};
+use crate::store::rollup::overview::cut_hours;
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -25,22 +27,27 @@ pub(crate) async fn scores<D: Db>(
 ) -> Result<Vec<ScoreAverage>, StoreError> {
     let (first, end) = whole(q.from, q.to, HOUR_MS);
     let mut parts = Vec::new();
-    let rest = if first < end && first == q.from {
-        let hours = values![project, first, end, q.from, q.bucket_ms, GIVEN_DIM];
-        parts.extend(db.select(&sql::GIVEN, &hours, given_sums).await?);
-        let hours = values![project, first, end, q.from, q.bucket_ms];
-        let claude = &queries::CLAUDE_SESSION_SCORES;
-        parts.extend(db.select(claude, &hours, score_sums).await?);
-        (end, q.to)
-    } else {
-        (q.from, q.to)
+    let cut = (first < end).then(|| cut_hours(q, first, end)).flatten();
+    let rest = match cut {
+        Some(cut) => {
+            let hours = values![project, first, end, q.from, q.bucket_ms, GIVEN_DIM];
+            parts.extend(db.select(&sql::GIVEN, &hours, given_sums).await?);
+            if cut != "[]" {
+                let cut = values![project, &cut, q.from, q.bucket_ms];
+                let cut_sql = &queries::CUT_SESSION_SCORES;
+                parts.extend(db.select(cut_sql, &cut, score_sums).await?);
+            }
+            let hours = values![project, first, end, q.from, q.bucket_ms];
+            let claude = &queries::CLAUDE_SESSION_SCORES;
+            parts.extend(db.select(claude, &hours, score_sums).await?);
+            [(q.from, first), (end, q.to)]
+        }
+        None => [(q.from, q.to), (0, 0)],
     };
-    if rest.0 < rest.1 {
-        let args = values![project, rest.0, rest.1, q.from, q.bucket_ms];
-        parts.extend(
-            db.select(&queries::OVERVIEW_SCORES, &args, score_sums)
-                .await?,
-        );
+    for (from, to) in rest.into_iter().filter(|(from, to)| from < to) {
+        let args = values![project, from, to, q.from, q.bucket_ms];
+        let all = &queries::OVERVIEW_SCORES;
+        parts.extend(db.select(all, &args, score_sums).await?);
     }
     Ok(merge(parts))
 }

@@ -39,12 +39,35 @@ pub static SESSION_TOTALS: Sql = Sql::new(concat!(
      FROM sessions WHERE project_id = ?1 AND sort_ts >= ?2 AND sort_ts < ?3"
 ));
 
-/// [`TOTALS`] in buckets of `?5` ms from `?4` (`row::bucket`); exact when `?4` is a whole hour.
+/// Whether the rollup row of `hour` (at or after `?4`) falls in one bucket of `?5` ms from `?4`:
+/// the rows of the hours a bucket boundary cuts are read from the sessions instead
+/// (`overview::cut_hours`).
+macro_rules! uncut {
+    () => {
+        " AND ((hour - ?4) % ?5) + 3600000 <= ?5"
+    };
+}
+
+/// [`TOTALS`] in buckets of `?5` ms from `?4` (`row::bucket`), of the hours no bucket boundary
+/// cuts.
 pub static SERIES: Sql = Sql::new(concat!(
     "SELECT ((hour - ?4) / ?5) * ?5 + ?4 AS bucket_start, ",
     sums!(),
     ", {capped_sum:tokens} AS total_tokens
-     FROM rollups WHERE project_id = ?1 AND dim = '' AND hour >= ?2 AND hour < ?3
+     FROM rollups WHERE project_id = ?1 AND dim = '' AND hour >= ?2 AND hour < ?3",
+    uncut!(),
+    " GROUP BY 1 ORDER BY 1"
+));
+
+/// [`SERIES`] of the sessions that started in the hours whose starts are the JSON array `?2`, in
+/// buckets of `?4` ms from `?3`.
+pub static CUT_SERIES: Sql = Sql::new(concat!(
+    "SELECT ((s.sort_ts - ?3) / ?4) * ?4 + ?3 AS bucket_start, ",
+    session_sums!(),
+    ", {capped_sum:total_tokens} AS total_tokens
+     FROM {json_texts:?2} CROSS JOIN sessions s
+     WHERE s.project_id = ?1 AND s.sort_ts >= CAST(j.value AS BIGINT)
+       AND s.sort_ts < CAST(j.value AS BIGINT) + 3600000
      GROUP BY 1 ORDER BY 1"
 ));
 
@@ -107,15 +130,16 @@ pub static SESSION_TOOLS: Sql = Sql::new(
      GROUP BY t.tool_name",
 );
 
-/// The scores given in the hours of [`?2`, `?3`) per bucket of `?5` ms from `?4` and value of
-/// dimension `?6` (`contrib::GIVEN_DIM`: score name and agent), their number and sum in
-/// billionths (`overview_scores::given_sums`).
-pub static GIVEN: Sql = Sql::new(
+/// The scores given in the hours of [`?2`, `?3`) that no bucket boundary cuts, per bucket of `?5`
+/// ms from `?4` and value of dimension `?6` (`contrib::GIVEN_DIM`: score name and agent), their
+/// number and sum in billionths (`overview_scores::given_sums`).
+pub static GIVEN: Sql = Sql::new(concat!(
     "SELECT ((hour - ?4) / ?5) * ?5 + ?4 AS bucket_start, val, {capped_sum:scored} AS count,
         {capped_sum:score_nanos} AS nanos
-     FROM rollups WHERE project_id = ?1 AND dim = ?6 AND hour >= ?2 AND hour < ?3
-     GROUP BY 1, val",
-);
+     FROM rollups WHERE project_id = ?1 AND dim = ?6 AND hour >= ?2 AND hour < ?3",
+    uncut!(),
+    " GROUP BY 1, val"
+));
 
 #[cfg(test)]
 mod tests {
@@ -127,6 +151,7 @@ mod tests {
             &SESSION_TOTALS,
             &SERIES,
             &SESSION_SERIES,
+            &CUT_SERIES,
             &GROUPS,
             &SESSION_AGENTS,
             &SESSION_USERS,
