@@ -544,6 +544,11 @@ async fn the_overview_averages_each_score_per_agent_over_time() {
                     score("ghost", "s6", ScoreOf::Session, "quality", num(0.2)),
                     T0 + 50,
                 ),
+                // In the hour the second bucket's start cuts (read from the scores).
+                at(
+                    score("ghost", "s7", ScoreOf::Session, "quality", num(0.4)),
+                    T0 + HOUR + 10,
+                ),
             ],
         )
         .await;
@@ -587,7 +592,8 @@ async fn the_overview_averages_each_score_per_agent_over_time() {
                 (first.clone(), json!("agent"), "helpful".into(), 1.0, 1),
                 (first.clone(), json!("alpha"), "quality".into(), 0.75, 2),
                 (first, json!("beta"), "quality".into(), 0.2, 1),
-                (second, json!("alpha"), "quality".into(), 0.0, 1),
+                (second.clone(), json!("alpha"), "quality".into(), 0.0, 1),
+                (second, json!("beta"), "quality".into(), 0.4, 1),
             ],
             "{name}: the score of a session that arrived counts under its agent"
         );

@@ -220,24 +220,14 @@ macro_rules! score_sums {
     };
 }
 
-/// The numeric scores of project `?1` given in `[$from, $to)` that name a session which has
-/// arrived, with its agent (one that has not arrived has none yet: its scores wait for it).
-/// `$scores` comes before the scores in `FROM`: a table joined with them, whose columns `$from`
-/// and `$to` may read.
+/// The numeric scores of project `?1` given in `[?2, ?3)` that name a session which has arrived,
+/// with its agent (one that has not arrived has none yet: its scores wait for it).
 macro_rules! session_scores {
-    ($scores:literal, $from:literal, $to:literal) => {
-        concat!(
-            "SELECT sc.at, sc.name, sc.num, s.agent FROM ",
-            $scores,
-            " scores sc
-             JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
-             WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
-               AND sc.at >= ",
-            $from,
-            " AND sc.at < ",
-            $to,
-            " AND sc.num IS NOT NULL"
-        )
+    () => {
+        "SELECT sc.at, sc.name, sc.num, s.agent FROM scores sc
+         JOIN sessions s ON s.project_id = sc.project_id AND s.id = sc.target
+         WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
+           AND sc.at >= ?2 AND sc.at < ?3 AND sc.num IS NOT NULL"
     };
 }
 
@@ -258,7 +248,7 @@ macro_rules! claude_session_scores {
 /// The overview's score series over `[?2, ?3)` from the scores: both kinds, summed per bucket of
 /// `?5` ms from `?4`, agent and name.
 pub static OVERVIEW_SCORES: Sql = score_sums!("?4", "?5";
-    session_scores!("", "?2", "?3"), " UNION ALL ", claude_session_scores!());
+    session_scores!(), " UNION ALL ", claude_session_scores!());
 
 /// [`OVERVIEW_SCORES`] of the scores that name a Claude session id only: the rollups hold the
 /// others (`rollup::contrib::GIVEN_DIM`).
@@ -266,12 +256,24 @@ pub static CLAUDE_SESSION_SCORES: Sql = score_sums!("?4", "?5"; claude_session_s
 
 /// [`OVERVIEW_SCORES`] of the scores that name a session, given in the hours whose starts are
 /// the JSON array `?2`, in buckets of `?4` ms from `?3` (the hours a bucket boundary cuts:
-/// `rollup::overview::cut_hours`).
-pub static CUT_SESSION_SCORES: Sql = score_sums!("?3", "?4"; session_scores!(
-    "{json_texts:?2} CROSS JOIN",
-    "CAST(j.value AS BIGINT)",
-    "CAST(j.value AS BIGINT) + 3600000"
-));
+/// `rollup::overview::cut_hours`). Each score's session is looked up by its key, once (`tag`:
+/// null when it has not arrived, `''` when it has no agent, else `+` and its agent), after the
+/// scores are read (`MATERIALIZED`): PostgreSQL cannot tell how few rows the hours give, and a
+/// join would hash every session.
+pub static CUT_SESSION_SCORES: Sql = score_sums!("?3", "?4";
+    "WITH cut AS MATERIALIZED (
+         SELECT sc.project_id, sc.target, sc.at, sc.name, sc.num
+         FROM {json_texts:?2} CROSS JOIN scores sc
+         WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
+           AND sc.at >= CAST(j.value AS BIGINT) AND sc.at < CAST(j.value AS BIGINT) + 3600000
+           AND sc.num IS NOT NULL),
+     tagged AS MATERIALIZED (
+         SELECT cut.at, cut.name, cut.num,
+            (SELECT CASE WHEN s.agent IS NULL THEN '' ELSE '+' || s.agent END FROM sessions s
+             WHERE s.project_id = cut.project_id AND s.id = cut.target) AS tag
+         FROM cut)
+     SELECT at, name, num, CASE WHEN tag <> '' THEN SUBSTR(tag, 2) END AS agent
+     FROM tagged WHERE tag IS NOT NULL");
 
 /// The top 10 values of a sessions column in the range by number of sessions, NULL first among
 /// equals (`row::group`).
