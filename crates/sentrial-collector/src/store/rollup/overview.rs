@@ -2,8 +2,9 @@
 //! them, the partial hours at its edges from the sessions (an index range of at most an hour
 //! each), and the rows merged. The series reads so the hours that fall in one bucket; the hours a
 //! boundary between two buckets cuts (when the buckets do not start on whole hours: a day bucket
-//! from a midnight in a time zone half an hour off UTC) are read from the sessions. Sums of cost are exact to the nano-USD per session. The tools'
-//! figures are those of the calls made by the sessions of the range, read the same way.
+//! from a midnight in a time zone half an hour off UTC) are read from the sessions. Sums of cost
+//! are exact to the nano-USD per session. The tools' figures are those of the calls made by the
+//! sessions of the range, read the same way.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +55,7 @@ pub(crate) async fn figures<D: Db>(
         let bucketed = values![project, first, end, q.from, q.bucket_ms];
         let mut series = db.select(&sql::SERIES, &bucketed, row::bucket).await?;
         if !cut.is_empty() {
+            let cut = serde_json::to_string(&cut).expect("numbers serialize");
             let cut = values![project, &cut, q.from, q.bucket_ms];
             series.extend(db.select(&sql::CUT_SERIES, &cut, row::bucket).await?);
         }
@@ -93,20 +95,19 @@ pub(crate) async fn figures<D: Db>(
 }
 
 /// The starts of the whole hours of [`first`, `end`) that a boundary between two of `q`'s buckets
-/// cuts, as a JSON array (empty when the buckets start on whole hours), or `None` when the
-/// buckets are shorter than an hour (every hour is cut: the caller reads the sessions). The rollup
-/// rows of the other hours each fall in one bucket.
-pub(crate) fn cut_hours(q: &OverviewQuery, first: i64, end: i64) -> Option<String> {
+/// cuts (none when the buckets start on whole hours), or `None` when the buckets are shorter than
+/// an hour (every hour is cut: the caller reads the sessions). The rollup rows of the other hours
+/// each fall in one bucket.
+pub(crate) fn cut_hours(q: &OverviewQuery, first: i64, end: i64) -> Option<Vec<i64>> {
     if q.bucket_ms < HOUR_MS {
         return None;
     }
     let boundaries = (1..).map(|k| q.from + k * q.bucket_ms);
-    let cut: Vec<i64> = boundaries
+    let cut = boundaries
         .take_while(|b| *b < end)
         .filter(|b| *b > first && b.rem_euclid(HOUR_MS) != 0)
-        .map(|b| b - b.rem_euclid(HOUR_MS))
-        .collect();
-    Some(serde_json::to_string(&cut).expect("numbers serialize"))
+        .map(|b| b - b.rem_euclid(HOUR_MS));
+    Some(cut.collect())
 }
 
 /// The top groups of the rows of each `(dimension, from, to)` of `rows` and of the sessions of

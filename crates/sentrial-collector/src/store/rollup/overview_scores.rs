@@ -32,7 +32,8 @@ pub(crate) async fn scores<D: Db>(
         Some(cut) => {
             let hours = values![project, first, end, q.from, q.bucket_ms, GIVEN_DIM];
             parts.extend(db.select(&sql::GIVEN, &hours, given_sums).await?);
-            if cut != "[]" {
+            if !cut.is_empty() {
+                let cut = serde_json::to_string(&cut).expect("numbers serialize");
                 let cut = values![project, &cut, q.from, q.bucket_ms];
                 let cut_sql = &queries::CUT_SESSION_SCORES;
                 parts.extend(db.select(cut_sql, &cut, score_sums).await?);
