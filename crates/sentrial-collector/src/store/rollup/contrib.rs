@@ -341,9 +341,7 @@ pub(crate) struct Facts {
     total_tokens: Option<i64>,
     duration_ms: Option<i64>,
     num_turns: Option<i64>,
-    score: Option<f64>,
     tools: BTreeMap<String, ToolCounts>,
-    scores: BTreeMap<String, f64>,
     given: Vec<GivenScore>,
 }
 
@@ -364,9 +362,7 @@ pub(crate) fn facts(r: &dyn Columns) -> Result<(String, Facts), StoreError> {
         total_tokens: r.int("total_tokens")?,
         duration_ms: r.int("duration_ms")?,
         num_turns: r.int("num_turns")?,
-        score: r.real("score")?,
         tools: BTreeMap::new(),
-        scores: BTreeMap::new(),
         given: Vec::new(),
     };
     Ok((r.string("id")?, facts))
@@ -376,13 +372,6 @@ impl Facts {
     /// These facts with the session's calls per tool (from rows of `sql::TOOL_FACTS`).
     pub fn with_tools(mut self, tools: BTreeMap<String, ToolCounts>) -> Facts {
         self.tools = tools;
-        self
-    }
-
-    /// These facts with the session's average of each score name (from rows of
-    /// `sql::SCORE_FACTS`).
-    pub fn with_scores(mut self, scores: BTreeMap<String, f64>) -> Facts {
-        self.scores = scores;
         self
     }
 
@@ -405,19 +394,35 @@ pub(crate) fn given_facts(r: &dyn Columns) -> Result<(String, GivenScore), Store
     ))
 }
 
-/// A row of `sql::SCORE_FACTS`: a session's id, a score name and the session's average of it.
-pub(crate) fn score_facts(r: &dyn Columns) -> Result<(String, String, f64), StoreError> {
-    Ok((
-        r.string("session_id")?,
-        r.string("name")?,
-        r.real("score")?.unwrap_or(0.0),
-    ))
-}
-
 impl Contribution {
     /// The contribution of the session whose row holds `f`, with the values of the metadata keys
     /// `keys` as dimensions.
-    pub fn of(f: Facts, keys: &[String]) -> Contribution {
+    pub fn of(mut f: Facts, keys: &[String]) -> Contribution {
+        // The session's own numeric scores, in one order whatever order they were read in (a
+        // sum of floats depends on it): their average, each name's, and their sums per hour
+        // given and name.
+        f.given
+            .sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)).then(a.2.total_cmp(&b.2)));
+        let mut all = (0i64, 0.0f64);
+        let mut by_name: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+        let mut given: BTreeMap<i64, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
+        for (at, name, num) in &f.given {
+            all = (all.0 + 1, all.1 + num);
+            let of_name = by_name.entry(name).or_default();
+            *of_name = (of_name.0 + 1, of_name.1 + num);
+            let sum = given
+                .entry(at - at.rem_euclid(HOUR_MS))
+                .or_default()
+                .entry(name.clone())
+                .or_default();
+            *sum = (sum.0 + 1, sum.1.saturating_add(nanos(*num)));
+        }
+        let average = |(n, sum): (i64, f64)| sum / n as f64;
+        let score = (all.0 > 0).then(|| average(all));
+        let scores = by_name
+            .into_iter()
+            .map(|(name, sums)| (name.to_string(), nanos(average(sums))))
+            .collect();
         let counts = Counts {
             sessions: 1,
             failed: i64::from(f.status == "failed"),
@@ -431,8 +436,8 @@ impl Contribution {
             tool_calls: f.tools.values().map(|t| t.calls).sum::<i64>().min(CAP),
             tool_errors: f.tools.values().map(|t| t.failures).sum::<i64>().min(CAP),
             turned: i64::from(f.num_turns.is_some()),
-            scored: i64::from(f.score.is_some()),
-            score_nanos: f.score.map_or(0, nanos),
+            scored: i64::from(score.is_some()),
+            score_nanos: score.map_or(0, nanos),
         };
         let metadata: serde_json::Map<String, serde_json::Value> = f
             .metadata
@@ -450,22 +455,13 @@ impl Contribution {
                 metadata.get(key).and_then(text_of),
             ));
         }
-        let mut given: BTreeMap<i64, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
-        for (at, name, num) in f.given {
-            let sum = given
-                .entry(at - at.rem_euclid(HOUR_MS))
-                .or_default()
-                .entry(name)
-                .or_default();
-            *sum = (sum.0 + 1, sum.1.saturating_add(nanos(num)));
-        }
         Contribution {
             hour: f.sort_ts - f.sort_ts.rem_euclid(HOUR_MS),
             dims,
             counts,
             tools: f.tools,
             ts: f.sort_ts,
-            scores: f.scores.into_iter().map(|(n, v)| (n, nanos(v))).collect(),
+            scores,
             given,
         }
     }
@@ -479,15 +475,17 @@ impl Contribution {
         })
     }
 
+    /// The start of its row of dimension `dim` (of its hour, day or week: [`period_ms`]).
+    fn start(&self, dim: &str) -> i64 {
+        self.hour - self.hour.rem_euclid(period_ms(dim))
+    }
+
     /// The users' rows this contribution counts in (their keys: the day's and the week's), when
     /// the session has a user.
     fn user_rows(&self) -> Vec<RowKey> {
         self.row_dims()
             .filter(|(dim, val)| period_ms(dim) != HOUR_MS && val.is_some())
-            .map(|(dim, val)| {
-                let start = self.hour - self.hour.rem_euclid(period_ms(dim));
-                (start, dim.to_string(), val.clone())
-            })
+            .map(|(dim, val)| (self.start(dim), dim.to_string(), val.clone()))
             .collect()
     }
 
@@ -605,7 +603,7 @@ impl Contribution {
         for (c, sign) in [(old, -1), (new, 1)] {
             let Some(c) = c else { continue };
             for (dim, val) in c.row_dims() {
-                let start = c.hour - c.hour.rem_euclid(period_ms(dim));
+                let start = c.start(dim);
                 out.entry((start, dim.to_string(), val.clone()))
                     .or_default()
                     .add(&c.counts, sign);
@@ -830,9 +828,7 @@ mod tests {
             total_tokens: None,
             duration_ms: None,
             num_turns: None,
-            score: None,
             tools: BTreeMap::new(),
-            scores: BTreeMap::new(),
             given,
         };
         let two_hours = vec![

@@ -15,8 +15,8 @@ use crate::store::db::{Db, Plan, Query};
 use crate::store::dialect::{Dialect, Sql};
 use crate::store::error::StoreError;
 use crate::store::rollup::contrib::{
-    facts, given_facts, period_ms, score_facts, tool_facts, Contribution, Counts, DurationKey,
-    RowKey, ToolCounts, ToolDurationKey, ToolKey,
+    facts, given_facts, period_ms, tool_facts, Contribution, Counts, DurationKey, RowKey,
+    ToolCounts, ToolDurationKey, ToolKey,
 };
 use crate::store::rollup::sql;
 use crate::store::row::Columns;
@@ -80,7 +80,7 @@ pub(crate) async fn recorded<D: Db>(
 
 /// Brings the recorded contributions of sessions `ids` of `project` to the ones their rows give
 /// with metadata keys `keys` (none for a session without a row), and the rollups by the
-/// difference. Set-based: five reads and three writes whatever the number of sessions, plus one
+/// difference. Set-based: four reads and three writes whatever the number of sessions, plus one
 /// statement per rollup row that empties and per tool row whose longest call may have left.
 pub(crate) async fn update<D: Db>(
     db: &D,
@@ -95,20 +95,15 @@ pub(crate) async fn update<D: Db>(
     let ids: Vec<&str> = ids.into_iter().collect();
     let list = serde_json::to_string(&ids).expect("strings serialize");
     let args = values![project, &list];
-    let (old, facts, tools, scores, given) = futures_util::try_join!(
+    let (old, facts, tools, given) = futures_util::try_join!(
         recorded(db, project, &ids),
         db.select(&sql::FACTS, &args, facts),
         db.select(&sql::TOOL_FACTS, &args, tool_facts),
-        db.select(&sql::SCORE_FACTS, &args, score_facts),
         db.select(&sql::SCORES_GIVEN, &args, given_facts),
     )?;
     let mut given_of: HashMap<String, Vec<_>> = HashMap::new();
     for (id, score) in given {
         given_of.entry(id).or_default().push(score);
-    }
-    let mut scores_of: HashMap<String, BTreeMap<String, f64>> = HashMap::new();
-    for (id, name, score) in scores {
-        scores_of.entry(id).or_default().insert(name, score);
     }
     let mut tools_of: HashMap<String, BTreeMap<String, ToolCounts>> = HashMap::new();
     for (id, tool, server, status, duration_ms) in tools {
@@ -122,9 +117,8 @@ pub(crate) async fn update<D: Db>(
         .into_iter()
         .map(|(id, f)| {
             let tools = tools_of.remove(&id).unwrap_or_default();
-            let scores = scores_of.remove(&id).unwrap_or_default();
             let given = given_of.remove(&id).unwrap_or_default();
-            let f = f.with_tools(tools).with_scores(scores).with_given(given);
+            let f = f.with_tools(tools).with_given(given);
             let c = Contribution::of(f, keys);
             (id, c)
         })

@@ -3,14 +3,10 @@
 use crate::store::dialect::Sql;
 
 /// What the sessions of project `?1` whose ids are in the JSON array `?2` contribute is made of
-/// (`contrib::facts`), besides their calls: `score` is the average of a session's own numeric
-/// scores.
+/// (`contrib::facts`), besides their calls and scores.
 pub static FACTS: Sql = Sql::new(
     "SELECT s.id, s.sort_ts, s.status, s.agent, s.user_id, s.model, s.metadata, s.cost_usd,
-        s.total_tokens, s.duration_ms, s.num_turns,
-        (SELECT AVG(sc.num) FROM scores sc
-         WHERE sc.project_id = s.project_id AND sc.target_kind = 'session' AND sc.target = s.id
-           AND sc.num IS NOT NULL) AS score
+        s.total_tokens, s.duration_ms, s.num_turns
      FROM sessions s
      WHERE s.project_id = ?1 AND s.id IN (SELECT j.value FROM {json_texts:?2})",
 );
@@ -20,15 +16,6 @@ pub static FACTS: Sql = Sql::new(
 pub static TOOL_FACTS: Sql = Sql::new(
     "SELECT session_id, tool_name, mcp_server, status, duration_ms FROM tool_calls
      WHERE project_id = ?1 AND session_id IN (SELECT j.value FROM {json_texts:?2})",
-);
-
-/// Per session of project `?1` whose id is in the JSON array `?2` and score name, the session's
-/// average of its numeric scores of that name (`contrib::score_facts`).
-pub static SCORE_FACTS: Sql = Sql::new(
-    "SELECT target AS session_id, name, AVG(num) AS score FROM scores
-     WHERE project_id = ?1 AND target_kind = 'session' AND num IS NOT NULL
-       AND target IN (SELECT j.value FROM {json_texts:?2})
-     GROUP BY target, name",
 );
 
 /// The numeric scores of the sessions of project `?1` whose ids are in the JSON array `?2` that
@@ -233,7 +220,6 @@ mod tests {
         crate::store::dialect::assert_renders(&[
             &FACTS,
             &TOOL_FACTS,
-            &SCORE_FACTS,
             &SCORES_GIVEN,
             &TOOL_ADD,
             &TOOL_MAX_AGAIN,
