@@ -748,8 +748,13 @@ async fn the_overview_of_whole_hours_and_of_any_range_counts_every_session() {
             (BASE - 24 * HOUR, BASE + 48 * HOUR),
             (BASE + HOUR + 5 * 60_000, BASE + 29 * HOUR),
             // Day buckets whose boundary (3.5 hours after BASE) cuts an hour of sessions and
-            // scores: that hour from the sessions and scores, the others from the rollups.
+            // scores: that hour from its quarter hours' rollups, the others from the hourly
+            // ones (hour buckets: every hour is cut).
             (BASE + 3 * HOUR + 30 * 60_000 - 24 * HOUR, BASE + 13 * HOUR),
+            // Buckets that start on no quarter hour: the quarter hours their boundaries cut from
+            // the sessions and scores.
+            (BASE + 3 * HOUR + 37 * 60_000 - 24 * HOUR, BASE + 13 * HOUR),
+            (BASE + 22 * 60_000, BASE + 9 * HOUR + 50 * 60_000),
             // Whole weeks (the users' weekly rows), with whole and partial days around them.
             (WEEK0 - 7 * 24 * HOUR, WEEK0 + 14 * 24 * HOUR),
             (WEEK0 - 36 * HOUR, WEEK0 + 8 * 24 * HOUR + 5 * HOUR),
@@ -1196,15 +1201,16 @@ async fn chosen_metadata_keys_are_summed_and_a_change_rebuilds() {
             d.dedup();
             d
         };
-        // Each dimension's values, per value each numeric score name's (`q0`, `q1`), and the
-        // scores by the time they were given.
+        // Each dimension's values, per value each numeric score name's (`q0`, `q1`), the
+        // scores by the time they were given (per hour and quarter hour), and the whole
+        // project per quarter hour.
         let scored = |dims: &[&str]| -> Vec<String> {
             dims.iter()
                 .flat_map(|d| match *d {
                     "" => vec![String::new()],
                     d => vec![d.to_string(), format!("{d}@q0"), format!("{d}@q1")],
                 })
-                .chain(["given".to_string()])
+                .chain(["given", "given/quarter", "quarter"].map(String::from))
                 .chain(["user_id/week", "user_id/week@q0", "user_id/week@q1"].map(String::from))
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()

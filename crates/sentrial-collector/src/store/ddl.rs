@@ -337,15 +337,22 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
 }
 pub(crate) use rollup_people_and_tools;
 // ---- end of issue 18's migration (rollups of users and tools) ----
+/// The statement that marks the rollups to be filled again from the sessions at the next start.
+macro_rules! rollups_pending {
+    () => {
+        "
+INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+"
+    };
+}
+
 // ---- Issue 18 (one score's average from the rollups), one migration of each store. ----
 /// Version 15 of both: the rollups gain, per score name and value of each dimension (the end
 /// users' per UTC day), the sessions with a numeric score of that name and the sum of their
 /// averages (dimension `<dim>@<name>`, `rollup/contrib.rs`). The contributions recorded before
 /// hold none, so the rollups are marked to be filled again.
-pub(crate) const ROLLUP_SCORES: &str = "
-INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
-    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
-";
+pub(crate) const ROLLUP_SCORES: &str = rollups_pending!();
 // ---- end of issue 18's migration (one score's average from the rollups) ----
 // ---- Issue 18 (scores by time given, users by week), one migration of each store. ----
 /// Version 16 of both: the rollups gain the sessions' own numeric scores by the hour they were
@@ -353,9 +360,16 @@ INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
 /// day (`user_id/week`, and `user_id/week@<name>` per score name; `hour` is the week's start:
 /// `rollup/contrib.rs`); the scores gain an index by kind and time, which finds those that name a
 /// Claude session id (read from the scores). The rollups are marked to be filled again.
-pub(crate) const ROLLUP_SCORES_GIVEN: &str = "
-CREATE INDEX scores_by_kind ON scores (project_id, target_kind, at);
-INSERT INTO settings (name, value) VALUES ('rollups_pending', '1')
-    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
-";
+pub(crate) const ROLLUP_SCORES_GIVEN: &str = concat!(
+    "
+CREATE INDEX scores_by_kind ON scores (project_id, target_kind, at);",
+    rollups_pending!()
+);
 // ---- end of issue 18's migration (scores by time given, users by week) ----
+// ---- Issue 18 (quarter hours), one migration of each store. ----
+/// Version 17 of both: the rollups gain the whole project's rows and the scores' by time given
+/// per quarter hour besides those per hour (dimensions `quarter` and `given/quarter`:
+/// `rollup/contrib.rs`), which serve the overview's buckets that start a quarter hour off the
+/// hour. The rollups are marked to be filled again.
+pub(crate) const ROLLUP_QUARTERS: &str = rollups_pending!();
+// ---- end of issue 18's migration (quarter hours) ----

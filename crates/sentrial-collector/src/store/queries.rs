@@ -254,9 +254,9 @@ pub static OVERVIEW_SCORES: Sql = score_sums!("?4", "?5";
 /// others (`rollup::contrib::GIVEN_DIM`).
 pub static CLAUDE_SESSION_SCORES: Sql = score_sums!("?4", "?5"; claude_session_scores!());
 
-/// [`OVERVIEW_SCORES`] of the scores that name a session, given in the hours whose starts are
-/// the JSON array `?2`, in buckets of `?4` ms from `?3` (the hours a bucket boundary cuts:
-/// `rollup::overview::cut_hours`). Each score's session is looked up by its key, once (`tag`:
+/// [`OVERVIEW_SCORES`] of the scores that name a session, given in the periods of `?5` ms whose
+/// starts are the JSON array `?2`, in buckets of `?4` ms from `?3` (those a bucket boundary cuts:
+/// `rollup::overview::Cut`). Each score's session is looked up by its key, once (`tag`:
 /// null when it has not arrived, `''` when it has no agent, else `+` and its agent), after the
 /// scores are read (`MATERIALIZED`): PostgreSQL cannot tell how few rows the hours give, and a
 /// join would hash every session.
@@ -265,7 +265,7 @@ pub static CUT_SESSION_SCORES: Sql = score_sums!("?3", "?4";
          SELECT sc.project_id, sc.target, sc.at, sc.name, sc.num
          FROM {json_texts:?2} CROSS JOIN scores sc
          WHERE sc.project_id = ?1 AND sc.target_kind = 'session'
-           AND sc.at >= CAST(j.value AS BIGINT) AND sc.at < CAST(j.value AS BIGINT) + 3600000
+           AND sc.at >= CAST(j.value AS BIGINT) AND sc.at < CAST(j.value AS BIGINT) + ?5
            AND sc.num IS NOT NULL),
      tagged AS MATERIALIZED (
          SELECT cut.at, cut.name, cut.num,

@@ -12,6 +12,10 @@ use crate::store::row::Columns;
 /// One hour, ms.
 pub(crate) const HOUR_MS: i64 = 3_600_000;
 
+/// A quarter of an hour, ms: every time zone in use is a whole number of them off UTC, so the
+/// buckets of a local day or hour start on one.
+pub(crate) const QUARTER_MS: i64 = HOUR_MS / 4;
+
 /// One day, ms.
 pub(crate) const DAY_MS: i64 = 24 * HOUR_MS;
 
@@ -42,6 +46,15 @@ pub(crate) fn score_dim(dim: &str, name: &str) -> String {
 /// none). In these rows `sessions` and `scored` count scores, not sessions, and `score_nanos`
 /// sums them in billionths, each rounded to the nearest. The overview's score series reads them.
 pub(crate) const GIVEN_DIM: &str = "given";
+
+/// The whole project again, summed per quarter hour ([`QUARTER_MS`]; value `""`): the
+/// overview's series reads these rows for the hours a bucket boundary cuts, when the buckets
+/// start on a quarter hour (a day from a local midnight at UTC+5:30, say) but not on an hour.
+pub(crate) const QUARTER_DIM: &str = "quarter";
+
+/// [`GIVEN_DIM`] again, summed per quarter hour, for the overview's score series as
+/// [`QUARTER_DIM`] for its sessions.
+pub(crate) const GIVEN_QUARTER_DIM: &str = "given/quarter";
 
 /// A [`GIVEN_DIM`] row's value: the score name and the agent.
 pub(crate) fn given_val(name: &str, agent: Option<&str>) -> String {
@@ -82,11 +95,13 @@ pub(crate) fn days_and_edges(from: i64, to: i64) -> ((i64, i64), [(i64, i64); 2]
 }
 
 /// How long one rollup row of dimension `dim` lasts, ms: a day for [`DAILY_DIM`] and its scores
-/// ([`score_dim`]), a week for [`WEEKLY_DIM`] and its scores, else an hour.
+/// ([`score_dim`]), a week for [`WEEKLY_DIM`] and its scores, a quarter hour for
+/// [`QUARTER_DIM`] and [`GIVEN_QUARTER_DIM`], else an hour.
 pub(crate) fn period_ms(dim: &str) -> i64 {
     match dim.split_once('@').map_or(dim, |(base, _)| base) {
         DAILY_DIM => DAY_MS,
         WEEKLY_DIM => WEEK_MS,
+        QUARTER_DIM | GIVEN_QUARTER_DIM => QUARTER_MS,
         _ => HOUR_MS,
     }
 }
@@ -265,8 +280,9 @@ pub(crate) struct Contribution {
     /// dimension (but the whole project's) under [`score_dim`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scores: BTreeMap<String, i64>,
-    /// Its own numeric scores by the start of the UTC hour they were given in and name: how
-    /// many, and their sum in billionths (summed under [`GIVEN_DIM`]).
+    /// Its own numeric scores by the start of the quarter hour they were given in and name: how
+    /// many, and their sum in billionths (summed under [`GIVEN_QUARTER_DIM`], and per hour
+    /// under [`GIVEN_DIM`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub given: BTreeMap<i64, BTreeMap<String, (i64, i64)>>,
 }
@@ -399,8 +415,8 @@ impl Contribution {
     /// `keys` as dimensions.
     pub fn of(mut f: Facts, keys: &[String]) -> Contribution {
         // The session's own numeric scores, in one order whatever order they were read in (a
-        // sum of floats depends on it): their average, each name's, and their sums per hour
-        // given and name.
+        // sum of floats depends on it): their average, each name's, and their sums per quarter
+        // hour given and name.
         f.given
             .sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)).then(a.2.total_cmp(&b.2)));
         let mut all = (0i64, 0.0f64);
@@ -411,7 +427,7 @@ impl Contribution {
             let of_name = by_name.entry(name).or_default();
             *of_name = (of_name.0 + 1, of_name.1 + num);
             let sum = given
-                .entry(at - at.rem_euclid(HOUR_MS))
+                .entry(at - at.rem_euclid(QUARTER_MS))
                 .or_default()
                 .entry(name.clone())
                 .or_default();
@@ -475,9 +491,10 @@ impl Contribution {
         })
     }
 
-    /// The start of its row of dimension `dim` (of its hour, day or week: [`period_ms`]).
+    /// The start of its row of dimension `dim` (of its quarter hour, hour, day or week:
+    /// [`period_ms`]).
     fn start(&self, dim: &str) -> i64 {
-        self.hour - self.hour.rem_euclid(period_ms(dim))
+        self.ts - self.ts.rem_euclid(period_ms(dim))
     }
 
     /// The users' rows this contribution counts in (their keys: the day's and the week's), when
@@ -622,9 +639,17 @@ impl Contribution {
                         .add(&scored, sign);
                 }
             }
+            out.entry((
+                c.start(QUARTER_DIM),
+                QUARTER_DIM.to_string(),
+                Some(String::new()),
+            ))
+            .or_default()
+            .add(&c.counts, sign);
             let agent = c.dims.iter().find(|(d, _)| d == "agent");
             let agent = agent.and_then(|(_, v)| v.as_deref());
-            for (hour, names) in &c.given {
+            for (quarter, names) in &c.given {
+                let hour = quarter - quarter.rem_euclid(HOUR_MS);
                 for (name, (n, sum)) in names {
                     let given = Counts {
                         sessions: *n,
@@ -632,9 +657,12 @@ impl Contribution {
                         score_nanos: *sum,
                         ..Counts::default()
                     };
-                    out.entry((*hour, GIVEN_DIM.to_string(), Some(given_val(name, agent))))
-                        .or_default()
-                        .add(&given, sign);
+                    let val = Some(given_val(name, agent));
+                    for key in [(hour, GIVEN_DIM), (*quarter, GIVEN_QUARTER_DIM)] {
+                        out.entry((key.0, key.1.to_string(), val.clone()))
+                            .or_default()
+                            .add(&given, sign);
+                    }
                 }
             }
         }
@@ -766,9 +794,11 @@ mod tests {
         let old = contribution(0, "a", 0);
         let new = contribution(0, "b", 1);
         let d = Contribution::difference(Some(&old), Some(&new));
-        assert_eq!(d.len(), 3);
-        assert_eq!(d[&(0, String::new(), Some(String::new()))].failed, 1);
-        assert_eq!(d[&(0, String::new(), Some(String::new()))].sessions, 0);
+        assert_eq!(d.len(), 4);
+        for dim in ["", QUARTER_DIM] {
+            assert_eq!(d[&(0, dim.to_string(), Some(String::new()))].failed, 1);
+            assert_eq!(d[&(0, dim.to_string(), Some(String::new()))].sessions, 0);
+        }
         assert_eq!(d[&(0, "agent".into(), Some("a".into()))].sessions, -1);
         assert_eq!(d[&(0, "agent".into(), Some("b".into()))].sessions, 1);
         assert!(Contribution::difference(Some(&new), Some(&new)).is_empty());
@@ -816,7 +846,7 @@ mod tests {
     }
 
     #[test]
-    fn own_scores_are_summed_by_the_hour_they_were_given_name_and_agent() {
+    fn own_scores_are_summed_by_the_hour_and_quarter_they_were_given_name_and_agent() {
         let f = |agent: Option<&str>, given: Vec<GivenScore>| Facts {
             sort_ts: 10,
             status: "completed".into(),
@@ -833,7 +863,7 @@ mod tests {
         };
         let two_hours = vec![
             (HOUR_MS + 5, "q".to_string(), 0.5),
-            (HOUR_MS + 9, "q".to_string(), 0.25),
+            (HOUR_MS + QUARTER_MS + 9, "q".to_string(), 0.25),
             (3 * HOUR_MS, "q".to_string(), 1.0),
         ];
         let c = Contribution::of(f(Some("a"), two_hours.clone()), &[]);
@@ -848,6 +878,18 @@ mod tests {
         );
         assert_eq!(d[&row(3 * HOUR_MS, Some("a"))].score_nanos, 1_000_000_000);
         assert_eq!(given_val("q", None), r#"["q",null]"#);
+        // And per quarter hour given.
+        let quarter = |start: i64| {
+            (
+                start,
+                GIVEN_QUARTER_DIM.to_string(),
+                Some(given_val("q", Some("a"))),
+            )
+        };
+        assert_eq!(d[&quarter(HOUR_MS)].scored, 1);
+        assert_eq!(d[&quarter(HOUR_MS + QUARTER_MS)].score_nanos, 250_000_000);
+        assert_eq!(d[&quarter(3 * HOUR_MS)].scored, 1);
+        assert_eq!(d.keys().filter(|k| k.1 == GIVEN_QUARTER_DIM).count(), 3);
         // A session that changes agent moves its scores; an unchanged one writes nothing.
         let moved = Contribution::of(f(None, two_hours), &[]);
         let d = Contribution::difference(Some(&c), Some(&moved));

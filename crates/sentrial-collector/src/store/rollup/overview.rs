@@ -2,8 +2,9 @@
 //! them, the partial hours at its edges from the sessions (an index range of at most an hour
 //! each), and the rows merged. The series reads so the hours that fall in one bucket; the hours a
 //! boundary between two buckets cuts (when the buckets do not start on whole hours: a day bucket
-//! from a midnight in a time zone half an hour off UTC) are read from the sessions. Sums of cost
-//! are exact to the nano-USD per session. The tools' figures are those of the calls made by the
+//! from a midnight in a time zone half an hour off UTC) are read from the quarter-hour rows, and
+//! only the quarter hours a boundary cuts (buckets that start on no quarter hour) from the
+//! sessions ([`Cut`]). Sums of cost are exact to the nano-USD per session. The tools' figures are those of the calls made by the
 //! sessions of the range, read the same way.
 
 use std::collections::BTreeMap;
@@ -13,7 +14,9 @@ use crate::store::dialect::Sql;
 use crate::store::error::StoreError;
 use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
-use crate::store::rollup::contrib::{weeks_days_and_edges, whole, DAILY_DIM, HOUR_MS, WEEKLY_DIM};
+use crate::store::rollup::contrib::{
+    weeks_days_and_edges, whole, DAILY_DIM, HOUR_MS, QUARTER_MS, WEEKLY_DIM,
+};
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::{self, Columns};
 use crate::store::value::values;
@@ -51,13 +54,16 @@ pub(crate) async fn figures<D: Db>(
         sums.extend(db.select(&sql::SESSION_TOTALS, edge, self::sums).await?);
     }
     let totals = merge_totals(&sums);
-    let series = if let Some(cut) = cut_hours(q, first, end) {
+    let series = if let Some(cut) = Cut::of(q, first, end) {
         let bucketed = values![project, first, end, q.from, q.bucket_ms];
         let mut series = db.select(&sql::SERIES, &bucketed, row::bucket).await?;
-        if !cut.is_empty() {
-            let cut = serde_json::to_string(&cut).expect("numbers serialize");
-            let cut = values![project, &cut, q.from, q.bucket_ms];
-            series.extend(db.select(&sql::CUT_SERIES, &cut, row::bucket).await?);
+        if let Some(quarters) = cut.quarters() {
+            let args = values![project, &quarters, q.from, q.bucket_ms];
+            series.extend(db.select(&sql::QUARTER_SERIES, &args, row::bucket).await?);
+        }
+        if let Some(cut) = cut.cut_quarters() {
+            let args = values![project, &cut, q.from, q.bucket_ms, QUARTER_MS];
+            series.extend(db.select(&sql::CUT_SERIES, &args, row::bucket).await?);
         }
         for (from, to) in [(q.from, first), (end, q.to)]
             .into_iter()
@@ -94,20 +100,61 @@ pub(crate) async fn figures<D: Db>(
     }))
 }
 
-/// The starts of the whole hours of [`first`, `end`) that a boundary between two of `q`'s buckets
-/// cuts (none when the buckets start on whole hours), or `None` when the buckets are shorter than
-/// an hour (every hour is cut: the caller reads the sessions). The rollup rows of the other hours
-/// each fall in one bucket.
-pub(crate) fn cut_hours(q: &OverviewQuery, first: i64, end: i64) -> Option<Vec<i64>> {
-    if q.bucket_ms < HOUR_MS {
-        return None;
+/// How the whole hours of a range [`first`, `end`) that a boundary between two of its buckets
+/// cuts are read: the quarter hours no boundary cuts from their rollup rows, the others (when
+/// the buckets do not start on a quarter hour) from the sessions and scores. The rollup rows of
+/// the other hours each fall in one bucket.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Cut {
+    /// The starts of the quarter hours of the cut hours that fall in one bucket.
+    quarters: Vec<i64>,
+    /// The starts of those a boundary cuts.
+    cut_quarters: Vec<i64>,
+}
+
+impl Cut {
+    /// The cut hours of `q`'s whole hours [`first`, `end`) (none when the buckets start on whole
+    /// hours), or `None` when the buckets are shorter than an hour (every hour is cut: the
+    /// caller reads the sessions).
+    pub fn of(q: &OverviewQuery, first: i64, end: i64) -> Option<Cut> {
+        if q.bucket_ms < HOUR_MS {
+            return None;
+        }
+        let boundaries = (1..)
+            .map(|k| q.from + k * q.bucket_ms)
+            .take_while(|b| *b < end)
+            .filter(|b| *b > first);
+        let (mut quarters, mut cut_quarters) = (Vec::new(), Vec::new());
+        for b in boundaries.filter(|b| b.rem_euclid(HOUR_MS) != 0) {
+            let hour = b - b.rem_euclid(HOUR_MS);
+            for quarter in (0..4).map(|k| hour + k * QUARTER_MS) {
+                if b > quarter && b < quarter + QUARTER_MS {
+                    cut_quarters.push(quarter);
+                } else {
+                    quarters.push(quarter);
+                }
+            }
+        }
+        Some(Cut {
+            quarters,
+            cut_quarters,
+        })
     }
-    let boundaries = (1..).map(|k| q.from + k * q.bucket_ms);
-    let cut = boundaries
-        .take_while(|b| *b < end)
-        .filter(|b| *b > first && b.rem_euclid(HOUR_MS) != 0)
-        .map(|b| b - b.rem_euclid(HOUR_MS));
-    Some(cut.collect())
+
+    /// The quarter hours to read from the rollups, as a JSON array, if any.
+    pub fn quarters(&self) -> Option<String> {
+        json_array(&self.quarters)
+    }
+
+    /// The quarter hours to read from the sessions and scores, as a JSON array, if any.
+    pub fn cut_quarters(&self) -> Option<String> {
+        json_array(&self.cut_quarters)
+    }
+}
+
+/// `starts` as a JSON array, when there are any.
+fn json_array(starts: &[i64]) -> Option<String> {
+    (!starts.is_empty()).then(|| serde_json::to_string(starts).expect("numbers serialize"))
 }
 
 /// The top groups of the rows of each `(dimension, from, to)` of `rows` and of the sessions of
@@ -278,4 +325,77 @@ fn top_groups(parts: Vec<Group>) -> Vec<Group> {
     all.sort_by(|a, b| b.sessions.cmp(&a.sessions).then_with(|| a.key.cmp(&b.key)));
     all.truncate(TOP_GROUPS);
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+    const DAY: i64 = 24 * HOUR_MS;
+
+    fn cut(from: i64, bucket_ms: i64, days: i64) -> Option<Cut> {
+        let q = OverviewQuery {
+            from,
+            to: from + days * DAY,
+            bucket_ms,
+        };
+        let (first, end) = whole(q.from, q.to, HOUR_MS);
+        Cut::of(&q, first, end)
+    }
+
+    #[test]
+    fn buckets_on_whole_hours_cut_no_hour() {
+        assert_eq!(
+            cut(5 * HOUR_MS, DAY, 3),
+            Some(Cut {
+                quarters: vec![],
+                cut_quarters: vec![]
+            })
+        );
+        assert_eq!(cut(5 * HOUR_MS, HOUR_MS, 1).unwrap().quarters(), None);
+    }
+
+    #[test]
+    fn buckets_shorter_than_an_hour_cut_every_hour() {
+        assert_eq!(cut(0, 15 * MIN, 1), None);
+    }
+
+    #[test]
+    fn buckets_on_a_quarter_hour_read_the_cut_hours_quarters() {
+        // Days from 18:30: each boundary cuts the hour from 18:00, whose four quarters are read.
+        let from = 18 * HOUR_MS + 30 * MIN;
+        let c = cut(from, DAY, 3).unwrap();
+        let hours = [1, 2].map(|d| d * DAY + 18 * HOUR_MS);
+        let quarters: Vec<i64> = hours
+            .iter()
+            .flat_map(|h| (0..4).map(move |k| h + k * QUARTER_MS))
+            .collect();
+        assert_eq!(
+            c,
+            Cut {
+                quarters,
+                cut_quarters: vec![]
+            }
+        );
+        assert_eq!(c.cut_quarters(), None);
+        assert_eq!(
+            c.quarters().unwrap(),
+            serde_json::to_string(&c.quarters).unwrap()
+        );
+    }
+
+    #[test]
+    fn buckets_on_no_quarter_hour_read_the_cut_quarters_from_the_sessions() {
+        // Hours from 00:37: each boundary cuts the quarter from :30 of its hour.
+        let c = cut(37 * MIN, HOUR_MS, 1).unwrap();
+        // The whole hours are [01:00, 00:00 the next day); the boundaries in them, 01:37 to 23:37.
+        assert_eq!(c.cut_quarters.len(), 23);
+        assert_eq!(c.quarters.len(), 3 * 23);
+        assert_eq!(c.cut_quarters[0], HOUR_MS + 30 * MIN);
+        assert_eq!(
+            &c.quarters[..3],
+            &[HOUR_MS, HOUR_MS + 15 * MIN, HOUR_MS + 45 * MIN]
+        );
+    }
 }

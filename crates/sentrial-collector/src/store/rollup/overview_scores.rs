@@ -1,9 +1,10 @@
 //! The overview's score series: per bucket of the time scores were given, agent and score name,
 //! the average of the numeric scores. As the series of sessions (`rollup/overview.rs`), the
 //! scores that name a session are read for the range's whole hours that fall in one bucket from
-//! the rollups (`contrib::GIVEN_DIM`), and the rest from the scores: those of the hours a bucket
-//! boundary cuts and of the partial hours at the range's edges, and those that name a Claude
-//! session id (whose agent, that of the id's first run, can change as runs arrive; an index of
+//! the rollups (`contrib::GIVEN_DIM`), those of the hours a bucket boundary cuts from the
+//! quarter-hour rows (`contrib::GIVEN_QUARTER_DIM`), and the rest from the scores: those of the
+//! quarter hours a boundary cuts and of the partial hours at the range's edges, and those that
+//! name a Claude session id (whose agent, that of the id's first run, can change as runs arrive; an index of
 //! the scores by kind and time finds them).
 
 use std::collections::BTreeMap;
@@ -12,8 +13,8 @@ use crate::store::db::Db;
 use crate::store::error::StoreError;
 use crate::store::overview_model::{OverviewQuery, ScoreAverage};
 use crate::store::queries;
-use crate::store::rollup::contrib::{whole, GIVEN_DIM, HOUR_MS};
-use crate::store::rollup::overview::cut_hours;
+use crate::store::rollup::contrib::{whole, GIVEN_DIM, GIVEN_QUARTER_DIM, HOUR_MS, QUARTER_MS};
+use crate::store::rollup::overview::Cut;
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::Columns;
 use crate::store::value::values;
@@ -27,16 +28,19 @@ pub(crate) async fn scores<D: Db>(
 ) -> Result<Vec<ScoreAverage>, StoreError> {
     let (first, end) = whole(q.from, q.to, HOUR_MS);
     let mut parts = Vec::new();
-    let cut = (first < end).then(|| cut_hours(q, first, end)).flatten();
+    let cut = (first < end).then(|| Cut::of(q, first, end)).flatten();
     let rest = match cut {
         Some(cut) => {
             let hours = values![project, first, end, q.from, q.bucket_ms, GIVEN_DIM];
             parts.extend(db.select(&sql::GIVEN, &hours, given_sums).await?);
-            if !cut.is_empty() {
-                let cut = serde_json::to_string(&cut).expect("numbers serialize");
-                let cut = values![project, &cut, q.from, q.bucket_ms];
+            if let Some(quarters) = cut.quarters() {
+                let args = values![project, &quarters, q.from, q.bucket_ms, GIVEN_QUARTER_DIM];
+                parts.extend(db.select(&sql::QUARTER_GIVEN, &args, given_sums).await?);
+            }
+            if let Some(cut) = cut.cut_quarters() {
+                let args = values![project, &cut, q.from, q.bucket_ms, QUARTER_MS];
                 let cut_sql = &queries::CUT_SESSION_SCORES;
-                parts.extend(db.select(cut_sql, &cut, score_sums).await?);
+                parts.extend(db.select(cut_sql, &args, score_sums).await?);
             }
             let hours = values![project, first, end, q.from, q.bucket_ms];
             let claude = &queries::CLAUDE_SESSION_SCORES;

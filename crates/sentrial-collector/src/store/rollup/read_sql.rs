@@ -41,7 +41,7 @@ pub static SESSION_TOTALS: Sql = Sql::new(concat!(
 
 /// Whether the rollup row of `hour` (at or after `?4`) falls in one bucket of `?5` ms from `?4`:
 /// the rows of the hours a bucket boundary cuts are read from the sessions instead
-/// (`overview::cut_hours`).
+/// (`overview::Cut`).
 macro_rules! uncut {
     () => {
         " AND ((hour - ?4) % ?5) + 3600000 <= ?5"
@@ -59,15 +59,26 @@ pub static SERIES: Sql = Sql::new(concat!(
     " GROUP BY 1 ORDER BY 1"
 ));
 
-/// [`SERIES`] of the sessions that started in the hours whose starts are the JSON array `?2`, in
-/// buckets of `?4` ms from `?3`.
+/// [`SERIES`] of the quarter-hour rows (`contrib::QUARTER_DIM`) whose starts are the JSON array
+/// `?2`, in buckets of `?4` ms from `?3`: each row is looked up by its key.
+pub static QUARTER_SERIES: Sql = Sql::new(concat!(
+    "SELECT ((r.hour - ?3) / ?4) * ?4 + ?3 AS bucket_start, ",
+    sums!(),
+    ", {capped_sum:tokens} AS total_tokens
+     FROM {json_texts:?2} CROSS JOIN rollups r
+     WHERE r.project_id = ?1 AND r.dim = 'quarter' AND r.hour = CAST(j.value AS BIGINT)
+     GROUP BY 1 ORDER BY 1"
+));
+
+/// [`SERIES`] of the sessions that started in the periods of `?5` ms whose starts are the JSON
+/// array `?2`, in buckets of `?4` ms from `?3`.
 pub static CUT_SERIES: Sql = Sql::new(concat!(
     "SELECT ((s.sort_ts - ?3) / ?4) * ?4 + ?3 AS bucket_start, ",
     session_sums!(),
     ", {capped_sum:total_tokens} AS total_tokens
      FROM {json_texts:?2} CROSS JOIN sessions s
      WHERE s.project_id = ?1 AND s.sort_ts >= CAST(j.value AS BIGINT)
-       AND s.sort_ts < CAST(j.value AS BIGINT) + 3600000
+       AND s.sort_ts < CAST(j.value AS BIGINT) + ?5
      GROUP BY 1 ORDER BY 1"
 ));
 
@@ -141,6 +152,16 @@ pub static GIVEN: Sql = Sql::new(concat!(
     " GROUP BY 1, val"
 ));
 
+/// [`GIVEN`] of the quarter-hour rows of dimension `?5` (`contrib::GIVEN_QUARTER_DIM`) whose
+/// starts are the JSON array `?2`, in buckets of `?4` ms from `?3`.
+pub static QUARTER_GIVEN: Sql = Sql::new(
+    "SELECT ((r.hour - ?3) / ?4) * ?4 + ?3 AS bucket_start, r.val,
+        {capped_sum:r.scored} AS count, {capped_sum:r.score_nanos} AS nanos
+     FROM {json_texts:?2} CROSS JOIN rollups r
+     WHERE r.project_id = ?1 AND r.dim = ?5 AND r.hour = CAST(j.value AS BIGINT)
+     GROUP BY 1, r.val",
+);
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -152,12 +173,14 @@ mod tests {
             &SERIES,
             &SESSION_SERIES,
             &CUT_SERIES,
+            &QUARTER_SERIES,
             &GROUPS,
             &SESSION_AGENTS,
             &SESSION_USERS,
             &TOOLS,
             &SESSION_TOOLS,
             &GIVEN,
+            &QUARTER_GIVEN,
         ]);
     }
 }

@@ -4,13 +4,13 @@
 
 use crate::store::ddl::{
     alert_tables, lineage_indexes, manual_tables, project_retention_table, rollup_durations_table,
-    rollup_people_and_tools, rollup_tables, session_list_indexes, ROLLUP_SCORES,
+    rollup_people_and_tools, rollup_tables, session_list_indexes, ROLLUP_QUARTERS, ROLLUP_SCORES,
     ROLLUP_SCORES_GIVEN,
 };
 
 /// The migrations; entry `i` takes the schema from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17,
 ];
 
 /// Version 1: keys, the raw event log, sessions, their inputs and tool calls.
@@ -432,4 +432,7 @@ pub(super) const V15: &str = ROLLUP_SCORES;
 // ---- end of issue 18's migration ----
 // ---- Issue 18 (scores by time given, users by week), version 16: see `ddl.rs` ----
 pub(super) const V16: &str = ROLLUP_SCORES_GIVEN;
+// ---- end of issue 18's migration ----
+// ---- Issue 18 (quarter hours), version 17: see `ddl.rs` ----
+pub(super) const V17: &str = ROLLUP_QUARTERS;
 // ---- end of issue 18's migration ----
