@@ -9,7 +9,8 @@
 //! (default 100000 sessions, 50 timed runs each; `--export-only` skips the timed reads,
 //! `--only TEXT` times only the requests whose name holds TEXT).
 //! `SENTRIAL_BENCH_DB=FILE` keeps the filled database in FILE and reuses it when it already holds
-//! the sessions (`SENTRIAL_BENCH_RESUME=1` completes one an interrupted fill left).
+//! the sessions; one that holds part of them is refused, unless `SENTRIAL_BENCH_RESUME=1`
+//! (complete it) or `SENTRIAL_BENCH_RESET=1` (fill it again).
 //! `SENTRIAL_BENCH_DATABASE_URL=postgres://...` runs the same on PostgreSQL (the database is
 //! reused the same way; `scripts/postgres.sh start` gives a throwaway server).
 

@@ -335,15 +335,23 @@ pub async fn size_mib(location: &Location) -> f64 {
 }
 
 /// Fills `location` with `sessions` sessions unless it holds them already (then it is reused),
-/// and prints its size. With `SENTRIAL_BENCH_RESUME=1`, a database holding part of the fill (an
-/// interrupted run: a million sessions take most of an hour) is completed instead of refilled:
-/// the fill is deterministic, so ingest skips what is stored as duplicates.
+/// and prints its size. A database holding part of the fill (an interrupted run, or one still
+/// filling: a million sessions take most of an hour) is left alone unless asked: with
+/// `SENTRIAL_BENCH_RESUME=1` it is completed (the fill is deterministic, so ingest skips what is
+/// stored as duplicates), with `SENTRIAL_BENCH_RESET=1` emptied and filled again.
 pub async fn prepare(location: &Location, sessions: usize, now: i64) {
     let stored = stored_sessions(location).await;
     if stored < sessions as i64 {
-        let resume = std::env::var("SENTRIAL_BENCH_RESUME").is_ok_and(|v| v == "1");
-        if resume && stored > 0 {
+        let set = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+        if stored > 0 && set("SENTRIAL_BENCH_RESUME") {
             println!("fill: completing the {stored} sessions stored");
+        } else if stored > 0 && !set("SENTRIAL_BENCH_RESET") {
+            eprintln!(
+                "the database holds {stored} of the {sessions} sessions (a fill may still be \
+                 running into it): SENTRIAL_BENCH_RESUME=1 completes it, SENTRIAL_BENCH_RESET=1 \
+                 empties it and fills it again"
+            );
+            std::process::exit(2);
         } else {
             reset(location).await;
         }
