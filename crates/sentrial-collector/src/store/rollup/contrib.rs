@@ -807,6 +807,30 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_project_counts_in_the_hour_and_the_quarter_hour_of_a_session() {
+        let mut c = contribution(3 * HOUR_MS, "a", 0);
+        c.ts = 3 * HOUR_MS + 20 * 60_000;
+        let d = Contribution::difference(None, Some(&c));
+        let whole = |start: i64, dim: &str| d[&(start, dim.to_string(), Some(String::new()))];
+        assert_eq!(whole(3 * HOUR_MS, "").sessions, 1);
+        assert_eq!(whole(3 * HOUR_MS + QUARTER_MS, QUARTER_DIM).sessions, 1);
+        assert_eq!(d.keys().filter(|k| k.1 == QUARTER_DIM).count(), 1);
+        // Moving within its hour moves it between quarter hours only.
+        let mut later = c.clone();
+        later.ts += 30 * 60_000;
+        let d = Contribution::difference(Some(&c), Some(&later));
+        let moved: Vec<(i64, i64)> = d.iter().map(|(k, v)| (k.0, v.sessions)).collect();
+        assert_eq!(
+            moved,
+            [
+                (3 * HOUR_MS + QUARTER_MS, -1),
+                (3 * HOUR_MS + 3 * QUARTER_MS, 1)
+            ]
+        );
+        assert!(d.keys().all(|k| k.1 == QUARTER_DIM));
+    }
+
+    #[test]
     fn each_score_name_is_summed_per_value_of_each_dimension() {
         let day = 5 * DAY_MS;
         let hour = day + 3 * HOUR_MS;
