@@ -136,11 +136,21 @@ fn main() {
             ),
             (
                 // Day buckets from a midnight half an hour off UTC's (UTC+5:30): a boundary cuts
-                // an hour of each day, read from the sessions.
+                // an hour of each day, read from its quarter hours' rollups.
                 "overview: 90 days from 18:30 UTC",
                 format!(
                     "/api/overview?from={}&to={}",
                     sentrial_collector::iso8601(now - 90 * DAY - 17 * 3_600_000 - 1_800_000),
+                    sentrial_collector::iso8601(now + DAY)
+                ),
+            ),
+            (
+                // Day buckets from no quarter hour (no time zone's midnight; the API allows it):
+                // a boundary cuts a quarter hour of each day, read from the sessions and scores.
+                "overview: 90 days from 18:37 UTC",
+                format!(
+                    "/api/overview?from={}&to={}",
+                    sentrial_collector::iso8601(now - 90 * DAY - 17 * 3_600_000 - 1_380_000),
                     sentrial_collector::iso8601(now + DAY)
                 ),
             ),
