@@ -544,7 +544,7 @@ async fn the_overview_averages_each_score_per_agent_over_time() {
                     score("ghost", "s6", ScoreOf::Session, "quality", num(0.2)),
                     T0 + 50,
                 ),
-                // In the hour the second bucket's start cuts (read from the scores).
+                // In the quarter hour the second bucket's start cuts (read from the scores).
                 at(
                     score("ghost", "s7", ScoreOf::Session, "quality", num(0.4)),
                     T0 + HOUR + 10,

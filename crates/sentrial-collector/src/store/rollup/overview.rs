@@ -4,8 +4,8 @@
 //! boundary between two buckets cuts (when the buckets do not start on whole hours: a day bucket
 //! from a midnight in a time zone half an hour off UTC) are read from the quarter-hour rows, and
 //! only the quarter hours a boundary cuts (buckets that start on no quarter hour) from the
-//! sessions ([`Cut`]). Sums of cost are exact to the nano-USD per session. The tools' figures are those of the calls made by the
-//! sessions of the range, read the same way.
+//! sessions ([`Cut`]). Sums of cost are exact to the nano-USD per session. The tools' figures are
+//! those of the calls made by the sessions of the range, read the same way.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use crate::store::error::StoreError;
 use crate::store::overview_model::{Bucket, Group, OverviewQuery, ToolStat, Totals};
 use crate::store::queries;
 use crate::store::rollup::contrib::{
-    weeks_days_and_edges, whole, DAILY_DIM, HOUR_MS, QUARTER_MS, WEEKLY_DIM,
+    weeks_days_and_edges, whole, DAILY_DIM, HOUR_MS, QUARTER_DIM, QUARTER_MS, WEEKLY_DIM,
 };
 use crate::store::rollup::read_sql as sql;
 use crate::store::row::{self, Columns};
@@ -58,7 +58,7 @@ pub(crate) async fn figures<D: Db>(
         let bucketed = values![project, first, end, q.from, q.bucket_ms];
         let mut series = db.select(&sql::SERIES, &bucketed, row::bucket).await?;
         if let Some(quarters) = cut.quarters() {
-            let args = values![project, &quarters, q.from, q.bucket_ms];
+            let args = values![project, &quarters, q.from, q.bucket_ms, QUARTER_DIM];
             series.extend(db.select(&sql::QUARTER_SERIES, &args, row::bucket).await?);
         }
         if let Some(cut) = cut.cut_quarters() {

@@ -4,8 +4,8 @@
 //! the rollups (`contrib::GIVEN_DIM`), those of the hours a bucket boundary cuts from the
 //! quarter-hour rows (`contrib::GIVEN_QUARTER_DIM`), and the rest from the scores: those of the
 //! quarter hours a boundary cuts and of the partial hours at the range's edges, and those that
-//! name a Claude session id (whose agent, that of the id's first run, can change as runs arrive; an index of
-//! the scores by kind and time finds them).
+//! name a Claude session id (whose agent, that of the id's first run, can change as runs arrive;
+//! an index of the scores by kind and time finds them).
 
 use std::collections::BTreeMap;
 

@@ -40,8 +40,8 @@ pub static SESSION_TOTALS: Sql = Sql::new(concat!(
 ));
 
 /// Whether the rollup row of `hour` (at or after `?4`) falls in one bucket of `?5` ms from `?4`:
-/// the rows of the hours a bucket boundary cuts are read from the sessions instead
-/// (`overview::Cut`).
+/// the hours a bucket boundary cuts are read from their quarter hours' rows or the sessions
+/// instead (`overview::Cut`).
 macro_rules! uncut {
     () => {
         " AND ((hour - ?4) % ?5) + 3600000 <= ?5"
@@ -59,14 +59,14 @@ pub static SERIES: Sql = Sql::new(concat!(
     " GROUP BY 1 ORDER BY 1"
 ));
 
-/// [`SERIES`] of the quarter-hour rows (`contrib::QUARTER_DIM`) whose starts are the JSON array
-/// `?2`, in buckets of `?4` ms from `?3`: each row is looked up by its key.
+/// [`SERIES`] of the quarter-hour rows of dimension `?5` (`contrib::QUARTER_DIM`) whose starts
+/// are the JSON array `?2`, in buckets of `?4` ms from `?3`: each row is looked up by its key.
 pub static QUARTER_SERIES: Sql = Sql::new(concat!(
     "SELECT ((r.hour - ?3) / ?4) * ?4 + ?3 AS bucket_start, ",
     sums!(),
     ", {capped_sum:tokens} AS total_tokens
      FROM {json_texts:?2} CROSS JOIN rollups r
-     WHERE r.project_id = ?1 AND r.dim = 'quarter' AND r.hour = CAST(j.value AS BIGINT)
+     WHERE r.project_id = ?1 AND r.dim = ?5 AND r.hour = CAST(j.value AS BIGINT)
      GROUP BY 1 ORDER BY 1"
 ));
 
